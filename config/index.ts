@@ -1,0 +1,125 @@
+import type { z } from 'zod';
+import { type StageConfig, type StageConfigInput, StageConfigSchema } from './schema.js';
+import { dev } from './stages/dev.js';
+import { prod } from './stages/prod.js';
+import { stage } from './stages/stage.js';
+
+export * from './schema.js';
+
+/** Every configured stage. A new stage or region is one more entry here and one file in `stages/`. */
+export const STAGE_INPUTS: Readonly<Record<string, StageConfigInput>> = { dev, stage, prod };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function formatIssues(stageName: string, error: z.ZodError): string {
+  const lines = error.issues.map((i) => `  - ${stageName}.${i.path.join('.') || '(root)'}: ${i.message}`);
+  return `Stage configuration "${stageName}" is invalid:\n${lines.join('\n')}`;
+}
+
+/** Validates one stage's raw config; throws a `ConfigError` naming every bad field. */
+export function parseStage(input: unknown, label = 'stage'): StageConfig {
+  const result = StageConfigSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(formatIssues(label, result.error));
+  const cfg = result.data;
+  const problems: string[] = [];
+  for (const az of cfg.availabilityZones) {
+    if (!az.startsWith(cfg.region)) problems.push(`availability zone ${az} is not in region ${cfg.region}`);
+  }
+  if (new Set(cfg.availabilityZones).size !== cfg.availabilityZones.length)
+    problems.push('availability zones repeat');
+  if (cfg.drRegion === cfg.region) problems.push(`drRegion must differ from region (${cfg.region})`);
+  const ng = cfg.platform.eks.nodeGroup;
+  if (!(ng.minSize <= ng.desiredSize && ng.desiredSize <= ng.maxSize)) {
+    problems.push(
+      `node group sizes must satisfy min ≤ desired ≤ max (got ${ng.minSize}/${ng.desiredSize}/${ng.maxSize})`,
+    );
+  }
+  for (const allowed of cfg.automation.allowLists.nodeGroups) {
+    if (allowed.ceiling < ng.minSize)
+      problems.push(`node group ceiling ${allowed.ceiling} is below minSize ${ng.minSize}`);
+  }
+  if (cfg.tier === 'prod' && !cfg.platform.rds.deletionProtection)
+    problems.push('prod databases need deletionProtection');
+  if (cfg.tier === 'prod' && cfg.platform.eks.nodeGroup.capacityType === 'SPOT')
+    problems.push('prod node groups are ON_DEMAND');
+  if (!cfg.automation.automationRolePrefix.startsWith(`ops-${cfg.name}`)) {
+    problems.push(
+      `automationRolePrefix must start with "ops-${cfg.name}" so loop protection matches the roles infra creates`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `Stage configuration "${label}" is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+  return cfg;
+}
+
+/** IPv4 CIDR → [first, last] address as numbers. */
+export function cidrRange(cidr: string): [number, number] {
+  const [ip, bitsText] = cidr.split('/') as [string, string];
+  const bits = Number(bitsText);
+  const base = ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const size = 2 ** (32 - bits);
+  const first = base - (base % size);
+  return [first, first + size - 1];
+}
+
+export function cidrsOverlap(a: string, b: string): boolean {
+  const [a1, a2] = cidrRange(a);
+  const [b1, b2] = cidrRange(b);
+  return a1 <= b2 && b1 <= a2;
+}
+
+/** Cross-stage rules: VPC CIDRs disjoint across every stage and region, and from the office networks. */
+export function checkStages(stages: readonly StageConfig[]): void {
+  const problems: string[] = [];
+  for (let i = 0; i < stages.length; i++) {
+    const a = stages[i] as StageConfig;
+    for (let j = i + 1; j < stages.length; j++) {
+      const b = stages[j] as StageConfig;
+      if (a.name === b.name) problems.push(`stage name "${a.name}" is used twice`);
+      if (cidrsOverlap(a.platform.vpc.cidr, b.platform.vpc.cidr)) {
+        problems.push(
+          `VPC CIDRs overlap: ${a.name} (${a.platform.vpc.cidr}) and ${b.name} (${b.platform.vpc.cidr}); every stage and region needs its own range`,
+        );
+      }
+    }
+    for (const office of a.platform.vpn?.officeCidrs ?? []) {
+      if (cidrsOverlap(office, a.platform.vpc.cidr)) {
+        problems.push(`${a.name}: office CIDR ${office} overlaps the VPC CIDR ${a.platform.vpc.cidr}`);
+      }
+    }
+  }
+  if (problems.length > 0)
+    throw new ConfigError(`Stage configurations conflict:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}
+
+let cache: Map<string, StageConfig> | undefined;
+
+/** All stages, validated one by one and against each other. */
+export function allStages(): StageConfig[] {
+  if (!cache) {
+    const parsed = Object.entries(STAGE_INPUTS).map(([name, input]) => parseStage(input, name));
+    checkStages(parsed);
+    cache = new Map(parsed.map((s) => [s.name, s]));
+  }
+  return [...cache.values()];
+}
+
+export function stageNames(): string[] {
+  return Object.keys(STAGE_INPUTS);
+}
+
+/** One stage by name, with a clear error listing the known ones. */
+export function loadStage(name: string | undefined): StageConfig {
+  if (!name) throw new ConfigError(`No stage given. Known stages: ${stageNames().join(', ')}`);
+  if (!(name in STAGE_INPUTS)) {
+    throw new ConfigError(`Unknown stage "${name}". Known stages: ${stageNames().join(', ')}`);
+  }
+  const found = allStages().find((s) => s.name === name);
+  if (!found) throw new ConfigError(`Stage "${name}" failed validation`);
+  return found;
+}

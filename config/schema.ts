@@ -1,0 +1,249 @@
+import { z } from 'zod';
+
+/**
+ * Typed stage configuration. One `StageConfig` per stage + region stamps out the whole
+ * platform and its automation. Everything is validated at synth (and at Lambda cold
+ * start, for the automation part) with errors that name the stage and the field.
+ *
+ * `config/` sits between `runbooks/` and `functions/`: the intake Lambda and the `ops`
+ * command read the same automation settings that `infra/` deploys.
+ */
+
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1');
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.10.0.0/16')
+  .refine((s) => {
+    const [ip, bits] = s.split('/') as [string, string];
+    return ip.split('.').every((o) => Number(o) <= 255) && Number(bits) <= 32;
+  }, 'octets must be ≤ 255 and the prefix ≤ 32');
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN');
+const runbookName = z.string().regex(/^[a-z][a-z0-9-]*$/);
+
+export const ChartSchema = z.object({
+  chart: z.string(),
+  repository: z.string().url(),
+  /** Pinned: never a range, never `latest`. */
+  version: z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, 'chart versions are pinned (x.y.z)'),
+  namespace: z.string(),
+});
+
+export const NodeGroupConfigSchema = z.object({
+  instanceTypes: z.array(z.string()).min(1),
+  capacityType: z.enum(['ON_DEMAND', 'SPOT']),
+  minSize: z.number().int().min(0),
+  /** Initial desired size only: the stack never owns `desiredSize` after creation (automation changes it). */
+  desiredSize: z.number().int().min(0),
+  maxSize: z.number().int().min(1),
+  diskSizeGiB: z.number().int().min(20).default(50),
+});
+
+export const PlatformConfigSchema = z.object({
+  vpc: z.object({
+    cidr,
+    /** One per AZ in production; one in non-production to save cost. */
+    natGateways: z.number().int().min(1).max(3),
+    flowLogRetentionDays: z.number().int().positive().default(90),
+  }),
+  vpn: z
+    .object({
+      customerGatewayIp: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/),
+      customerGatewayAsn: z.number().int().min(1).default(65000),
+      officeCidrs: z.array(cidr).min(1),
+    })
+    .optional(),
+  eks: z.object({
+    version: z.string().regex(/^1\.\d+$/),
+    /** Empty = private endpoint only. */
+    publicAccessCidrs: z.array(cidr).default([]),
+    accessEntries: z
+      .array(z.object({ principalArn: roleArn, policy: z.enum(['cluster-admin', 'admin', 'edit', 'view']) }))
+      .default([]),
+    nodeGroup: NodeGroupConfigSchema,
+    charts: z.record(z.string(), ChartSchema),
+  }),
+  rds: z.object({
+    instanceType: z.string(),
+    engineVersion: z.string(),
+    allocatedStorageGiB: z.number().int().min(20),
+    backupRetentionDays: z.number().int().min(1).max(35),
+    deletionProtection: z.boolean(),
+    databaseName: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/),
+  }),
+  dns: z.object({
+    publicZoneName: z.string(),
+    privateZoneName: z.string(),
+    /** Extra certificate names beyond the zone apex and its wildcard. */
+    certificateNames: z.array(z.string()).default([]),
+  }),
+  buckets: z.object({
+    /** Days before objects move to an archive tier / expire. */
+    archiveAfterDays: z.number().int().positive().default(90),
+    logsExpireAfterDays: z.number().int().positive().default(400),
+  }),
+  datadog: z.object({
+    /** External id Datadog gave the account for its AWS integration role. */
+    externalId: z.string().min(1),
+    datadogAccountId: accountId.default('464622532012'),
+  }),
+});
+export type PlatformConfig = z.infer<typeof PlatformConfigSchema>;
+
+export const PolicyOverrideSchema = z.object({
+  enabled: z.boolean().default(true),
+  mode: z.enum(['auto', 'approval']).optional(),
+  windowMinutes: z.number().int().positive().optional(),
+  rateLimit: z
+    .object({ maxRuns: z.number().int().positive(), perMinutes: z.number().int().positive() })
+    .optional(),
+  circuitBreaker: z
+    .object({
+      failures: z.number().int().positive(),
+      perMinutes: z.number().int().positive(),
+      openMinutes: z.number().int().positive(),
+    })
+    .optional(),
+  lockMinutes: z.number().int().positive().optional(),
+  dryRun: z.boolean().optional(),
+});
+export type PolicyOverride = z.infer<typeof PolicyOverrideSchema>;
+
+export const AutomationConfigSchema = z.object({
+  /** Global dry-run: every decision is made and reported, nothing mutating runs. */
+  dryRun: z.boolean().default(false),
+  /** The opt-in tag every mutated resource must carry (IAM conditions say the same). */
+  optInTag: z
+    .object({ key: z.string(), value: z.string() })
+    .default({ key: 'ops-automation', value: 'enabled' }),
+  /** Events caused by roles whose name starts with this are the automation's own and are ignored. */
+  automationRolePrefix: z.string().min(3),
+  /** Principals (role names) whose secret reads are break-glass: always rotate after. */
+  breakGlassRoleNames: z.array(z.string()).default([]),
+  allowLists: z.object({
+    hostedZones: z
+      .array(
+        z.object({
+          /** Zone name, e.g. `dev.example.com`. Zone ids are resolved at deploy time. */
+          zoneName: z.string(),
+          /** Record names (FQDN, `*` wildcard allowed at the left) automation may change. */
+          records: z.array(z.string()).min(1),
+          /** Allow changing a record that external-dns owns (its TXT ownership record). Off by default. */
+          overrideExternalDns: z.boolean().default(false),
+        }),
+      )
+      .default([]),
+    nodeGroups: z
+      .array(
+        z.object({
+          cluster: z.string(),
+          /** Node group name; `*` wildcard allowed. */
+          nodegroup: z.string(),
+          /** Automation never scales above this. */
+          ceiling: z.number().int().positive(),
+          /** Nodes added per run at most. */
+          stepSize: z.number().int().positive().default(2),
+          /** Scale back to the previous size after this many minutes; 0 = never. */
+          scaleBackAfterMinutes: z.number().int().min(0).default(0),
+        }),
+      )
+      .default([]),
+    secrets: z
+      .array(
+        z.object({
+          /** Secret name (not ARN: the ARN suffix is random). */
+          name: z.string(),
+          strategy: z.enum(['mysql-single-user', 'mysql-alternating-users', 'random']),
+          /** Roles that read this secret as part of their job: their reads are not suspicious. */
+          consumerRoleNames: z.array(z.string()).default([]),
+          /** Kubernetes workloads to restart after rotation, `namespace/kind/name`. */
+          restartWorkloads: z.array(z.string()).default([]),
+        }),
+      )
+      .default([]),
+    volumes: z
+      .object({
+        /** Volumes carrying this tag (key=value) are protected: detaching them snapshots them first. */
+        protectedTag: z.object({ key: z.string(), value: z.string() }),
+        /** Kubernetes namespaces whose PVCs automation may snapshot. */
+        pvcNamespaces: z.array(z.string()).default([]),
+        /** Snapshots to keep per volume, and their maximum age. */
+        keepLast: z.number().int().positive().default(7),
+        maxAgeDays: z.number().int().positive().default(30),
+      })
+      .default({
+        protectedTag: { key: 'backup', value: 'required' },
+        pvcNamespaces: [],
+        keepLast: 7,
+        maxAgeDays: 30,
+      }),
+  }),
+  /** Per-runbook policy overrides on top of each runbook's shipped defaults. */
+  runbooks: z.record(runbookName, PolicyOverrideSchema).default({}),
+  /** The ingress load balancer name prefix: its replacement triggers update-dns. */
+  ingressLoadBalancerPrefix: z.string().default('ingress'),
+  /** The DNS records that point at the ingress load balancer (what update-dns re-points). */
+  ingressRecords: z.array(z.object({ zoneName: z.string(), recordName: z.string() })).default([]),
+  schedules: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+        runbook: runbookName,
+        /** EventBridge Scheduler expression, e.g. `cron(0 5 * * ? *)`. */
+        expression: z.string().regex(/^(cron|rate)\(.+\)$/),
+        timezone: z.string().default('UTC'),
+        parameters: z.record(z.string(), z.unknown()).default({}),
+      }),
+    )
+    .default([]),
+  slack: z.object({
+    /** Channel id for automatic runs, approvals and critical notifications. */
+    channel: z.string().regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel id such as C0123456789'),
+    signingSecretName: z.string(),
+    botTokenSecretName: z.string(),
+    /** Slack user id → what they may run and approve (runbook names or `*`). */
+    users: z
+      .record(
+        z.string().regex(/^[UW][A-Z0-9]+$/, 'Slack user ids look like U0123456789'),
+        z.object({ run: z.array(z.string()).default([]), approve: z.array(z.string()).default([]) }),
+      )
+      .default({}),
+    /** Slack user-group id → the same permissions, for every member. */
+    userGroups: z
+      .record(
+        z.string().regex(/^S[A-Z0-9]+$/),
+        z.object({ run: z.array(z.string()).default([]), approve: z.array(z.string()).default([]) }),
+      )
+      .default({}),
+    /** How long an approval request waits before it expires and rejects the run. */
+    approvalTimeoutMinutes: z.number().int().positive().default(30),
+  }),
+  datadog: z.object({
+    site: z.string().default('datadoghq.eu'),
+    apiKeySecretName: z.string(),
+    appKeySecretName: z.string(),
+    /** Instrument functions and state machines with the Datadog CDK constructs. */
+    instrument: z.boolean().default(false),
+    /** Shared secret Datadog webhooks must send in the `X-Ops-Webhook-Token` header. */
+    webhookTokenSecretName: z.string(),
+  }),
+});
+export type AutomationConfig = z.infer<typeof AutomationConfigSchema>;
+
+export const StageConfigSchema = z.object({
+  /** Stage name, also the prefix of every stack and resource name. */
+  name: z.string().regex(/^[a-z][a-z0-9-]{1,15}$/),
+  /** dev / stage / prod: decides cost and safety defaults (NAT count, spot, deletion protection). */
+  tier: z.enum(['dev', 'stage', 'prod']),
+  account: accountId,
+  region,
+  /** Exactly three: one public and one private subnet, and one node group, per AZ. */
+  availabilityZones: z.array(z.string()).length(3),
+  /** Where snapshots are copied for disaster recovery; none = no copy. */
+  drRegion: region.optional(),
+  tags: z.record(z.string(), z.string()).default({}),
+  platform: PlatformConfigSchema,
+  automation: AutomationConfigSchema,
+});
+export type StageConfig = z.infer<typeof StageConfigSchema>;
+export type StageConfigInput = z.input<typeof StageConfigSchema>;

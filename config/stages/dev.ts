@@ -1,0 +1,91 @@
+import type { StageConfigInput } from '../schema.js';
+import { CHARTS, secretNames } from './shared.js';
+
+const names = secretNames('dev');
+
+export const dev: StageConfigInput = {
+  name: 'dev',
+  tier: 'dev',
+  account: '111111111111',
+  region: 'eu-west-1',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+  tags: { 'cost-center': 'platform', environment: 'dev' },
+  platform: {
+    vpc: { cidr: '10.10.0.0/16', natGateways: 1, flowLogRetentionDays: 30 },
+    vpn: { customerGatewayIp: '203.0.113.10', customerGatewayAsn: 65010, officeCidrs: ['192.168.0.0/20'] },
+    eks: {
+      version: '1.33',
+      publicAccessCidrs: ['203.0.113.0/24'],
+      accessEntries: [
+        {
+          principalArn: 'arn:aws:iam::111111111111:role/AWSReservedSSO_PlatformAdmin',
+          policy: 'cluster-admin',
+        },
+        { principalArn: 'arn:aws:iam::111111111111:role/AWSReservedSSO_Developer', policy: 'edit' },
+      ],
+      nodeGroup: {
+        instanceTypes: ['m7g.large', 'm6g.large'],
+        capacityType: 'SPOT',
+        minSize: 1,
+        desiredSize: 1,
+        maxSize: 4,
+      },
+      charts: CHARTS,
+    },
+    rds: {
+      instanceType: 't4g.medium',
+      engineVersion: '8.0.42',
+      allocatedStorageGiB: 50,
+      backupRetentionDays: 7,
+      deletionProtection: false,
+      databaseName: 'app',
+    },
+    dns: { publicZoneName: 'dev.example.com', privateZoneName: 'dev.internal.example.com' },
+    buckets: { archiveAfterDays: 30, logsExpireAfterDays: 90 },
+    datadog: { externalId: 'dev-datadog-external-id' },
+  },
+  automation: {
+    dryRun: false,
+    automationRolePrefix: 'ops-dev-',
+    breakGlassRoleNames: ['AWSReservedSSO_BreakGlass'],
+    allowLists: {
+      hostedZones: [{ zoneName: 'dev.example.com', records: ['*.dev.example.com', 'dev.example.com'] }],
+      nodeGroups: [
+        {
+          cluster: 'dev-platform',
+          nodegroup: 'dev-platform-*',
+          ceiling: 6,
+          stepSize: 2,
+          scaleBackAfterMinutes: 60,
+        },
+      ],
+      secrets: [
+        {
+          name: 'dev/rds/app-user',
+          strategy: 'mysql-alternating-users',
+          consumerRoleNames: ['dev-app-api'],
+          restartWorkloads: ['app/deployment/api'],
+        },
+        { name: 'dev/api/partner-token', strategy: 'random', consumerRoleNames: ['dev-app-api'] },
+      ],
+      volumes: {
+        protectedTag: { key: 'backup', value: 'required' },
+        pvcNamespaces: ['app', 'data'],
+        keepLast: 3,
+        maxAgeDays: 14,
+      },
+    },
+    runbooks: {},
+    ingressRecords: [{ zoneName: 'dev.example.com', recordName: 'app.dev.example.com' }],
+    schedules: [
+      { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },
+    ],
+    slack: {
+      channel: 'C0DEVOPS001',
+      ...names.slack,
+      users: { U0PLATFORM1: { run: ['*'], approve: ['*'] }, U0PLATFORM2: { run: ['*'], approve: ['*'] } },
+      userGroups: { S0ONCALL01: { run: ['snapshot-volume', 'scale-node-group'], approve: [] } },
+    },
+    datadog: { site: 'datadoghq.eu', ...names.datadog, instrument: false },
+  },
+};

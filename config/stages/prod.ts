@@ -1,0 +1,106 @@
+import type { StageConfigInput } from '../schema.js';
+import { CHARTS, secretNames } from './shared.js';
+
+const names = secretNames('prod');
+
+export const prod: StageConfigInput = {
+  name: 'prod',
+  tier: 'prod',
+  account: '333333333333',
+  region: 'eu-west-1',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+  drRegion: 'eu-central-1',
+  tags: { 'cost-center': 'platform', environment: 'prod' },
+  platform: {
+    vpc: { cidr: '10.30.0.0/16', natGateways: 3, flowLogRetentionDays: 365 },
+    vpn: { customerGatewayIp: '203.0.113.10', customerGatewayAsn: 65010, officeCidrs: ['192.168.0.0/20'] },
+    eks: {
+      version: '1.33',
+      publicAccessCidrs: [],
+      accessEntries: [
+        {
+          principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_PlatformAdmin',
+          policy: 'cluster-admin',
+        },
+        { principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_Developer', policy: 'view' },
+      ],
+      nodeGroup: {
+        instanceTypes: ['m7g.xlarge'],
+        capacityType: 'ON_DEMAND',
+        minSize: 2,
+        desiredSize: 3,
+        maxSize: 10,
+      },
+      charts: CHARTS,
+    },
+    rds: {
+      instanceType: 'r7g.large',
+      engineVersion: '8.0.42',
+      allocatedStorageGiB: 200,
+      backupRetentionDays: 30,
+      deletionProtection: true,
+      databaseName: 'app',
+    },
+    dns: {
+      publicZoneName: 'example.com',
+      privateZoneName: 'internal.example.com',
+      certificateNames: ['api.example.com'],
+    },
+    buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
+    datadog: { externalId: 'prod-datadog-external-id' },
+  },
+  automation: {
+    dryRun: false,
+    automationRolePrefix: 'ops-prod-',
+    breakGlassRoleNames: ['AWSReservedSSO_BreakGlass'],
+    allowLists: {
+      hostedZones: [{ zoneName: 'example.com', records: ['app.example.com', 'api.example.com'] }],
+      nodeGroups: [
+        {
+          cluster: 'prod-platform',
+          nodegroup: 'prod-platform-*',
+          ceiling: 16,
+          stepSize: 2,
+          scaleBackAfterMinutes: 0,
+        },
+      ],
+      secrets: [
+        {
+          name: 'prod/rds/app-user',
+          strategy: 'mysql-alternating-users',
+          consumerRoleNames: ['prod-app-api'],
+          restartWorkloads: ['app/deployment/api'],
+        },
+        { name: 'prod/api/partner-token', strategy: 'random', consumerRoleNames: ['prod-app-api'] },
+      ],
+      volumes: {
+        protectedTag: { key: 'backup', value: 'required' },
+        pvcNamespaces: ['app', 'data'],
+        keepLast: 14,
+        maxAgeDays: 35,
+      },
+    },
+    runbooks: {
+      // Production DNS and secrets are changed only with a human's approval.
+      'update-dns': { mode: 'approval' },
+      'rotate-secret': { mode: 'approval' },
+    },
+    ingressRecords: [
+      { zoneName: 'example.com', recordName: 'app.example.com' },
+      { zoneName: 'example.com', recordName: 'api.example.com' },
+    ],
+    schedules: [
+      { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },
+    ],
+    slack: {
+      channel: 'C0PRODOPS01',
+      ...names.slack,
+      users: { U0PLATFORM1: { run: ['*'], approve: ['*'] }, U0PLATFORM2: { run: ['*'], approve: ['*'] } },
+      userGroups: {
+        S0ONCALL01: { run: ['snapshot-volume', 'scale-node-group'], approve: ['snapshot-volume'] },
+      },
+      approvalTimeoutMinutes: 30,
+    },
+    datadog: { site: 'datadoghq.eu', ...names.datadog, instrument: true },
+  },
+};

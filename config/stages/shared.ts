@@ -1,0 +1,80 @@
+import type { StageConfigInput } from '../schema.js';
+
+/** Helm charts every stage runs, pinned. A stage may override one entry. */
+export const CHARTS: StageConfigInput['platform']['eks']['charts'] = {
+  ingressNginx: {
+    chart: 'ingress-nginx',
+    repository: 'https://kubernetes.github.io/ingress-nginx',
+    version: '4.13.3',
+    namespace: 'ingress-nginx',
+  },
+  awsLoadBalancerController: {
+    chart: 'aws-load-balancer-controller',
+    repository: 'https://aws.github.io/eks-charts',
+    version: '1.14.0',
+    namespace: 'kube-system',
+  },
+  clusterAutoscaler: {
+    chart: 'cluster-autoscaler',
+    repository: 'https://kubernetes.github.io/autoscaler',
+    version: '9.50.1',
+    namespace: 'kube-system',
+  },
+  externalDns: {
+    chart: 'external-dns',
+    repository: 'https://kubernetes-sigs.github.io/external-dns',
+    version: '1.19.0',
+    namespace: 'external-dns',
+  },
+  certManager: {
+    chart: 'cert-manager',
+    repository: 'https://charts.jetstack.io',
+    version: 'v1.18.2',
+    namespace: 'cert-manager',
+  },
+  velero: {
+    chart: 'velero',
+    repository: 'https://vmware-tanzu.github.io/helm-charts',
+    version: '10.1.0',
+    namespace: 'velero',
+  },
+  linkerdCrds: {
+    chart: 'linkerd-crds',
+    repository: 'https://helm.linkerd.io/edge',
+    version: '2025.9.1',
+    namespace: 'linkerd',
+  },
+  linkerdControlPlane: {
+    chart: 'linkerd-control-plane',
+    repository: 'https://helm.linkerd.io/edge',
+    version: '2025.9.1',
+    namespace: 'linkerd',
+  },
+  datadog: {
+    chart: 'datadog',
+    repository: 'https://helm.datadoghq.com',
+    version: '3.130.0',
+    namespace: 'datadog',
+  },
+  eventExporter: {
+    chart: 'kubernetes-event-exporter',
+    repository: 'https://charts.bitnami.com/bitnami',
+    version: '3.6.1',
+    namespace: 'monitoring',
+  },
+};
+
+/** Slack and Datadog secret names follow one convention per stage. */
+export function secretNames(stage: string) {
+  return {
+    slack: {
+      signingSecretName: `ops/${stage}/slack/signing-secret`,
+      botTokenSecretName: `ops/${stage}/slack/bot-token`,
+    },
+    datadog: {
+      apiKeySecretName: `ops/${stage}/datadog/api-key`,
+      appKeySecretName: `ops/${stage}/datadog/app-key`,
+      webhookTokenSecretName: `ops/${stage}/datadog/webhook-token`,
+    },
+  };
+}

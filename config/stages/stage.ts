@@ -1,0 +1,94 @@
+import type { StageConfigInput } from '../schema.js';
+import { CHARTS, secretNames } from './shared.js';
+
+const names = secretNames('stage');
+
+export const stage: StageConfigInput = {
+  name: 'stage',
+  tier: 'stage',
+  account: '222222222222',
+  region: 'eu-west-1',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+  tags: { 'cost-center': 'platform', environment: 'stage' },
+  platform: {
+    vpc: { cidr: '10.20.0.0/16', natGateways: 1, flowLogRetentionDays: 90 },
+    vpn: { customerGatewayIp: '203.0.113.10', customerGatewayAsn: 65010, officeCidrs: ['192.168.0.0/20'] },
+    eks: {
+      version: '1.33',
+      publicAccessCidrs: [],
+      accessEntries: [
+        {
+          principalArn: 'arn:aws:iam::222222222222:role/AWSReservedSSO_PlatformAdmin',
+          policy: 'cluster-admin',
+        },
+        { principalArn: 'arn:aws:iam::222222222222:role/AWSReservedSSO_Developer', policy: 'view' },
+      ],
+      nodeGroup: {
+        instanceTypes: ['m7g.large', 'm6g.large'],
+        capacityType: 'SPOT',
+        minSize: 1,
+        desiredSize: 2,
+        maxSize: 6,
+      },
+      charts: CHARTS,
+    },
+    rds: {
+      instanceType: 't4g.large',
+      engineVersion: '8.0.42',
+      allocatedStorageGiB: 100,
+      backupRetentionDays: 14,
+      deletionProtection: false,
+      databaseName: 'app',
+    },
+    dns: { publicZoneName: 'stage.example.com', privateZoneName: 'stage.internal.example.com' },
+    buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
+    datadog: { externalId: 'stage-datadog-external-id' },
+  },
+  automation: {
+    dryRun: false,
+    automationRolePrefix: 'ops-stage-',
+    breakGlassRoleNames: ['AWSReservedSSO_BreakGlass'],
+    allowLists: {
+      hostedZones: [{ zoneName: 'stage.example.com', records: ['*.stage.example.com'] }],
+      nodeGroups: [
+        {
+          cluster: 'stage-platform',
+          nodegroup: 'stage-platform-*',
+          ceiling: 8,
+          stepSize: 2,
+          scaleBackAfterMinutes: 0,
+        },
+      ],
+      secrets: [
+        {
+          name: 'stage/rds/app-user',
+          strategy: 'mysql-alternating-users',
+          consumerRoleNames: ['stage-app-api'],
+          restartWorkloads: ['app/deployment/api'],
+        },
+        { name: 'stage/api/partner-token', strategy: 'random', consumerRoleNames: ['stage-app-api'] },
+      ],
+      volumes: {
+        protectedTag: { key: 'backup', value: 'required' },
+        pvcNamespaces: ['app', 'data'],
+        keepLast: 14,
+        maxAgeDays: 35,
+      },
+    },
+    runbooks: {},
+    ingressRecords: [{ zoneName: 'stage.example.com', recordName: 'app.stage.example.com' }],
+    schedules: [
+      { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },
+    ],
+    slack: {
+      channel: 'C0STAGEOPS1',
+      ...names.slack,
+      users: { U0PLATFORM1: { run: ['*'], approve: ['*'] }, U0PLATFORM2: { run: ['*'], approve: ['*'] } },
+      userGroups: {
+        S0ONCALL01: { run: ['snapshot-volume', 'scale-node-group'], approve: ['snapshot-volume'] },
+      },
+      approvalTimeoutMinutes: 30,
+    },
+    datadog: { site: 'datadoghq.eu', ...names.datadog, instrument: false },
+  },
+};

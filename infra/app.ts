@@ -1,0 +1,50 @@
+import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { allStages, loadStage, type StageConfig } from '../config/index.js';
+import { AutomationStack } from './stacks/automation-stack.js';
+import { PlatformStack } from './stacks/platform-stack.js';
+
+export interface BuildOptions {
+  /** One stage name, or all stages when omitted. */
+  readonly stage?: string;
+  readonly appProps?: AppProps;
+  /** Run the cdk-nag AwsSolutions pack (on by default). */
+  readonly nag?: boolean;
+}
+
+export interface StageStacks {
+  readonly stage: StageConfig;
+  readonly platform: PlatformStack;
+  readonly automation: AutomationStack;
+}
+
+/** Builds the CDK app for one or all stages. Only this function and `bin/app.ts` know about stages. */
+export function buildApp(options: BuildOptions = {}): { app: App; stacks: StageStacks[] } {
+  const app = new App(options.appProps);
+  const stages = options.stage ? [loadStage(options.stage)] : allStages();
+  const stacks = stages.map((stage) => {
+    const env = { account: stage.account, region: stage.region };
+    const platform = new PlatformStack(app, `${stage.name}-platform`, {
+      env,
+      stage,
+      description: `Core platform (${stage.name}, ${stage.region}): network, EKS, data, DNS, audit trail`,
+      terminationProtection: stage.tier === 'prod',
+    });
+    const automation = new AutomationStack(app, `${stage.name}-automation`, {
+      env,
+      stage,
+      platform,
+      description: `Ops automation (${stage.name}, ${stage.region}): intake, runbooks, Slack, reporting, audit`,
+      terminationProtection: stage.tier === 'prod',
+    });
+    automation.addStackDependency(platform);
+    for (const stack of [platform, automation]) {
+      Tags.of(stack).add('stage', stage.name);
+      Tags.of(stack).add('managed-by', 'ops-automation-cdk');
+      for (const [k, v] of Object.entries(stage.tags)) Tags.of(stack).add(k, v);
+    }
+    return { stage, platform, automation };
+  });
+  if (options.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stacks };
+}

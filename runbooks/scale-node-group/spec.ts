@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { clusterName, reason, revertFields } from '../shared.js';
+import type { RunbookSpec } from '../types.js';
+
+export const ScaleNodeGroupParameters = z.object({
+  cluster: clusterName,
+  /** Omitted: the node group(s) of the cluster that are at their maximum, found through EKS / Auto Scaling. */
+  nodegroup: z
+    .string()
+    .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,62}$/)
+    .optional(),
+  /** Nodes to add; capped by the allow-list's step size and ceiling. */
+  increaseBy: z.number().int().positive().max(50).optional(),
+  reason,
+  ...revertFields,
+});
+export type ScaleNodeGroupParameters = z.infer<typeof ScaleNodeGroupParameters>;
+
+export const scaleNodeGroup: RunbookSpec<typeof ScaleNodeGroupParameters> = {
+  name: 'scale-node-group',
+  summary:
+    'Raise an EKS managed node group (max and desired) within its configured ceiling; optional scale-back.',
+  triggers: [
+    'cluster-autoscaler: NotTriggerScaleUp with "max node group size reached", or a failed scale-up',
+    'Datadog monitor tagged runbook:scale-node-group (cluster / nodegroup tags)',
+    'Slack: /ops run scale-node-group cluster=… nodegroup=…',
+  ],
+  mutating: true,
+  revertible: true,
+  parameters: ScaleNodeGroupParameters,
+  defaults: {
+    mode: 'auto',
+    windowMinutes: 15,
+    rateLimit: { maxRuns: 3, perMinutes: 60 },
+    circuitBreaker: { failures: 3, perMinutes: 60, openMinutes: 60 },
+    lockMinutes: 30,
+  },
+  resourceKey: (p) => `${p.cluster}/${p.nodegroup ?? '*'}`,
+};

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** Parameters every runbook accepts besides its own. */
+export const reason = z.string().min(1).max(500).default('requested');
+
+/**
+ * Revert: a revertible runbook started with `revertOf` restores the state captured by that
+ * earlier execution (read from its output by whoever asks for the revert: Slack or `ops`).
+ */
+export const revertFields = {
+  revertOf: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,80}$/)
+    .optional(),
+  /** The `before` state captured by the run being reverted. */
+  restore: z.record(z.string(), z.unknown()).optional(),
+};
+
+export const ebsVolumeId = z
+  .string()
+  .regex(/^vol-[0-9a-f]{8,17}$/, 'an EBS volume id looks like vol-0123456789abcdef0');
+export const clusterName = z
+  .string()
+  .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'not a valid EKS cluster name');
+export const k8sName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'not a valid Kubernetes name');

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { reason } from '../shared.js';
+import type { RunbookSpec } from '../types.js';
+
+export const VerifyBackupsParameters = z.object({
+  /** Which backup classes to verify. */
+  scope: z.array(z.enum(['ebs', 'rds', 'velero'])).default(['ebs', 'rds', 'velero']),
+  /** Run restore tests (EBS always when true; RDS only on its configured weekday). */
+  restoreTests: z.boolean().default(true),
+  reason,
+});
+export type VerifyBackupsParameters = z.infer<typeof VerifyBackupsParameters>;
+
+export const verifyBackups: RunbookSpec<typeof VerifyBackupsParameters> = {
+  name: 'verify-backups',
+  summary: 'Prove every backup exists, is fresh, encrypted, copied to DR and restorable; report the table.',
+  triggers: ['Schedule: daily (EventBridge Scheduler)', 'Slack: /ops run verify-backups'],
+  mutating: false,
+  revertible: false,
+  parameters: VerifyBackupsParameters,
+  defaults: {
+    mode: 'auto',
+    windowMinutes: 60,
+    rateLimit: { maxRuns: 4, perMinutes: 1440 },
+    circuitBreaker: { failures: 5, perMinutes: 1440, openMinutes: 60 },
+    lockMinutes: 180,
+  },
+  resourceKey: () => 'all-backups',
+};

@@ -1,0 +1,242 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/**
+ * What every runbook workflow shares, so a runbook's `workflow.ts` only describes its own
+ * steps. The frame is:
+ *
+ *   Announce start → [approval mode: Request approval (waitForTaskToken) → Approved?] →
+ *   <the runbook's body> → Report result → Succeeded
+ *   any failure → Report failure → Failed (one failure state, with the reason)
+ *
+ * Payload contracts (JSONPath; the runbook body reads `$.input` and writes `$.result`):
+ * - execution input: `RunbookInput` (runbooks/types.ts)
+ * - state after "Prepare run": `{ input: RunbookInput, execution: { name, startTime } }`
+ * - `hooks.report` is invoked with `{ phase, execution, input, result?, error? }`
+ *   where phase ∈ started | awaiting-approval | succeeded | failed | rejected; it must
+ *   never throw for a Slack/Datadog outage (it records and returns).
+ * - `hooks.approval` is invoked with `{ taskToken, execution, input, plan }` and must
+ *   return at once; the task completes when someone presses Approve / Reject
+ *   (SendTaskSuccess `{ approved, approver, at }` / SendTaskFailure `ApprovalRejected`),
+ *   or times out (`States.Timeout` → rejected).
+ * - the body must leave `$.result` as a `RunResult` (runbooks/types.ts).
+ */
+
+export interface WorkflowHooks {
+  /** Posts / updates the run's Slack message, sends the Datadog event, writes the audit record. */
+  readonly report: lambda.IFunction;
+  /** Posts Approve / Reject buttons holding a reference to the task token (never the token itself). */
+  readonly approval: lambda.IFunction;
+}
+
+export interface RunbookFrameProps {
+  /** Runbook name: the state machine is named `<prefix>-<runbook>`. */
+  readonly runbook: string;
+  /** Resource-name prefix, e.g. `ops-dev`. */
+  readonly namePrefix: string;
+  readonly hooks: WorkflowHooks;
+  /** How long an approval waits before it expires and the run is rejected. */
+  readonly approvalTimeout: Duration;
+  /** Upper bound for a whole run. */
+  readonly timeout: Duration;
+  /**
+   * Builds the runbook's own steps and returns the first one. `tools.fail(id)` returns a
+   * new chainable that ends the run through the shared failure path (report, then the one
+   * Fail state): use it as a `Catch` target or `Choice` branch, with `$.error` holding
+   * `{ Error, Cause }`. Every successful path must end with `.next(tools.done)`, with
+   * `$.result` set to a `RunResult`.
+   */
+  readonly body: (scope: Construct, tools: BodyTools) => sfn.IChainable;
+}
+
+/** Retries every Lambda task shares: transient Lambda service errors, with back-off. */
+export function addLambdaRetry(task: sfn.TaskStateBase): sfn.TaskStateBase {
+  task.addRetry({
+    errors: [
+      'Lambda.ServiceException',
+      'Lambda.AWSLambdaException',
+      'Lambda.SdkClientException',
+      'Lambda.TooManyRequestsException',
+    ],
+    interval: Duration.seconds(2),
+    maxAttempts: 3,
+    backoffRate: 2,
+  });
+  return task;
+}
+
+export interface BodyTools {
+  readonly fail: (id: string) => sfn.IChainable;
+  /** Where every successful path goes: reports the result and ends the run. */
+  readonly done: sfn.IChainable;
+}
+
+export class RunbookFrame extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: RunbookFrameProps) {
+    super(scope, id);
+
+    const report = (name: string, phase: string, extra: Record<string, string> = {}) => {
+      const fields: Record<string, unknown> = {
+        phase,
+        'execution.$': '$$.Execution.Name',
+        'input.$': '$.input',
+      };
+      for (const [k, v] of Object.entries(extra)) fields[`${k}.$`] = v;
+      const task = new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: props.hooks.report,
+        payload: sfn.TaskInput.fromObject(fields),
+        resultPath: sfn.JsonPath.DISCARD,
+        retryOnServiceExceptions: false,
+      });
+      addLambdaRetry(task);
+      return task;
+    };
+
+    const failed = new sfn.Fail(this, 'Failed', {
+      comment: 'The run failed; the report above says which step and why.',
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    });
+    const reportFailure = report('Report failure', 'failed', { error: '$.error' });
+    // A broken reporter must not hide the failure: fall through to Failed either way.
+    reportFailure.addCatch(failed, { resultPath: '$.reportError' });
+    reportFailure.next(failed);
+
+    const fail = (failId: string): sfn.IChainable => {
+      return new sfn.Pass(this, failId, { comment: 'Route to the shared failure path.' }).next(reportFailure);
+    };
+
+    const prepare = new sfn.Pass(this, 'Prepare run', {
+      parameters: {
+        'input.$': '$',
+        execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
+      },
+    });
+
+    const announce = report('Announce start', 'started');
+    announce.addCatch(fail('Announce failed'), { resultPath: '$.error' });
+
+    const reportResult = report('Report result', 'succeeded', { result: '$.result' });
+    reportResult.addCatch(new sfn.Succeed(this, 'Succeeded without report', { outputPath: '$.result' }), {
+      resultPath: '$.reportError',
+    });
+    reportResult.next(new sfn.Succeed(this, 'Succeeded', { outputPath: '$.result' }));
+    const bodyThenReport = props.body(this, { fail, done: reportResult });
+
+    const requestApproval = new tasks.LambdaInvoke(this, 'Request approval', {
+      lambdaFunction: props.hooks.approval,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        taskToken: sfn.JsonPath.taskToken,
+        'execution.$': '$$.Execution.Name',
+        'input.$': '$.input',
+      }),
+      resultPath: '$.approval',
+      taskTimeout: sfn.Timeout.duration(props.approvalTimeout),
+    });
+    const rejected = report('Report rejection', 'rejected', { error: '$.error' });
+    rejected.addCatch(new sfn.Fail(this, 'Rejected without report', { error: 'ApprovalRejected' }), {
+      resultPath: '$.reportError',
+    });
+    rejected.next(
+      new sfn.Fail(this, 'Rejected', {
+        error: 'ApprovalRejected',
+        cause: 'The run was rejected or its approval expired.',
+      }),
+    );
+    requestApproval.addCatch(rejected, {
+      errors: ['ApprovalRejected', 'States.Timeout', 'States.HeartbeatTimeout'],
+      resultPath: '$.error',
+    });
+    requestApproval.addCatch(fail('Approval failed'), { resultPath: '$.error' });
+    requestApproval.next(bodyThenReport);
+
+    const needsApproval = new sfn.Choice(this, 'Needs approval?')
+      .when(sfn.Condition.stringEquals('$.input.mode', 'approval'), requestApproval)
+      .otherwise(bodyThenReport);
+
+    const definition = sfn.Chain.start(prepare).next(announce).next(needsApproval);
+
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: `${props.namePrefix}-${props.runbook}`,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: props.timeout,
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+  }
+}
+
+/**
+ * A bounded poll loop: `check` reads the state into `$.<resultKey>`, `isDone` / `isFailed`
+ * decide, otherwise wait (growing by `backoff` each round) and try again, at most
+ * `maxPolls` times; then `onTimeout`. Counters live in `$.poll.<id>`.
+ */
+export interface PollLoopProps {
+  readonly check: sfn.TaskStateBase;
+  readonly done: sfn.Condition;
+  readonly failed?: sfn.Condition;
+  readonly maxPolls: number;
+  readonly firstWait: Duration;
+  /** Each wait is the previous one times this, capped at `maxWait`. */
+  readonly backoff: number;
+  readonly maxWait: Duration;
+  readonly onDone: sfn.IChainable;
+  readonly onFailed?: sfn.IChainable;
+  readonly onTimeout: sfn.IChainable;
+}
+
+export class PollLoop extends Construct {
+  readonly start: sfn.IChainable;
+
+  constructor(scope: Construct, id: string, props: PollLoopProps) {
+    super(scope, id);
+    const counter = `$.poll.${id.replace(/[^A-Za-z0-9]/g, '')}`;
+    const init = new sfn.Pass(this, `${id}: start polling`, {
+      parameters: { count: 0, waitSeconds: props.firstWait.toSeconds() },
+      resultPath: counter,
+    });
+    const wait = new sfn.Wait(this, `${id}: wait`, {
+      time: sfn.WaitTime.secondsPath(`${counter}.waitSeconds`),
+    });
+    const bump = new sfn.Pass(this, `${id}: count poll`, {
+      parameters: {
+        'count.$': `States.MathAdd(${counter}.count, 1)`,
+        'waitSeconds.$': `${counter}.waitSeconds`,
+      },
+      resultPath: counter,
+    });
+    // Back-off: grow the wait, capped. JSONPath has no multiply, so the growth sequence is precomputed.
+    const waits: number[] = [];
+    let w = props.firstWait.toSeconds();
+    for (let i = 0; i < props.maxPolls; i++) {
+      waits.push(Math.min(Math.round(w), props.maxWait.toSeconds()));
+      w *= props.backoff;
+    }
+    const nextWait = new sfn.Pass(this, `${id}: back off`, {
+      parameters: {
+        'count.$': `${counter}.count`,
+        'waitSeconds.$': `States.ArrayGetItem(States.Array(${waits.join(', ')}), ${counter}.count)`,
+      },
+      resultPath: counter,
+    });
+    const decide = new sfn.Choice(this, `${id}: done?`);
+    decide.when(props.done, props.onDone);
+    if (props.failed && props.onFailed) decide.when(props.failed, props.onFailed);
+    decide.when(sfn.Condition.numberGreaterThanEquals(`${counter}.count`, props.maxPolls), props.onTimeout);
+    decide.otherwise(nextWait);
+    nextWait.next(wait);
+    wait.next(props.check);
+    props.check.next(bump);
+    bump.next(decide);
+    init.next(props.check);
+    this.start = init;
+  }
+}
