@@ -10,11 +10,20 @@ export interface AutomationStackProps extends StackProps {
 }
 
 /**
- * The ops automation for one stage: intake, runbook workflows, Slack endpoint, reporting,
- * audit, schedules, alarms. Composes automation constructs only.
+ * The ops automation for one stage. Composes automation constructs only, in this order:
+ *   1. reporting and audit (issue 7): the `report` hook every workflow calls, the audit store
+ *   2. approvals (issue 5): the `approval` hook (Slack buttons for waitForTaskToken)
+ *   3. runbook workflows (issues 3, 4, 6): name → state machine
+ *   4. intake (issue 2): guard store, intake function, event rules + DLQs, kill switch
+ *   5. Slack endpoint (issue 5), schedules
+ *   6. observability attached after the fact (issue 7): alarms and monitors for everything above
  */
 export class AutomationStack extends Stack {
+  /** Resource-name prefix for this stage's automation: also what loop protection matches. */
+  readonly namePrefix: string;
+
   constructor(scope: Construct, id: string, props: AutomationStackProps) {
     super(scope, id, props);
+    this.namePrefix = `ops-${props.stage.name}`;
   }
 }
