@@ -1,9 +1,10 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 
 /** Repository root, so entries can be given relative to it (`functions/intake/handler.ts`). */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -36,9 +37,41 @@ export interface OpsFunctionProps
 }
 
 /**
+ * One customer-managed policy per stack for X-Ray writes: X-Ray's write actions support no
+ * resource-level permissions, so this is the only `*` every function role carries, and it is
+ * acknowledged here, once, rather than on each role's policy (where it could hide another `*`).
+ */
+export class XRayWritePolicy extends Construct {
+  static of(scope: Construct): iam.ManagedPolicy {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild('XRayWrite') as XRayWritePolicy | undefined;
+    return (existing ?? new XRayWritePolicy(stack, 'XRayWrite')).policy;
+  }
+
+  readonly policy: iam.ManagedPolicy;
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: 'X-Ray trace writes for ops-automation functions (no resource-level permissions exist)',
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    Validations.of(this.policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+    });
+  }
+}
+
+/**
  * The one way this product defines a Lambda function: ARM64, the newest Node runtime
- * CDK offers, X-Ray tracing, its own log group with retention, JSON logs, source maps,
- * Powertools configured by environment.
+ * CDK offers, X-Ray tracing, its own log group with retention and a role that may write only
+ * to it (no AWS managed policy), JSON logs, source maps, Powertools configured by environment.
  */
 export class OpsFunction extends nodejs.NodejsFunction {
   readonly logGroupRef: logs.LogGroup;
@@ -48,13 +81,21 @@ export class OpsFunction extends nodejs.NodejsFunction {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const role =
+      props.role ??
+      new iam.Role(scope, `${id}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Execution role of ${id}`,
+        managedPolicies: [XRayWritePolicy.of(scope)],
+      });
+    logGroup.grantWrite(role);
     const { entry, service, environment, bundling, ...rest } = props;
     super(scope, id, {
       memorySize: 512,
       timeout: Duration.seconds(30),
-      tracing: lambda.Tracing.ACTIVE,
       loggingFormat: lambda.LoggingFormat.JSON,
       ...rest,
+      role,
       entry: path.join(REPO_ROOT, entry),
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
@@ -70,6 +111,9 @@ export class OpsFunction extends nodejs.NodejsFunction {
         ...environment,
       },
     });
+    // Tracing is set on the resource directly: the `tracing` prop would add a second `*` X-Ray
+    // statement to this role's own policy; the shared XRayWrite policy already grants it.
+    (this.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
     this.logGroupRef = logGroup;
   }
 }

@@ -1,6 +1,8 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
+import { Hooks } from '../constructs/automation/hooks.js';
+import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
 import type { PlatformStack } from './platform-stack.js';
 
 export interface AutomationStackProps extends StackProps {
@@ -21,9 +23,25 @@ export interface AutomationStackProps extends StackProps {
 export class AutomationStack extends Stack {
   /** Resource-name prefix for this stage's automation: also what loop protection matches. */
   readonly namePrefix: string;
+  readonly hooks: Hooks;
+  readonly runbooks: RunbookWorkflows;
 
   constructor(scope: Construct, id: string, props: AutomationStackProps) {
     super(scope, id, props);
     this.namePrefix = `ops-${props.stage.name}`;
+    const { stage, platform } = props;
+
+    // 1-2. Reporting, audit and approvals: the hooks every workflow calls.
+    this.hooks = new Hooks(this, 'Hooks', { namePrefix: this.namePrefix });
+
+    // 3. Runbook workflows.
+    this.runbooks = new RunbookWorkflows(this, 'Runbooks', {
+      stage,
+      namePrefix: this.namePrefix,
+      hooks: this.hooks,
+      platform,
+    });
+
+    // 4. Intake. 5. Slack endpoint, schedules. 6. Observability.
   }
 }
