@@ -109,6 +109,93 @@ export const PolicyOverrideSchema = z.object({
 });
 export type PolicyOverride = z.infer<typeof PolicyOverrideSchema>;
 
+/** Verdict policy for one class of backups (EBS snapshots, RDS snapshots, Velero backups). */
+export const BackupClassPolicySchema = z
+  .object({
+    /** Recovery point objective: the newest completed backup must be at most this old. */
+    rpoHours: z.number().positive(),
+    /** Retention floor: fewer recovery points than this means backups are being lost. */
+    minRecoveryPoints: z.number().int().min(1),
+    /** Retention ceiling: more than this means retention is unbounded (cost, compliance). */
+    maxRecoveryPoints: z.number().int().positive(),
+    /** Whether a copy in the stage's `drRegion` is required (ignored when the stage has none). */
+    drCopyRequired: z.boolean().default(true),
+  })
+  .refine((c) => c.minRecoveryPoints <= c.maxRecoveryPoints, 'minRecoveryPoints must be ≤ maxRecoveryPoints');
+
+const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+
+/** What the daily `verify-backups` run checks, and how (issue 6). Every field has a default. */
+export const BackupVerificationConfigSchema = z.object({
+  classes: z
+    .object({
+      ebs: BackupClassPolicySchema.default({
+        rpoHours: 26,
+        minRecoveryPoints: 1,
+        maxRecoveryPoints: 60,
+        drCopyRequired: true,
+      }),
+      rds: BackupClassPolicySchema.default({
+        rpoHours: 26,
+        minRecoveryPoints: 1,
+        maxRecoveryPoints: 60,
+        drCopyRequired: true,
+      }),
+      velero: BackupClassPolicySchema.default({
+        rpoHours: 26,
+        minRecoveryPoints: 1,
+        maxRecoveryPoints: 120,
+        drCopyRequired: false,
+      }),
+    })
+    .default({
+      ebs: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 60, drCopyRequired: true },
+      rds: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 60, drCopyRequired: true },
+      velero: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 120, drCopyRequired: false },
+    }),
+  /** The KMS key every backup must be encrypted with (resolved to its ARN at run time). */
+  kmsKeyAlias: z.string().regex(/^alias\/[A-Za-z0-9/_-]+$/, 'must be a KMS alias such as alias/dev-data').optional(),
+  /** Timestamps up to this far in the future are clock skew, not an error. */
+  clockSkewMinutes: z.number().int().min(0).max(60).default(5),
+  /** How many backups are checked (and restore-tested) at once. */
+  maxConcurrency: z.number().int().min(1).max(20).default(4),
+  /** Where scratch restores are created; the stage's first availability zone when omitted. */
+  scratchAvailabilityZone: z.string().optional(),
+  ebsRestoreTest: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  /** Off by default: a restored instance costs money for the half hour it lives. */
+  rdsRestoreTest: z
+    .object({
+      enabled: z.boolean().default(false),
+      weekday: z.enum(WEEKDAYS).default('SUN'),
+      instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/).default('db.t4g.micro'),
+      /** One read-only statement whose first column of the first row is a number, e.g. a row count. */
+      checkQuery: z
+        .string()
+        .regex(/^\s*SELECT\s[^;]*$/i, 'the check query is one SELECT statement without ";"')
+        .default('SELECT COUNT(*) FROM information_schema.tables'),
+      /** The check fails when the number is below this (e.g. 1: the table must not be empty). */
+      minResult: z.number().int().min(0).default(1),
+    })
+    .default({
+      enabled: false,
+      weekday: 'SUN',
+      instanceClass: 'db.t4g.micro',
+      checkQuery: 'SELECT COUNT(*) FROM information_schema.tables',
+      minResult: 1,
+    }),
+  velero: z
+    .object({
+      /** The Velero bucket; the platform's Velero bucket when omitted. */
+      bucketName: z.string().optional(),
+      /** The backup storage location's prefix inside the bucket ('' = bucket root). */
+      prefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'a prefix is empty or ends with "/"').default(''),
+      /** Velero schedules whose latest backup must be verified. */
+      schedules: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)).default(['daily']),
+    })
+    .default({ prefix: '', schedules: ['daily'] }),
+});
+export type BackupVerificationConfig = z.infer<typeof BackupVerificationConfigSchema>;
+
 export const AutomationConfigSchema = z.object({
   /** Global dry-run: every decision is made and reported, nothing mutating runs. */
   dryRun: z.boolean().default(false),
@@ -196,6 +283,8 @@ export const AutomationConfigSchema = z.object({
       }),
     )
     .default([]),
+  /** Scheduled backup verification (runbook verify-backups). */
+  backupVerification: BackupVerificationConfigSchema.default(BackupVerificationConfigSchema.parse({})),
   slack: z.object({
     /** Channel id for automatic runs, approvals and critical notifications. */
     channel: z.string().regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel id such as C0123456789'),
