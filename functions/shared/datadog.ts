@@ -1,0 +1,209 @@
+import { client, logger as datadogLibraryLogger, v1, v2 } from '@datadog/datadog-api-client';
+import { redact, redactString } from './redact.js';
+
+/**
+ * The one Datadog API client of this product, over `@datadog/datadog-api-client`:
+ * events (v1 `POST /api/v1/events`, grouped per run by `aggregationKey`) and metrics
+ * (v2 `POST /api/v2/series`).
+ *
+ * - The site comes from config (`automation.datadog.site`, e.g. `datadoghq.eu`); `baseUrl`
+ *   overrides it so tests can point the client at a local HTTP server.
+ * - Keys come from `KeySource`s (normally `secretsManagerSecret` from ./slack.js, cached). Both
+ *   endpoints need only the API key (`DD-API-KEY`); the application key is optional and sent
+ *   only by operations that require it, so the report hook never reads it.
+ * - Retries are ours and bounded (`maxRetries`, default 2, short back-off) for 5xx, 429 and
+ *   network errors; the library's own retry waits 2 s and up, and ignores network errors.
+ * - Titles, texts and tags go through `redact`; failures surface as `DatadogError` whose
+ *   message holds no key.
+ */
+
+export type KeySource = () => Promise<string>;
+
+// The library prints raw request failures to stdout (unstructured, with stack traces); we
+// surface them as a DatadogError and let the caller log that through Powertools instead.
+(datadogLibraryLogger as { setLevel(level: string): void }).setLevel('silent');
+
+export interface DatadogApiOptions {
+  readonly apiKey: KeySource;
+  readonly appKey?: KeySource;
+  /** Datadog site, e.g. `datadoghq.eu` (config `automation.datadog.site`). */
+  readonly site: string;
+  /** Overrides the site's API URL (`https://api.<site>`), e.g. `http://127.0.0.1:4321` in tests. */
+  readonly baseUrl?: string;
+  /** Retries after the first attempt. Default 2. */
+  readonly maxRetries?: number;
+  /** First back-off in ms, doubled per retry, capped at 2 s. Default 300. */
+  readonly retryDelayMs?: number;
+  /** Per-request timeout in ms. Default 5000. */
+  readonly timeoutMs?: number;
+}
+
+export type EventAlertType = 'error' | 'warning' | 'info' | 'success';
+
+export interface DatadogEvent {
+  readonly title: string;
+  /** Markdown (wrapped in `%%%` so links render). */
+  readonly text: string;
+  readonly tags: readonly string[];
+  readonly alertType: EventAlertType;
+  /** Events with the same key are grouped: the run's execution name. */
+  readonly aggregationKey?: string;
+  /** Unix seconds; default now. */
+  readonly dateHappened?: number;
+  readonly priority?: 'normal' | 'low';
+}
+
+export interface DatadogMetric {
+  readonly name: string;
+  readonly type: 'count' | 'gauge';
+  readonly value: number;
+  readonly tags: readonly string[];
+  /** Unix seconds; default now. */
+  readonly timestamp?: number;
+  readonly unit?: string;
+}
+
+export class DatadogError extends Error {
+  override readonly name = 'DatadogError';
+  constructor(
+    message: string,
+    /** HTTP status as text (`http_500`) or a network error code (`ECONNREFUSED`). */
+    readonly code: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Datadog caps an event title at 100 characters and its text at 4000. */
+const TITLE_MAX = 100;
+const TEXT_MAX = 4000;
+
+/** A tag value Datadog accepts: lower-case, no spaces, at most 200 characters. */
+export function tag(key: string, value: string | number | boolean): string {
+  const clean = String(value)
+    .toLowerCase()
+    .replace(/[^a-z0-9_\-./:]/g, '_')
+    .slice(0, 200 - key.length - 1);
+  return `${key}:${clean}`;
+}
+
+interface ApiExceptionShape {
+  code?: number | string;
+  cause?: { code?: string };
+  type?: string;
+  errno?: string;
+  message?: string;
+  name?: string;
+}
+
+function toDatadogError(operation: string, err: unknown): DatadogError {
+  if (err instanceof DatadogError) return err;
+  const e = (err ?? {}) as ApiExceptionShape;
+  if (typeof e.code === 'number') {
+    return new DatadogError(
+      `Datadog ${operation} failed: HTTP ${e.code}`,
+      `http_${e.code}`,
+      e.code >= 500 || e.code === 429 || e.code === 408,
+    );
+  }
+  const code =
+    (typeof e.code === 'string' ? e.code : undefined) ??
+    e.cause?.code ??
+    e.errno ??
+    e.name ??
+    'network_error';
+  return new DatadogError(`Datadog ${operation} unreachable: ${code}`, code, true);
+}
+
+export class DatadogApi {
+  private readonly options: DatadogApiOptions;
+  private readonly maxRetries: number;
+  private readonly retryDelayMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(options: DatadogApiOptions) {
+    this.options = options;
+    this.maxRetries = options.maxRetries ?? 2;
+    this.retryDelayMs = options.retryDelayMs ?? 300;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  /**
+   * A configuration for one attempt: keys from their (cached) sources, the site or base URL,
+   * and an abort signal that bounds this attempt (the library takes the signal from the
+   * configuration, so each attempt gets a fresh one).
+   */
+  private async configuration(): Promise<client.Configuration> {
+    const apiKey = await this.options.apiKey();
+    const appKey = this.options.appKey ? await this.options.appKey() : undefined;
+    const configuration = client.createConfiguration({
+      authMethods: { apiKeyAuth: apiKey, ...(appKey ? { appKeyAuth: appKey } : {}) },
+      // Our own bounded retry below covers 5xx, 429 and network errors alike.
+      enableRetry: false,
+      httpConfig: { signal: AbortSignal.timeout(this.timeoutMs) },
+      ...(this.options.baseUrl
+        ? { baseServer: new client.BaseServerConfiguration(this.options.baseUrl, {}) }
+        : {}),
+    });
+    if (!this.options.baseUrl) client.setServerVariables(configuration, { site: this.options.site });
+    return configuration;
+  }
+
+  private async withRetry<T>(
+    operation: string,
+    call: (configuration: client.Configuration) => Promise<T>,
+  ): Promise<T> {
+    let last: DatadogError | undefined;
+    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
+      if (attempt > 0) await sleep(Math.min(this.retryDelayMs * 2 ** (attempt - 1), 2000));
+      try {
+        return await call(await this.configuration());
+      } catch (err) {
+        last = toDatadogError(operation, err);
+        if (!last.transient) throw last;
+      }
+    }
+    throw last ?? new DatadogError(`Datadog ${operation} failed`, 'unknown', true);
+  }
+
+  /** Posts an event; returns Datadog's event id (as a string: ids exceed 2^53). */
+  async postEvent(event: DatadogEvent): Promise<string | undefined> {
+    const body: v1.EventCreateRequest = {
+      title: redactString(event.title).slice(0, TITLE_MAX),
+      text: redactString(event.text).slice(0, TEXT_MAX),
+      tags: redact([...event.tags]),
+      alertType: event.alertType,
+      sourceTypeName: 'amazon web services',
+      dateHappened: event.dateHappened ?? Math.floor(Date.now() / 1000),
+      priority: event.priority ?? 'normal',
+      ...(event.aggregationKey ? { aggregationKey: event.aggregationKey.slice(0, 100) } : {}),
+    };
+    const res = await this.withRetry('events', (configuration) =>
+      new v1.EventsApi(configuration).createEvent({ body }),
+    );
+    return res.event?.idStr ?? (res.event?.id !== undefined ? String(res.event.id) : undefined);
+  }
+
+  /** Submits metrics in one series request. */
+  async submitMetrics(metrics: readonly DatadogMetric[]): Promise<void> {
+    if (metrics.length === 0) return;
+    const now = Math.floor(Date.now() / 1000);
+    const body: v2.MetricPayload = {
+      series: metrics.map((m) => ({
+        metric: m.name,
+        type: m.type === 'count' ? 1 : 3,
+        points: [{ timestamp: m.timestamp ?? now, value: m.value }],
+        tags: redact([...m.tags]),
+        ...(m.unit ? { unit: m.unit } : {}),
+      })),
+    };
+    await this.withRetry('metrics', (configuration) =>
+      new v2.MetricsApi(configuration).submitMetrics({ body }),
+    );
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
