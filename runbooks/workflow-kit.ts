@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -15,8 +16,10 @@ import { Construct } from 'constructs';
  *
  * Payload contracts (JSONPath; the runbook body reads `$.input` and writes `$.result`):
  * - execution input: `RunbookInput` (runbooks/types.ts)
- * - state after "Prepare run": `{ input: RunbookInput, execution: { name, startTime } }`
- * - `hooks.report` is invoked with `{ phase, execution, input, result?, error? }`
+ * - state after "Prepare run": `{ input: RunbookInput, execution: { name, startTime }, approval }`
+ *   where `approval` is `{ status: 'not-requested' }` until "Request approval" replaces it with
+ *   the approver's answer `{ approved, approver, at }`
+ * - `hooks.report` is invoked with `{ phase, execution, startTime, input, approval, result?, error? }`
  *   where phase ∈ started | awaiting-approval | succeeded | failed | rejected; it must
  *   never throw for a Slack/Datadog outage (it records and returns).
  * - `hooks.approval` is invoked with `{ taskToken, execution, input, plan }` and must
@@ -85,7 +88,10 @@ export class RunbookFrame extends Construct {
       const fields: Record<string, unknown> = {
         phase,
         'execution.$': '$$.Execution.Name',
+        'startTime.$': '$$.Execution.StartTime',
         'input.$': '$.input',
+        // Who approved and when, for the audit record (set by "Prepare run", replaced on approval).
+        'approval.$': '$.approval',
       };
       for (const [k, v] of Object.entries(extra)) fields[`${k}.$`] = v;
       const task = new tasks.LambdaInvoke(this, name, {
@@ -116,6 +122,7 @@ export class RunbookFrame extends Construct {
       parameters: {
         'input.$': '$',
         execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
+        approval: { status: 'not-requested' },
       },
     });
 
@@ -240,3 +247,29 @@ export class PollLoop extends Construct {
     this.start = init;
   }
 }
+
+/**
+ * An AWS SDK-integration task whose IAM statements are given explicitly, conditions included.
+ * `tasks.CallAwsService` always grants `service:action` on `iamResources` without conditions;
+ * a mutating call scoped by tag (`aws:RequestTag`, `ec2:ResourceTag`, ...) or by record name
+ * needs its own statements instead, and this task grants exactly `policy` and nothing else.
+ */
+export interface ScopedAwsCallProps extends Omit<tasks.CallAwsServiceProps, 'iamResources' | 'iamAction' | 'additionalIamStatements'> {
+  /** Every statement the call needs, with resource ARNs and conditions. */
+  readonly policy: iam.PolicyStatement[];
+}
+
+export class ScopedAwsCall extends tasks.CallAwsService {
+  protected override readonly taskPolicies: iam.PolicyStatement[];
+
+  constructor(scope: Construct, id: string, props: ScopedAwsCallProps) {
+    const { policy, ...rest } = props;
+    if (policy.length === 0) throw new Error(`${id}: a scoped AWS call needs at least one policy statement`);
+    // The resources given here are never granted: `taskPolicies` below replaces the statement built from them.
+    super(scope, id, { ...rest, iamResources: ['arn:aws:iam::000000000000:root'] });
+    this.taskPolicies = policy;
+  }
+}
+
+/** The condition every dry-run branch tests: the intake's (or the operator's) dry-run flag. */
+export const isDryRun = sfn.Condition.booleanEquals('$.input.dryRun', true);
