@@ -240,6 +240,17 @@ export class SlackApi {
     }
   }
 
+  /** usergroups.users.list: the member user ids of a user group (the Slack endpoint's authorisation). */
+  async userGroupMembers(usergroup: string): Promise<string[]> {
+    const client = await this.client();
+    try {
+      const res = await client.usergroups.users.list({ usergroup });
+      return res.users ?? [];
+    } catch (err) {
+      throw toSlackError('usergroups.users.list', err);
+    }
+  }
+
   /**
    * Replies through an interaction's or slash command's `response_url` (valid 30 minutes, 5 uses;
    * needs no token). The URL is a credential: it is checked against the allowed origins and
