@@ -1,0 +1,165 @@
+import type { z } from 'zod';
+import type { Signal } from '../../events/signal.js';
+import { findRunbook } from '../../runbooks/registry.js';
+import type { Decision, GuardResult } from './decision.js';
+import { executionName } from './execution-name.js';
+import { allowList, effectivePolicy, loopProtection } from './guards.js';
+import {
+  DEFAULT_RULES,
+  type PolicyContext,
+  type PolicyRule,
+  type StartVerdict,
+  type Verdict,
+} from './policy/index.js';
+
+export interface DecideContext extends PolicyContext {
+  /** The policy rules, first applicable wins; the shipped defaults when omitted. */
+  readonly rules?: readonly PolicyRule[];
+}
+
+/** One line per schema issue, `path: message`, as the runbook's schema words it. */
+export function formatSchemaError(error: z.ZodError): string {
+  return error.issues
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+function evaluate(signal: Signal, ctx: DecideContext): { rule?: PolicyRule; verdicts: readonly Verdict[] } {
+  for (const rule of ctx.rules ?? DEFAULT_RULES) {
+    const out = rule.evaluate(signal, ctx);
+    const verdicts: readonly Verdict[] = Array.isArray(out) ? out : [out as Verdict];
+    if (verdicts.length > 0 && verdicts.every((v) => v.verdict !== 'not-applicable'))
+      return { rule, verdicts };
+  }
+  return { verdicts: [] };
+}
+
+function planStart(
+  signal: Signal,
+  verdict: StartVerdict,
+  guards: GuardResult[],
+  ctx: DecideContext,
+): Decision {
+  const base = { dryRun: false, severity: signal.severity, runbook: verdict.runbook };
+  const reasons = [...verdict.reasons];
+  const spec = findRunbook(verdict.runbook);
+  if (!spec) {
+    guards.push({ name: 'runbook', outcome: 'block', detail: `unknown runbook ${verdict.runbook}` });
+    return {
+      ...base,
+      action: 'reject',
+      reasons: [...reasons, `unknown runbook "${verdict.runbook}"`],
+      guards,
+    };
+  }
+  const policy = effectivePolicy(spec, ctx.automation);
+  if (!policy.enabled) {
+    guards.push({
+      name: 'enabled',
+      outcome: 'block',
+      detail: `${spec.name} is disabled in stage ${ctx.stage}`,
+    });
+    return {
+      ...base,
+      action: 'notify',
+      reasons: [
+        ...reasons,
+        `runbook ${spec.name} is disabled in stage ${ctx.stage}: people are told instead`,
+      ],
+      guards,
+    };
+  }
+  guards.push({ name: 'enabled', outcome: 'pass', detail: `${spec.name} is enabled in stage ${ctx.stage}` });
+
+  const parsed = spec.parameters.safeParse(verdict.parameters);
+  if (!parsed.success) {
+    const message = formatSchemaError(parsed.error);
+    guards.push({ name: 'parameters', outcome: 'block', detail: message });
+    return {
+      ...base,
+      action: 'reject',
+      parameters: verdict.parameters,
+      reasons: [...reasons, `parameters for ${spec.name} are invalid: ${message}`],
+      guards,
+    };
+  }
+  const parameters = parsed.data as Record<string, unknown>;
+  guards.push({ name: 'parameters', outcome: 'pass', detail: `valid ${spec.name} parameters` });
+
+  const allowed = allowList(spec.name, parameters, ctx.automation);
+  guards.push(allowed);
+  if (allowed.outcome === 'block') {
+    return { ...base, action: 'reject', parameters, reasons: [...reasons, allowed.detail], guards };
+  }
+
+  guards.push({
+    name: 'dry-run',
+    outcome: 'pass',
+    detail: policy.dryRun ? 'dry run: the run reports what it would do and changes nothing' : 'live run',
+  });
+  guards.push({
+    name: 'mode',
+    outcome: 'pass',
+    detail: policy.mode === 'approval' ? 'waits for approval' : 'runs at once',
+  });
+
+  const resourceKey = spec.resourceKey(parameters);
+  return {
+    ...base,
+    action: 'start',
+    parameters,
+    resourceKey,
+    executionName: executionName(spec.name, resourceKey, signal.occurredAt, policy.windowMinutes),
+    mode: policy.mode,
+    dryRun: policy.dryRun,
+    reasons,
+    guards,
+  };
+}
+
+/**
+ * The pure half of the intake: signal → decisions (one per target; usually exactly one).
+ * Loop protection, policy, runbook enablement, parameter schema, allow-lists, dry-run and mode.
+ * No clients, no clock, no environment: `ops plan` prints exactly what this returns.
+ */
+export function decide(signal: Signal, ctx: DecideContext): Decision[] {
+  const loop = loopProtection(signal, ctx.automation);
+  if (loop.outcome === 'block') {
+    return [
+      { action: 'ignore', dryRun: false, severity: signal.severity, reasons: [loop.detail], guards: [loop] },
+    ];
+  }
+  const { rule, verdicts } = evaluate(signal, ctx);
+  if (!rule) {
+    return [
+      {
+        action: 'ignore',
+        dryRun: false,
+        severity: signal.severity,
+        reasons: [`no policy rule applies to ${signal.kind}`],
+        guards: [loop, { name: 'policy', outcome: 'skip', detail: 'no rule applies' }],
+      },
+    ];
+  }
+  return verdicts.map((v): Decision => {
+    const guards: GuardResult[] = [loop, { name: 'policy', outcome: 'pass', detail: `rule ${rule.name}` }];
+    switch (v.verdict) {
+      case 'start':
+        return planStart(signal, v, guards, ctx);
+      case 'notify':
+        return { action: 'notify', dryRun: false, severity: v.severity, reasons: [...v.reasons], guards };
+      case 'ignore':
+      case 'reject':
+        return {
+          action: v.verdict,
+          dryRun: false,
+          severity: signal.severity,
+          reasons: [...v.reasons],
+          guards,
+        };
+      default:
+        // `evaluate` only returns applicable verdicts.
+        throw new Error(`rule ${rule.name} returned no verdict`);
+    }
+  });
+}

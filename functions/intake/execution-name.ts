@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+
+/** Step Functions execution names: at most 80 characters of [A-Za-z0-9-_]. */
+export const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** Start of the de-duplication window that `occurredAt` falls in (windows are aligned to the epoch, UTC). */
+export function windowStart(occurredAt: string, windowMinutes: number): Date {
+  const t = Date.parse(occurredAt);
+  if (Number.isNaN(t)) throw new Error(`occurredAt "${occurredAt}" is not a date`);
+  const size = windowMinutes * 60_000;
+  return new Date(Math.floor(t / size) * size);
+}
+
+/**
+ * Deterministic execution name: `<runbook>-<hash(resourceKey)>-<window start>`, e.g.
+ * `scale-node-group-3f9a2c1b7d04-20240731T1230Z`. The same runbook, resource and window always give
+ * the same name, so Step Functions itself refuses a second run (ExecutionAlreadyExists) even if the
+ * guard store were bypassed. The hash keeps arbitrary resource keys (ARNs, slashes) inside the
+ * allowed characters and length.
+ */
+export function executionName(
+  runbook: string,
+  resourceKey: string,
+  occurredAt: string,
+  windowMinutes: number,
+): string {
+  const hash = createHash('sha256').update(resourceKey).digest('hex').slice(0, 12);
+  const w = windowStart(occurredAt, windowMinutes)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\d\d\.\d{3}Z$/, 'Z');
+  const safeRunbook = runbook.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80 - 1 - 12 - 1 - w.length);
+  const name = `${safeRunbook}-${hash}-${w}`;
+  if (!EXECUTION_NAME.test(name)) throw new Error(`execution name ${name} is not valid`);
+  return name;
+}

@@ -1,0 +1,124 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { normaliseDatadogWebhook, normaliseEvent } from '../../events/index.js';
+import { MalformedEventError, type Signal, UnrecognisedEventError } from '../../events/signal.js';
+import { type IntakeDeps, type IntakeResult, processSignal } from './core.js';
+import { REASON } from './decision.js';
+
+/** The header Datadog webhooks carry the shared secret in (configured on the Datadog webhook). */
+export const WEBHOOK_TOKEN_HEADER = 'x-ops-webhook-token';
+
+/** Raised so the platform retries the event later (Lambda async retries, then the dead-letter queue). */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+}
+
+/** Input no retry can fix: unrecognised or malformed. */
+export function isBadInput(err: unknown): err is UnrecognisedEventError | MalformedEventError {
+  return err instanceof UnrecognisedEventError || err instanceof MalformedEventError;
+}
+
+/** Constant-time comparison of a presented token with the expected one (hashing first equalises lengths). */
+export function tokensMatch(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined || expected === '') return false;
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function mustRetry(results: readonly IntakeResult[]): boolean {
+  return results.some(
+    (r) => r.decision.action === 'reject' && r.decision.reasons.includes(REASON.guardStoreUnavailable),
+  );
+}
+
+/**
+ * One EventBridge event. Bad input is logged with its payload and dropped with its reason (a retry
+ * cannot fix it, and it never reaches a guard or a start). When the guard store was unavailable the
+ * event is thrown back (after the notification went out) so it is retried and finally dead-lettered.
+ */
+export async function handleEvent(raw: unknown, deps: IntakeDeps): Promise<IntakeResult[]> {
+  let signal: Signal;
+  try {
+    signal = normaliseEvent(raw);
+  } catch (err) {
+    if (!isBadInput(err)) throw err;
+    deps.logger.error('rejected event', { reason: err.message, error: err.name, payload: raw });
+    return [];
+  }
+  deps.logger.appendKeys({ correlationId: signal.correlationId });
+  const results = await processSignal(signal, deps);
+  if (mustRetry(results)) {
+    throw new RetryLaterError(
+      `guard store unavailable: event ${signal.correlationId} is retried, then dead-lettered`,
+    );
+  }
+  return results;
+}
+
+export interface WebhookRequest {
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: string | undefined;
+}
+
+export interface WebhookResponse {
+  readonly statusCode: number;
+  readonly body: string;
+}
+
+export interface WebhookDeps extends IntakeDeps {
+  /** The shared secret (from Secrets Manager, cached by the handler). */
+  readonly webhookToken: () => Promise<string>;
+}
+
+const reply = (statusCode: number, body: unknown): WebhookResponse => ({
+  statusCode,
+  body: JSON.stringify(body),
+});
+
+/**
+ * A Datadog webhook delivery (function URL). Authenticated by the shared-secret header compared in
+ * constant time; then the same path as every event. 401 unauthenticated, 400 bad payload (logged with
+ * the payload), 503 when the guard store is down or a start failed (Datadog retries), 200 otherwise.
+ */
+export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {
+  const presented = Object.entries(request.headers).find(
+    ([k]) => k.toLowerCase() === WEBHOOK_TOKEN_HEADER,
+  )?.[1];
+  let expected: string;
+  try {
+    expected = await deps.webhookToken();
+  } catch (err) {
+    deps.logger.error('webhook token unavailable', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return reply(503, { error: 'webhook authentication is unavailable; retry later' });
+  }
+  if (!tokensMatch(presented, expected)) {
+    deps.logger.warn('webhook refused: missing or wrong token');
+    return reply(401, { error: `missing or wrong ${WEBHOOK_TOKEN_HEADER} header` });
+  }
+  let signal: Signal;
+  try {
+    signal = normaliseDatadogWebhook(request.body ?? '');
+  } catch (err) {
+    if (!isBadInput(err)) throw err;
+    deps.logger.error('rejected webhook', { reason: err.message, error: err.name, payload: request.body });
+    return reply(400, { error: err.message });
+  }
+  deps.logger.appendKeys({ correlationId: signal.correlationId });
+  let results: IntakeResult[];
+  try {
+    results = await processSignal(signal, deps);
+  } catch (err) {
+    deps.logger.error('start failed', { error: err instanceof Error ? err.message : String(err) });
+    return reply(503, { error: 'the run could not be started; retry later' });
+  }
+  const decisions = results.map(({ decision: d, executionArn }) => ({
+    action: d.action,
+    runbook: d.runbook,
+    executionName: d.executionName,
+    executionArn,
+    reasons: d.reasons,
+  }));
+  return reply(mustRetry(results) ? 503 : 200, { decisions });
+}

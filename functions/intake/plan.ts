@@ -1,0 +1,85 @@
+import type { StageConfig } from '../../config/schema.js';
+import { normaliseDatadogWebhook, normaliseEvent } from '../../events/index.js';
+import type { Signal } from '../../events/signal.js';
+import { decide } from './decide.js';
+import type { Decision } from './decision.js';
+
+/** What `ops plan` prints: the signal's identity and the decision (the first; `decisions` when there are several). */
+export interface PlanOutput {
+  readonly signal: Pick<Signal, 'source' | 'kind' | 'resource' | 'severity' | 'occurredAt' | 'correlationId'>;
+  readonly decision: PlannedDecision;
+  readonly decisions?: readonly PlannedDecision[];
+}
+
+export interface PlannedDecision {
+  readonly action: Decision['action'];
+  readonly runbook: string | null;
+  readonly parameters: Record<string, unknown> | null;
+  readonly executionName: string | null;
+  readonly mode: Decision['mode'] | null;
+  readonly reasons: readonly string[];
+  readonly dryRun: boolean;
+  readonly guards: Decision['guards'];
+}
+
+/** The input of `ops plan` could not be read as an event at all. */
+export class PlanInputError extends Error {
+  override readonly name = 'PlanInputError';
+}
+
+/** A Datadog webhook body (our payload template): no EventBridge envelope, Datadog's alert fields. */
+function looksLikeDatadogWebhook(value: Record<string, unknown>): boolean {
+  return (
+    !('detail-type' in value) && ('alert_transition' in value || 'alert_id' in value || 'event_type' in value)
+  );
+}
+
+/**
+ * Raw text of an event exactly as delivered (an EventBridge event, or a Datadog webhook body) →
+ * its normalised signal. The Datadog body is handed over as text so ids beyond 2^53 survive.
+ * Throws `PlanInputError` for text that is not a JSON object, and the normalisers' errors otherwise.
+ */
+export function signalFromText(text: string): Signal {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new PlanInputError(`not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new PlanInputError('not a JSON object: an event or a Datadog webhook body is one object');
+  }
+  if (looksLikeDatadogWebhook(parsed as Record<string, unknown>)) return normaliseDatadogWebhook(text);
+  return normaliseEvent(parsed);
+}
+
+function planned(d: Decision): PlannedDecision {
+  return {
+    action: d.action,
+    runbook: d.runbook ?? null,
+    parameters: d.parameters ?? null,
+    executionName: d.executionName ?? null,
+    mode: d.mode ?? null,
+    reasons: d.reasons,
+    dryRun: d.dryRun,
+    guards: d.guards,
+  };
+}
+
+/** The pure intake for one signal, shaped for `ops plan`: the same `decide` the Lambda runs. */
+export function planSignal(signal: Signal, stage: StageConfig): PlanOutput {
+  const decisions = decide(signal, { stage: stage.name, automation: stage.automation });
+  const [first] = decisions;
+  if (!first) throw new Error('decide returned no decision');
+  const { source, kind, resource, severity, occurredAt, correlationId } = signal;
+  return {
+    signal: { source, kind, resource, severity, occurredAt, correlationId },
+    decision: planned(first),
+    ...(decisions.length > 1 ? { decisions: decisions.map(planned) } : {}),
+  };
+}
+
+/** `ops plan`: raw event text → signal → decisions, offline. */
+export function planEvent(text: string, stage: StageConfig): PlanOutput {
+  return planSignal(signalFromText(text), stage);
+}
