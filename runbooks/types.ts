@@ -60,6 +60,8 @@ export interface RunbookInput<P = Record<string, unknown>> {
   readonly trigger: RunTrigger;
   /** Why the intake started it: the policy rule's reasons. */
   readonly reasons: readonly string[];
+  /** The guards the intake evaluated before starting it (name, pass/block/skip, detail), for the audit record. */
+  readonly guards?: readonly { readonly name: string; readonly outcome: string; readonly detail: string }[];
 }
 
 export interface RunTrigger {
@@ -91,4 +93,6 @@ export interface RunChange {
   readonly before?: unknown;
   readonly after?: unknown;
   readonly requestId?: string;
+  /** When the change was made (ISO-8601): measures time from the triggering event to the change. */
+  readonly at?: string;
 }
