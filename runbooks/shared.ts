@@ -25,3 +25,12 @@ export const clusterName = z
 export const k8sName = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'not a valid Kubernetes name');
+
+/**
+ * A guard rail refused the run (not allow-listed, above a ceiling, owned by someone else):
+ * thrown by a runbook's planning step before any mutating call. Step Functions reports it
+ * under this name (a Lambda error's name is the state's error), and the run fails with the reason.
+ */
+export class RefusedError extends Error {
+  override readonly name = 'RefusedError';
+}

@@ -85,6 +85,11 @@ export interface RunResult {
   readonly links?: readonly { readonly title: string; readonly url: string }[];
   /** For failures: the state that failed and the error, in words an on-call engineer can act on. */
   readonly error?: { readonly step: string; readonly cause: string };
+  /**
+   * For a revertible runbook: the `restore` parameter a revert run takes to undo this run
+   * (start the same runbook with `revertOf: <this execution>` and `restore: <this>`).
+   */
+  readonly revert?: Record<string, unknown>;
 }
 
 export interface RunChange {

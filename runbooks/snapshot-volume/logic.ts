@@ -1,0 +1,338 @@
+import { z } from 'zod';
+import { RefusedError } from '../shared.js';
+import type { RunChange, RunResult } from '../types.js';
+import { SnapshotVolumeParameters } from './spec.js';
+
+/**
+ * Pure logic of the snapshot-volume Lambda steps: choose and guard the volume, build the
+ * snapshot's tags, pick what retention prunes, and assemble the run's result. No AWS calls:
+ * the workflow's SDK tasks read and write, these functions decide.
+ *
+ * Shapes are those Step Functions' AWS SDK integration returns (PascalCase members).
+ */
+
+/** Tags the EBS CSI driver puts on the volumes it provisions (kubernetes-sigs/aws-ebs-csi-driver). */
+export const CSI_TAGS = {
+  /** pkg/driver/constants.go `PVCNameTag` (set when the provisioner runs with --extra-create-metadata). */
+  pvcName: 'kubernetes.io/created-for/pvc/name',
+  /** pkg/driver/constants.go `PVCNamespaceTag`. */
+  pvcNamespace: 'kubernetes.io/created-for/pvc/namespace',
+  /** pkg/driver/constants.go `PVNameTag`. */
+  pvName: 'kubernetes.io/created-for/pv/name',
+  /** pkg/cloud/cloud.go `AwsEbsDriverTagKey`, value "true" on every volume the driver created. */
+  driver: 'ebs.csi.aws.com/cluster',
+  /** pkg/driver/constants.go `KubernetesClusterTag`: the cluster id, only when the driver runs with --k8s-tag-cluster-id. */
+  cluster: 'KubernetesCluster',
+  /** pkg/driver/constants.go `ResourceLifecycleTagPrefix` + cluster id = "owned", likewise. */
+  clusterOwnedPrefix: 'kubernetes.io/cluster/',
+} as const;
+
+/** Tags this product puts on every snapshot it creates; retention and revert touch only those. */
+export const SNAPSHOT_TAGS = {
+  createdBy: 'ops-automation:created-by',
+  runbook: 'ops-automation:runbook',
+  execution: 'ops-automation:execution',
+  reason: 'ops-automation:reason',
+  sourceVolume: 'ops-automation:source-volume',
+  pvc: 'ops-automation:pvc',
+  sourceSnapshot: 'ops-automation:source-snapshot',
+} as const;
+
+const TagSchema = z.object({ Key: z.string(), Value: z.string().default('') });
+type Tag = z.infer<typeof TagSchema>;
+
+export const VolumeSchema = z.object({
+  VolumeId: z.string(),
+  State: z.string().optional(),
+  Size: z.number().optional(),
+  AvailabilityZone: z.string().optional(),
+  Encrypted: z.boolean().optional(),
+  Tags: z.array(TagSchema).default([]),
+});
+export type Volume = z.infer<typeof VolumeSchema>;
+
+export const SnapshotSchema = z.object({
+  SnapshotId: z.string(),
+  VolumeId: z.string().optional(),
+  State: z.string().optional(),
+  StartTime: z.union([z.string(), z.number()]).optional(),
+  Tags: z.array(TagSchema).default([]),
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+/** Limits and names the workflow passes in (from the stage's allow-lists). */
+export const SnapshotSettingsSchema = z.object({
+  region: z.string(),
+  /** Value of `ops-automation:created-by`: identifies this product and stage (`ops-<stage>`). */
+  createdBy: z.string().min(1),
+  protectedTag: z.object({ key: z.string(), value: z.string() }),
+  optInTag: z.object({ key: z.string(), value: z.string() }),
+  pvcNamespaces: z.array(z.string()).default([]),
+  keepLast: z.number().int().positive(),
+  maxAgeDays: z.number().int().positive(),
+  drRegion: z.string().optional(),
+});
+export type SnapshotSettings = z.infer<typeof SnapshotSettingsSchema>;
+
+const tagValue = (tags: readonly Tag[], key: string): string | undefined =>
+  tags.find((t) => t.Key === key)?.Value;
+
+/** EC2 tag values: at most 256 characters. */
+const clip = (s: string, n = 256) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+export function consoleSnapshotUrl(region: string, snapshotId: string): string {
+  return `https://${region}.console.aws.amazon.com/ec2/home?region=${region}#SnapshotDetails:snapshotId=${snapshotId}`;
+}
+
+export interface SnapshotPlan {
+  readonly volumeId: string;
+  /** `namespace/name` when the volume belongs to a PVC, else null (always present for JSONPath). */
+  readonly pvc: string | null;
+  readonly description: string;
+  /** `TagSpecifications` for CreateSnapshot (tags set in the same call as the create). */
+  readonly tagSpecifications: { ResourceType: 'snapshot'; Tags: Tag[] }[];
+  readonly tags: Tag[];
+  /** Whether the snapshot is copied to the DR region after it completes. */
+  readonly copyToDr: boolean;
+  readonly dryRunResult: RunResult;
+}
+
+/**
+ * Guards and plans a snapshot: exactly one volume must match, it must be in use or available
+ * (not being deleted), and it must be allowed: carrying the protected or the opt-in tag, or
+ * (for a PVC) provisioned by the EBS CSI driver in an allow-listed namespace of this cluster.
+ */
+export function planSnapshot(args: {
+  parameters: unknown;
+  volumes: readonly Volume[];
+  settings: SnapshotSettings;
+  executionName: string;
+}): SnapshotPlan {
+  const p = SnapshotVolumeParameters.parse(args.parameters);
+  const { settings } = args;
+  const target = p.volumeId ?? `PVC ${p.namespace}/${p.pvc} of cluster ${p.cluster}`;
+  let candidates = [...args.volumes];
+  if (!p.volumeId) {
+    // Several clusters in one account can have a PVC of the same name: keep the ones of this cluster.
+    const ofCluster = candidates.filter((v) => {
+      const id = tagValue(v.Tags, CSI_TAGS.cluster);
+      const owned = tagValue(v.Tags, `${CSI_TAGS.clusterOwnedPrefix}${p.cluster}`);
+      return id === p.cluster || owned === 'owned' || (id === undefined && candidates.length === 1);
+    });
+    candidates = ofCluster;
+  }
+  if (candidates.length === 0) throw new RefusedError(`no EBS volume found for ${target}`);
+  if (candidates.length > 1) {
+    throw new RefusedError(
+      `${candidates.length} volumes match ${target} (${candidates.map((v) => v.VolumeId).join(', ')}): refusing to guess`,
+    );
+  }
+  const volume = candidates[0] as Volume;
+  if (volume.State === 'deleting' || volume.State === 'deleted' || volume.State === 'error') {
+    throw new RefusedError(`volume ${volume.VolumeId} is ${volume.State}: nothing to snapshot`);
+  }
+  const has = (t: { key: string; value: string }) => tagValue(volume.Tags, t.key) === t.value;
+  const pvcNamespace = tagValue(volume.Tags, CSI_TAGS.pvcNamespace);
+  const pvcName = tagValue(volume.Tags, CSI_TAGS.pvcName);
+  const csiInAllowedNamespace =
+    tagValue(volume.Tags, CSI_TAGS.driver) === 'true' &&
+    pvcNamespace !== undefined &&
+    settings.pvcNamespaces.includes(pvcNamespace);
+  if (!has(settings.protectedTag) && !has(settings.optInTag) && !csiInAllowedNamespace) {
+    throw new RefusedError(
+      `volume ${volume.VolumeId} is not allow-listed: it carries neither ${settings.protectedTag.key}=${settings.protectedTag.value} ` +
+        `nor ${settings.optInTag.key}=${settings.optInTag.value}, and is not a PVC volume in an allowed namespace ` +
+        `(${settings.pvcNamespaces.join(', ') || 'none configured'})`,
+    );
+  }
+  const pvc = pvcName && pvcNamespace ? `${pvcNamespace}/${pvcName}` : undefined;
+  const tags: Tag[] = [
+    { Key: SNAPSHOT_TAGS.createdBy, Value: settings.createdBy },
+    { Key: SNAPSHOT_TAGS.runbook, Value: 'snapshot-volume' },
+    { Key: SNAPSHOT_TAGS.execution, Value: args.executionName },
+    { Key: SNAPSHOT_TAGS.reason, Value: clip(p.reason) },
+    { Key: SNAPSHOT_TAGS.sourceVolume, Value: volume.VolumeId },
+    ...(pvc ? [{ Key: SNAPSHOT_TAGS.pvc, Value: pvc }] : []),
+    { Key: 'Name', Value: clip(`${pvc ?? volume.VolumeId} ${args.executionName}`) },
+  ];
+  const copyToDr = p.copyToDr && Boolean(settings.drRegion);
+  const description = clip(`ops-automation snapshot-volume ${args.executionName}: ${p.reason}`, 255);
+  const dryRunResult: RunResult = {
+    outcome: 'dry-run',
+    summary:
+      `Would snapshot ${volume.VolumeId}${pvc ? ` (PVC ${pvc})` : ''}` +
+      `${copyToDr ? `, copy it to ${settings.drRegion}` : ''} and keep the last ${settings.keepLast} ` +
+      `snapshots of it younger than ${settings.maxAgeDays} days.`,
+    changes: [
+      {
+        action: 'create-snapshot',
+        resource: volume.VolumeId,
+        before: null,
+        after: { tags: tagsObject(tags) },
+      },
+      ...(copyToDr ? [{ action: 'copy-snapshot', resource: `${settings.drRegion}`, before: null }] : []),
+    ],
+    links: [
+      {
+        title: `Volume ${volume.VolumeId}`,
+        url: `https://${settings.region}.console.aws.amazon.com/ec2/home?region=${settings.region}#VolumeDetails:volumeId=${volume.VolumeId}`,
+      },
+    ],
+  };
+  return {
+    volumeId: volume.VolumeId,
+    pvc: pvc ?? null,
+    description,
+    tags,
+    tagSpecifications: [{ ResourceType: 'snapshot', Tags: tags }],
+    copyToDr,
+    dryRunResult,
+  };
+}
+
+function tagsObject(tags: readonly Tag[]): Record<string, string> {
+  return Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
+}
+
+function startMillis(s: Snapshot): number {
+  if (typeof s.StartTime === 'number') return s.StartTime < 1e12 ? s.StartTime * 1000 : s.StartTime;
+  return s.StartTime ? Date.parse(s.StartTime) : Number.NaN;
+}
+
+/**
+ * Retention: of the snapshots of one volume that THIS product created (tagged with our
+ * created-by value and the same source volume), keep the newest `keepLast` and drop any older
+ * than `maxAgeDays`; never the snapshot this run just took, never one still pending, never one
+ * someone else created (whatever the listing returned).
+ */
+export function pickSnapshotsToPrune(args: {
+  snapshots: readonly Snapshot[];
+  volumeId: string;
+  createdBy: string;
+  keepLast: number;
+  maxAgeDays: number;
+  now: Date;
+  /** The snapshot this run created: always kept. */
+  keep: string;
+}): { prune: Snapshot[]; kept: Snapshot[] } {
+  const ours = args.snapshots.filter(
+    (s) =>
+      tagValue(s.Tags, SNAPSHOT_TAGS.createdBy) === args.createdBy &&
+      tagValue(s.Tags, SNAPSHOT_TAGS.sourceVolume) === args.volumeId &&
+      s.State === 'completed' &&
+      !Number.isNaN(startMillis(s)),
+  );
+  const newestFirst = [...ours].sort(
+    (a, b) => startMillis(b) - startMillis(a) || (a.SnapshotId < b.SnapshotId ? -1 : 1),
+  );
+  const cutoff = args.now.getTime() - args.maxAgeDays * 86_400_000;
+  const prune: Snapshot[] = [];
+  const kept: Snapshot[] = [];
+  let rank = 0;
+  for (const s of newestFirst) {
+    if (s.SnapshotId === args.keep) {
+      kept.push(s);
+      rank++;
+      continue;
+    }
+    const tooMany = rank >= args.keepLast;
+    const tooOld = startMillis(s) < cutoff;
+    if (tooMany || tooOld) prune.push(s);
+    else kept.push(s);
+    rank++;
+  }
+  return { prune, kept };
+}
+
+export interface CreatedSnapshot {
+  readonly snapshotId: string;
+  readonly region: string;
+}
+
+/** The run's result once the snapshot completed (and was copied), with what retention will prune. */
+export function buildSnapshotResult(args: {
+  volumeId: string;
+  pvc?: string;
+  snapshot: CreatedSnapshot;
+  copy?: CreatedSnapshot & { reused?: boolean };
+  prune: readonly Snapshot[];
+  settings: SnapshotSettings;
+}): RunResult {
+  const { snapshot, copy, prune, settings } = args;
+  const changes: RunChange[] = [
+    {
+      action: 'create-snapshot',
+      resource: snapshot.snapshotId,
+      before: null,
+      after: {
+        snapshotId: snapshot.snapshotId,
+        volumeId: args.volumeId,
+        region: snapshot.region,
+        pvc: args.pvc,
+      },
+    },
+    ...(copy
+      ? [
+          {
+            action: 'copy-snapshot',
+            resource: copy.snapshotId,
+            before: null,
+            after: {
+              snapshotId: copy.snapshotId,
+              region: copy.region,
+              sourceSnapshotId: snapshot.snapshotId,
+            },
+          },
+        ]
+      : []),
+    ...prune.map((s) => ({
+      action: 'delete-snapshot',
+      resource: s.SnapshotId,
+      before: { snapshotId: s.SnapshotId, startTime: s.StartTime, region: settings.region },
+      after: null,
+    })),
+  ];
+  const created = [snapshot, ...(copy ? [copy] : [])];
+  return {
+    outcome: 'succeeded',
+    summary:
+      `Snapshot ${snapshot.snapshotId} of ${args.volumeId}${args.pvc ? ` (PVC ${args.pvc})` : ''} completed` +
+      `${copy ? `, copied to ${copy.region} as ${copy.snapshotId}` : ''}` +
+      `; retention pruned ${prune.length} older snapshot(s).`,
+    changes,
+    links: created.map((s) => ({
+      title: `Snapshot ${s.snapshotId} (${s.region})`,
+      url: consoleSnapshotUrl(s.region, s.snapshotId),
+    })),
+    revert: { snapshots: created.map((s) => ({ snapshotId: s.snapshotId, region: s.region })) },
+  };
+}
+
+/** What a revert deletes: the snapshot(s) the reverted run created. */
+export const SnapshotRestoreSchema = z.object({
+  snapshots: z
+    .array(z.object({ snapshotId: z.string().regex(/^snap-[0-9a-f]{8,17}$/), region: z.string() }))
+    .min(1)
+    .max(4),
+});
+export type SnapshotRestore = z.infer<typeof SnapshotRestoreSchema>;
+
+/**
+ * Revert guard: a snapshot may be deleted only when it carries our created-by tag and the
+ * execution tag of the run being reverted. Returns the reason it may not, or undefined.
+ */
+export function revertRefusal(snapshot: Snapshot, createdBy: string, revertOf: string): string | undefined {
+  if (tagValue(snapshot.Tags, SNAPSHOT_TAGS.createdBy) !== createdBy)
+    return `${snapshot.SnapshotId} was not created by ${createdBy}`;
+  if (tagValue(snapshot.Tags, SNAPSHOT_TAGS.execution) !== revertOf)
+    return `${snapshot.SnapshotId} was not created by run ${revertOf}`;
+  return undefined;
+}
+
+/** Filters for DescribeSnapshots: our snapshots of one volume (retention only ever sees these). */
+export function ourSnapshotFilters(createdBy: string, volumeId: string) {
+  return [
+    { Name: `tag:${SNAPSHOT_TAGS.createdBy}`, Values: [createdBy] },
+    { Name: `tag:${SNAPSHOT_TAGS.sourceVolume}`, Values: [volumeId] },
+  ];
+}

@@ -1,0 +1,523 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import {
+  addLambdaRetry,
+  type BodyTools,
+  isDryRun,
+  PollLoop,
+  RunbookFrame,
+  ScopedAwsCall,
+  type WorkflowHooks,
+} from '../workflow-kit.js';
+import { CSI_TAGS, SNAPSHOT_TAGS, type SnapshotSettings } from './logic.js';
+
+/**
+ * EC2 errors as the Step Functions SDK integration reports them: `Ec2.<Code>Exception` (the
+ * documented naming, service and error in PascalCase with the `Exception` suffix always added),
+ * and `Ec2.Ec2Exception`, the generic wrapper under which EC2 (an API without modelled error
+ * shapes) reports most codes, with the code only in the Cause.
+ */
+export const EC2_ERRORS = {
+  throttled: ['Ec2.RequestLimitExceededException'],
+  /** CreateSnapshot: "wait at least 15 seconds between concurrent volume snapshots", and the concurrent-snapshot cap. */
+  snapshotRate: [
+    'Ec2.SnapshotCreationPerVolumeRateExceededException',
+    'Ec2.ConcurrentSnapshotLimitExceededException',
+    'Ec2.RequestLimitExceededException',
+  ],
+  generic: ['Ec2.Ec2Exception'],
+} as const;
+
+export interface SnapshotVolumeWorkflowProps {
+  readonly namePrefix: string;
+  readonly hooks: WorkflowHooks;
+  /** The Lambda behind the `plan`, `copy`, `retention` and `revert` steps (functions/steps/snapshot-volume). */
+  readonly stepFunction: lambda.IFunction;
+  /** Allow-list and retention (from config `automation.allowLists.volumes` and `optInTag`). */
+  readonly settings: Omit<SnapshotSettings, 'drRegion'>;
+  /** Copy completed snapshots here, encrypted with this key. Omitted: no DR copy. */
+  readonly dr?: { readonly region: string; readonly kmsKeyArn: string };
+  /**
+   * KMS keys that encrypt the volumes (their snapshots inherit the key): the DR copy must decrypt
+   * with them. Omitted: any key of this account, used only through EC2 in this region.
+   */
+  readonly sourceKmsKeyArns?: readonly string[];
+  readonly approvalTimeout: Duration;
+  /** Snapshot polling: first wait, growth, cap and count. Defaults cover ~4 hours. */
+  readonly poll?: {
+    readonly firstWait: Duration;
+    readonly backoff: number;
+    readonly maxWait: Duration;
+    readonly maxPolls: number;
+  };
+}
+
+/**
+ * snapshot-volume: find the volume (by id, or the PVC's through the EBS CSI driver's tags),
+ * guard it, snapshot it with our tags set in the same call, wait for `completed`, copy to the DR
+ * region, then prune older snapshots this product made. Revert deletes what a run created.
+ */
+export class SnapshotVolumeWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly frame: RunbookFrame;
+
+  constructor(scope: Construct, id: string, props: SnapshotVolumeWorkflowProps) {
+    super(scope, id);
+    const { region, account } = Stack.of(this);
+    const settings: SnapshotSettings = {
+      ...props.settings,
+      ...(props.dr ? { drRegion: props.dr.region } : {}),
+    };
+    const poll = props.poll ?? {
+      firstWait: Duration.seconds(15),
+      backoff: 1.5,
+      maxWait: Duration.minutes(10),
+      maxPolls: 30,
+    };
+    const volumeArn = `arn:${Stack.of(this).partition}:ec2:${region}:${account}:volume/*`;
+    const snapshotArn = (r: string) => `arn:${Stack.of(this).partition}:ec2:${r}::snapshot/*`;
+    const ours = { [`aws:ResourceTag/${SNAPSHOT_TAGS.createdBy}`]: settings.createdBy };
+
+    const step = (name: string, stepName: string, payload: Record<string, unknown>, resultPath: string) => {
+      const task = new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: props.stepFunction,
+        payload: sfn.TaskInput.fromObject({ step: stepName, ...payload }),
+        resultSelector: { 'value.$': '$.Payload' },
+        resultPath,
+        retryOnServiceExceptions: false,
+      });
+      addLambdaRetry(task);
+      return task;
+    };
+    const retry = (task: sfn.TaskStateBase, errors: readonly string[], maxAttempts = 4) => {
+      task.addRetry({
+        errors: [...errors],
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts,
+        maxDelay: Duration.seconds(60),
+      });
+      task.addRetry({
+        errors: [...EC2_ERRORS.generic],
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 2,
+      });
+      return task;
+    };
+    const failWith = (tools: BodyTools, failId: string, error: string, cause: string) =>
+      new sfn.Pass(this, `${failId}: reason`, {
+        parameters: { Error: error, 'Cause.$': cause },
+        resultPath: '$.error',
+      }).next(tools.fail(failId));
+
+    const body = (_scope: Construct, tools: BodyTools): sfn.IChainable => {
+      // Revert: delete what the reverted run created (a Lambda step: it acts in two regions and checks tags first).
+      const revert = step(
+        'Delete the reverted run’s snapshots',
+        'revert',
+        { 'parameters.$': '$.input.parameters', 'dryRun.$': '$.input.dryRun', settings },
+        '$.revert',
+      );
+      revert.addCatch(tools.fail('Revert failed'), { resultPath: '$.error' });
+      revert.next(
+        new sfn.Pass(this, 'Record revert result', {
+          inputPath: '$.revert.value',
+          resultPath: '$.result',
+        }).next(tools.done),
+      );
+
+      const byId = retry(
+        new tasks.CallAwsService(this, 'Describe volume', {
+          service: 'ec2',
+          action: 'describeVolumes',
+          parameters: { 'VolumeIds.$': 'States.Array($.input.parameters.volumeId)' },
+          iamResources: ['*'],
+          resultSelector: { 'Volumes.$': '$.Volumes' },
+          resultPath: '$.volumes',
+        }),
+        EC2_ERRORS.throttled,
+      );
+      byId.addCatch(tools.fail('Describe volume failed'), { resultPath: '$.error' });
+      const byPvc = retry(
+        new tasks.CallAwsService(this, 'Find the PVC’s volume', {
+          service: 'ec2',
+          action: 'describeVolumes',
+          parameters: {
+            Filters: [
+              { Name: `tag:${CSI_TAGS.pvcName}`, 'Values.$': 'States.Array($.input.parameters.pvc)' },
+              {
+                Name: `tag:${CSI_TAGS.pvcNamespace}`,
+                'Values.$': 'States.Array($.input.parameters.namespace)',
+              },
+            ],
+          },
+          iamResources: ['*'],
+          resultSelector: { 'Volumes.$': '$.Volumes' },
+          resultPath: '$.volumes',
+        }),
+        EC2_ERRORS.throttled,
+      );
+      byPvc.addCatch(tools.fail('Find volume failed'), { resultPath: '$.error' });
+
+      const plan = step(
+        'Plan snapshot',
+        'plan',
+        {
+          'parameters.$': '$.input.parameters',
+          'volumes.$': '$.volumes.Volumes',
+          settings,
+          'executionName.$': '$$.Execution.Name',
+        },
+        '$.plan',
+      );
+      plan.addCatch(tools.fail('Snapshot refused'), { resultPath: '$.error' });
+      byId.next(plan);
+      byPvc.next(plan);
+
+      const dryRun = new sfn.Pass(this, 'Report planned snapshot', {
+        inputPath: '$.plan.value.dryRunResult',
+        resultPath: '$.result',
+      }).next(tools.done);
+
+      const create = new ScopedAwsCall(this, 'Create snapshot', {
+        service: 'ec2',
+        action: 'createSnapshot',
+        parameters: {
+          'VolumeId.$': '$.plan.value.volumeId',
+          'Description.$': '$.plan.value.description',
+          'TagSpecifications.$': '$.plan.value.tagSpecifications',
+        },
+        resultSelector: { 'SnapshotId.$': '$.SnapshotId' },
+        resultPath: '$.snapshot',
+        policy: createSnapshotPolicy(volumeArn, snapshotArn(region), settings),
+      });
+      create.addRetry({
+        errors: [...EC2_ERRORS.snapshotRate],
+        interval: Duration.seconds(15),
+        backoffRate: 2,
+        maxAttempts: 6,
+        maxDelay: Duration.minutes(2),
+      });
+      // EC2 rejects before creating anything, so retrying the generic wrapper cannot create a second snapshot.
+      create.addRetry({
+        errors: [...EC2_ERRORS.generic],
+        interval: Duration.seconds(15),
+        backoffRate: 2,
+        maxAttempts: 3,
+      });
+      create.addCatch(tools.fail('Create snapshot failed'), { resultPath: '$.error' });
+
+      const read = retry(
+        new tasks.CallAwsService(this, 'Read snapshot state', {
+          service: 'ec2',
+          action: 'describeSnapshots',
+          parameters: { 'SnapshotIds.$': 'States.Array($.snapshot.SnapshotId)' },
+          iamResources: ['*'],
+          resultSelector: { 'state.$': '$.Snapshots[0].State', 'progress.$': '$.Snapshots[0].Progress' },
+          resultPath: '$.snapshotState',
+        }),
+        EC2_ERRORS.throttled,
+      );
+      read.addCatch(tools.fail('Read snapshot failed'), { resultPath: '$.error' });
+
+      // After completion: DR copy (when configured and asked for), then retention.
+      const list = retry(
+        new tasks.CallAwsService(this, 'List our snapshots of the volume', {
+          service: 'ec2',
+          action: 'describeSnapshots',
+          parameters: {
+            OwnerIds: ['self'],
+            Filters: [
+              { Name: `tag:${SNAPSHOT_TAGS.createdBy}`, Values: [settings.createdBy] },
+              {
+                Name: `tag:${SNAPSHOT_TAGS.sourceVolume}`,
+                'Values.$': 'States.Array($.plan.value.volumeId)',
+              },
+            ],
+          },
+          iamResources: ['*'],
+          resultSelector: { 'Snapshots.$': '$.Snapshots' },
+          resultPath: '$.listing',
+        }),
+        EC2_ERRORS.throttled,
+      );
+      list.addCatch(tools.fail('List snapshots failed'), { resultPath: '$.error' });
+
+      let afterCompleted: sfn.IChainable = list;
+      const noCopy = new sfn.Pass(this, 'No DR copy', {
+        parameters: { skipped: true },
+        resultPath: '$.copy',
+      });
+      noCopy.next(list);
+      if (props.dr) {
+        const copy = step(
+          'Copy snapshot to the DR region',
+          'copy',
+          {
+            'snapshotId.$': '$.snapshot.SnapshotId',
+            'description.$': '$.plan.value.description',
+            'tags.$': '$.plan.value.tags',
+            settings: { ...settings, drRegion: props.dr.region, drKmsKeyArn: props.dr.kmsKeyArn },
+          },
+          '$.copyResult',
+        );
+        copy.addCatch(tools.fail('DR copy failed'), { resultPath: '$.error' });
+        copy
+          .next(new sfn.Pass(this, 'Note DR copy', { inputPath: '$.copyResult.value', resultPath: '$.copy' }))
+          .next(list);
+        afterCompleted = new sfn.Choice(this, 'Copy to the DR region?')
+          .when(sfn.Condition.booleanEquals('$.plan.value.copyToDr', true), copy)
+          .otherwise(noCopy);
+      } else {
+        afterCompleted = noCopy;
+      }
+
+      const loop = new PollLoop(this, 'Snapshot', {
+        check: read,
+        done: sfn.Condition.stringEquals('$.snapshotState.state', 'completed'),
+        failed: sfn.Condition.stringEquals('$.snapshotState.state', 'error'),
+        maxPolls: poll.maxPolls,
+        firstWait: poll.firstWait,
+        backoff: poll.backoff,
+        maxWait: poll.maxWait,
+        onDone: afterCompleted,
+        onFailed: failWith(
+          tools,
+          'Snapshot failed',
+          'SnapshotFailed',
+          "States.Format('snapshot {} of {} ended in state error', $.snapshot.SnapshotId, $.plan.value.volumeId)",
+        ),
+        onTimeout: failWith(
+          tools,
+          'Snapshot timed out',
+          'PollTimeout',
+          `States.Format('snapshot {} of {} was not completed after ${poll.maxPolls} polls (last progress {})', $.snapshot.SnapshotId, $.plan.value.volumeId, $.snapshotState.progress)`,
+        ),
+      });
+      create.next(loop.start);
+
+      const retention = step(
+        'Decide retention',
+        'retention',
+        {
+          'volumeId.$': '$.plan.value.volumeId',
+          'pvc.$': '$.plan.value.pvc',
+          'snapshotId.$': '$.snapshot.SnapshotId',
+          'copy.$': '$.copy',
+          'snapshots.$': '$.listing.Snapshots',
+          settings,
+        },
+        '$.retention',
+      );
+      retention.addCatch(tools.fail('Retention failed'), { resultPath: '$.error' });
+      list.next(retention);
+
+      const remove = new ScopedAwsCall(this, 'Delete old snapshot', {
+        service: 'ec2',
+        action: 'deleteSnapshot',
+        parameters: { 'SnapshotId.$': '$.SnapshotId' },
+        resultPath: sfn.JsonPath.DISCARD,
+        policy: [
+          new iam.PolicyStatement({
+            actions: ['ec2:DeleteSnapshot'],
+            resources: [snapshotArn(region)],
+            conditions: { StringEquals: ours },
+          }),
+        ],
+      });
+      retry(remove, EC2_ERRORS.throttled);
+      // Inside a Map a task cannot reach the frame's failure path directly: re-raise, and the Map's catch routes it there.
+      remove.addCatch(
+        new sfn.Fail(this, 'Prune failed', {
+          comment:
+            'Re-raises the delete error to the Map, whose catch ends the run through the shared failure path.',
+          errorPath: '$.Error',
+          causePath: '$.Cause',
+        }),
+      );
+      const prune = new sfn.Map(this, 'Prune old snapshots', {
+        itemsPath: '$.retention.value.prune',
+        maxConcurrency: 2,
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+      prune.itemProcessor(remove);
+      prune.addCatch(tools.fail('Pruning failed'), { resultPath: '$.error' });
+      retention.next(prune);
+      prune.next(
+        new sfn.Pass(this, 'Record result', {
+          inputPath: '$.retention.value.result',
+          resultPath: '$.result',
+        }).next(tools.done),
+      );
+
+      plan.next(new sfn.Choice(this, 'Dry run?').when(isDryRun, dryRun).otherwise(create));
+
+      return new sfn.Choice(this, 'Revert?')
+        .when(sfn.Condition.isPresent('$.input.parameters.revertOf'), revert)
+        .otherwise(
+          new sfn.Choice(this, 'Volume id given?')
+            .when(sfn.Condition.isPresent('$.input.parameters.volumeId'), byId)
+            .otherwise(byPvc),
+        );
+    };
+
+    this.frame = new RunbookFrame(this, 'Frame', {
+      runbook: 'snapshot-volume',
+      namePrefix: props.namePrefix,
+      hooks: props.hooks,
+      approvalTimeout: props.approvalTimeout,
+      timeout: Duration.hours(6),
+      body,
+    });
+    this.stateMachine = this.frame.stateMachine;
+
+    grantStepFunction(props.stepFunction, {
+      region,
+      account,
+      partition: Stack.of(this).partition,
+      settings,
+      dr: props.dr,
+      sourceKmsKeyArns: props.sourceKmsKeyArns,
+    });
+
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ec2:DescribeVolumes and ec2:DescribeSnapshots support no resource-level permissions; every mutating call is scoped by ARN and tag.',
+    });
+    Validations.of(this.stateMachine).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:volume/*]`,
+      reason:
+        'Volume ids are not known at deploy time: CreateSnapshot is allowed only on volumes carrying the protected / opt-in tag or the CSI driver’s allow-listed namespace tag.',
+    });
+    Validations.of(this.stateMachine).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}::snapshot/*]`,
+      reason: `Snapshot ids are not known at deploy time: create requires the request tag ${SNAPSHOT_TAGS.createdBy}=${settings.createdBy}, delete requires that resource tag.`,
+    });
+  }
+}
+
+/** CreateSnapshot needs the volume (tag-scoped: protected / opt-in / allowed PVC namespace) and the new snapshot (request-tag scoped). */
+function createSnapshotPolicy(
+  volumeArn: string,
+  snapshotArn: string,
+  settings: SnapshotSettings,
+): iam.PolicyStatement[] {
+  const onVolume = (conditions: Record<string, unknown>) =>
+    new iam.PolicyStatement({ actions: ['ec2:CreateSnapshot'], resources: [volumeArn], conditions });
+  return [
+    onVolume({
+      StringEquals: { [`aws:ResourceTag/${settings.protectedTag.key}`]: settings.protectedTag.value },
+    }),
+    onVolume({ StringEquals: { [`aws:ResourceTag/${settings.optInTag.key}`]: settings.optInTag.value } }),
+    ...(settings.pvcNamespaces.length > 0
+      ? [
+          onVolume({
+            StringEquals: {
+              [`aws:ResourceTag/${CSI_TAGS.pvcNamespace}`]: settings.pvcNamespaces,
+              [`aws:ResourceTag/${CSI_TAGS.driver}`]: 'true',
+            },
+          }),
+        ]
+      : []),
+    new iam.PolicyStatement({
+      actions: ['ec2:CreateSnapshot'],
+      resources: [snapshotArn],
+      conditions: { StringEquals: { [`aws:RequestTag/${SNAPSHOT_TAGS.createdBy}`]: settings.createdBy } },
+    }),
+    new iam.PolicyStatement({
+      actions: ['ec2:CreateTags'],
+      resources: [snapshotArn],
+      conditions: { StringEquals: { 'ec2:CreateAction': 'CreateSnapshot' } },
+    }),
+  ];
+}
+
+/** What the step function does itself: the DR copy (and its KMS use) and the revert's look-up and delete. */
+function grantStepFunction(
+  fn: lambda.IFunction,
+  ctx: {
+    region: string;
+    account: string;
+    partition: string;
+    settings: SnapshotSettings;
+    dr?: { region: string; kmsKeyArn: string } | undefined;
+    sourceKmsKeyArns?: readonly string[] | undefined;
+  },
+): void {
+  const { region, account, partition, settings, dr } = ctx;
+  const regions = [region, ...(dr ? [dr.region] : [])];
+  const snapshotArns = regions.map((r) => `arn:${partition}:ec2:${r}::snapshot/*`);
+  const ours = { [`aws:ResourceTag/${SNAPSHOT_TAGS.createdBy}`]: settings.createdBy };
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadSnapshots',
+      actions: ['ec2:DescribeSnapshots'],
+      resources: ['*'],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'RevertDeletesOnlyOurSnapshots',
+      actions: ['ec2:DeleteSnapshot'],
+      resources: snapshotArns,
+      conditions: { StringEquals: ours },
+    }),
+  );
+  if (!dr) return;
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'CopyOnlyOurSnapshots',
+      actions: ['ec2:CopySnapshot'],
+      resources: [`arn:${partition}:ec2:${region}::snapshot/*`],
+      conditions: { StringEquals: ours },
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'CopyCreatesTaggedSnapshots',
+      actions: ['ec2:CopySnapshot'],
+      resources: [`arn:${partition}:ec2:${dr.region}::snapshot/*`],
+      conditions: { StringEquals: { [`aws:RequestTag/${SNAPSHOT_TAGS.createdBy}`]: settings.createdBy } },
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'TagOnCopy',
+      actions: ['ec2:CreateTags'],
+      resources: [`arn:${partition}:ec2:${dr.region}::snapshot/*`],
+      conditions: { StringEquals: { 'ec2:CreateAction': 'CopySnapshot' } },
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'EncryptCopyWithDrKey',
+      actions: [
+        'kms:Encrypt',
+        'kms:ReEncrypt*',
+        'kms:GenerateDataKeyWithoutPlaintext',
+        'kms:DescribeKey',
+        'kms:CreateGrant',
+      ],
+      resources: [dr.kmsKeyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `ec2.${dr.region}.amazonaws.com` } },
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'DecryptSourceSnapshot',
+      actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant'],
+      resources: ctx.sourceKmsKeyArns?.length
+        ? [...ctx.sourceKmsKeyArns]
+        : [`arn:${partition}:kms:${region}:${account}:key/*`],
+      conditions: {
+        StringEquals: { 'kms:ViaService': [`ec2.${region}.amazonaws.com`, `ec2.${dr.region}.amazonaws.com`] },
+      },
+    }),
+  );
+}
