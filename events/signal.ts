@@ -13,6 +13,8 @@ export const SIGNAL_SOURCES = [
   'datadog',
   'schedule',
   'slack',
+  /** A manual request from the `ops` command line (same shape as a Slack request). */
+  'cli',
   'backup-verification',
 ] as const;
 export const SignalSourceSchema = z.enum(SIGNAL_SOURCES);
@@ -71,6 +73,26 @@ export const DetailsSchema = z.record(
 );
 export type Details = z.infer<typeof DetailsSchema>;
 
+/**
+ * What a human (Slack, CLI) or a schedule explicitly asked for: the runbook by name and its raw,
+ * not yet validated parameters. Absent for signals the policy has to interpret (CloudTrail, Datadog, ...).
+ */
+export const RunbookRequestSchema = z.object({
+  runbook: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a runbook name is kebab-case'),
+  parameters: z.record(z.string(), z.unknown()).default({}),
+  /** Who asked: Slack user id, IAM ARN, or `schedule:<name>`. */
+  requestedBy: z.string().min(1),
+  /** Where to report back, when the request came from Slack. */
+  slack: z
+    .object({
+      channel: z.string().min(1),
+      threadTs: z.string().optional(),
+      responseUrl: z.string().optional(),
+    })
+    .optional(),
+});
+export type RunbookRequest = z.infer<typeof RunbookRequestSchema>;
+
 export const SignalSchema = z.object({
   source: SignalSourceSchema,
   /**
@@ -90,6 +112,8 @@ export const SignalSchema = z.object({
   link: z.string().optional(),
   /** Short human summary, one line. */
   summary: z.string(),
+  /** Set when the signal is an explicit request to run a named runbook (Slack, CLI, schedule). */
+  request: RunbookRequestSchema.optional(),
   /** The payload exactly as received, kept for audit and dead-letter analysis. */
   raw: z.unknown(),
 });

@@ -1,0 +1,364 @@
+import type { Resource, Severity, Signal } from '../../signal.js';
+import {
+  compactDetails,
+  compactStrings,
+  finalise,
+  type NormaliseOptions,
+  nonEmpty,
+  oneLine,
+  parseOrThrow,
+  requireIso,
+} from '../shared.js';
+import { actorFromIdentity } from './actor.js';
+import { CLOUDTRAIL_CONSOLE_SIGN_IN, CloudTrailEventSchema, type CloudTrailRecord } from './schema.js';
+
+type DetailValue = string | number | boolean | string[];
+type Loose = Record<string, unknown>;
+
+/** Calls that always deserve a human's attention, whoever made them. */
+const SECURITY_CALLS: Readonly<Record<string, string>> = {
+  'cloudtrail.amazonaws.com:StopLogging': 'audit logging stopped',
+  'cloudtrail.amazonaws.com:DeleteTrail': 'audit trail deleted',
+  'kms.amazonaws.com:ScheduleKeyDeletion': 'KMS key scheduled for deletion',
+  'kms.amazonaws.com:DisableKey': 'KMS key disabled',
+};
+
+const WORLD_CIDRS = new Set(['0.0.0.0/0', '::/0']);
+
+function isObject(value: unknown): value is Loose {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(obj: unknown, key: string): string | undefined {
+  if (!isObject(obj)) return undefined;
+  const value = obj[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function num(obj: unknown, key: string): number | undefined {
+  if (!isObject(obj)) return undefined;
+  const value = obj[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** CloudTrail renders lists as `{ items: [...] }`; some records use plain arrays. */
+function items(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (isObject(value) && Array.isArray(value.items)) return value.items;
+  return [];
+}
+
+/** `arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf` → `<name>`; a plain name stays as it is. */
+export function secretNameFromId(secretId: string): string {
+  const arn = /^arn:aws[a-z-]*:secretsmanager:[^:]*:\d{12}:secret:(.+)$/.exec(secretId);
+  if (!arn?.[1]) return secretId;
+  // Full ARNs end with a hyphen and six random characters that are not part of the name.
+  return arn[1].replace(/-[A-Za-z0-9]{6}$/, '');
+}
+
+/** Every CIDR an AuthorizeSecurityGroupIngress call opened, across the request shapes CloudTrail records. */
+export function ingressCidrs(
+  request: Loose | null | undefined,
+  response: Loose | null | undefined,
+): string[] {
+  const found = new Set<string>();
+  const add = (value: unknown) => {
+    if (typeof value === 'string' && value !== '') found.add(value);
+  };
+  add(request?.cidrIp);
+  add(request?.cidrIpv6);
+  for (const permission of items(request?.ipPermissions)) {
+    if (!isObject(permission)) continue;
+    for (const range of items(permission.ipRanges)) if (isObject(range)) add(range.cidrIp);
+    for (const range of items(permission.ipv6Ranges)) if (isObject(range)) add(range.cidrIpv6);
+  }
+  for (const rule of items(response?.securityGroupRuleSet)) {
+    if (!isObject(rule) || rule.isEgress === true) continue;
+    add(rule.cidrIpv4);
+    add(rule.cidrIpv6);
+  }
+  return [...found];
+}
+
+function ingressPorts(request: Loose | null | undefined): { protocol?: string; from?: number; to?: number } {
+  const first = items(request?.ipPermissions).find(isObject);
+  return {
+    protocol: str(request, 'ipProtocol') ?? str(first, 'ipProtocol'),
+    from: num(request, 'fromPort') ?? num(first, 'fromPort'),
+    to: num(request, 'toPort') ?? num(first, 'toPort'),
+  };
+}
+
+interface Facts {
+  resource: Omit<Resource, 'attributes'> & { attributes: Record<string, string> };
+  details: Record<string, DetailValue | undefined>;
+  /** Set when the call is security-relevant: why, in a few words. */
+  alert?: string;
+  what: string;
+}
+
+function loadBalancerNameFromArn(arn: string): string | undefined {
+  return (
+    /:loadbalancer\/(?:app|net|gwy)\/([^/]+)\//.exec(arn)?.[1] ?? /:loadbalancer\/([^/]+)$/.exec(arn)?.[1]
+  );
+}
+
+/** The resource a call is about and the request facts policy needs, per API. */
+function factsFor(record: CloudTrailRecord, region: string, account: string | undefined): Facts {
+  const request = record.requestParameters ?? undefined;
+  const response = record.responseElements ?? undefined;
+  const firstArn = record.resources?.find((r) => nonEmpty(r.ARN))?.ARN;
+  const key = `${record.eventSource}:${record.eventName}`;
+  const base = { region, account };
+
+  if (record.eventSource === 'secretsmanager.amazonaws.com') {
+    const secretId = str(request, 'secretId') ?? str(request, 'name') ?? firstArn;
+    if (secretId) {
+      const secretName = secretNameFromId(secretId);
+      return {
+        resource: {
+          ...base,
+          type: 'secret',
+          id: secretName,
+          attributes: compactStrings({ secretName, secretId }),
+        },
+        details: { secretId, secretName, versionStage: str(request, 'versionStage') },
+        what: `secret ${secretName}`,
+      };
+    }
+  }
+
+  if (record.eventSource === 'ec2.amazonaws.com' && /Volume$/.test(record.eventName)) {
+    const volumeId = str(request, 'volumeId') ?? str(response, 'volumeId');
+    if (volumeId) {
+      const instanceId = str(request, 'instanceId') ?? str(response, 'instanceId');
+      return {
+        resource: {
+          ...base,
+          type: 'ebs-volume',
+          id: volumeId,
+          attributes: compactStrings({ volumeId, instanceId }),
+        },
+        details: {
+          volumeId,
+          instanceId,
+          device: str(request, 'device') ?? str(response, 'device'),
+          force: isObject(request) && typeof request.force === 'boolean' ? request.force : undefined,
+        },
+        what: `volume ${volumeId}`,
+      };
+    }
+  }
+
+  if (record.eventSource === 'ec2.amazonaws.com' && /SecurityGroup(Ingress|Egress)$/.test(record.eventName)) {
+    const groupId = str(request, 'groupId') ?? str(request, 'groupName');
+    if (groupId) {
+      const cidrs = ingressCidrs(request, response);
+      const worldOpen =
+        record.eventName === 'AuthorizeSecurityGroupIngress' && cidrs.some((c) => WORLD_CIDRS.has(c));
+      const ports = ingressPorts(request);
+      return {
+        resource: { ...base, type: 'security-group', id: groupId, attributes: compactStrings({ groupId }) },
+        details: {
+          groupId,
+          cidrs,
+          cidr: cidrs.find((c) => WORLD_CIDRS.has(c)) ?? cidrs[0],
+          worldOpen,
+          ipProtocol: ports.protocol,
+          fromPort: ports.from,
+          toPort: ports.to,
+        },
+        alert: worldOpen ? 'security group opened to the world' : undefined,
+        what: `security group ${groupId}${worldOpen ? ' (0.0.0.0/0)' : ''}`,
+      };
+    }
+  }
+
+  if (record.eventSource === 'elasticloadbalancing.amazonaws.com' && /LoadBalancer$/.test(record.eventName)) {
+    const created = items(response?.loadBalancers).find(isObject);
+    const arn = str(created, 'loadBalancerArn') ?? str(request, 'loadBalancerArn');
+    const name =
+      str(request, 'name') ??
+      str(request, 'loadBalancerName') ??
+      str(created, 'loadBalancerName') ??
+      (arn ? loadBalancerNameFromArn(arn) : undefined);
+    if (name) {
+      const dnsName = str(created, 'dNSName') ?? str(response, 'dNSName');
+      const lbType = str(created, 'type') ?? str(request, 'type');
+      const scheme = str(created, 'scheme') ?? str(request, 'scheme');
+      return {
+        resource: {
+          ...base,
+          type: 'load-balancer',
+          id: name,
+          attributes: compactStrings({
+            loadBalancerName: name,
+            loadBalancerArn: arn,
+            dnsName,
+            type: lbType,
+            scheme,
+          }),
+        },
+        details: {
+          loadBalancerName: name,
+          loadBalancerArn: arn,
+          loadBalancerDnsName: dnsName,
+          loadBalancerType: lbType,
+          scheme,
+          canonicalHostedZoneId: str(created, 'canonicalHostedZoneId'),
+        },
+        what: `load balancer ${name}`,
+      };
+    }
+  }
+
+  if (record.eventSource === 'cloudtrail.amazonaws.com') {
+    const trail = str(request, 'name') ?? str(request, 'trailName') ?? firstArn;
+    if (trail) {
+      const trailName = /:trail\/(.+)$/.exec(trail)?.[1] ?? trail;
+      return {
+        resource: { ...base, type: 'trail', id: trailName, attributes: compactStrings({ trailName }) },
+        details: { trailName },
+        alert: SECURITY_CALLS[key],
+        what: `trail ${trailName}`,
+      };
+    }
+  }
+
+  if (record.eventSource === 'kms.amazonaws.com') {
+    const keyId = str(request, 'keyId') ?? str(response, 'keyId');
+    const keyArn = firstArn ?? (keyId?.startsWith('arn:') ? keyId : undefined) ?? str(response, 'keyId');
+    const id = keyArn ?? keyId;
+    if (id) {
+      return {
+        resource: { ...base, type: 'kms-key', id, attributes: compactStrings({ keyId, keyArn }) },
+        details: {
+          keyId,
+          keyArn,
+          pendingWindowInDays: num(request, 'pendingWindowInDays'),
+          keyState: str(response, 'keyState'),
+        },
+        alert: SECURITY_CALLS[key],
+        what: `KMS key ${keyId ?? id}`,
+      };
+    }
+  }
+
+  const id = firstArn ?? `${record.eventSource.replace(/\.amazonaws\.com$/, '')}/${record.eventName}`;
+  return {
+    resource: { ...base, type: 'unknown', id, attributes: {} },
+    details: {},
+    alert: SECURITY_CALLS[key],
+    what: firstArn ?? record.eventSource,
+  };
+}
+
+/** Console link to the event in CloudTrail's event history. */
+export function cloudTrailLink(region: string, eventId: string): string {
+  return `https://${region}.console.aws.amazon.com/cloudtrailv2/home?region=${region}#/events/${encodeURIComponent(eventId)}`;
+}
+
+function severityOf(alert: string | undefined, errorCode: string | undefined): Severity {
+  if (!alert) return 'info';
+  // An attempt that AWS refused changed nothing, but someone tried: tell people, less loudly.
+  return errorCode ? 'warning' : 'critical';
+}
+
+function actorLabel(signal: Pick<Signal, 'actor'>): string {
+  const actor = signal.actor;
+  if (!actor) return 'someone';
+  if (actor.type === 'root') return 'root';
+  if (actor.roleName) return `${actor.roleName}${actor.name ? `/${actor.name}` : ''}`;
+  return actor.name ?? actor.id ?? actor.type;
+}
+
+function signInSignal(
+  record: CloudTrailRecord,
+  envelope: { id: string; account?: string },
+  raw: unknown,
+  options: NormaliseOptions,
+): Signal {
+  const region = record.awsRegion;
+  const account = record.recipientAccountId ?? record.userIdentity.accountId ?? envelope.account ?? 'unknown';
+  const actor = actorFromIdentity(record.userIdentity, record.sourceIPAddress, options.automationRolePrefix);
+  const result = str(record.responseElements, 'ConsoleLogin');
+  const mfaUsed = str(record.additionalEventData, 'MFAUsed');
+  const succeeded = result ? result === 'Success' : !record.errorCode && !record.errorMessage;
+  const isRoot = actor.type === 'root';
+  const severity: Severity = isRoot ? (succeeded ? 'critical' : 'warning') : succeeded ? 'info' : 'warning';
+  const who = actorLabel({ actor });
+  const outcome = succeeded ? 'succeeded' : 'failed';
+  const mfa = mfaUsed === 'Yes' ? 'with MFA' : mfaUsed === 'No' ? 'without MFA' : 'MFA unknown';
+  return finalise(
+    {
+      source: 'cloudtrail',
+      kind: 'cloudtrail.console-sign-in',
+      resource: { type: 'account', id: account, region, account, attributes: {} },
+      severity,
+      occurredAt: requireIso(record.eventTime, 'cloudtrail', 'detail.eventTime'),
+      correlationId: record.eventID,
+      actor,
+      details: compactDetails({
+        eventName: record.eventName,
+        eventSource: record.eventSource,
+        loginResult: result ?? (succeeded ? 'Success' : 'Failure'),
+        succeeded,
+        mfaUsed: mfaUsed === undefined ? undefined : mfaUsed === 'Yes',
+        root: isRoot,
+        errorCode: record.errorCode,
+        errorMessage: record.errorMessage,
+        userAgent: record.userAgent,
+        eventBridgeId: envelope.id,
+      }),
+      link: cloudTrailLink(region, record.eventID),
+      summary: oneLine(
+        `${isRoot ? 'Root' : who} console sign-in ${outcome} (${mfa}) from ${actor.sourceIp ?? 'unknown IP'} in account ${account}`,
+      ),
+      raw,
+    },
+    'cloudtrail',
+  );
+}
+
+/** CloudTrail via EventBridge → Signal. */
+export function normaliseCloudTrail(raw: unknown, options: NormaliseOptions = {}): Signal {
+  const event = parseOrThrow(CloudTrailEventSchema, raw, 'cloudtrail', 'CloudTrail event');
+  const record = event.detail;
+  if (event['detail-type'] === CLOUDTRAIL_CONSOLE_SIGN_IN) return signInSignal(record, event, raw, options);
+
+  const region = record.awsRegion;
+  const account = record.recipientAccountId ?? event.account ?? record.userIdentity.accountId;
+  const facts = factsFor(record, region, account);
+  const actor = actorFromIdentity(record.userIdentity, record.sourceIPAddress, options.automationRolePrefix);
+  const severity = severityOf(facts.alert, record.errorCode);
+  const failed = record.errorCode ? ` (failed: ${record.errorCode})` : '';
+  const alert = facts.alert ? `${facts.alert}: ` : '';
+  const details: Record<string, DetailValue | undefined> = {
+    eventName: record.eventName,
+    eventSource: record.eventSource,
+    errorCode: record.errorCode,
+    errorMessage: record.errorMessage,
+    readOnly: record.readOnly,
+    userAgent: record.userAgent,
+    securityRelevant: facts.alert !== undefined,
+    securityReason: facts.alert,
+    eventBridgeId: event.id,
+    ...facts.details,
+  };
+  return finalise(
+    {
+      source: 'cloudtrail',
+      kind: 'cloudtrail.api-call',
+      resource: facts.resource,
+      severity,
+      occurredAt: requireIso(record.eventTime, 'cloudtrail', 'detail.eventTime'),
+      correlationId: record.eventID,
+      actor,
+      details: compactDetails(details),
+      link: cloudTrailLink(region, record.eventID),
+      summary: oneLine(`${alert}${record.eventName} on ${facts.what} by ${actorLabel({ actor })}${failed}`),
+      raw,
+    },
+    'cloudtrail',
+  );
+}

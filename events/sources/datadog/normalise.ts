@@ -1,0 +1,243 @@
+import { isSafeNumber, parse as parseLossless } from 'lossless-json';
+import { MalformedEventError, type Resource, type Severity, type Signal } from '../../signal.js';
+import {
+  compactDetails,
+  compactStrings,
+  finalise,
+  type NormaliseOptions,
+  oneLine,
+  parseOrThrow,
+  requireIso,
+  toIso,
+} from '../shared.js';
+import { DatadogAlertEventSchema, DatadogWebhookBodySchema } from './schema.js';
+import { splitTags, type TagFacts, tagFacts } from './tags.js';
+
+export type TransitionKind = 'alert' | 'warn' | 'recovered' | 'no-data' | 'renotify' | 'other';
+
+const DEFAULT_DATADOG_HOST = 'app.datadoghq.com';
+
+/** "Triggered", "Re-Triggered", "Warn", "Re-Warn", "Recovered", "No Data", "Re-No Data", "Renotify", ... */
+export function transitionKind(transition: string): TransitionKind {
+  const t = transition.toLowerCase().replace(/[\s_-]+/g, '');
+  if (t === 'triggered' || t === 'retriggered' || t === 'alert') return 'alert';
+  if (t === 'warn' || t === 'rewarn' || t === 'warning') return 'warn';
+  if (t === 'recovered' || t === 'success' || t === 'ok') return 'recovered';
+  if (t === 'nodata' || t === 'renodata') return 'no-data';
+  if (t === 'renotify' || t === 'renotified') return 'renotify';
+  return 'other';
+}
+
+const KIND_BY_TRANSITION: Readonly<Record<TransitionKind, { kind: string; severity: Severity }>> = {
+  alert: { kind: 'datadog.monitor-alert', severity: 'critical' },
+  warn: { kind: 'datadog.monitor-warn', severity: 'warning' },
+  'no-data': { kind: 'datadog.monitor-no-data', severity: 'warning' },
+  renotify: { kind: 'datadog.monitor-renotify', severity: 'warning' },
+  recovered: { kind: 'datadog.monitor-recovered', severity: 'info' },
+  other: { kind: 'datadog.monitor-event', severity: 'info' },
+};
+
+/**
+ * The resource an alert is about, from its tags. With a `runbook:` tag the runbook's own target wins
+ * (e.g. a node group for scale-node-group); otherwise the most specific target the tags name; otherwise
+ * the monitor itself.
+ */
+export function resourceFromTags(facts: TagFacts, monitorId: string): Pick<Resource, 'type' | 'id'> {
+  const volume = facts.volumeId ? { type: 'ebs-volume' as const, id: facts.volumeId } : undefined;
+  const pvc =
+    facts.pvc && facts.namespace
+      ? { type: 'pvc' as const, id: `${facts.cluster ?? 'unknown-cluster'}/${facts.namespace}/${facts.pvc}` }
+      : undefined;
+  const nodeGroup =
+    facts.nodegroup || (facts.cluster && facts.runbook === 'scale-node-group')
+      ? { type: 'node-group' as const, id: `${facts.cluster ?? 'unknown-cluster'}/${facts.nodegroup ?? '*'}` }
+      : undefined;
+  const record = facts.record
+    ? {
+        type: 'dns-record' as const,
+        id: [facts.zone, facts.record, facts.recordType ?? 'A'].filter((p) => p !== undefined).join('/'),
+      }
+    : undefined;
+  const secret = facts.secretName ? { type: 'secret' as const, id: facts.secretName } : undefined;
+  const byRunbook: Record<string, Pick<Resource, 'type' | 'id'> | undefined> = {
+    'scale-node-group': nodeGroup,
+    'snapshot-volume': volume ?? pvc,
+    'update-dns': record,
+    'rotate-secret': secret,
+  };
+  return (
+    (facts.runbook ? byRunbook[facts.runbook] : undefined) ??
+    volume ??
+    pvc ??
+    nodeGroup ??
+    record ??
+    secret ?? { type: 'monitor', id: monitorId }
+  );
+}
+
+interface Alert {
+  readonly monitorId: string;
+  readonly monitorName?: string;
+  readonly transition: string;
+  readonly alertType?: string;
+  readonly priority?: string;
+  readonly query?: string;
+  readonly scope?: string;
+  readonly title?: string;
+  readonly tags: readonly string[];
+  readonly eventType?: string;
+  readonly alertCycleKey?: string;
+  readonly host: string;
+}
+
+function buildSignal(
+  alert: Alert,
+  envelope: { correlationId: string; occurredAt: string; region?: string; account?: string },
+  raw: unknown,
+  extra: Record<string, string | undefined>,
+): Signal {
+  const facts = tagFacts(alert.tags, alert.scope);
+  const transition = transitionKind(alert.transition);
+  const { kind, severity } = KIND_BY_TRANSITION[transition];
+  const target = resourceFromTags(facts, alert.monitorId);
+  const name = alert.monitorName ?? alert.title ?? `monitor ${alert.monitorId}`;
+  const scope = alert.scope && alert.scope !== '*' ? ` on ${alert.scope}` : '';
+  return finalise(
+    {
+      source: 'datadog',
+      kind,
+      resource: {
+        ...target,
+        region: envelope.region,
+        account: envelope.account,
+        attributes: compactStrings({
+          monitorId: alert.monitorId,
+          runbook: facts.runbook,
+          cluster: facts.cluster,
+          nodegroup: facts.nodegroup,
+          namespace: facts.namespace,
+          pvc: facts.pvc,
+          volumeId: facts.volumeId,
+          secretName: facts.secretName,
+          zone: facts.zone,
+          record: facts.record,
+          recordType: facts.recordType,
+          tags: alert.tags.join(','),
+        }),
+      },
+      severity,
+      occurredAt: envelope.occurredAt,
+      correlationId: envelope.correlationId,
+      actor: { type: 'service', id: `datadog:monitor/${alert.monitorId}`, name },
+      details: compactDetails({
+        transition: alert.transition,
+        transitionKind: transition,
+        monitorId: alert.monitorId,
+        monitorName: alert.monitorName,
+        alertType: alert.alertType,
+        priority: alert.priority,
+        query: alert.query,
+        scope: alert.scope,
+        title: alert.title,
+        eventType: alert.eventType,
+        alertCycleKey: alert.alertCycleKey,
+        runbook: facts.runbook,
+        tags: [...alert.tags],
+        ...extra,
+      }),
+      link: `https://${alert.host}/monitors/${alert.monitorId}`,
+      summary: oneLine(`[${alert.transition}] ${name}${scope}`),
+      raw,
+    },
+    'datadog',
+  );
+}
+
+/** The Datadog EventBridge integration ("Datadog Alert Notification") → Signal. */
+export function normaliseDatadogEvent(raw: unknown, options: NormaliseOptions = {}): Signal {
+  const event = parseOrThrow(DatadogAlertEventSchema, raw, 'datadog', 'Datadog EventBridge alert');
+  const d = event.detail;
+  const monitor = d.meta.monitor;
+  return buildSignal(
+    {
+      monitorId: monitor.id,
+      monitorName: monitor.name,
+      transition: d.meta.transition.trans_name,
+      alertType: d.alert_type,
+      priority: d.priority,
+      query: monitor.query,
+      title: d.title,
+      tags: splitTags([...d.tags, ...(monitor.tags ?? [])]),
+      eventType: d.event_type,
+      host: options.datadogHost ?? DEFAULT_DATADOG_HOST,
+    },
+    {
+      correlationId: event.id,
+      occurredAt: requireIso(event.time, 'datadog', 'time'),
+      region: event.region,
+      account: event.account,
+    },
+    raw,
+    { partnerEventSource: event.source, datadogEventId: d.id },
+  );
+}
+
+/**
+ * Parses JSON keeping every integer exactly: safe numbers become numbers, the others stay their decimal
+ * text (a Datadog id of 7281010972796602671 must not become 7281010972796602000).
+ */
+export function parseJsonLosslessly(text: string): unknown {
+  return parseLossless(text, null, (value: string) => (isSafeNumber(value) ? Number(value) : value));
+}
+
+function hostFromLink(link: string | undefined): string | undefined {
+  if (!link) return undefined;
+  const match = /^https:\/\/([a-z0-9.-]*datadoghq\.(?:com|eu)|[a-z0-9.-]*ddog-gov\.com)(?:\/|$)/i.exec(link);
+  return match?.[1];
+}
+
+function epochOrIso(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return /^\d{10,16}$/.test(value) ? toIso(Number(value)) : toIso(value);
+}
+
+/** The Datadog webhook body, from its raw text (never from an already `JSON.parse`d object) → Signal. */
+export function normaliseDatadogWebhook(rawBody: string, options: NormaliseOptions = {}): Signal {
+  if (typeof rawBody !== 'string') {
+    throw new MalformedEventError(
+      'Datadog webhook body must be the raw request text (a string), so large ids survive parsing',
+      'datadog',
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseJsonLosslessly(rawBody);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MalformedEventError(`Datadog webhook body is not valid JSON: ${reason}`, 'datadog', [reason]);
+  }
+  const body = parseOrThrow(DatadogWebhookBodySchema, parsed, 'datadog', 'Datadog webhook body');
+  const occurredAt = epochOrIso(body.date) ?? epochOrIso(body.last_updated);
+  return buildSignal(
+    {
+      monitorId: body.alert_id,
+      monitorName: undefined,
+      transition: body.alert_transition,
+      alertType: body.alert_type,
+      priority: body.alert_priority ?? body.priority,
+      query: body.alert_query,
+      scope: body.alert_scope,
+      title: body.alert_title ?? body.title,
+      tags: splitTags(body.tags),
+      eventType: body.event_type,
+      alertCycleKey: body.alert_cycle_key,
+      host: hostFromLink(body.link) ?? options.datadogHost ?? DEFAULT_DATADOG_HOST,
+    },
+    {
+      correlationId: body.id,
+      occurredAt: occurredAt ?? requireIso(body.date, 'datadog', 'date'),
+    },
+    rawBody,
+    { eventLink: body.link, alertStatus: body.alert_status, orgId: body.org?.id },
+  );
+}

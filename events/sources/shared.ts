@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { MalformedEventError, type Signal, SignalSchema, type SignalSource } from '../signal.js';
+
+/** Options that tune normalisation without changing what a source means. */
+export interface NormaliseOptions {
+  /**
+   * IAM role names starting with this are the automation's own: their actor type becomes `automation`
+   * (loop protection in the intake matches on it). Same value as the stage's `automationRolePrefix`.
+   */
+  readonly automationRolePrefix?: string;
+  /** Datadog web host for monitor links when the payload does not say (e.g. `app.datadoghq.eu`). */
+  readonly datadogHost?: string;
+}
+
+/** The EventBridge envelope every rule target receives. */
+export const EnvelopeSchema = z.object({
+  version: z.string().optional(),
+  id: z.string().min(1),
+  'detail-type': z.string().min(1),
+  source: z.string().min(1),
+  account: z.string().optional(),
+  time: z.string().min(1),
+  region: z.string().optional(),
+  resources: z.array(z.string()).optional(),
+  detail: z.unknown(),
+});
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+/** Formats zod issues as `path: message` lines an operator can act on. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+    return `${path}: ${issue.message}`;
+  });
+}
+
+/** Parses `raw` with `schema`, or throws a `MalformedEventError` naming the source and what was expected. */
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  source: SignalSource,
+  what: string,
+): z.infer<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issues = describeIssues(result.error);
+  const shown = issues.slice(0, 5).join('; ');
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+  throw new MalformedEventError(`${what} does not match its schema: ${shown}${more}`, source, issues);
+}
+
+/** ISO-8601 UTC for a date string or epoch milliseconds, or undefined when it is not a real instant. */
+export function toIso(value: string | number | undefined | null): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const date = typeof value === 'number' ? new Date(value) : new Date(value);
+  const ms = date.getTime();
+  if (!Number.isFinite(ms)) return undefined;
+  // Outside these years toISOString() switches to the ±YYYYYY form that the Signal schema rejects.
+  const year = date.getUTCFullYear();
+  if (year < 1970 || year > 9999) return undefined;
+  return date.toISOString();
+}
+
+/** Like `toIso`, but a missing or impossible time is a malformed event. */
+export function requireIso(
+  value: string | number | undefined | null,
+  source: SignalSource,
+  field: string,
+): string {
+  const iso = toIso(value);
+  if (iso === undefined) {
+    throw new MalformedEventError(
+      `${field} is not a valid timestamp (expected ISO-8601 or epoch milliseconds, got ${JSON.stringify(value)})`,
+      source,
+      [`${field}: not a timestamp`],
+    );
+  }
+  return iso;
+}
+
+/** Non-empty string or undefined: payloads use "" for "not set". */
+export function nonEmpty(value: string | undefined | null): string | undefined {
+  return value === undefined || value === null || value.trim() === '' ? undefined : value;
+}
+
+/** Drops undefined / empty values so `attributes` stays `Record<string, string>`. */
+export function compactStrings(record: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+type DetailValue = string | number | boolean | string[];
+
+/** Drops undefined values (and non-finite numbers) so `details` stays flat and typed. */
+export function compactDetails(record: Record<string, DetailValue | undefined>): Record<string, DetailValue> {
+  const out: Record<string, DetailValue> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    if (typeof value === 'number' && !Number.isFinite(value)) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+/** One line, bounded: summaries go to Slack titles and log lines. */
+export function oneLine(text: string, max = 300): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/**
+ * EKS managed node groups run on Auto Scaling groups named `eks-<nodegroup>-<uuid>` (the uuid is the
+ * node group's id). Returns the node group name, or undefined for any other ASG name.
+ */
+export function eksNodegroupFromAsgName(asgName: string): string | undefined {
+  const match = /^eks-(.+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.exec(asgName);
+  return match?.[1];
+}
+
+/**
+ * The last gate of every normaliser: whatever a source produced must be a valid `Signal`. A failure here
+ * means the payload carried something the mapping could not express (it is reported as malformed,
+ * never thrown as a bare error).
+ */
+export function finalise(candidate: Signal, source: SignalSource): Signal {
+  const result = SignalSchema.safeParse(candidate);
+  if (result.success) return result.data;
+  const issues = describeIssues(result.error);
+  throw new MalformedEventError(
+    `${source} event could not be expressed as a Signal: ${issues.slice(0, 5).join('; ')}`,
+    source,
+    issues,
+  );
+}
