@@ -185,8 +185,12 @@ export function normaliseClusterAutoscaler(raw: unknown): Signal {
   const nodegroup = mapping.group ? nodegroupFromGroupId(mapping.group) : undefined;
   const resourceId = `${cluster ?? 'unknown-cluster'}/${nodegroup ?? '*'}`;
 
-  const where = pod ? `pod ${namespace ?? ''}/${pod}` : node ? `node ${node}` : (mapping.group ?? 'cluster');
-  const message = oneLine(d.message, 200);
+  const where = pod
+    ? `pod ${namespace ?? ''}/${pod}`
+    : node
+      ? `node ${node}`
+      : `node group ${nodegroup ?? mapping.group ?? '(unnamed)'}`;
+  const message = mapping.kind === 'cluster-autoscaler.unparsed' ? mapping.text : oneLine(d.message, 200);
   return finalise(
     {
       source: 'cluster-autoscaler',
@@ -219,7 +223,7 @@ export function normaliseClusterAutoscaler(raw: unknown): Signal {
         involvedKind: nonEmpty(involved?.kind),
         ...mapping.details,
       }),
-      summary: oneLine(`${cluster ?? 'unknown cluster'}: ${where} ${mapping.text}: ${message}`),
+      summary: oneLine(`${cluster ?? 'unknown cluster'}: ${where}: ${message}`),
       raw,
     },
     'cluster-autoscaler',

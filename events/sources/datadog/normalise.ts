@@ -196,6 +196,13 @@ function hostFromLink(link: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/** "[Triggered on {cluster:prod}] Pending pods" → "Pending pods" (`$ALERT_TITLE` prefixes the transition). */
+export function monitorNameFromTitle(title: string | undefined): string | undefined {
+  if (!title) return undefined;
+  const name = title.replace(/^\[[^\]]*\]\s*/, '').trim();
+  return name === '' ? undefined : name;
+}
+
 function epochOrIso(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   return /^\d{10,16}$/.test(value) ? toIso(Number(value)) : toIso(value);
@@ -221,7 +228,7 @@ export function normaliseDatadogWebhook(rawBody: string, options: NormaliseOptio
   return buildSignal(
     {
       monitorId: body.alert_id,
-      monitorName: undefined,
+      monitorName: monitorNameFromTitle(body.alert_title),
       transition: body.alert_transition,
       alertType: body.alert_type,
       priority: body.alert_priority ?? body.priority,
