@@ -122,6 +122,11 @@ export class DatadogApi {
   private readonly retryDelayMs: number;
   private readonly timeoutMs: number;
 
+  /** Requests made at most per call (first attempt + retries): what an outage costs and what is recorded. */
+  get maxAttempts(): number {
+    return this.maxRetries + 1;
+  }
+
   constructor(options: DatadogApiOptions) {
     this.options = options;
     this.maxRetries = options.maxRetries ?? 2;

@@ -145,6 +145,11 @@ export class SlackApi {
   /** One WebClient per token value: a rotated token gets a fresh client, the old one is dropped. */
   private cached: { token: string; client: WebClient } | undefined;
 
+  /** Requests made at most per call (first attempt + retries): what an outage costs and what is recorded. */
+  get maxAttempts(): number {
+    return this.maxRetries + 1;
+  }
+
   constructor(options: SlackApiOptions) {
     this.token = options.token;
     this.apiUrl = options.apiUrl ?? DEFAULT_API_URL;
