@@ -1,0 +1,18 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import mysql from 'mysql2/promise';
+import { requiredEnv } from '../../../shared/powertools.js';
+import { type CheckDatabaseEvent, checkDatabase, parseCredentials } from '../check-database.js';
+
+const secretId = requiredEnv('MASTER_SECRET_ID');
+const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+
+const deps = {
+  credentials: async () => parseCredentials(String(await secrets.get(secretId, { maxAge: 300 }))),
+  connect: async (o: { host: string; port: number; user: string; password: string; database?: string }) =>
+    // RDS presents a certificate of its own CA; mysql2 ships the Amazon RDS CA bundle as this profile.
+    mysql.createConnection({ ...o, ssl: 'Amazon RDS', connectTimeout: 10_000 }),
+};
+
+/** verify-backups "Run check query": connects to the temporary restored instance (in the VPC). */
+export const handler = async (event: CheckDatabaseEvent) => checkDatabase(event, deps);

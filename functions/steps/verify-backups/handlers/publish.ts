@@ -1,0 +1,17 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DatadogApi } from '../../../shared/datadog.js';
+import { logger, requiredEnv } from '../../../shared/powertools.js';
+import { SlackApi, secretsManagerSecret, secretsManagerToken } from '../../../shared/slack.js';
+import { type PublishEvent, type PublishOutcome, publishReport } from '../publish.js';
+
+const secrets = new SecretsManagerClient({});
+const channel = requiredEnv('SLACK_CHANNEL');
+const slack = new SlackApi({ token: secretsManagerToken(secrets, requiredEnv('SLACK_BOT_TOKEN_SECRET')) });
+const datadog = new DatadogApi({
+  apiKey: secretsManagerSecret(secrets, requiredEnv('DATADOG_API_KEY_SECRET')),
+  site: requiredEnv('DATADOG_SITE'),
+});
+
+/** verify-backups "Publish report": Slack summary + failures, Datadog metrics and events. */
+export const handler = async (event: PublishEvent): Promise<PublishOutcome> =>
+  publishReport(event, { slack, datadog, channel, logger });
