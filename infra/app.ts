@@ -1,6 +1,7 @@
 import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { allStages, loadStage, type StageConfig } from '../config/index.js';
+import { PlatformChecks } from './constructs/platform/checks.js';
 import { AutomationStack } from './stacks/automation-stack.js';
 import { PlatformStack } from './stacks/platform-stack.js';
 
@@ -45,6 +46,9 @@ export function buildApp(options: BuildOptions = {}): { app: App; stacks: StageS
     }
     return { stage, platform, automation };
   });
-  if (options.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.nag !== false) {
+    // cdk-nag's EKS rules only see the old aws-eks construct; PlatformChecks covers aws-eks-v2.
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PlatformChecks(app));
+  }
   return { app, stacks };
 }

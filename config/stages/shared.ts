@@ -32,6 +32,13 @@ export const CHARTS: StageConfigInput['platform']['eks']['charts'] = {
     version: 'v1.18.2',
     namespace: 'cert-manager',
   },
+  trustManager: {
+    // Publishes the Linkerd trust anchor (issued in-cluster by cert-manager) to the control plane.
+    chart: 'trust-manager',
+    repository: 'https://charts.jetstack.io',
+    version: 'v0.19.0',
+    namespace: 'cert-manager',
+  },
   velero: {
     chart: 'velero',
     repository: 'https://vmware-tanzu.github.io/helm-charts',

@@ -1,6 +1,24 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as eks from 'aws-cdk-lib/aws-eks-v2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
+import { ClusterAddons } from '../constructs/platform/addons.js';
+import { PlatformCluster } from '../constructs/platform/cluster.js';
+import { PlatformDatabase } from '../constructs/platform/database.js';
+import { DatadogIntegration } from '../constructs/platform/datadog-integration.js';
+import { PlatformDns } from '../constructs/platform/dns.js';
+import { PlatformKeys } from '../constructs/platform/keys.js';
+import { PlatformNetwork } from '../constructs/platform/network.js';
+import { PlatformOutputs } from '../constructs/platform/outputs.js';
+import { PlatformStorage } from '../constructs/platform/storage.js';
+import { AuditTrail } from '../constructs/platform/trail.js';
 
 export interface PlatformStackProps extends StackProps {
   readonly stage: StageConfig;
@@ -9,10 +27,173 @@ export interface PlatformStackProps extends StackProps {
 /**
  * The core platform one stage runs its services on: network, EKS and its add-ons, data,
  * storage, keys, DNS, audit trail. Composes platform constructs only; holds no resources itself.
+ * The readonly fields below are the contract the automation stack builds on.
  */
 export class PlatformStack extends Stack {
+  readonly vpc: ec2.Vpc;
+  readonly cluster: eks.Cluster;
+  readonly clusterName: string;
+  readonly nodegroupNames: string[];
+  readonly publicZone: route53.PublicHostedZone;
+  readonly privateZone: route53.PrivateHostedZone;
+  readonly database: rds.DatabaseInstance;
+  readonly databaseSecurityGroup: ec2.SecurityGroup;
+  readonly masterSecret: secretsmanager.ISecret;
+  readonly appUserSecret: secretsmanager.Secret;
+  readonly backupBucket: s3.Bucket;
+  readonly veleroBucket: s3.Bucket;
+  readonly logsBucket: s3.Bucket;
+  readonly staticBucket: s3.Bucket;
+  readonly dataKey: kms.Key;
+  readonly trail: cloudtrail.Trail;
+
+  readonly keys: PlatformKeys;
+  readonly storage: PlatformStorage;
+  readonly network: PlatformNetwork;
+  readonly dns: PlatformDns;
+  readonly audit: AuditTrail;
+  readonly platformCluster: PlatformCluster;
+  readonly addons: ClusterAddons;
+  readonly data: PlatformDatabase;
+  readonly datadogIntegration: DatadogIntegration;
+  readonly outputs: PlatformOutputs;
+
+  private readonly azs: string[];
+
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
-    // Platform constructs (network, cluster, data, storage, dns, trail, datadog) are composed here.
+    // Server access logs are admitted by a bucket policy for logging.s3.amazonaws.com, not by ACLs
+    // (the logs bucket keeps BucketOwnerEnforced). Set here so tests and `cdk synth` agree.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    // The native AWS::IAM::OIDCProvider for IRSA, not the deprecated custom-resource provider.
+    this.node.setContext('@aws-cdk/aws-eks:useNativeOidcProvider', true);
+    const { stage } = props;
+    const p = stage.platform;
+    this.azs = [...stage.availabilityZones];
+    const retain = stage.tier === 'prod';
+
+    this.keys = new PlatformKeys(this, 'Keys', { stageName: stage.name, retain });
+    this.storage = new PlatformStorage(this, 'Storage', {
+      dataKey: this.keys.dataKey,
+      archiveAfterDays: p.buckets.archiveAfterDays,
+      logsExpireAfterDays: p.buckets.logsExpireAfterDays,
+      retain,
+    });
+    this.network = new PlatformNetwork(this, 'Network', {
+      stageName: stage.name,
+      availabilityZones: stage.availabilityZones,
+      vpc: p.vpc,
+      vpn: p.vpn,
+      logsKey: this.keys.logsKey,
+      retain,
+    });
+    this.dns = new PlatformDns(this, 'Dns', { dns: p.dns, vpc: this.network.vpc });
+    this.audit = new AuditTrail(this, 'Audit', {
+      stageName: stage.name,
+      logsKey: this.keys.logsKey,
+      accessLogsBucket: this.storage.logsBucket,
+      archiveAfterDays: p.buckets.archiveAfterDays,
+      retain,
+    });
+    this.platformCluster = new PlatformCluster(this, 'Kubernetes', {
+      stageName: stage.name,
+      eks: p.eks,
+      vpc: this.network.vpc,
+      availabilityZones: stage.availabilityZones,
+      clusterKey: this.keys.clusterKey,
+      dataKey: this.keys.dataKey,
+      logsKey: this.keys.logsKey,
+      optInTag: stage.automation.optInTag,
+    });
+    this.addons = new ClusterAddons(this, 'Addons', {
+      stageName: stage.name,
+      cluster: this.platformCluster.cluster,
+      clusterName: this.platformCluster.clusterName,
+      vpc: this.network.vpc,
+      charts: p.eks.charts,
+      zones: [this.dns.publicZone, this.dns.privateZone],
+      publicZone: this.dns.publicZone,
+      veleroBucket: this.storage.veleroBucket,
+      dataKey: this.keys.dataKey,
+      logsBucket: this.storage.logsBucket,
+      ingressLoadBalancerPrefix: stage.automation.ingressLoadBalancerPrefix,
+      datadogSite: stage.automation.datadog.site,
+      highlyAvailable: stage.tier === 'prod',
+    });
+    this.data = new PlatformDatabase(this, 'Data', {
+      stageName: stage.name,
+      rds: p.rds,
+      vpc: this.network.vpc,
+      dataKey: this.keys.dataKey,
+      logsKey: this.keys.logsKey,
+    });
+    // Pods reach MySQL through the node (cluster) security group; nothing else is admitted here.
+    this.data.database.connections.allowDefaultPortFrom(
+      this.platformCluster.cluster.clusterSecurityGroup,
+      'MySQL from EKS nodes and pods',
+    );
+    this.datadogIntegration = new DatadogIntegration(this, 'Datadog', {
+      stageName: stage.name,
+      datadogAccountId: p.datadog.datadogAccountId,
+      externalId: p.datadog.externalId,
+    });
+
+    this.vpc = this.network.vpc;
+    this.cluster = this.platformCluster.cluster;
+    this.clusterName = this.platformCluster.clusterName;
+    this.nodegroupNames = this.platformCluster.nodegroupNames;
+    this.publicZone = this.dns.publicZone;
+    this.privateZone = this.dns.privateZone;
+    this.database = this.data.database;
+    this.databaseSecurityGroup = this.data.databaseSecurityGroup;
+    this.masterSecret = this.data.masterSecret;
+    this.appUserSecret = this.data.appUserSecret;
+    this.backupBucket = this.storage.backupBucket;
+    this.veleroBucket = this.storage.veleroBucket;
+    this.logsBucket = this.storage.logsBucket;
+    this.staticBucket = this.storage.staticBucket;
+    this.dataKey = this.keys.dataKey;
+    this.trail = this.audit.trail;
+
+    const ids = (subnets: ec2.ISubnet[]) =>
+      Fn.join(
+        ',',
+        subnets.map((s) => s.subnetId),
+      );
+    this.outputs = new PlatformOutputs(this, 'Outputs', {
+      stageName: stage.name,
+      values: {
+        'vpc/id': this.vpc.vpcId,
+        'vpc/cidr': p.vpc.cidr,
+        'vpc/private-subnet-ids': ids(this.vpc.privateSubnets),
+        'vpc/public-subnet-ids': ids(this.vpc.publicSubnets),
+        'cluster/name': this.clusterName,
+        'cluster/endpoint': this.cluster.clusterEndpoint,
+        'cluster/security-group-id': this.cluster.clusterSecurityGroupId,
+        'cluster/oidc-issuer-url': this.cluster.clusterOpenIdConnectIssuerUrl,
+        'cluster/nodegroups': this.nodegroupNames.join(','),
+        'database/endpoint': this.database.dbInstanceEndpointAddress,
+        'database/port': this.database.dbInstanceEndpointPort,
+        'database/master-secret-arn': this.masterSecret.secretArn,
+        'database/app-user-secret-arn': this.appUserSecret.secretArn,
+        'dns/public-zone-id': this.publicZone.hostedZoneId,
+        'dns/public-zone-name': this.publicZone.zoneName,
+        'dns/private-zone-id': this.privateZone.hostedZoneId,
+        'dns/private-zone-name': this.privateZone.zoneName,
+        'dns/certificate-arn': this.dns.certificate.certificateArn,
+        'buckets/static': this.staticBucket.bucketName,
+        'buckets/backups': this.backupBucket.bucketName,
+        'buckets/logs': this.logsBucket.bucketName,
+        'buckets/velero': this.veleroBucket.bucketName,
+        'kms/data-key-arn': this.dataKey.keyArn,
+        'trail/arn': this.trail.trailArn,
+        'datadog/integration-role-arn': this.datadogIntegration.role.roleArn,
+      },
+    });
+  }
+
+  /** The configured zones: synth never looks availability zones up (no credentials, no network). */
+  override get availabilityZones(): string[] {
+    return this.azs;
   }
 }
