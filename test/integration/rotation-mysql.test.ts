@@ -1,0 +1,552 @@
+import { createServer } from 'node:net';
+import {
+  InvalidRequestException,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DatabaseLoginError,
+  DatabaseUnreachableError,
+  MalformedSecretError,
+  RotationConfigError,
+  RotationStateError,
+} from '../../functions/rotation/errors.js';
+import { Database } from '../../functions/rotation/mysql.js';
+import {
+  ROTATION_STEPS,
+  type RotationDeps,
+  type RotationStepName,
+  recoverStuck,
+  rotationStep,
+  verifyCurrent,
+} from '../../functions/rotation/protocol.js';
+import { SecretStore } from '../../functions/rotation/secrets.js';
+import { parseSettings, type StrategyName } from '../../functions/rotation/settings.js';
+import { STRATEGY_BY_NAME } from '../../functions/rotation/strategies.js';
+import { captureLogger } from '../support/capture-logger.js';
+import { type MariaDb, startMariaDb } from '../support/mariadb.js';
+import { FakeSecretsManager } from '../support/secrets-manager-fake.js';
+
+/**
+ * The MySQL rotation strategies against a real MariaDB server (one per file), with Secrets
+ * Manager faked at the SDK boundary by an in-memory model of versions and staging labels.
+ */
+
+let db: MariaDb;
+let sm: FakeSecretsManager;
+let capture: ReturnType<typeof captureLogger>;
+const client = new SecretsManagerClient({ region: 'eu-west-1' });
+let userCount = 0;
+
+beforeAll(async () => {
+  db = await startMariaDb();
+  await db.query('CREATE DATABASE app');
+  await db.query('CREATE TABLE app.orders (id INT PRIMARY KEY)');
+  capture = captureLogger('rotation');
+});
+
+afterAll(async () => {
+  capture?.restore();
+  await db?.stop();
+});
+
+beforeEach(() => {
+  sm = new FakeSecretsManager();
+});
+
+afterEach(() => {
+  // No secret value in any log line, whatever the test did.
+  const material = [...sm.secretMaterial(), db.admin.password];
+  const leaks = capture.lines.filter((line) => material.some((m) => line.includes(m)));
+  sm.restore();
+  expect(leaks).toEqual([]);
+});
+
+async function appUser(prefix = 'app'): Promise<{ username: string; password: string }> {
+  userCount += 1;
+  const username = `${prefix}${userCount}`;
+  const password = `Initial-${Math.random().toString(36).slice(2)}-pw`;
+  await db.query('CREATE USER ?@? IDENTIFIED BY ?', [username, '%', password]);
+  await db.query('GRANT SELECT, INSERT ON app.* TO ?@?', [username, '%']);
+  return { username, password };
+}
+
+function mysqlSecret(user: { username: string; password: string }, extra: Record<string, unknown> = {}) {
+  return { engine: 'mysql', host: '127.0.0.1', port: db.port, dbname: 'app', ...user, ...extra };
+}
+
+function depsFor(strategy: StrategyName, env: Record<string, string> = {}): RotationDeps {
+  const settings = parseSettings({
+    ROTATION_STRATEGY: strategy,
+    DB_TLS: 'off',
+    DB_CONNECT_TIMEOUT_MS: '2000',
+    ...env,
+  });
+  return {
+    store: new SecretStore(client),
+    db: new Database({ tls: settings.tls, connectTimeoutMs: settings.connectTimeoutMs }),
+    strategy: STRATEGY_BY_NAME[strategy],
+    settings,
+    logger: capture.logger,
+  };
+}
+
+type Parsed = {
+  username: string;
+  password: string;
+  host: string;
+  port: number;
+  dbname: string;
+  engine: string;
+};
+
+/** Secrets Manager drives the steps; `crashAfter` kills the "function" right after that step. */
+function attach(deps: RotationDeps, crashAfter?: RotationStepName): void {
+  sm.rotator = async (event) => {
+    await rotationStep(event, deps);
+    if (event.Step === crashAfter) throw new Error(`injected crash after ${crashAfter}`);
+  };
+}
+
+async function rotate(secretId: string): Promise<void> {
+  await client.send(new RotateSecretCommand({ SecretId: secretId }));
+}
+
+function pendingOnly(secretId: string): string[] {
+  return Object.entries(sm.stages(secretId))
+    .filter(([, stages]) => stages.includes('AWSPENDING') && !stages.includes('AWSCURRENT'))
+    .map(([id]) => id);
+}
+
+/** A new rotation attempt as the runbook makes it: RotateSecret; if refused as stuck, recover, then again. */
+async function newAttempt(secretId: string, deps: RotationDeps): Promise<'direct' | 'after-recovery'> {
+  attach(deps);
+  try {
+    await rotate(secretId);
+    return 'direct';
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidRequestException);
+    await recoverStuck({ secretId }, deps);
+    await rotate(secretId);
+    return 'after-recovery';
+  }
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('rotation (mysql-single-user): one user whose password changes', () => {
+  it('makes the new password AWSCURRENT; it logs in, the old one stops working, other fields are kept', async () => {
+    // Prepare
+    const user = await appUser();
+    const arn = sm.create('dev/rds/app-single', mysqlSecret(user));
+    const oldVersion = Object.keys(sm.stages(arn))[0];
+    attach(depsFor('mysql-single-user'));
+
+    // Act
+    await rotate(arn);
+
+    // Assess
+    const current = sm.parsedAt<Parsed>(arn, 'AWSCURRENT');
+    expect(current).toMatchObject({ username: user.username, dbname: 'app', engine: 'mysql', port: db.port });
+    expect(current.password).not.toBe(user.password);
+    expect(current.password).toHaveLength(32);
+    expect(current.password).not.toMatch(/[/@"'\\]/);
+    expect(sm.parsedAt<Parsed>(arn, 'AWSPREVIOUS').password).toBe(user.password);
+    expect(sm.stages(arn)[oldVersion as string]).toEqual(['AWSPREVIOUS']);
+    expect(pendingOnly(arn)).toEqual([]);
+    expect(Object.values(sm.stages(arn)).flat()).not.toContain('AWSPENDING');
+    expect(await db.canLogin(user.username, current.password)).toBe(true);
+    expect(await db.canLogin(user.username, user.password)).toBe(false);
+  });
+
+  it('runs every step twice without changing anything the second time', async () => {
+    // Prepare: RotateSecret with no function attached only creates the empty AWSPENDING version.
+    const user = await appUser();
+    const arn = sm.create('dev/rds/app-rerun', mysqlSecret(user));
+    const deps = depsFor('mysql-single-user');
+    sm.rotator = undefined;
+    const token = (await client.send(new RotateSecretCommand({ SecretId: arn }))).VersionId as string;
+
+    // Act + Assess: each step, then the same step again: same labels, same value, same logins
+    const state = async () => {
+      const value = sm.versionValue(arn, token);
+      const pending = value ? (JSON.parse(value) as Parsed).password : undefined;
+      return JSON.stringify([
+        sm.stages(arn),
+        value,
+        await db.canLogin(user.username, user.password),
+        pending ? await db.canLogin(user.username, pending) : null,
+      ]);
+    };
+    for (const step of ROTATION_STEPS) {
+      await rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token }, deps);
+      const after = await state();
+      await rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token }, deps);
+      expect(await state()).toBe(after);
+    }
+    const current = sm.parsedAt<Parsed>(arn, 'AWSCURRENT');
+    expect(sm.stages(arn)[token]).toEqual(['AWSCURRENT']);
+    expect(await db.canLogin(user.username, current.password)).toBe(true);
+    expect(await db.canLogin(user.username, user.password)).toBe(false);
+  });
+
+  it.each(ROTATION_STEPS)(
+    'a crash after %s, then a new rotation attempt, ends with a working AWSCURRENT and no lost credential',
+    async (step) => {
+      // Prepare
+      const user = await appUser();
+      const arn = sm.create(`dev/rds/app-crash-${step}`, mysqlSecret(user));
+      const deps = depsFor('mysql-single-user');
+      attach(deps, step);
+      await rotate(arn);
+      const stuck = pendingOnly(arn);
+      expect(stuck.length).toBe(step === 'finishSecret' ? 0 : 1);
+
+      // Act
+      const how = await newAttempt(arn, deps);
+
+      // Assess
+      expect(how).toBe(step === 'finishSecret' ? 'direct' : 'after-recovery');
+      const current = sm.parsedAt<Parsed>(arn, 'AWSCURRENT');
+      expect(await db.canLogin(user.username, current.password)).toBe(true);
+      expect(pendingOnly(arn)).toEqual([]);
+      expect((await verifyCurrent({ secretId: arn }, deps)).works).toBe(true);
+    },
+  );
+
+  it("after a crash between setSecret and finishSecret, Secrets Manager's own re-attempt finishes with the password the database already has", async () => {
+    // Prepare: the database now accepts only the pending password
+    const user = await appUser();
+    const arn = sm.create('dev/rds/app-reattempt', mysqlSecret(user));
+    const deps = depsFor('mysql-single-user');
+    attach(deps, 'setSecret');
+    await rotate(arn);
+    const [stuck] = pendingOnly(arn);
+    const pending = JSON.parse(sm.versionValue(arn, stuck as string) as string) as Parsed;
+    expect(await db.canLogin(user.username, pending.password)).toBe(true);
+    expect((await verifyCurrent({ secretId: arn }, deps)).works).toBe(false);
+    await expect(rotate(arn)).rejects.toThrow("A previous rotation isn't complete");
+
+    // Act
+    attach(deps);
+    await sm.reattempt(arn);
+
+    // Assess
+    expect(sm.parsedAt<Parsed>(arn, 'AWSCURRENT').password).toBe(pending.password);
+    expect((await verifyCurrent({ secretId: arn }, deps)).works).toBe(true);
+  });
+
+  it('sets the password with AWSPREVIOUS when an earlier rotation changed it but AWSCURRENT was restored by hand', async () => {
+    // Prepare: rotate once, then someone moves AWSCURRENT back to the old version
+    const user = await appUser();
+    const arn = sm.create('dev/rds/app-previous', mysqlSecret(user));
+    const deps = depsFor('mysql-single-user');
+    attach(deps);
+    await rotate(arn);
+    const stages = sm.stages(arn);
+    const newer = Object.keys(stages).find((id) => stages[id]?.includes('AWSCURRENT')) as string;
+    const older = Object.keys(stages).find((id) => stages[id]?.includes('AWSPREVIOUS')) as string;
+    sm.updateSecretVersionStage({
+      SecretId: arn,
+      VersionStage: 'AWSCURRENT',
+      MoveToVersionId: older,
+      RemoveFromVersionId: newer,
+    });
+
+    // Act
+    await rotate(arn);
+
+    // Assess
+    const current = sm.parsedAt<Parsed>(arn, 'AWSCURRENT');
+    expect(await db.canLogin(user.username, current.password)).toBe(true);
+  });
+
+  it('says clearly when no stored password logs in any more, and changes nothing', async () => {
+    // Prepare
+    const user = await appUser();
+    const arn = sm.create('dev/rds/app-drifted', mysqlSecret(user));
+    await db.query('ALTER USER ?@? IDENTIFIED BY ?', [user.username, '%', 'changed-by-hand-0001']);
+    const deps = depsFor('mysql-single-user');
+    sm.rotator = undefined;
+    const token = (await client.send(new RotateSecretCommand({ SecretId: arn }))).VersionId as string;
+    await rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token }, deps);
+
+    // Act
+    const attempt = rotationStep({ Step: 'setSecret', SecretId: arn, ClientRequestToken: token }, deps);
+
+    // Assess
+    await expect(attempt).rejects.toThrow(DatabaseLoginError);
+    await expect(attempt).rejects.toThrow(
+      /none of AWSPENDING, AWSCURRENT or AWSPREVIOUS .* can log in as app\d+@127\.0\.0\.1/,
+    );
+    expect(await db.canLogin(user.username, 'changed-by-hand-0001')).toBe(true);
+  });
+});
+
+describe('rotation (mysql-alternating-users): two users, the previous one keeps working', () => {
+  async function masterSecretArn(password = db.admin.password): Promise<string> {
+    return sm.create(`dev/rds/master-${Math.random().toString(36).slice(2, 8)}`, {
+      engine: 'mysql',
+      host: '127.0.0.1',
+      port: db.port,
+      username: db.admin.username,
+      password,
+    });
+  }
+
+  it('creates <user>_clone with the same grants, switches to it, and alternates back on the next rotation', async () => {
+    // Prepare
+    const user = await appUser();
+    const master = await masterSecretArn();
+    const arn = sm.create('dev/rds/app-alt', mysqlSecret(user, { masterarn: master }));
+    attach(depsFor('mysql-alternating-users'));
+
+    // Act: first rotation
+    await rotate(arn);
+
+    // Assess: the clone is current, the original user (AWSPREVIOUS) still logs in
+    const first = sm.parsedAt<Parsed>(arn, 'AWSCURRENT');
+    expect(first.username).toBe(`${user.username}_clone`);
+    expect(sm.parsedAt<Parsed>(arn, 'AWSPREVIOUS')).toMatchObject(user);
+    expect(await db.canLogin(first.username, first.password)).toBe(true);
+    expect(await db.canLogin(user.username, user.password)).toBe(true);
+    const grants = await db.query<Record<string, string>[]>('SHOW GRANTS FOR ?@?', [first.username, '%']);
+    expect(grants.map((g) => Object.values(g)[0])).toContainEqual(
+      `GRANT SELECT, INSERT ON \`app\`.* TO \`${first.username}\`@\`%\``,
+    );
+
+    // Act: second rotation
+    await rotate(arn);
+
+    // Assess: back to the original user with a new password; the clone (now AWSPREVIOUS) still works
+    const second = sm.parsedAt<Parsed>(arn, 'AWSCURRENT');
+    expect(second.username).toBe(user.username);
+    expect(second.password).not.toBe(user.password);
+    expect(sm.parsedAt<Parsed>(arn, 'AWSPREVIOUS')).toMatchObject({
+      username: first.username,
+      password: first.password,
+    });
+    expect(await db.canLogin(second.username, second.password)).toBe(true);
+    expect(await db.canLogin(first.username, first.password)).toBe(true);
+    expect(await db.canLogin(user.username, user.password)).toBe(false);
+  });
+
+  it('runs every step twice without changing anything the second time', async () => {
+    // Prepare
+    const user = await appUser();
+    const arn = sm.create('dev/rds/app-alt-rerun', mysqlSecret(user, { masterarn: await masterSecretArn() }));
+    const deps = depsFor('mysql-alternating-users');
+    sm.rotator = undefined;
+    const token = (await client.send(new RotateSecretCommand({ SecretId: arn }))).VersionId as string;
+
+    // Act + Assess
+    for (const step of ROTATION_STEPS) {
+      await rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token }, deps);
+      const after = JSON.stringify([sm.stages(arn), sm.versionValue(arn, token)]);
+      const grantsAfter = await db
+        .query('SHOW GRANTS FOR ?@?', [`${user.username}_clone`, '%'])
+        .catch(() => []);
+      await rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token }, deps);
+      expect(JSON.stringify([sm.stages(arn), sm.versionValue(arn, token)])).toBe(after);
+      expect(await db.query('SHOW GRANTS FOR ?@?', [`${user.username}_clone`, '%']).catch(() => [])).toEqual(
+        grantsAfter,
+      );
+    }
+    expect(await db.canLogin(user.username, user.password)).toBe(true);
+  });
+
+  it.each(ROTATION_STEPS)(
+    'a crash after %s never breaks AWSCURRENT, and a new attempt ends with both users working',
+    async (step) => {
+      // Prepare
+      const user = await appUser();
+      const arn = sm.create(
+        `dev/rds/app-alt-crash-${step}`,
+        mysqlSecret(user, { masterarn: await masterSecretArn() }),
+      );
+      const deps = depsFor('mysql-alternating-users');
+      attach(deps, step);
+
+      // Act
+      await rotate(arn);
+      const duringCrash = await verifyCurrent({ secretId: arn }, deps);
+      await newAttempt(arn, deps);
+
+      // Assess
+      expect(duringCrash.works).toBe(true);
+      const current = sm.parsedAt<Parsed>(arn, 'AWSCURRENT');
+      const previous = sm.parsedAt<Parsed>(arn, 'AWSPREVIOUS');
+      expect(await db.canLogin(current.username, current.password)).toBe(true);
+      expect(await db.canLogin(previous.username, previous.password)).toBe(true);
+      expect(pendingOnly(arn)).toEqual([]);
+    },
+  );
+
+  it('rejects wrong master credentials clearly, and AWSCURRENT stays current and working', async () => {
+    // Prepare
+    const user = await appUser();
+    const arn = sm.create(
+      'dev/rds/app-alt-badmaster',
+      mysqlSecret(user, { masterarn: await masterSecretArn('wrong-password-123') }),
+    );
+    const deps = depsFor('mysql-alternating-users');
+    sm.rotator = undefined;
+    const token = (await client.send(new RotateSecretCommand({ SecretId: arn }))).VersionId as string;
+    await rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token }, deps);
+
+    // Act
+    const attempt = rotationStep({ Step: 'setSecret', SecretId: arn, ClientRequestToken: token }, deps);
+
+    // Assess
+    await expect(attempt).rejects.toThrow(DatabaseLoginError);
+    await expect(attempt).rejects.toThrow(`rejected the master credentials of user ${db.admin.username}`);
+    expect(sm.parsedAt<Parsed>(arn, 'AWSCURRENT')).toMatchObject(user);
+    expect(await db.canLogin(user.username, user.password)).toBe(true);
+  });
+
+  it('asks for a master secret when neither the function nor the secret names one', async () => {
+    // Prepare
+    const user = await appUser();
+    const arn = sm.create('dev/rds/app-alt-nomaster', mysqlSecret(user));
+    const deps = depsFor('mysql-alternating-users');
+    sm.rotator = undefined;
+    const token = (await client.send(new RotateSecretCommand({ SecretId: arn }))).VersionId as string;
+    await rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token }, deps);
+
+    // Act + Assess
+    await expect(
+      rotationStep({ Step: 'setSecret', SecretId: arn, ClientRequestToken: token }, deps),
+    ).rejects.toThrow(/no master secret for dev\/rds\/app-alt-nomaster: set MASTER_SECRET_ARN/);
+  });
+});
+
+describe('rotation: clear errors that change nothing', () => {
+  async function startedRotation(value: unknown, name: string) {
+    const arn = sm.create(name, value);
+    sm.rotator = undefined;
+    const token = (await client.send(new RotateSecretCommand({ SecretId: arn }))).VersionId as string;
+    return { arn, token };
+  }
+
+  it('an unreachable database is named, with host and port', async () => {
+    // Prepare
+    const port = await freePort();
+    const user = await appUser();
+    const { arn, token } = await startedRotation(mysqlSecret(user, { port }), 'dev/rds/unreachable');
+    const deps = depsFor('mysql-single-user');
+    await rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token }, deps);
+
+    // Act
+    const attempt = rotationStep({ Step: 'setSecret', SecretId: arn, ClientRequestToken: token }, deps);
+
+    // Assess
+    await expect(attempt).rejects.toThrow(DatabaseUnreachableError);
+    await expect(attempt).rejects.toThrow(
+      `cannot reach the database at 127.0.0.1:${port} as ${user.username} (ECONNREFUSED)`,
+    );
+    expect(sm.parsedAt<Parsed>(arn, 'AWSCURRENT').password).toBe(user.password);
+  });
+
+  it('a malformed secret is reported by field, and no pending value is written', async () => {
+    // Prepare
+    const { arn, token } = await startedRotation(
+      { username: 'app', password: 'hunter2-but-longer' },
+      'dev/rds/malformed',
+    );
+
+    // Act
+    const attempt = rotationStep(
+      { Step: 'createSecret', SecretId: arn, ClientRequestToken: token },
+      depsFor('mysql-single-user'),
+    );
+
+    // Assess
+    await expect(attempt).rejects.toThrow(MalformedSecretError);
+    await expect(attempt).rejects.toThrow(
+      'AWSCURRENT of secret dev/rds/malformed is malformed (host: invalid_type)',
+    );
+    expect(sm.versionValue(arn, token)).toBeUndefined();
+  });
+
+  it('a secret that is not JSON is reported without its content', async () => {
+    const { arn, token } = await startedRotation('not-json-secret-value', 'dev/rds/not-json');
+    await expect(
+      rotationStep(
+        { Step: 'createSecret', SecretId: arn, ClientRequestToken: token },
+        depsFor('mysql-single-user'),
+      ),
+    ).rejects.toThrow(/^AWSCURRENT of secret dev\/rds\/not-json is not JSON$/);
+  });
+
+  it('TLS is required by default: a server without TLS is refused, not silently used in clear text', async () => {
+    const user = await appUser();
+    const tls = new Database({ tls: 'required', connectTimeoutMs: 2000 });
+    await expect(
+      tls.check(
+        { host: '127.0.0.1', port: db.port, username: user.username, password: user.password },
+        'current',
+      ),
+    ).rejects.toThrow(
+      /cannot reach the database at 127\.0\.0\.1:\d+ as app\d+ \(HANDSHAKE_NO_SSL_SUPPORT, TLS required\)/,
+    );
+  });
+
+  it('TLS can be turned off only toward a loopback address', async () => {
+    const plain = new Database({ tls: 'off', connectTimeoutMs: 2000 });
+    await expect(
+      plain.check(
+        { host: 'app.cluster-abc.eu-west-1.rds.amazonaws.com', port: 3306, username: 'a', password: 'b' },
+        'current',
+      ),
+    ).rejects.toThrow(RotationConfigError);
+  });
+
+  it('refuses a secret that is not enabled for rotation, an unknown token, and a secret of another function', async () => {
+    // Prepare
+    const user = await appUser();
+    const off = sm.create('dev/rds/not-enabled', mysqlSecret(user), { rotationEnabled: false });
+    const on = sm.create('dev/rds/enabled', mysqlSecret(user));
+    const token = 'a'.repeat(36);
+
+    // Act + Assess
+    await expect(
+      rotationStep(
+        { Step: 'createSecret', SecretId: off, ClientRequestToken: token },
+        depsFor('mysql-single-user'),
+      ),
+    ).rejects.toThrow(new RotationConfigError('secret dev/rds/not-enabled is not enabled for rotation'));
+    await expect(
+      rotationStep(
+        { Step: 'createSecret', SecretId: on, ClientRequestToken: token },
+        depsFor('mysql-single-user'),
+      ),
+    ).rejects.toThrow(RotationStateError);
+    await expect(
+      rotationStep(
+        { Step: 'createSecret', SecretId: on, ClientRequestToken: token },
+        depsFor('mysql-single-user', { SECRET_ID: 'dev/rds/other' }),
+      ),
+    ).rejects.toThrow('this function rotates dev/rds/other only, not dev/rds/enabled');
+  });
+
+  it('the captured log shows the rotation happened (so the no-secret-in-logs check has something to read)', async () => {
+    const user = await appUser();
+    const arn = sm.create('dev/rds/logged', mysqlSecret(user));
+    attach(depsFor('mysql-single-user'));
+    const before = capture.lines.length;
+
+    await rotate(arn);
+
+    const lines = capture.lines.slice(before).join('\n');
+    expect(lines).toContain('rotation finished: version is AWSCURRENT');
+    expect(lines).toContain('dev/rds/logged');
+  });
+});
