@@ -34,6 +34,13 @@ const block = (name: string, detail: string): GuardResult => ({ name, outcome: '
 
 /** Loop protection: events caused by the automation's own roles are ignored. */
 export function loopProtection(signal: Signal, automation: AutomationConfig): GuardResult {
+  if (signal.source === 'schedule') {
+    return {
+      name: 'loop-protection',
+      outcome: 'skip',
+      detail: "schedules are the automation's own triggers",
+    };
+  }
   const role = signal.actor?.roleName;
   const prefix = automation.automationRolePrefix;
   if (role?.startsWith(prefix))

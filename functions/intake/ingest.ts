@@ -39,7 +39,7 @@ function mustRetry(results: readonly IntakeResult[]): boolean {
 export async function handleEvent(raw: unknown, deps: IntakeDeps): Promise<IntakeResult[]> {
   let signal: Signal;
   try {
-    signal = normaliseEvent(raw);
+    signal = normaliseEvent(raw, { automationRolePrefix: deps.automation.automationRolePrefix });
   } catch (err) {
     if (!isBadInput(err)) throw err;
     deps.logger.error('rejected event', { reason: err.message, error: err.name, payload: raw });
@@ -99,7 +99,9 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
   }
   let signal: Signal;
   try {
-    signal = normaliseDatadogWebhook(request.body ?? '');
+    signal = normaliseDatadogWebhook(request.body ?? '', {
+      automationRolePrefix: deps.automation.automationRolePrefix,
+    });
   } catch (err) {
     if (!isBadInput(err)) throw err;
     deps.logger.error('rejected webhook', { reason: err.message, error: err.name, payload: request.body });

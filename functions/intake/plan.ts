@@ -1,5 +1,5 @@
 import type { StageConfig } from '../../config/schema.js';
-import { normaliseDatadogWebhook, normaliseEvent } from '../../events/index.js';
+import { type NormaliseOptions, normaliseDatadogWebhook, normaliseEvent } from '../../events/index.js';
 import type { Signal } from '../../events/signal.js';
 import { decide } from './decide.js';
 import type { Decision } from './decision.js';
@@ -18,6 +18,7 @@ export interface PlannedDecision {
   readonly executionName: string | null;
   readonly mode: Decision['mode'] | null;
   readonly reasons: readonly string[];
+  readonly severity: Decision['severity'];
   readonly dryRun: boolean;
   readonly guards: Decision['guards'];
 }
@@ -39,7 +40,7 @@ function looksLikeDatadogWebhook(value: Record<string, unknown>): boolean {
  * its normalised signal. The Datadog body is handed over as text so ids beyond 2^53 survive.
  * Throws `PlanInputError` for text that is not a JSON object, and the normalisers' errors otherwise.
  */
-export function signalFromText(text: string): Signal {
+export function signalFromText(text: string, options: NormaliseOptions = {}): Signal {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -49,8 +50,9 @@ export function signalFromText(text: string): Signal {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new PlanInputError('not a JSON object: an event or a Datadog webhook body is one object');
   }
-  if (looksLikeDatadogWebhook(parsed as Record<string, unknown>)) return normaliseDatadogWebhook(text);
-  return normaliseEvent(parsed);
+  if (looksLikeDatadogWebhook(parsed as Record<string, unknown>))
+    return normaliseDatadogWebhook(text, options);
+  return normaliseEvent(parsed, options);
 }
 
 function planned(d: Decision): PlannedDecision {
@@ -61,6 +63,7 @@ function planned(d: Decision): PlannedDecision {
     executionName: d.executionName ?? null,
     mode: d.mode ?? null,
     reasons: d.reasons,
+    severity: d.severity,
     dryRun: d.dryRun,
     guards: d.guards,
   };
@@ -79,7 +82,12 @@ export function planSignal(signal: Signal, stage: StageConfig): PlanOutput {
   };
 }
 
+/** The stage's settings the normalisers take (the automation's own roles are marked as such). */
+export function normaliseOptions(stage: StageConfig): NormaliseOptions {
+  return { automationRolePrefix: stage.automation.automationRolePrefix };
+}
+
 /** `ops plan`: raw event text → signal → decisions, offline. */
 export function planEvent(text: string, stage: StageConfig): PlanOutput {
-  return planSignal(signalFromText(text), stage);
+  return planSignal(signalFromText(text, normaliseOptions(stage)), stage);
 }

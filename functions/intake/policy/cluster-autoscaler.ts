@@ -5,14 +5,14 @@ const AT_MAX = /max node group size reached|max limit reached|maximum size|node 
 const NO_ROOM = /capacity|insufficient|max(imum)? (node group )?size|max limit|quota|out of (room|capacity)/i;
 
 function clusterAndNodegroup(signal: Signal): { cluster?: string; nodegroup?: string } {
-  const [idCluster, idGroup] = signal.resource.id.split('/');
-  const cluster =
-    fact(signal, 'cluster', 'clusterName') ?? (signal.resource.type === 'node-group' ? idCluster : undefined);
-  const group =
-    fact(signal, 'nodegroup', 'nodeGroup') ?? (signal.resource.type === 'node-group' ? idGroup : undefined);
-  // The autoscaler names groups by their ASG (`eks-<nodegroup>-<uuid>`); `*` means "not named".
-  const nodegroup = group && group !== '*' ? group : undefined;
-  return { ...(cluster ? { cluster } : {}), ...(nodegroup ? { nodegroup } : {}) };
+  const [idCluster, idGroup] = signal.resource.type === 'node-group' ? signal.resource.id.split('/') : [];
+  const cluster = fact(signal, 'cluster', 'clusterName') ?? idCluster;
+  const group = fact(signal, 'nodegroup', 'nodeGroup') ?? idGroup;
+  // The normaliser writes `unknown-cluster` / `*` when the event does not name them.
+  const known = (v: string | undefined) => (v && v !== '*' && v !== 'unknown-cluster' ? v : undefined);
+  const c = known(cluster);
+  const g = known(group);
+  return { ...(c ? { cluster: c } : {}), ...(g ? { nodegroup: g } : {}) };
 }
 
 /**
@@ -30,9 +30,11 @@ export const clusterAutoscaler: PolicyRule = {
     const atMax =
       what.includes('at-max') || fact(signal, 'maxNodeGroupSizeReached') === 'true' || AT_MAX.test(text);
     const failed = /scale-up-failed|failed-to-scale-up/.test(what);
+    const lackOfRoom = signal.details.lackOfRoom;
+    const noRoom = typeof lackOfRoom === 'boolean' ? lackOfRoom : NO_ROOM.test(text);
     const timedOut = what.includes('timed-out') || what.includes('timeout');
     const target = clusterAndNodegroup(signal);
-    if (atMax || (failed && NO_ROOM.test(text))) {
+    if (atMax || (failed && noRoom)) {
       if (!target.cluster) return notify('warning', `${signal.summary} (the event names no cluster)`);
       const where = `${target.cluster}/${target.nodegroup ?? '*'}`;
       const why = atMax ? 'is at its maximum size' : 'failed to scale up for lack of room';
@@ -42,7 +44,9 @@ export const clusterAutoscaler: PolicyRule = {
         `cluster-autoscaler reports node group ${where} ${why}`,
       );
     }
-    if (failed || timedOut) return notify('warning', `cluster-autoscaler: ${signal.summary}`);
+    if (failed || timedOut || what === 'max-nodes-total-reached' || what === 'scale-down-failed') {
+      return notify('warning', `cluster-autoscaler: ${signal.summary}`);
+    }
     return ignore(`cluster-autoscaler ${what || signal.kind} is informational`);
   },
 };

@@ -23,32 +23,27 @@ export function tagMap(tags: readonly string[]): Map<string, string> {
   return map;
 }
 
-/** Which Datadog tags feed which runbook parameter (several common tag spellings each). */
+/**
+ * Which resource attributes (set by the Datadog normaliser from the alert's tags and scope, scope
+ * first) feed which runbook parameter. Raw tags are read as a fallback, by the same names.
+ */
 const TAG_PARAMETERS: Record<string, Record<string, readonly string[]>> = {
-  'scale-node-group': {
-    cluster: ['cluster', 'cluster_name', 'kube_cluster_name', 'eks_cluster_name'],
-    nodegroup: ['nodegroup', 'node_group', 'eks_nodegroup-name', 'eks_nodegroup_name'],
-  },
+  'scale-node-group': { cluster: ['cluster'], nodegroup: ['nodegroup'] },
   'snapshot-volume': {
-    volumeId: ['volume', 'volume_id', 'volumeid', 'ebs_volume_id'],
-    cluster: ['cluster', 'cluster_name', 'kube_cluster_name'],
-    namespace: ['namespace', 'kube_namespace'],
-    pvc: ['pvc', 'persistentvolumeclaim'],
+    volumeId: ['volumeId', 'volume'],
+    cluster: ['cluster'],
+    namespace: ['namespace'],
+    pvc: ['pvc'],
   },
-  'update-dns': {
-    zoneName: ['zone', 'zone_name', 'hosted_zone'],
-    recordName: ['record', 'record_name', 'dns_record'],
-    recordType: ['record_type'],
-    change: ['change', 'dns_change'],
-  },
-  'rotate-secret': { secretId: ['secret', 'secret_name', 'secretid'] },
+  'update-dns': { zoneName: ['zone'], recordName: ['record'], recordType: ['recordType', 'record_type'] },
+  'rotate-secret': { secretId: ['secretName', 'secret'] },
   'verify-backups': {},
 };
 
-function transitionOf(signal: Signal): string {
-  const t = fact(signal, 'transition', 'alertTransition', 'alert_transition');
-  if (t) return t.toLowerCase().replace(/[\s_]+/g, '-');
-  return signal.kind.split('.')[1]?.replace(/^monitor-/, '') ?? '';
+/** The monitor transition, compared loosely: "Re-Triggered", "re_triggered" and "Retriggered" are one. */
+function transitionOf(signal: Signal): { label: string; key: string } {
+  const label = fact(signal, 'transition', 'alertTransition') ?? signal.kind.split('.')[1] ?? 'unknown';
+  return { label, key: label.toLowerCase().replace(/[^a-z]/g, '') };
 }
 
 /**
@@ -62,14 +57,15 @@ export const datadogMonitor: PolicyRule = {
     'Triggered / Re-Triggered with runbook:<name> → that runbook (parameters from tags); else notify; Recovered → ignore',
   evaluate(signal) {
     if (signal.source !== 'datadog') return NOT_APPLICABLE;
-    const transition = transitionOf(signal);
+    const { label: transition, key } = transitionOf(signal);
     const monitor = fact(signal, 'monitorId') ?? signal.resource.id;
-    if (transition === 'recovered') return ignore(`Datadog monitor ${monitor} recovered`);
-    if (transition !== 'triggered' && transition !== 're-triggered') {
-      return notify(signal.severity, `Datadog monitor ${monitor}: ${transition || 'unknown transition'}`);
+    if (key === 'recovered' || key === 'monitorrecovered')
+      return ignore(`Datadog monitor ${monitor} recovered`);
+    if (key !== 'triggered' && key !== 'retriggered') {
+      return notify(signal.severity, `Datadog monitor ${monitor}: ${transition}`);
     }
     const tags = tagMap(facts(signal, 'tags'));
-    const runbook = tags.get('runbook');
+    const runbook = signal.resource.attributes.runbook ?? tags.get('runbook');
     if (!runbook)
       return notify(signal.severity, `Datadog monitor ${monitor} ${transition} with no runbook tag`);
     const mapping = TAG_PARAMETERS[runbook];
@@ -78,7 +74,9 @@ export const datadogMonitor: PolicyRule = {
       reason: runReason(`Datadog monitor ${monitor} ${transition}: ${signal.summary}`),
     };
     for (const [param, keys] of Object.entries(mapping)) {
-      const value = keys.map((k) => tags.get(k)).find((v) => v !== undefined && v !== '');
+      const value = keys
+        .map((k) => signal.resource.attributes[k] ?? tags.get(k.toLowerCase()))
+        .find((v) => v !== undefined && v !== '');
       if (value !== undefined) parameters[param] = value;
     }
     return start(

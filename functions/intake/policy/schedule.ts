@@ -9,7 +9,7 @@ export const schedule: PolicyRule = {
   description: 'a schedule tick → the runbook its configuration names (verify-backups daily)',
   evaluate(signal, ctx) {
     if (signal.source !== 'schedule' || signal.request) return NOT_APPLICABLE;
-    const name = fact(signal, 'schedule', 'scheduleName') ?? signal.resource.id;
+    const name = fact(signal, 'scheduleName', 'ruleName', 'schedule') ?? signal.resource.id;
     const configured = ctx.automation.schedules.find((s) => s.name === name);
     if (!configured)
       return reject(`schedule "${name}" is not configured in stage ${ctx.stage} and names no runbook`);
