@@ -1,0 +1,285 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import {
+  addLambdaRetry,
+  type BodyTools,
+  isDryRun,
+  PollLoop,
+  RunbookFrame,
+  ScopedAwsCall,
+  type WorkflowHooks,
+} from '../workflow-kit.js';
+import { type AllowedZone, type DnsSettings, normaliseName } from './logic.js';
+
+/**
+ * Route 53 errors as the Step Functions SDK integration names them: the service's error code
+ * with the `Exception` suffix always added (`Throttling` → `Route53.ThrottlingException`,
+ * `PriorRequestNotComplete` → `Route53.PriorRequestNotCompleteException`).
+ */
+export const ROUTE53_ERRORS = {
+  retryable: ['Route53.ThrottlingException', 'Route53.PriorRequestNotCompleteException'],
+} as const;
+
+export interface UpdateDnsWorkflowProps {
+  readonly namePrefix: string;
+  readonly hooks: WorkflowHooks;
+  /** The Lambda behind "Check request" and "Plan DNS change" (functions/steps/update-dns). */
+  readonly stepFunction: lambda.IFunction;
+  /** Allow-listed zones (with their ids) and record names. */
+  readonly zones: readonly AllowedZone[];
+  /** Name prefix of the ingress load balancer an `alias` change points at when none is given. */
+  readonly loadBalancerPrefix: string;
+  readonly externalDnsTxtPrefix?: string;
+  readonly approvalTimeout: Duration;
+  readonly poll?: {
+    readonly firstWait: Duration;
+    readonly backoff: number;
+    readonly maxWait: Duration;
+    readonly maxPolls: number;
+  };
+}
+
+/**
+ * update-dns: check the allow-list, read the record's sets and external-dns's registry record,
+ * find the load balancer (alias), plan one batched change and its inverse (refusing records that
+ * external-dns owns), apply it with ChangeResourceRecordSets, and wait for INSYNC.
+ */
+export class UpdateDnsWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: UpdateDnsWorkflowProps) {
+    super(scope, id);
+    if (props.zones.length === 0) throw new Error('update-dns needs at least one allow-listed hosted zone');
+    const { partition } = Stack.of(this);
+    const poll = props.poll ?? {
+      firstWait: Duration.seconds(10),
+      backoff: 1.5,
+      maxWait: Duration.seconds(60),
+      maxPolls: 20,
+    };
+    const settings: DnsSettings = {
+      zones: props.zones.map((z) => ({ ...z, zoneName: normaliseName(z.zoneName) })),
+      loadBalancerPrefix: props.loadBalancerPrefix,
+      externalDnsTxtPrefix: props.externalDnsTxtPrefix ?? '',
+    };
+    const zoneArn = (zone: AllowedZone) => `arn:${partition}:route53:::hostedzone/${zone.hostedZoneId}`;
+    const zoneArns = props.zones.map(zoneArn);
+
+    const step = (name: string, stepName: string, payload: Record<string, unknown>, resultPath: string) => {
+      const task = new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: props.stepFunction,
+        payload: sfn.TaskInput.fromObject({
+          step: stepName,
+          'executionName.$': '$$.Execution.Name',
+          ...payload,
+        }),
+        resultSelector: { 'value.$': '$.Payload' },
+        resultPath,
+        retryOnServiceExceptions: false,
+      });
+      addLambdaRetry(task);
+      return task;
+    };
+    const r53Retry = (task: sfn.TaskStateBase, maxAttempts = 5) => {
+      task.addRetry({
+        errors: [...ROUTE53_ERRORS.retryable],
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts,
+        maxDelay: Duration.seconds(30),
+      });
+      return task;
+    };
+
+    const body = (_scope: Construct, tools: BodyTools): sfn.IChainable => {
+      const check = step(
+        'Check request',
+        'check',
+        { 'parameters.$': '$.input.parameters', settings },
+        '$.check',
+      );
+      check.addCatch(tools.fail('Request refused'), { resultPath: '$.error' });
+
+      const readRecords = r53Retry(
+        new tasks.CallAwsService(this, 'Read record sets', {
+          service: 'route53',
+          action: 'listResourceRecordSets',
+          parameters: {
+            'HostedZoneId.$': '$.check.value.zoneId',
+            'StartRecordName.$': '$.check.value.recordName',
+            MaxItems: '50',
+          },
+          iamResources: zoneArns,
+          resultSelector: { 'sets.$': '$.ResourceRecordSets' },
+          resultPath: '$.records',
+        }),
+      );
+      readRecords.addCatch(tools.fail('Read record sets failed'), { resultPath: '$.error' });
+      const readRegistry = r53Retry(
+        new tasks.CallAwsService(this, 'Read external-dns registry', {
+          service: 'route53',
+          action: 'listResourceRecordSets',
+          parameters: {
+            'HostedZoneId.$': '$.check.value.zoneId',
+            'StartRecordName.$': '$.check.value.registryName',
+            StartRecordType: 'TXT',
+            MaxItems: '5',
+          },
+          iamResources: zoneArns,
+          resultSelector: { 'sets.$': '$.ResourceRecordSets' },
+          resultPath: '$.registry',
+        }),
+      );
+      readRegistry.addCatch(tools.fail('Read registry failed'), { resultPath: '$.error' });
+      check.next(readRecords);
+      readRecords.next(readRegistry);
+
+      const describeLbs = new tasks.CallAwsService(this, 'Describe load balancers', {
+        service: 'elasticloadbalancingv2',
+        action: 'describeLoadBalancers',
+        parameters: { PageSize: 400 },
+        iamAction: 'elasticloadbalancing:DescribeLoadBalancers',
+        iamResources: ['*'],
+        resultSelector: { 'LoadBalancers.$': '$.LoadBalancers' },
+        resultPath: '$.loadBalancers',
+      });
+      describeLbs.addRetry({
+        errors: [
+          'ElasticLoadBalancingV2.ThrottlingException',
+          'ElasticLoadBalancingV2.ElasticLoadBalancingV2Exception',
+        ],
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 4,
+      });
+      describeLbs.addCatch(tools.fail('Describe load balancers failed'), { resultPath: '$.error' });
+      const noLbs = new sfn.Pass(this, 'No load balancer needed', {
+        parameters: { LoadBalancers: [] },
+        resultPath: '$.loadBalancers',
+      });
+
+      const plan = step(
+        'Plan DNS change',
+        'plan',
+        {
+          'parameters.$': '$.input.parameters',
+          settings,
+          'check.$': '$.check.value',
+          'records.$': '$.records.sets',
+          'registry.$': '$.registry.sets',
+          'loadBalancers.$': '$.loadBalancers.LoadBalancers',
+        },
+        '$.plan',
+      );
+      plan.addCatch(tools.fail('DNS change refused'), { resultPath: '$.error' });
+      describeLbs.next(plan);
+      noLbs.next(plan);
+      readRegistry.next(
+        new sfn.Choice(this, 'Find the load balancer?')
+          .when(sfn.Condition.booleanEquals('$.check.value.needLoadBalancers', true), describeLbs)
+          .otherwise(noLbs),
+      );
+
+      const change = new ScopedAwsCall(this, 'Change record sets', {
+        service: 'route53',
+        action: 'changeResourceRecordSets',
+        parameters: { 'HostedZoneId.$': '$.check.value.zoneId', 'ChangeBatch.$': '$.plan.value.changeBatch' },
+        resultSelector: { 'id.$': '$.ChangeInfo.Id', 'status.$': '$.ChangeInfo.Status' },
+        resultPath: '$.change',
+        policy: props.zones.map(
+          (zone) =>
+            new iam.PolicyStatement({
+              actions: ['route53:ChangeResourceRecordSets'],
+              resources: [zoneArn(zone)],
+              conditions: {
+                'ForAllValues:StringLike': {
+                  'route53:ChangeResourceRecordSetsNormalizedRecordNames': zone.records.map(normaliseName),
+                },
+                'ForAllValues:StringEquals': {
+                  'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'AAAA', 'CNAME'],
+                  'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+                },
+              },
+            }),
+        ),
+      });
+      r53Retry(change, 6);
+      change.addCatch(tools.fail('Change record sets failed'), { resultPath: '$.error' });
+
+      const readChange = r53Retry(
+        new tasks.CallAwsService(this, 'Read change status', {
+          service: 'route53',
+          action: 'getChange',
+          parameters: { 'Id.$': '$.change.id' },
+          iamResources: [`arn:${partition}:route53:::change/*`],
+          resultSelector: { 'status.$': '$.ChangeInfo.Status' },
+          resultPath: '$.changeStatus',
+        }),
+      );
+      readChange.addCatch(tools.fail('Read change failed'), { resultPath: '$.error' });
+
+      const record = new sfn.Pass(this, 'Record result', {
+        inputPath: '$.plan.value.result',
+        resultPath: '$.result',
+      }).next(tools.done);
+      const loop = new PollLoop(this, 'Change', {
+        check: readChange,
+        done: sfn.Condition.stringEquals('$.changeStatus.status', 'INSYNC'),
+        maxPolls: poll.maxPolls,
+        firstWait: poll.firstWait,
+        backoff: poll.backoff,
+        maxWait: poll.maxWait,
+        onDone: record,
+        onTimeout: new sfn.Pass(this, 'Change not in sync', {
+          parameters: {
+            Error: 'PollTimeout',
+            'Cause.$': `States.Format('change {} was still {} after ${poll.maxPolls} polls: Route 53 accepted it, propagation is late', $.change.id, $.changeStatus.status)`,
+          },
+          resultPath: '$.error',
+        }).next(tools.fail('Change timed out')),
+      });
+      change.next(loop.start);
+
+      const dryRun = new sfn.Pass(this, 'Report planned change', {
+        inputPath: '$.plan.value.dryRunResult',
+        resultPath: '$.result',
+      }).next(tools.done);
+      const nothing = new sfn.Pass(this, 'Nothing to change', {
+        inputPath: '$.plan.value.result',
+        resultPath: '$.result',
+      }).next(tools.done);
+      plan.next(
+        new sfn.Choice(this, 'Dry run or nothing to do?')
+          .when(isDryRun, dryRun)
+          .when(sfn.Condition.booleanEquals('$.plan.value.noop', true), nothing)
+          .otherwise(change),
+      );
+      return check;
+    };
+
+    const frame = new RunbookFrame(this, 'Frame', {
+      runbook: 'update-dns',
+      namePrefix: props.namePrefix,
+      hooks: props.hooks,
+      approvalTimeout: props.approvalTimeout,
+      timeout: Duration.hours(1),
+      body,
+    });
+    this.stateMachine = frame.stateMachine;
+
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'elasticloadbalancing:DescribeLoadBalancers supports no resource-level permissions (read-only).',
+    });
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
+      reason:
+        'Route 53 change ids are returned by ChangeResourceRecordSets at run time; GetChange is read-only.',
+    });
+  }
+}
