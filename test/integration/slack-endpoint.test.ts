@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEndpointServer } from '../../functions/slack/local-server.js';
@@ -358,5 +358,92 @@ describe('Slack endpoint: acknowledgement within three seconds', () => {
     expect(startedAtAck).toBe(0);
     expect(h.sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     expect(h.slack.callsOf('chat.postMessage').map((c) => c.body.channel)).toEqual([CHANNEL, CHANNEL]);
+  });
+});
+
+describe('Slack endpoint: status and revert', () => {
+  const execution = 'scale-node-group-0123456789ab-20261122T2000Z';
+  const executionArn = `arn:aws:states:eu-west-1:111111111111:execution:ops-dev-scale-node-group:${execution}`;
+  const finished = {
+    executionArn,
+    status: 'SUCCEEDED' as const,
+    startDate: new Date('2026-11-22T20:00:05Z'),
+    stopDate: new Date('2026-11-22T20:03:00Z'),
+    input: JSON.stringify({
+      runbook: 'scale-node-group',
+      parameters: { cluster: 'dev-platform', nodegroup: 'dev-platform-c', reason: 'at max' },
+    }),
+    output: JSON.stringify({
+      outcome: 'succeeded',
+      summary: 'dev-platform-a max 4 → 6',
+      changes: [
+        { action: 'UpdateNodegroupConfig', resource: 'dev-platform/dev-platform-a', before: { maxSize: 4 } },
+      ],
+      revert: { maxSize: 4, desiredSize: 3 },
+    }),
+  };
+
+  it('reports where a run is', async () => {
+    h.sfn.on(DescribeExecutionCommand, { executionArn }).resolves(finished);
+    const url = h.slack.responseUrl('status');
+    const body = slashCommand(`status ${execution}`, ONCALL, url);
+
+    const res = await h.post(body, signedHeaders(body, h.now));
+    await h.settled();
+
+    expect(res.body.text).toContain(`Looking up \`${execution}\``);
+    const text = String(h.slack.callsOf('response_url')[0]?.body.text);
+    expect(text).toContain('SUCCEEDED');
+    expect(text).toContain('dev-platform-a max 4 → 6');
+  });
+
+  it('reverts a finished run through the intake with the state the run recorded, requested by the user', async () => {
+    h.sfn.on(DescribeExecutionCommand, { executionArn }).resolves(finished);
+    const body = slashCommand(`revert ${execution}`, PLATFORM_1, h.slack.responseUrl());
+
+    await h.post(body, signedHeaders(body, h.now));
+    await h.settled();
+
+    expect(startedInput()).toMatchObject({
+      runbook: 'scale-node-group',
+      parameters: {
+        cluster: 'dev-platform',
+        nodegroup: 'dev-platform-c',
+        revertOf: execution,
+        restore: { maxSize: 4, desiredSize: 3 },
+      },
+      trigger: { kind: 'slack.revert-requested', requestedBy: PLATFORM_1 },
+    });
+  });
+
+  it('refuses a revert by someone who may not run that runbook, and starts nothing', async () => {
+    h.sfn.on(DescribeExecutionCommand).resolves({
+      ...finished,
+      executionArn: executionArn.replace(/scale-node-group/g, 'update-dns'),
+    });
+    const url = h.slack.responseUrl('revert-refused');
+    const body = slashCommand(`revert ${execution.replace('scale-node-group', 'update-dns')}`, ONCALL, url);
+
+    await h.post(body, signedHeaders(body, h.now));
+    await h.settled();
+
+    expect(h.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(h.slack.callsOf('response_url')[0]?.body.text).toBe(
+      `<@${ONCALL}> may not run \`update-dns\` in *dev*.`,
+    );
+  });
+
+  it('says when an execution does not exist', async () => {
+    h.sfn
+      .on(DescribeExecutionCommand)
+      .rejects(Object.assign(new Error('nope'), { name: 'ExecutionDoesNotExist' }));
+    const body = slashCommand(`status ${execution}`, PLATFORM_1, h.slack.responseUrl());
+
+    await h.post(body, signedHeaders(body, h.now));
+    await h.settled();
+
+    expect(h.slack.callsOf('response_url')[0]?.body.text).toBe(
+      `:grey_question: No execution \`${execution}\` in *dev*.`,
+    );
   });
 });
