@@ -257,6 +257,11 @@ export const AutomationConfigSchema = z.object({
         /** Snapshots to keep per volume, and their maximum age. */
         keepLast: z.number().int().positive().default(7),
         maxAgeDays: z.number().int().positive().default(30),
+        /** KMS alias in the DR region for snapshot copies (e.g. `alias/dr-snapshots`); none = that region's default EBS key. */
+        drKmsKeyAlias: z
+          .string()
+          .regex(/^alias\/[A-Za-z0-9/_-]+$/)
+          .optional(),
       })
       .default({
         protectedTag: { key: 'backup', value: 'required' },

@@ -39,8 +39,11 @@ export interface SnapshotVolumeWorkflowProps {
   readonly stepFunction: lambda.IFunction;
   /** Allow-list and retention (from config `automation.allowLists.volumes` and `optInTag`). */
   readonly settings: Omit<SnapshotSettings, 'drRegion'>;
-  /** Copy completed snapshots here, encrypted with this key. Omitted: no DR copy. */
-  readonly dr?: { readonly region: string; readonly kmsKeyArn: string };
+  /**
+   * Copy completed snapshots to this region, encrypted with the key of this alias there (e.g.
+   * `alias/dr-snapshots`), or with the region's default EBS key when no alias is given. Omitted: no DR copy.
+   */
+  readonly dr?: { readonly region: string; readonly kmsKeyAlias?: string };
   /**
    * KMS keys that encrypt the volumes (their snapshots inherit the key): the DR copy must decrypt
    * with them. Omitted: any key of this account, used only through EC2 in this region.
@@ -262,7 +265,13 @@ export class SnapshotVolumeWorkflow extends Construct {
             'snapshotId.$': '$.snapshot.SnapshotId',
             'description.$': '$.plan.value.description',
             'tags.$': '$.plan.value.tags',
-            settings: { ...settings, drRegion: props.dr.region, drKmsKeyArn: props.dr.kmsKeyArn },
+            settings: {
+              ...settings,
+              drRegion: props.dr.region,
+              ...(props.dr.kmsKeyAlias
+                ? { drKmsKeyId: `arn:${Stack.of(this).partition}:kms:${props.dr.region}:${account}:${props.dr.kmsKeyAlias}` }
+                : {}),
+            },
           },
           '$.copyResult',
         );
@@ -446,7 +455,7 @@ function grantStepFunction(
     account: string;
     partition: string;
     settings: SnapshotSettings;
-    dr?: { region: string; kmsKeyArn: string } | undefined;
+    dr?: { region: string; kmsKeyAlias?: string } | undefined;
     sourceKmsKeyArns?: readonly string[] | undefined;
   },
 ): void {
@@ -504,8 +513,12 @@ function grantStepFunction(
         'kms:DescribeKey',
         'kms:CreateGrant',
       ],
-      resources: [dr.kmsKeyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `ec2.${dr.region}.amazonaws.com` } },
+      // The DR key lives in another region, outside this app, and is known by its alias: scope by alias.
+      resources: [`arn:${partition}:kms:${dr.region}:${account}:key/*`],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `ec2.${dr.region}.amazonaws.com` },
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.kmsKeyAlias ?? 'alias/aws/ebs'] },
+      },
     }),
   );
   fn.addToRolePolicy(

@@ -41,7 +41,7 @@ function build(withDr = true): AslDefinition {
       maxAgeDays: 14,
     },
     ...(withDr
-      ? { dr: { region: 'eu-central-1', kmsKeyArn: 'arn:aws:kms:eu-central-1:111111111111:key/dr' } }
+      ? { dr: { region: 'eu-central-1', kmsKeyAlias: 'alias/dr-snapshots' } }
       : {}),
     approvalTimeout: Duration.minutes(30),
   });
@@ -172,7 +172,7 @@ describe('snapshot-volume: the workflow rendered from its construct, run locally
       SourceRegion: 'eu-west-1',
       SourceSnapshotId: 'snap-0aaaaaaaaaaaaaaaa',
       Encrypted: true,
-      KmsKeyId: 'arn:aws:kms:eu-central-1:111111111111:key/dr',
+      KmsKeyId: 'arn:aws:kms:eu-central-1:111111111111:alias/dr-snapshots',
     });
     // keep-last 2: this run's snapshot and the newest older one stay.
     expect(deleted.sort()).toEqual(['snap-02222222222222222', 'snap-03333333333333333']);

@@ -44,7 +44,8 @@ export const SnapshotStepEvent = z.discriminatedUnion('step', [
     snapshotId: z.string(),
     description: z.string(),
     tags: z.array(Tag),
-    settings: SnapshotSettingsSchema.extend({ drRegion: z.string(), drKmsKeyArn: z.string() }),
+    /** `drKmsKeyId`: key or alias ARN in the DR region; omitted = the region's default EBS key. */
+    settings: SnapshotSettingsSchema.extend({ drRegion: z.string(), drKmsKeyId: z.string().optional() }),
   }),
   z.object({
     step: z.literal('retention'),
@@ -126,7 +127,7 @@ async function copyToDr(
   clients: SnapshotClients,
   logger: OpsLogger,
 ): Promise<{ snapshotId: string; region: string; reused: boolean }> {
-  const { drRegion, drKmsKeyArn, region, createdBy } = event.settings;
+  const { drRegion, drKmsKeyId, region, createdBy } = event.settings;
   const ec2 = clients.ec2(drRegion);
   const existing = await ec2.send(
     new DescribeSnapshotsCommand({
@@ -151,7 +152,7 @@ async function copyToDr(
       SourceRegion: region,
       SourceSnapshotId: event.snapshotId,
       Encrypted: true,
-      KmsKeyId: drKmsKeyArn,
+      ...(drKmsKeyId ? { KmsKeyId: drKmsKeyId } : {}),
       Description: event.description,
       TagSpecifications: [{ ResourceType: 'snapshot', Tags: tags }],
     }),
