@@ -39,8 +39,10 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 /** Every path to a value inside a JSON document (objects and arrays included). */
 function pathsOf(value: Json, prefix: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = [prefix];
-  if (Array.isArray(value)) value.forEach((v, i) => out.push(...pathsOf(v, [...prefix, i])));
-  else if (value !== null && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) out.push(...pathsOf(v, [...prefix, i]));
+  }
+  if (!Array.isArray(value) && value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) out.push(...pathsOf(v, [...prefix, k]));
   }
   return out;

@@ -10,7 +10,7 @@ import {
   scheduleSignal,
   UnrecognisedEventError,
 } from '../../../events/index.js';
-import { get, getString, isoOf, listSampleFiles, sampleJson, sampleText } from './support.js';
+import { get, getString, isoOf, listSampleFiles, sampleText } from './support.js';
 
 /**
  * Every recorded payload in events/samples/ normalises to the Signal we expect: kind, severity and resource
