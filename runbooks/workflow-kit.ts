@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -46,6 +46,12 @@ export interface RunbookFrameProps {
   readonly approvalTimeout: Duration;
   /** Upper bound for a whole run. */
   readonly timeout: Duration;
+  /**
+   * Name of the state machine's execution role, e.g. `ops-dev-snapshot-volume`: the intake's loop
+   * protection recognises the automation's own CloudTrail events by the role-name prefix.
+   * @default a generated name
+   */
+  readonly roleName?: string;
   /**
    * Builds the runbook's own steps and returns the first one. `tools.fail(id)` returns a
    * new chainable that ends the run through the shared failure path (report, then the one
@@ -175,6 +181,15 @@ export class RunbookFrame extends Construct {
       stateMachineName: `${props.namePrefix}-${props.runbook}`,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: props.timeout,
+      ...(props.roleName
+        ? {
+            role: new iam.Role(this, 'Role', {
+              roleName: props.roleName,
+              assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+              description: `Execution role of the ${props.runbook} runbook`,
+            }),
+          }
+        : {}),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
