@@ -1,0 +1,239 @@
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuditEntry, canonicalJson, ledgerKey, verifyChain } from '../../functions/audit/record.js';
+import type { AuditStore } from '../../functions/audit/store.js';
+import { type AuditHarness, startAudit } from './report-support.js';
+
+function draft(execution: string, phase: AuditEntry['phase'], at: string, extra: Partial<AuditEntry> = {}) {
+  return {
+    executionName: execution,
+    phase,
+    at,
+    startedAt: '2026-11-22T21:00:00Z',
+    stage: 'dev',
+    runbook: 'snapshot-volume',
+    resourceKey: 'vol-0abc1234def567890',
+    trigger: {
+      source: 'cloudtrail',
+      kind: 'cloudtrail.api-call',
+      eventId: '2f6a1e9c-3b7d-4e0a-9c1f-5d8e7a6b4c3d',
+      occurredAt: '2026-11-22T20:59:50Z',
+      requestedBy: 'arn:aws:iam::111111111111:role/AWSReservedSSO_Developer',
+      summary: 'DetachVolume on a protected volume',
+    },
+    decision: {
+      mode: 'approval' as const,
+      dryRun: false,
+      reasons: ['protected volume detached: snapshot first'],
+      guards: [
+        { name: 'allow-list', outcome: 'pass', detail: 'tag backup=required' },
+        { name: 'rate-limit', outcome: 'pass', detail: '1 of 3 in 60 min' },
+      ],
+      parameters: { volumeId: 'vol-0abc1234def567890' },
+    },
+    approval: { status: 'not-requested' as const },
+    changes: [],
+    delivery: {
+      slack: { status: 'sent' as const, channel: 'C0DEVOPS001', ts: '1.1' },
+      datadog: { status: 'sent' as const },
+    },
+    timings: {},
+    ...extra,
+  };
+}
+
+const SNAPSHOT = {
+  action: 'ec2:CreateSnapshot',
+  resource: 'vol-0abc1234def567890',
+  before: { snapshots: 2 },
+  after: { snapshotId: 'snap-0123456789abcdef0', state: 'completed' },
+  requestId: 'a1b2c3d4-5678-90ab-cdef-1234567890ab',
+  at: '2026-11-22T21:02:00Z',
+};
+
+describe('audit store: an append-only, tamper-evident record per run', () => {
+  let audit: AuditHarness;
+  let store: AuditStore;
+
+  beforeAll(async () => {
+    audit = await startAudit();
+    store = audit.store;
+  });
+  afterAll(async () => {
+    await audit.stop();
+  });
+
+  it('the record of a run holds its trigger, decision with guard outcomes, approval, changes with request ids, and result', async () => {
+    // Prepare
+    const execution = 'snapshot-volume-a1-20261122T2100';
+
+    // Act
+    await store.append(
+      draft(execution, 'started', '2026-11-22T21:00:01Z', { approval: { status: 'pending' } }),
+    );
+    await store.append(
+      draft(execution, 'succeeded', '2026-11-22T21:02:10Z', {
+        approval: { status: 'approved', approver: 'U0PLATFORM2', at: '2026-11-22T21:01:00Z' },
+        changes: [SNAPSHOT],
+        result: { outcome: 'succeeded', summary: 'snapshot snap-0123456789abcdef0 completed' },
+        timings: { triggerToChangeSeconds: 130, triggerToResultSeconds: 140 },
+      }),
+    );
+
+    // Assess
+    const entries = await store.runEntries(execution);
+    const record = entries.at(-1);
+    expect(entries.map((e) => e.seq)).toEqual([0, 1]);
+    expect(record?.trigger).toMatchObject({
+      source: 'cloudtrail',
+      eventId: '2f6a1e9c-3b7d-4e0a-9c1f-5d8e7a6b4c3d',
+    });
+    expect(record?.decision.guards?.map((g) => `${g.name}:${g.outcome}`)).toEqual([
+      'allow-list:pass',
+      'rate-limit:pass',
+    ]);
+    expect(record?.approval).toEqual({
+      status: 'approved',
+      approver: 'U0PLATFORM2',
+      at: '2026-11-22T21:01:00Z',
+    });
+    expect(record?.changes).toEqual([SNAPSHOT]);
+    expect(record?.result?.outcome).toBe('succeeded');
+    expect(record?.previousHash).toBe(entries[0]?.hash);
+    expect(verifyChain(entries)).toEqual({ valid: true, problems: [] });
+    // The ledger holds byte-for-byte the same entries.
+    for (const entry of entries) {
+      expect(audit.ledger.objects.get(ledgerKey(entry))).toEqual([canonicalJson(entry)]);
+      expect(await store.readLedger(entry)).toEqual(entry);
+    }
+  });
+
+  it('a second write of a phase cannot alter it: the stored entry stays as first written', async () => {
+    // Prepare
+    const execution = 'snapshot-volume-a2-20261122T2100';
+    const first = await store.append(
+      draft(execution, 'succeeded', '2026-11-22T21:02:10Z', {
+        changes: [SNAPSHOT],
+        result: { outcome: 'succeeded', summary: 'snapshot completed' },
+      }),
+    );
+
+    // Act
+    const second = await store.append(
+      draft(execution, 'succeeded', '2026-11-22T21:09:00Z', {
+        changes: [],
+        result: { outcome: 'failed', summary: 'rewritten history' },
+      }),
+    );
+
+    // Assess
+    expect(first.status).toBe('written');
+    expect(second.status).toBe('exists');
+    expect(second.entry).toEqual(first.entry);
+    const stored = await store.runEntries(execution);
+    expect(stored).toEqual([first.entry]);
+    expect(audit.ledger.objects.get(ledgerKey(first.entry))).toEqual([canonicalJson(first.entry)]);
+  });
+
+  it('the table refuses an overwrite of an existing entry (conditional put), even from outside the store', async () => {
+    // Prepare
+    const execution = 'snapshot-volume-a3-20261122T2100';
+    const { entry } = await store.append(draft(execution, 'started', '2026-11-22T21:00:01Z'));
+
+    // Act
+    const overwrite = audit.db.doc.send(
+      new PutCommand({
+        TableName: store.tableName,
+        Item: { pk: `run#${execution}`, sk: `000#started`, entry: '{"forged":true}' },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+
+    // Assess
+    await expect(overwrite).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect(await store.runEntries(execution)).toEqual([entry]);
+  });
+
+  it('the ledger refuses an overwrite (412), an unconditional put (bucket policy) and a delete (Object Lock)', async () => {
+    // Prepare
+    const execution = 'snapshot-volume-a4-20261122T2100';
+    const { entry } = await store.append(draft(execution, 'started', '2026-11-22T21:00:01Z'));
+    const Key = ledgerKey(entry);
+    const Bucket = 'ops-dev-audit-ledger';
+
+    // Act
+    const conditional = audit.ledger.s3.send(
+      new PutObjectCommand({ Bucket, Key, Body: '{}', IfNoneMatch: '*' }),
+    );
+    const unconditional = audit.ledger.s3.send(new PutObjectCommand({ Bucket, Key, Body: '{}' }));
+    const remove = audit.ledger.s3.send(new DeleteObjectCommand({ Bucket, Key }));
+
+    // Assess
+    await expect(conditional).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await expect(unconditional).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(remove).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(audit.ledger.objects.get(Key)).toEqual([canonicalJson(entry)]);
+  });
+
+  it('tampering is evident: an edited entry, a removed entry or a re-ordered chain fails verification', async () => {
+    // Prepare
+    const execution = 'snapshot-volume-a5-20261122T2100';
+    await store.append(draft(execution, 'started', '2026-11-22T21:00:01Z'));
+    await store.append(
+      draft(execution, 'awaiting-approval', '2026-11-22T21:00:02Z', { approval: { status: 'pending' } }),
+    );
+    await store.append(
+      draft(execution, 'succeeded', '2026-11-22T21:02:10Z', {
+        changes: [SNAPSHOT],
+        result: { outcome: 'succeeded', summary: 'done' },
+      }),
+    );
+    const entries = await store.runEntries(execution);
+
+    // Act
+    const edited = entries.map((e) => (e.phase === 'succeeded' ? { ...e, changes: [] } : e));
+    const removed = entries.filter((e) => e.phase !== 'awaiting-approval');
+    const swapped = entries.map((e) => (e.seq === 1 ? { ...e, previousHash: 'f'.repeat(64) } : e));
+
+    // Assess
+    expect(verifyChain(entries).valid).toBe(true);
+    expect(verifyChain(edited).problems).toEqual(['entry 2 (succeeded): content does not match its hash']);
+    expect(verifyChain(removed).valid).toBe(false);
+    expect(verifyChain(swapped).problems.join('\n')).toContain('entry 1 (awaiting-approval)');
+  });
+
+  it('history finds the runs that touched a resource, newest first, since a time', async () => {
+    // Prepare
+    const resourceKey = 'vol-0fff0000aaaa11112';
+    for (const [n, startedAt] of [
+      [1, '2026-11-20T10:00:00Z'],
+      [2, '2026-11-21T10:00:00Z'],
+      [3, '2026-11-22T10:00:00Z'],
+    ] as const) {
+      const execution = `snapshot-volume-h${n}`;
+      await store.append(draft(execution, 'started', startedAt, { resourceKey, startedAt }));
+      await store.append(
+        draft(execution, 'succeeded', startedAt.replace('10:00:00', '10:05:00'), {
+          resourceKey,
+          startedAt,
+          result: { outcome: 'succeeded', summary: `run ${n}` },
+        }),
+      );
+    }
+
+    // Act
+    const all = await store.history({ stage: 'dev', resourceKey });
+    const recent = await store.history({ stage: 'dev', resourceKey, since: '2026-11-21T00:00:00Z' });
+    const otherStage = await store.history({ stage: 'prod', resourceKey });
+
+    // Assess
+    expect(all.map((e) => `${e.executionName}:${e.phase}`)).toEqual([
+      'snapshot-volume-h3:succeeded',
+      'snapshot-volume-h2:succeeded',
+      'snapshot-volume-h1:succeeded',
+    ]);
+    expect(recent.map((e) => e.executionName)).toEqual(['snapshot-volume-h3', 'snapshot-volume-h2']);
+    expect(otherStage).toEqual([]);
+  });
+});
