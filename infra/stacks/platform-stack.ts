@@ -1,6 +1,6 @@
 import { Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
@@ -11,7 +11,7 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
 import { ClusterAddons } from '../constructs/platform/addons.js';
 import { PlatformCluster } from '../constructs/platform/cluster.js';
-import { PlatformDatabase } from '../constructs/platform/database.js';
+import { MYSQL_PORT, PlatformDatabase } from '../constructs/platform/database.js';
 import { DatadogIntegration } from '../constructs/platform/datadog-integration.js';
 import { PlatformDns } from '../constructs/platform/dns.js';
 import { PlatformKeys } from '../constructs/platform/keys.js';
@@ -128,8 +128,9 @@ export class PlatformStack extends Stack {
       logsKey: this.keys.logsKey,
     });
     // Pods reach MySQL through the node (cluster) security group; nothing else is admitted here.
-    this.data.database.connections.allowDefaultPortFrom(
+    this.data.database.connections.allowFrom(
       this.platformCluster.cluster.clusterSecurityGroup,
+      ec2.Port.tcp(MYSQL_PORT),
       'MySQL from EKS nodes and pods',
     );
     this.datadogIntegration = new DatadogIntegration(this, 'Datadog', {

@@ -7,6 +7,11 @@ import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../../config/index.js';
+import { CLUSTER_AUTOSCALER_REASONS } from '../../../events/sources/cluster-autoscaler/messages.js';
+import {
+  KUBERNETES_EVENT_DETAIL_TYPE,
+  KUBERNETES_EVENT_SOURCE,
+} from '../../../events/sources/cluster-autoscaler/schema.js';
 import { acknowledgeFindings } from './acknowledge.js';
 import { PLATFORM_CRITICAL_PRIORITY_CLASS } from './cluster.js';
 import { IrsaRole } from './irsa.js';
@@ -27,9 +32,15 @@ export const REQUIRED_CHARTS = [
 ] as const;
 export type ChartKey = (typeof REQUIRED_CHARTS)[number];
 
-/** How the event exporter's events look on EventBridge (see events/samples/cluster-autoscaler/FORMATS.md). */
-export const EVENT_EXPORTER_SOURCE = 'kubernetes-event-exporter';
-export const EVENT_EXPORTER_DETAIL_TYPE = 'Kubernetes Event';
+/**
+ * What the event exporter forwards: cluster-autoscaler's events, with the source and detail-type the
+ * intake's rule matches (events/patterns.ts CLUSTER_AUTOSCALER_RULE; shape in
+ * events/samples/cluster-autoscaler/FORMATS.md). No `details:` template: `detail` is the whole event.
+ */
+export const EVENT_EXPORTER_ROUTE = {
+  component: '^cluster-autoscaler$',
+  reason: `^(${CLUSTER_AUTOSCALER_REASONS.join('|')})$`,
+};
 
 /** The velero-plugin-for-aws image matching the pinned Velero chart (Velero 1.16). */
 export const VELERO_AWS_PLUGIN_IMAGE = 'velero/velero-plugin-for-aws:v1.12.1';
@@ -764,13 +775,13 @@ export class ClusterAddons extends Construct {
         logFormat: 'json',
         maxEventAgeSeconds: 60,
         clusterName,
-        route: { routes: [{ match: [{ component: 'cluster-autoscaler', receiver: 'eventbridge' }] }] },
+        route: { routes: [{ match: [{ ...EVENT_EXPORTER_ROUTE, receiver: 'eventbridge' }] }] },
         receivers: [
           {
             name: 'eventbridge',
             eventbridge: {
-              detailType: EVENT_EXPORTER_DETAIL_TYPE,
-              source: EVENT_EXPORTER_SOURCE,
+              detailType: KUBERNETES_EVENT_DETAIL_TYPE,
+              source: KUBERNETES_EVENT_SOURCE,
               eventBusName: 'default',
               region: stack.region,
             },

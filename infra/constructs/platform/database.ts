@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -121,19 +121,19 @@ export class PlatformDatabase extends Construct {
       description: `${stageName}: MySQL application user (rotated by ops-${stageName} rotation functions)`,
       encryptionKey: props.dataKey,
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({
+        // Same layout as the master secret, host included, so the rotation functions need nothing else.
+        secretStringTemplate: Stack.of(this).toJsonString({
           engine: 'mysql',
           username: 'app',
           dbname: cfg.databaseName,
           port: MYSQL_PORT,
+          host: this.database.dbInstanceEndpointAddress,
         }),
         generateStringKey: 'password',
         excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
         passwordLength: 32,
       },
     });
-    // The host is only known once the instance exists; the rotation functions read it from here.
-    this.appUserSecret.node.addDependency(this.database);
 
     const rotationReason =
       'Rotation is performed by this product’s own rotation functions (four-step protocol), attached in the automation stack, not by a Secrets Manager schedule on this construct.';
