@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import {
+  allStages,
+  ConfigError,
+  checkStages,
+  loadStage,
+  parseStage,
+  STAGE_INPUTS,
+} from '../../config/index.js';
+import { REQUIRED_CHARTS } from '../../infra/constructs/platform/addons.js';
+import { bottlerocketAmiFor } from '../../infra/constructs/platform/cluster.js';
+import { retentionAtLeast } from '../../infra/constructs/platform/network.js';
+
+/** A copy of a real stage under another name and VPC CIDR: what "add a stage or region" means. */
+function stageLike(base: string, name: string, cidr: string) {
+  const input = structuredClone(STAGE_INPUTS[base]);
+  if (!input) throw new Error(`no stage ${base}`);
+  return parseStage(
+    {
+      ...input,
+      name,
+      platform: { ...input.platform, vpc: { ...input.platform.vpc, cidr } },
+      automation: { ...input.automation, automationRolePrefix: `ops-${name}-` },
+    },
+    name,
+  );
+}
+
+describe('platform config: stages, CIDRs and the charts the platform needs', () => {
+  it('accepts the configured stages: disjoint CIDRs, valid one by one', () => {
+    expect(() => allStages()).not.toThrow();
+    expect(allStages().map((s) => s.name)).toEqual(['dev', 'stage', 'prod']);
+  });
+
+  it('rejects two stages whose VPC CIDRs overlap, naming both and their ranges', () => {
+    // Prepare: a second region for prod inside prod's own range.
+    const stages = [loadStage('dev'), loadStage('prod'), stageLike('prod', 'prod-euc1', '10.30.128.0/17')];
+
+    // Act + Assess
+    expect(() => checkStages(stages)).toThrow(ConfigError);
+    expect(() => checkStages(stages)).toThrow(
+      /VPC CIDRs overlap: prod \(10\.30\.0\.0\/16\) and prod-euc1 \(10\.30\.128\.0\/17\)/,
+    );
+  });
+
+  it('accepts a new region with its own range', () => {
+    const stages = [...allStages(), stageLike('prod', 'prod-euc1', '10.40.0.0/16')];
+
+    expect(() => checkStages(stages)).not.toThrow();
+  });
+
+  it('rejects a VPC range that overlaps the office networks reached over the VPN', () => {
+    const stages = [stageLike('dev', 'lab', '192.168.0.0/16')];
+
+    expect(() => checkStages(stages)).toThrow(
+      /lab: office CIDR 192\.168\.0\.0\/20 overlaps the VPC CIDR 192\.168\.0\.0\/16/,
+    );
+  });
+
+  it('pins every chart the platform installs in every stage', () => {
+    for (const stage of allStages()) {
+      for (const key of REQUIRED_CHARTS) {
+        expect(stage.platform.eks.charts[key]?.version, `${stage.name}.${key}`).toMatch(/^v?\d+\.\d+\.\d+/);
+      }
+    }
+  });
+
+  it('runs NAT per AZ and on-demand nodes only in prod, one NAT and spot elsewhere', () => {
+    for (const stage of allStages()) {
+      const prod = stage.tier === 'prod';
+      expect(stage.platform.vpc.natGateways, stage.name).toBe(prod ? 3 : 1);
+      expect(stage.platform.eks.nodeGroup.capacityType, stage.name).toBe(prod ? 'ON_DEMAND' : 'SPOT');
+    }
+  });
+
+  it('picks the Bottlerocket AMI by architecture and refuses mixed architectures', () => {
+    expect(bottlerocketAmiFor(['m7g.large', 'm6g.large'])).toBe('BOTTLEROCKET_ARM_64');
+    expect(bottlerocketAmiFor(['m7i.large'])).toBe('BOTTLEROCKET_x86_64');
+    expect(() => bottlerocketAmiFor(['m7g.large', 'm7i.large'])).toThrow(/mix ARM and x86/);
+  });
+
+  it('rounds flow-log retention up to a value CloudWatch accepts', () => {
+    expect(retentionAtLeast(30)).toBe(30);
+    expect(retentionAtLeast(100)).toBe(120);
+    expect(retentionAtLeast(365)).toBe(365);
+  });
+});
