@@ -270,6 +270,15 @@ export const AutomationConfigSchema = z.object({
         maxAgeDays: 30,
       }),
   }),
+  /** The audit ledger (issue 7): how long each run's record is locked against deletion. */
+  audit: z
+    .object({
+      /** Object Lock default retention of the ledger bucket, in days. */
+      retentionDays: z.number().int().min(1).max(3650).default(400),
+      /** COMPLIANCE: nobody (not even root) can shorten it; GOVERNANCE: a privileged bypass exists (non-prod). */
+      lockMode: z.enum(['COMPLIANCE', 'GOVERNANCE']).default('COMPLIANCE'),
+    })
+    .default({ retentionDays: 400, lockMode: 'COMPLIANCE' }),
   /** Per-runbook policy overrides on top of each runbook's shipped defaults. */
   runbooks: z.record(runbookName, PolicyOverrideSchema).default({}),
   /** The ingress load balancer name prefix: its replacement triggers update-dns. */
