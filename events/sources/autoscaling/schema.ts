@@ -63,9 +63,3 @@ export const AutoScalingLifecycleEventSchema = EnvelopeSchema.extend({
   ]),
   detail: LifecycleDetailSchema,
 });
-
-export const AutoScalingEventSchema = z.union([
-  AutoScalingActivityEventSchema,
-  AutoScalingLifecycleEventSchema,
-]);
-export type AutoScalingEvent = z.infer<typeof AutoScalingEventSchema>;

@@ -340,6 +340,10 @@ export function normaliseCloudTrail(raw: unknown, options: NormaliseOptions = {}
     errorMessage: record.errorMessage,
     readOnly: record.readOnly,
     userAgent: record.userAgent,
+    mfaAuthenticated:
+      record.userIdentity.sessionContext?.attributes?.mfaAuthenticated === undefined
+        ? undefined
+        : record.userIdentity.sessionContext?.attributes?.mfaAuthenticated === 'true',
     securityRelevant: facts.alert !== undefined,
     securityReason: facts.alert,
     eventBridgeId: event.id,

@@ -101,7 +101,12 @@ function buildSignal(
   const { kind, severity } = KIND_BY_TRANSITION[transition];
   const target = resourceFromTags(facts, alert.monitorId);
   const name = alert.monitorName ?? alert.title ?? `monitor ${alert.monitorId}`;
-  const scope = alert.scope && alert.scope !== '*' ? ` on ${alert.scope}` : '';
+  const scope =
+    alert.scope && alert.scope !== '*'
+      ? ` on ${alert.scope}`
+      : target.type !== 'monitor'
+        ? ` (${target.type} ${target.id})`
+        : '';
   return finalise(
     {
       source: 'datadog',
