@@ -1,0 +1,749 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import {
+  addLambdaRetry,
+  type BodyTools,
+  PollLoop,
+  RunbookFrame,
+  ScopedAwsCall,
+  type WorkflowHooks,
+} from '../workflow-kit.js';
+import { type BackupClass, type ClassPolicy, EXECUTION_TAG_KEY, SCRATCH_TAG } from './logic.js';
+import { BACKUP_SIGNAL_EVENT } from './report.js';
+
+/**
+ * Errors as the Step Functions SDK integrations raise them: `<Service>.<Code>Exception`, and the
+ * service's generic wrapper (`Ec2.Ec2Exception`: EC2 models no error shapes, the code is in the
+ * Cause). Transient and generic errors are retried a bounded number of times, then caught.
+ */
+export const SDK_ERRORS = {
+  ec2: ['Ec2.RequestLimitExceededException', 'Ec2.Ec2Exception', 'Ec2.SdkClientException'],
+  rds: ['Rds.ThrottlingException', 'Rds.RdsException', 'Rds.SdkClientException'],
+  kms: ['Kms.KmsInternalException', 'Kms.KmsException', 'Kms.SdkClientException'],
+  s3: ['S3.S3Exception', 'S3.SdkClientException'],
+  events: [
+    'EventBridge.InternalException',
+    'EventBridge.EventBridgeException',
+    'EventBridge.SdkClientException',
+  ],
+} as const;
+
+/** The DB instance states after which a restore will never become available. */
+const RDS_DEAD_STATES = [
+  'failed',
+  'incompatible-restore',
+  'incompatible-parameters',
+  'incompatible-network',
+  'storage-full',
+];
+
+/** What the run needs to know, from stage config (infra maps config → these; nothing here reads config). */
+export interface VerifyBackupsSettings {
+  readonly stage: string;
+  readonly region: string;
+  readonly account: string;
+  readonly drRegion?: string;
+  /** The KMS alias every backup must be encrypted with; resolved to the key ARN at the start of each run. */
+  readonly expectedKeyAlias: string;
+  readonly clockSkewMinutes: number;
+  readonly classes: Record<BackupClass, ClassPolicy>;
+  /** Volumes with this tag must be backed up (config allowLists.volumes.protectedTag). */
+  readonly protectedTag: { readonly key: string; readonly value: string };
+  /** Volumes the EBS CSI driver made for PVCs in these namespaces must be backed up. */
+  readonly pvcNamespaces: readonly string[];
+  /** The platform database's instance identifier; omitted: no RDS checks. */
+  readonly databaseInstance?: string;
+  readonly velero: {
+    readonly bucket?: string;
+    readonly prefix: string;
+    readonly schedules: readonly string[];
+  };
+  readonly restore: {
+    readonly ebs: { readonly enabled: boolean; readonly availabilityZone: string };
+    readonly rds: {
+      readonly enabled: boolean;
+      readonly weekday: string;
+      readonly instanceClass: string;
+      readonly subnetGroupName?: string;
+      readonly securityGroupIds?: readonly string[];
+      readonly checkQuery: string;
+      readonly minResult: number;
+      readonly database?: string;
+    };
+  };
+}
+
+export interface VerifyBackupsFunctions {
+  /** Inventory of protected resources and their recovery points (home and DR region, Velero bucket). */
+  readonly collect: lambda.IFunction;
+  /** The verdict rules for one backup. */
+  readonly evaluate: lambda.IFunction;
+  /** The table, its renderings, the failure signals. */
+  readonly buildReport: lambda.IFunction;
+  /** Slack summary + failures, Datadog metrics and events. */
+  readonly publish: lambda.IFunction;
+  /** Runs the check query against the restored database (in the VPC). Required when RDS restore tests are on. */
+  readonly checkDatabase?: lambda.IFunction;
+}
+
+export interface VerifyBackupsWorkflowProps {
+  readonly namePrefix: string;
+  readonly hooks: WorkflowHooks;
+  readonly functions: VerifyBackupsFunctions;
+  readonly settings: VerifyBackupsSettings;
+  /** Where each run's report (JSON + Markdown) is kept, under `verify-backups/`. */
+  readonly reportBucket: s3.IBucket;
+  /** Backups checked (and restore-tested) at once. */
+  readonly maxConcurrency: number;
+  readonly approvalTimeout: Duration;
+  /** Polling of scratch restores; defaults: EBS ~10 min, RDS ~75 min. */
+  readonly poll?: { readonly volume?: PollSettings; readonly database?: PollSettings };
+}
+
+export interface PollSettings {
+  readonly firstWait: Duration;
+  readonly backoff: number;
+  readonly maxWait: Duration;
+  readonly maxPolls: number;
+}
+
+/**
+ * verify-backups: resolve the expected KMS key, take the inventory, then (Map, bounded
+ * concurrency) restore-test and judge every backup, build the report, keep it in S3, raise a
+ * signal into the intake per failure, publish to Slack and Datadog, and fail the run when any
+ * backup failed. Scratch restores are tagged for a sweeper and deleted on every path.
+ */
+export class VerifyBackupsWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly frame: RunbookFrame;
+
+  constructor(scope: Construct, id: string, props: VerifyBackupsWorkflowProps) {
+    super(scope, id);
+    const { settings } = props;
+    if (settings.restore.rds.enabled && !props.functions.checkDatabase)
+      throw new Error('verify-backups: RDS restore tests need the checkDatabase function');
+    if (settings.restore.rds.enabled && !settings.databaseInstance)
+      throw new Error('verify-backups: RDS restore tests need the database instance identifier');
+    const stack = Stack.of(this);
+    const arn = (service: string, resource: string, region = stack.region, account = stack.account) =>
+      `arn:${stack.partition}:${service}:${region}:${account}:${resource}`;
+    const scratchDbPrefix = `${props.namePrefix}-vb-`;
+    const scratchTag = { [`aws:RequestTag/${SCRATCH_TAG.key}`]: SCRATCH_TAG.value };
+    const volumePoll = props.poll?.volume ?? {
+      firstWait: Duration.seconds(5),
+      backoff: 1.5,
+      maxWait: Duration.seconds(60),
+      maxPolls: 15,
+    };
+    const dbPoll = props.poll?.database ?? {
+      firstWait: Duration.minutes(2),
+      backoff: 1.5,
+      maxWait: Duration.minutes(5),
+      maxPolls: 20,
+    };
+
+    const retry = (task: sfn.TaskStateBase, errors: readonly string[]) =>
+      task.addRetry({ errors: [...errors], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
+    const lambdaStep = (
+      s: Construct,
+      name: string,
+      fn: lambda.IFunction,
+      payload: sfn.TaskInput,
+      extra: Partial<tasks.LambdaInvokeProps> = {},
+    ) => {
+      const task = new tasks.LambdaInvoke(s, name, {
+        lambdaFunction: fn,
+        payload,
+        retryOnServiceExceptions: false,
+        ...extra,
+      });
+      addLambdaRetry(task);
+      return task;
+    };
+
+    const body = (s: Construct, tools: BodyTools): sfn.IChainable => {
+      const loadSettings = new sfn.Pass(s, 'Load settings', {
+        comment: 'The stage configuration this state machine was deployed with.',
+        parameters: JSON.parse(JSON.stringify(settings)) as Record<string, unknown>,
+        resultPath: '$.settings',
+      });
+
+      const resolveKey = new ScopedAwsCall(s, 'Resolve expected KMS key', {
+        service: 'kms',
+        action: 'describeKey',
+        parameters: { KeyId: settings.expectedKeyAlias },
+        resultSelector: { 'arn.$': '$.KeyMetadata.Arn' },
+        resultPath: '$.key',
+        policy: [
+          new iam.PolicyStatement({
+            actions: ['kms:DescribeKey'],
+            resources: [arn('kms', 'key/*')],
+            conditions: { StringEquals: { 'kms:RequestAlias': settings.expectedKeyAlias } },
+          }),
+        ],
+      });
+      retry(resolveKey, SDK_ERRORS.kms);
+      resolveKey.addCatch(tools.fail('Key lookup failed'), { resultPath: '$.error' });
+
+      const collect = lambdaStep(
+        s,
+        'Collect backups',
+        props.functions.collect,
+        sfn.TaskInput.fromObject({
+          'settings.$': '$.settings',
+          'parameters.$': '$.input.parameters',
+          'dryRun.$': '$.input.dryRun',
+        }),
+        {
+          resultSelector: { 'items.$': '$.Payload.items', 'plan.$': '$.Payload.plan' },
+          resultPath: '$.inventory',
+        },
+      );
+      collect.addRetry({
+        errors: ['InventoryUnavailableError'],
+        interval: Duration.seconds(10),
+        backoffRate: 2,
+        maxAttempts: 3,
+      });
+      collect.addCatch(tools.fail('Inventory failed'), { resultPath: '$.error' });
+
+      // ---- one backup: optional restore test, then the verdict --------------------------------------
+      const evaluate = lambdaStep(
+        s,
+        'Evaluate backup',
+        props.functions.evaluate,
+        sfn.TaskInput.fromJsonPathAt('$'),
+        {
+          outputPath: '$.Payload',
+        },
+      );
+      const evaluationFailed = new sfn.Pass(s, 'Record evaluation error', {
+        comment: 'A backup that could not be judged is a failed backup, never a silent pass.',
+        parameters: {
+          'class.$': '$.item.class',
+          'resource.$': '$.item.resource',
+          verdict: 'fail',
+          rpoHours: 0,
+          'reason.$': "States.Format('could not evaluate: {}: {}', $.evalError.Error, $.evalError.Cause)",
+          checks: [],
+        },
+      });
+      evaluate.addCatch(evaluationFailed, { resultPath: '$.evalError' });
+
+      const volumeRestore = this.volumeRestore(s, settings, evaluate, volumePoll, retry, arn, scratchTag);
+      const choose = new sfn.Choice(s, 'Restore test?').when(
+        sfn.Condition.and(
+          sfn.Condition.stringEquals('$.item.class', 'ebs'),
+          sfn.Condition.booleanEquals('$.plan.ebs', true),
+          sfn.Condition.isPresent('$.item.latestCompleted'),
+        ),
+        volumeRestore,
+      );
+      if (settings.restore.rds.enabled && props.functions.checkDatabase) {
+        const dbRestore = this.databaseRestore(s, settings, props.functions.checkDatabase, evaluate, dbPoll, {
+          retry,
+          lambdaStep,
+          arn,
+          scratchDbPrefix,
+          scratchTag,
+        });
+        choose.when(
+          sfn.Condition.and(
+            sfn.Condition.stringEquals('$.item.class', 'rds'),
+            sfn.Condition.booleanEquals('$.plan.rds', true),
+            sfn.Condition.isPresent('$.item.latestCompleted'),
+          ),
+          dbRestore,
+        );
+      }
+      choose.otherwise(evaluate);
+
+      const checkEach = new sfn.Map(s, 'Check each backup', {
+        comment: 'One iteration per protected resource, a bounded number at once.',
+        itemsPath: '$.inventory.items',
+        itemSelector: {
+          'item.$': '$$.Map.Item.Value',
+          'settings.$': '$.settings',
+          'keyArn.$': '$.key.arn',
+          'plan.$': '$.inventory.plan',
+        },
+        maxConcurrency: props.maxConcurrency,
+        resultPath: '$.evaluations',
+      });
+      checkEach.itemProcessor(choose);
+      checkEach.addCatch(tools.fail('Checks failed'), { resultPath: '$.error' });
+
+      // ---- the report --------------------------------------------------------------------------------
+      const build = lambdaStep(
+        s,
+        'Build report',
+        props.functions.buildReport,
+        sfn.TaskInput.fromObject({
+          'evaluations.$': '$.evaluations',
+          stage: settings.stage,
+          region: settings.region,
+          account: settings.account,
+          bucket: props.reportBucket.bucketName,
+          'executionName.$': '$$.Execution.Name',
+        }),
+        { resultSelector: { 'value.$': '$.Payload' }, resultPath: '$.built' },
+      );
+      build.addCatch(tools.fail('Report failed'), { resultPath: '$.error' });
+
+      const store = (name: string, key: string, bodyPath: string, contentType: string) => {
+        const task = new ScopedAwsCall(s, name, {
+          service: 's3',
+          action: 'putObject',
+          parameters: {
+            Bucket: props.reportBucket.bucketName,
+            'Key.$': key,
+            'Body.$': bodyPath,
+            ContentType: contentType,
+          },
+          resultPath: sfn.JsonPath.DISCARD,
+          policy: [
+            new iam.PolicyStatement({
+              actions: ['s3:PutObject'],
+              resources: [props.reportBucket.arnForObjects('verify-backups/*')],
+            }),
+          ],
+        });
+        retry(task, SDK_ERRORS.s3);
+        task.addCatch(tools.fail(`${name} failed`), { resultPath: '$.error' });
+        return task;
+      };
+      const storeJson = store(
+        'Keep report (JSON)',
+        '$.built.value.keys.json',
+        '$.built.value.json',
+        'application/json',
+      );
+      const storeMarkdown = store(
+        'Keep report (Markdown)',
+        '$.built.value.keys.markdown',
+        '$.built.value.markdown',
+        'text/markdown; charset=utf-8',
+      );
+
+      const putSignals = new ScopedAwsCall(s, 'Send failure signals', {
+        service: 'eventbridge',
+        action: 'putEvents',
+        parameters: { 'Entries.$': '$.entries' },
+        resultSelector: { 'failed.$': '$.FailedEntryCount' },
+        policy: [
+          new iam.PolicyStatement({
+            actions: ['events:PutEvents'],
+            resources: [arn('events', 'event-bus/default')],
+            conditions: { StringEquals: { 'events:source': BACKUP_SIGNAL_EVENT.source } },
+          }),
+        ],
+      });
+      retry(putSignals, SDK_ERRORS.events);
+      // Ends only this iteration: the Map's Catch below records it and the run goes on to publish (and fail).
+      const signalsRejected = new sfn.Fail(s, 'Signals not accepted', {
+        error: 'SignalsRejected',
+        cause: 'EventBridge did not accept every failure signal',
+      });
+      const signalsOk = new sfn.Choice(s, 'Every signal accepted?')
+        .when(sfn.Condition.numberGreaterThan('$.failed', 0), signalsRejected)
+        .otherwise(new sfn.Pass(s, 'Signals accepted'));
+      putSignals.next(signalsOk);
+      const raiseSignals = new sfn.Map(s, 'Raise failure signals', {
+        comment: 'One intake signal per failed backup, in PutEvents batches of ten.',
+        itemsPath: '$.built.value.signalBatches',
+        itemSelector: { 'entries.$': '$$.Map.Item.Value' },
+        maxConcurrency: 1,
+        resultPath: '$.signals',
+      });
+      raiseSignals.itemProcessor(putSignals);
+      const signalsFailed = new sfn.Pass(s, 'Signals failed', {
+        comment: 'The run fails anyway (a backup failed); the report says signals could not be raised.',
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+      raiseSignals.addCatch(signalsFailed, { resultPath: '$.signalError' });
+
+      const publish = lambdaStep(
+        s,
+        'Publish report',
+        props.functions.publish,
+        sfn.TaskInput.fromObject({
+          'report.$': '$.built.value.report',
+          'slack.$': '$.built.value.slack',
+          'reportUrl.$': '$.built.value.reportUrl',
+          'trigger.$': '$.input.trigger',
+        }),
+        { resultSelector: { 'value.$': '$.Payload' }, resultPath: '$.published' },
+      );
+      publish.addCatch(tools.fail('Publishing failed'), { resultPath: '$.error' });
+      raiseSignals.next(publish);
+      signalsFailed.next(publish);
+
+      const anyFailed = sfn.Condition.numberGreaterThan('$.built.value.totals.failed', 0);
+      const signalsNeeded = new sfn.Choice(s, 'Any backup failed?')
+        .when(anyFailed, raiseSignals)
+        .otherwise(publish);
+
+      const verificationFailed = new sfn.Pass(s, 'Record verification failure', {
+        parameters: { Error: 'BackupVerificationFailed', 'Cause.$': '$.built.value.summary' },
+        resultPath: '$.error',
+      }).next(tools.fail('Backups failed verification'));
+      const result = new sfn.Pass(s, 'Build result', {
+        parameters: {
+          outcome: 'succeeded',
+          'summary.$': '$.built.value.summary',
+          changes: [],
+          links: [{ title: 'Backup verification report', 'url.$': '$.built.value.reportUrl' }],
+        },
+        resultPath: '$.result',
+      }).next(tools.done);
+      publish.next(new sfn.Choice(s, 'All verified?').when(anyFailed, verificationFailed).otherwise(result));
+
+      return sfn.Chain.start(loadSettings)
+        .next(resolveKey)
+        .next(collect)
+        .next(checkEach)
+        .next(build)
+        .next(storeJson)
+        .next(storeMarkdown)
+        .next(signalsNeeded);
+    };
+
+    this.frame = new RunbookFrame(this, 'Frame', {
+      runbook: 'verify-backups',
+      namePrefix: props.namePrefix,
+      hooks: props.hooks,
+      approvalTimeout: props.approvalTimeout,
+      timeout: Duration.hours(4),
+      body,
+    });
+    this.stateMachine = this.frame.stateMachine;
+    props.reportBucket.encryptionKey?.grantEncrypt(this.stateMachine);
+  }
+
+  /** EBS: create a volume from the latest snapshot in the scratch AZ, wait, delete it whatever happened. */
+  private volumeRestore(
+    s: Construct,
+    settings: VerifyBackupsSettings,
+    evaluate: sfn.IChainable,
+    poll: PollSettings,
+    retry: (t: sfn.TaskStateBase, e: readonly string[]) => sfn.TaskStateBase,
+    arn: (service: string, resource: string, region?: string, account?: string) => string,
+    scratchTag: Record<string, string>,
+  ): sfn.IChainable {
+    const volumeArn = arn('ec2', 'volume/*');
+    const snapshotArn = arn('ec2', 'snapshot/*', undefined, '');
+    const start = new sfn.Pass(s, 'Start volume restore test', {
+      parameters: { kind: 'ebs-volume' },
+      resultPath: '$.restoreTest',
+    });
+    const create = new ScopedAwsCall(s, 'Create scratch volume', {
+      service: 'ec2',
+      action: 'createVolume',
+      parameters: {
+        'SnapshotId.$': '$.item.latestCompleted.id',
+        AvailabilityZone: settings.restore.ebs.availabilityZone,
+        VolumeType: 'gp3',
+        // Idempotent: a retried call with the same token returns the same volume.
+        'ClientToken.$':
+          "States.Hash(States.Format('{}/{}', $$.Execution.Name, $.item.latestCompleted.id), 'MD5')",
+        TagSpecifications: [
+          {
+            ResourceType: 'volume',
+            Tags: [
+              { Key: SCRATCH_TAG.key, Value: SCRATCH_TAG.value },
+              { Key: EXECUTION_TAG_KEY, 'Value.$': '$$.Execution.Name' },
+              { Key: 'ops-automation:source-snapshot', 'Value.$': '$.item.latestCompleted.id' },
+              { Key: 'Name', Value: 'verify-backups scratch restore' },
+            ],
+          },
+        ],
+      },
+      resultSelector: { 'id.$': '$.VolumeId' },
+      resultPath: '$.scratch',
+      policy: [
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateVolume'],
+          resources: [volumeArn],
+          conditions: {
+            StringEquals: { ...scratchTag, 'ec2:AvailabilityZone': settings.restore.ebs.availabilityZone },
+          },
+        }),
+        new iam.PolicyStatement({ actions: ['ec2:CreateVolume'], resources: [snapshotArn] }),
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateTags'],
+          resources: [volumeArn],
+          conditions: { StringEquals: { 'ec2:CreateAction': 'CreateVolume' } },
+        }),
+        // A volume from an encrypted snapshot needs the key, only through EC2 in this region.
+        new iam.PolicyStatement({
+          actions: [
+            'kms:CreateGrant',
+            'kms:Decrypt',
+            'kms:GenerateDataKeyWithoutPlaintext',
+            'kms:ReEncryptFrom',
+            'kms:ReEncryptTo',
+            'kms:DescribeKey',
+          ],
+          resources: [arn('kms', 'key/*')],
+          conditions: { StringEquals: { 'kms:ViaService': `ec2.${settings.region}.amazonaws.com` } },
+        }),
+      ],
+    });
+    retry(create, SDK_ERRORS.ec2);
+    // Nothing was created when the call failed (its client token makes a retry return the same volume).
+    create.addCatch(evaluate, { resultPath: '$.restoreError' });
+
+    const read = new ScopedAwsCall(s, 'Read scratch volume', {
+      service: 'ec2',
+      action: 'describeVolumes',
+      parameters: { 'VolumeIds.$': 'States.Array($.scratch.id)' },
+      resultSelector: { 'volume.$': '$.Volumes[0]' },
+      resultPath: '$.observed',
+      // Describe* calls support no resource-level permissions.
+      policy: [new iam.PolicyStatement({ actions: ['ec2:DescribeVolumes'], resources: ['*'] })],
+    });
+    retry(read, SDK_ERRORS.ec2);
+
+    const remove = new ScopedAwsCall(s, 'Delete scratch volume', {
+      service: 'ec2',
+      action: 'deleteVolume',
+      parameters: { 'VolumeId.$': '$.scratch.id' },
+      resultSelector: { deleted: true },
+      resultPath: '$.cleanup',
+      policy: [
+        new iam.PolicyStatement({
+          actions: ['ec2:DeleteVolume'],
+          resources: [volumeArn],
+          conditions: { StringEquals: { [`aws:ResourceTag/${SCRATCH_TAG.key}`]: SCRATCH_TAG.value } },
+        }),
+      ],
+    });
+    retry(remove, SDK_ERRORS.ec2);
+    remove.addCatch(evaluate, { resultPath: '$.cleanupError' });
+    remove.next(evaluate);
+    read.addCatch(remove, { resultPath: '$.restoreError' });
+
+    const broke = new sfn.Pass(s, 'Scratch volume broke', {
+      parameters: {
+        Error: 'RestoreFailed',
+        'Cause.$': "States.Format('scratch volume {} went to state error', $.scratch.id)",
+      },
+      resultPath: '$.restoreError',
+    }).next(remove);
+    const slow = new sfn.Pass(s, 'Scratch volume too slow', {
+      parameters: {
+        Error: 'RestoreTimedOut',
+        'Cause.$': `States.Format('scratch volume {} not available after ${poll.maxPolls} polls', $.scratch.id)`,
+      },
+      resultPath: '$.restoreError',
+    }).next(remove);
+    const loop = new PollLoop(s, 'Scratch volume', {
+      check: read,
+      done: sfn.Condition.stringEquals('$.observed.volume.State', 'available'),
+      failed: sfn.Condition.stringEquals('$.observed.volume.State', 'error'),
+      ...poll,
+      onDone: remove,
+      onFailed: broke,
+      onTimeout: slow,
+    });
+    create.next(loop.start);
+    return start.next(create);
+  }
+
+  /** RDS: restore the latest snapshot to a small temporary instance, query it, delete it whatever happened. */
+  private databaseRestore(
+    s: Construct,
+    settings: VerifyBackupsSettings,
+    checkFunction: lambda.IFunction,
+    evaluate: sfn.IChainable,
+    poll: PollSettings,
+    h: {
+      retry: (t: sfn.TaskStateBase, e: readonly string[]) => sfn.TaskStateBase;
+      lambdaStep: (
+        s: Construct,
+        name: string,
+        fn: lambda.IFunction,
+        payload: sfn.TaskInput,
+        extra?: Partial<tasks.LambdaInvokeProps>,
+      ) => tasks.LambdaInvoke;
+      arn: (service: string, resource: string, region?: string, account?: string) => string;
+      scratchDbPrefix: string;
+      scratchTag: Record<string, string>;
+    },
+  ): sfn.IChainable {
+    const rds = settings.restore.rds;
+    const dbArn = h.arn('rds', `db:${h.scratchDbPrefix}*`);
+    const start = new sfn.Pass(s, 'Start database restore test', {
+      parameters: { kind: 'rds-instance' },
+      resultPath: '$.restoreTest',
+    });
+    const name = new sfn.Pass(s, 'Name test database', {
+      comment: 'One temporary instance per run: a re-run of the same execution finds the same name.',
+      parameters: {
+        'id.$': `States.Format('${h.scratchDbPrefix}{}', States.Hash($$.Execution.Name, 'MD5'))`,
+      },
+      resultPath: '$.scratch',
+    });
+    const restore = new ScopedAwsCall(s, 'Restore test database', {
+      service: 'rds',
+      action: 'restoreDBInstanceFromDBSnapshot',
+      parameters: {
+        'DBInstanceIdentifier.$': '$.scratch.id',
+        'DBSnapshotIdentifier.$': '$.item.latestCompleted.id',
+        DBInstanceClass: rds.instanceClass,
+        ...(rds.subnetGroupName ? { DBSubnetGroupName: rds.subnetGroupName } : {}),
+        ...(rds.securityGroupIds ? { VpcSecurityGroupIds: [...rds.securityGroupIds] } : {}),
+        MultiAZ: false,
+        PubliclyAccessible: false,
+        DeletionProtection: false,
+        AutoMinorVersionUpgrade: false,
+        Tags: [
+          { Key: SCRATCH_TAG.key, Value: SCRATCH_TAG.value },
+          { Key: EXECUTION_TAG_KEY, 'Value.$': '$$.Execution.Name' },
+        ],
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+      policy: [
+        new iam.PolicyStatement({
+          actions: ['rds:RestoreDBInstanceFromDBSnapshot'],
+          resources: [dbArn],
+          conditions: { StringEquals: h.scratchTag },
+        }),
+        new iam.PolicyStatement({
+          actions: ['rds:RestoreDBInstanceFromDBSnapshot'],
+          resources: [
+            h.arn('rds', `snapshot:*`),
+            h.arn('rds', `subgrp:${rds.subnetGroupName ?? 'default'}`),
+            h.arn('rds', 'og:*'),
+            h.arn('rds', 'pg:*'),
+          ],
+        }),
+        new iam.PolicyStatement({
+          actions: ['rds:AddTagsToResource'],
+          resources: [dbArn],
+          conditions: { StringEquals: h.scratchTag },
+        }),
+        new iam.PolicyStatement({
+          actions: ['kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+          resources: [h.arn('kms', 'key/*')],
+          conditions: { StringEquals: { 'kms:ViaService': `rds.${settings.region}.amazonaws.com` } },
+        }),
+      ],
+    });
+    h.retry(restore, ['Rds.ThrottlingException', 'Rds.SdkClientException']);
+
+    const read = new ScopedAwsCall(s, 'Read test database', {
+      service: 'rds',
+      action: 'describeDBInstances',
+      parameters: { 'DBInstanceIdentifier.$': '$.scratch.id' },
+      resultPath: '$.observed',
+      policy: [new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [dbArn] })],
+    });
+    h.retry(read, SDK_ERRORS.rds);
+
+    const remove = new ScopedAwsCall(s, 'Delete test database', {
+      service: 'rds',
+      action: 'deleteDBInstance',
+      parameters: {
+        'DBInstanceIdentifier.$': '$.scratch.id',
+        SkipFinalSnapshot: true,
+        DeleteAutomatedBackups: true,
+      },
+      resultSelector: { deleted: true },
+      resultPath: '$.cleanup',
+      policy: [
+        new iam.PolicyStatement({
+          actions: ['rds:DeleteDBInstance'],
+          resources: [dbArn],
+          conditions: { StringEquals: { [`aws:ResourceTag/${SCRATCH_TAG.key}`]: SCRATCH_TAG.value } },
+        }),
+      ],
+    });
+    h.retry(remove, [
+      'Rds.ThrottlingException',
+      'Rds.SdkClientException',
+      'Rds.InvalidDbInstanceStateException',
+    ]);
+    const gone = new sfn.Pass(s, 'Test database already gone', {
+      parameters: { deleted: true },
+      resultPath: '$.cleanup',
+    }).next(evaluate);
+    remove.addCatch(gone, { errors: ['Rds.DbInstanceNotFoundException'], resultPath: '$.cleanupNote' });
+    remove.addCatch(evaluate, { resultPath: '$.cleanupError' });
+    remove.next(evaluate);
+    read.addCatch(remove, { resultPath: '$.restoreError' });
+
+    const check = h.lambdaStep(
+      s,
+      'Run check query',
+      checkFunction,
+      sfn.TaskInput.fromObject({
+        'observed.$': '$.observed',
+        query: rds.checkQuery,
+        minResult: rds.minResult,
+        ...(rds.database ? { database: rds.database } : {}),
+      }),
+      {
+        resultSelector: {
+          'value.$': '$.Payload.value',
+          'minResult.$': '$.Payload.minResult',
+          'query.$': '$.Payload.query',
+        },
+        resultPath: '$.check',
+      },
+    );
+    check.addCatch(remove, { resultPath: '$.restoreError' });
+    check.next(remove);
+
+    // Step Functions returns RDS fields in the Java SDK's casing (DbInstances); accept either.
+    const status = (values: readonly string[]) =>
+      sfn.Condition.or(
+        ...values.flatMap((v) => [
+          sfn.Condition.and(
+            sfn.Condition.isPresent('$.observed.DbInstances[0].DbInstanceStatus'),
+            sfn.Condition.stringEquals('$.observed.DbInstances[0].DbInstanceStatus', v),
+          ),
+          sfn.Condition.and(
+            sfn.Condition.isPresent('$.observed.DBInstances[0].DBInstanceStatus'),
+            sfn.Condition.stringEquals('$.observed.DBInstances[0].DBInstanceStatus', v),
+          ),
+        ]),
+      );
+    const broke = new sfn.Pass(s, 'Test database broke', {
+      parameters: {
+        Error: 'RestoreFailed',
+        'Cause.$': "States.Format('test database {} cannot become available', $.scratch.id)",
+      },
+      resultPath: '$.restoreError',
+    }).next(remove);
+    const slow = new sfn.Pass(s, 'Test database too slow', {
+      parameters: {
+        Error: 'RestoreTimedOut',
+        'Cause.$': `States.Format('test database {} not available after ${poll.maxPolls} polls', $.scratch.id)`,
+      },
+      resultPath: '$.restoreError',
+    }).next(remove);
+    const loop = new PollLoop(s, 'Test database', {
+      check: read,
+      done: status(['available']),
+      failed: status(RDS_DEAD_STATES),
+      ...poll,
+      onDone: check,
+      onFailed: broke,
+      onTimeout: slow,
+    });
+    // A re-run of the same execution finds its instance already restoring: wait for it.
+    restore.addCatch(loop.start, {
+      errors: ['Rds.DbInstanceAlreadyExistsException'],
+      resultPath: '$.restoreNote',
+    });
+    restore.addCatch(remove, { resultPath: '$.restoreError' });
+    restore.next(loop.start);
+    return start.next(name).next(restore);
+  }
+}

@@ -1,0 +1,697 @@
+import {
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  type Snapshot,
+  type Volume,
+} from '@aws-sdk/client-ec2';
+import {
+  type DBSnapshot,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DatadogApi } from '../../functions/shared/datadog.js';
+import type { OpsLogger } from '../../functions/shared/powertools.js';
+import { SlackApi } from '../../functions/shared/slack.js';
+import { collectInventory } from '../../functions/steps/verify-backups/collect.js';
+import { handler as buildReportHandler } from '../../functions/steps/verify-backups/handlers/build-report.js';
+import { handler as evaluateHandler } from '../../functions/steps/verify-backups/handlers/evaluate.js';
+import { publishReport } from '../../functions/steps/verify-backups/publish.js';
+import type { Evaluation } from '../../runbooks/verify-backups/logic.js';
+import type { BackupReport } from '../../runbooks/verify-backups/report.js';
+import { type VerifyBackupsSettings, VerifyBackupsWorkflow } from '../../runbooks/verify-backups/workflow.js';
+import {
+  type AslDefinition,
+  allStates,
+  awsError,
+  renderAsl,
+  runAsl,
+  type TaskHandler,
+  workflowStack,
+} from '../support/local-sfn.js';
+import {
+  type FakeChatOps,
+  HOUR,
+  KEY_ARN,
+  OTHER_KEY_ARN,
+  startFakeChatOps,
+} from '../unit/verify-backups/fixtures.js';
+
+const SETTINGS: VerifyBackupsSettings = {
+  stage: 'test',
+  region: 'eu-west-1',
+  account: '111111111111',
+  drRegion: 'eu-central-1',
+  expectedKeyAlias: 'alias/test-data',
+  clockSkewMinutes: 5,
+  classes: {
+    ebs: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 60, drCopyRequired: true },
+    rds: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 60, drCopyRequired: true },
+    velero: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 120, drCopyRequired: false },
+  },
+  protectedTag: { key: 'backup', value: 'required' },
+  pvcNamespaces: ['app'],
+  databaseInstance: 'test-platform',
+  velero: { bucket: 'test-velero', prefix: '', schedules: ['daily'] },
+  restore: {
+    ebs: { enabled: true, availabilityZone: 'eu-west-1a' },
+    rds: {
+      enabled: false,
+      weekday: 'SUN',
+      instanceClass: 'db.t4g.micro',
+      checkQuery: 'SELECT COUNT(*) FROM information_schema.tables',
+      minResult: 1,
+    },
+  },
+};
+
+function build(): AslDefinition {
+  const stack = workflowStack();
+  const fn = (id: string) =>
+    lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:eu-west-1:111111111111:function:${id}`);
+  const wf = new VerifyBackupsWorkflow(stack, 'VerifyBackups', {
+    namePrefix: 'ops-test',
+    hooks: { report: fn('Report'), approval: fn('Approval') },
+    functions: {
+      collect: fn('Collect'),
+      evaluate: fn('Evaluate'),
+      buildReport: fn('BuildReport'),
+      publish: fn('Publish'),
+    },
+    settings: SETTINGS,
+    reportBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'ops-test-reports'),
+    maxConcurrency: 3,
+    approvalTimeout: Duration.minutes(30),
+  });
+  return renderAsl(wf.stateMachine);
+}
+
+const quiet: OpsLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  debug: () => undefined,
+  appendKeys: () => undefined,
+};
+
+// ---------------------------------------------------------------------------- the AWS world
+const VOL_A = 'vol-0aaaaaaaaaaaaaaa1';
+const VOL_B = 'vol-0bbbbbbbbbbbbbbb2';
+
+interface World {
+  volumes: Volume[];
+  snapshots: Snapshot[];
+  drSnapshots: Snapshot[];
+  dbSnapshots: DBSnapshot[];
+  drDbSnapshots: DBSnapshot[];
+  velero: Record<
+    string,
+    { phase: string; errors?: number; warnings?: number; ageHours: number; objects?: string[] }
+  >;
+}
+
+const ago = (hours: number) => new Date(Date.now() - hours * HOUR);
+
+function snapshot(id: string, volumeId: string, ageHours: number, extra: Partial<Snapshot> = {}): Snapshot {
+  return {
+    SnapshotId: id,
+    VolumeId: volumeId,
+    StartTime: ago(ageHours),
+    State: 'completed',
+    Encrypted: true,
+    KmsKeyId: KEY_ARN,
+    VolumeSize: 20,
+    Tags: [{ Key: 'ops-automation:created-by', Value: 'snapshot-volume' }],
+    ...extra,
+  };
+}
+
+function goodWorld(): World {
+  return {
+    volumes: [
+      { VolumeId: VOL_A, Size: 20, Tags: [{ Key: 'backup', Value: 'required' }] },
+      {
+        VolumeId: VOL_B,
+        Size: 20,
+        Tags: [
+          { Key: 'kubernetes.io/created-for/pvc/namespace', Value: 'app' },
+          { Key: 'kubernetes.io/created-for/pvc/name', Value: 'data-pg-0' },
+        ],
+      },
+    ],
+    snapshots: [
+      snapshot('snap-0a00000000000000a', VOL_A, 3),
+      snapshot('snap-0a00000000000000b', VOL_A, 27),
+      snapshot('snap-0b00000000000000a', VOL_B, 4),
+    ],
+    drSnapshots: [
+      snapshot('snap-0c00000000000000a', 'vol-ffffffff', 2, {
+        Description: 'Copied for DestinationAmi from snap-0a00000000000000a in eu-west-1',
+        Tags: [],
+      }),
+      snapshot('snap-0c00000000000000b', 'vol-ffffffff', 3, {
+        Tags: [{ Key: 'ops-automation:source-snapshot', Value: 'snap-0b00000000000000a' }],
+      }),
+    ],
+    dbSnapshots: [
+      {
+        DBSnapshotIdentifier: 'rds:test-platform-2026-11-22-03-00',
+        DBInstanceIdentifier: 'test-platform',
+        SnapshotCreateTime: ago(3),
+        Status: 'available',
+        Encrypted: true,
+        KmsKeyId: KEY_ARN,
+        AllocatedStorage: 50,
+        SnapshotType: 'automated',
+      },
+    ],
+    drDbSnapshots: [
+      {
+        DBSnapshotIdentifier: 'test-platform-dr-copy',
+        DBInstanceIdentifier: 'test-platform',
+        SnapshotCreateTime: ago(2),
+        Status: 'available',
+        Encrypted: true,
+        KmsKeyId: 'arn:aws:kms:eu-central-1:111111111111:key/mrk-1234',
+        SnapshotType: 'manual',
+      },
+    ],
+    velero: {
+      'daily-20261122050000': { phase: 'Completed', errors: 0, warnings: 1, ageHours: 1 },
+      'daily-20261121050000': { phase: 'Completed', errors: 0, warnings: 0, ageHours: 25 },
+    },
+  };
+}
+
+function veleroJson(name: string, b: World['velero'][string]): string {
+  return JSON.stringify({
+    kind: 'Backup',
+    apiVersion: 'velero.io/v1',
+    metadata: { name, namespace: 'velero', labels: { 'velero.io/schedule-name': 'daily' } },
+    spec: { ttl: '720h0m0s', storageLocation: 'default' },
+    status: {
+      version: 1,
+      formatVersion: '1.1.0',
+      phase: b.phase,
+      startTimestamp: ago(b.ageHours + 0.1).toISOString(),
+      completionTimestamp: ago(b.ageHours).toISOString(),
+      expiration: ago(-720).toISOString(),
+      errors: b.errors,
+      warnings: b.warnings,
+    },
+  });
+}
+
+/** Fakes at the AWS boundary: per-client mocks answering from `world`. */
+function fakeAws(world: World) {
+  const clients = {
+    ec2: new EC2Client({ region: 'eu-west-1' }),
+    ec2Dr: new EC2Client({ region: 'eu-central-1' }),
+    rds: new RDSClient({ region: 'eu-west-1' }),
+    rdsDr: new RDSClient({ region: 'eu-central-1' }),
+    s3: new S3Client({ region: 'eu-west-1' }),
+  };
+  const ec2 = mockClient(clients.ec2);
+  const ec2Dr = mockClient(clients.ec2Dr);
+  const rds = mockClient(clients.rds);
+  const rdsDr = mockClient(clients.rdsDr);
+  const s3m = mockClient(clients.s3);
+  ec2.on(DescribeVolumesCommand).callsFake((input: { Filters?: { Name?: string; Values?: string[] }[] }) => {
+    const f = input.Filters?.[0];
+    const key = f?.Name?.replace(/^tag:/, '');
+    return {
+      Volumes: world.volumes.filter((v) =>
+        v.Tags?.some((t) => t.Key === key && f?.Values?.includes(t.Value ?? '')),
+      ),
+    };
+  });
+  ec2.on(DescribeSnapshotsCommand).callsFake((input: { Filters?: { Values?: string[] }[] }) => ({
+    Snapshots: world.snapshots.filter((s) => input.Filters?.[0]?.Values?.includes(s.VolumeId ?? '')),
+  }));
+  ec2Dr.on(DescribeSnapshotsCommand).callsFake(() => ({ Snapshots: world.drSnapshots }));
+  rds.on(DescribeDBSnapshotsCommand).callsFake(() => ({ DBSnapshots: world.dbSnapshots }));
+  rdsDr.on(DescribeDBSnapshotsCommand).callsFake(() => ({ DBSnapshots: world.drDbSnapshots }));
+  rdsDr.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({ DBInstanceAutomatedBackups: [] });
+  s3m.on(ListObjectsV2Command).callsFake((input: { Prefix?: string; Delimiter?: string }) => {
+    const names = Object.keys(world.velero);
+    if (input.Delimiter) {
+      return {
+        CommonPrefixes: names
+          .filter((n) => `backups/${n}/`.startsWith(input.Prefix ?? ''))
+          .map((n) => ({ Prefix: `backups/${n}/` })),
+      };
+    }
+    const name = /^backups\/([^/]+)\/$/.exec(input.Prefix ?? '')?.[1] ?? '';
+    const b = world.velero[name];
+    const objects = b?.objects ?? ['velero-backup.json', `${name}.tar.gz`, `${name}-logs.gz`];
+    return { Contents: b ? objects.map((o) => ({ Key: `backups/${name}/${o}` })) : [] };
+  });
+  s3m.on(GetObjectCommand).callsFake((input: { Key?: string }) => {
+    const name = /^backups\/([^/]+)\/velero-backup\.json$/.exec(input.Key ?? '')?.[1] ?? '';
+    const b = world.velero[name];
+    if (!b)
+      throw Object.assign(new Error('no such key'), {
+        name: 'NoSuchKey',
+        $metadata: { httpStatusCode: 404 },
+      });
+    const text = veleroJson(name, b);
+    // The collector reads the body only through transformToString.
+    return { Body: { transformToString: async () => text } as never };
+  });
+  s3m
+    .on(HeadObjectCommand)
+    .resolves({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KEY_ARN, ContentLength: 5_000_000 });
+  return { clients, ec2 };
+}
+
+interface Recorded {
+  created: unknown[];
+  deleted: string[];
+  stored: Record<string, string>;
+  signals: { Source: string; DetailType: string; Detail: string }[];
+  phases: string[];
+  failure?: unknown;
+}
+
+function handlers(
+  world: World,
+  chat: FakeChatOps,
+  overrides: Record<string, TaskHandler> = {},
+): { handlers: Record<string, TaskHandler>; rec: Recorded; aws: ReturnType<typeof fakeAws> } {
+  const aws = fakeAws(world);
+  const rec: Recorded = { created: [], deleted: [], stored: {}, signals: [], phases: [] };
+  const slack = new SlackApi({
+    token: async () => 'xoxb-test-token',
+    apiUrl: `${chat.url}/api/`,
+    maxRetries: 0,
+  });
+  const datadog = new DatadogApi({
+    apiKey: async () => 'dd-test-key',
+    site: 'datadoghq.eu',
+    baseUrl: chat.url,
+    maxRetries: 0,
+  });
+  let volumes = 0;
+  const base: Record<string, TaskHandler> = {
+    'Announce start': (i) => void rec.phases.push((i as { phase: string }).phase),
+    'Report result': (i) => void rec.phases.push((i as { phase: string }).phase),
+    'Report failure': (i) => {
+      rec.phases.push((i as { phase: string }).phase);
+      rec.failure = (i as { error: unknown }).error;
+    },
+    'Report rejection': () => undefined,
+    'Request approval': () => ({ approved: true }),
+    'Resolve expected KMS key': (i) => {
+      expect(i).toEqual({ KeyId: 'alias/test-data' });
+      return { KeyMetadata: { Arn: KEY_ARN, KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' } };
+    },
+    'Collect backups': (i) => collectInventory(i as never, aws.clients, quiet, new Date()),
+    'Evaluate backup': (i) => evaluateHandler(i as never),
+    'Create scratch volume': (i) => {
+      rec.created.push(i);
+      volumes++;
+      return { VolumeId: `vol-0scratch00000000${volumes}`, State: 'creating', Size: 20 };
+    },
+    'Read scratch volume': (i) => {
+      const id = (i as { VolumeIds: string[] }).VolumeIds[0];
+      return {
+        Volumes: [
+          {
+            VolumeId: id,
+            State: 'available',
+            Size: 20,
+            Tags: [
+              { Key: 'ops-automation:scratch', Value: 'true' },
+              { Key: 'ops-automation:execution', Value: 'local-test-execution' },
+            ],
+          },
+        ],
+      };
+    },
+    'Delete scratch volume': (i) => {
+      rec.deleted.push((i as { VolumeId: string }).VolumeId);
+      return {};
+    },
+    'Build report': (i) => buildReportHandler(i as never),
+    'Keep report (JSON)': (i) => {
+      const p = i as { Key: string; Body: string };
+      rec.stored[p.Key] = p.Body;
+      return { ETag: '"1"' };
+    },
+    'Keep report (Markdown)': (i) => {
+      const p = i as { Key: string; Body: string };
+      rec.stored[p.Key] = p.Body;
+      return { ETag: '"2"' };
+    },
+    'Send failure signals': (i) => {
+      const entries = (i as { Entries: Recorded['signals'] }).Entries;
+      rec.signals.push(...entries);
+      return { FailedEntryCount: 0, Entries: entries.map((_, n) => ({ EventId: `e-${n}` })) };
+    },
+    'Publish report': (i) =>
+      publishReport(i as never, { slack, datadog, channel: 'C0TEST00001', logger: quiet }),
+  };
+  return { handlers: { ...base, ...overrides }, rec, aws };
+}
+
+const INPUT = {
+  runbook: 'verify-backups',
+  stage: 'test',
+  parameters: {
+    scope: ['ebs', 'rds', 'velero'],
+    restoreTests: true,
+    reason: 'schedule daily-backup-verification',
+  },
+  dryRun: false,
+  mode: 'auto',
+  executionName: 'verify-backups-all-backups-20261122T0500',
+  resourceKey: 'all-backups',
+  trigger: {
+    source: 'schedule',
+    kind: 'schedule.tick',
+    correlationId: 'sched-1',
+    occurredAt: '2026-11-22T05:00:00Z',
+    summary: 'daily',
+    requestedBy: 'schedule:daily-backup-verification',
+  },
+  reasons: ['schedule daily-backup-verification fired'],
+};
+
+function rowsOf(rec: Recorded): Evaluation[] {
+  const key = Object.keys(rec.stored).find((k) => k.endsWith('.json'));
+  if (!key) throw new Error('no JSON report stored');
+  return (JSON.parse(rec.stored[key] as string) as BackupReport).rows as Evaluation[];
+}
+function row(rec: Recorded, resource: string): Evaluation {
+  const r = rowsOf(rec).find((x) => x.resource === resource);
+  if (!r) throw new Error(`no row for ${resource}`);
+  return r;
+}
+
+describe('verify-backups workflow: executed locally from its CDK definition', () => {
+  const asl = build();
+  let chat: FakeChatOps;
+  beforeAll(async () => {
+    chat = await startFakeChatOps();
+  });
+  afterAll(async () => {
+    await chat.close();
+  });
+  beforeEach(() => {
+    chat.requests.length = 0;
+    chat.slackDown = false;
+  });
+
+  it('fans out with an inline Map of bounded concurrency, and every task has a retry and a catch', () => {
+    // Prepare / Act
+    const states = allStates(asl);
+    const map = states.find(([n]) => n === 'Check each backup')?.[1];
+    // Assess
+    expect(map?.Type).toBe('Map');
+    expect(map?.MaxConcurrency).toBe(3);
+    expect(
+      (map?.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined)?.ProcessorConfig?.Mode ??
+        'INLINE',
+    ).toBe('INLINE');
+    const tasks = states.filter(([, s]) => s.Type === 'Task');
+    for (const [name, s] of tasks) {
+      if (name === 'Request approval') continue; // the frame's: caught, retried by a human
+      expect(s.Retry?.length, `${name} retries`).toBeGreaterThan(0);
+      if (name !== 'Send failure signals') expect(s.Catch?.length, `${name} catches`).toBeGreaterThan(0);
+    }
+    expect(JSON.stringify(asl)).not.toContain('JSONata');
+  });
+
+  it('all good: every backup verified, each EBS snapshot restore-tested and its scratch volume deleted', async () => {
+    // Prepare
+    const { handlers: h, rec } = handlers(goodWorld(), chat);
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status, JSON.stringify(rec.failure)).toBe('SUCCEEDED');
+    expect((out.output as { summary: string }).summary).toBe('verify-backups test: all 4 backups verified');
+    expect(rec.created).toHaveLength(2);
+    expect(rec.created[0]).toMatchObject({
+      SnapshotId: 'snap-0a00000000000000a',
+      AvailabilityZone: 'eu-west-1a',
+      TagSpecifications: [
+        {
+          ResourceType: 'volume',
+          Tags: expect.arrayContaining([{ Key: 'ops-automation:scratch', Value: 'true' }]),
+        },
+      ],
+    });
+    expect(rec.deleted.sort()).toEqual(['vol-0scratch000000001', 'vol-0scratch000000002']);
+    expect(rowsOf(rec).map((r) => [r.class, r.resource, r.verdict])).toEqual([
+      ['ebs', VOL_A, 'pass'],
+      ['ebs', VOL_B, 'pass'],
+      ['rds', 'test-platform', 'pass'],
+      ['velero', 'daily', 'pass'],
+    ]);
+    expect(row(rec, VOL_A).reason).toBe('all checks passed, restore tested');
+    expect(rec.signals).toEqual([]);
+    const slackPost = chat.requests.find((r) => r.path.startsWith('/api/chat.postMessage'));
+    expect((slackPost?.body as { text: string }).text).toBe('verify-backups test: all 4 backups verified');
+    const series = chat.requests.find((r) => r.path.startsWith('/api/v2/series'))?.body as {
+      series: { metric: string; points: { value: number }[]; tags: string[] }[];
+    };
+    const verified = series.series.filter((m) => m.metric === 'ops.backup.verified');
+    expect(verified).toHaveLength(4);
+    expect(verified.every((m) => m.points[0]?.value === 1)).toBe(true);
+    expect(rec.phases).toEqual(['started', 'succeeded']);
+  });
+
+  it('a stale snapshot fails its row, raises a signal into the intake, and fails the run after reporting', async () => {
+    // Prepare
+    const world = goodWorld();
+    world.snapshots = world.snapshots.map((s) => (s.VolumeId === VOL_A ? { ...s, StartTime: ago(30) } : s));
+    world.drSnapshots = world.drSnapshots.map((s) =>
+      s.SnapshotId === 'snap-0c00000000000000a' ? { ...s, StartTime: ago(29) } : s,
+    );
+    const { handlers: h, rec } = handlers(world, chat);
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(out.error).toBe('BackupVerificationFailed');
+    expect(out.cause).toBe('verify-backups test: 1 of 4 backups FAILED verification (3 passed)');
+    const r = row(rec, VOL_A);
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toMatch(
+      /^fresh: age 30\.0 h exceeds RPO 26 h; dr-copy: the newest copy in eu-central-1: age 29\.0 h exceeds RPO 26 h$/,
+    );
+    expect(rec.signals).toHaveLength(1);
+    const signal = JSON.parse(rec.signals[0]?.Detail ?? '{}');
+    expect(rec.signals[0]).toMatchObject({
+      Source: 'ops.backup-verification',
+      DetailType: 'Backup Verification Failed',
+    });
+    expect(signal).toMatchObject({
+      source: 'backup-verification',
+      kind: 'backup-verification.backup-failed',
+      resource: { type: 'ebs-volume', id: VOL_A },
+      severity: 'critical',
+      details: { failedChecks: ['fresh', 'dr-copy'] },
+    });
+    const md = Object.entries(rec.stored).find(([k]) => k.endsWith('.md'))?.[1] ?? '';
+    expect(md).toContain(
+      `| FAIL | ebs | ${VOL_A} | snap-0a00000000000000a | 30.0 h | 26 h | fresh: age 30.0 h exceeds RPO 26 h;`,
+    );
+    const event = chat.requests.find((x) => x.path.startsWith('/api/v1/events'))?.body as { title: string };
+    expect(event.title).toBe(`Backup verification failed: ebs ${VOL_A} (test)`);
+    expect(rec.phases).toEqual(['started', 'failed']);
+  });
+
+  it('an unencrypted snapshot and a snapshot under the wrong key both fail the encryption check', async () => {
+    // Prepare
+    const world = goodWorld();
+    world.snapshots = world.snapshots.map((s) =>
+      s.SnapshotId === 'snap-0a00000000000000a'
+        ? { ...s, Encrypted: false, KmsKeyId: undefined }
+        : s.VolumeId === VOL_B
+          ? { ...s, KmsKeyId: OTHER_KEY_ARN }
+          : s,
+    );
+    const { handlers: h, rec } = handlers(world, chat);
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(row(rec, VOL_A).reason).toBe('encrypted: snap-0a00000000000000a is not encrypted');
+    expect(row(rec, VOL_B).reason).toBe(
+      'encrypted: snap-0b00000000000000a is encrypted with 99999999-0000-0000-0000-000000000000, not the expected alias/test-data (1234abcd-12ab-34cd-56ef-1234567890ab)',
+    );
+    expect(rec.signals).toHaveLength(2);
+  });
+
+  it('a missing DR copy fails the dr-copy check', async () => {
+    // Prepare
+    const world = goodWorld();
+    world.drSnapshots = world.drSnapshots.filter((s) => s.SnapshotId !== 'snap-0c00000000000000b');
+    const { handlers: h, rec } = handlers(world, chat);
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(row(rec, VOL_B).reason).toBe('dr-copy: no copy in eu-central-1');
+    expect(row(rec, VOL_A).verdict).toBe('pass');
+  });
+
+  it('a Velero backup that PartiallyFailed fails with its error and warning counts', async () => {
+    // Prepare
+    const world = goodWorld();
+    world.velero['daily-20261122050000'] = { phase: 'PartiallyFailed', errors: 2, warnings: 3, ageHours: 1 };
+    const { handlers: h, rec } = handlers(world, chat);
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    const r = row(rec, 'daily');
+    expect(r.verdict).toBe('fail');
+    expect(r.backupId).toBe('daily-20261121050000');
+    expect(r.reason).toBe(
+      'completed: newest backup daily-20261122050000 is partially-failed (PartiallyFailed) (2 errors, 3 warnings)',
+    );
+  });
+
+  it('a Velero backup missing its logs object fails the contents check', async () => {
+    // Prepare
+    const world = goodWorld();
+    const b = world.velero['daily-20261122050000'];
+    if (b) b.objects = ['velero-backup.json', 'daily-20261122050000.tar.gz'];
+    const { handlers: h, rec } = handlers(world, chat);
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(row(rec, 'daily').reason).toBe(
+      'contents: daily-20261122050000 is missing daily-20261122050000-logs.gz',
+    );
+  });
+
+  it('a restore test that fails still deletes its scratch volume, and fails the backup', async () => {
+    // Prepare
+    const { handlers: h, rec } = handlers(goodWorld(), chat, {
+      'Read scratch volume': (i) => ({
+        Volumes: [
+          { VolumeId: (i as { VolumeIds: string[] }).VolumeIds[0], State: 'error', Size: 20, Tags: [] },
+        ],
+      }),
+    });
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(rec.deleted.sort()).toEqual(['vol-0scratch000000001', 'vol-0scratch000000002']);
+    expect(row(rec, VOL_A).reason).toMatch(
+      /^restore: restore test failed: RestoreFailed: scratch volume vol-0scratch00000000\d went to state error$/,
+    );
+    expect(out.path).toContain('Scratch volume broke');
+  });
+
+  it('an AWS error mid-restore is retried, then the volume is cleaned up and the failure reported, never passed', async () => {
+    // Prepare
+    const { handlers: h, rec } = handlers(goodWorld(), chat, {
+      'Read scratch volume': () => {
+        throw awsError('Ec2.Ec2Exception', 'Request limit exceeded. (Service: Ec2, Status Code: 503)');
+      },
+    });
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(out.calls['Read scratch volume']).toBe(2 * 4); // two volumes, each: one call and three retries
+    expect(rec.deleted).toHaveLength(2);
+    expect(row(rec, VOL_B).reason).toBe(
+      'restore: restore test failed: Ec2.Ec2Exception: Request limit exceeded. (Service: Ec2, Status Code: 503)',
+    );
+    expect(rec.signals).toHaveLength(2);
+  });
+
+  it('a scratch volume that cannot be deleted fails the backup and says it was left for the sweeper', async () => {
+    // Prepare
+    const { handlers: h, rec } = handlers(goodWorld(), chat, {
+      'Delete scratch volume': () => {
+        throw awsError('Ec2.Ec2Exception', 'UnauthorizedOperation');
+      },
+    });
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(row(rec, VOL_A).reason).toMatch(
+      /^restore: cleanup failed, vol-0scratch00000000\d was left behind \(tagged ops-automation:scratch=true for the sweeper\)/,
+    );
+  });
+
+  it('AWS throttling during the inventory is retried by the workflow and the run recovers', async () => {
+    // Prepare
+    const { handlers: h, rec, aws } = handlers(goodWorld(), chat);
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'RequestLimitExceeded',
+      $retryable: {},
+    });
+    aws.ec2
+      .on(DescribeVolumesCommand)
+      .rejectsOnce(throttled)
+      .callsFake((input: { Filters?: { Name?: string; Values?: string[] }[] }) => {
+        const f = input.Filters?.[0];
+        const key = f?.Name?.replace(/^tag:/, '');
+        return { Volumes: goodWorld().volumes.filter((v) => v.Tags?.some((t) => t.Key === key)) };
+      });
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status, JSON.stringify(rec.failure)).toBe('SUCCEEDED');
+    expect(out.calls['Collect backups']).toBe(2);
+  });
+
+  it('AWS throttling that persists fails the run through its failure report, never a silent pass', async () => {
+    // Prepare
+    const { handlers: h, rec, aws } = handlers(goodWorld(), chat);
+    aws.ec2
+      .on(DescribeVolumesCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded', $retryable: {} }));
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(out.error).toBe('InventoryUnavailableError');
+    expect(out.calls['Collect backups']).toBe(4);
+    expect(rec.phases).toEqual(['started', 'failed']);
+    expect(out.calls['Publish report']).toBeUndefined();
+  });
+
+  it('a Slack outage does not hide the result: the report is kept and the verdict still decides the run', async () => {
+    // Prepare
+    chat.slackDown = true;
+    const { handlers: h, rec } = handlers(goodWorld(), chat);
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('SUCCEEDED');
+    expect(Object.keys(rec.stored)).toHaveLength(2);
+  });
+
+  it('a dry run verifies everything but creates no scratch volume', async () => {
+    // Prepare
+    const { handlers: h, rec } = handlers(goodWorld(), chat);
+    // Act
+    const out = await runAsl(asl, { ...INPUT, dryRun: true }, { handlers: h });
+    // Assess
+    expect(out.status).toBe('SUCCEEDED');
+    expect(rec.created).toHaveLength(0);
+    expect(row(rec, VOL_A).checks.find((c) => c.check === 'restore')).toEqual({
+      check: 'restore',
+      verdict: 'not-applicable',
+      reason: 'dry run: no restore tests',
+    });
+  });
+});
