@@ -458,7 +458,9 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
     expect(row(rec, VOL_A).reason).toBe('all checks passed, restore tested');
     expect(rec.signals).toEqual([]);
     const slackPost = chat.requests.find((r) => r.path.startsWith('/api/chat.postMessage'));
-    expect((slackPost?.body as { text: string }).text).toBe('verify-backups test: all 4 backups verified');
+    expect((slackPost?.body as { text?: string } | undefined)?.text).toBe(
+      'verify-backups test: all 4 backups verified',
+    );
     const series = chat.requests.find((r) => r.path.startsWith('/api/v2/series'))?.body as {
       series: { metric: string; points: { value: number }[]; tags: string[] }[];
     };
