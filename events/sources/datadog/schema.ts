@@ -14,10 +14,13 @@ export const DATADOG_DETAIL_TYPE = 'Datadog Alert Notification';
 export const DATADOG_PARTNER_SOURCE_PREFIX = 'aws.partner/datadog.com';
 
 /** An id that may arrive as a JSON number or string: kept as its decimal string. */
-export const DatadogIdSchema = z
-  .union([z.string(), z.number(), z.bigint()])
-  .transform((value) => String(value).trim())
-  .pipe(z.string().regex(/^\d{1,24}$/, 'expected a numeric Datadog id'));
+export const DatadogIdSchema = z.preprocess(
+  (value) => (typeof value === 'number' || typeof value === 'bigint' ? String(value) : value),
+  z
+    .string({ error: 'expected a numeric Datadog id (digits, as a string or a number)' })
+    .trim()
+    .regex(/^\d{1,24}$/, 'expected a numeric Datadog id'),
+);
 
 const LooseString = z.union([z.string(), z.number()]).transform(String);
 
