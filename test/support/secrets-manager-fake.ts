@@ -66,6 +66,9 @@ export class FakeSecretsManager {
   private readonly secrets = new Map<string, Secret>();
   /** The rotation function RotateSecret drives; set per test. */
   rotator?: Rotator;
+  /** When true, RotateSecret returns at once and the steps run in the background (as in AWS); see `settled`. */
+  deferRotation = false;
+  private inFlight: Promise<void> = Promise.resolve();
   /** Every rotation step RotateSecret ran, and its outcome. */
   readonly rotationLog: { step: RotationStep; token: string; ok: boolean; error?: string }[] = [];
 
@@ -134,6 +137,11 @@ export class FakeSecretsManager {
     return this.find(secretId).versions.get(versionId)?.value;
   }
 
+  /** Waits for a background rotation (deferRotation) to end. */
+  async settled(): Promise<void> {
+    await this.inFlight;
+  }
+
   /**
    * What Secrets Manager does on its own after a failed rotation: re-invokes the four steps
    * with the unfinished rotation's token (the version carrying AWSPENDING but not AWSCURRENT).
@@ -146,15 +154,15 @@ export class FakeSecretsManager {
     return pending.id;
   }
 
-  /** Every credential string ever stored (password / token fields of every version): for log assertions. */
-  secretMaterial(): string[] {
+  /** Every credential string ever stored (the given fields of every version): for log assertions. */
+  secretMaterial(fields: readonly string[] = ['password', 'token']): string[] {
     const out: string[] = [];
     for (const secret of this.secrets.values()) {
       for (const v of secret.versions.values()) {
         if (v.value === undefined) continue;
         try {
           const parsed = JSON.parse(v.value) as Record<string, unknown>;
-          for (const key of ['password', 'token']) {
+          for (const key of fields) {
             const field = parsed[key];
             if (typeof field === 'string') out.push(field);
           }
@@ -303,7 +311,8 @@ export class FakeSecretsManager {
       pending?.stages.delete(PENDING);
       version.stages.add(PENDING);
     }
-    await this.drive(secret, token);
+    this.inFlight = this.drive(secret, token);
+    if (!this.deferRotation) await this.inFlight;
     return { ARN: secret.arn, Name: secret.name, VersionId: token };
   }
 

@@ -1,0 +1,187 @@
+import { RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Database } from '../../functions/rotation/mysql.js';
+import type { RecoverResult, RotationDeps, VerifyResult } from '../../functions/rotation/protocol.js';
+import { rotationStep } from '../../functions/rotation/protocol.js';
+import { SecretStore } from '../../functions/rotation/secrets.js';
+import { parseSettings } from '../../functions/rotation/settings.js';
+import { randomToken } from '../../functions/rotation/strategies.js';
+import { captureLogger } from '../support/capture-logger.js';
+import { FakeSecretsManager } from '../support/secrets-manager-fake.js';
+
+/**
+ * The random-token strategy, driven through the Lambda handler exactly as Secrets Manager and
+ * the rotate-secret runbook invoke it (environment read at cold start, shared Powertools logger).
+ */
+
+type Handler = (event: unknown) => Promise<VerifyResult | RecoverResult | undefined>;
+
+let handler: Handler;
+let sm: FakeSecretsManager;
+let capture: ReturnType<typeof captureLogger>;
+const client = new SecretsManagerClient({ region: 'eu-west-1' });
+
+beforeAll(async () => {
+  capture = captureLogger('rotation');
+  vi.stubEnv('ROTATION_STRATEGY', 'random');
+  vi.stubEnv('TOKEN_FIELD', 'apiToken');
+  vi.stubEnv('TOKEN_LENGTH', '48');
+  vi.stubEnv('EXCLUDE_PUNCTUATION', 'true');
+  vi.stubEnv('EXCLUDE_CHARACTERS', 'lIO01');
+  ({ handler } = (await import('../../functions/rotation/handler.js')) as { handler: Handler });
+});
+
+afterAll(() => capture.restore());
+
+beforeEach(() => {
+  sm = new FakeSecretsManager();
+  sm.rotator = async (event) => void (await handler(event));
+});
+
+afterEach(() => {
+  // No token value in any log line, whatever the test did.
+  const values = sm.secretMaterial(['apiToken', 'token']);
+  sm.restore();
+  const leaks = capture.lines.filter((line) => values.some((v) => line.includes(v)));
+  expect(leaks).toEqual([]);
+});
+
+describe('rotation (random): API tokens from a configurable generator, through the handler', () => {
+  it('replaces the token with one from GetRandomPassword honouring the configured length and exclusions', async () => {
+    // Prepare
+    sm.create('partner', { apiToken: 'original-token-value-0123456789', clientId: 'partner-client' });
+
+    // Act
+    await client.send(new RotateSecretCommand({ SecretId: 'partner' }));
+
+    // Assess
+    const current = sm.parsedAt<{ apiToken: string; clientId: string }>('partner', 'AWSCURRENT');
+    expect(current.clientId).toBe('partner-client');
+    expect(current.apiToken).toHaveLength(48);
+    expect(current.apiToken).toMatch(/^[A-Za-z0-9]+$/);
+    expect(current.apiToken).not.toMatch(/[lIO01]/);
+    expect(sm.parsedAt<{ apiToken: string }>('partner', 'AWSPREVIOUS').apiToken).toBe(
+      'original-token-value-0123456789',
+    );
+    expect(Object.values(sm.stages('partner')).flat().sort()).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
+  });
+
+  it.each([
+    ['hex', /^[0-9a-f]{64}$/],
+    ['base64url', /^[A-Za-z0-9_-]{64}$/],
+  ] as const)('generates %s tokens from the system CSPRNG when configured so', async (generator, shape) => {
+    // Prepare
+    const arn = sm.create('partner-hex', { token: 'x'.repeat(32) });
+    const settings = parseSettings({
+      ROTATION_STRATEGY: 'random',
+      TOKEN_GENERATOR: generator,
+      TOKEN_LENGTH: '64',
+    });
+    const deps: RotationDeps = {
+      store: new SecretStore(client),
+      db: new Database({ tls: 'required', connectTimeoutMs: 1000 }),
+      strategy: randomToken,
+      settings,
+      logger: capture.logger,
+    };
+    sm.rotator = (event) => rotationStep(event, deps);
+
+    // Act
+    await client.send(new RotateSecretCommand({ SecretId: arn }));
+
+    // Assess
+    expect(sm.parsedAt<{ token: string }>(arn, 'AWSCURRENT').token).toMatch(shape);
+  });
+
+  it('verify reports that AWSCURRENT works and whether it is the version the run asked for', async () => {
+    // Prepare
+    sm.create('partner', { apiToken: 'original-token-value-0123456789' });
+    const { VersionId } = await client.send(new RotateSecretCommand({ SecretId: 'partner' }));
+
+    // Act
+    const asked = await handler({ action: 'verify', secretId: 'partner', expectVersionId: VersionId });
+    const other = await handler({ action: 'verify', secretId: 'partner', expectVersionId: 'b'.repeat(36) });
+
+    // Assess
+    expect(asked).toEqual({
+      secretId: 'partner',
+      versionId: VersionId,
+      works: true,
+      isExpectedVersion: true,
+    });
+    expect(other).toMatchObject({ works: true, isExpectedVersion: false });
+  });
+
+  it('verify says AWSCURRENT does not work when its token is missing, naming the field', async () => {
+    sm.create('partner', { somethingElse: 'abc' });
+
+    const out = await handler({ action: 'verify', secretId: 'partner' });
+
+    expect(out).toMatchObject({
+      works: false,
+      reason:
+        'MalformedSecretError: AWSCURRENT of secret partner has no token of at least 16 characters in field apiToken',
+    });
+  });
+
+  it('recover finishes a rotation a crash left half done, after which RotateSecret starts again', async () => {
+    // Prepare: the function dies right after createSecret
+    sm.create('partner', { apiToken: 'original-token-value-0123456789' });
+    sm.rotator = async (event) => {
+      await handler(event);
+      if (event.Step === 'createSecret') throw new Error('injected crash');
+    };
+    const { VersionId: stuck } = await client.send(new RotateSecretCommand({ SecretId: 'partner' }));
+    await expect(client.send(new RotateSecretCommand({ SecretId: 'partner' }))).rejects.toThrow(
+      "A previous rotation isn't complete",
+    );
+    sm.rotator = async (event) => void (await handler(event));
+
+    // Act
+    const recovered = await handler({ action: 'recover', secretId: 'partner' });
+    const { VersionId: next } = await client.send(new RotateSecretCommand({ SecretId: 'partner' }));
+
+    // Assess
+    expect(recovered).toEqual({ secretId: 'partner', outcome: 'completed', versionId: stuck });
+    expect(sm.stages('partner')[next as string]).toEqual(['AWSCURRENT']);
+    expect(sm.stages('partner')[stuck as string]).toEqual(['AWSPREVIOUS']);
+  });
+
+  it('recover abandons a pending version that cannot be finished while AWSCURRENT still works', async () => {
+    // Prepare: an earlier rotation wrote a pending value without a token field
+    sm.create('partner', { apiToken: 'original-token-value-0123456789' });
+    sm.rotator = undefined;
+    const { VersionId: stuck } = await client.send(new RotateSecretCommand({ SecretId: 'partner' }));
+    sm.putSecretValue({
+      SecretId: 'partner',
+      ClientRequestToken: stuck,
+      SecretString: '{"broken":true}',
+      VersionStages: ['AWSPENDING'],
+    });
+
+    // Act
+    const recovered = (await handler({ action: 'recover', secretId: 'partner' })) as RecoverResult;
+
+    // Assess
+    expect(recovered).toMatchObject({ outcome: 'abandoned', versionId: stuck });
+    expect(recovered.reason).toContain('MalformedSecretError: AWSPENDING of secret partner has no token');
+    expect(sm.stages('partner')[stuck as string]).toBeUndefined();
+    expect(sm.versionValue('partner', stuck as string)).toBe('{"broken":true}');
+  });
+
+  it('recover does nothing when no rotation is stuck', async () => {
+    sm.create('partner', { apiToken: 'original-token-value-0123456789' });
+    expect(await handler({ action: 'recover', secretId: 'partner' })).toEqual({
+      secretId: 'partner',
+      outcome: 'none',
+    });
+  });
+
+  it('rejects an event that is neither a rotation step nor a runbook action, and logs why', async () => {
+    const before = capture.lines.length;
+    await expect(handler({ Step: 'dropDatabase', SecretId: 'partner' })).rejects.toThrow(
+      'expected a Secrets Manager rotation event',
+    );
+    expect(capture.lines.slice(before).join('\n')).toContain('UnrecognisedRotationEventError');
+  });
+});
