@@ -11,6 +11,10 @@ const COMMANDS: Record<
     summary: 'show what the intake decides for a recorded event (offline)',
     load: () => import('./commands/plan.js'),
   },
+  serve: {
+    summary: 'run the Slack endpoint locally (SLACK_SIGNING_SECRET; [--port N])',
+    load: () => import('./commands/serve.js'),
+  },
 };
 
 function usage(): string {
