@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
+  acknowledgeInvoke,
   addLambdaRetry,
   type BodyTools,
   isDryRun,
@@ -246,7 +247,7 @@ export class ScaleNodeGroupWorkflow extends Construct {
         const task = new ScopedAwsCall(this, name, {
           service: 'ssm',
           action: 'putParameter',
-          parameters: { [`Name.$`]: nameField, [`Value.$`]: valueField, Type: 'String', Overwrite: true },
+          parameters: { 'Name.$': nameField, 'Value.$': valueField, Type: 'String', Overwrite: true },
           resultPath: sfn.JsonPath.DISCARD,
           policy: [new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: parameterArns })],
         });
@@ -366,26 +367,28 @@ export class ScaleNodeGroupWorkflow extends Construct {
     const frame = new RunbookFrame(this, 'Frame', {
       runbook: 'scale-node-group',
       namePrefix: props.namePrefix,
+      roleName: `${props.namePrefix}-scale-node-group`,
       hooks: props.hooks,
       approvalTimeout: props.approvalTimeout,
       timeout: Duration.hours(2),
       body,
     });
     this.stateMachine = frame.stateMachine;
+    acknowledgeInvoke(this, props.stepFunction);
 
     for (const n of props.nodeGroups) {
-      Validations.of(this.stateMachine).acknowledge({
+      Validations.of(this).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:${region}:${account}:nodegroup/${n.cluster}/${n.nodegroup}/*]`,
         reason:
           'Node group ARNs end in a random id; the allow-list names the cluster and the node-group name pattern.',
       });
-      Validations.of(this.stateMachine).acknowledge({
+      Validations.of(this).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:parameter${props.sizeParameterPrefix}/${n.nodegroup}/*]`,
         reason:
           'Only the max-size / desired-size parameters of allow-listed node groups, under this stage’s prefix.',
       });
     }
-    Validations.of(this.stateMachine).acknowledge({
+    Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:${account}:schedule/default/${schedulePrefix}-*]`,
       reason: 'Scale-back schedules are named per run (hash of the execution name) under this prefix.',
     });

@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
+  acknowledgeInvoke,
   addLambdaRetry,
   type BodyTools,
   isDryRun,
@@ -269,7 +270,9 @@ export class SnapshotVolumeWorkflow extends Construct {
               ...settings,
               drRegion: props.dr.region,
               ...(props.dr.kmsKeyAlias
-                ? { drKmsKeyId: `arn:${Stack.of(this).partition}:kms:${props.dr.region}:${account}:${props.dr.kmsKeyAlias}` }
+                ? {
+                    drKmsKeyId: `arn:${Stack.of(this).partition}:kms:${props.dr.region}:${account}:${props.dr.kmsKeyAlias}`,
+                  }
                 : {}),
             },
           },
@@ -378,12 +381,14 @@ export class SnapshotVolumeWorkflow extends Construct {
     this.frame = new RunbookFrame(this, 'Frame', {
       runbook: 'snapshot-volume',
       namePrefix: props.namePrefix,
+      roleName: `${props.namePrefix}-snapshot-volume`,
       hooks: props.hooks,
       approvalTimeout: props.approvalTimeout,
       timeout: Duration.hours(6),
       body,
     });
     this.stateMachine = this.frame.stateMachine;
+    acknowledgeInvoke(this, props.stepFunction);
 
     grantStepFunction(props.stepFunction, {
       region,
@@ -393,18 +398,45 @@ export class SnapshotVolumeWorkflow extends Construct {
       dr: props.dr,
       sourceKmsKeyArns: props.sourceKmsKeyArns,
     });
+    if (props.stepFunction.role) {
+      const nag = Validations.of(props.stepFunction.role);
+      nag.acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ec2:DescribeSnapshots supports no resource-level permissions (read-only).',
+      });
+      for (const r of [region, ...(props.dr ? [props.dr.region] : [])]) {
+        nag.acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${r}::snapshot/*]`,
+          reason: `Snapshot ids are not known at deploy time: copy and delete require the resource tag ${SNAPSHOT_TAGS.createdBy}=${settings.createdBy}, a copy the same request tag.`,
+        });
+      }
+      if (props.dr) {
+        nag.acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${props.dr.region}:${account}:key/*]`,
+          reason:
+            'The DR key lives in another region outside this app: scoped by kms:ResourceAliases and kms:ViaService EC2.',
+        });
+        if (!props.sourceKmsKeyArns?.length) {
+          nag.acknowledge({
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${region}:${account}:key/*]`,
+            reason:
+              'Volumes may be encrypted with any key of the account: decrypting is allowed only through EC2 (kms:ViaService).',
+          });
+        }
+      }
+    }
 
-    Validations.of(this.stateMachine).acknowledge({
+    Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'ec2:DescribeVolumes and ec2:DescribeSnapshots support no resource-level permissions; every mutating call is scoped by ARN and tag.',
     });
-    Validations.of(this.stateMachine).acknowledge({
+    Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:volume/*]`,
       reason:
         'Volume ids are not known at deploy time: CreateSnapshot is allowed only on volumes carrying the protected / opt-in tag or the CSI driver’s allow-listed namespace tag.',
     });
-    Validations.of(this.stateMachine).acknowledge({
+    Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}::snapshot/*]`,
       reason: `Snapshot ids are not known at deploy time: create requires the request tag ${SNAPSHOT_TAGS.createdBy}=${settings.createdBy}, delete requires that resource tag.`,
     });
@@ -508,7 +540,8 @@ function grantStepFunction(
       sid: 'EncryptCopyWithDrKey',
       actions: [
         'kms:Encrypt',
-        'kms:ReEncrypt*',
+        'kms:ReEncryptFrom',
+        'kms:ReEncryptTo',
         'kms:GenerateDataKeyWithoutPlaintext',
         'kms:DescribeKey',
         'kms:CreateGrant',

@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
+  acknowledgeInvoke,
   addLambdaRetry,
   type BodyTools,
   isDryRun,
@@ -264,19 +265,21 @@ export class UpdateDnsWorkflow extends Construct {
     const frame = new RunbookFrame(this, 'Frame', {
       runbook: 'update-dns',
       namePrefix: props.namePrefix,
+      roleName: `${props.namePrefix}-update-dns`,
       hooks: props.hooks,
       approvalTimeout: props.approvalTimeout,
       timeout: Duration.hours(1),
       body,
     });
     this.stateMachine = frame.stateMachine;
+    acknowledgeInvoke(this, props.stepFunction);
 
-    Validations.of(this.stateMachine).acknowledge({
+    Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'elasticloadbalancing:DescribeLoadBalancers supports no resource-level permissions (read-only).',
     });
-    Validations.of(this.stateMachine).acknowledge({
+    Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
       reason:
         'Route 53 change ids are returned by ChangeResourceRecordSets at run time; GetChange is read-only.',

@@ -1,8 +1,14 @@
+import { Annotations, Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../../../config/index.js';
+import { ScaleNodeGroupWorkflow } from '../../../runbooks/scale-node-group/workflow.js';
+import { SnapshotVolumeWorkflow } from '../../../runbooks/snapshot-volume/workflow.js';
+import { UpdateDnsWorkflow } from '../../../runbooks/update-dns/workflow.js';
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
+import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
 
 export interface RunbookWorkflowsProps {
   readonly stage: StageConfig;
@@ -24,5 +30,105 @@ export class RunbookWorkflows extends Construct {
     void props;
     // Each runbook adds its block here: build its step function(s) with OpsFunction, its workflow
     // construct from runbooks/<name>/workflow.ts, then `this.stateMachines['<name>'] = wf.stateMachine`.
+    const { stage, namePrefix, hooks, platform } = props;
+    const approvalTimeout = Duration.minutes(stage.automation.slack.approvalTimeoutMinutes);
+
+    // snapshot-volume (issue 3): volumes carrying the protected / opt-in tag, or PVCs of allowed namespaces.
+    {
+      const volumes = stage.automation.allowLists.volumes;
+      const steps = this.stepFunction(
+        'SnapshotVolumeSteps',
+        `${namePrefix}-snapshot-volume-steps`,
+        'snapshot-volume',
+      );
+      const wf = new SnapshotVolumeWorkflow(this, 'SnapshotVolume', {
+        namePrefix,
+        hooks,
+        stepFunction: steps,
+        settings: {
+          region: stage.region,
+          createdBy: namePrefix,
+          protectedTag: volumes.protectedTag,
+          optInTag: stage.automation.optInTag,
+          pvcNamespaces: volumes.pvcNamespaces,
+          keepLast: volumes.keepLast,
+          maxAgeDays: volumes.maxAgeDays,
+        },
+        ...(stage.drRegion
+          ? {
+              dr: {
+                region: stage.drRegion,
+                ...(volumes.drKmsKeyAlias ? { kmsKeyAlias: volumes.drKmsKeyAlias } : {}),
+              },
+            }
+          : {}),
+        approvalTimeout,
+      });
+      this.stateMachines['snapshot-volume'] = wf.stateMachine;
+    }
+
+    // scale-node-group (issue 3): allow-listed node groups, sizes recorded in the platform's SSM parameters.
+    if (stage.automation.allowLists.nodeGroups.length > 0) {
+      const steps = this.stepFunction(
+        'ScaleNodeGroupSteps',
+        `${namePrefix}-scale-node-group-steps`,
+        'scale-node-group',
+      );
+      const wf = new ScaleNodeGroupWorkflow(this, 'ScaleNodeGroup', {
+        namePrefix,
+        stage: stage.name,
+        hooks,
+        stepFunction: steps,
+        nodeGroups: stage.automation.allowLists.nodeGroups,
+        sizeParameterPrefix: `/ops/${stage.name}/nodegroups`,
+        approvalTimeout,
+      });
+      this.stateMachines['scale-node-group'] = wf.stateMachine;
+    }
+
+    // update-dns (issue 3): allow-listed records of the platform's own zones (ids resolved from the platform stack).
+    {
+      const platformZones = [platform.publicZone, platform.privateZone].filter(Boolean);
+      const zones = stage.automation.allowLists.hostedZones.flatMap((allowed) => {
+        const zone = platformZones.find((z) => z.zoneName === allowed.zoneName);
+        if (!zone) {
+          Annotations.of(this).addWarningV2(
+            'ops:update-dns-zone',
+            `update-dns: allow-listed zone ${allowed.zoneName} is not one of the platform's zones; skipped (its id is unknown at synth).`,
+          );
+          return [];
+        }
+        return [{ ...allowed, hostedZoneId: zone.hostedZoneId }];
+      });
+      if (zones.length > 0) {
+        const steps = this.stepFunction('UpdateDnsSteps', `${namePrefix}-update-dns-steps`, 'update-dns');
+        const wf = new UpdateDnsWorkflow(this, 'UpdateDns', {
+          namePrefix,
+          hooks,
+          stepFunction: steps,
+          zones,
+          loadBalancerPrefix: stage.automation.ingressLoadBalancerPrefix,
+          approvalTimeout,
+        });
+        this.stateMachines['update-dns'] = wf.stateMachine;
+      }
+    }
+  }
+
+  /** A runbook's step function, with a role named under the automation prefix (loop protection). */
+  private stepFunction(id: string, name: string, service: string): OpsFunction {
+    const role = new iam.Role(this, `${id}Role`, {
+      roleName: name,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${name}`,
+      managedPolicies: [XRayWritePolicy.of(this)],
+    });
+    return new OpsFunction(this, id, {
+      entry: `functions/steps/${service}/handler.ts`,
+      service,
+      functionName: name,
+      role,
+      timeout: Duration.seconds(60),
+    });
   }
 }
