@@ -61,7 +61,7 @@ export { DATADOG_DETAIL_TYPE, DATADOG_PARTNER_SOURCE_PREFIX } from './sources/da
 export { manualSignal } from './sources/manual/normalise.js';
 export type { ManualRequest } from './sources/manual/schema.js';
 export { scheduleSignal } from './sources/schedule/normalise.js';
-export type { SchedulerInput } from './sources/schedule/schema.js';
+export { type SchedulerInput, schedulerTargetInput } from './sources/schedule/schema.js';
 export type { NormaliseOptions } from './sources/shared.js';
 
 const AUTOSCALING_TYPES: readonly string[] = Object.values(AUTOSCALING_DETAIL_TYPES);

@@ -38,3 +38,19 @@ export const ScheduledRuleEventSchema = EnvelopeSchema.extend({
     .object({ runbook: runbookName.optional(), parameters: z.record(z.string(), z.unknown()).optional() })
     .default({}),
 });
+
+/**
+ * The target `Input` every schedule of ours is created with (infra passes it to the CfnSchedule target),
+ * so what Scheduler delivers is exactly what `SchedulerInputSchema` reads. Scheduler substitutes the
+ * `<aws.scheduler.*>` context attributes at each invocation.
+ */
+export function schedulerTargetInput(runbook: string, parameters: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    runbook: runbookName.parse(runbook),
+    parameters,
+    scheduleArn: '<aws.scheduler.schedule-arn>',
+    scheduledTime: '<aws.scheduler.scheduled-time>',
+    executionId: '<aws.scheduler.execution-id>',
+    attemptNumber: '<aws.scheduler.attempt-number>',
+  });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { manualSignal, normaliseEvent, scheduleSignal } from '../../../events/index.js';
+import { manualSignal, normaliseEvent, schedulerTargetInput, scheduleSignal } from '../../../events/index.js';
 import { sampleJson } from './support.js';
 
 describe('schedule signals', () => {
@@ -53,6 +53,25 @@ describe('schedule signals', () => {
     expect(scheduleSignal({ ...input, attemptNumber: 1 }).correlationId).toBe(
       scheduleSignal({ ...input, attemptNumber: 2 }).correlationId,
     );
+  });
+
+  it('accepts what Scheduler delivers from the target input template infra creates schedules with', () => {
+    // Prepare: Scheduler substitutes its context attributes into the template at each invocation.
+    const template = schedulerTargetInput('verify-backups', { restoreTests: true });
+    const delivered = template
+      .replace(
+        '<aws.scheduler.schedule-arn>',
+        'arn:aws:scheduler:eu-west-1:123456789012:schedule/default/verify',
+      )
+      .replace('<aws.scheduler.scheduled-time>', '2026-11-22T03:00:00Z')
+      .replace('<aws.scheduler.execution-id>', 'e-1')
+      .replace('<aws.scheduler.attempt-number>', '1');
+    // Act
+    const signal = normaliseEvent(JSON.parse(delivered));
+    // Assess
+    expect(signal.request).toMatchObject({ runbook: 'verify-backups', parameters: { restoreTests: true } });
+    expect(() => scheduleSignal(JSON.parse(template))).toThrow(/scheduleArn/);
+    expect(() => schedulerTargetInput('Not A Runbook')).toThrow();
   });
 
   it('reads a runbook from a schedule rule’s constant input', () => {
