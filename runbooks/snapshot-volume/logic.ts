@@ -95,6 +95,8 @@ export interface SnapshotPlan {
   /** Whether the snapshot is copied to the DR region after it completes. */
   readonly copyToDr: boolean;
   readonly dryRunResult: RunResult;
+  /** Set when the volume is not allow-listed: the run ends with this result and no snapshot. */
+  readonly declined: RunResult | null;
 }
 
 /**
@@ -138,13 +140,20 @@ export function planSnapshot(args: {
     tagValue(volume.Tags, CSI_TAGS.driver) === 'true' &&
     pvcNamespace !== undefined &&
     settings.pvcNamespaces.includes(pvcNamespace);
-  if (!has(settings.protectedTag) && !has(settings.optInTag) && !csiInAllowedNamespace) {
-    throw new RefusedError(
-      `volume ${volume.VolumeId} is not allow-listed: it carries neither ${settings.protectedTag.key}=${settings.protectedTag.value} ` +
-        `nor ${settings.optInTag.key}=${settings.optInTag.value}, and is not a PVC volume in an allowed namespace ` +
-        `(${settings.pvcNamespaces.join(', ') || 'none configured'})`,
-    );
-  }
+  // Not allow-listed: declined, not failed. Detaching an unprotected volume is routine (every node
+  // replacement does it), and the intake starts the run before the tags are known: a failure here
+  // would trip the runbook's circuit breaker for nothing.
+  const declined: RunResult | null =
+    !has(settings.protectedTag) && !has(settings.optInTag) && !csiInAllowedNamespace
+      ? {
+          outcome: 'rejected',
+          summary:
+            `No snapshot: volume ${volume.VolumeId} is not allow-listed. It carries neither ${settings.protectedTag.key}=${settings.protectedTag.value} ` +
+            `nor ${settings.optInTag.key}=${settings.optInTag.value}, and is not a PVC volume in an allowed namespace ` +
+            `(${settings.pvcNamespaces.join(', ') || 'none configured'}).`,
+          changes: [],
+        }
+      : null;
   const pvc = pvcName && pvcNamespace ? `${pvcNamespace}/${pvcName}` : undefined;
   const tags: Tag[] = [
     { Key: SNAPSHOT_TAGS.createdBy, Value: settings.createdBy },
@@ -187,6 +196,7 @@ export function planSnapshot(args: {
     tagSpecifications: [{ ResourceType: 'snapshot', Tags: tags }],
     copyToDr,
     dryRunResult,
+    declined,
   };
 }
 

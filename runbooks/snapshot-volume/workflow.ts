@@ -367,7 +367,19 @@ export class SnapshotVolumeWorkflow extends Construct {
         }).next(tools.done),
       );
 
-      plan.next(new sfn.Choice(this, 'Dry run?').when(isDryRun, dryRun).otherwise(create));
+      const declined = new sfn.Pass(this, 'Report declined snapshot', {
+        inputPath: '$.plan.value.declined',
+        resultPath: '$.result',
+      }).next(tools.done);
+      // `IsNull: true` first: aws-local-stepfunctions 3 evaluates `IsNull: false` as always false.
+      plan.next(
+        new sfn.Choice(this, 'Allow-listed?')
+          .when(
+            sfn.Condition.isNull('$.plan.value.declined'),
+            new sfn.Choice(this, 'Dry run?').when(isDryRun, dryRun).otherwise(create),
+          )
+          .otherwise(declined),
+      );
 
       return new sfn.Choice(this, 'Revert?')
         .when(sfn.Condition.isPresent('$.input.parameters.revertOf'), revert)

@@ -40,9 +40,7 @@ function build(withDr = true): AslDefinition {
       keepLast: 2,
       maxAgeDays: 14,
     },
-    ...(withDr
-      ? { dr: { region: 'eu-central-1', kmsKeyAlias: 'alias/dr-snapshots' } }
-      : {}),
+    ...(withDr ? { dr: { region: 'eu-central-1', kmsKeyAlias: 'alias/dr-snapshots' } } : {}),
     approvalTimeout: Duration.minutes(30),
   });
   return renderAsl(wf.stateMachine);
@@ -315,15 +313,27 @@ describe('snapshot-volume: the workflow rendered from its construct, run locally
     expect(out.error).toBe('SnapshotFailed');
   });
 
-  it('refuses a volume that is not allow-listed, before any mutating call', async () => {
+  it('declines a volume that is not allow-listed: no snapshot, a rejected result, not a failure', async () => {
     // Act
     const out = await runAsl(asl, input({ volumeId: VOLUME }), {
       handlers: handlers({ 'Describe volume': () => ({ Volumes: [volume({ team: 'web' })] }) }),
     });
     // Assess
+    expect(out.status).toBe('SUCCEEDED');
+    expect(out.output).toMatchObject({ outcome: 'rejected', changes: [] });
+    expect((out.output as { summary: string }).summary).toContain('not allow-listed');
+    expect(out.calls['Create snapshot']).toBeUndefined();
+  });
+
+  it('refuses when the volume cannot be found, before any mutating call', async () => {
+    // Act
+    const out = await runAsl(asl, input({ cluster: 'test-platform', namespace: 'app', pvc: 'gone' }), {
+      handlers: handlers({ 'Find the PVC’s volume': () => ({ Volumes: [] }) }),
+    });
+    // Assess
     expect(out.status).toBe('FAILED');
     expect(out.error).toBe('RefusedError');
-    expect(out.cause).toContain('not allow-listed');
+    expect(out.cause).toContain('no EBS volume found for PVC app/gone');
     expect(out.calls['Create snapshot']).toBeUndefined();
   });
 
