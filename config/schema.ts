@@ -329,6 +329,14 @@ export const AutomationConfigSchema = z.object({
     instrument: z.boolean().default(false),
     /** Shared secret Datadog webhooks must send in the `X-Ops-Webhook-Token` header. */
     webhookTokenSecretName: z.string(),
+    /**
+     * The partner event bus the Datadog EventBridge integration delivers to (named after the event
+     * source you create in Datadog's AWS integration). The intake's Datadog rule lives on it.
+     */
+    partnerEventBusName: z
+      .string()
+      .regex(/^aws\.partner\/datadog\.com\/[A-Za-z0-9._-]+$/, 'looks like aws.partner/datadog.com/<name>')
+      .default('aws.partner/datadog.com/ops-automation'),
   }),
 });
 export type AutomationConfig = z.infer<typeof AutomationConfigSchema>;

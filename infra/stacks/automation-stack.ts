@@ -2,6 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
 import { Hooks } from '../constructs/automation/hooks.js';
+import { Intake } from '../constructs/automation/intake.js';
 import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
 import type { PlatformStack } from './platform-stack.js';
 
@@ -25,6 +26,7 @@ export class AutomationStack extends Stack {
   readonly namePrefix: string;
   readonly hooks: Hooks;
   readonly runbooks: RunbookWorkflows;
+  readonly intake: Intake;
 
   constructor(scope: Construct, id: string, props: AutomationStackProps) {
     super(scope, id, props);
@@ -42,6 +44,13 @@ export class AutomationStack extends Stack {
       platform,
     });
 
-    // 4. Intake. 5. Slack endpoint, schedules. 6. Observability.
+    // 4. Intake: every event rule → guards → StartExecution on the runbooks' state machines.
+    this.intake = new Intake(this, 'Intake', {
+      stage,
+      namePrefix: this.namePrefix,
+      stateMachines: this.runbooks.stateMachines,
+    });
+
+    // 5. Slack endpoint, schedules. 6. Observability.
   }
 }

@@ -1,0 +1,212 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { StageConfig } from '../../../config/index.js';
+import { EVENT_RULES, type EventPattern, type EventRuleSpec } from '../../../events/patterns.js';
+import { runbookNames } from '../../../runbooks/registry.js';
+import { OpsFunction } from '../ops-function.js';
+
+export interface IntakeProps {
+  readonly stage: StageConfig;
+  /** `ops-<stage>`. */
+  readonly namePrefix: string;
+  /** Runbook name → state machine. May be partial (or empty) while runbooks are being built. */
+  readonly stateMachines: Readonly<Record<string, sfn.IStateMachine>>;
+  /** The event rules to subscribe with; every rule in `events/patterns.ts` by default. */
+  readonly rules?: readonly EventRuleSpec[];
+}
+
+/** `events/patterns.ts` writes EventBridge's JSON keys; CDK's EventPattern camel-cases `detail-type`. */
+function toCdkPattern(pattern: EventPattern): events.EventPattern {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(pattern)) out[key === 'detail-type' ? 'detailType' : key] = value;
+  // The values are EventBridge matchers (prefix / anything-but / …); CDK renders them verbatim.
+  return out as events.EventPattern;
+}
+
+/**
+ * The intake (issue 2): every event rule → the intake function → guards → StartExecution.
+ *
+ * - guard table (DynamoDB, customer-managed KMS key, point-in-time recovery, TTL on `expiresAt`)
+ * - kill switch `/ops/<stage>/kill-switch` and one pause flag `/ops/<stage>/paused/<runbook>` per runbook
+ *   (SSM String parameters, "off" when deployed; operators flip them with `aws ssm put-parameter --overwrite`)
+ * - the intake function, with a Function URL for Datadog webhooks (authenticated by the shared-secret header)
+ * - one EventBridge rule per pattern in `events/patterns.ts`, each target with retries and the dead-letter
+ *   queue (SQS, KMS, TLS only); the function's own asynchronous failures land in the same queue
+ * - least privilege: StartExecution only on the runbooks' state machines; item reads and writes only on the
+ *   guard table; GetParameter only on the flag parameters; GetSecretValue only on the webhook secret
+ */
+export class Intake extends Construct {
+  readonly key: kms.Key;
+  readonly table: dynamodb.Table;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly function: OpsFunction;
+  readonly functionUrl: lambda.FunctionUrl;
+  readonly killSwitch: ssm.StringParameter;
+  readonly pauseFlags: Readonly<Record<string, ssm.StringParameter>>;
+  readonly rules: Readonly<Record<string, events.Rule>>;
+  /** Names of the kill switch and every pause flag. */
+  readonly flagNames: readonly string[];
+
+  constructor(scope: Construct, id: string, props: IntakeProps) {
+    super(scope, id);
+    const { stage, namePrefix } = props;
+    const prod = stage.tier === 'prod';
+    const stack = Stack.of(this);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: `${namePrefix} intake: guard table and dead-letter queue`,
+      enableKeyRotation: true,
+      removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    this.table = new dynamodb.Table(this, 'GuardTable', {
+      tableName: `${namePrefix}-intake-guards`,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      queueName: `${namePrefix}-intake-dlq`,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the intake rules and function; a DLQ of a DLQ would only move the same messages.',
+    });
+    // EventBridge must encrypt with the key to put undeliverable events into the queue.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgeDeadLetters',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+
+    this.killSwitch = new ssm.StringParameter(this, 'KillSwitch', {
+      parameterName: `/ops/${stage.name}/kill-switch`,
+      stringValue: 'off',
+      description: 'on = no automation run starts in this stage (notifications still go out)',
+    });
+    const pauseFlags: Record<string, ssm.StringParameter> = {};
+    for (const runbook of runbookNames()) {
+      pauseFlags[runbook] = new ssm.StringParameter(this, `Paused-${runbook}`, {
+        parameterName: `/ops/${stage.name}/paused/${runbook}`,
+        stringValue: 'off',
+        description: `on = ${runbook} does not start in this stage`,
+      });
+    }
+    this.pauseFlags = pauseFlags;
+    this.flagNames = [`/ops/${stage.name}/kill-switch`, ...runbookNames().map((r) => `/ops/${stage.name}/paused/${r}`)];
+
+    const webhookSecret = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      'WebhookToken',
+      stage.automation.datadog.webhookTokenSecretName,
+    );
+
+    const stateMachineArns = Object.fromEntries(
+      Object.entries(props.stateMachines).map(([name, sm]) => [name, sm.stateMachineArn]),
+    );
+    this.function = new OpsFunction(this, 'Function', {
+      entry: 'functions/intake/handler.ts',
+      service: 'intake',
+      functionName: `${namePrefix}-intake`,
+      description: 'Event intake: normalise, decide, guard, start the runbook',
+      timeout: Duration.seconds(30),
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 2,
+      environment: {
+        STAGE: stage.name,
+        GUARD_TABLE_NAME: this.table.tableName,
+        STATE_MACHINES: stack.toJsonString(stateMachineArns),
+        WEBHOOK_TOKEN_SECRET_NAME: stage.automation.datadog.webhookTokenSecretName,
+      },
+    });
+    this.grantGuards(this.function);
+    webhookSecret.grantRead(this.function);
+    for (const sm of Object.values(props.stateMachines)) sm.grantStartExecution(this.function);
+
+    // Datadog webhooks: no IAM signing is possible from Datadog, so the URL is public and every request
+    // must carry the shared secret (X-Ops-Webhook-Token), compared in constant time by the function.
+    this.functionUrl = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+
+    const partnerBus = events.EventBus.fromEventBusName(
+      this,
+      'DatadogPartnerBus',
+      stage.automation.datadog.partnerEventBusName,
+    );
+    const rules: Record<string, events.Rule> = {};
+    for (const spec of props.rules ?? EVENT_RULES) {
+      const rule = new events.Rule(this, `Rule-${spec.name}`, {
+        ruleName: `${namePrefix}-${spec.name}`,
+        description: spec.description.slice(0, 512),
+        eventPattern: toCdkPattern(spec.pattern),
+        ...(spec.eventBus === 'datadog-partner' ? { eventBus: partnerBus } : {}),
+      });
+      (rule.node.defaultChild as events.CfnRule).state = spec.state;
+      rule.addTarget(
+        new targets.LambdaFunction(this.function, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      );
+      rules[spec.name] = rule;
+    }
+    this.rules = rules;
+  }
+
+  /** ARN of an SSM parameter by its name (the name starts with `/`). */
+  private parameterArn(name: string): string {
+    return Stack.of(this).formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: name.slice(1),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+
+  /**
+   * What evaluating the guards needs, and nothing more: item reads and writes on the guard table
+   * (no scans, no table management), the key for them, and reading the kill switch and pause flags.
+   * For anything that starts runs through the same guards (the Slack worker).
+   */
+  grantGuards(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      resourceArns: [this.table.tableArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+      resourceArns: [this.key.keyArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ssm:GetParameter'],
+      resourceArns: this.flagNames.map((name) => this.parameterArn(name)),
+    });
+  }
+}

@@ -1,0 +1,143 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_RULES } from '../../events/patterns.js';
+import { runbookNames } from '../../runbooks/registry.js';
+import { wildcardMutations } from '../support/iam.js';
+import { type SynthesisedStage, synthStage } from '../support/synth.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+describe('intake infra: dev stage', () => {
+  let s: SynthesisedStage;
+  let resources: Resources;
+  beforeAll(() => {
+    s = synthStage('dev');
+    resources = s.automationTemplate.toJSON().Resources as Resources;
+  });
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+  it('subscribes one rule per pattern in events/patterns.ts, with its state', () => {
+    for (const spec of EVENT_RULES) {
+      s.automationTemplate.hasResourceProperties('AWS::Events::Rule', {
+        Name: `ops-dev-${spec.name}`,
+        State: spec.state,
+        EventPattern: Match.objectLike({ source: Match.anyValue() }),
+      });
+    }
+    const secretReads = ofType('AWS::Events::Rule').find(
+      ([, r]) => r.Properties.Name === 'ops-dev-cloudtrail-secret-reads',
+    );
+    expect(secretReads?.[1].Properties.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+    const datadog = ofType('AWS::Events::Rule').find(
+      ([, r]) => r.Properties.Name === 'ops-dev-datadog-alerts',
+    );
+    expect(datadog?.[1].Properties.EventBusName).toBe('aws.partner/datadog.com/ops-automation');
+  });
+
+  it('gives every rule target a retry policy and the encrypted dead-letter queue', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) =>
+      String(r.Properties.Name).startsWith('ops-dev-'),
+    );
+    expect(rules.length).toBeGreaterThanOrEqual(EVENT_RULES.length);
+    for (const [id, rule] of rules) {
+      const targets = rule.Properties.Targets as Array<Record<string, unknown>>;
+      expect(targets.length, id).toBeGreaterThan(0);
+      for (const t of targets) {
+        expect(t.RetryPolicy, id).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 });
+        expect(t.DeadLetterConfig, id).toEqual({
+          Arn: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] },
+        });
+      }
+    }
+    s.automationTemplate.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'ops-dev-intake-dlq',
+      KmsMasterKeyId: Match.anyValue(),
+    });
+    s.automationTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('keeps guard state in a table with a customer key, point-in-time recovery and TTL', () => {
+    s.automationTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'ops-dev-intake-guards',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('deploys the kill switch and one pause flag per runbook, all off', () => {
+    s.automationTemplate.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/ops/dev/kill-switch',
+      Value: 'off',
+    });
+    for (const r of runbookNames()) {
+      s.automationTemplate.hasResourceProperties('AWS::SSM::Parameter', {
+        Name: `/ops/dev/paused/${r}`,
+        Value: 'off',
+      });
+    }
+  });
+
+  it('configures the intake function: ARM64, newest Node, its env, async failures to the DLQ', () => {
+    s.automationTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ops-dev-intake',
+      Architectures: ['arm64'],
+      Runtime: 'nodejs24.x',
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({
+          STAGE: 'dev',
+          GUARD_TABLE_NAME: Match.anyValue(),
+          STATE_MACHINES: Match.anyValue(),
+          WEBHOOK_TOKEN_SECRET_NAME: 'ops/dev/datadog/webhook-token',
+        }),
+      },
+    });
+    s.automationTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    s.automationTemplate.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+  });
+
+  it('grants the intake only what the guards and the start need', () => {
+    const intakePolicies = ofType('AWS::IAM::Policy').filter(([id]) => id.startsWith('IntakeFunction'));
+    const statements = intakePolicies.flatMap(
+      ([, p]) =>
+        (
+          p.Properties.PolicyDocument as {
+            Statement: Array<{ Action: string | string[]; Resource: unknown }>;
+          }
+        ).Statement,
+    );
+    const actions = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'ssm:GetParameter',
+      ]),
+    );
+    expect(actions).not.toContain('dynamodb:Scan');
+    // One StartExecution grant per deployed state machine, each on its ARN, and no other Step Functions action.
+    const machines = Object.keys(s.automation.runbooks.stateMachines).length;
+    expect(actions.filter((a) => a.startsWith('states:'))).toEqual(
+      Array(machines).fill('states:StartExecution'),
+    );
+    for (const st of statements.filter((x) => x.Action === 'states:StartExecution')) {
+      expect(st.Resource).toEqual({ Ref: expect.stringMatching(/StateMachine/) });
+    }
+    const ssmStatement = statements.find((st) => st.Action === 'ssm:GetParameter');
+    expect(ssmStatement?.Resource).toHaveLength(1 + runbookNames().length);
+  });
+
+  it('has no IAM statement with * on a mutating action anywhere in the automation stack', () => {
+    expect(wildcardMutations(s.automationTemplate)).toEqual([]);
+  });
+});
