@@ -1,0 +1,240 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { loadStage } from '../../../config/index.js';
+import { NO_GROUPS } from '../../../functions/slack/authz.js';
+import type { EndpointDeps } from '../../../functions/slack/endpoint.js';
+import { startEndpointServer } from '../../../functions/slack/local-server.js';
+import { DynamoReplayGuard } from '../../../functions/slack/replay.js';
+import { BUNDLING, REPO_ROOT } from '../../../infra/constructs/ops-function.js';
+import {
+  PLATFORM_1,
+  SIGNING_SECRET,
+  signedHeaders,
+  silentLogger,
+  slashCommand,
+} from '../../integration/slack-harness.js';
+import { startDynalite } from '../../support/dynalite.js';
+
+/**
+ * Slack endpoint benchmarks (issue 5), each next to a baseline from the same run:
+ * - bundle size of the endpoint, worker and approval hook, built with the product's esbuild
+ *   settings; baseline: the same endpoint importing `@slack/bolt`'s index instead of its
+ *   verify-request module;
+ * - cold load: a fresh Node process importing the bundle (what Lambda's init does before the
+ *   first request); baseline: a fresh Node process importing an empty module;
+ * - request → acknowledgement: signed `/ops run` requests over HTTP to the endpoint core, replay
+ *   claims in dynalite, hand-over to the worker queued (as the asynchronous Invoke does);
+ *   baseline: a node:http server answering 200 without doing anything.
+ */
+
+export interface BenchRow {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly baseline?: { readonly name: string; readonly value: number };
+  readonly note?: string;
+}
+
+export interface BenchSection {
+  readonly title: string;
+  readonly rows: BenchRow[];
+}
+
+const ENTRIES = {
+  'slack endpoint': 'functions/slack/handler.ts',
+  'slack worker': 'functions/slack/worker-handler.ts',
+  'approval hook': 'functions/approval/handler.ts',
+} as const;
+
+async function bundle(entry: string, outfile: string, alias?: Record<string, string>): Promise<void> {
+  await build({
+    entryPoints: [join(REPO_ROOT, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    mainFields: [...(BUNDLING.mainFields ?? ['module', 'main'])],
+    minify: true,
+    banner: { js: BUNDLING.banner ?? '' },
+    logLevel: 'silent',
+    ...(alias ? { alias } : {}),
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? Number.NaN;
+
+/** Median time for a fresh Node process to import `file` (ms), measured inside the process. */
+function coldLoad(file: string, runs: number): number {
+  const times: number[] = [];
+  const env = {
+    ...process.env,
+    STAGE: 'dev',
+    SLACK_TABLE_NAME: 'ops-dev-slack',
+    SLACK_WORKER_FUNCTION: 'ops-dev-slack-worker',
+    STATE_MACHINES: '{}',
+    GUARD_TABLE_NAME: 'ops-dev-intake-guards',
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+  };
+  const script = 'const t=performance.now();await import(process.argv[1]);console.log(performance.now()-t)';
+  for (let i = 0; i < runs; i++) {
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script, file], {
+      env,
+      encoding: 'utf8',
+    });
+    if (out.status !== 0) throw new Error(`loading ${file} failed: ${out.stderr}`);
+    times.push(Number(out.stdout.trim()));
+  }
+  return median(times);
+}
+
+async function timeRequests(
+  url: string,
+  make: () => { body: string; headers: Record<string, string> },
+  n: number,
+) {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const { body, headers } = make();
+    const t = performance.now();
+    const res = await fetch(url, { method: 'POST', headers, body });
+    await res.text();
+    times.push(performance.now() - t);
+    if (res.status !== 200) throw new Error(`bench request answered ${res.status}`);
+  }
+  return times;
+}
+
+export async function slackSection(
+  options: { coldRuns?: number; requests?: number } = {},
+): Promise<BenchSection> {
+  const coldRuns = options.coldRuns ?? 7;
+  const requests = options.requests ?? 200;
+  const rows: BenchRow[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'slack-bench-'));
+  try {
+    // Bundle sizes and cold loads.
+    const empty = join(dir, 'empty.mjs');
+    writeFileSync(empty, 'export {};\n');
+    const emptyLoad = coldLoad(empty, coldRuns);
+    const withBoltIndex = join(dir, 'endpoint-bolt-index.mjs');
+    await bundle(ENTRIES['slack endpoint'], withBoltIndex, {
+      '@slack/bolt/dist/receivers/verify-request.js': resolve(
+        REPO_ROOT,
+        'node_modules/@slack/bolt/dist/index.js',
+      ),
+    });
+    const boltSize = statSync(withBoltIndex).size;
+    for (const [name, entry] of Object.entries(ENTRIES)) {
+      const file = join(dir, `${name.replace(/ /g, '-')}.mjs`);
+      await bundle(entry, file);
+      const size = statSync(file).size;
+      rows.push({
+        name: `${name}: bundle (minified ESM)`,
+        value: Math.round(size / 1024),
+        unit: 'KiB',
+        note: `${Math.round(gzipSync(readFileSync(file)).length / 1024)} KiB gzipped`,
+        ...(name === 'slack endpoint'
+          ? { baseline: { name: 'same, importing @slack/bolt index', value: Math.round(boltSize / 1024) } }
+          : {}),
+      });
+      rows.push({
+        name: `${name}: cold load (fresh process import, median of ${coldRuns})`,
+        value: Math.round(coldLoad(file, coldRuns)),
+        unit: 'ms',
+        baseline: { name: 'empty module', value: Math.round(emptyLoad) },
+      });
+    }
+
+    // Request → acknowledgement.
+    const db = await startDynalite([{ name: 'slack', partitionKey: 'pk' }]);
+    const stage = loadStage('dev');
+    const queued: unknown[] = [];
+    const deps: EndpointDeps = {
+      stage: stage.name,
+      slack: stage.automation.slack,
+      signingSecret: async () => SIGNING_SECRET,
+      replay: new DynamoReplayGuard(db.doc, 'slack'),
+      groups: NO_GROUPS,
+      dispatch: async (job) => void queued.push(job),
+      logger: silentLogger,
+      nowMs: Date.now,
+    };
+    const endpoint = await startEndpointServer(deps);
+    const plain = createServer((_req, res) => res.end('{}'));
+    await new Promise<void>((r) => plain.listen(0, '127.0.0.1', () => r()));
+    const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/`;
+    try {
+      const make = () => {
+        const body = slashCommand(
+          'run verify-backups',
+          PLATFORM_1,
+          'https://hooks.slack.com/commands/T0/1/x',
+        );
+        return { body, headers: signedHeaders(body, Date.now()) };
+      };
+      const acks = await timeRequests(endpoint.url, make, requests);
+      const base = await timeRequests(plainUrl, make, requests);
+      if (queued.length !== requests)
+        throw new Error(`expected ${requests} queued jobs, got ${queued.length}`);
+      rows.push({
+        name: `request → ack, p50 (${requests} signed /ops run, replay claim in dynalite)`,
+        value: Number(median(acks).toFixed(2)),
+        unit: 'ms',
+        baseline: { name: 'empty node:http 200', value: Number(median(base).toFixed(2)) },
+      });
+      rows.push({
+        name: 'request → ack, p95',
+        value: Number(percentile(acks, 95).toFixed(2)),
+        unit: 'ms',
+        baseline: { name: 'empty node:http 200', value: Number(percentile(base, 95).toFixed(2)) },
+        note: "Slack's limit is 3000 ms; Lambda adds its cold start (above) and one Secrets Manager read",
+      });
+    } finally {
+      await endpoint.close();
+      plain.closeAllConnections();
+      await new Promise<void>((r) => plain.close(() => r()));
+      await db.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { title: 'Slack endpoint (issue 5)', rows };
+}
+
+function format(section: BenchSection): string {
+  const lines = [
+    `## ${section.title}`,
+    '',
+    '| measure | value | baseline | note |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const r of section.rows) {
+    const base = r.baseline ? `${r.baseline.value} ${r.unit} (${r.baseline.name})` : '';
+    lines.push(`| ${r.name} | ${r.value} ${r.unit} | ${base} | ${r.note ?? ''} |`);
+  }
+  return lines.join('\n');
+}
+
+// `npx tsx test/bench/sections/slack.ts`: this section alone.
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  slackSection().then(
+    (s) => console.log(format(s)),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
+
+export { format as formatSlackSection };
