@@ -1,5 +1,10 @@
+import { App, Tags, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadStage, type StageConfig } from '../../config/index.js';
 import { buildApp, type StageStacks } from '../../infra/app.js';
+import { PlatformChecks } from '../../infra/constructs/platform/checks.js';
+import { PlatformStack } from '../../infra/stacks/platform-stack.js';
 
 /**
  * Synthesises the real app for one stage, cdk-nag included (a finding fails synth), with
@@ -29,5 +34,38 @@ export function synthStage(stage: string): SynthesisedStage {
     automationTemplate: Template.fromStack(s.automation),
   };
   cache.set(stage, result);
+  return result;
+}
+
+export interface SynthesisedPlatform {
+  readonly stage: StageConfig;
+  readonly platform: PlatformStack;
+  readonly platformTemplate: Template;
+}
+
+const platformCache = new Map<string, SynthesisedPlatform>();
+
+/**
+ * The platform stack of one stage alone, built as `buildApp` builds it (same id, env, tags) with the
+ * same checks (cdk-nag AwsSolutions + PlatformChecks; a finding fails synth), so platform tests do
+ * not depend on the automation stack's state. Cached per stage.
+ */
+export function synthPlatform(stageName: string): SynthesisedPlatform {
+  const hit = platformCache.get(stageName);
+  if (hit) return hit;
+  const stage = loadStage(stageName);
+  const app = new App();
+  const platform = new PlatformStack(app, `${stage.name}-platform`, {
+    env: { account: stage.account, region: stage.region },
+    stage,
+    terminationProtection: stage.tier === 'prod',
+  });
+  Tags.of(platform).add('stage', stage.name);
+  Tags.of(platform).add('managed-by', 'ops-automation-cdk');
+  for (const [k, v] of Object.entries(stage.tags)) Tags.of(platform).add(k, v);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PlatformChecks(app));
+  app.synth();
+  const result: SynthesisedPlatform = { stage, platform, platformTemplate: Template.fromStack(platform) };
+  platformCache.set(stageName, result);
   return result;
 }

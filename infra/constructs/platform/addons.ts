@@ -276,9 +276,29 @@ export class ClusterAddons extends Construct {
         conditions: { StringEquals: { [`aws:ResourceTag/${clusterTag}`]: clusterName } },
       }),
     );
+    // Listeners and rules carry the cluster tag too (the controller tags them on create).
+    const listenerResources = [
+      arn('elasticloadbalancing', 'listener/net/*/*/*'),
+      arn('elasticloadbalancing', 'listener/app/*/*/*'),
+      arn('elasticloadbalancing', 'listener-rule/net/*/*/*'),
+      arn('elasticloadbalancing', 'listener-rule/app/*/*/*'),
+    ];
     lbc.role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'ManageListenersOfOwnLoadBalancers',
+        sid: 'TagOwnListenersOnCreate',
+        actions: ['elasticloadbalancing:AddTags'],
+        resources: listenerResources,
+        conditions: {
+          StringEquals: {
+            [`aws:RequestTag/${clusterTag}`]: clusterName,
+            'elasticloadbalancing:CreateAction': ['CreateListener', 'CreateRule'],
+          },
+        },
+      }),
+    );
+    lbc.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ManageOwnListeners',
         actions: [
           'elasticloadbalancing:ModifyListener',
           'elasticloadbalancing:DeleteListener',
@@ -289,12 +309,8 @@ export class ClusterAddons extends Construct {
           'elasticloadbalancing:AddTags',
           'elasticloadbalancing:RemoveTags',
         ],
-        resources: [
-          arn('elasticloadbalancing', 'listener/net/*/*/*'),
-          arn('elasticloadbalancing', 'listener/app/*/*/*'),
-          arn('elasticloadbalancing', 'listener-rule/net/*/*/*'),
-          arn('elasticloadbalancing', 'listener-rule/app/*/*/*'),
-        ],
+        resources: listenerResources,
+        conditions: { StringEquals: { [`aws:ResourceTag/${clusterTag}`]: clusterName } },
       }),
     );
 
@@ -426,13 +442,27 @@ export class ClusterAddons extends Construct {
         resources: ['*'],
       }),
     );
-    velero.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'SnapshotAndRestoreVolumes',
-        actions: ['ec2:CreateSnapshot', 'ec2:CreateVolume', 'ec2:CreateTags'],
-        resources: [arn('ec2', 'volume/*'), snapshots],
-      }),
-    );
+    const veleroTagged = (kind: 'Request' | 'Resource') => ({
+      Null: { [`aws:${kind}Tag/velero.io/backup`]: 'false' },
+    });
+    const volumes = arn('ec2', 'volume/*');
+    const statement = (
+      sid: string,
+      actions: string[],
+      resources: string[],
+      conditions: Record<string, unknown>,
+    ) => velero.role.addToPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+    // Back up: only volumes the EBS CSI driver created (it tags them), into snapshots tagged with the backup.
+    statement('SnapshotCsiVolumes', ['ec2:CreateSnapshot'], [volumes], {
+      StringEquals: { 'aws:ResourceTag/ebs.csi.aws.com/cluster': 'true' },
+    });
+    statement('CreateBackupSnapshots', ['ec2:CreateSnapshot'], [snapshots], veleroTagged('Request'));
+    // Restore: only from Velero's snapshots, into volumes carrying the backup's tags (the plugin copies them).
+    statement('RestoreFromBackupSnapshots', ['ec2:CreateVolume'], [snapshots], veleroTagged('Resource'));
+    statement('RestoreTaggedVolumes', ['ec2:CreateVolume'], [volumes], veleroTagged('Request'));
+    statement('TagOnCreate', ['ec2:CreateTags'], [volumes, snapshots], {
+      StringEquals: { 'ec2:CreateAction': ['CreateSnapshot', 'CreateVolume'] },
+    });
     velero.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'DeleteOwnSnapshots',
