@@ -4,6 +4,7 @@ import type { StageConfig } from '../../config/index.js';
 import { Hooks } from '../constructs/automation/hooks.js';
 import { Intake } from '../constructs/automation/intake.js';
 import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
+import { SlackEndpoint } from '../constructs/automation/slack.js';
 import type { PlatformStack } from './platform-stack.js';
 
 export interface AutomationStackProps extends StackProps {
@@ -27,6 +28,7 @@ export class AutomationStack extends Stack {
   readonly hooks: Hooks;
   readonly runbooks: RunbookWorkflows;
   readonly intake: Intake;
+  readonly slack: SlackEndpoint;
 
   constructor(scope: Construct, id: string, props: AutomationStackProps) {
     super(scope, id, props);
@@ -52,5 +54,13 @@ export class AutomationStack extends Stack {
     });
 
     // 5. Slack endpoint, schedules. 6. Observability.
+    // Slack (issue 5): commands and approval buttons; runs start through the intake's guards.
+    this.slack = new SlackEndpoint(this, 'Slack', {
+      stage,
+      namePrefix: this.namePrefix,
+      approvalHook: this.hooks.approval,
+      stateMachines: this.runbooks.stateMachines,
+      guards: this.intake,
+    });
   }
 }
