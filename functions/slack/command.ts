@@ -84,6 +84,13 @@ export function parseCommandText(text: string): ParseResult {
     const eq = word.indexOf('=');
     if (eq <= 0) return { ok: false, message: `Expected \`key=value\`, got \`${word}\`.` };
     const key = word.slice(0, eq);
+    // `/ops run <runbook> revertOf=<execution>` (what a run's report suggests) is `/ops revert <execution>`.
+    if (key === 'revertOf' && verb === 'run' && words.length === 1) {
+      const execution = word.slice(eq + 1);
+      if (!EXECUTION.test(execution) || !execution.startsWith(`${runbook}-`))
+        return { ok: false, message: `\`${execution}\` is not an execution of \`${runbook}\`.` };
+      return { ok: true, command: { verb: 'revert', execution } };
+    }
     if (RESERVED_KEYS.has(key))
       return { ok: false, message: `\`${key}\` is set by \`/ops revert <execution>\`, not by hand.` };
     if (key in args) return { ok: false, message: `\`${key}\` is given twice.` };

@@ -416,6 +416,29 @@ describe('Slack endpoint: status and revert', () => {
     });
   });
 
+  it('takes `/ops run <runbook> revertOf=<execution>` (as run reports suggest) as the same revert', async () => {
+    // Another node group than the revert above: that revert holds its resource's lock and window.
+    const input = finished.input.replace('dev-platform-c', 'dev-platform-d');
+    h.sfn.on(DescribeExecutionCommand, { executionArn }).resolves({ ...finished, input });
+    const body = slashCommand(
+      `run scale-node-group revertOf=${execution}`,
+      PLATFORM_1,
+      h.slack.responseUrl(),
+    );
+
+    const res = await h.post(body, signedHeaders(body, h.now));
+    await h.settled();
+
+    expect(res.body.text).toContain(`Preparing the revert of \`${execution}\``);
+    expect(startedInput()).toMatchObject({
+      parameters: {
+        nodegroup: 'dev-platform-d',
+        revertOf: execution,
+        restore: { maxSize: 4, desiredSize: 3 },
+      },
+    });
+  });
+
   it('refuses a revert by someone who may not run that runbook, and starts nothing', async () => {
     h.sfn.on(DescribeExecutionCommand).resolves({
       ...finished,
