@@ -119,6 +119,7 @@ export class PlatformStack extends Stack {
       ingressLoadBalancerPrefix: stage.automation.ingressLoadBalancerPrefix,
       datadogSite: stage.automation.datadog.site,
       highlyAvailable: stage.tier === 'prod',
+      installAfter: [...this.platformCluster.nodegroups, ...Object.values(this.platformCluster.addons)],
     });
     this.data = new PlatformDatabase(this, 'Data', {
       stageName: stage.name,

@@ -310,6 +310,22 @@ describe('platform add-ons: EKS add-ons, storage class, Helm charts', () => {
     }
   });
 
+  it('installs charts after the node groups, waits for cert-manager, and starts Linkerd after its trust bundle', () => {
+    const t = dev.platformTemplate.toJSON().Resources as Record<
+      string,
+      { Type: string; DependsOn?: string[]; Properties: Json }
+    >;
+    const ids = (type: string) => Object.keys(t).filter((id) => t[id]?.Type === type);
+    const nodegroups = ids('AWS::EKS::Nodegroup');
+    const charts = ids('Custom::AWSCDK-EKS-HelmChart');
+    for (const id of charts) expect(t[id]?.DependsOn ?? [], id).toEqual(expect.arrayContaining(nodegroups));
+    const byChart = (name: string) => charts.find((id) => t[id]?.Properties.Chart === name) as string;
+    expect(t[byChart('cert-manager')]?.Properties.Wait).toBe(true);
+    const linkerdDeps = t[byChart('linkerd-control-plane')]?.DependsOn ?? [];
+    expect(linkerdDeps).toContain(byChart('linkerd-crds'));
+    expect(linkerdDeps.some((d) => d.includes('LinkerdTrustBundle'))).toBe(true);
+  });
+
   it('puts every Ingress behind one NLB: only the ingress controller asks for a LoadBalancer service', () => {
     const charts = chartsByName(dev.platformTemplate);
     const withLoadBalancer = [...charts.entries()].filter(([, p]) =>

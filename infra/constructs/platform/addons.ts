@@ -1,11 +1,11 @@
-import { type CfnResource, Stack } from 'aws-cdk-lib';
+import { type CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import type { PlatformConfig } from '../../../config/index.js';
 import { CLUSTER_AUTOSCALER_REASONS } from '../../../events/sources/cluster-autoscaler/messages.js';
 import {
@@ -66,6 +66,8 @@ export interface ClusterAddonsProps {
   readonly datadogSite: string;
   /** Production runs more replicas of the critical add-ons. */
   readonly highlyAvailable: boolean;
+  /** Charts install after these (the node groups and core add-ons: nothing schedules without them). */
+  readonly installAfter?: readonly IDependable[];
 }
 
 const zoneSpread = (labels: Record<string, string>) => [
@@ -118,17 +120,20 @@ export class ClusterAddons extends Construct {
     const irsa = (roleId: string, k: ChartKey, serviceAccount: string, description: string) =>
       new IrsaRole(this, roleId, { cluster, namespace: cfg(k).namespace, serviceAccount, description });
     const created: Partial<Record<ChartKey, eks.HelmChart>> = {};
-    const helm = (k: ChartKey, values: Record<string, unknown>, release?: string): eks.HelmChart => {
+    const helm = (k: ChartKey, values: Record<string, unknown>, wait = false): eks.HelmChart => {
       const c = cfg(k);
       const chart = cluster.addHelmChart(k, {
         chart: c.chart,
         repository: c.repository,
         version: c.version,
         namespace: c.namespace,
-        release: release ?? c.chart,
+        release: c.chart,
         createNamespace: true,
         values,
+        // Charts whose CRDs and webhooks later manifests use are waited for, within the provider's limit.
+        ...(wait ? { wait: true, timeout: Duration.minutes(10) } : {}),
       });
+      for (const d of props.installAfter ?? []) chart.node.addDependency(d);
       created[k] = chart;
       return chart;
     };
@@ -645,19 +650,27 @@ export class ClusterAddons extends Construct {
       serviceAccount: { create: true, name: dnsSa, annotations: dns.annotations },
     });
 
-    const certManager = helm('certManager', {
-      crds: { enabled: true, keep: true },
-      global: { priorityClassName: critical },
-      replicaCount: props.highlyAvailable ? 2 : 1,
-      serviceAccount: { create: true, name: cmSa, annotations: cm.annotations },
-      // IRSA needs the service account token mounted with the right audience; fsGroup makes it readable.
-      securityContext: { fsGroup: 1001 },
-      topologySpreadConstraints: zoneSpread({ 'app.kubernetes.io/name': 'cert-manager' }),
-    });
-    const trustManager = helm('trustManager', {
-      crds: { enabled: true },
-      app: { trust: { namespace: cfg('certManager').namespace } },
-    });
+    const certManager = helm(
+      'certManager',
+      {
+        crds: { enabled: true, keep: true },
+        global: { priorityClassName: critical },
+        replicaCount: props.highlyAvailable ? 2 : 1,
+        serviceAccount: { create: true, name: cmSa, annotations: cm.annotations },
+        // IRSA needs the service account token mounted with the right audience; fsGroup makes it readable.
+        securityContext: { fsGroup: 1001 },
+        topologySpreadConstraints: zoneSpread({ 'app.kubernetes.io/name': 'cert-manager' }),
+      },
+      true,
+    );
+    const trustManager = helm(
+      'trustManager',
+      {
+        crds: { enabled: true },
+        app: { trust: { namespace: cfg('certManager').namespace } },
+      },
+      true,
+    );
     trustManager.node.addDependency(certManager);
 
     helm('velero', {
