@@ -11,19 +11,23 @@ import { SnapshotVolumeParameters } from './spec.js';
  * Shapes are those Step Functions' AWS SDK integration returns (PascalCase members).
  */
 
-/** Tags the EBS CSI driver puts on the volumes it provisions (kubernetes-sigs/aws-ebs-csi-driver). */
+/**
+ * Tags the EBS CSI driver puts on the volumes it provisions. Source: kubernetes-sigs/aws-ebs-csi-driver
+ * at 429e202e (2026-08-19): pkg/driver/constants.go:150-183, set in pkg/driver/controller.go:127,
+ * 181-189 and 283-289; pkg/cloud/cloud.go:425.
+ */
 export const CSI_TAGS = {
-  /** pkg/driver/constants.go `PVCNameTag` (set when the provisioner runs with --extra-create-metadata). */
+  /** constants.go:171 `PVCNameTag`; set when the external-provisioner runs with --extra-create-metadata. */
   pvcName: 'kubernetes.io/created-for/pvc/name',
-  /** pkg/driver/constants.go `PVCNamespaceTag`. */
+  /** constants.go:177 `PVCNamespaceTag`. */
   pvcNamespace: 'kubernetes.io/created-for/pvc/namespace',
-  /** pkg/driver/constants.go `PVNameTag`. */
+  /** constants.go:183 `PVNameTag`. */
   pvName: 'kubernetes.io/created-for/pv/name',
-  /** pkg/cloud/cloud.go `AwsEbsDriverTagKey`, value "true" on every volume the driver created. */
+  /** cloud.go:425 `AwsEbsDriverTagKey` (driver name + "/cluster"), "true" on every volume the driver creates (controller.go:127). */
   driver: 'ebs.csi.aws.com/cluster',
-  /** pkg/driver/constants.go `KubernetesClusterTag`: the cluster id, only when the driver runs with --k8s-tag-cluster-id. */
+  /** constants.go:165 `KubernetesClusterTag`: the cluster id, only when the driver runs with a cluster id (controller.go:283-289). */
   cluster: 'KubernetesCluster',
-  /** pkg/driver/constants.go `ResourceLifecycleTagPrefix` + cluster id = "owned", likewise. */
+  /** constants.go:150 `ResourceLifecycleTagPrefix` + cluster id = "owned", likewise. */
   clusterOwnedPrefix: 'kubernetes.io/cluster/',
 } as const;
 
