@@ -50,6 +50,8 @@ const deps: EndpointDeps = {
 
 /** The Slack endpoint behind the HTTP API: slash commands and interactive actions. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  // Keys appended for the previous request (user, correlation id) must not label this one.
+  logger.resetKeys();
   const rawBody =
     event.body && event.isBase64Encoded
       ? Buffer.from(event.body, 'base64').toString('utf8')

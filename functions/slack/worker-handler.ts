@@ -52,6 +52,8 @@ const deps: WorkerDeps = {
  * else). A job that fails its schema is a bug: logged and dropped, a retry cannot fix it.
  */
 export const handler = async (event: unknown): Promise<void> => {
+  // Keys appended for the previous request (user, correlation id) must not label this one.
+  logger.resetKeys();
   const job = SlackJob.safeParse(event);
   if (!job.success) {
     logger.error('dropped a malformed Slack job', { issues: job.error.issues.map((i) => i.message) });
