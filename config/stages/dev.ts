@@ -14,7 +14,8 @@ export const dev: StageConfigInput = {
     vpc: { cidr: '10.10.0.0/16', natGateways: 1, flowLogRetentionDays: 30 },
     vpn: { customerGatewayIp: '203.0.113.10', customerGatewayAsn: 65010, officeCidrs: ['192.168.0.0/20'] },
     eks: {
-      version: '1.33',
+      // Matches the kubectl layer (v35, infra/constructs/platform/cluster.ts) and is in EKS standard support.
+      version: '1.35',
       publicAccessCidrs: ['203.0.113.0/24'],
       accessEntries: [
         {

@@ -15,7 +15,8 @@ export const prod: StageConfigInput = {
     vpc: { cidr: '10.30.0.0/16', natGateways: 3, flowLogRetentionDays: 365 },
     vpn: { customerGatewayIp: '203.0.113.10', customerGatewayAsn: 65010, officeCidrs: ['192.168.0.0/20'] },
     eks: {
-      version: '1.33',
+      // Matches the kubectl layer (v35, infra/constructs/platform/cluster.ts) and is in EKS standard support.
+      version: '1.35',
       publicAccessCidrs: [],
       accessEntries: [
         {

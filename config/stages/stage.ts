@@ -14,7 +14,8 @@ export const stage: StageConfigInput = {
     vpc: { cidr: '10.20.0.0/16', natGateways: 1, flowLogRetentionDays: 90 },
     vpn: { customerGatewayIp: '203.0.113.10', customerGatewayAsn: 65010, officeCidrs: ['192.168.0.0/20'] },
     eks: {
-      version: '1.33',
+      // Matches the kubectl layer (v35, infra/constructs/platform/cluster.ts) and is in EKS standard support.
+      version: '1.35',
       publicAccessCidrs: [],
       accessEntries: [
         {

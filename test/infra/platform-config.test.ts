@@ -8,7 +8,7 @@ import {
   STAGE_INPUTS,
 } from '../../config/index.js';
 import { REQUIRED_CHARTS } from '../../infra/constructs/platform/addons.js';
-import { bottlerocketAmiFor } from '../../infra/constructs/platform/cluster.js';
+import { bottlerocketAmiFor, checkKubectlSkew } from '../../infra/constructs/platform/cluster.js';
 import { retentionAtLeast } from '../../infra/constructs/platform/network.js';
 
 /** A copy of a real stage under another name and VPC CIDR: what "add a stage or region" means. */
@@ -83,5 +83,12 @@ describe('platform config: stages, CIDRs and the charts the platform needs', () 
     expect(retentionAtLeast(30)).toBe(30);
     expect(retentionAtLeast(100)).toBe(120);
     expect(retentionAtLeast(365)).toBe(365);
+  });
+
+  it('keeps every stage’s EKS version within the kubectl layer’s skew, and says what to change when not', () => {
+    for (const stage of allStages()) expect(() => checkKubectlSkew(stage.platform.eks.version)).not.toThrow();
+    expect(() => checkKubectlSkew('1.33')).toThrow(
+      /1\.33 is outside kubectl 1\.35's supported skew \(1\.34–1\.36\)/,
+    );
   });
 });

@@ -586,7 +586,8 @@ export class ClusterAddons extends Construct {
       priorityClassName: critical,
       serviceAccount: { create: true, name: lbcSa, annotations: lbc.annotations },
       topologySpreadConstraints: zoneSpread({ 'app.kubernetes.io/name': 'aws-load-balancer-controller' }),
-      // Only Services of this class become NLBs: the ingress controller's, nothing else by accident.
+      // A Service becomes an NLB only when it asks for the NLB class (the ingress controller's does);
+      // the mutator webhook would otherwise turn every LoadBalancer Service into another NLB.
       enableServiceMutatorWebhook: false,
     });
 
@@ -796,6 +797,9 @@ export class ClusterAddons extends Construct {
         clusterName,
         apiKeyExistingSecret: 'datadog-secret',
         kubelet: { tlsVerify: false },
+        // Bottlerocket nodes: containerd behind the dockershim-compatible socket path.
+        criSocketPath: '/run/dockershim.sock',
+        env: [{ name: 'DD_AUTOCONFIG_INCLUDE_FEATURES', value: 'containerd' }],
         logs: { enabled: true, containerCollectAll: true },
         apm: { instrumentation: { enabled: false } },
         tags: [`stage:${stageName}`, `cluster:${clusterName}`],

@@ -28,6 +28,19 @@ export interface PlatformClusterProps {
   readonly optInTag: { readonly key: string; readonly value: string };
 }
 
+/** kubectl/helm in the provider's layer (@aws-cdk/lambda-layer-kubectl-v35). */
+export const KUBECTL_MINOR = 35;
+
+/** kubectl supports servers one minor version either side of its own. */
+export function checkKubectlSkew(version: string): void {
+  const minor = Number(version.split('.')[1]);
+  if (!Number.isInteger(minor) || Math.abs(minor - KUBECTL_MINOR) > 1) {
+    throw new Error(
+      `platform.eks.version ${version} is outside kubectl 1.${KUBECTL_MINOR}'s supported skew (1.${KUBECTL_MINOR - 1}–1.${KUBECTL_MINOR + 1}); change the version or the kubectl layer package together`,
+    );
+  }
+}
+
 /** EKS access policy per configured role. */
 const ACCESS_POLICIES: Record<PlatformConfig['eks']['accessEntries'][number]['policy'], string> = {
   'cluster-admin': 'AmazonEKSClusterAdminPolicy',
@@ -91,6 +104,7 @@ export class PlatformCluster extends Construct {
     super(scope, id);
     const { stageName, eks: cfg } = props;
     this.clusterName = `${stageName}-platform`;
+    checkKubectlSkew(cfg.version);
     const endpointAccess =
       cfg.publicAccessCidrs.length > 0
         ? eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...cfg.publicAccessCidrs)
