@@ -245,6 +245,19 @@ export const AutomationConfigSchema = z.object({
           consumerRoleNames: z.array(z.string()).default([]),
           /** Kubernetes workloads to restart after rotation, `namespace/kind/name`. */
           restartWorkloads: z.array(z.string()).default([]),
+          /** The rotation function's schedule and generator (see runbooks/rotate-secret/README.md). */
+          rotation: z
+            .object({
+              everyDays: z.number().int().min(1).max(1000).default(30),
+              /** GetRandomPassword: length and excluded characters of database passwords. */
+              passwordLength: z.number().int().min(16).max(4096).default(32),
+              excludeCharacters: z.string().default('/@"\'\\'),
+              /** random strategy: JSON field of the token, generator and length. */
+              tokenField: z.string().min(1).default('token'),
+              generator: z.enum(['secrets-manager', 'hex', 'base64url']).default('secrets-manager'),
+              tokenLength: z.number().int().min(16).max(4096).default(40),
+            })
+            .prefault({}),
         }),
       )
       .default([]),

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as eks from 'aws-cdk-lib/aws-eks';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -53,6 +54,8 @@ export interface RotateSecretWorkflowProps {
   readonly cluster?: eks.ICluster;
   /** Defaults: 20 polls, 10 s first wait, ×1.5, at most 60 s (about 15 minutes in all). */
   readonly polling?: RotateSecretPolling;
+  /** Name of the state machine's role (`ops-<stage>-rotate-secret`: loop protection matches the prefix). */
+  readonly roleName?: string;
 }
 
 const PLURAL: Record<WorkloadKind, string> = {
@@ -116,6 +119,7 @@ export class RotateSecretWorkflow extends Construct {
       hooks: props.hooks,
       approvalTimeout: props.approvalTimeout,
       timeout: props.timeout ?? Duration.hours(1),
+      ...(props.roleName ? { roleName: props.roleName } : {}),
       body: (s, { fail, done }) => {
         // ---- failure path: which step, does AWSCURRENT still work, what to do -------------------
         const checkCurrent = rotationFunctionCall(s, 'Check AWSCURRENT still works', {
@@ -445,7 +449,13 @@ export class RotateSecretWorkflow extends Construct {
     });
     this.stateMachine = frame.stateMachine;
     // RotateSecret needs lambda:InvokeFunction on the rotation function too; verify / recover invoke it.
-    for (const secret of props.secrets) secret.rotationFunction.grantInvoke(this.stateMachine);
+    // The unqualified ARNs only (grantInvoke would add `:*`, every version and alias).
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: props.secrets.map((s) => s.rotationFunction.functionArn),
+      }),
+    );
   }
 }
 

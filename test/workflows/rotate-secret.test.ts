@@ -1,4 +1,4 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type RotateSecretCommandInput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Duration } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -192,8 +192,8 @@ function handlers(
     'Report rejection': report,
     'Request approval': () => ({ approved: true }),
     'Read secret': sdk((i) => sm.describeSecret(i.SecretId as string)),
-    'Rotate secret': sdk((i) => sm.rotateSecret(i)),
-    'Rotate secret again': sdk((i) => sm.rotateSecret(i)),
+    'Rotate secret': sdk((i) => sm.rotateSecret(i as unknown as RotateSecretCommandInput)),
+    'Rotate secret again': sdk((i) => sm.rotateSecret(i as unknown as RotateSecretCommandInput)),
     'Recover unfinished rotation': invoke,
     // First poll sees the rotation in flight; later ones after it ended (success or not).
     'Read rotation state': sdk(async (i) => {

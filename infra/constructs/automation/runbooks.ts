@@ -9,6 +9,7 @@ import { UpdateDnsWorkflow } from '../../../runbooks/update-dns/workflow.js';
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
 import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
+import { RotateSecretInfra } from './rotation.js';
 
 export interface RunbookWorkflowsProps {
   readonly stage: StageConfig;
@@ -112,6 +113,12 @@ export class RunbookWorkflows extends Construct {
         });
         this.stateMachines['update-dns'] = wf.stateMachine;
       }
+    }
+
+    // rotate-secret (issue 4): one rotation function + schedule per allow-listed secret, and the runbook driving them.
+    if (stage.automation.allowLists.secrets.length > 0) {
+      const rs = new RotateSecretInfra(this, 'RotateSecret', { stage, namePrefix, hooks, platform, approvalTimeout });
+      this.stateMachines['rotate-secret'] = rs.stateMachine;
     }
   }
 

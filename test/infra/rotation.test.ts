@@ -1,0 +1,164 @@
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadStage } from '../../config/index.js';
+import { Hooks } from '../../infra/constructs/automation/hooks.js';
+import { RESTARTER_GROUP, RotateSecretInfra } from '../../infra/constructs/automation/rotation.js';
+import { PlatformStack } from '../../infra/stacks/platform-stack.js';
+
+/**
+ * The rotate-secret infra of the dev stage (two allow-listed secrets: the platform's RDS app user,
+ * alternating users; a partner API token, random), synthesised beside the real platform stack
+ * with cdk-nag on (a finding fails the synth).
+ */
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+let template: Template;
+let platformTemplate: Template;
+
+beforeAll(() => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stage = loadStage('dev');
+  const env = { account: stage.account, region: stage.region };
+  const platform = new PlatformStack(app, 'dev-platform', { env, stage });
+  const automation = new Stack(app, 'dev-automation', { env });
+  automation.addDependency(platform);
+  const hooks = new Hooks(automation, 'Hooks', { namePrefix: 'ops-dev' });
+  new RotateSecretInfra(automation, 'RotateSecret', {
+    stage,
+    namePrefix: 'ops-dev',
+    hooks,
+    platform,
+    approvalTimeout: Duration.minutes(30),
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  app.synth();
+  template = Template.fromStack(automation);
+  platformTemplate = Template.fromStack(platform);
+});
+
+function policyOf(roleName: string): Statement[] {
+  const roles = template.findResources('AWS::IAM::Role', { Properties: { RoleName: roleName } });
+  const [roleId] = Object.keys(roles);
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: roleId }] },
+  });
+  return Object.values(policies).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+        .Statement,
+  );
+}
+
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe('rotate-secret infra: rotation functions and their schedule', () => {
+  it('gives each allow-listed secret its own rotation function, named under the automation prefix', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ops-dev-rotation-dev-rds-app-user',
+      Environment: {
+        Variables: Match.objectLike({
+          ROTATION_STRATEGY: 'mysql-alternating-users',
+          SECRET_ID: 'dev/rds/app-user',
+          DB_TLS: 'required',
+          MASTER_SECRET_ARN: Match.anyValue(),
+          EXCLUDE_CHARACTERS: '/@"\'\\',
+        }),
+      },
+      VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ops-dev-rotation-dev-api-partner-token',
+      Environment: { Variables: Match.objectLike({ ROTATION_STRATEGY: 'random', TOKEN_FIELD: 'token' }) },
+      VpcConfig: Match.absent(),
+    });
+  });
+
+  it('puts a 30-day rotation schedule on the platform app-user secret and on the partner token', () => {
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { 'Fn::ImportValue': Match.stringLikeRegexp('AppUser') },
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    });
+    // The platform's own key policy does not name automation roles (no cross-stack cycle).
+    expect(JSON.stringify(platformTemplate.toJSON())).not.toContain('ops-dev-rotation');
+  });
+
+  it('lets a rotation function touch only its own secret (and read the master secret), nothing mutating on *', () => {
+    const statements = policyOf('ops-dev-rotation-dev-rds-app-user');
+    const secretWrites = statements.filter((s) => actions(s).includes('secretsmanager:PutSecretValue'));
+    expect(secretWrites).toHaveLength(1);
+    expect(JSON.stringify(secretWrites[0]?.Resource)).toContain('AppUser');
+    const master = statements.find(
+      (s) =>
+        actions(s).includes('secretsmanager:GetSecretValue') &&
+        !actions(s).includes('secretsmanager:PutSecretValue'),
+    );
+    expect(actions(master as Statement).sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    const kms = statements.find((s) => actions(s).includes('kms:Decrypt'));
+    expect(kms?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' },
+    });
+    const onStar = statements
+      .filter((s) => s.Resource === '*')
+      .flatMap(actions)
+      .sort();
+    expect(onStar).toEqual(['ec2:DescribeNetworkInterfaces', 'secretsmanager:GetRandomPassword']);
+  });
+
+  it('reaches the database only: MySQL to its security group, HTTPS out, and a matching ingress rule', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupEgress: Match.arrayWith([
+        Match.objectLike({
+          IpProtocol: 'tcp',
+          FromPort: 3306,
+          ToPort: 3306,
+          DestinationSecurityGroupId: Match.anyValue(),
+        }),
+        Match.objectLike({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 3306,
+      ToPort: 3306,
+      GroupId: { 'Fn::ImportValue': Match.stringLikeRegexp('SecurityGroup') },
+    });
+  });
+});
+
+describe('rotate-secret infra: the runbook', () => {
+  it('names the state machine and its role for loop protection, and scopes its calls to the allow-list', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'ops-dev-rotate-secret',
+    });
+    const statements = policyOf('ops-dev-rotate-secret');
+    const rotate = statements.find(
+      (s) =>
+        actions(s).includes('secretsmanager:rotateSecret') ||
+        actions(s).includes('secretsmanager:RotateSecret'),
+    );
+    expect(JSON.stringify(rotate?.Resource)).toContain('secret:dev/rds/app-user-??????');
+    expect(JSON.stringify(rotate?.Resource)).toContain('secret:dev/api/partner-token-??????');
+    const invoke = statements.filter((s) => actions(s).includes('lambda:InvokeFunction'));
+    expect(JSON.stringify(invoke)).toMatch(/RotationFunction0/);
+    expect(JSON.stringify(invoke)).toMatch(/RotationFunction1/);
+  });
+
+  it('maps the state machine role to a Kubernetes group that may only get and patch workloads in their namespaces', () => {
+    template.hasResourceProperties('AWS::EKS::AccessEntry', {
+      KubernetesGroups: [RESTARTER_GROUP],
+      Type: 'STANDARD',
+      AccessPolicies: Match.absent(),
+    });
+    const manifests = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
+    const body = JSON.stringify(Object.values(manifests));
+    expect(body).toContain('\\"verbs\\":[\\"get\\",\\"patch\\"]');
+    expect(body).toContain('\\"kind\\":\\"RoleBinding\\"');
+    expect(body).toContain('\\"namespace\\":\\"app\\"');
+  });
+});
