@@ -2,6 +2,8 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
 import { Hooks } from '../constructs/automation/hooks.js';
+import { Observability } from '../constructs/automation/observability.js';
+import { Reporting } from '../constructs/automation/reporting.js';
 import { Intake } from '../constructs/automation/intake.js';
 import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
 import { SlackEndpoint } from '../constructs/automation/slack.js';
@@ -26,6 +28,7 @@ export class AutomationStack extends Stack {
   /** Resource-name prefix for this stage's automation: also what loop protection matches. */
   readonly namePrefix: string;
   readonly hooks: Hooks;
+  readonly reporting: Reporting;
   readonly runbooks: RunbookWorkflows;
   readonly intake: Intake;
   readonly slack: SlackEndpoint;
@@ -37,6 +40,12 @@ export class AutomationStack extends Stack {
 
     // 1-2. Reporting, audit and approvals: the hooks every workflow calls.
     this.hooks = new Hooks(this, 'Hooks', { namePrefix: this.namePrefix });
+    this.reporting = new Reporting(this, 'Reporting', {
+      stage,
+      namePrefix: this.namePrefix,
+      logsBucket: platform.logsBucket,
+    });
+    this.reporting.bindReportHook(this.hooks.report);
 
     // 3. Runbook workflows.
     this.runbooks = new RunbookWorkflows(this, 'Runbooks', {
@@ -52,6 +61,7 @@ export class AutomationStack extends Stack {
       namePrefix: this.namePrefix,
       stateMachines: this.runbooks.stateMachines,
     });
+    this.reporting.bindGuardStore(this.hooks.report, this.intake.table);
 
     // 5. Slack endpoint, schedules. 6. Observability.
     // Slack (issue 5): commands and approval buttons; runs start through the intake's guards.
@@ -62,5 +72,8 @@ export class AutomationStack extends Stack {
       stateMachines: this.runbooks.stateMachines,
       guards: this.intake,
     });
+
+    // 6. Observability, last: alarms and monitors for everything composed above.
+    new Observability(this, 'Observability', { stage, namePrefix: this.namePrefix, target: this });
   }
 }
