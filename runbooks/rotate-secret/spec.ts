@@ -14,11 +14,12 @@ export type RotateSecretParameters = z.infer<typeof RotateSecretParameters>;
 export const rotateSecret: RunbookSpec<typeof RotateSecretParameters> = {
   name: 'rotate-secret',
   summary:
-    'Rotate an allow-listed secret through its rotation function, verify AWSCURRENT, refresh its consumers.',
+    'Rotate an allow-listed secret through its rotation function, verify the new AWSCURRENT, restart its consumers.',
   triggers: [
     'CloudTrail: GetSecretValue by a human or break-glass principal (not one of its workload consumers)',
     'Datadog monitor tagged runbook:rotate-secret (secret tag)',
     'Slack: /ops run rotate-secret secretId=…',
+    'Schedule: automation.schedules entry with parameters { secretId } (besides Secrets Manager’s own rotation schedule)',
   ],
   mutating: true,
   revertible: false,
