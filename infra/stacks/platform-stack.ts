@@ -72,12 +72,11 @@ export class PlatformStack extends Stack {
     this.azs = [...stage.availabilityZones];
     const retain = stage.tier === 'prod';
 
-    this.keys = new PlatformKeys(this, 'Keys', { stageName: stage.name, retain });
+    this.keys = new PlatformKeys(this, 'Keys', { stageName: stage.name });
     this.storage = new PlatformStorage(this, 'Storage', {
       dataKey: this.keys.dataKey,
       archiveAfterDays: p.buckets.archiveAfterDays,
       logsExpireAfterDays: p.buckets.logsExpireAfterDays,
-      retain,
     });
     this.network = new PlatformNetwork(this, 'Network', {
       stageName: stage.name,
@@ -93,7 +92,6 @@ export class PlatformStack extends Stack {
       logsKey: this.keys.logsKey,
       accessLogsBucket: this.storage.logsBucket,
       archiveAfterDays: p.buckets.archiveAfterDays,
-      retain,
     });
     this.platformCluster = new PlatformCluster(this, 'Kubernetes', {
       stageName: stage.name,

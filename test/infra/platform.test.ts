@@ -541,6 +541,16 @@ describe('platform storage and audit: buckets, keys, trail', () => {
     }
   });
 
+  it('keeps buckets and keys when a stack is deleted, even in dev', () => {
+    const all = dev.platformTemplate.toJSON().Resources as Record<
+      string,
+      { Type: string; DeletionPolicy?: string }
+    >;
+    const kept = Object.entries(all).filter(([, r]) => ['AWS::S3::Bucket', 'AWS::KMS::Key'].includes(r.Type));
+    expect(kept.length).toBe(5 + 3);
+    for (const [id, r] of kept) expect(r.DeletionPolicy, id).toBe('Retain');
+  });
+
   it('rotates every KMS key', () => {
     const keys = props(dev.platformTemplate, 'AWS::KMS::Key');
     expect(keys.length).toBeGreaterThanOrEqual(3);

@@ -6,8 +6,6 @@ import { Construct } from 'constructs';
 export interface PlatformKeysProps {
   /** Stage name: used in key aliases (`alias/<stage>/platform/...`). */
   readonly stageName: string;
-  /** Keys outlive a deleted stack in production; elsewhere they are scheduled for deletion. */
-  readonly retain: boolean;
 }
 
 /**
@@ -24,7 +22,8 @@ export class PlatformKeys extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformKeysProps) {
     super(scope, id);
-    const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Keys outlive the stack in every stage: the retained buckets and snapshots need them to be read.
+    const removalPolicy = RemovalPolicy.RETAIN;
     const common = { enableKeyRotation: true, removalPolicy, pendingWindow: Duration.days(30) };
     this.dataKey = new kms.Key(this, 'Data', {
       ...common,

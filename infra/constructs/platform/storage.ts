@@ -11,8 +11,6 @@ export interface PlatformStorageProps {
   readonly archiveAfterDays: number;
   /** Days before access logs expire (config `platform.buckets.logsExpireAfterDays`). */
   readonly logsExpireAfterDays: number;
-  /** Keep buckets when the stack is deleted (always true for data; here for the logs bucket too). */
-  readonly retain: boolean;
 }
 
 /**
@@ -29,7 +27,9 @@ export class PlatformStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformStorageProps) {
     super(scope, id);
-    const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Buckets outlive the stack in every stage: CloudFormation cannot delete a non-empty bucket, and
+    // backups must survive a mistaken stack deletion.
+    const removalPolicy = RemovalPolicy.RETAIN;
     const archive = Duration.days(props.archiveAfterDays);
     const common = {
       versioned: true,
@@ -126,15 +126,5 @@ export class PlatformStorage extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
-  }
-
-  /** Every bucket, for checks and outputs. */
-  get all(): Record<'logs' | 'static' | 'backups' | 'velero', s3.Bucket> {
-    return {
-      logs: this.logsBucket,
-      static: this.staticBucket,
-      backups: this.backupBucket,
-      velero: this.veleroBucket,
-    };
   }
 }

@@ -12,7 +12,6 @@ export interface AuditTrailProps {
   /** Server access logs of the trail bucket go here. */
   readonly accessLogsBucket: s3.IBucket;
   readonly archiveAfterDays: number;
-  readonly retain: boolean;
 }
 
 /**
@@ -38,7 +37,8 @@ export class AuditTrail extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 's3/trail/',
-      removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // Audit logs outlive the stack in every stage.
+      removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         {
           id: 'archive',
