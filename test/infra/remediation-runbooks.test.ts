@@ -2,17 +2,24 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { synthStage } from '../support/synth.js';
 
+interface Statement {
+  readonly policy: string;
+  readonly Action?: string | string[];
+  readonly Resource?: unknown;
+  readonly Condition?: Record<string, unknown>;
+}
+
 /** Policy statements of every IAM policy in a template, flattened. */
-function statements(template: ReturnType<typeof synthStage>['automationTemplate']) {
+function statements(template: ReturnType<typeof synthStage>['automationTemplate']): Statement[] {
   const policies = template.findResources('AWS::IAM::Policy');
   return Object.entries(policies).flatMap(([id, p]) =>
     (
-      (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
+      (p as { Properties: { PolicyDocument: { Statement: Omit<Statement, 'policy'>[] } } }).Properties
         .PolicyDocument.Statement ?? []
     ).map((s) => ({ policy: id, ...s })),
   );
 }
-const actionsOf = (s: Record<string, unknown>) => [s.Action].flat() as string[];
+const actionsOf = (s: Statement): string[] => [s.Action ?? []].flat();
 
 describe('remediation runbooks: synthesised for dev with cdk-nag', () => {
   const dev = synthStage('dev');

@@ -341,7 +341,7 @@ describe('snapshot-volume: the workflow rendered from its construct, run locally
     // Prepare
     const tagged = (id: string) => ({
       SnapshotId: id,
-      State: 'completed',
+      State: 'completed' as const,
       Tags: [
         { Key: SNAPSHOT_TAGS.createdBy, Value: 'ops-test' },
         { Key: SNAPSHOT_TAGS.execution, Value: 'snapshot-volume-earlier' },
