@@ -88,15 +88,17 @@ export function approvalOutcomeBlocks(
     ApprovalRecord,
     'runbook' | 'resourceKey' | 'stage' | 'requestedBy' | 'execution' | 'expiresAt'
   >,
-  outcome: 'approved' | 'rejected' | 'expired',
+  outcome: 'approved' | 'rejected' | 'expired' | 'closed',
+  /** Who decided (approved / rejected), or the run's final status (closed). */
   by?: string,
 ): { text: string; blocks: KnownBlock[] } {
-  const line =
-    outcome === 'approved'
-      ? `:white_check_mark: *Approved* by <@${by}>`
-      : outcome === 'rejected'
-        ? `:no_entry: *Rejected* by <@${by}>`
-        : `:hourglass: *Expired* at ${slackDate(record.expiresAt)}: the run was not approved in time and is rejected`;
+  const lines = {
+    approved: `:white_check_mark: *Approved* by <@${by}>`,
+    rejected: `:no_entry: *Rejected* by <@${by}>`,
+    expired: `:hourglass: *Expired* at ${slackDate(record.expiresAt)}: the run was not approved in time and is rejected`,
+    closed: `:heavy_minus_sign: *Closed*: the run ended (${by ?? 'ended'}) before anyone decided`,
+  };
+  const line = lines[outcome];
   return {
     text: `${outcome}: ${record.runbook} on ${record.resourceKey} (${record.stage})`,
     blocks: [

@@ -8,7 +8,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
  * resolves the id here and calls SendTaskSuccess / SendTaskFailure itself.
  */
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'closed';
 
 export interface ApprovalRecord {
   readonly id: string;
@@ -59,7 +59,34 @@ export class ApprovalStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+    // Which approvals an execution has: when the run ends undecided, its buttons are closed.
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `approval-exec#${record.execution}` },
+        UpdateExpression: 'ADD ids :id SET kind = :kind, #ttl = :ttl',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':id': new Set([record.id]),
+          ':kind': 'approval-index',
+          ':ttl': record.expiresAt + KEEP_AFTER_EXPIRY_SECONDS,
+        },
+      }),
+    );
     return item;
+  }
+
+  /** The approvals an execution asked for (normally one). */
+  async idsOf(execution: string): Promise<string[]> {
+    const res = await this.ddb.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `approval-exec#${execution}` },
+        ConsistentRead: true,
+      }),
+    );
+    const ids = res.Item?.ids as Set<string> | undefined;
+    return ids ? [...ids] : [];
   }
 
   async attachMessage(id: string, message: { channel: string; ts: string }): Promise<void> {

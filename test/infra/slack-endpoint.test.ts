@@ -144,4 +144,23 @@ describe('Slack infra: endpoint, worker, approvals table', () => {
     );
     expect(actions).not.toContain('states:SendTaskSuccess');
   });
+
+  it('closes undecided approvals when a runbook execution ends (rule → worker)', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [
+            { Ref: Match.stringLikeRegexp('updatedns') },
+            { Ref: Match.stringLikeRegexp('snapshotvolume') },
+          ],
+        },
+      }),
+      Targets: [
+        Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } }),
+      ],
+    });
+  });
 });

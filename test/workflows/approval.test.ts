@@ -8,6 +8,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApprovalRequestEvent, requestApproval } from '../../functions/approval/core.js';
 import { ACTION } from '../../functions/approval/messages.js';
+import { closeApprovalsOf } from '../../functions/slack/worker.js';
 import { RunbookFrame } from '../../runbooks/workflow-kit.js';
 import {
   buttonClick,
@@ -334,5 +335,42 @@ describe('approval: round trip through a runbook workflow', () => {
     expect(h.sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
     expect(h.sfn).not.toHaveReceivedCommand(SendTaskFailureCommand);
     expect(responseTo(url)[0]?.body.text).toBe(`This request was already approved by <@${PLATFORM_2}>.`);
+  });
+
+  it('expires without a click: when the timed-out run ends, its approval is closed and the buttons say Expired', async () => {
+    // Prepare
+    const run = startRun({ requestedBy: PLATFORM_1, slack: { channel: CHANNEL } });
+    const { id, ts } = await approvalMessage(run);
+    h.now += (APPROVAL_MINUTES * 60 + 1) * 1000;
+    waiting.get(run.token)?.reject(awsError('States.Timeout', 'Task timed out'));
+    const out = await run.outcome;
+    const execution = (await h.approvals.get(id))?.execution ?? '';
+
+    // Act: the rule delivers Step Functions' status change for the ended run to the worker.
+    const closed = await closeApprovalsOf(execution, 'FAILED', h.workerDeps);
+
+    // Assess
+    expect(out.error).toBe('ApprovalRejected');
+    expect(closed).toBe(1);
+    expect((await h.approvals.get(id))?.status).toBe('expired');
+    const update = h.slack.callsOf('chat.update')[0];
+    expect(update?.body).toMatchObject({ channel: CHANNEL, ts });
+    expect(JSON.stringify(update?.body.blocks)).toContain('*Expired*');
+    expect(JSON.stringify(update?.body.blocks)).not.toContain(ACTION.approve);
+    expect(await closeApprovalsOf(execution, 'FAILED', h.workerDeps)).toBe(0);
+  });
+
+  it('a run stopped while waiting closes its approval as Closed (not expired)', async () => {
+    const run = startRun({ requestedBy: PLATFORM_1, slack: { channel: CHANNEL } });
+    const { id } = await approvalMessage(run);
+    waiting.get(run.token)?.reject(awsError('States.Runtime', 'execution aborted'));
+    await run.outcome;
+
+    await closeApprovalsOf((await h.approvals.get(id))?.execution ?? '', 'ABORTED', h.workerDeps);
+
+    expect((await h.approvals.get(id))?.status).toBe('closed');
+    expect(JSON.stringify(h.slack.callsOf('chat.update')[0]?.body.blocks)).toContain(
+      'the run ended (ABORTED)',
+    );
   });
 });

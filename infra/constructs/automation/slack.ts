@@ -2,6 +2,8 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -154,6 +156,23 @@ export class SlackEndpoint extends Construct {
           reason: `/ops status and /ops revert read executions of ${namePrefix}-${name} by name; execution names are only known at request time. Read-only (DescribeExecution), one state machine.`,
         });
       }
+    }
+
+    // A run that ends with an approval still pending (task timeout, abort) closes it: its buttons show
+    // "Expired" / "Closed" without anyone clicking.
+    const machineArns = Object.values(props.stateMachines).map((sm) => sm.stateMachineArn);
+    if (machineArns.length > 0) {
+      new events.Rule(this, 'RunEnded', {
+        description: `${namePrefix}: close Slack approvals left undecided when a runbook execution ends`,
+        eventPattern: {
+          source: ['aws.states'],
+          detailType: ['Step Functions Execution Status Change'],
+          detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: machineArns },
+        },
+        targets: [
+          new targets.LambdaFunction(this.worker, { retryAttempts: 2, maxEventAge: Duration.hours(1) }),
+        ],
+      });
     }
 
     // Approval hook: stores task tokens under approval ids and posts the buttons.
