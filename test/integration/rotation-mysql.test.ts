@@ -23,7 +23,7 @@ import {
 } from '../../functions/rotation/protocol.js';
 import { SecretStore } from '../../functions/rotation/secrets.js';
 import { parseSettings, type StrategyName } from '../../functions/rotation/settings.js';
-import { STRATEGY_BY_NAME } from '../../functions/rotation/strategies.js';
+import { copyGrant, STRATEGY_BY_NAME } from '../../functions/rotation/strategies.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { type MariaDb, startMariaDb } from '../support/mariadb.js';
 import { FakeSecretsManager } from '../support/secrets-manager-fake.js';
@@ -548,5 +548,32 @@ describe('rotation: clear errors that change nothing', () => {
     const lines = capture.lines.slice(before).join('\n');
     expect(lines).toContain('rotation finished: version is AWSCURRENT');
     expect(lines).toContain('dev/rds/logged');
+  });
+});
+
+describe('copyGrant: one SHOW GRANTS row of the current user becomes the same grant for the other user', () => {
+  const from = { user: 'app', host: '%' };
+  const to = { user: 'app_clone', host: '%' };
+
+  it.each([
+    ['GRANT SELECT, INSERT ON `app`.* TO `app`@`%`', "GRANT SELECT, INSERT ON `app`.* TO 'app_clone'@'%'"],
+    [
+      "GRANT ALL PRIVILEGES ON `app`.* TO 'app'@'%' WITH GRANT OPTION",
+      "GRANT ALL PRIVILEGES ON `app`.* TO 'app_clone'@'%' WITH GRANT OPTION",
+    ],
+    ['GRANT `reader`@`%` TO `app`@`%`', "GRANT `reader`@`%` TO 'app_clone'@'%'"],
+    ['GRANT SELECT ON `a TO b`.* TO `app`@`%`', "GRANT SELECT ON `a TO b`.* TO 'app_clone'@'%'"],
+  ])('%s', (row, expected) => {
+    expect(copyGrant(row, from, to)).toBe(expected);
+  });
+
+  it('drops the bare USAGE row (and with it the password hash MariaDB prints there)', () => {
+    expect(
+      copyGrant("GRANT USAGE ON *.* TO `app`@`%` IDENTIFIED BY PASSWORD '*9F75CEF7'", from, to),
+    ).toBeUndefined();
+  });
+
+  it('ignores a row that is not about the current user', () => {
+    expect(copyGrant('GRANT SELECT ON `app`.* TO `other`@`%`', from, to)).toBeUndefined();
   });
 });

@@ -1,8 +1,15 @@
 import { RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Database } from '../../functions/rotation/mysql.js';
-import type { RecoverResult, RotationDeps, VerifyResult } from '../../functions/rotation/protocol.js';
-import { rotationStep } from '../../functions/rotation/protocol.js';
+import {
+  OpsRequestSchema,
+  type RecoverResult,
+  type RotationDeps,
+  RotationEventSchema,
+  rotationStep,
+  type VerifyResult,
+} from '../../functions/rotation/protocol.js';
 import { SecretStore } from '../../functions/rotation/secrets.js';
 import { parseSettings } from '../../functions/rotation/settings.js';
 import { randomToken } from '../../functions/rotation/strategies.js';
@@ -183,5 +190,26 @@ describe('rotation (random): API tokens from a configurable generator, through t
       'expected a Secrets Manager rotation event',
     );
     expect(capture.lines.slice(before).join('\n')).toContain('UnrecognisedRotationEventError');
+  });
+});
+
+describe('rotation handler: bad input', () => {
+  it('rejects any event that is not a rotation step or a runbook action, and touches no secret', async () => {
+    // Prepare
+    sm.create('partner', { apiToken: 'original-token-value-0123456789' });
+    const before = JSON.stringify(sm.stages('partner'));
+
+    // Act + Assess
+    await fc.assert(
+      fc.asyncProperty(fc.anything(), async (event) => {
+        const parsedAsKnown =
+          RotationEventSchema.safeParse(event).success || OpsRequestSchema.safeParse(event).success;
+        fc.pre(!parsedAsKnown);
+        await expect(handler(event)).rejects.toThrow('expected a Secrets Manager rotation event');
+      }),
+      { numRuns: 200 },
+    );
+    expect(sm.mock.calls()).toHaveLength(0);
+    expect(JSON.stringify(sm.stages('partner'))).toBe(before);
   });
 });
