@@ -9,7 +9,7 @@ export const ScaleNodeGroupParameters = z.object({
     .string()
     .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,62}$/)
     .optional(),
-  /** Nodes to add; capped by the allow-list's step size and ceiling. */
+  /** Nodes to add; capped by the allow-list's step size and ceiling (default: the step size). */
   increaseBy: z.number().int().positive().max(50).optional(),
   reason,
   ...revertFields,

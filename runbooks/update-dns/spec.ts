@@ -9,26 +9,38 @@ const dnsName = z
   .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/i, 'not a DNS name')
   .transform((s) => s.toLowerCase().replace(/\.$/, ''));
 
-export const UpdateDnsParameters = z.object({
-  zoneName: dnsName,
-  recordName: dnsName,
-  recordType: z.enum(['A', 'AAAA', 'CNAME']).default('A'),
-  /**
-   * `alias`: point the record at a (new) load balancer;
-   * `failover`: switch the record to its standby target;
-   * `weight`: shift weight between two weighted records.
-   */
-  change: z.enum(['alias', 'failover', 'weight']).default('alias'),
-  /** For `alias`: the load balancer's DNS name (found by name prefix when omitted). */
-  loadBalancerDnsName: z.string().optional(),
-  /** For `failover`: the standby target's DNS name. */
-  standbyTarget: z.string().optional(),
-  /** For `weight`: the set identifier to shift weight to, and the new weight (0-255). */
-  setIdentifier: z.string().optional(),
-  weight: z.number().int().min(0).max(255).optional(),
-  reason,
-  ...revertFields,
-});
+export const UpdateDnsParameters = z
+  .object({
+    zoneName: dnsName,
+    recordName: dnsName,
+    recordType: z.enum(['A', 'AAAA', 'CNAME']).default('A'),
+    /**
+     * `alias`: point the record at a (new) load balancer;
+     * `failover`: switch the record to its standby target;
+     * `weight`: shift weight between two weighted records.
+     */
+    change: z.enum(['alias', 'failover', 'weight']).default('alias'),
+    /** For `alias`: the load balancer's DNS name (found by name prefix when omitted). */
+    loadBalancerDnsName: z.string().optional(),
+    /** For `failover`: the standby target's DNS name (checked against the SECONDARY set's target). */
+    standbyTarget: z.string().optional(),
+    /** For `weight`: the set identifier to shift weight to, and the new weight (0-255). */
+    setIdentifier: z.string().optional(),
+    weight: z.number().int().min(0).max(255).optional(),
+    reason,
+    ...revertFields,
+  })
+  // A weight shift names its set and weight; a revert carries its own `restore` instead.
+  .refine(
+    (p) =>
+      p.revertOf !== undefined ||
+      p.change !== 'weight' ||
+      (p.setIdentifier !== undefined && p.weight !== undefined),
+    {
+      message: 'change=weight needs setIdentifier and weight',
+      path: ['setIdentifier'],
+    },
+  );
 export type UpdateDnsParameters = z.infer<typeof UpdateDnsParameters>;
 
 export const updateDns: RunbookSpec<typeof UpdateDnsParameters> = {

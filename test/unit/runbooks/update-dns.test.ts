@@ -10,6 +10,7 @@ import {
   type RecordSet,
   recordAllowed,
 } from '../../../runbooks/update-dns/logic.js';
+import { UpdateDnsParameters } from '../../../runbooks/update-dns/spec.js';
 
 const settings: DnsSettings = {
   zones: [
@@ -80,6 +81,16 @@ describe('update-dns logic: allow-list', () => {
         expect(recordAllowed(['*.dev.example.com'], `${label}dev.example.com`)).toBe(false);
       }),
     );
+  });
+
+  it('rejects a weight change that names no set or weight, with a clear message', () => {
+    const parsed = UpdateDnsParameters.safeParse({
+      zoneName: 'dev.example.com',
+      recordName: 'a.dev.example.com',
+      change: 'weight',
+    });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toBe('change=weight needs setIdentifier and weight');
   });
 
   it('refuses a zone or record that is not allow-listed before anything is read', () => {
