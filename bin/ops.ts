@@ -7,6 +7,10 @@ const COMMANDS: Record<
   { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }
 > = {
   list: { summary: 'list the runbooks and what triggers each', load: () => import('./commands/list.js') },
+  history: {
+    summary: 'the audited runs that touched a resource (<resource> [--since ISO] [--stage S])',
+    load: () => import('./commands/history.js'),
+  },
   plan: {
     summary: 'show what the intake decides for a recorded event (offline)',
     load: () => import('./commands/plan.js'),

@@ -1,9 +1,49 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditEntry, canonicalJson, ledgerKey, verifyChain } from '../../functions/audit/record.js';
-import type { AuditStore } from '../../functions/audit/store.js';
-import { type AuditHarness, startAudit } from './report-support.js';
+import { AuditStore } from '../../functions/audit/store.js';
+import { type AuditHarness, createAuditTable, startAudit } from './report-support.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Runs `ops history …` as an operator would (tsx, a child process), with the given environment only. */
+async function opsHistory(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [cli, join(ROOT, 'bin', 'ops.ts'), 'history', ...args],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: '/nonexistent',
+          AWS_CONFIG_FILE: '/nonexistent',
+          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+          AWS_EC2_METADATA_DISABLED: 'true',
+          ...env,
+        },
+        timeout: 60_000,
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** stderr without the AWS SDK's Node-version notice (this machine runs Node 20). */
+function ownLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.startsWith('ops '));
+}
 
 function draft(execution: string, phase: AuditEntry['phase'], at: string, extra: Partial<AuditEntry> = {}) {
   return {
@@ -235,5 +275,53 @@ describe('audit store: an append-only, tamper-evident record per run', () => {
     ]);
     expect(recent.map((e) => e.executionName)).toEqual(['snapshot-volume-h3', 'snapshot-volume-h2']);
     expect(otherStage).toEqual([]);
+  });
+
+  it('ops history with no AWS credentials fails with one clear line', async () => {
+    // Act
+    const out = await opsHistory(['vol-0abc1234def567890'], {});
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(ownLines(out.stderr)).toEqual([
+      'ops history: no AWS credentials found: sign in to account 111111111111 (e.g. aws sso login, AWS_PROFILE) to read ops-dev-audit',
+    ]);
+    expect(out.stdout).toBe('');
+  });
+
+  it('ops history reads the stage audit table and prints each run with its verified chain', async () => {
+    // Prepare: the dev audit table, by its real name, in dynalite
+    await createAuditTable(audit.db, 'ops-dev-audit');
+    const devStore = new AuditStore({
+      doc: audit.db.doc,
+      s3: audit.ledger.s3,
+      tableName: 'ops-dev-audit',
+      bucketName: 'ops-dev-audit-ledger',
+    });
+    const execution = 'snapshot-volume-cli-20261122T2100';
+    await devStore.append(
+      draft(execution, 'started', '2026-11-22T21:00:01Z', { approval: { status: 'pending' } }),
+    );
+    await devStore.append(
+      draft(execution, 'succeeded', '2026-11-22T21:02:10Z', {
+        approval: { status: 'approved', approver: 'U0PLATFORM2', at: '2026-11-22T21:01:00Z' },
+        changes: [SNAPSHOT],
+        result: { outcome: 'succeeded', summary: 'done' },
+      }),
+    );
+
+    // Act
+    const out = await opsHistory(['vol-0abc1234def567890', '--since', '2026-11-22T00:00:00Z'], {
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: audit.db.endpoint,
+    });
+
+    // Assess
+    expect(ownLines(out.stderr)).toEqual([]);
+    expect(out.code).toBe(0);
+    expect(out.stdout.trim().split('\n')).toEqual([
+      `2026-11-22T21:00:00Z  snapshot-volume  succeeded  by arn:aws:iam::111111111111:role/AWSReservedSSO_Developer  approved by U0PLATFORM2  ec2:CreateSnapshot (${SNAPSHOT.requestId})  ${execution}  chain ok`,
+    ]);
   });
 });
