@@ -131,8 +131,11 @@ async function createSecret(meta: SecretMetadata, token: string, deps: RotationD
     return;
   }
   const next = await deps.strategy.next(current, ctx);
-  await deps.store.putPending(meta.arn, token, next);
-  deps.logger.info('pending value created', { secret: meta.name, versionId: token });
+  const stored = await deps.store.putPending(meta.arn, token, next);
+  deps.logger.info(stored ? 'pending value created' : 'pending value was created concurrently: kept it', {
+    secret: meta.name,
+    versionId: token,
+  });
 }
 
 async function setSecret(meta: SecretMetadata, token: string, deps: RotationDeps): Promise<void> {

@@ -3,6 +3,7 @@ import {
   GetRandomPasswordCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
+  ResourceExistsException,
   ResourceNotFoundException,
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
@@ -56,16 +57,26 @@ export class SecretStore {
     }
   }
 
-  /** Stores `value` as version `token` with the AWSPENDING label (idempotent per token and value). */
-  async putPending(secretId: string, token: string, value: string): Promise<void> {
-    await this.client.send(
-      new PutSecretValueCommand({
-        SecretId: secretId,
-        ClientRequestToken: token,
-        SecretString: value,
-        VersionStages: [PENDING],
-      }),
-    );
+  /**
+   * Stores `value` as version `token` with the AWSPENDING label. Idempotent: when a concurrent
+   * run of the same step (Secrets Manager's retry racing the runbook's recovery) already stored a
+   * value under this token, that value wins and this call returns `false`.
+   */
+  async putPending(secretId: string, token: string, value: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutSecretValueCommand({
+          SecretId: secretId,
+          ClientRequestToken: token,
+          SecretString: value,
+          VersionStages: [PENDING],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ResourceExistsException) return false;
+      throw err;
+    }
   }
 
   /** Moves AWSCURRENT to `token` (Secrets Manager moves AWSPREVIOUS to the old current). */

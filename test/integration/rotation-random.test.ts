@@ -213,3 +213,39 @@ describe('rotation handler: bad input', () => {
     expect(JSON.stringify(sm.stages('partner'))).toBe(before);
   });
 });
+
+describe('rotation (random): concurrent runs of a step', () => {
+  it('keeps the first pending value when a racing createSecret stores one under the same token first', async () => {
+    // Prepare: RotateSecret created the empty pending version; a racing run stores a value first
+    const arn = sm.create('partner-race', { token: 'x'.repeat(32) });
+    sm.rotator = undefined;
+    const { VersionId: token } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+    const settings = parseSettings({ ROTATION_STRATEGY: 'random' });
+    const deps: RotationDeps = {
+      store: new SecretStore(client),
+      db: new Database({ tls: 'required', connectTimeoutMs: 1000 }),
+      strategy: {
+        ...randomToken,
+        next: async (current, ctx) => {
+          sm.putSecretValue({
+            SecretId: arn,
+            ClientRequestToken: token,
+            SecretString: JSON.stringify({ token: 'stored-by-the-racing-run-0001' }),
+            VersionStages: ['AWSPENDING'],
+          });
+          return await randomToken.next(current, ctx);
+        },
+      },
+      settings,
+      logger: capture.logger,
+    };
+
+    // Act
+    await rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token as string }, deps);
+
+    // Assess
+    expect(JSON.parse(sm.versionValue(arn, token as string) as string)).toEqual({
+      token: 'stored-by-the-racing-run-0001',
+    });
+  });
+});
