@@ -92,7 +92,8 @@ describe('intake handler: the deployed entry point', () => {
       urlEvent(body, { 'x-ops-webhook-token': 'token-from-secrets-manager' }, true),
     );
     expect(accepted).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json' } });
-    expect(JSON.parse(String(accepted?.body)).decisions[0].action).toBe('notify');
+    const { body: json } = accepted as { body?: string };
+    expect(JSON.parse(String(json)).decisions[0].action).toBe('notify');
     // Cached: one read of the secret for both requests.
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });

@@ -117,7 +117,10 @@ export class Intake extends Construct {
       });
     }
     this.pauseFlags = pauseFlags;
-    this.flagNames = [`/ops/${stage.name}/kill-switch`, ...runbookNames().map((r) => `/ops/${stage.name}/paused/${r}`)];
+    this.flagNames = [
+      `/ops/${stage.name}/kill-switch`,
+      ...runbookNames().map((r) => `/ops/${stage.name}/paused/${r}`),
+    ];
 
     const webhookSecret = secretsmanager.Secret.fromSecretNameV2(
       this,
