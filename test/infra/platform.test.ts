@@ -378,6 +378,32 @@ describe('platform add-ons: EKS add-ons, storage class, Helm charts', () => {
     }
   });
 
+  it('trusts each add-on role only for its own service account, through the cluster’s OIDC provider', () => {
+    const conditions = props(dev.platformTemplate, 'Custom::AWSCDKCfnJson').map((c) =>
+      JSON.stringify(c.Value),
+    );
+    const subjects = conditions.flatMap((c) =>
+      [...c.matchAll(/system:serviceaccount:([a-z0-9-]+:[a-z0-9-]+)/g)].map((m) => m[1]),
+    );
+    const ns = (key: keyof typeof devConfig.platform.eks.charts) =>
+      devConfig.platform.eks.charts[key]?.namespace;
+    expect(subjects.sort()).toEqual(
+      [
+        'kube-system:ebs-csi-controller-sa',
+        `${ns('awsLoadBalancerController')}:aws-load-balancer-controller`,
+        `${ns('clusterAutoscaler')}:cluster-autoscaler`,
+        `${ns('externalDns')}:external-dns`,
+        `${ns('certManager')}:cert-manager`,
+        `${ns('velero')}:velero-server`,
+        `${ns('eventExporter')}:kubernetes-event-exporter`,
+      ].sort(),
+    );
+    for (const c of conditions) {
+      expect(c).toContain(':aud\\":\\"sts.amazonaws.com');
+      expect(c).toContain('OidcProviderNative');
+    }
+  });
+
   it('lets Velero use only its own bucket and the data key', () => {
     const statements = allowStatements(dev.platformTemplate).filter((s) =>
       s.id.startsWith('AddonsVeleroRole'),
