@@ -75,6 +75,9 @@ export class ScaleNodeGroupWorkflow extends Construct {
 
     const clusters = [...new Set(props.nodeGroups.map((n) => n.cluster))];
     const clusterArns = clusters.map((c) => `arn:${partition}:eks:${region}:${account}:cluster/${c}`);
+    const clusterNodegroupArns = clusters.map(
+      (c) => `arn:${partition}:eks:${region}:${account}:nodegroup/${c}/*/*`,
+    );
     const nodegroupArns = props.nodeGroups.map(
       (n) => `arn:${partition}:eks:${region}:${account}:nodegroup/${n.cluster}/${n.nodegroup}/*`,
     );
@@ -150,7 +153,8 @@ export class ScaleNodeGroupWorkflow extends Construct {
           service: 'eks',
           action: 'describeNodegroup',
           parameters: { 'ClusterName.$': '$.cluster', 'NodegroupName.$': '$.name' },
-          iamResources: nodegroupArns,
+          // Read-only: every node group of the allow-listed clusters (an unnamed run describes them all to find those at max).
+          iamResources: clusterNodegroupArns,
           outputPath: '$.Nodegroup',
         }),
       );
@@ -386,6 +390,13 @@ export class ScaleNodeGroupWorkflow extends Construct {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:parameter${props.sizeParameterPrefix}/${n.nodegroup}/*]`,
         reason:
           'Only the max-size / desired-size parameters of allow-listed node groups, under this stage’s prefix.',
+      });
+    }
+    for (const c of clusters) {
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:${region}:${account}:nodegroup/${c}/*/*]`,
+        reason:
+          'eks:DescribeNodegroup (read-only) on the node groups of an allow-listed cluster, to find those at their maximum.',
       });
     }
     Validations.of(this).acknowledge({

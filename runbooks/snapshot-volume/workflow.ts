@@ -89,7 +89,11 @@ export class SnapshotVolumeWorkflow extends Construct {
     const step = (name: string, stepName: string, payload: Record<string, unknown>, resultPath: string) => {
       const task = new tasks.LambdaInvoke(this, name, {
         lambdaFunction: props.stepFunction,
-        payload: sfn.TaskInput.fromObject({ step: stepName, ...payload }),
+        payload: sfn.TaskInput.fromObject({
+          step: stepName,
+          'executionName.$': '$$.Execution.Name',
+          ...payload,
+        }),
         resultSelector: { 'value.$': '$.Payload' },
         resultPath,
         retryOnServiceExceptions: false,
@@ -175,7 +179,6 @@ export class SnapshotVolumeWorkflow extends Construct {
           'parameters.$': '$.input.parameters',
           'volumes.$': '$.volumes.Volumes',
           settings,
-          'executionName.$': '$$.Execution.Name',
         },
         '$.plan',
       );

@@ -41,6 +41,8 @@ export const SnapshotStepEvent = z.discriminatedUnion('step', [
   }),
   z.object({
     step: z.literal('copy'),
+    /** The run's execution name: the correlation id of the step's log lines. */
+    executionName: z.string(),
     snapshotId: z.string(),
     description: z.string(),
     tags: z.array(Tag),
@@ -49,6 +51,8 @@ export const SnapshotStepEvent = z.discriminatedUnion('step', [
   }),
   z.object({
     step: z.literal('retention'),
+    /** The run's execution name: the correlation id of the step's log lines. */
+    executionName: z.string(),
     volumeId: z.string(),
     pvc: z.string().nullish(),
     snapshotId: z.string(),
@@ -64,6 +68,8 @@ export const SnapshotStepEvent = z.discriminatedUnion('step', [
   }),
   z.object({
     step: z.literal('revert'),
+    /** The run's execution name: the correlation id of the step's log lines. */
+    executionName: z.string(),
     parameters: z.unknown(),
     dryRun: z.boolean(),
     settings: SnapshotSettingsSchema,

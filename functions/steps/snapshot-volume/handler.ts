@@ -18,6 +18,10 @@ const clients = {
 /** Lambda steps of the snapshot-volume workflow (see core.ts). Bad input fails the step before any call. */
 export const handler = async (event: unknown, context?: { awsRequestId?: string }): Promise<unknown> => {
   const parsed = SnapshotStepEvent.parse(event);
-  logger.appendKeys({ step: parsed.step, requestId: context?.awsRequestId });
+  logger.appendKeys({
+    correlationId: parsed.executionName,
+    step: parsed.step,
+    requestId: context?.awsRequestId,
+  });
   return runSnapshotStep(parsed, clients, logger, new Date());
 };
