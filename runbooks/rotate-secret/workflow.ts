@@ -194,7 +194,13 @@ export class RotateSecretWorkflow extends Construct {
             },
             resultPath: '$.secret',
           }).next(dryRun);
-          whichSecret.when(sfn.Condition.stringEquals('$.input.parameters.secretId', secret.name), use);
+          whichSecret.when(
+            sfn.Condition.and(
+              sfn.Condition.isPresent('$.input.parameters.secretId'),
+              sfn.Condition.stringEquals('$.input.parameters.secretId', secret.name),
+            ),
+            use,
+          );
         });
         whichSecret.otherwise(notAllowed);
 
@@ -405,6 +411,7 @@ export class RotateSecretWorkflow extends Construct {
           restartStart = new sfn.Choice(s, 'Restart consumers?')
             .when(
               sfn.Condition.and(
+                sfn.Condition.isPresent('$.input.parameters.restartConsumers'),
                 sfn.Condition.booleanEquals('$.input.parameters.restartConsumers', true),
                 sfn.Condition.numberGreaterThan('$.secret.workloadCount', 0),
               ),

@@ -23,7 +23,7 @@ beforeAll(() => {
   const env = { account: stage.account, region: stage.region };
   const platform = new PlatformStack(app, 'dev-platform', { env, stage });
   const automation = new Stack(app, 'dev-automation', { env });
-  automation.addDependency(platform);
+  automation.addStackDependency(platform);
   const hooks = new Hooks(automation, 'Hooks', { namePrefix: 'ops-dev' });
   new RotateSecretInfra(automation, 'RotateSecret', {
     stage,
