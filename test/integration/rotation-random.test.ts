@@ -249,3 +249,66 @@ describe('rotation (random): concurrent runs of a step', () => {
     });
   });
 });
+
+describe('FakeSecretsManager: the label semantics the rotation tests rely on', () => {
+  it('moves labels instead of copying them, and AWSPREVIOUS follows AWSCURRENT', () => {
+    const arn = sm.create('labels', { token: 'a'.repeat(32) });
+    const [first] = Object.keys(sm.stages(arn));
+    const t2 = 'b'.repeat(36);
+    const t3 = 'c'.repeat(36);
+
+    sm.putSecretValue({
+      SecretId: arn,
+      ClientRequestToken: t2,
+      SecretString: '{"v":2}',
+      VersionStages: ['AWSPENDING'],
+    });
+    sm.updateSecretVersionStage({
+      SecretId: arn,
+      VersionStage: 'AWSCURRENT',
+      MoveToVersionId: t2,
+      RemoveFromVersionId: first,
+    });
+    sm.putSecretValue({ SecretId: arn, ClientRequestToken: t3, SecretString: '{"v":3}' });
+
+    expect(sm.stages(arn)).toEqual({ [t2]: ['AWSPENDING', 'AWSPREVIOUS'], [t3]: ['AWSCURRENT'] });
+    expect(sm.versionValue(arn, first as string)).toContain('aaaa');
+  });
+
+  it('PutSecretValue is idempotent per token and value, and refuses another value under the same token', () => {
+    const arn = sm.create('idem', { token: 'a'.repeat(32) });
+    const t = 'd'.repeat(36);
+    const put = (value: string) =>
+      sm.putSecretValue({
+        SecretId: arn,
+        ClientRequestToken: t,
+        SecretString: value,
+        VersionStages: ['AWSPENDING'],
+      });
+
+    put('{"v":1}');
+    put('{"v":1}');
+
+    expect(() => put('{"v":2}')).toThrow('A resource with the ID you requested already exists');
+    expect(sm.versionValue(arn, t)).toBe('{"v":1}');
+  });
+
+  it('UpdateSecretVersionStage refuses to move a label from a version that does not hold it', () => {
+    const arn = sm.create('strict', { token: 'a'.repeat(32) });
+    sm.putSecretValue({
+      SecretId: arn,
+      ClientRequestToken: 'e'.repeat(36),
+      SecretString: '{}',
+      VersionStages: [],
+    });
+
+    expect(() =>
+      sm.updateSecretVersionStage({
+        SecretId: arn,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: 'e'.repeat(36),
+        RemoveFromVersionId: 'f'.repeat(36),
+      }),
+    ).toThrow('is not attached to version');
+  });
+});
