@@ -114,3 +114,13 @@ export function redact<T>(value: T, options: RedactOptions = {}): T {
   };
   return walk(value, 0) as T;
 }
+
+/**
+ * A `JSON.stringify` replacer for the Powertools logger (`jsonReplacerFn`): every log line of
+ * every function passes through the same rules as `redact`, whatever a caller hands the logger.
+ */
+export function redactingJsonReplacer(key: string, value: unknown): unknown {
+  if (key !== '' && isSensitiveKey(key) && value !== undefined && value !== null) return REDACTED;
+  if (typeof value === 'string') return redactString(value);
+  return value;
+}

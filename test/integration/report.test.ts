@@ -7,6 +7,7 @@ import type { Decision } from '../../functions/intake/decision.js';
 import { notify } from '../../functions/notify/core.js';
 import { type ReportDeps, reportPhase } from '../../functions/report/core.js';
 import type { ReportEvent } from '../../functions/report/schema.js';
+import { logger as sharedLogger } from '../../functions/shared/powertools.js';
 import { clearRegisteredSecretValues, registerSecretValue } from '../../functions/shared/redact.js';
 import {
   type AuditHarness,
@@ -507,6 +508,28 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
     // What was cut is visibly marked, and what names the secret (not its value) is kept for the audit.
     expect(leaving).toContain('[REDACTED]');
     expect(leaving).toContain('dev/rds/app-user');
+    clearRegisteredSecretValues();
+  });
+
+  it('the shared logger every function uses redacts whatever it is handed', () => {
+    // Prepare
+    clearRegisteredSecretValues();
+    registerSecretValue(DB_PASSWORD);
+
+    // Act
+    sharedLogger.info('careless line', {
+      password: DB_PASSWORD,
+      input: { taskToken: TASK_TOKEN, trigger: { slack: { responseUrl: RESPONSE_URL } } },
+      note: `token ${SLACK_TOKEN} and ${DB_PASSWORD}`,
+      secretId: 'dev/rds/app-user',
+    });
+
+    // Assess
+    const printed = output.lines.join('\n');
+    expect(printed).toContain('careless line');
+    expect(printed).toContain('dev/rds/app-user');
+    for (const secret of [DB_PASSWORD, SLACK_TOKEN, TASK_TOKEN, RESPONSE_URL])
+      expect(printed).not.toContain(secret);
     clearRegisteredSecretValues();
   });
 });

@@ -171,6 +171,15 @@ export class Reporting extends Construct {
     this.grantSecretRead(fn, stage.automation.datadog.apiKeySecretName);
   }
 
+  /**
+   * What a function that sends critical notifications (functions/notify `stageNotifier`, used by
+   * the intake) needs: the Slack bot token and the Datadog API key, nothing of the audit store.
+   */
+  bindNotifier(fn: lambda.Function): void {
+    this.grantSecretRead(fn, this.props.stage.automation.slack.botTokenSecretName);
+    this.grantSecretRead(fn, this.props.stage.automation.datadog.apiKeySecretName);
+  }
+
   /** Read access to the audit table for the `ops history` operators' role or another reader. */
   grantHistoryRead(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
