@@ -19,6 +19,7 @@ import {
   type TaskHandler,
   workflowStack,
 } from '../../support/local-sfn.js';
+import type { BenchCheck, BenchRow, BenchSection } from '../types.js';
 
 /**
  * Remediation runbooks (issue 3): for a typical successful run of each, executed locally from
@@ -34,18 +35,6 @@ import {
  * Waits are skipped locally; a poll loop's iterations are fixed by the scenario (the snapshot is
  * seen `pending` twice, the node-group update and the DNS change once), so the numbers are stable.
  */
-
-export interface BenchRow {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly baseline?: { readonly name: string; readonly value: number };
-  readonly note?: string;
-}
-export interface BenchSection {
-  readonly title: string;
-  readonly rows: BenchRow[];
-}
 
 const PRICE = {
   transition: 0.025 / 1000,
@@ -71,6 +60,8 @@ interface Scenario {
   /** AWS calls the change cannot do without, and why. */
   readonly minimumCalls: number;
   readonly minimumWhy: string;
+  /** Status reads beyond the first that the scenario's poll loop makes (the resource is not ready yet). */
+  readonly extraPolls: number;
 }
 
 const fnArn = (id: string) => `arn:aws:lambda:eu-west-1:111111111111:function:${id}`;
@@ -167,6 +158,7 @@ function scenarios(): Scenario[] {
     // DescribeVolumes (guard), CreateSnapshot, one DescribeSnapshots seeing it completed, the
     // retention listing, one DeleteSnapshot (one over keep-last), the DR copy's look-up + copy.
     minimumCalls: 7,
+    extraPolls: 2,
     minimumWhy: 'guard read, create, 1 state read, retention list, 1 prune, DR look-up + copy',
   };
 
@@ -221,6 +213,7 @@ function scenarios(): Scenario[] {
     // ListNodegroups + DescribeNodegroup ×3 (which is at max), UpdateNodegroupConfig, one
     // DescribeUpdate seeing Successful, 2 PutParameter (IaC), CreateSchedule (scale-back).
     minimumCalls: 9,
+    extraPolls: 1,
     minimumWhy: 'list + 3 describes, update, 1 status read, 2 SSM writes, 1 schedule',
   };
 
@@ -279,6 +272,7 @@ function scenarios(): Scenario[] {
     // Read the record (before state), the registry record (ownership), the load balancers (target),
     // the change, one GetChange seeing INSYNC.
     minimumCalls: 5,
+    extraPolls: 1,
     minimumWhy: 'record read, registry read, LB lookup, change, 1 status read',
   };
   return [snapshot, scale, dns];
@@ -286,11 +280,12 @@ function scenarios(): Scenario[] {
 
 const usd = (n: number) => Math.round(n * 10_000) / 10_000;
 
-export async function runbooksSection(): Promise<BenchSection> {
+export async function run(): Promise<BenchSection> {
   const ec2 = mockClient(EC2Client);
   ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [] });
   ec2.on(CopySnapshotCommand).resolves({ SnapshotId: 'snap-0dddddddddddddddd' });
   const rows: BenchRow[] = [];
+  const checks: BenchCheck[] = [];
   try {
     for (const s of scenarios()) {
       const billedMs: number[] = [];
@@ -332,6 +327,11 @@ export async function runbooksSection(): Promise<BenchSection> {
         out.transitions * PRICE.transition +
         (stepGbS + hookGbS) * PRICE.gbSecondArm +
         lambdaRequests * PRICE.request;
+      checks.push({
+        name: `${s.runbook}: no AWS call beyond the minimum except status polls`,
+        ok: awsCalls + inLambdaCalls === s.minimumCalls + s.extraPolls,
+        detail: `${awsCalls + inLambdaCalls} calls = ${s.minimumCalls} needed + ${s.extraPolls} poll(s) while not ready`,
+      });
       rows.push(
         {
           name: `${s.runbook}: state transitions, typical successful run`,
@@ -363,24 +363,9 @@ export async function runbooksSection(): Promise<BenchSection> {
   } finally {
     ec2.restore();
   }
-  return { title: 'Remediation runbooks (issue 3): transitions, AWS calls and cost of a typical run', rows };
-}
-
-export function formatRunbooksSection(section: BenchSection): string {
-  const lines = [`## ${section.title}`, ''];
-  for (const r of section.rows) {
-    const base = r.baseline ? `  (vs ${r.baseline.name}: ${r.baseline.value})` : '';
-    lines.push(`- ${r.name}: ${r.value} ${r.unit}${base}${r.note ? `\n    ${r.note}` : ''}`);
-  }
-  return lines.join('\n');
-}
-
-// `npx tsx test/bench/sections/runbooks.ts` runs this section alone.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  runbooksSection()
-    .then((s) => console.log(formatRunbooksSection(s)))
-    .catch((err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    });
+  return {
+    title: 'Remediation runbooks (issue 3): transitions, AWS calls and cost of a typical run',
+    rows,
+    checks,
+  };
 }
