@@ -147,6 +147,12 @@ export function planSnapshot(args: {
   // Not allow-listed: declined, not failed. Detaching an unprotected volume is routine (every node
   // replacement does it), and the intake starts the run before the tags are known: a failure here
   // would trip the runbook's circuit breaker for nothing.
+  const volumeLinks = [
+    {
+      title: `Volume ${volume.VolumeId}`,
+      url: `https://${settings.region}.console.aws.amazon.com/ec2/home?region=${settings.region}#VolumeDetails:volumeId=${volume.VolumeId}`,
+    },
+  ];
   const declined: RunResult | null =
     !has(settings.protectedTag) && !has(settings.optInTag) && !csiInAllowedNamespace
       ? {
@@ -156,6 +162,7 @@ export function planSnapshot(args: {
             `nor ${settings.optInTag.key}=${settings.optInTag.value}, and is not a PVC volume in an allowed namespace ` +
             `(${settings.pvcNamespaces.join(', ') || 'none configured'}).`,
           changes: [],
+          links: volumeLinks,
         }
       : null;
   const pvc = pvcName && pvcNamespace ? `${pvcNamespace}/${pvcName}` : undefined;
@@ -185,12 +192,7 @@ export function planSnapshot(args: {
       },
       ...(copyToDr ? [{ action: 'copy-snapshot', resource: `${settings.drRegion}`, before: null }] : []),
     ],
-    links: [
-      {
-        title: `Volume ${volume.VolumeId}`,
-        url: `https://${settings.region}.console.aws.amazon.com/ec2/home?region=${settings.region}#VolumeDetails:volumeId=${volume.VolumeId}`,
-      },
-    ],
+    links: volumeLinks,
   };
   return {
     volumeId: volume.VolumeId,

@@ -371,6 +371,39 @@ describe('snapshot-volume: the workflow rendered from its construct, run locally
     expect(out.output).toMatchObject({ outcome: 'succeeded' });
   });
 
+  it('a dry-run revert reports what it would delete and deletes nothing', async () => {
+    // Prepare
+    ec2.on(DescribeSnapshotsCommand).resolves({
+      Snapshots: [
+        {
+          SnapshotId: 'snap-0aaaaaaaaaaaaaaaa',
+          State: 'completed' as const,
+          Tags: [
+            { Key: SNAPSHOT_TAGS.createdBy, Value: 'ops-test' },
+            { Key: SNAPSHOT_TAGS.execution, Value: 'snapshot-volume-earlier' },
+          ],
+        },
+      ],
+    });
+    ec2.on(DeleteSnapshotCommand).resolves({});
+    const restore = { snapshots: [{ snapshotId: 'snap-0aaaaaaaaaaaaaaaa', region: 'eu-west-1' }] };
+    // Act
+    const out = await runAsl(
+      asl,
+      input({ volumeId: VOLUME, revertOf: 'snapshot-volume-earlier', restore }, true),
+      {
+        handlers: handlers({}),
+      },
+    );
+    // Assess
+    expect(out.status).toBe('SUCCEEDED');
+    expect(out.output).toMatchObject({
+      outcome: 'dry-run',
+      changes: [{ action: 'delete-snapshot', resource: 'snap-0aaaaaaaaaaaaaaaa' }],
+    });
+    expect(ec2).not.toHaveReceivedCommand(DeleteSnapshotCommand);
+  });
+
   it('revert refuses to delete a snapshot another run (or someone else) created', async () => {
     // Prepare
     ec2.on(DescribeSnapshotsCommand).resolves({
