@@ -14,7 +14,6 @@ import {
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DatadogApi } from '../../functions/shared/datadog.js';
@@ -86,7 +85,7 @@ function build(): AslDefinition {
       publish: fn('Publish'),
     },
     settings: SETTINGS,
-    reportBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'ops-test-reports'),
+    reportBucket: { name: 'ops-test-reports', arn: 'arn:aws:s3:::ops-test-reports' },
     maxConcurrency: 3,
     approvalTimeout: Duration.minutes(30),
   });

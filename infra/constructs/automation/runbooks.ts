@@ -10,6 +10,7 @@ import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
 import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
 import { RotateSecretInfra } from './rotation.js';
+import { VerifyBackupsInfra } from './verify-backups.js';
 
 export interface RunbookWorkflowsProps {
   readonly stage: StageConfig;
@@ -119,6 +120,18 @@ export class RunbookWorkflows extends Construct {
     if (stage.automation.allowLists.secrets.length > 0) {
       const rs = new RotateSecretInfra(this, 'RotateSecret', { stage, namePrefix, hooks, platform, approvalTimeout });
       this.stateMachines['rotate-secret'] = rs.stateMachine;
+    }
+
+    // verify-backups (issue 6): daily proof that every backup exists, is fresh, encrypted, copied and restorable.
+    {
+      const vb = new VerifyBackupsInfra(this, 'VerifyBackups', {
+        stage,
+        namePrefix,
+        hooks,
+        platform,
+        approvalTimeout,
+      });
+      this.stateMachines['verify-backups'] = vb.stateMachine;
     }
   }
 

@@ -1,0 +1,299 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { StageConfig } from '../../../config/index.js';
+import {
+  type VerifyBackupsSettings,
+  VerifyBackupsWorkflow,
+} from '../../../runbooks/verify-backups/workflow.js';
+import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
+import type { PlatformStack } from '../../stacks/platform-stack.js';
+import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
+
+export interface VerifyBackupsInfraProps {
+  readonly stage: StageConfig;
+  readonly namePrefix: string;
+  readonly hooks: WorkflowHooks;
+  readonly platform: PlatformStack;
+  readonly approvalTimeout: Duration;
+}
+
+/**
+ * verify-backups (issue 6): its Lambda steps (each with its own role under the automation prefix),
+ * the workflow, and where reports are kept: the platform's backup bucket (KMS, versioned, TLS only,
+ * access-logged) under `verify-backups/`. The daily schedule is a config `automation.schedules`
+ * entry, started through the intake's guards (see schedules.ts).
+ *
+ * Platform ARNs used in IAM statements (Velero bucket, backup bucket) are imported through exports
+ * named here (`<prefix>-vb-…`), so each wildcard statement has a stable, reviewable cdk-nag id.
+ */
+export class VerifyBackupsInfra extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Record<'collect' | 'evaluate' | 'buildReport' | 'publish', OpsFunction> & {
+    readonly checkDatabase?: OpsFunction;
+  };
+
+  constructor(scope: Construct, id: string, props: VerifyBackupsInfraProps) {
+    super(scope, id);
+    const { stage, namePrefix, platform } = props;
+    const stack = Stack.of(this);
+    const bv = stage.automation.backupVerification;
+    const volumes = stage.automation.allowLists.volumes;
+    const arn = (service: string, resource: string, region = stack.region) =>
+      `arn:${stack.partition}:${service}:${region}:${stack.account}:${resource}`;
+
+    /** A platform value imported under a name of ours: the name is what cdk-nag shows for it. */
+    const imported = (key: string, value: string) => {
+      const name = `${namePrefix}-vb-${key}`;
+      return { name, value: platform.exportValue(value, { name }) };
+    };
+    const veleroBucket = bv.velero.bucketName ?? platform.veleroBucket.bucketName;
+    const veleroArnRef = bv.velero.bucketName
+      ? {
+          name: `arn:<AWS::Partition>:s3:::${bv.velero.bucketName}`,
+          value: `arn:${stack.partition}:s3:::${bv.velero.bucketName}`,
+        }
+      : imported('velero-bucket-arn', platform.veleroBucket.bucketArn);
+    const backupArnRef = imported('backup-bucket-arn', platform.backupBucket.bucketArn);
+    const dataKeyArn = platform.dataKey.keyArn;
+    // The platform names its database `<stage>-platform` (infra/constructs/platform/database.ts).
+    const databaseInstance = `${stage.name}-platform`;
+    const rdsRestore = bv.rdsRestoreTest.enabled;
+
+    // ---- the steps -------------------------------------------------------------------------------
+    const step = (
+      fid: string,
+      file: string,
+      extra: Partial<ConstructorParameters<typeof OpsFunction>[2]> = {},
+    ) => {
+      const name = `${namePrefix}-verify-backups-${file}`;
+      const role = new iam.Role(this, `${fid}Role`, {
+        roleName: name,
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Execution role of ${name}`,
+        managedPolicies: [XRayWritePolicy.of(this)],
+      });
+      return new OpsFunction(this, fid, {
+        entry: `functions/steps/verify-backups/handlers/${file}.ts`,
+        service: 'verify-backups',
+        functionName: name,
+        role,
+        timeout: Duration.seconds(60),
+        ...extra,
+      });
+    };
+
+    const collect = step('Collect', 'collect', {
+      timeout: Duration.minutes(5),
+      environment: stage.drRegion ? { DR_REGION: stage.drRegion } : {},
+    });
+    // Describe* of EBS volumes and snapshots support no resource-level permissions (read-only).
+    collect.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:DescribeVolumes', 'ec2:DescribeSnapshots'],
+        resources: ['*'],
+      }),
+    );
+    {
+      const regions = [stage.region, ...(stage.drRegion ? [stage.drRegion] : [])];
+      collect.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['rds:DescribeDBSnapshots'],
+          resources: regions.flatMap((r) => [
+            arn('rds', `db:${databaseInstance}`, r),
+            arn('rds', 'snapshot:*', r),
+          ]),
+        }),
+      );
+      if (stage.drRegion) {
+        collect.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['rds:DescribeDBInstanceAutomatedBackups'],
+            resources: [
+              arn('rds', `db:${databaseInstance}`, stage.drRegion),
+              arn('rds', 'auto-backup:*', stage.drRegion),
+            ],
+          }),
+        );
+      }
+    }
+    const veleroArn = veleroArnRef.value;
+    collect.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [veleroArn],
+        conditions: { StringLike: { 's3:prefix': [`${bv.velero.prefix}backups/*`] } },
+      }),
+    );
+    collect.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [`${veleroArn}/${bv.velero.prefix}backups/*`],
+      }),
+    );
+    // Velero writes with the platform's data key (SSE-KMS); decrypting is allowed only through S3.
+    collect.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [bv.velero.bucketName ? arn('kms', 'key/*') : dataKeyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${stage.region}.amazonaws.com` } },
+      }),
+    );
+    const nag = Validations.of(collect.role as iam.Role);
+    nag.acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ec2:DescribeVolumes and ec2:DescribeSnapshots support no resource-level permissions (read-only).',
+    });
+    for (const r of [stage.region, ...(stage.drRegion ? [stage.drRegion] : [])]) {
+      nag.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${r}:${stack.account}:snapshot:*]`,
+        reason: `RDS names automated snapshots itself (rds:${databaseInstance}-<date>): only described, for this one instance.`,
+      });
+    }
+    if (stage.drRegion) {
+      nag.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${stage.drRegion}:${stack.account}:auto-backup:*]`,
+        reason:
+          'Replicated automated backups get an id RDS generates: only described, filtered to this one instance.',
+      });
+    }
+    nag.acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${veleroArnRef.name}/${bv.velero.prefix}backups/*]`,
+      reason:
+        'Velero names each backup by schedule and time: GetObject only, under the backups/ prefix of the Velero bucket.',
+    });
+    if (bv.velero.bucketName) {
+      nag.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${stage.region}:${stack.account}:key/*]`,
+        reason:
+          'The configured Velero bucket’s key is not known here: Decrypt only, only through S3 in this region.',
+      });
+    }
+
+    const evaluate = step('Evaluate', 'evaluate');
+    const buildReport = step('BuildReport', 'build-report');
+    const publish = step('Publish', 'publish', {
+      environment: {
+        SLACK_CHANNEL: stage.automation.slack.channel,
+        SLACK_BOT_TOKEN_SECRET: stage.automation.slack.botTokenSecretName,
+        DATADOG_API_KEY_SECRET: stage.automation.datadog.apiKeySecretName,
+        DATADOG_SITE: stage.automation.datadog.site,
+      },
+    });
+    secretsmanager.Secret.fromSecretNameV2(
+      this,
+      'BotToken',
+      stage.automation.slack.botTokenSecretName,
+    ).grantRead(publish);
+    secretsmanager.Secret.fromSecretNameV2(
+      this,
+      'DatadogApiKey',
+      stage.automation.datadog.apiKeySecretName,
+    ).grantRead(publish);
+
+    // ---- the weekly database restore test (off by default: cost) ---------------------------------
+    let checkDatabase: OpsFunction | undefined;
+    let restoreNetwork: { subnetGroupName?: string; securityGroupIds?: string[] } = {};
+    if (rdsRestore) {
+      const vpc = platform.vpc;
+      const checkSg = new ec2.SecurityGroup(this, 'CheckDatabaseSg', {
+        vpc,
+        description: 'verify-backups check query: to the temporary restored database and AWS APIs only',
+        allowAllOutbound: false,
+      });
+      const restoredSg = new ec2.SecurityGroup(this, 'RestoredDatabaseSg', {
+        vpc,
+        description: 'verify-backups temporary restored database: MySQL from the check function only',
+        allowAllOutbound: false,
+      });
+      restoredSg.addIngressRule(checkSg, ec2.Port.tcp(3306), 'check query');
+      checkSg.addEgressRule(restoredSg, ec2.Port.tcp(3306), 'check query');
+      checkSg.addEgressRule(
+        ec2.Peer.anyIpv4(),
+        ec2.Port.tcp(443),
+        'Secrets Manager API (through NAT or an endpoint)',
+      );
+      const masterSecretArn = platform.masterSecret.secretArn;
+      checkDatabase = step('CheckDatabase', 'check-database', {
+        vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        securityGroups: [checkSg],
+        environment: { MASTER_SECRET_ID: masterSecretArn },
+      });
+      checkDatabase.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [masterSecretArn] }),
+      );
+      checkDatabase.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [dataKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stage.region}.amazonaws.com` } },
+        }),
+      );
+      const subnetGroup = platform.database.node.tryFindChild('SubnetGroup') as rds.ISubnetGroup | undefined;
+      restoreNetwork = {
+        ...(subnetGroup ? { subnetGroupName: subnetGroup.subnetGroupName } : {}),
+        securityGroupIds: [restoredSg.securityGroupId],
+      };
+    }
+
+    // ---- the workflow -----------------------------------------------------------------------------
+    const settings: VerifyBackupsSettings = {
+      stage: stage.name,
+      region: stage.region,
+      account: stage.account,
+      ...(stage.drRegion ? { drRegion: stage.drRegion } : {}),
+      expectedKeyAlias: bv.kmsKeyAlias ?? `alias/${stage.name}/platform/data`,
+      clockSkewMinutes: bv.clockSkewMinutes,
+      classes: bv.classes,
+      protectedTag: volumes.protectedTag,
+      pvcNamespaces: volumes.pvcNamespaces,
+      databaseInstance,
+      velero: {
+        bucket: veleroBucket,
+        prefix: bv.velero.prefix,
+        schedules: bv.velero.schedules,
+      },
+      restore: {
+        ebs: {
+          enabled: bv.ebsRestoreTest.enabled,
+          availabilityZone: bv.scratchAvailabilityZone ?? (stage.availabilityZones[0] as string),
+        },
+        rds: {
+          enabled: rdsRestore,
+          weekday: bv.rdsRestoreTest.weekday,
+          instanceClass: bv.rdsRestoreTest.instanceClass,
+          checkQuery: bv.rdsRestoreTest.checkQuery,
+          minResult: bv.rdsRestoreTest.minResult,
+          database: stage.platform.rds.databaseName,
+          ...restoreNetwork,
+        },
+      },
+    };
+    const wf = new VerifyBackupsWorkflow(this, 'Workflow', {
+      namePrefix,
+      hooks: props.hooks,
+      functions: { collect, evaluate, buildReport, publish, ...(checkDatabase ? { checkDatabase } : {}) },
+      settings,
+      reportBucket: {
+        name: platform.backupBucket.bucketName,
+        arn: backupArnRef.value,
+        kmsKeyArn: dataKeyArn,
+      },
+      maxConcurrency: bv.maxConcurrency,
+      approvalTimeout: props.approvalTimeout,
+    });
+    this.stateMachine = wf.stateMachine;
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${backupArnRef.name}/verify-backups/*]`,
+      reason:
+        'Each run writes its own report objects (keyed by day and execution): PutObject only, under verify-backups/.',
+    });
+    this.functions = { collect, evaluate, buildReport, publish, ...(checkDatabase ? { checkDatabase } : {}) };
+  }
+}
