@@ -228,7 +228,8 @@ export class SnapshotVolumeWorkflow extends Construct {
           resultSelector: { 'state.$': '$.Snapshots[0].State', 'progress.$': '$.Snapshots[0].Progress' },
           resultPath: '$.snapshotState',
         }),
-        EC2_ERRORS.throttled,
+        // Right after CreateSnapshot, EC2 may not list the snapshot yet (eventual consistency).
+        [...EC2_ERRORS.throttled, 'Ec2.InvalidSnapshot.NotFoundException'],
       );
       read.addCatch(tools.fail('Read snapshot failed'), { resultPath: '$.error' });
 
