@@ -1,0 +1,34 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EXECUTION_NAME, executionName, windowStart } from '../../../functions/intake/execution-name.js';
+
+describe('intake execution names', () => {
+  it('are valid Step Functions names for any runbook, resource key and time', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 100 }),
+        fc.string({ maxLength: 600 }),
+        fc.date({ min: new Date('1970-01-01'), max: new Date('9999-12-31'), noInvalidDate: true }),
+        fc.integer({ min: 1, max: 10_080 }),
+        (runbook, key, at, window) => {
+          expect(executionName(runbook, key, at.toISOString(), window)).toMatch(EXECUTION_NAME);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('are the same inside a window and differ across windows and resources', () => {
+    const name = (key: string, at: string) => executionName('snapshot-volume', key, at, 30);
+    expect(name('vol-1', '2026-11-22T10:00:00Z')).toBe(name('vol-1', '2026-11-22T10:29:59.999Z'));
+    expect(name('vol-1', '2026-11-22T10:30:00Z')).not.toBe(name('vol-1', '2026-11-22T10:29:59Z'));
+    expect(name('vol-2', '2026-11-22T10:00:00Z')).not.toBe(name('vol-1', '2026-11-22T10:00:00Z'));
+    // sha256('vol-1') starts d2e8363faaac (python3 -c "import hashlib; print(hashlib.sha256(b'vol-1').hexdigest()[:12])")
+    expect(name('vol-1', '2026-11-22T10:07:00Z')).toBe('snapshot-volume-d2e8363faaac-20261122T1000Z');
+  });
+
+  it('aligns windows to the epoch in UTC, whatever offset the time carries', () => {
+    expect(windowStart('2026-11-22T11:07:00+01:00', 15).toISOString()).toBe('2026-11-22T10:00:00.000Z');
+    expect(() => windowStart('not a date', 15)).toThrow('is not a date');
+  });
+});
