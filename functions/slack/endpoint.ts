@@ -145,13 +145,15 @@ async function handleCommand(form: URLSearchParams, deps: EndpointDeps, now: num
   const userId = cmd.user_id;
   deps.logger.appendKeys({ correlationId: cmd.trigger_id, slackUser: userId });
   const parsed = parseCommandText(cmd.text);
-  if (!parsed.ok) return reply(`${parsed.message}`);
-  const c = parsed.command;
-  if (c.verb === 'help') return reply(helpText(deps.stage));
-  if (!(await known(deps, userId))) {
-    deps.logger.info('refused unknown Slack user', { verb: c.verb });
+  // Anyone may read help; everything else, even a typo, is for people the stage knows.
+  const help = parsed.ok && parsed.command.verb === 'help';
+  if (!help && !(await known(deps, userId))) {
+    deps.logger.info('refused unknown Slack user', { verb: parsed.ok ? parsed.command.verb : 'unparsed' });
     return unknownUser(deps, userId);
   }
+  if (!parsed.ok) return reply(parsed.message);
+  const c = parsed.command;
+  if (c.verb === 'help') return reply(helpText(deps.stage));
   if (c.verb === 'list') {
     const modeOf = (spec: RunbookSpec) => deps.runbookOverrides?.[spec.name]?.mode ?? spec.defaults.mode;
     return reply(listText(deps.stage, modeOf));

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UserGroupResolver } from '../../functions/slack/authz.js';
 import { startEndpointServer } from '../../functions/slack/local-server.js';
 import { SlackAuthError, verifySignedRequest } from '../../functions/slack/verify.js';
 import {
@@ -14,6 +15,7 @@ import {
   PLATFORM_2,
   STRANGER,
   signedHeaders,
+  silentLogger,
   slashCommand,
   startHarness,
 } from './slack-harness.js';
@@ -195,6 +197,31 @@ describe('Slack endpoint: request verification', () => {
   });
 });
 
+describe("Slack endpoint: Slack's own sample payloads", () => {
+  it('parses the documented slash command body; its user is not configured here, so it is refused clearly', async () => {
+    const body = readFileSync('events/samples/slack/slash-command-body.txt', 'utf8').trim();
+
+    const res = await h.post(body, signedHeaders(body, h.now));
+
+    expect(res.status).toBe(200);
+    expect(res.body.text).toBe(
+      '<@U2147483697> is not set up for ops automation in *dev*. Ask the platform team to add you (automation.slack.users or a user group).',
+    );
+    expect(h.jobs).toEqual([]);
+  });
+
+  it('acknowledges the documented block_actions payload and ignores its unknown button', async () => {
+    const payload = readFileSync('events/samples/slack/block-actions-payload.json', 'utf8');
+    const body = new URLSearchParams({ payload }).toString();
+
+    const res = await h.post(body, signedHeaders(body, h.now));
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({});
+    expect(h.jobs).toEqual([]);
+  });
+});
+
 describe('Slack endpoint: authorisation', () => {
   it('lets a configured user run any runbook and records them as the requester', async () => {
     const body = slashCommand(
@@ -210,15 +237,35 @@ describe('Slack endpoint: authorisation', () => {
     expect(startedInput()).toMatchObject({ runbook: 'rotate-secret', trigger: { requestedBy: PLATFORM_1 } });
   });
 
-  it('lets a member of a configured user group run what the group may run (membership read from Slack)', async () => {
+  it('lets a member of a configured user group run what the group may run', async () => {
     const body = slashCommand(runSnapshot(), ONCALL, h.slack.responseUrl());
 
     const res = await h.post(body, signedHeaders(body, h.now));
     await h.settled();
 
     expect(res.status).toBe(200);
-    expect(h.slack.callsOf('usergroups.users.list')[0]?.body).toMatchObject({ usergroup: 'S0ONCALL01' });
+    expect(h.stage.automation.slack.users).not.toHaveProperty(ONCALL);
     expect(startedInput()).toMatchObject({ runbook: 'snapshot-volume', trigger: { requestedBy: ONCALL } });
+  });
+
+  it('reads group membership from Slack (usergroups.users.list), cached, and fails closed when Slack errs', async () => {
+    let clock = 0;
+    const resolver = new UserGroupResolver(h.slackApi, silentLogger, 60_000, () => clock);
+
+    const first = await resolver.groupsOf(ONCALL, ['S0ONCALL01']);
+    const cached = await resolver.groupsOf(ONCALL, ['S0ONCALL01']);
+    clock += 60_001;
+    h.slack.failNext('usergroups.users.list', 'missing_scope');
+    const failed = await resolver.groupsOf(ONCALL, ['S0ONCALL01']);
+
+    expect(first).toEqual(['S0ONCALL01']);
+    expect(cached).toEqual(['S0ONCALL01']);
+    expect(failed).toEqual([]);
+    expect(h.slack.callsOf('usergroups.users.list').map((c) => c.body.usergroup)).toEqual([
+      'S0ONCALL01',
+      'S0ONCALL01',
+    ]);
+    expect(h.slack.callsOf('usergroups.users.list')[0]?.authorization).toBe('Bearer xoxb-test-bot-token');
   });
 
   it('refuses a group member a runbook their group may not run, saying so, and starts nothing', async () => {
