@@ -108,3 +108,14 @@ describe('remediation runbooks: synthesised for prod (DR region configured) with
     expect(JSON.stringify(copies[1]?.Resource)).toContain(':ec2:eu-central-1::snapshot/*');
   });
 });
+
+describe('remediation runbooks: synthesised for stage with cdk-nag', () => {
+  it('has all three state machines', () => {
+    const stage = synthStage('stage');
+    for (const name of ['snapshot-volume', 'scale-node-group', 'update-dns']) {
+      stage.automationTemplate.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: `ops-stage-${name}`,
+      });
+    }
+  });
+});
