@@ -87,5 +87,10 @@ describe('Slack endpoint handler: acknowledge, then hand over asynchronously', (
 
     expect(res.statusCode).toBe(401);
     expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    // The signing secret was read once, at the first request, and served from the cache since.
+    expect(secretsMock).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+    expect(secretsMock).toHaveReceivedCommandWith(GetSecretValueCommand, {
+      SecretId: 'ops/dev/slack/signing-secret',
+    });
   });
 });
