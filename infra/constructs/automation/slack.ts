@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -203,6 +203,10 @@ export class SlackEndpoint extends Construct {
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
     });
     this.url = `${apiStage.url}slack/events`;
+    new CfnOutput(this, 'RequestUrl', {
+      description: 'Slack app: slash command /ops and Interactivity request URL',
+      value: this.url,
+    });
     for (const route of this.api.node.findAll().filter((c) => c instanceof apigw.CfnRoute)) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
