@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { normaliseEvent } from '../../events/index.js';
 import { verifyChain } from '../../functions/audit/record.js';
 import type { Decision } from '../../functions/intake/decision.js';
 import { notify } from '../../functions/notify/core.js';
 import { type ReportDeps, reportPhase } from '../../functions/report/core.js';
-import type { ReportEvent } from '../../functions/report/schema.js';
+import { type ReportEvent, ReportEventSchema } from '../../functions/report/schema.js';
 import { logger as sharedLogger } from '../../functions/shared/powertools.js';
 import { clearRegisteredSecretValues, registerSecretValue } from '../../functions/shared/redact.js';
+import { RunbookFrame } from '../../runbooks/workflow-kit.js';
+import { renderAsl, runAsl, type TaskHandler, workflowStack } from '../support/local-sfn.js';
 import {
   type AuditHarness,
   captureOutput,
@@ -531,5 +537,66 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
     for (const secret of [DB_PASSWORD, SLACK_TOKEN, TASK_TOKEN, RESPONSE_URL])
       expect(printed).not.toContain(secret);
     clearRegisteredSecretValues();
+  });
+
+  it('inside a real run, a Slack and Datadog outage neither fails nor repeats the remediation', async () => {
+    // Prepare: the frame every runbook runs in, its report steps bound to the real report core
+    const stack = workflowStack('ReportOutage');
+    const fn = (id: string) =>
+      lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:eu-west-1:111111111111:function:${id}`);
+    const frame = new RunbookFrame(stack, 'Frame', {
+      runbook: 'scale-node-group',
+      namePrefix: 'ops-dev',
+      hooks: { report: fn('Report'), approval: fn('Approval') },
+      approvalTimeout: Duration.minutes(30),
+      timeout: Duration.hours(1),
+      body: (scope, { fail, done }) => {
+        const scale = new tasks.CallAwsService(scope, 'Scale node group', {
+          service: 'eks',
+          action: 'updateNodegroupConfig',
+          iamResources: ['arn:aws:eks:eu-west-1:111111111111:nodegroup/dev-platform/*'],
+          resultPath: '$.update',
+        });
+        scale.addCatch(fail('Scale failed'), { resultPath: '$.error' });
+        return scale.next(
+          new sfn.Pass(scope, 'Build result', {
+            parameters: { outcome: 'succeeded', summary: 'scaled', changes: [] },
+            resultPath: '$.result',
+          }).next(done),
+        );
+      },
+    });
+    const asl = renderAsl(frame.stateMachine);
+    slack.failWith(500);
+    const outageDeps = { ...deps, datadog: datadogClient({ url: await deadOrigin() }) };
+    const report: TaskHandler = async (payload) =>
+      (await reportPhase(ReportEventSchema.parse(payload), outageDeps)).status;
+    const execution = `${EXECUTION}-frame`;
+
+    // Act
+    const out = await runAsl(asl, input(), {
+      handlers: {
+        'Announce start': report,
+        'Report result': report,
+        'Report failure': report,
+        'Report rejection': report,
+        'Request approval': () => ({}),
+        'Scale node group': () => ({ Update: { Id: 'u-1', Status: 'InProgress' } }),
+      },
+      context: { Execution: { Name: execution, StartTime: '2026-11-22T20:00:02Z' } },
+    });
+
+    // Assess
+    expect(out.status).toBe('SUCCEEDED');
+    expect(out.calls['Scale node group']).toBe(1);
+    expect(out.calls['Announce start']).toBe(1);
+    expect(out.calls['Report result']).toBe(1);
+    const entries = await audit.store.runEntries(execution);
+    expect(entries.map((e) => `${e.phase}:${e.delivery.slack.status}:${e.delivery.datadog.status}`)).toEqual([
+      'started:failed:failed',
+      'succeeded:failed:failed',
+    ]);
+    // The frame hands the execution's start time to every report (the local runner sets its own clock).
+    expect(entries[0]?.startedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/);
   });
 });
