@@ -92,10 +92,24 @@ function documentsOf(type: string, props: Record<string, Json>): Json[] {
   return [props.PolicyDocument];
 }
 
+export interface WildcardOptions {
+  /** Mutating actions accepted on `*` (default: those without resource-level permissions). */
+  readonly allowed?: readonly string[];
+  /** Also flag type-only ARNs without a Condition (default true); false checks literal `*` only. */
+  readonly typeOnlyArns?: boolean;
+  /** Check only the policies whose logical id passes (e.g. one construct's: `(id) => id.startsWith('Intake')`). */
+  readonly only?: (logicalId: string) => boolean;
+}
+
 export function wildcardMutations(
   template: Template,
-  allowed: readonly string[] = NO_RESOURCE_LEVEL_ACTIONS,
+  options: WildcardOptions | readonly string[] = {},
 ): WildcardFinding[] {
+  const opts: WildcardOptions = Array.isArray(options)
+    ? { allowed: options as readonly string[] }
+    : (options as WildcardOptions);
+  const allowed = opts.allowed ?? NO_RESOURCE_LEVEL_ACTIONS;
+  const typeOnly = opts.typeOnlyArns ?? true;
   const findings: WildcardFinding[] = [];
   const resources = template.toJSON().Resources as Record<
     string,
@@ -103,12 +117,13 @@ export function wildcardMutations(
   >;
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (!['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role'].includes(resource.Type)) continue;
+    if (opts.only && !opts.only(logicalId)) continue;
     for (const doc of documentsOf(resource.Type, resource.Properties ?? {})) {
       for (const st of list((doc as { Statement?: Statement[] } | undefined)?.Statement)) {
         if (st.Effect !== 'Allow') continue;
         const wild = list(st.Resource)
           .map(text)
-          .filter((r) => r === '*' || (isUnscoped(r) && st.Condition === undefined));
+          .filter((r) => r === '*' || (typeOnly && isUnscoped(r) && st.Condition === undefined));
         if (wild.length === 0) continue;
         const actions = list(st.Action).filter((a) => isMutating(a) && !allowed.includes(a));
         if (actions.length > 0) findings.push({ logicalId, actions, resources: wild });
