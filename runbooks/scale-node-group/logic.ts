@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { schedulerTargetInput } from '../../events/sources/schedule/schema.js';
 import { RefusedError } from '../shared.js';
 import type { RunChange, RunResult } from '../types.js';
 import { ScaleNodeGroupParameters } from './spec.js';
@@ -33,9 +34,12 @@ export const ScaleSettingsSchema = z.object({
   nodeGroups: z.array(AllowedNodeGroupSchema),
   /** SSM prefix of the IaC size parameters: `<prefix>/<nodegroup>/max-size` and `/desired-size`. */
   sizeParameterPrefix: z.string().startsWith('/'),
-  /** For the scale-back schedule: the state machine it starts, the role it uses, its name prefix. */
+  /**
+   * For the scale-back schedule: the intake function it invokes (so the revert run passes the
+   * intake's guards like any scheduled run), the role Scheduler uses, the schedules' name prefix.
+   */
   scaleBack: z
-    .object({ stateMachineArn: z.string(), roleArn: z.string(), schedulePrefix: z.string() })
+    .object({ intakeFunctionArn: z.string(), roleArn: z.string(), schedulePrefix: z.string() })
     .optional(),
 });
 export type ScaleSettings = z.infer<typeof ScaleSettingsSchema>;
@@ -172,8 +176,6 @@ export function planScaling(args: {
   settings: ScaleSettings;
   executionName: string;
   now: Date;
-  /** The execution's input, reused for the scale-back run's input. */
-  input?: { stage?: string; trigger?: unknown } | undefined;
 }): ScalePlan {
   const p = ScaleNodeGroupParameters.parse(args.parameters);
   const { settings, executionName } = args;
@@ -288,37 +290,21 @@ export function planScaling(args: {
       })),
     };
     const name = `${settings.scaleBack.schedulePrefix}-${createHash('sha256').update(executionName).digest('hex').slice(0, 16)}`;
-    const revertName = `${executionName.slice(0, 60)}-scale-back`;
-    const input = {
-      runbook: 'scale-node-group',
-      stage: settings.stage,
-      parameters: {
-        cluster: p.cluster,
-        reason: `scale-back ${minutes} min after ${executionName}`,
-        revertOf: executionName,
-        restore,
-      },
-      dryRun: false,
-      mode: 'auto',
-      executionName: revertName,
-      resourceKey: `${p.cluster}/${p.nodegroup ?? '*'}`,
-      trigger: {
-        source: 'schedule',
-        kind: 'scale-back',
-        correlationId: executionName,
-        occurredAt: at.toISOString(),
-        summary: `Scale-back of ${executionName}`,
-        requestedBy: `schedule:${name}`,
-      },
-      reasons: [`scale-back after ${minutes} minutes`],
-    };
+    // The intake reads this as a `schedule` signal whose request names the runbook and its
+    // parameters (events/sources/schedule): schema, allow-list, lock, rate limit and dedup apply.
+    const input = schedulerTargetInput('scale-node-group', {
+      cluster: p.cluster,
+      reason: `scale-back ${minutes} min after ${executionName}`,
+      revertOf: executionName,
+      restore,
+    });
     scaleBack = {
       Name: name,
       ScheduleExpression: atExpression(at),
       Target: {
-        Arn: settings.scaleBack.stateMachineArn,
+        Arn: settings.scaleBack.intakeFunctionArn,
         RoleArn: settings.scaleBack.roleArn,
-        Input: JSON.stringify(input),
+        Input: input,
       },
     };
   }

@@ -37,6 +37,12 @@ export interface ScaleNodeGroupWorkflowProps {
   readonly nodeGroups: readonly AllowedNodeGroup[];
   /** SSM prefix of the IaC-aware size parameters, e.g. `/ops/dev/nodegroups`. */
   readonly sizeParameterPrefix: string;
+  /**
+   * The intake function (`ops-<stage>-intake`) a scale-back schedule invokes, so the revert run
+   * passes the intake's guards like any scheduled run. Required when a node group has
+   * `scaleBackAfterMinutes > 0`.
+   */
+  readonly intakeFunctionArn?: string;
   readonly approvalTimeout: Duration;
   readonly poll?: {
     readonly firstWait: Duration;
@@ -69,8 +75,6 @@ export class ScaleNodeGroupWorkflow extends Construct {
       maxWait: Duration.minutes(2),
       maxPolls: 25,
     };
-    const stateMachineName = `${props.namePrefix}-scale-node-group`;
-    const stateMachineArn = `arn:${partition}:states:${region}:${account}:stateMachine:${stateMachineName}`;
     const schedulePrefix = `${props.namePrefix}-scale-back`;
 
     const clusters = [...new Set(props.nodeGroups.map((n) => n.cluster))];
@@ -86,16 +90,20 @@ export class ScaleNodeGroupWorkflow extends Construct {
         `arn:${partition}:ssm:${region}:${account}:parameter${props.sizeParameterPrefix}/${n.nodegroup}/*`,
     );
 
+    const intakeFunctionArn = props.intakeFunctionArn;
     if (props.nodeGroups.some((n) => n.scaleBackAfterMinutes > 0)) {
+      if (!intakeFunctionArn)
+        throw new Error('scale-node-group: scaleBackAfterMinutes is set, so intakeFunctionArn is required');
       this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
         roleName: `${props.namePrefix}-scale-back-scheduler`,
-        description: 'EventBridge Scheduler starts the scale-back (revert) run of scale-node-group',
+        description:
+          'EventBridge Scheduler: invokes the intake for the scale-back (revert) run of scale-node-group',
         assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
           conditions: { StringEquals: { 'aws:SourceAccount': account } },
         }),
       });
       this.schedulerRole.addToPolicy(
-        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }),
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [intakeFunctionArn] }),
       );
     }
     const settings: ScaleSettings = {
@@ -104,7 +112,13 @@ export class ScaleNodeGroupWorkflow extends Construct {
       nodeGroups: [...props.nodeGroups],
       sizeParameterPrefix: props.sizeParameterPrefix,
       ...(this.schedulerRole
-        ? { scaleBack: { stateMachineArn, roleArn: this.schedulerRole.roleArn, schedulePrefix } }
+        ? {
+            scaleBack: {
+              intakeFunctionArn: intakeFunctionArn as string,
+              roleArn: this.schedulerRole.roleArn,
+              schedulePrefix,
+            },
+          }
         : {}),
     };
 
@@ -180,7 +194,6 @@ export class ScaleNodeGroupWorkflow extends Construct {
           'nodegroups.$': '$.described',
           settings,
           'executionName.$': '$$.Execution.Name',
-          'input.$': '$.input',
         }),
         resultSelector: { 'value.$': '$.Payload' },
         resultPath: '$.plan',
@@ -324,6 +337,7 @@ export class ScaleNodeGroupWorkflow extends Construct {
               'Arn.$': '$.plan.value.scaleBack.Target.Arn',
               'RoleArn.$': '$.plan.value.scaleBack.Target.RoleArn',
               'Input.$': '$.plan.value.scaleBack.Target.Input',
+              RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
             },
           },
           resultPath: sfn.JsonPath.DISCARD,

@@ -80,6 +80,16 @@ describe('remediation runbooks: synthesised for dev with cdk-nag', () => {
         Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
       },
     });
+    // The scale-back schedule may only invoke the intake, so the revert passes the intake's guards.
+    const invokes = statements(t).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    expect(JSON.stringify(invokes.map((i) => i.Resource))).toContain(':function:ops-dev-intake');
+    expect(
+      statements(t).filter(
+        (s) =>
+          actionsOf(s).includes('states:StartExecution') &&
+          JSON.stringify(s.Resource).includes('scale-node-group'),
+      ),
+    ).toEqual([]);
   });
 
   it('lets update-dns change only the allow-listed record names of its zone', () => {

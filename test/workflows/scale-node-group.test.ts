@@ -1,7 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { scheduleSignal } from '../../events/sources/schedule/normalise.js';
 import { handler } from '../../functions/steps/scale-node-group/handler.js';
+import { ScaleNodeGroupParameters } from '../../runbooks/scale-node-group/spec.js';
 import { ScaleNodeGroupWorkflow } from '../../runbooks/scale-node-group/workflow.js';
 import {
   type AslDefinition,
@@ -31,6 +33,7 @@ function build(scaleBackAfterMinutes = 60): AslDefinition {
       },
     ],
     sizeParameterPrefix: '/ops/test/nodegroups',
+    intakeFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:ops-test-intake',
     approvalTimeout: Duration.minutes(30),
   });
   return renderAsl(wf.stateMachine);
@@ -152,10 +155,15 @@ describe('scale-node-group: the workflow rendered from its construct, run locall
     };
     expect(schedule.ScheduleExpression).toMatch(/^at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)$/);
     expect(schedule.ActionAfterCompletion).toBe('DELETE');
-    expect(schedule.Target.Arn).toBe(
-      'arn:aws:states:eu-west-1:111111111111:stateMachine:ops-test-scale-node-group',
-    );
-    expect(JSON.parse(schedule.Target.Input).parameters).toMatchObject({
+    // Through the intake: the schedule invokes it with the Scheduler input its normaliser reads.
+    expect(schedule.Target.Arn).toBe('arn:aws:lambda:eu-west-1:111111111111:function:ops-test-intake');
+    const delivered = schedule.Target.Input.replaceAll(
+      '<aws.scheduler.schedule-arn>',
+      'arn:aws:scheduler:eu-west-1:111111111111:schedule/default/ops-test-scale-back-1',
+    ).replaceAll('<aws.scheduler.scheduled-time>', '2026-11-22T21:00:00Z');
+    const signal = scheduleSignal(JSON.parse(delivered));
+    expect(signal.request?.runbook).toBe('scale-node-group');
+    expect(ScaleNodeGroupParameters.parse(signal.request?.parameters)).toMatchObject({
       cluster: 'test-platform',
       revertOf: 'scale-node-group-4f2a-20261122T2000',
       restore: {

@@ -17,7 +17,6 @@ export const ScaleStepEvent = z.object({
   nodegroups: z.array(NodegroupSchema),
   settings: ScaleSettingsSchema,
   executionName: z.string(),
-  input: z.object({ stage: z.string().optional(), trigger: z.unknown().optional() }).passthrough().optional(),
 });
 
 export const handler = async (event: unknown): Promise<unknown> => {

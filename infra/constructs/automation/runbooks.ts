@@ -1,4 +1,4 @@
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -83,6 +83,13 @@ export class RunbookWorkflows extends Construct {
         stepFunction: steps,
         nodeGroups: stage.automation.allowLists.nodeGroups,
         sizeParameterPrefix: `/ops/${stage.name}/nodegroups`,
+        // Named by the cross-team contract (functions `ops-<stage>-<purpose>`); the intake is built after the runbooks.
+        intakeFunctionArn: Stack.of(this).formatArn({
+          service: 'lambda',
+          resource: 'function',
+          resourceName: `${namePrefix}-intake`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
         approvalTimeout,
       });
       this.stateMachines['scale-node-group'] = wf.stateMachine;

@@ -179,6 +179,7 @@ function scenarios(): Scenario[] {
           },
         ],
         sizeParameterPrefix: '/ops/bench/nodegroups',
+        intakeFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:ops-bench-intake',
         approvalTimeout: Duration.minutes(30),
       }),
   );

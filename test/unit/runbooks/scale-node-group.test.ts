@@ -148,7 +148,11 @@ describe('scale-node-group logic: allow-list and planning', () => {
         nodeGroups: [
           { ...(settings.nodeGroups[0] as ScaleSettings['nodeGroups'][number]), scaleBackAfterMinutes: 90 },
         ],
-        scaleBack: { stateMachineArn: 'arn:sm', roleArn: 'arn:role', schedulePrefix: 'ops-dev-scale-back' },
+        scaleBack: {
+          intakeFunctionArn: 'arn:intake',
+          roleArn: 'arn:role',
+          schedulePrefix: 'ops-dev-scale-back',
+        },
       },
       executionName: 'run-1',
       now: new Date('2026-11-22T20:00:00Z'),
@@ -156,10 +160,11 @@ describe('scale-node-group logic: allow-list and planning', () => {
     // Assess
     expect(plan.scaleBack?.ScheduleExpression).toBe('at(2026-11-22T21:30:00)');
     expect(plan.scaleBack?.Name).toMatch(/^ops-dev-scale-back-[0-9a-f]{16}$/);
+    expect(plan.scaleBack?.Target.Arn).toBe('arn:intake');
     expect(JSON.parse(plan.scaleBack?.Target.Input ?? '{}')).toMatchObject({
       runbook: 'scale-node-group',
-      parameters: { revertOf: 'run-1' },
-      trigger: { source: 'schedule' },
+      parameters: { cluster: 'dev-platform', revertOf: 'run-1' },
+      scheduleArn: '<aws.scheduler.schedule-arn>',
     });
   });
 });
