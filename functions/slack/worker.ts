@@ -4,6 +4,7 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { manualSignal } from '../../events/index.js';
 import type { Signal } from '../../events/signal.js';
 import { findRunbook, runbookNames } from '../../runbooks/registry.js';
 import type { RunbookInput, RunbookSpec, RunResult } from '../../runbooks/types.js';
@@ -14,7 +15,6 @@ import type { OpsLogger } from '../shared/powertools.js';
 import type { SlackApi, SlackResponse } from '../shared/slack.js';
 import { authorise, type GroupMembership, type Permission, type SlackAuthConfig } from './authz.js';
 import type { SlackJob } from './jobs.js';
-import { slackRequestSignal } from './signal.js';
 
 /**
  * The Slack worker's core: the slow half of a Slack request, run after the endpoint has
@@ -24,8 +24,16 @@ import { slackRequestSignal } from './signal.js';
 
 /** The intake as the worker uses it: `plan` is pure (`ops plan`), `submit` runs decide → admit → start. */
 export interface IntakePort {
-  plan(signal: Signal): readonly Decision[];
-  submit(signal: Signal): Promise<readonly { decision: Decision; executionArn?: string }[]>;
+  plan(signal: Signal, options: RequestOptions): readonly Decision[];
+  submit(
+    signal: Signal,
+    options: RequestOptions,
+  ): Promise<readonly { decision: Decision; executionArn?: string }[]>;
+}
+
+/** What the person asked for beyond the signal: `--dry-run` (it can only make a decision safer). */
+export interface RequestOptions {
+  readonly dryRun: boolean;
 }
 
 export interface WorkerDeps {
@@ -104,23 +112,24 @@ export function describeDecision(d: Decision): string {
   ].join('\n');
 }
 
-function signalOf(job: StartJob, kind: 'run-requested' | 'revert-requested', threadTs?: string): Signal {
-  return slackRequestSignal({
-    kind,
+/** The request as the one normalised Signal, through events/ (the manual-request normaliser). */
+function signalOf(job: StartJob, threadTs?: string): Signal {
+  return manualSignal({
     runbook: job.runbook,
     parameters: job.parameters,
-    dryRun: job.dryRun,
-    user: job.user,
+    requestedBy: job.user.id,
+    ...(job.user.name ? { requestedByName: job.user.name } : {}),
+    via: 'slack',
     channel: job.channel,
+    // response_url stays out of the run's input: it is a credential for 30 minutes.
     ...(threadTs ? { threadTs } : {}),
-    receivedAt: job.receivedAt,
-    correlationId: job.correlationId,
-    text: job.text,
+    at: job.receivedAt,
+    requestId: job.correlationId,
   });
 }
 
 async function plan(job: StartJob, deps: WorkerDeps): Promise<void> {
-  const decisions = deps.intake.plan(signalOf(job, 'run-requested'));
+  const decisions = deps.intake.plan(signalOf(job), { dryRun: job.dryRun });
   await respond(deps, job, {
     text: [
       `:mag: *Plan* for \`${job.text}\` (nothing was changed):`,
@@ -144,13 +153,9 @@ async function announce(deps: WorkerDeps, job: StartJob): Promise<string | undef
   }
 }
 
-async function run(
-  job: StartJob,
-  deps: WorkerDeps,
-  kind: 'run-requested' | 'revert-requested' = 'run-requested',
-): Promise<void> {
+async function run(job: StartJob, deps: WorkerDeps): Promise<void> {
   const threadTs = await announce(deps, job);
-  const results = await deps.intake.submit(signalOf(job, kind, threadTs));
+  const results = await deps.intake.submit(signalOf(job, threadTs), { dryRun: job.dryRun });
   const lines = results.map(({ decision: d, executionArn }) => {
     const wait = d.mode === 'approval' ? ', after approval' : '';
     if (d.action === 'start' && executionArn) {
@@ -290,7 +295,7 @@ async function revert(execution: string, job: SlackJob, deps: WorkerDeps): Promi
     receivedAt: job.receivedAt,
     correlationId: job.correlationId,
   };
-  await run(startJob, deps, 'revert-requested');
+  await run(startJob, deps);
 }
 
 const STALE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);

@@ -459,7 +459,7 @@ describe('Slack endpoint: status and revert', () => {
         revertOf: execution,
         restore: { maxSize: 4, desiredSize: 3 },
       },
-      trigger: { kind: 'slack.revert-requested', requestedBy: PLATFORM_1 },
+      trigger: { kind: 'slack.command', requestedBy: PLATFORM_1 },
     });
   });
 
