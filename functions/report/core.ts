@@ -263,7 +263,6 @@ export async function reportPhase(event: ReportEvent, deps: ReportDeps): Promise
         type: 'gauge',
         value: triggerToChange,
         tags,
-        unit: 'second',
       });
     if (triggerToResult !== undefined && outcome === 'succeeded')
       ddMetrics.push({
@@ -271,7 +270,6 @@ export async function reportPhase(event: ReportEvent, deps: ReportDeps): Promise
         type: 'gauge',
         value: triggerToResult,
         tags,
-        unit: 'second',
       });
   }
 

@@ -1,10 +1,23 @@
-import { client, logger as datadogLibraryLogger, v1, v2 } from '@datadog/datadog-api-client';
+// Deep imports of the v1 API only: the package index pulls in every v1 and v2 model (an 11 MB
+// bundle); events and series from v1 keep the function around 1 MB.
+
+import { logger as datadogLibraryLogger } from '@datadog/datadog-api-client/dist/logger.js';
+import {
+  BaseServerConfiguration,
+  type Configuration,
+  createConfiguration,
+  setServerVariables,
+} from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js';
+import { EventsApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/EventsApi.js';
+import { MetricsApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/MetricsApi.js';
+import type { EventCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventCreateRequest.js';
+import type { MetricsPayload } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/MetricsPayload.js';
 import { redact, redactString } from './redact.js';
 
 /**
  * The one Datadog API client of this product, over `@datadog/datadog-api-client`:
- * events (v1 `POST /api/v1/events`, grouped per run by `aggregationKey`) and metrics
- * (v2 `POST /api/v2/series`).
+ * events (`POST /api/v1/events`, grouped per run by `aggregationKey`) and metrics
+ * (`POST /api/v1/series`).
  *
  * - The site comes from config (`automation.datadog.site`, e.g. `datadoghq.eu`); `baseUrl`
  *   overrides it so tests can point the client at a local HTTP server.
@@ -60,7 +73,6 @@ export interface DatadogMetric {
   readonly tags: readonly string[];
   /** Unix seconds; default now. */
   readonly timestamp?: number;
-  readonly unit?: string;
 }
 
 export class DatadogError extends Error {
@@ -139,25 +151,23 @@ export class DatadogApi {
    * and an abort signal that bounds this attempt (the library takes the signal from the
    * configuration, so each attempt gets a fresh one).
    */
-  private async configuration(): Promise<client.Configuration> {
+  private async configuration(): Promise<Configuration> {
     const apiKey = await this.options.apiKey();
     const appKey = this.options.appKey ? await this.options.appKey() : undefined;
-    const configuration = client.createConfiguration({
+    const configuration = createConfiguration({
       authMethods: { apiKeyAuth: apiKey, ...(appKey ? { appKeyAuth: appKey } : {}) },
       // Our own bounded retry below covers 5xx, 429 and network errors alike.
       enableRetry: false,
       httpConfig: { signal: AbortSignal.timeout(this.timeoutMs) },
-      ...(this.options.baseUrl
-        ? { baseServer: new client.BaseServerConfiguration(this.options.baseUrl, {}) }
-        : {}),
+      ...(this.options.baseUrl ? { baseServer: new BaseServerConfiguration(this.options.baseUrl, {}) } : {}),
     });
-    if (!this.options.baseUrl) client.setServerVariables(configuration, { site: this.options.site });
+    if (!this.options.baseUrl) setServerVariables(configuration, { site: this.options.site });
     return configuration;
   }
 
   private async withRetry<T>(
     operation: string,
-    call: (configuration: client.Configuration) => Promise<T>,
+    call: (configuration: Configuration) => Promise<T>,
   ): Promise<T> {
     let last: DatadogError | undefined;
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
@@ -174,7 +184,7 @@ export class DatadogApi {
 
   /** Posts an event; returns Datadog's event id (as a string: ids exceed 2^53). */
   async postEvent(event: DatadogEvent): Promise<string | undefined> {
-    const body: v1.EventCreateRequest = {
+    const body: EventCreateRequest = {
       title: redactString(event.title).slice(0, TITLE_MAX),
       text: redactString(event.text).slice(0, TEXT_MAX),
       tags: redact([...event.tags]),
@@ -185,7 +195,7 @@ export class DatadogApi {
       ...(event.aggregationKey ? { aggregationKey: event.aggregationKey.slice(0, 100) } : {}),
     };
     const res = await this.withRetry('events', (configuration) =>
-      new v1.EventsApi(configuration).createEvent({ body }),
+      new EventsApi(configuration).createEvent({ body }),
     );
     return res.event?.idStr ?? (res.event?.id !== undefined ? String(res.event.id) : undefined);
   }
@@ -194,18 +204,15 @@ export class DatadogApi {
   async submitMetrics(metrics: readonly DatadogMetric[]): Promise<void> {
     if (metrics.length === 0) return;
     const now = Math.floor(Date.now() / 1000);
-    const body: v2.MetricPayload = {
+    const body: MetricsPayload = {
       series: metrics.map((m) => ({
         metric: m.name,
-        type: m.type === 'count' ? 1 : 3,
-        points: [{ timestamp: m.timestamp ?? now, value: m.value }],
+        type: m.type,
+        points: [[m.timestamp ?? now, m.value]],
         tags: redact([...m.tags]),
-        ...(m.unit ? { unit: m.unit } : {}),
       })),
     };
-    await this.withRetry('metrics', (configuration) =>
-      new v2.MetricsApi(configuration).submitMetrics({ body }),
-    );
+    await this.withRetry('metrics', (configuration) => new MetricsApi(configuration).submitMetrics({ body }));
   }
 }
 

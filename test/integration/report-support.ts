@@ -46,7 +46,8 @@ export interface FakeApi {
 
 function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
   if (!raw) return {};
-  if (contentType?.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  // Datadog's v1 series endpoint is sent as text/json.
+  if (contentType?.includes('json')) return JSON.parse(raw) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of new URLSearchParams(raw)) out[k] = /^[[{]/.test(v) ? JSON.parse(v) : v;
   return out;

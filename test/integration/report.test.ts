@@ -160,7 +160,7 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
     expect(updated).toContain(`/ops run scale-node-group revertOf=${execution}`);
 
     // Assess: Datadog, an event per phase (grouped by run) and the run's metrics at the end
-    expect(datadog.paths()).toEqual(['/api/v1/events', '/api/v1/events', '/api/v2/series']);
+    expect(datadog.paths()).toEqual(['/api/v1/events', '/api/v1/events', '/api/v1/series']);
     for (const req of datadog.requests) {
       expect(req.headers['dd-api-key']).toBe(DD_API_KEY);
       expect(req.headers['dd-application-key']).toBeUndefined();
@@ -180,7 +180,7 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
     expect(String(successEvent?.text)).toContain('(https://app.datadoghq.eu/monitors/123456)');
     const series = (datadog.requests[2]?.body.series ?? []) as {
       metric: string;
-      points: { value: number }[];
+      points: [number, number][];
       tags: string[];
     }[];
     expect(series.map((s) => s.metric)).toEqual([
@@ -189,8 +189,8 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
       'ops_automation.time_to_verified_result',
     ]);
     expect(series[0]?.tags).toContain('outcome:succeeded');
-    expect(series[1]?.points[0]?.value).toBe(40);
-    expect(series[2]?.points[0]?.value).toBe(60);
+    expect(series[1]?.points[0]?.[1]).toBe(40);
+    expect(series[2]?.points[0]?.[1]).toBe(60);
 
     // Assess: the audit record
     expect(first.status).toBe('reported');
