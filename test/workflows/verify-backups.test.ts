@@ -40,6 +40,7 @@ import {
   HOUR,
   KEY_ARN,
   OTHER_KEY_ARN,
+  receivedMetrics,
   startFakeChatOps,
 } from '../unit/verify-backups/fixtures.js';
 
@@ -460,12 +461,9 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
     expect((slackPost?.body as { text?: string } | undefined)?.text).toBe(
       'verify-backups test: all 4 backups verified',
     );
-    const series = chat.requests.find((r) => r.path.startsWith('/api/v2/series'))?.body as {
-      series: { metric: string; points: { value: number }[]; tags: string[] }[];
-    };
-    const verified = series.series.filter((m) => m.metric === 'ops.backup.verified');
+    const verified = receivedMetrics(chat).filter(([m]) => m === 'ops.backup.verified');
     expect(verified).toHaveLength(4);
-    expect(verified.every((m) => m.points[0]?.value === 1)).toBe(true);
+    expect(verified.every(([, v]) => v === 1)).toBe(true);
     expect(rec.phases).toEqual(['started', 'succeeded']);
   });
 

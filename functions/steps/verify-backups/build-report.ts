@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHECKS } from '../../../runbooks/verify-backups/logic.js';
+import { CHECKS, type Evaluation } from '../../../runbooks/verify-backups/logic.js';
 import {
   BACKUP_SIGNAL_EVENT,
   type BackupReport,
@@ -31,7 +31,7 @@ export const EvaluationSchema = z.object({
   checks: z.array(CheckResultSchema),
 });
 
-export const BuildReportEvent = z.object({
+export const BuildReportEventSchema = z.object({
   evaluations: z.array(EvaluationSchema),
   stage: z.string().min(1),
   executionName: z.string().min(1),
@@ -39,7 +39,14 @@ export const BuildReportEvent = z.object({
   account: z.string().optional(),
   bucket: z.string().min(1),
 });
-export type BuildReportEvent = z.input<typeof BuildReportEvent>;
+export interface BuildReportEvent {
+  readonly evaluations: readonly Evaluation[];
+  readonly stage: string;
+  readonly executionName: string;
+  readonly region?: string;
+  readonly account?: string;
+  readonly bucket: string;
+}
 
 export interface PutEventsEntry {
   readonly Source: string;
@@ -72,7 +79,7 @@ export function reportKeys(
 }
 
 export function buildReportStep(event: BuildReportEvent, now: Date): BuiltReport {
-  const e = BuildReportEvent.parse(event);
+  const e = BuildReportEventSchema.parse(event);
   const report = buildReport(e.evaluations, {
     stage: e.stage,
     executionName: e.executionName,

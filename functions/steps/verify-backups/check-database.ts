@@ -57,7 +57,14 @@ export async function checkDatabase(
   event: CheckDatabaseEvent,
   deps: CheckDatabaseDeps,
 ): Promise<{ value: number; minResult: number; query: string }> {
-  const e = CheckDatabaseEvent.parse(event);
+  const parsed = CheckDatabaseEvent.safeParse(event);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`)
+      .join('; ');
+    throw new RestoreCheckError(`invalid check input, nothing was run: ${issues}`);
+  }
+  const e = parsed.data;
   const endpoint = (e.observed.DbInstances ?? e.observed.DBInstances ?? [])[0]?.Endpoint;
   if (!endpoint) throw new RestoreCheckError('the restored instance reports no endpoint');
   const creds = await deps.credentials();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BackupReport } from '../../../runbooks/verify-backups/report.js';
+import type { BackupReport, SlackBlock } from '../../../runbooks/verify-backups/report.js';
 import type { DatadogApi, DatadogMetric } from '../../shared/datadog.js';
 import { tag } from '../../shared/datadog.js';
 import type { OpsLogger } from '../../shared/powertools.js';
@@ -13,7 +13,7 @@ import { EvaluationSchema } from './build-report.js';
  * already kept in S3 and a failed verification fails the run (which the report hook announces).
  */
 
-export const PublishEvent = z.object({
+export const PublishEventSchema = z.object({
   report: z.object({
     stage: z.string(),
     executionName: z.string(),
@@ -29,7 +29,13 @@ export const PublishEvent = z.object({
     .loose()
     .optional(),
 });
-export type PublishEvent = z.input<typeof PublishEvent>;
+/** What the workflow passes (the build step's output): validated against `PublishEventSchema`. */
+export interface PublishEvent {
+  readonly report: BackupReport;
+  readonly slack: { readonly text: string; readonly blocks: readonly SlackBlock[] };
+  readonly reportUrl?: string;
+  readonly trigger?: { readonly slack?: { readonly channel: string; readonly threadTs?: string } };
+}
 
 export interface PublishDeps {
   readonly slack: Pick<SlackApi, 'postMessage'>;
@@ -52,8 +58,7 @@ export function backupMetrics(report: BackupReport): DatadogMetric[] {
   const metrics: DatadogMetric[] = [];
   for (const r of report.rows) {
     const tags = [tag('stage', report.stage), tag('backup_class', r.class), tag('resource', r.resource)];
-    if (r.ageHours !== undefined)
-      metrics.push({ name: METRIC_AGE, type: 'gauge', value: r.ageHours, tags, unit: 'hour' });
+    if (r.ageHours !== undefined) metrics.push({ name: METRIC_AGE, type: 'gauge', value: r.ageHours, tags });
     metrics.push({ name: METRIC_VERIFIED, type: 'gauge', value: r.verdict === 'pass' ? 1 : 0, tags });
   }
   return metrics;
@@ -64,7 +69,7 @@ function why(err: unknown): string {
 }
 
 export async function publishReport(event: PublishEvent, deps: PublishDeps): Promise<PublishOutcome> {
-  const e = PublishEvent.parse(event);
+  const e = PublishEventSchema.parse(event);
   const report = e.report as BackupReport;
   const thread = e.trigger?.slack;
   let slack = 'posted';

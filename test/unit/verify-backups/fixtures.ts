@@ -88,9 +88,9 @@ export async function startFakeChatOps(): Promise<FakeChatOps> {
         res.end(JSON.stringify({ ok: true, channel: 'C0TEST00001', ts: '1763791200.000100' }));
         return;
       }
-      if (path.startsWith('/api/v2/series')) {
+      if (path.startsWith('/api/v1/series') || path.startsWith('/api/v2/series')) {
         res.statusCode = 202;
-        res.end('{"errors":[]}');
+        res.end('{"status":"ok","errors":[]}');
         return;
       }
       if (path.startsWith('/api/v1/events')) {
@@ -115,4 +115,18 @@ export async function startFakeChatOps(): Promise<FakeChatOps> {
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The metrics a fake Datadog received, as `[metric, value, tags]`, whichever series API the client used. */
+export function receivedMetrics(chat: FakeChatOps): [string, number, string[]][] {
+  const out: [string, number, string[]][] = [];
+  for (const r of chat.requests) {
+    if (!/^\/api\/v[12]\/series/.test(r.path)) continue;
+    const body = r.body as { series: { metric: string; points: unknown[]; tags?: string[] }[] };
+    for (const m of body.series) {
+      const p = m.points[0] as [number, number] | { value: number } | undefined;
+      out.push([m.metric, Array.isArray(p) ? p[1] : (p?.value ?? Number.NaN), m.tags ?? []]);
+    }
+  }
+  return out;
 }
