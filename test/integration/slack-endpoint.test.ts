@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../functions/approval/messages.js';
 import { UserGroupResolver } from '../../functions/slack/authz.js';
 import { startEndpointServer } from '../../functions/slack/local-server.js';
 import { SlackAuthError, verifySignedRequest } from '../../functions/slack/verify.js';
 import {
+  buttonClick,
   CHANNEL,
   type Harness,
   killSwitchParameter,
@@ -501,6 +503,27 @@ describe('Slack endpoint: status and revert', () => {
     expect(h.slack.callsOf('response_url')[0]?.body.text).toBe(
       `<@${ONCALL}> may not run \`update-dns\` in *dev*.`,
     );
+  });
+
+  it("reverts from the run report's Revert button (action ops-revert, value = execution name)", async () => {
+    const input = finished.input.replace('dev-platform-c', 'dev-platform-e');
+    h.sfn.on(DescribeExecutionCommand, { executionArn }).resolves({ ...finished, input });
+    const body = buttonClick(
+      ACTION.revert,
+      execution,
+      PLATFORM_2,
+      h.slack.responseUrl(),
+      '1700000000.000200',
+    );
+
+    const res = await h.post(body, signedHeaders(body, h.now));
+    await h.settled();
+
+    expect(res.status).toBe(200);
+    expect(startedInput()).toMatchObject({
+      parameters: { nodegroup: 'dev-platform-e', revertOf: execution },
+      trigger: { requestedBy: PLATFORM_2 },
+    });
   });
 
   it('says when an execution does not exist', async () => {
