@@ -7,6 +7,7 @@ import { ScaleNodeGroupParameters } from '../../runbooks/scale-node-group/spec.j
 import { ScaleNodeGroupWorkflow } from '../../runbooks/scale-node-group/workflow.js';
 import {
   type AslDefinition,
+  allStates,
   awsError,
   renderAsl,
   runAsl,
@@ -122,6 +123,16 @@ const fakes = (groups: Fakes['groups'], statuses?: string[]): Fakes => ({
 
 describe('scale-node-group: the workflow rendered from its construct, run locally', () => {
   const asl = build();
+
+  it('retries and catches every task, and uses only JSONPath', () => {
+    const tasks = allStates(asl).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThan(5);
+    for (const [name, state] of tasks) {
+      expect(state.Retry?.length ?? 0, `${name} retries`).toBeGreaterThan(0);
+      expect(state.Catch?.length ?? 0, `${name} is caught`).toBeGreaterThan(0);
+    }
+    expect(asl.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+  });
 
   it('finds the node group at its maximum, raises it by one step, records the sizes and schedules the scale-back', async () => {
     // Prepare

@@ -6,6 +6,7 @@ import type { RecordSet } from '../../runbooks/update-dns/logic.js';
 import { UpdateDnsWorkflow } from '../../runbooks/update-dns/workflow.js';
 import {
   type AslDefinition,
+  allStates,
   awsError,
   renderAsl,
   runAsl,
@@ -128,6 +129,16 @@ function handlers(zone: Zone, overrides: Record<string, TaskHandler> = {}): Reco
 
 describe('update-dns: the workflow rendered from its construct, run locally', () => {
   const asl = build();
+
+  it('retries and catches every task, and uses only JSONPath', () => {
+    const tasks = allStates(asl).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThan(5);
+    for (const [name, state] of tasks) {
+      expect(state.Retry?.length ?? 0, `${name} retries`).toBeGreaterThan(0);
+      expect(state.Catch?.length ?? 0, `${name} is caught`).toBeGreaterThan(0);
+    }
+    expect(asl.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+  });
 
   it('points the record at the newest ingress load balancer in one batch and waits for INSYNC', async () => {
     // Prepare
