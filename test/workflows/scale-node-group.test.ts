@@ -316,7 +316,14 @@ describe('scale-node-group: the workflow rendered from its construct, run locall
     // Act
     const out = await runAsl(
       asl,
-      input({ cluster: 'test-platform', revertOf: 'scale-node-group-4f2a-20261122T2000', restore }),
+      // As `/ops revert` builds it: the original parameters (nodegroup, increaseBy) plus revertOf and restore.
+      input({
+        cluster: 'test-platform',
+        nodegroup: 'test-platform-a',
+        increaseBy: 2,
+        revertOf: 'scale-node-group-4f2a-20261122T2000',
+        restore,
+      }),
       { handlers: handlers(f) },
     );
     // Assess
