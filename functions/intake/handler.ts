@@ -8,7 +8,7 @@ import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda
 import { z } from 'zod';
 import { loadStage } from '../../config/index.js';
 import { logger, requiredEnv } from '../shared/powertools.js';
-import { logNotifier } from './core.js';
+import type { Notifier } from './core.js';
 import { GuardStore, ssmFlagReader } from './guard-store.js';
 import { handleEvent, handleWebhook, type WebhookDeps } from './ingest.js';
 
@@ -24,7 +24,20 @@ const ssm = new SSMClient({});
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
-const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+const secretsClient = new SecretsManagerClient({});
+const secrets = new SecretsProvider({ awsSdkV3Client: secretsClient });
+
+// Slack + Datadog delivery (never throws: an outage cannot fail, and so re-deliver, the event). Loaded on
+// the first notification only: its clients are most of the bundle, and most invocations never notify.
+let notifierInstance: Promise<Notifier> | undefined;
+const notifier: Notifier = {
+  notify: async (signal, decision) => {
+    notifierInstance ??= import('../notify/index.js').then((m) =>
+      m.stageNotifier(stage, secretsClient, logger),
+    );
+    return (await notifierInstance).notify(signal, decision);
+  },
+};
 
 const store = new GuardStore({ doc, tableName, stage: stageName, flags: ssmFlagReader(ssm, 5) });
 const deps: WebhookDeps = {
@@ -34,7 +47,7 @@ const deps: WebhookDeps = {
   stage: stageName,
   automation: stage.automation,
   logger,
-  notifier: logNotifier(logger),
+  notifier,
   webhookToken: async () => {
     const value = await secrets.get(webhookSecretName, { maxAge: 300 });
     if (typeof value !== 'string') throw new Error(`secret ${webhookSecretName} is not a string`);

@@ -62,6 +62,8 @@ export class AutomationStack extends Stack {
       stateMachines: this.runbooks.stateMachines,
     });
     this.reporting.bindGuardStore(this.hooks.report, this.intake.table);
+    // The intake's notify decisions go to Slack and Datadog.
+    this.reporting.bindNotifier(this.intake.function);
 
     // 5. Slack endpoint, schedules. 6. Observability.
     // Slack (issue 5): commands and approval buttons; runs start through the intake's guards.
