@@ -15,10 +15,12 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } f
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DatadogApi } from '../../functions/shared/datadog.js';
 import type { OpsLogger } from '../../functions/shared/powertools.js';
 import { SlackApi } from '../../functions/shared/slack.js';
+import { checkDatabase } from '../../functions/steps/verify-backups/check-database.js';
 import { collectInventory } from '../../functions/steps/verify-backups/collect.js';
 import { handler as buildReportHandler } from '../../functions/steps/verify-backups/handlers/build-report.js';
 import { handler as evaluateHandler } from '../../functions/steps/verify-backups/handlers/evaluate.js';
@@ -35,6 +37,7 @@ import {
   type TaskHandler,
   workflowStack,
 } from '../support/local-sfn.js';
+import { type MariaDb, startMariaDb } from '../support/mariadb.js';
 import {
   type FakeChatOps,
   HOUR,
@@ -72,7 +75,7 @@ const SETTINGS: VerifyBackupsSettings = {
   },
 };
 
-function build(): AslDefinition {
+function build(settings: VerifyBackupsSettings = SETTINGS): AslDefinition {
   const stack = workflowStack();
   const fn = (id: string) =>
     lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:eu-west-1:111111111111:function:${id}`);
@@ -84,8 +87,9 @@ function build(): AslDefinition {
       evaluate: fn('Evaluate'),
       buildReport: fn('BuildReport'),
       publish: fn('Publish'),
+      checkDatabase: fn('CheckDatabase'),
     },
-    settings: SETTINGS,
+    settings,
     reportBucket: { name: 'ops-test-reports', arn: 'arn:aws:s3:::ops-test-reports' },
     maxConcurrency: 3,
     approvalTimeout: Duration.minutes(30),
@@ -692,5 +696,133 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
       verdict: 'not-applicable',
       reason: 'dry run: no restore tests',
     });
+  });
+});
+
+describe('verify-backups workflow: the weekly database restore test', () => {
+  const today = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'][new Date().getUTCDay()] as string;
+  const asl = build({
+    ...SETTINGS,
+    restore: {
+      ...SETTINGS.restore,
+      ebs: { ...SETTINGS.restore.ebs, enabled: false },
+      rds: {
+        ...SETTINGS.restore.rds,
+        enabled: true,
+        weekday: today,
+        subnetGroupName: 'test-platform-db',
+        securityGroupIds: ['sg-0restore'],
+        checkQuery: 'SELECT COUNT(*) FROM orders',
+        database: 'app',
+      },
+    },
+  });
+  let chat: FakeChatOps;
+  let db: MariaDb;
+  beforeAll(async () => {
+    [chat, db] = await Promise.all([startFakeChatOps(), startMariaDb()]);
+    await db.query('CREATE DATABASE app');
+    await db.query('CREATE TABLE app.orders (id INT PRIMARY KEY)');
+    await db.query('INSERT INTO app.orders VALUES (1), (2)');
+  });
+  afterAll(async () => {
+    await Promise.all([chat?.close(), db?.stop()]);
+  });
+
+  /** The restored instance is the local MariaDB: the check query runs for real against it. */
+  function dbHandlers(overrides: Record<string, TaskHandler> = {}) {
+    const deleted: unknown[] = [];
+    const restored: unknown[] = [];
+    const check = (i: unknown) =>
+      checkDatabase(i as never, {
+        credentials: async () => ({ username: db.admin.username, password: db.admin.password }),
+        connect: (o) => mysql.createConnection({ ...o, connectTimeout: 5000 }),
+      });
+    const { handlers: h, rec } = handlers(goodWorld(), chat, {
+      'Restore test database': (i) => {
+        restored.push(i);
+        return { DbInstance: { DbInstanceStatus: 'creating' } };
+      },
+      'Read test database': () => ({
+        DbInstances: [{ DbInstanceStatus: 'available', Endpoint: { Address: db.host, Port: db.port } }],
+      }),
+      'Run check query': check,
+      'Delete test database': (i) => {
+        deleted.push(i);
+        return { DbInstance: { DbInstanceStatus: 'deleting' } };
+      },
+      ...overrides,
+    });
+    return { h, rec, deleted, restored };
+  }
+
+  it('restores the latest snapshot to a small scratch instance, queries it, and deletes it', async () => {
+    // Prepare
+    const { h, rec, deleted, restored } = dbHandlers();
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status, JSON.stringify(rec.failure)).toBe('SUCCEEDED');
+    expect(restored).toEqual([
+      expect.objectContaining({
+        DBInstanceIdentifier: expect.stringMatching(/^ops-test-vb-[0-9a-f]{32}$/),
+        DBSnapshotIdentifier: 'rds:test-platform-2026-11-22-03-00',
+        DBInstanceClass: 'db.t4g.micro',
+        DBSubnetGroupName: 'test-platform-db',
+        VpcSecurityGroupIds: ['sg-0restore'],
+        MultiAZ: false,
+        PubliclyAccessible: false,
+        Tags: expect.arrayContaining([{ Key: 'ops-automation:scratch', Value: 'true' }]),
+      }),
+    ]);
+    expect(deleted).toEqual([
+      expect.objectContaining({ SkipFinalSnapshot: true, DeleteAutomatedBackups: true }),
+    ]);
+    expect(row(rec, 'test-platform').checks.find((c) => c.check === 'restore')).toEqual({
+      check: 'restore',
+      verdict: 'pass',
+      reason: expect.stringMatching(
+        /^restored to ops-test-vb-[0-9a-f]{32}, check query returned 2, then deleted it$/,
+      ),
+    });
+  });
+
+  it('a check query that fails still deletes the scratch instance, and fails the backup', async () => {
+    // Prepare
+    const { h, rec, deleted } = dbHandlers({
+      'Run check query': (i) =>
+        checkDatabase({ ...(i as object), query: 'SELECT COUNT(*) FROM missing_table' } as never, {
+          credentials: async () => ({ username: db.admin.username, password: db.admin.password }),
+          connect: (o) => mysql.createConnection({ ...o, connectTimeout: 5000 }),
+        }),
+    });
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(deleted).toHaveLength(1);
+    expect(row(rec, 'test-platform').reason).toMatch(
+      /^restore: restore test failed: RestoreCheckError: the check query failed: .*missing_table/,
+    );
+  });
+
+  it('a restore RDS refuses goes straight to cleanup, and a missing instance counts as cleaned up', async () => {
+    // Prepare
+    const { h, rec } = dbHandlers({
+      'Restore test database': () => {
+        throw awsError('Rds.StorageQuotaExceededException', 'quota');
+      },
+      'Delete test database': () => {
+        throw awsError('Rds.DbInstanceNotFoundException', 'not found');
+      },
+    });
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(out.calls['Read test database']).toBeUndefined();
+    expect(row(rec, 'test-platform').reason).toBe(
+      'restore: restore test failed: Rds.StorageQuotaExceededException: quota',
+    );
   });
 });
