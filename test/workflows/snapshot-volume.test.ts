@@ -336,6 +336,17 @@ describe('snapshot-volume: the workflow rendered from its construct, run locally
     expect(out.calls['Create snapshot']).toBeUndefined();
   });
 
+  it('bad parameters fail the planning step with a clear error and never reach a mutating call', async () => {
+    // Act: a malformed volume id that slipped past the intake (e.g. a hand-started execution).
+    const out = await runAsl(asl, input({ volumeId: 'vol-NOTHEX' }), {
+      handlers: handlers({ 'Describe volume': () => ({ Volumes: [] }) }),
+    });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(out.cause).toContain('an EBS volume id looks like vol-0123456789abcdef0');
+    expect(out.calls['Create snapshot']).toBeUndefined();
+  });
+
   it('refuses when the volume cannot be found, before any mutating call', async () => {
     // Act
     const out = await runAsl(asl, input({ cluster: 'test-platform', namespace: 'app', pvc: 'gone' }), {
