@@ -29,6 +29,15 @@ export function logNotifier(logger: OpsLogger): Notifier {
   };
 }
 
+/** A notifier failure is logged, never thrown: the decision (and any run it started) stands. */
+async function tell(deps: IntakeDeps, signal: Signal, decision: Decision): Promise<void> {
+  try {
+    await deps.notifier.notify(signal, decision);
+  } catch (err) {
+    deps.logger.error('notification failed', { error: err instanceof Error ? err.message : String(err) });
+  }
+}
+
 export interface IntakeDeps extends StartDeps {
   readonly automation: AutomationConfig;
   readonly notifier: Notifier;
@@ -67,10 +76,10 @@ export async function processSignal(signal: Signal, deps: IntakeDeps): Promise<I
       guards: decision.guards,
       dryRun: decision.dryRun,
     });
-    if (decision.action === 'notify') await deps.notifier.notify(signal, decision);
+    if (decision.action === 'notify') await tell(deps, signal, decision);
     if (decision.action === 'reject' && decision.reasons.includes(REASON.guardStoreUnavailable)) {
       // Fail closed, loudly: the run did not start, and people hear why.
-      await deps.notifier.notify(signal, {
+      await tell(deps, signal, {
         ...decision,
         action: 'notify',
         severity: 'critical',

@@ -199,6 +199,18 @@ describe('intake: processSignal with the guard store on dynalite', () => {
   });
 });
 
+describe('intake: notifications', () => {
+  it('sends notify decisions to the notifier, and a failing notifier never fails the event', async () => {
+    const event = JSON.parse(sample('cloudtrail/kms-disablekey.json'));
+    await handleEvent(event, await deps());
+    expect(notified).toHaveLength(1);
+    expect(notified[0]).toMatchObject({ action: 'notify', severity: 'critical' });
+    const broken = await deps({ notifier: { notify: () => Promise.reject(new Error('Slack is down')) } });
+    await expect(handleEvent(event, broken)).resolves.toHaveLength(1);
+    expect(logs.find((l) => l.message === 'notification failed')?.extra).toEqual({ error: 'Slack is down' });
+  });
+});
+
 describe('intake: EventBridge events', () => {
   it('starts one run for an event delivered twice', async () => {
     const d = await deps();
