@@ -344,6 +344,32 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
     expect(entry?.delivery.datadog.status).toBe('failed');
   });
 
+  it('the other way round (Slack refusing connections, Datadog answering 500) is retried, recorded and not thrown either', async () => {
+    // Prepare
+    const execution = `${EXECUTION}-outage-2`;
+    datadog.failWith(500);
+    const downSlack = slackClient({ url: await deadOrigin() });
+
+    // Act
+    const out = await reportPhase(
+      { phase: 'started', execution, input: input() },
+      { ...deps, slack: downSlack },
+    );
+
+    // Assess
+    expect(datadog.paths()).toEqual(Array(3).fill('/api/v1/events'));
+    expect(out.slack).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(out.datadog).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      error: expect.stringContaining('HTTP 500'),
+    });
+    expect((await audit.store.runEntries(execution))[0]?.delivery).toMatchObject({
+      slack: { status: 'failed' },
+      datadog: { status: 'failed' },
+    });
+  });
+
   it('a retried invocation of a phase already reported repeats nothing: no message, no event, no entry', async () => {
     // Prepare
     const execution = `${EXECUTION}-retry`;
