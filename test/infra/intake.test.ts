@@ -147,3 +147,23 @@ describe('intake infra: dev stage', () => {
     expect(wildcardMutations(s.automationTemplate, { typeOnlyArns: false })).toEqual([]);
   });
 });
+
+describe('intake infra: prod stage', () => {
+  it('retains the guard table and its key, and subscribes the same rules', () => {
+    const prod = synthStage('prod');
+    const tables = prod.automationTemplate.findResources('AWS::DynamoDB::Table', {
+      Properties: { TableName: 'ops-prod-intake-guards' },
+    });
+    expect(Object.values(tables).map((t) => t.DeletionPolicy)).toEqual(['Retain']);
+    const keys = Object.entries(prod.automationTemplate.findResources('AWS::KMS::Key')).filter(([id]) =>
+      id.startsWith('IntakeKey'),
+    );
+    expect(keys.map(([, k]) => k.DeletionPolicy)).toEqual(['Retain']);
+    for (const spec of EVENT_RULES) {
+      prod.automationTemplate.hasResourceProperties('AWS::Events::Rule', {
+        Name: `ops-prod-${spec.name}`,
+        State: spec.state,
+      });
+    }
+  });
+});
