@@ -6,6 +6,7 @@ import { Observability } from '../constructs/automation/observability.js';
 import { Reporting } from '../constructs/automation/reporting.js';
 import { Intake } from '../constructs/automation/intake.js';
 import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
+import { Schedules } from '../constructs/automation/schedules.js';
 import { SlackEndpoint } from '../constructs/automation/slack.js';
 import type { PlatformStack } from './platform-stack.js';
 
@@ -73,6 +74,13 @@ export class AutomationStack extends Stack {
       approvalHook: this.hooks.approval,
       stateMachines: this.runbooks.stateMachines,
       guards: this.intake,
+    });
+    // Schedules (verify-backups daily) start through the intake's guards, like every other trigger.
+    new Schedules(this, 'Schedules', {
+      stage,
+      namePrefix: this.namePrefix,
+      intake: this.intake.function,
+      deadLetterQueue: this.intake.deadLetterQueue,
     });
 
     // 6. Observability, last: alarms and monitors for everything composed above.
