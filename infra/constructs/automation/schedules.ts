@@ -25,6 +25,7 @@ export interface SchedulesProps {
 export class Schedules extends Construct {
   readonly schedules: Record<string, scheduler.CfnSchedule> = {};
   readonly role: iam.Role;
+  readonly group: scheduler.CfnScheduleGroup;
 
   constructor(scope: Construct, id: string, props: SchedulesProps) {
     super(scope, id);
@@ -61,12 +62,16 @@ export class Schedules extends Construct {
       }
     }
 
+    // One group per stage: schedule names stay the config's own (`daily-backup-verification`), which is what
+    // the intake's schedule policy looks the schedule up by (the name in the schedule ARN).
+    this.group = new scheduler.CfnScheduleGroup(this, 'Group', { name: namePrefix });
     for (const s of stage.automation.schedules) {
       if (!findRunbook(s.runbook)) {
         throw new Error(`stage ${stage.name}: schedule ${s.name} names unknown runbook "${s.runbook}"`);
       }
       this.schedules[s.name] = new scheduler.CfnSchedule(this, `Schedule-${s.name}`, {
-        name: `${namePrefix}-${s.name}`,
+        name: s.name,
+        groupName: namePrefix,
         description: `Runs ${s.runbook} (${s.expression} ${s.timezone}) through the intake`,
         scheduleExpression: s.expression,
         scheduleExpressionTimezone: s.timezone,
@@ -87,6 +92,7 @@ export class Schedules extends Construct {
           ...(dlq ? { deadLetterConfig: { arn: dlq.queueArn } } : {}),
         },
       });
+      this.schedules[s.name]?.addDependency(this.group);
     }
   }
 }

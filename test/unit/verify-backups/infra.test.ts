@@ -1,14 +1,16 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { scheduleSignal } from '../../../events/sources/schedule/normalise.js';
+import { decide } from '../../../functions/intake/decide.js';
 import { synthStage } from '../../support/synth.js';
 
 /** verify-backups as deployed: the synthesised prod automation stack (cdk-nag ran during synth). */
 describe('verify-backups infra: schedule, state machine and least-privilege roles', () => {
-  const { automationTemplate: t } = synthStage('prod');
+  const { automationTemplate: t, stage } = synthStage('prod');
 
   it('runs daily from config through the intake function, with retries and a dead-letter queue', () => {
     const schedules = t.findResources('AWS::Scheduler::Schedule', {
-      Properties: { Name: 'ops-prod-daily-backup-verification' },
+      Properties: { Name: 'daily-backup-verification', GroupName: 'ops-prod' },
     });
     const [schedule] = Object.values(schedules) as { Properties: Record<string, unknown> }[];
     expect(schedule?.Properties).toMatchObject({
@@ -29,6 +31,38 @@ describe('verify-backups infra: schedule, state machine and least-privilege role
       executionId: '<aws.scheduler.execution-id>',
       attemptNumber: '<aws.scheduler.attempt-number>',
       parameters: {},
+    });
+  });
+
+  it('delivers an input the intake turns into a verify-backups start with the configured parameters', () => {
+    // Prepare: the target input as Scheduler fills in its context attributes.
+    const [schedule] = Object.values(
+      t.findResources('AWS::Scheduler::Schedule', { Properties: { Name: 'daily-backup-verification' } }),
+    ) as { Properties: { Target: { Input: string } } }[];
+    const delivered = (schedule?.Properties.Target.Input ?? '')
+      .replace(
+        '<aws.scheduler.schedule-arn>',
+        'arn:aws:scheduler:eu-west-1:333333333333:schedule/ops-prod/daily-backup-verification',
+      )
+      .replace('<aws.scheduler.scheduled-time>', '2026-11-22T05:00:00Z')
+      .replace('<aws.scheduler.execution-id>', 'exec-1')
+      .replace('<aws.scheduler.attempt-number>', '1');
+    // Act
+    const decisions = decide(scheduleSignal(JSON.parse(delivered)), {
+      stage: stage.name,
+      automation: stage.automation,
+    });
+    // Assess
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatchObject({
+      action: 'start',
+      runbook: 'verify-backups',
+      resourceKey: 'all-backups',
+      parameters: {
+        scope: ['ebs', 'rds', 'velero'],
+        restoreTests: true,
+        reason: 'schedule daily-backup-verification',
+      },
     });
   });
 
