@@ -61,7 +61,7 @@ describe('verify-backups infra: schedule, state machine and least-privilege role
       parameters: {
         scope: ['ebs', 'rds', 'velero'],
         restoreTests: true,
-        reason: 'schedule daily-backup-verification',
+        reason: expect.stringContaining('daily-backup-verification'),
       },
     });
   });
