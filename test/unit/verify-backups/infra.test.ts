@@ -23,7 +23,7 @@ describe('verify-backups infra: schedule, state machine and least-privilege role
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^IntakeDeadLetterQueue/), 'Arn'] } },
       },
     });
-    const input = JSON.parse((schedule?.Properties.Target as { Input: string }).Input);
+    const input = JSON.parse((schedule?.Properties.Target as { Input?: string } | undefined)?.Input ?? '{}');
     expect(input).toEqual({
       runbook: 'verify-backups',
       scheduleArn: '<aws.scheduler.schedule-arn>',
