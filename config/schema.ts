@@ -292,6 +292,15 @@ export const AutomationConfigSchema = z.object({
       lockMode: z.enum(['COMPLIANCE', 'GOVERNANCE']).default('COMPLIANCE'),
     })
     .default({ retentionDays: 400, lockMode: 'COMPLIANCE' }),
+  /** Who hears about failures of the automation itself (issue 7): alarm topic subscribers, Datadog monitor handles. */
+  alerting: z
+    .object({
+      /** E-mail addresses subscribed to the `ops-<stage>-alarms` SNS topic. */
+      emails: z.array(z.string().email()).default([]),
+      /** Datadog notification handles added to every monitor's message, e.g. `@slack-ops-alerts`, `@pagerduty-ops`. */
+      datadogHandles: z.array(z.string().regex(/^@[\w.+-]+$/, 'a Datadog handle such as @slack-ops-alerts')).default([]),
+    })
+    .default({ emails: [], datadogHandles: [] }),
   /** Per-runbook policy overrides on top of each runbook's shipped defaults. */
   runbooks: z.record(runbookName, PolicyOverrideSchema).default({}),
   /** The ingress load balancer name prefix: its replacement triggers update-dns. */

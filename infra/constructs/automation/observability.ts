@@ -7,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
@@ -114,6 +115,10 @@ export class Observability extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
+    for (const email of stage.automation.alerting.emails) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    const handles = stage.automation.alerting.datadogHandles.join(' ');
 
     // Collect first, then create: what this construct adds must not be watched by itself.
     const watched: Watched[] = [];
@@ -265,7 +270,7 @@ export class Observability extends Construct {
             Name: w.monitor.name,
             Type: w.monitor.query.startsWith('logs(') ? 'log alert' : 'query alert',
             Query: w.monitor.query,
-            Message: w.monitor.message,
+            Message: handles ? `${w.monitor.message} ${handles}` : w.monitor.message,
             Tags: ['service:ops-automation', `env:${stage.name}`, `stage:${stage.name}`, 'managed-by:cdk'],
             Priority: stage.tier === 'prod' ? 2 : 4,
             Options: {
