@@ -82,6 +82,8 @@ export const RunbookRequestSchema = z.object({
   parameters: z.record(z.string(), z.unknown()).default({}),
   /** Who asked: Slack user id, IAM ARN, or `schedule:<name>`. */
   requestedBy: z.string().min(1),
+  /** Asked for a dry run (`--dry-run`): can only make a run safer, never turn a dry run live. */
+  dryRun: z.boolean().optional(),
   /** Where to report back, when the request came from Slack. */
   slack: z
     .object({

@@ -92,10 +92,15 @@ function planStart(
     return { ...base, action: 'reject', parameters, reasons: [...reasons, allowed.detail], guards };
   }
 
+  // A request may ask for a dry run; it can never turn a configured dry run into a live one.
+  const requestedDryRun = signal.request?.dryRun === true;
+  const dryRun = policy.dryRun || requestedDryRun;
   guards.push({
     name: 'dry-run',
     outcome: 'pass',
-    detail: policy.dryRun ? 'dry run: the run reports what it would do and changes nothing' : 'live run',
+    detail: dryRun
+      ? `dry run${requestedDryRun && !policy.dryRun ? ' (requested)' : ''}: the run reports what it would do and changes nothing`
+      : 'live run',
   });
   guards.push({
     name: 'mode',
@@ -109,9 +114,12 @@ function planStart(
     action: 'start',
     parameters,
     resourceKey,
-    executionName: executionName(spec.name, resourceKey, signal.occurredAt, policy.windowMinutes),
+    executionName: executionName(spec.name, resourceKey, signal.occurredAt, policy.windowMinutes, {
+      dryRun,
+      revertOf: typeof parameters.revertOf === 'string' ? parameters.revertOf : undefined,
+    }),
     mode: policy.mode,
-    dryRun: policy.dryRun,
+    dryRun,
     reasons,
     guards,
   };

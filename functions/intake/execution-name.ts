@@ -23,8 +23,18 @@ export function executionName(
   resourceKey: string,
   occurredAt: string,
   windowMinutes: number,
+  /**
+   * What kind of run on that resource: a dry run, or the revert of an earlier execution, is a
+   * different run from the live change it mirrors and must not be taken for its duplicate.
+   */
+  variant: { readonly dryRun?: boolean; readonly revertOf?: string } = {},
 ): string {
-  const hash = createHash('sha256').update(resourceKey).digest('hex').slice(0, 12);
+  const identity = [
+    resourceKey,
+    ...(variant.dryRun ? ['dry-run'] : []),
+    ...(variant.revertOf ? [`revert-of:${variant.revertOf}`] : []),
+  ].join('\u0000');
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 12);
   const w = windowStart(occurredAt, windowMinutes)
     .toISOString()
     .replace(/[-:]/g, '')

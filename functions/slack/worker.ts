@@ -118,6 +118,7 @@ function signalOf(job: StartJob, threadTs?: string): Signal {
     runbook: job.runbook,
     parameters: job.parameters,
     requestedBy: job.user.id,
+    ...(job.dryRun ? { dryRun: true } : {}),
     ...(job.user.name ? { requestedByName: job.user.name } : {}),
     via: 'slack',
     channel: job.channel,

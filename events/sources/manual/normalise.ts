@@ -62,7 +62,15 @@ export function manualSignal(input: ManualRequest): Signal {
   const correlationId =
     r.requestId ??
     `${source}-${createHash('sha256')
-      .update(canonicalJson({ runbook: r.runbook, parameters: r.parameters, requestedBy: r.requestedBy, at }))
+      .update(
+        canonicalJson({
+          runbook: r.runbook,
+          parameters: r.parameters,
+          requestedBy: r.requestedBy,
+          at,
+          dryRun: r.dryRun === true,
+        }),
+      )
       .digest('hex')
       .slice(0, 32)}`;
   const target = resourceOf(r.runbook, r.parameters);
@@ -104,6 +112,7 @@ export function manualSignal(input: ManualRequest): Signal {
         runbook: r.runbook,
         parameters: r.parameters,
         requestedBy: r.requestedBy,
+        ...(r.dryRun ? { dryRun: true } : {}),
         slack: r.channel
           ? { channel: r.channel, threadTs: r.threadTs, responseUrl: r.responseUrl }
           : undefined,

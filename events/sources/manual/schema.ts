@@ -10,6 +10,8 @@ export const ManualRequestSchema = z.object({
   parameters: z.record(z.string(), z.unknown()).default({}),
   /** Slack user id (U…/W…) or, from the CLI, the caller's IAM ARN. */
   requestedBy: z.string().min(1),
+  /** `--dry-run`: compute and report the change, make no mutating call. */
+  dryRun: z.boolean().optional(),
   /** Readable name: Slack handle or user name. */
   requestedByName: z.string().min(1).optional(),
   /** Where the request came from; `slack` unless the CLI says otherwise. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadStage, type StageConfig } from '../../../config/index.js';
+import { manualSignal } from '../../../events/index.js';
 import { decide } from '../../../functions/intake/decide.js';
 import type { Decision } from '../../../functions/intake/decision.js';
 import { EXECUTION_NAME } from '../../../functions/intake/execution-name.js';
@@ -363,5 +364,42 @@ describe('intake decide: static guards and stage overrides', () => {
       action: 'ignore',
       reasons: ['no policy rule applies to backup-verification.report'],
     });
+  });
+});
+
+describe('intake decide: requested dry runs and reverts', () => {
+  const dev = loadStage('dev');
+  const ask = (parameters: Record<string, unknown>, dryRun?: boolean) =>
+    manualSignal({
+      runbook: 'scale-node-group',
+      parameters,
+      requestedBy: 'U0PLATFORM1',
+      at: '2026-11-20T10:05:00Z',
+      ...(dryRun ? { dryRun } : {}),
+    });
+  const only = (ds: Decision[]): Decision => {
+    expect(ds).toHaveLength(1);
+    return ds[0] as Decision;
+  };
+
+  it('turns a --dry-run request into a dry-run start under its own execution name', () => {
+    // Prepare
+    const target = { cluster: 'dev-platform', nodegroup: 'dev-platform-a' };
+    // Act
+    const live = only(decide(ask(target), ctx(dev)));
+    const dry = only(decide(ask(target, true), ctx(dev)));
+    // Assess
+    expect(live).toMatchObject({ action: 'start', dryRun: false });
+    expect(dry).toMatchObject({ action: 'start', dryRun: true });
+    expect(dry.executionName).not.toBe(live.executionName);
+    expect(dry.guards.find((g) => g.name === 'dry-run')?.detail).toMatch(/requested/);
+  });
+
+  it('names the revert of a run differently from the run it reverts, inside the same window', () => {
+    const target = { cluster: 'dev-platform', nodegroup: 'dev-platform-a' };
+    const live = only(decide(ask(target), ctx(dev)));
+    const revert = only(decide(ask({ ...target, revertOf: live.executionName }), ctx(dev)));
+    expect(revert.action).toBe('start');
+    expect(revert.executionName).not.toBe(live.executionName);
   });
 });

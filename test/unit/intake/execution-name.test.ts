@@ -32,3 +32,29 @@ describe('intake execution names', () => {
     expect(() => windowStart('not a date', 15)).toThrow('is not a date');
   });
 });
+
+describe('execution name: a dry run or a revert is not the duplicate of the live change', () => {
+  const at = '2026-11-20T10:05:00Z';
+
+  it('gives a dry run, a revert and the live run of one resource and window three different names', () => {
+    // Prepare / Act
+    const live = executionName('scale-node-group', 'dev-platform/dev-platform-a', at, 15);
+    const dry = executionName('scale-node-group', 'dev-platform/dev-platform-a', at, 15, { dryRun: true });
+    const revert = executionName('scale-node-group', 'dev-platform/dev-platform-a', at, 15, {
+      revertOf: live,
+    });
+    // Assess
+    expect(new Set([live, dry, revert]).size).toBe(3);
+    for (const name of [live, dry, revert]) expect(name).toMatch(EXECUTION_NAME);
+  });
+
+  it('keeps the same name for the same variant, so a re-delivered revert request is still a duplicate', () => {
+    const a = executionName('update-dns', 'example.com/app.example.com/A', at, 10, {
+      revertOf: 'update-dns-x',
+    });
+    const b = executionName('update-dns', 'example.com/app.example.com/A', at, 10, {
+      revertOf: 'update-dns-x',
+    });
+    expect(a).toBe(b);
+  });
+});
