@@ -77,6 +77,8 @@ export const dev: StageConfigInput = {
       },
     },
     runbooks: {},
+    // Dev audit records are test data: a short GOVERNANCE lock, so the bucket can be emptied and removed.
+    audit: { retentionDays: 30, lockMode: 'GOVERNANCE' },
     ingressRecords: [{ zoneName: 'dev.example.com', recordName: 'app.dev.example.com' }],
     schedules: [
       { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },

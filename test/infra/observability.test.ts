@@ -166,7 +166,8 @@ describe('reporting: the audit store as deployed', () => {
       ObjectLockEnabled: true,
       ObjectLockConfiguration: {
         ObjectLockEnabled: 'Enabled',
-        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } },
+        // Dev: a short GOVERNANCE lock (test data); prod below: COMPLIANCE, 400 days.
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 30 } },
       },
       VersioningConfiguration: { Status: 'Enabled' },
       BucketEncryption: {
@@ -186,6 +187,16 @@ describe('reporting: the audit store as deployed', () => {
             Condition: { Null: { 's3:if-none-match': 'true' } },
           }),
         ]),
+      },
+    });
+  });
+
+  it('prod locks every ledger entry in COMPLIANCE mode for 400 days', () => {
+    synthStage('prod').automationTemplate.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'ops-prod-audit-ledger-333333333333-eu-west-1',
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } },
       },
     });
   });
