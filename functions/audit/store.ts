@@ -113,7 +113,8 @@ export class AuditStore {
   /**
    * Appends the next entry of a run: links it to the run's last entry, seals it (hash), and
    * writes it once. A phase already recorded is not written again (`status: 'exists'`, the stored
-   * entry is returned unchanged); its ledger copy is re-attempted, since that is idempotent.
+   * entry is returned unchanged); its ledger copy is re-attempted, since that is idempotent, and so
+   * are the run's earlier entries' copies whenever a new entry is appended.
    * The body is redacted before hashing: what is hashed is exactly what is stored.
    */
   async append(
@@ -152,6 +153,8 @@ export class AuditStore {
         `audit table write failed for ${draft.executionName}/${draft.phase}: ${errorName(err)}`,
       );
     }
+    // Earlier entries whose ledger copy failed are backfilled now (a present one answers 412: no change).
+    await Promise.all(existing.map((e) => this.writeLedger(e)));
     return { entry, status: 'written', ...(await this.writeLedger(entry)) };
   }
 

@@ -216,6 +216,27 @@ describe('audit store: an append-only, tamper-evident record per run', () => {
     expect(audit.ledger.objects.get(Key)).toEqual([canonicalJson(entry)]);
   });
 
+  it('a ledger outage loses nothing: the table keeps the entry and the next append backfills the ledger copy', async () => {
+    // Prepare
+    const execution = 'snapshot-volume-a6-20261122T2100';
+    audit.ledger.failNextPuts(1);
+    const first = await store.append(draft(execution, 'started', '2026-11-22T21:00:01Z'));
+
+    // Act
+    const second = await store.append(
+      draft(execution, 'succeeded', '2026-11-22T21:02:10Z', {
+        result: { outcome: 'succeeded', summary: 'done' },
+      }),
+    );
+
+    // Assess
+    expect(first.ledger).toBe('failed');
+    expect(first.ledgerError).toBe('SlowDown');
+    expect(second.ledger).toBe('written');
+    expect(audit.ledger.objects.get(ledgerKey(first.entry))).toEqual([canonicalJson(first.entry)]);
+    expect(audit.ledger.objects.get(ledgerKey(second.entry))).toEqual([canonicalJson(second.entry)]);
+  });
+
   it('tampering is evident: an edited entry, a removed entry or a re-ordered chain fails verification', async () => {
     // Prepare
     const execution = 'snapshot-volume-a5-20261122T2100';

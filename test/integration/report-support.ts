@@ -158,6 +158,8 @@ export interface LedgerFake {
   readonly s3: S3Client;
   /** Every stored version per key (a locked version is never removed). */
   readonly objects: Map<string, string[]>;
+  /** The next `count` PutObject calls fail as an S3 outage would (503 SlowDown). */
+  failNextPuts(count: number): void;
   restore(): void;
 }
 
@@ -174,9 +176,19 @@ export function ledgerFake(bucket: string): LedgerFake {
   });
   const mock = mockClient(s3);
   const objects = new Map<string, string[]>();
+  let failing = 0;
   mock
     .on(PutObjectCommand)
     .callsFake((input: { Bucket: string; Key: string; Body: string; IfNoneMatch?: string }) => {
+      if (failing > 0) {
+        failing--;
+        throw new S3ServiceException({
+          name: 'SlowDown',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 503 },
+          message: 'slow down',
+        });
+      }
       if (input.Bucket !== bucket) throw s3Error('NoSuchBucket', 404, 'no such bucket');
       if (input.IfNoneMatch !== '*')
         throw s3Error('AccessDenied', 403, 'bucket policy: unconditional writes are denied');
@@ -195,7 +207,14 @@ export function ledgerFake(bucket: string): LedgerFake {
   mock.on(DeleteObjectCommand).callsFake(() => {
     throw s3Error('AccessDenied', 403, 'Object Lock: the object is under retention');
   });
-  return { s3, objects, restore: () => mock.restore() };
+  return {
+    s3,
+    objects,
+    failNextPuts: (count) => {
+      failing = count;
+    },
+    restore: () => mock.restore(),
+  };
 }
 
 /** The audit table as infra creates it: run key plus the by-resource and by-day indexes. */
