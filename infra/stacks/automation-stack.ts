@@ -8,6 +8,7 @@ import { Intake } from '../constructs/automation/intake.js';
 import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
 import { Schedules } from '../constructs/automation/schedules.js';
 import { SlackEndpoint } from '../constructs/automation/slack.js';
+import { BackupSignalRoute } from '../constructs/automation/verify-backups.js';
 import type { PlatformStack } from './platform-stack.js';
 
 export interface AutomationStackProps extends StackProps {
@@ -78,6 +79,12 @@ export class AutomationStack extends Stack {
     // Schedules (verify-backups daily) start through the intake's guards, like every other trigger.
     new Schedules(this, 'Schedules', {
       stage,
+      namePrefix: this.namePrefix,
+      intake: this.intake.function,
+      deadLetterQueue: this.intake.deadLetterQueue,
+    });
+    // verify-backups' failure signals come back in through the intake (normal incident path).
+    new BackupSignalRoute(this, 'BackupSignals', {
       namePrefix: this.namePrefix,
       intake: this.intake.function,
       deadLetterQueue: this.intake.deadLetterQueue,

@@ -66,6 +66,22 @@ describe('verify-backups infra: schedule, state machine and least-privilege role
     });
   });
 
+  it('routes failure signals from the bus back into the intake, with retries and its dead-letter queue', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      Name: 'ops-prod-backup-verification-failures',
+      EventPattern: { source: ['ops.backup-verification'], 'detail-type': ['Backup Verification Failed'] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IntakeFunction'), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IntakeDeadLetterQueue'), 'Arn'] },
+          },
+        }),
+      ],
+    });
+  });
+
   it('names the state machine and steps under the automation prefix, with a bounded Map', () => {
     t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineName: 'ops-prod-verify-backups',
