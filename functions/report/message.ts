@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/web-api';
 import type { RunChange } from '../../runbooks/types.js';
+import { ACTION } from '../approval/messages.js';
 import type { AuditApproval, AuditResult, RunPhase } from '../audit/record.js';
 import type { DatadogEvent, EventAlertType } from '../shared/datadog.js';
 import { tag } from '../shared/datadog.js';
@@ -119,15 +120,31 @@ export function slackMessage(view: RunView): { text: string; blocks: KnownBlock[
     if (result.error)
       lines.push(`*Failed at:* \`${result.error.step}\`: ${escapeMrkdwn(result.error.cause)}`);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });
-    if (result.revert) {
+    if (result.revert && result.outcome === 'succeeded') {
+      // The Slack endpoint routes this button (value = execution name only) to a revert run through the intake.
       blocks.push({
-        type: 'context',
+        type: 'actions',
         elements: [
           {
-            type: 'mrkdwn',
-            text: `To revert: \`/ops run ${input.runbook} revertOf=${view.execution}\``,
+            type: 'button',
+            action_id: ACTION.revert,
+            text: { type: 'plain_text', text: 'Revert' },
+            value: view.execution,
+            confirm: {
+              title: { type: 'plain_text', text: 'Revert this run?' },
+              text: {
+                type: 'mrkdwn',
+                text: `Starts \`${input.runbook}\` to restore the state before \`${view.execution}\`.`,
+              },
+              confirm: { type: 'plain_text', text: 'Revert' },
+              deny: { type: 'plain_text', text: 'Cancel' },
+            },
           },
         ],
+      });
+      blocks.push({
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `Or: \`/ops revert ${view.execution}\`` }],
       });
     }
   }

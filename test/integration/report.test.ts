@@ -157,7 +157,13 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
     expect(updated).toContain('{\\"desiredSize\\":4,\\"maxSize\\":4}');
     expect(updated).toContain('{\\"desiredSize\\":6,\\"maxSize\\":6}');
     expect(updated).toContain(CHANGE.requestId);
-    expect(updated).toContain(`/ops run scale-node-group revertOf=${execution}`);
+    expect(updated).toContain(`/ops revert ${execution}`);
+    const revert = (
+      (update?.body.blocks ?? []) as { type: string; elements?: { action_id?: string; value?: string }[] }[]
+    )
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === 'ops-revert');
+    expect(revert?.value).toBe(execution);
 
     // Assess: Datadog, an event per phase (grouped by run) and the run's metrics at the end
     expect(datadog.paths()).toEqual(['/api/v1/events', '/api/v1/events', '/api/v1/series']);
