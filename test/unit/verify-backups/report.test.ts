@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SignalSchema } from '../../../events/signal.js';
 import { evaluateItem } from '../../../runbooks/verify-backups/logic.js';
@@ -80,6 +81,14 @@ describe('verify-backups report: the table of every backup checked', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('is the example the runbook README shows, verbatim', () => {
+    const readme = readFileSync(
+      new URL('../../../runbooks/verify-backups/README.md', import.meta.url),
+      'utf8',
+    );
+    expect(readme).toContain(`\`\`\`\n${renderMarkdown(sampleReport())}\`\`\``);
   });
 
   it('escapes pipes in reasons so a row never breaks the table', () => {
