@@ -196,18 +196,14 @@ async function deliverDatadog(
   metrics: readonly DatadogMetric[],
 ): Promise<AuditDelivery> {
   const attempts = deps.datadog.maxAttempts;
-  let eventId: string | undefined;
-  try {
-    eventId = await deps.datadog.postEvent(datadogEvent(view));
-  } catch (err) {
-    // The metrics go to the same host: an outage would only double the wait.
-    return failure(err, attempts);
-  }
-  try {
-    await deps.datadog.submitMetrics(metrics);
-  } catch (err) {
-    return { ...failure(err, attempts), ...(eventId ? { eventId } : {}) };
-  }
+  // Event and metrics in parallel: the hook's worst case is one bounded retry sequence, not two.
+  const [event, series] = await Promise.allSettled([
+    deps.datadog.postEvent(datadogEvent(view)),
+    deps.datadog.submitMetrics(metrics),
+  ]);
+  const eventId = event.status === 'fulfilled' ? event.value : undefined;
+  const failed = event.status === 'rejected' ? event : series.status === 'rejected' ? series : undefined;
+  if (failed) return { ...failure(failed.reason, attempts), ...(eventId ? { eventId } : {}) };
   return { status: 'sent', ...(eventId ? { eventId } : {}) };
 }
 

@@ -166,12 +166,14 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
     expect(revert?.value).toBe(execution);
 
     // Assess: Datadog, an event per phase (grouped by run) and the run's metrics at the end
-    expect(datadog.paths()).toEqual(['/api/v1/events', '/api/v1/events', '/api/v1/series']);
+    // The last event and the series are sent in parallel: their order is not fixed.
+    expect(datadog.paths().sort()).toEqual(['/api/v1/events', '/api/v1/events', '/api/v1/series']);
+    const events = datadog.requests.filter((r) => r.path === '/api/v1/events');
     for (const req of datadog.requests) {
       expect(req.headers['dd-api-key']).toBe(DD_API_KEY);
       expect(req.headers['dd-application-key']).toBeUndefined();
     }
-    const successEvent = datadog.requests[1]?.body;
+    const successEvent = events[1]?.body;
     expect(successEvent).toMatchObject({ alert_type: 'success', aggregation_key: execution });
     expect(successEvent?.tags).toEqual(
       expect.arrayContaining([
@@ -184,7 +186,7 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
       ]),
     );
     expect(String(successEvent?.text)).toContain('(https://app.datadoghq.eu/monitors/123456)');
-    const series = (datadog.requests[2]?.body.series ?? []) as {
+    const series = (datadog.requests.find((r) => r.path === '/api/v1/series')?.body.series ?? []) as {
       metric: string;
       points: [number, number][];
       tags: string[];
@@ -240,7 +242,10 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
     expect(JSON.stringify(slack.requests[1]?.body.blocks)).toContain('Eks.InvalidRequestException');
     const failedEvent = datadog.requests.find((r) => r.body.alert_type === 'error');
     expect(failedEvent?.body.tags).toEqual(expect.arrayContaining(['outcome:failed', 'phase:failed']));
-    const series = datadog.requests.at(-1)?.body.series as { metric: string; tags: string[] }[];
+    const series = datadog.requests.find((r) => r.path === '/api/v1/series')?.body.series as {
+      metric: string;
+      tags: string[];
+    }[];
     expect(series.map((s) => s.metric)).toEqual(['ops_automation.runs']);
     expect(series[0]?.tags).toContain('outcome:failed');
     expect(out.entry.result).toMatchObject({
