@@ -54,6 +54,8 @@ export function runbookInput(signal: Signal, decision: Decision, stage: string):
     resourceKey: decision.resourceKey,
     trigger: triggerOf(signal),
     reasons: decision.reasons,
+    // Every guard outcome travels with the run, so its audit record says why it was allowed to start.
+    guards: decision.guards,
   };
 }
 

@@ -137,6 +137,16 @@ describe('intake: processSignal with the guard store on dynalite', () => {
         requestedBy: 'cluster-autoscaler:unknown',
       },
     });
+    // The guard outcomes travel with the run, for its audit record.
+    expect(input.guards?.map((g) => `${g.name}:${g.outcome}`)).toEqual(
+      expect.arrayContaining([
+        'allow-list:pass',
+        'dry-run:pass',
+        'dedup:pass',
+        'lock:pass',
+        'rate-limit:pass',
+      ]),
+    );
     expect(result?.executionArn).toBe(
       `arn:aws:states:eu-west-1:111111111111:execution:ops-dev-scale-node-group:${sent?.name}`,
     );
