@@ -4,7 +4,7 @@
  * `npm run synth [-- --stage dev]`.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface Resource {
@@ -27,9 +27,20 @@ if (synth.status !== 0) {
 }
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
-const templates = readdirSync(outDir).filter((f) => f.endsWith('.template.json'));
-const name = (v: unknown) => (typeof v === 'string' ? v : '(generated)');
-const counts = (rs: Resource[], type: string) => rs.filter((r) => r.Type === type);
+// The manifest lists exactly what this synth produced (the folder may hold older templates).
+interface Manifest {
+  artifacts?: Record<string, { type: string; properties?: { templateFile?: string } }>;
+}
+const manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8')) as Manifest;
+const templates = Object.values(manifest.artifacts ?? {})
+  .filter((a) => a.type === 'aws:cloudformation:stack' && a.properties?.templateFile)
+  .map((a) => a.properties?.templateFile as string);
+type Named = [logicalId: string, resource: Resource];
+const nameOf = ([id, r]: Named, prop: string) => {
+  const v = r.Properties?.[prop];
+  return typeof v === 'string' ? v : id;
+};
+const counts = (rs: Named[], type: string) => rs.filter(([, r]) => r.Type === type);
 
 console.log(
   `\nSynthesised ${templates.length} stacks in ${seconds}s into ${outDir}/ (offline, no AWS credentials)\n`,
@@ -39,12 +50,13 @@ for (const file of templates.sort()) {
   const template = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as {
     Resources?: Record<string, Resource>;
   };
-  const resources = Object.values(template.Resources ?? {});
-  const functions = counts(resources, 'AWS::Lambda::Function');
-  const machines = counts(resources, 'AWS::StepFunctions::StateMachine');
-  const rules = counts(resources, 'AWS::Events::Rule');
-  const schedules = counts(resources, 'AWS::Scheduler::Schedule');
-  const alarms = counts(resources, 'AWS::CloudWatch::Alarm');
+  const named = Object.entries(template.Resources ?? {});
+  const resources = named.map(([, r]) => r);
+  const functions = counts(named, 'AWS::Lambda::Function');
+  const machines = counts(named, 'AWS::StepFunctions::StateMachine');
+  const rules = counts(named, 'AWS::Events::Rule');
+  const schedules = counts(named, 'AWS::Scheduler::Schedule');
+  const alarms = counts(named, 'AWS::CloudWatch::Alarm');
   totals.resources += resources.length;
   totals.functions += functions.length;
   totals.stateMachines += machines.length;
@@ -58,14 +70,13 @@ for (const file of templates.sort()) {
   console.log(`  top types: ${top.map(([t, n]) => `${t.replace('AWS::', '')}×${n}`).join(', ')}`);
   if (machines.length) {
     console.log(
-      `  runbooks (state machines): ${machines.map((m) => name(m.Properties?.StateMachineName)).join(', ')}`,
+      `  runbooks (state machines): ${machines.map((m) => nameOf(m, 'StateMachineName')).join(', ')}`,
     );
   }
-  if (rules.length) console.log(`  event rules: ${rules.map((r) => name(r.Properties?.Name)).join(', ')}`);
-  if (schedules.length)
-    console.log(`  schedules: ${schedules.map((s) => name(s.Properties?.Name)).join(', ')}`);
+  if (rules.length) console.log(`  event rules: ${rules.map((r) => nameOf(r, 'Name')).join(', ')}`);
+  if (schedules.length) console.log(`  schedules: ${schedules.map((x) => nameOf(x, 'Name')).join(', ')}`);
   if (functions.length)
-    console.log(`  functions: ${functions.map((f) => name(f.Properties?.FunctionName)).join(', ')}`);
+    console.log(`  functions: ${functions.map((f) => nameOf(f, 'FunctionName')).join(', ')}`);
   if (alarms.length) console.log(`  alarms: ${alarms.length}`);
   console.log('');
 }
