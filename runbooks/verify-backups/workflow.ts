@@ -355,15 +355,6 @@ export class VerifyBackupsWorkflow extends Construct {
         ],
       });
       retry(putSignals, SDK_ERRORS.events);
-      // Ends only this iteration: the Map's Catch below records it and the run goes on to publish (and fail).
-      const signalsRejected = new sfn.Fail(s, 'Signals not accepted', {
-        error: 'SignalsRejected',
-        cause: 'EventBridge did not accept every failure signal',
-      });
-      const signalsOk = new sfn.Choice(s, 'Every signal accepted?')
-        .when(sfn.Condition.numberGreaterThan('$.failed', 0), signalsRejected)
-        .otherwise(new sfn.Pass(s, 'Signals accepted'));
-      putSignals.next(signalsOk);
       const raiseSignals = new sfn.Map(s, 'Raise failure signals', {
         comment: 'One intake signal per failed backup, in PutEvents batches of ten.',
         itemsPath: '$.built.value.signalBatches',
@@ -371,6 +362,14 @@ export class VerifyBackupsWorkflow extends Construct {
         maxConcurrency: 1,
         resultPath: '$.signals',
       });
+      putSignals.next(
+        new sfn.Choice(s, 'Batch accepted?')
+          .when(
+            sfn.Condition.numberGreaterThan('$.failed', 0),
+            new sfn.Pass(s, 'Batch refused', { result: sfn.Result.fromString('refused') }),
+          )
+          .otherwise(new sfn.Pass(s, 'Batch accepted', { result: sfn.Result.fromString('accepted') })),
+      );
       raiseSignals.itemProcessor(putSignals);
       const signalsFailed = new sfn.Pass(s, 'Signals failed', {
         comment: 'The run fails anyway (a backup failed); the report says signals could not be raised.',
@@ -391,7 +390,25 @@ export class VerifyBackupsWorkflow extends Construct {
         { resultSelector: { 'value.$': '$.Payload' }, resultPath: '$.published' },
       );
       publish.addCatch(tools.fail('Publishing failed'), { resultPath: '$.error' });
-      raiseSignals.next(publish);
+      // EventBridge answers 200 with FailedEntryCount > 0 for entries it refused: each batch says
+      // `accepted` or `refused`, and one `refused` anywhere is recorded.
+      const countRejected = new sfn.Pass(s, 'Check signals', {
+        parameters: { 'anyRefused.$': "States.ArrayContains($.signals, 'refused')" },
+        resultPath: '$.signalCheck',
+      });
+      const notAccepted = new sfn.Pass(s, 'Signals not accepted', {
+        comment:
+          'The run fails anyway (a backup failed); this records that the intake did not get every signal.',
+        parameters: { Error: 'SignalsRejected', Cause: 'EventBridge did not accept every failure signal' },
+        resultPath: '$.signalError',
+      });
+      raiseSignals.next(countRejected);
+      countRejected.next(
+        new sfn.Choice(s, 'Every signal accepted?')
+          .when(sfn.Condition.booleanEquals('$.signalCheck.anyRefused', true), notAccepted)
+          .otherwise(publish),
+      );
+      notAccepted.next(publish);
       signalsFailed.next(publish);
 
       const anyFailed = sfn.Condition.numberGreaterThan('$.built.value.totals.failed', 0);

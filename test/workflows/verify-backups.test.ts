@@ -431,6 +431,13 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
       if (name !== 'Send failure signals') expect(s.Catch?.length, `${name} catches`).toBeGreaterThan(0);
     }
     expect(JSON.stringify(asl)).not.toContain('JSONata');
+    // One failure path: the frame's (its rejection states aside), nothing of the runbook's own.
+    expect(
+      states
+        .filter(([, s]) => s.Type === 'Fail')
+        .map(([n]) => n)
+        .sort(),
+    ).toEqual(['Failed', 'Rejected', 'Rejected without report']);
   });
 
   it('all good: every backup verified, each EBS snapshot restore-tested and its scratch volume deleted', async () => {
@@ -670,6 +677,28 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
     expect(out.calls['Collect backups']).toBe(4);
     expect(rec.phases).toEqual(['started', 'failed']);
     expect(out.calls['Publish report']).toBeUndefined();
+  });
+
+  it('signals EventBridge refuses are recorded, and the report is still published before the run fails', async () => {
+    // Prepare
+    const world = goodWorld();
+    world.drSnapshots = [];
+    const { handlers: h, rec } = handlers(world, chat, {
+      'Send failure signals': (i) => ({
+        FailedEntryCount: 1,
+        Entries: (i as { Entries: unknown[] }).Entries.map((_, n) =>
+          n === 0 ? { ErrorCode: 'InternalFailure' } : { EventId: 'e' },
+        ),
+      }),
+    });
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(out.error).toBe('BackupVerificationFailed');
+    expect(out.path).toContain('Signals not accepted');
+    expect(out.calls['Publish report']).toBe(1);
+    expect(rec.phases).toEqual(['started', 'failed']);
   });
 
   it('a Slack outage does not hide the result: the report is kept and the verdict still decides the run', async () => {
