@@ -14,7 +14,10 @@ export type VerifyBackupsParameters = z.infer<typeof VerifyBackupsParameters>;
 export const verifyBackups: RunbookSpec<typeof VerifyBackupsParameters> = {
   name: 'verify-backups',
   summary: 'Prove every backup exists, is fresh, encrypted, copied to DR and restorable; report the table.',
-  triggers: ['Schedule: daily (EventBridge Scheduler)', 'Slack: /ops run verify-backups'],
+  triggers: [
+    'Schedule: daily (EventBridge Scheduler → intake; config automation.schedules)',
+    'Slack: /ops run verify-backups',
+  ],
   mutating: false,
   revertible: false,
   parameters: VerifyBackupsParameters,
