@@ -8,6 +8,7 @@ import {
   acknowledgeInvoke,
   addLambdaRetry,
   type BodyTools,
+  isDryRun,
   PollLoop,
   RunbookFrame,
   ScopedAwsCall,
@@ -87,6 +88,8 @@ export interface VerifyBackupsFunctions {
   readonly buildReport: lambda.IFunction;
   /** Slack summary + failures, Datadog metrics and events. */
   readonly publish: lambda.IFunction;
+  /** Deletes scratch resources earlier runs left behind (older than a run can last). */
+  readonly sweep: lambda.IFunction;
   /** Runs the check query against the restored database (in the VPC). Required when RDS restore tests are on. */
   readonly checkDatabase?: lambda.IFunction;
 }
@@ -214,6 +217,38 @@ export class VerifyBackupsWorkflow extends Construct {
         maxAttempts: 3,
       });
       collect.addCatch(tools.fail('Inventory failed'), { resultPath: '$.error' });
+
+      // Leftovers of crashed runs go first; a failing sweep is recorded and never blocks verification.
+      const sweep = lambdaStep(
+        s,
+        'Sweep leftover scratch resources',
+        props.functions.sweep,
+        sfn.TaskInput.fromObject({
+          // Longer than a run may last (the state machine times out after 4 hours).
+          olderThanMinutes: 360,
+          ...(settings.restore.rds.enabled ? { databasePrefix: scratchDbPrefix } : {}),
+        }),
+        {
+          resultSelector: { 'changes.$': '$.Payload.changes', 'failed.$': '$.Payload.failed' },
+          resultPath: '$.sweep',
+        },
+      );
+      const sweepFailed = new sfn.Pass(s, 'Sweep failed', {
+        parameters: {
+          changes: [],
+          'failed.$': "States.Array(States.Format('sweep failed: {}', $.sweepError.Cause))",
+        },
+        resultPath: '$.sweep',
+      });
+      sweep.addCatch(sweepFailed, { resultPath: '$.sweepError' });
+      const noSweep = new sfn.Pass(s, 'No sweep in a dry run', {
+        parameters: { changes: [], failed: [] },
+        resultPath: '$.sweep',
+      });
+      sweep.next(collect);
+      sweepFailed.next(collect);
+      noSweep.next(collect);
+      const sweepOrNot = new sfn.Choice(s, 'Dry run?').when(isDryRun, noSweep).otherwise(sweep);
 
       // ---- one backup: optional restore test, then the verdict --------------------------------------
       const evaluate = lambdaStep(
@@ -424,21 +459,15 @@ export class VerifyBackupsWorkflow extends Construct {
         parameters: {
           outcome: 'succeeded',
           'summary.$': '$.built.value.summary',
-          changes: [],
+          'changes.$': '$.sweep.changes',
           links: [{ title: 'Backup verification report', 'url.$': '$.built.value.reportUrl' }],
         },
         resultPath: '$.result',
       }).next(tools.done);
       publish.next(new sfn.Choice(s, 'All verified?').when(anyFailed, verificationFailed).otherwise(result));
 
-      return sfn.Chain.start(loadSettings)
-        .next(resolveKey)
-        .next(collect)
-        .next(checkEach)
-        .next(build)
-        .next(storeJson)
-        .next(storeMarkdown)
-        .next(signalsNeeded);
+      collect.next(checkEach).next(build).next(storeJson).next(storeMarkdown).next(signalsNeeded);
+      return sfn.Chain.start(loadSettings).next(resolveKey).next(sweepOrNot);
     };
 
     this.frame = new RunbookFrame(this, 'Frame', {

@@ -1,4 +1,5 @@
 import {
+  DeleteVolumeCommand,
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   EC2Client,
@@ -15,6 +16,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } f
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DatadogApi } from '../../functions/shared/datadog.js';
@@ -25,6 +27,7 @@ import { collectInventory } from '../../functions/steps/verify-backups/collect.j
 import { handler as buildReportHandler } from '../../functions/steps/verify-backups/handlers/build-report.js';
 import { handler as evaluateHandler } from '../../functions/steps/verify-backups/handlers/evaluate.js';
 import { publishReport } from '../../functions/steps/verify-backups/publish.js';
+import { sweepScratch } from '../../functions/steps/verify-backups/sweep.js';
 import type { Evaluation } from '../../runbooks/verify-backups/logic.js';
 import type { BackupReport } from '../../runbooks/verify-backups/report.js';
 import { type VerifyBackupsSettings, VerifyBackupsWorkflow } from '../../runbooks/verify-backups/workflow.js';
@@ -88,6 +91,7 @@ function build(settings: VerifyBackupsSettings = SETTINGS): AslDefinition {
       buildReport: fn('BuildReport'),
       publish: fn('Publish'),
       checkDatabase: fn('CheckDatabase'),
+      sweep: fn('Sweep'),
     },
     settings,
     reportBucket: { name: 'ops-test-reports', arn: 'arn:aws:s3:::ops-test-reports' },
@@ -240,6 +244,7 @@ function fakeAws(world: World) {
     Snapshots: world.snapshots.filter((s) => input.Filters?.[0]?.Values?.includes(s.VolumeId ?? '')),
   }));
   ec2Dr.on(DescribeSnapshotsCommand).callsFake(() => ({ Snapshots: world.drSnapshots }));
+  ec2.on(DeleteVolumeCommand).resolves({});
   rds.on(DescribeDBSnapshotsCommand).callsFake(() => ({ DBSnapshots: world.dbSnapshots }));
   rdsDr.on(DescribeDBSnapshotsCommand).callsFake(() => ({ DBSnapshots: world.drDbSnapshots }));
   rdsDr.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({ DBInstanceAutomatedBackups: [] });
@@ -316,6 +321,8 @@ function handlers(
       expect(i).toEqual({ KeyId: 'alias/test-data' });
       return { KeyMetadata: { Arn: KEY_ARN, KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' } };
     },
+    'Sweep leftover scratch resources': (i) =>
+      sweepScratch(i as never, { ec2: aws.clients.ec2 }, quiet, new Date()),
     'Collect backups': (i) => collectInventory(i as never, aws.clients, quiet, new Date()),
     'Evaluate backup': (i) => evaluateHandler(i as never),
     'Create scratch volume': (i) => {
@@ -447,7 +454,7 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
     const out = await runAsl(asl, INPUT, { handlers: h });
     // Assess
     expect(out.status, JSON.stringify(rec.failure)).toBe('SUCCEEDED');
-    expect((out.output as { summary: string }).summary).toBe('verify-backups test: all 4 backups verified');
+    expect(out.output).toMatchObject({ summary: 'verify-backups test: all 4 backups verified', changes: [] });
     expect(rec.created).toHaveLength(2);
     expect(rec.created[0]).toMatchObject({
       SnapshotId: 'snap-0a00000000000000a',
@@ -643,7 +650,14 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
 
   it('AWS throttling during the inventory is retried by the workflow and the run recovers', async () => {
     // Prepare
-    const { handlers: h, rec, aws } = handlers(goodWorld(), chat);
+    // The sweeper reads volumes too: keep it out of this test's throttled DescribeVolumes.
+    const {
+      handlers: h,
+      rec,
+      aws,
+    } = handlers(goodWorld(), chat, {
+      'Sweep leftover scratch resources': () => ({ changes: [], failed: [] }),
+    });
     const throttled = Object.assign(new Error('Rate exceeded'), {
       name: 'RequestLimitExceeded',
       $retryable: {},
@@ -665,7 +679,14 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
 
   it('AWS throttling that persists fails the run through its failure report, never a silent pass', async () => {
     // Prepare
-    const { handlers: h, rec, aws } = handlers(goodWorld(), chat);
+    // The sweeper reads volumes too: keep it out of this test's throttled DescribeVolumes.
+    const {
+      handlers: h,
+      rec,
+      aws,
+    } = handlers(goodWorld(), chat, {
+      'Sweep leftover scratch resources': () => ({ changes: [], failed: [] }),
+    });
     aws.ec2
       .on(DescribeVolumesCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded', $retryable: {} }));
@@ -701,6 +722,46 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
     expect(rec.phases).toEqual(['started', 'failed']);
   });
 
+  it("sweeps scratch volumes an earlier run left behind, and records the deletion as the run's change", async () => {
+    // Prepare
+    const world = goodWorld();
+    const leftover = (id: string, hours: number): Volume => ({
+      VolumeId: id,
+      State: 'available',
+      CreateTime: ago(hours),
+      Tags: [
+        { Key: 'ops-automation:scratch', Value: 'true' },
+        { Key: 'ops-automation:execution', Value: 'crashed-run' },
+      ],
+    });
+    world.volumes.push(leftover('vol-0left0000000000001', 30), leftover('vol-0recent000000000002', 1));
+    const { handlers: h, aws } = handlers(world, chat);
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('SUCCEEDED');
+    expect(aws.ec2).toHaveReceivedCommandTimes(DeleteVolumeCommand, 1);
+    expect(aws.ec2).toHaveReceivedCommandWith(DeleteVolumeCommand, { VolumeId: 'vol-0left0000000000001' });
+    expect((out.output as { changes: unknown[] }).changes).toEqual([
+      expect.objectContaining({
+        action: 'delete-leftover-scratch-volume',
+        resource: 'vol-0left0000000000001',
+        before: { state: 'available', run: 'crashed-run' },
+      }),
+    ]);
+  });
+
+  it('a failing sweep is recorded and never blocks the verification', async () => {
+    const { handlers: h } = handlers(goodWorld(), chat, {
+      'Sweep leftover scratch resources': () => {
+        throw awsError('UnauthorizedOperation', 'not allowed');
+      },
+    });
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    expect(out.status).toBe('SUCCEEDED');
+    expect(out.path).toContain('Sweep failed');
+  });
+
   it('a Slack outage does not hide the result: the report is kept and the verdict still decides the run', async () => {
     // Prepare
     chat.slackDown = true;
@@ -720,6 +781,7 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
     // Assess
     expect(out.status).toBe('SUCCEEDED');
     expect(rec.created).toHaveLength(0);
+    expect(out.calls['Sweep leftover scratch resources']).toBeUndefined();
     expect(row(rec, VOL_A).checks.find((c) => c.check === 'restore')).toEqual({
       check: 'restore',
       verdict: 'not-applicable',

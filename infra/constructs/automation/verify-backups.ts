@@ -38,7 +38,7 @@ export interface VerifyBackupsInfraProps {
  */
 export class VerifyBackupsInfra extends Construct {
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: Record<'collect' | 'evaluate' | 'buildReport' | 'publish', OpsFunction> & {
+  readonly functions: Record<'collect' | 'evaluate' | 'buildReport' | 'publish' | 'sweep', OpsFunction> & {
     readonly checkDatabase?: OpsFunction;
   };
 
@@ -180,6 +180,49 @@ export class VerifyBackupsInfra extends Construct {
       });
     }
 
+    // The sweeper deletes only scratch resources: the scratch tag (and the name prefix for databases).
+    const sweep = step('Sweep', 'sweep');
+    sweep.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeVolumes'], resources: ['*'] }));
+    sweep.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:DeleteVolume'],
+        resources: [arn('ec2', 'volume/*')],
+        conditions: { StringEquals: { 'aws:ResourceTag/ops-automation:scratch': 'true' } },
+      }),
+    );
+    const sweepNag = Validations.of(sweep.role as iam.Role);
+    sweepNag.acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ec2:DescribeVolumes supports no resource-level permissions (read-only).',
+    });
+    sweepNag.acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${stack.region}:${stack.account}:volume/*]`,
+      reason:
+        'Leftover scratch volume ids are not known at deploy time: DeleteVolume only with the resource tag ops-automation:scratch=true.',
+    });
+    if (rdsRestore) {
+      sweep.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [arn('rds', 'db:*')] }),
+      );
+      sweep.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['rds:DeleteDBInstance'],
+          resources: [arn('rds', `db:${namePrefix}-vb-*`)],
+          conditions: { StringEquals: { 'aws:ResourceTag/ops-automation:scratch': 'true' } },
+        }),
+      );
+      sweepNag.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${stack.region}:${stack.account}:db:*]`,
+        reason:
+          'Listing instances to find leftover scratch ones (read-only); the name prefix and tag are checked in code.',
+      });
+      sweepNag.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${stack.region}:${stack.account}:db:${namePrefix}-vb-*]`,
+        reason:
+          'Temporary instances are named per run under this prefix: delete only with the scratch resource tag.',
+      });
+    }
+
     const evaluate = step('Evaluate', 'evaluate');
     const buildReport = step('BuildReport', 'build-report');
     const publish = step('Publish', 'publish', {
@@ -283,7 +326,14 @@ export class VerifyBackupsInfra extends Construct {
     const wf = new VerifyBackupsWorkflow(this, 'Workflow', {
       namePrefix,
       hooks: props.hooks,
-      functions: { collect, evaluate, buildReport, publish, ...(checkDatabase ? { checkDatabase } : {}) },
+      functions: {
+        collect,
+        evaluate,
+        buildReport,
+        publish,
+        sweep,
+        ...(checkDatabase ? { checkDatabase } : {}),
+      },
       settings,
       reportBucket: {
         name: platform.backupBucket.bucketName,
@@ -299,7 +349,14 @@ export class VerifyBackupsInfra extends Construct {
       reason:
         'Each run writes its own report objects (keyed by day and execution): PutObject only, under verify-backups/.',
     });
-    this.functions = { collect, evaluate, buildReport, publish, ...(checkDatabase ? { checkDatabase } : {}) };
+    this.functions = {
+      collect,
+      evaluate,
+      buildReport,
+      publish,
+      sweep,
+      ...(checkDatabase ? { checkDatabase } : {}),
+    };
   }
 }
 
