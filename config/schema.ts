@@ -154,7 +154,10 @@ export const BackupVerificationConfigSchema = z.object({
       velero: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 120, drCopyRequired: false },
     }),
   /** The KMS key every backup must be encrypted with (resolved to its ARN at run time). */
-  kmsKeyAlias: z.string().regex(/^alias\/[A-Za-z0-9/_-]+$/, 'must be a KMS alias such as alias/dev-data').optional(),
+  kmsKeyAlias: z
+    .string()
+    .regex(/^alias\/[A-Za-z0-9/_-]+$/, 'must be a KMS alias such as alias/dev-data')
+    .optional(),
   /** Timestamps up to this far in the future are clock skew, not an error. */
   clockSkewMinutes: z.number().int().min(0).max(60).default(5),
   /** How many backups are checked (and restore-tested) at once. */
@@ -167,7 +170,10 @@ export const BackupVerificationConfigSchema = z.object({
     .object({
       enabled: z.boolean().default(false),
       weekday: z.enum(WEEKDAYS).default('SUN'),
-      instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/).default('db.t4g.micro'),
+      instanceClass: z
+        .string()
+        .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/)
+        .default('db.t4g.micro'),
       /** One read-only statement whose first column of the first row is a number, e.g. a row count. */
       checkQuery: z
         .string()
@@ -188,7 +194,10 @@ export const BackupVerificationConfigSchema = z.object({
       /** The Velero bucket; the platform's Velero bucket when omitted. */
       bucketName: z.string().optional(),
       /** The backup storage location's prefix inside the bucket ('' = bucket root). */
-      prefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'a prefix is empty or ends with "/"').default(''),
+      prefix: z
+        .string()
+        .regex(/^([A-Za-z0-9._-]+\/)*$/, 'a prefix is empty or ends with "/"')
+        .default(''),
       /** Velero schedules whose latest backup must be verified. */
       schedules: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)).default(['daily']),
     })
@@ -298,7 +307,9 @@ export const AutomationConfigSchema = z.object({
       /** E-mail addresses subscribed to the `ops-<stage>-alarms` SNS topic. */
       emails: z.array(z.string().email()).default([]),
       /** Datadog notification handles added to every monitor's message, e.g. `@slack-ops-alerts`, `@pagerduty-ops`. */
-      datadogHandles: z.array(z.string().regex(/^@[\w.+-]+$/, 'a Datadog handle such as @slack-ops-alerts')).default([]),
+      datadogHandles: z
+        .array(z.string().regex(/^@[\w.+-]+$/, 'a Datadog handle such as @slack-ops-alerts'))
+        .default([]),
     })
     .default({ emails: [], datadogHandles: [] }),
   /** Per-runbook policy overrides on top of each runbook's shipped defaults. */

@@ -125,7 +125,13 @@ export class RunbookWorkflows extends Construct {
 
     // rotate-secret (issue 4): one rotation function + schedule per allow-listed secret, and the runbook driving them.
     if (stage.automation.allowLists.secrets.length > 0) {
-      const rs = new RotateSecretInfra(this, 'RotateSecret', { stage, namePrefix, hooks, platform, approvalTimeout });
+      const rs = new RotateSecretInfra(this, 'RotateSecret', {
+        stage,
+        namePrefix,
+        hooks,
+        platform,
+        approvalTimeout,
+      });
       this.stateMachines['rotate-secret'] = rs.stateMachine;
     }
 
