@@ -12,6 +12,11 @@
 import { type Signal, UnrecognisedEventError } from './signal.js';
 import { normaliseAutoScaling } from './sources/autoscaling/normalise.js';
 import { AUTOSCALING_DETAIL_TYPES } from './sources/autoscaling/schema.js';
+import { normaliseBackupVerification } from './sources/backup-verification/normalise.js';
+import {
+  BACKUP_VERIFICATION_DETAIL_TYPE,
+  BACKUP_VERIFICATION_SOURCE,
+} from './sources/backup-verification/schema.js';
 import { normaliseCloudTrail } from './sources/cloudtrail/normalise.js';
 import { CLOUDTRAIL_API_CALL, CLOUDTRAIL_CONSOLE_SIGN_IN } from './sources/cloudtrail/schema.js';
 import { normaliseClusterAutoscaler } from './sources/cluster-autoscaler/normalise.js';
@@ -27,6 +32,7 @@ import type { NormaliseOptions } from './sources/shared.js';
 
 export {
   AUTOSCALING_RULE,
+  BACKUP_VERIFICATION_RULE,
   CLOUDTRAIL_SECRET_READS_RULE,
   CLOUDTRAIL_WRITE_CALLS,
   CLOUDTRAIL_WRITE_CALLS_RULE,
@@ -42,6 +48,10 @@ export {
   rulesMatching,
 } from './patterns.js';
 export * from './signal.js';
+export {
+  BACKUP_VERIFICATION_DETAIL_TYPE,
+  BACKUP_VERIFICATION_SOURCE,
+} from './sources/backup-verification/schema.js';
 export { parseAssumedRoleArn } from './sources/cloudtrail/actor.js';
 export { CLOUDTRAIL_API_CALL, CLOUDTRAIL_CONSOLE_SIGN_IN } from './sources/cloudtrail/schema.js';
 export {
@@ -71,7 +81,8 @@ const HANDLED =
   `aws.autoscaling (${AUTOSCALING_TYPES.map((t) => `"${t}"`).join(', ')}), ` +
   `"${KUBERNETES_EVENT_DETAIL_TYPE}" from ${KUBERNETES_EVENT_SOURCE}, ` +
   `"${DATADOG_DETAIL_TYPE}" from ${DATADOG_PARTNER_SOURCE_PREFIX}/*, ` +
-  `"${SCHEDULED_EVENT_DETAIL_TYPE}" from aws.events, or an EventBridge Scheduler input with scheduleArn`;
+  `"${SCHEDULED_EVENT_DETAIL_TYPE}" from aws.events, "${BACKUP_VERIFICATION_DETAIL_TYPE}" from ` +
+  `${BACKUP_VERIFICATION_SOURCE}, or an EventBridge Scheduler input with scheduleArn`;
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -118,6 +129,9 @@ export function normaliseEvent(raw: unknown, options: NormaliseOptions = {}): Si
   }
   if (source === 'aws.events' && detailType === SCHEDULED_EVENT_DETAIL_TYPE)
     return normaliseScheduledRule(raw);
+  if (source === BACKUP_VERIFICATION_SOURCE && detailType === BACKUP_VERIFICATION_DETAIL_TYPE) {
+    return normaliseBackupVerification(raw);
+  }
   throw new UnrecognisedEventError(
     `no normaliser for source ${describe(source)} with detail-type ${describe(detailType)}; we handle ${HANDLED}`,
   );

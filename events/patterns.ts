@@ -1,4 +1,8 @@
 import { AUTOSCALING_DETAIL_TYPES } from './sources/autoscaling/schema.js';
+import {
+  BACKUP_VERIFICATION_DETAIL_TYPE,
+  BACKUP_VERIFICATION_SOURCE,
+} from './sources/backup-verification/schema.js';
 import { CLOUDTRAIL_API_CALL, CLOUDTRAIL_CONSOLE_SIGN_IN } from './sources/cloudtrail/schema.js';
 import { CLUSTER_AUTOSCALER_REASONS } from './sources/cluster-autoscaler/messages.js';
 import {
@@ -144,6 +148,18 @@ export const DATADOG_ALERTS_RULE: EventRuleSpec = {
   eventBus: 'datadog-partner',
 };
 
+export const BACKUP_VERIFICATION_RULE: EventRuleSpec = {
+  name: 'backup-verification-failures',
+  description:
+    'Backups that failed verification (put on the default bus by verify-backups), so the incident path follows.',
+  pattern: {
+    source: [BACKUP_VERIFICATION_SOURCE],
+    'detail-type': [BACKUP_VERIFICATION_DETAIL_TYPE],
+  },
+  state: 'ENABLED',
+  eventBus: 'default',
+};
+
 /** Every rule the intake subscribes with. */
 export const EVENT_RULES: readonly EventRuleSpec[] = [
   CLOUDTRAIL_WRITE_CALLS_RULE,
@@ -152,6 +168,7 @@ export const EVENT_RULES: readonly EventRuleSpec[] = [
   AUTOSCALING_RULE,
   CLUSTER_AUTOSCALER_RULE,
   DATADOG_ALERTS_RULE,
+  BACKUP_VERIFICATION_RULE,
 ];
 
 // ---------------------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import { Reporting } from '../constructs/automation/reporting.js';
 import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
 import { Schedules } from '../constructs/automation/schedules.js';
 import { SlackEndpoint } from '../constructs/automation/slack.js';
-import { BackupSignalRoute } from '../constructs/automation/verify-backups.js';
 import type { PlatformStack } from './platform-stack.js';
 
 export interface AutomationStackProps extends StackProps {
@@ -83,12 +82,8 @@ export class AutomationStack extends Stack {
       intake: this.intake.function,
       deadLetterQueue: this.intake.deadLetterQueue,
     });
-    // verify-backups' failure signals come back in through the intake (normal incident path).
-    new BackupSignalRoute(this, 'BackupSignals', {
-      namePrefix: this.namePrefix,
-      intake: this.intake.function,
-      deadLetterQueue: this.intake.deadLetterQueue,
-    });
+    // verify-backups' failure signals come back in through the intake's own rule for them
+    // (events/patterns.ts BACKUP_VERIFICATION_RULE), like every other source.
 
     // 6. Observability, last: alarms and monitors for everything composed above.
     new Observability(this, 'Observability', { stage, namePrefix: this.namePrefix, target: this });

@@ -1,4 +1,8 @@
 import type { Signal } from '../../events/signal.js';
+import {
+  BACKUP_VERIFICATION_DETAIL_TYPE,
+  BACKUP_VERIFICATION_SOURCE,
+} from '../../events/sources/backup-verification/schema.js';
 import type { Evaluation } from './logic.js';
 
 /**
@@ -120,10 +124,10 @@ export function renderSlack(
   return { text, blocks };
 }
 
-/** EventBridge `source` and `detail-type` of a backup-failure signal on the default bus. */
+/** EventBridge `source` and `detail-type` of a backup-failure signal on the default bus (defined in events/). */
 export const BACKUP_SIGNAL_EVENT = {
-  source: 'ops.backup-verification',
-  detailType: 'Backup Verification Failed',
+  source: BACKUP_VERIFICATION_SOURCE,
+  detailType: BACKUP_VERIFICATION_DETAIL_TYPE,
 } as const;
 
 const RESOURCE_TYPE = { ebs: 'ebs-volume', rds: 'backup', velero: 'backup' } as const;

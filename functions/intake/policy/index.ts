@@ -1,4 +1,5 @@
 import { autoScaling } from './autoscaling.js';
+import { backupFailed } from './backup-failed.js';
 import { clusterAutoscaler } from './cluster-autoscaler.js';
 import { datadogMonitor } from './datadog.js';
 import { detachVolume } from './detach-volume.js';
@@ -24,5 +25,6 @@ export const DEFAULT_RULES: readonly PolicyRule[] = [
   clusterAutoscaler,
   datadogMonitor,
   autoScaling,
+  backupFailed,
   schedule,
 ];

@@ -1,16 +1,11 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../../../config/index.js';
-import { BACKUP_SIGNAL_EVENT } from '../../../runbooks/verify-backups/report.js';
 import {
   type VerifyBackupsSettings,
   VerifyBackupsWorkflow,
@@ -357,36 +352,5 @@ export class VerifyBackupsInfra extends Construct {
       sweep,
       ...(checkDatabase ? { checkDatabase } : {}),
     };
-  }
-}
-
-export interface BackupSignalRouteProps {
-  readonly namePrefix: string;
-  /** The intake function: failed-backup signals follow the normal incident path from there. */
-  readonly intake: lambda.IFunction;
-  readonly deadLetterQueue?: sqs.IQueue;
-}
-
-/**
- * Routes the failure signals verify-backups puts on the default bus (`ops.backup-verification`,
- * detail = a normalised `Signal`) to the intake, with retries and the intake's dead-letter queue.
- */
-export class BackupSignalRoute extends Construct {
-  readonly rule: events.Rule;
-
-  constructor(scope: Construct, id: string, props: BackupSignalRouteProps) {
-    super(scope, id);
-    this.rule = new events.Rule(this, 'Rule', {
-      ruleName: `${props.namePrefix}-backup-verification-failures`,
-      description: 'verify-backups failure signals → the intake (notify, snapshot-volume, ...)',
-      eventPattern: { source: [BACKUP_SIGNAL_EVENT.source], detailType: [BACKUP_SIGNAL_EVENT.detailType] },
-    });
-    this.rule.addTarget(
-      new targets.LambdaFunction(props.intake, {
-        ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
-        retryAttempts: 8,
-        maxEventAge: Duration.hours(6),
-      }),
-    );
   }
 }

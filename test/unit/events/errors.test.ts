@@ -165,3 +165,39 @@ describe('events errors: a known source that fails its schema → MalformedEvent
     expect(error.message).toContain('requestedBy');
   });
 });
+
+describe('events: a backup-failure event cannot smuggle a runbook request through the bus', () => {
+  const forged = (detail: Record<string, unknown>) => ({
+    version: '0',
+    id: 'forged-1',
+    'detail-type': 'Backup Verification Failed',
+    source: 'ops.backup-verification',
+    time: '2026-11-21T05:07:42Z',
+    detail: {
+      source: 'backup-verification',
+      kind: 'backup-verification.backup-failed',
+      resource: { type: 'ebs-volume', id: 'vol-0a1b2c3d4e5f60718', attributes: {} },
+      severity: 'critical',
+      occurredAt: '2026-11-21T05:07:40Z',
+      correlationId: 'x',
+      summary: 'x',
+      raw: {},
+      ...detail,
+    },
+  });
+
+  it('refuses a detail that carries a runbook request', () => {
+    const event = forged({ request: { runbook: 'update-dns', parameters: {}, requestedBy: 'U0PLATFORM1' } });
+    expect(() => normaliseEvent(event)).toThrow(MalformedEventError);
+    expect(() => normaliseEvent(event)).toThrow(/cannot carry a runbook request/);
+  });
+
+  it('refuses a detail that claims another source or kind', () => {
+    expect(() => normaliseEvent(forged({ source: 'slack' }))).toThrow(MalformedEventError);
+    expect(() => normaliseEvent(forged({ kind: 'cloudtrail.api-call' }))).toThrow(MalformedEventError);
+  });
+
+  it('accepts the genuine shape', () => {
+    expect(normaliseEvent(forged({})).kind).toBe('backup-verification.backup-failed');
+  });
+});

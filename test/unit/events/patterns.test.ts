@@ -19,6 +19,7 @@ function ruleMeantFor(file: string): string | null {
   if (file.startsWith('autoscaling/')) return 'autoscaling-activity';
   if (file.startsWith('cluster-autoscaler/')) return 'cluster-autoscaler-events';
   if (file.startsWith('datadog/eventbridge-')) return 'datadog-alerts';
+  if (file.startsWith('backup-verification/')) return 'backup-verification-failures';
   return null;
 }
 

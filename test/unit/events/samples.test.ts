@@ -627,6 +627,23 @@ const EXPECTATIONS: Readonly<Record<string, Expectation>> = {
       expect(s.correlationId).toBe('9007199254740993');
     },
   },
+  // --- Backup verification failures (emitted by verify-backups itself) ---
+  'backup-verification/backup-failed-ebs-stale.json': {
+    kind: 'backup-verification.backup-failed',
+    severity: 'critical',
+    resourceType: 'ebs-volume',
+    check: (s, e) => {
+      expect(s.resource.id).toBe(getString(e, 'detail.resource.id'));
+      expect(s.details.failedChecks).toEqual(['fresh']);
+      expect(s.request).toBeUndefined();
+    },
+  },
+  'backup-verification/backup-failed-dr-copy-missing.json': {
+    kind: 'backup-verification.backup-failed',
+    severity: 'critical',
+    resourceType: 'ebs-volume',
+    check: (s) => expect(s.details.failedChecks).toEqual(['dr-copy']),
+  },
   // --- Schedules ---
   'schedule/scheduled-event-rule.json': {
     kind: 'schedule.tick',

@@ -150,6 +150,17 @@ const EXPECTED: Record<string, Expect> = {
     reason: 'not allow-listed',
   },
   'datadog/webhook-warn.json': { action: 'notify' },
+  // A volume with no fresh snapshot gets one; a missing DR copy needs a person.
+  'backup-verification/backup-failed-ebs-stale.json': {
+    action: 'start',
+    runbook: 'snapshot-volume',
+    reason: 'a new snapshot closes the gap',
+  },
+  'backup-verification/backup-failed-dr-copy-missing.json': {
+    action: 'notify',
+    severity: 'critical',
+    reason: 'failed verification (dr-copy)',
+  },
   'schedule/scheduled-event-rule.json': {
     action: 'reject',
     reason: 'is not configured in stage dev',
