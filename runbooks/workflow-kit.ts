@@ -99,6 +99,36 @@ export interface BodyTools {
   readonly done: sfn.IChainable;
 }
 
+/**
+ * A runbook's Lambda step: invoked with `{ step, executionName, ...payload }` (the execution name
+ * is the correlation id of its log lines), its return value kept at `resultPath` as `{ value }`,
+ * with the shared Lambda retries. The caller adds its Catch.
+ */
+export function lambdaStep(
+  scope: Construct,
+  name: string,
+  props: {
+    readonly fn: lambda.IFunction;
+    readonly step: string;
+    readonly payload: Record<string, unknown>;
+    readonly resultPath: string;
+  },
+): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, name, {
+    lambdaFunction: props.fn,
+    payload: sfn.TaskInput.fromObject({
+      step: props.step,
+      'executionName.$': '$$.Execution.Name',
+      ...props.payload,
+    }),
+    resultSelector: { 'value.$': '$.Payload' },
+    resultPath: props.resultPath,
+    retryOnServiceExceptions: false,
+  });
+  addLambdaRetry(task);
+  return task;
+}
+
 export class RunbookFrame extends Construct {
   readonly stateMachine: sfn.StateMachine;
 

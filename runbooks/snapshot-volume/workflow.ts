@@ -6,9 +6,9 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
   acknowledgeInvoke,
-  addLambdaRetry,
   type BodyTools,
   isDryRun,
+  lambdaStep,
   PollLoop,
   RunbookFrame,
   ScopedAwsCall,
@@ -86,21 +86,8 @@ export class SnapshotVolumeWorkflow extends Construct {
     const snapshotArn = (r: string) => `arn:${Stack.of(this).partition}:ec2:${r}::snapshot/*`;
     const ours = { [`aws:ResourceTag/${SNAPSHOT_TAGS.createdBy}`]: settings.createdBy };
 
-    const step = (name: string, stepName: string, payload: Record<string, unknown>, resultPath: string) => {
-      const task = new tasks.LambdaInvoke(this, name, {
-        lambdaFunction: props.stepFunction,
-        payload: sfn.TaskInput.fromObject({
-          step: stepName,
-          'executionName.$': '$$.Execution.Name',
-          ...payload,
-        }),
-        resultSelector: { 'value.$': '$.Payload' },
-        resultPath,
-        retryOnServiceExceptions: false,
-      });
-      addLambdaRetry(task);
-      return task;
-    };
+    const step = (name: string, stepName: string, payload: Record<string, unknown>, resultPath: string) =>
+      lambdaStep(this, name, { fn: props.stepFunction, step: stepName, payload, resultPath });
     const retry = (task: sfn.TaskStateBase, errors: readonly string[], maxAttempts = 4) => {
       task.addRetry({
         errors: [...errors],

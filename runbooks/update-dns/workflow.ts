@@ -6,9 +6,9 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
   acknowledgeInvoke,
-  addLambdaRetry,
   type BodyTools,
   isDryRun,
+  lambdaStep,
   PollLoop,
   RunbookFrame,
   ScopedAwsCall,
@@ -70,21 +70,8 @@ export class UpdateDnsWorkflow extends Construct {
     const zoneArn = (zone: AllowedZone) => `arn:${partition}:route53:::hostedzone/${zone.hostedZoneId}`;
     const zoneArns = props.zones.map(zoneArn);
 
-    const step = (name: string, stepName: string, payload: Record<string, unknown>, resultPath: string) => {
-      const task = new tasks.LambdaInvoke(this, name, {
-        lambdaFunction: props.stepFunction,
-        payload: sfn.TaskInput.fromObject({
-          step: stepName,
-          'executionName.$': '$$.Execution.Name',
-          ...payload,
-        }),
-        resultSelector: { 'value.$': '$.Payload' },
-        resultPath,
-        retryOnServiceExceptions: false,
-      });
-      addLambdaRetry(task);
-      return task;
-    };
+    const step = (name: string, stepName: string, payload: Record<string, unknown>, resultPath: string) =>
+      lambdaStep(this, name, { fn: props.stepFunction, step: stepName, payload, resultPath });
     const r53Retry = (task: sfn.TaskStateBase, maxAttempts = 5) => {
       task.addRetry({
         errors: [...ROUTE53_ERRORS.retryable],
