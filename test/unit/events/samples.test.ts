@@ -421,6 +421,21 @@ const EXPECTATIONS: Readonly<Record<string, Expectation>> = {
       });
     },
   },
+  'cluster-autoscaler/failedtoscaleupgroup-dev-platform.json': {
+    kind: 'cluster-autoscaler.scale-up-failed',
+    severity: 'warning',
+    resourceType: 'node-group',
+    check: (s) => {
+      // The autoscaler names the managed node group's Auto Scaling group (eks-<nodegroup>-<uuid>).
+      expect(s.resource.id).toBe('dev-platform/dev-platform-a');
+      expect(s.details).toMatchObject({
+        failure: 'max-size-reached',
+        lackOfRoom: true,
+        desiredSize: 5,
+        maxSize: 4,
+      });
+    },
+  },
   'cluster-autoscaler/nottriggerscaleup-combined.json': {
     kind: 'cluster-autoscaler.node-group-at-max',
     severity: 'warning',

@@ -106,6 +106,12 @@ const EXPECTED: Record<string, Expect> = {
     runbook: 'scale-node-group',
     reason: 'node group prod-eu-west-1/ng-a is not allow-listed',
   },
+  // Our own dev cluster: allow-listed, so the scale-up failure starts scale-node-group for that node group.
+  'cluster-autoscaler/failedtoscaleupgroup-dev-platform.json': {
+    action: 'start',
+    runbook: 'scale-node-group',
+    reason: 'failed to scale up for lack of room',
+  },
   'cluster-autoscaler/nottriggerscaleup-combined.json': { action: 'reject', runbook: 'scale-node-group' },
   'cluster-autoscaler/nottriggerscaleup-max-node-group-size.json': {
     action: 'reject',
