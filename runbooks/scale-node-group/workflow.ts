@@ -6,9 +6,9 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
   acknowledgeInvoke,
-  addLambdaRetry,
   type BodyTools,
   isDryRun,
+  lambdaStep,
   PollLoop,
   RunbookFrame,
   ScopedAwsCall,
@@ -186,20 +186,12 @@ export class ScaleNodeGroupWorkflow extends Construct {
       list.next(describeAll);
 
       // 2. Plan (a Lambda step: ceilings, steps, tokens, schedule).
-      const plan = new tasks.LambdaInvoke(this, 'Plan scaling', {
-        lambdaFunction: props.stepFunction,
-        payload: sfn.TaskInput.fromObject({
-          step: 'plan',
-          'parameters.$': '$.input.parameters',
-          'nodegroups.$': '$.described',
-          settings,
-          'executionName.$': '$$.Execution.Name',
-        }),
-        resultSelector: { 'value.$': '$.Payload' },
+      const plan = lambdaStep(this, 'Plan scaling', {
+        fn: props.stepFunction,
+        step: 'plan',
+        payload: { 'parameters.$': '$.input.parameters', 'nodegroups.$': '$.described', settings },
         resultPath: '$.plan',
-        retryOnServiceExceptions: false,
       });
-      addLambdaRetry(plan);
       plan.addCatch(tools.fail('Scaling refused'), { resultPath: '$.error' });
       describeAll.next(plan);
 
