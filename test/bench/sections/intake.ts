@@ -137,7 +137,7 @@ async function bundles(): Promise<BenchRow[]> {
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: BUNDLING.target ?? 'node24',
+      target: BUNDLING.target ?? 'node22',
       mainFields: [...(BUNDLING.mainFields ?? [])],
       minify: BUNDLING.minify ?? false,
       sourcemap: BUNDLING.sourceMap ? 'external' : false,

@@ -10,8 +10,6 @@ import { ScaleNodeGroupWorkflow } from '../../../runbooks/scale-node-group/workf
 import { SNAPSHOT_TAGS } from '../../../runbooks/snapshot-volume/logic.js';
 import { SnapshotVolumeWorkflow } from '../../../runbooks/snapshot-volume/workflow.js';
 import { UpdateDnsWorkflow } from '../../../runbooks/update-dns/workflow.js';
-// aws-local-stepfunctions needs Promise.withResolvers (Node 22); the vitest setup polyfills it, and so must a bench.
-import '../../support/setup.js';
 import {
   type AslDefinition,
   renderAsl,

@@ -47,7 +47,7 @@ async function bundle(entry: string, outfile: string, alias?: Record<string, str
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node22',
     mainFields: [...(BUNDLING.mainFields ?? ['module', 'main'])],
     minify: true,
     banner: { js: BUNDLING.banner ?? '' },
