@@ -142,7 +142,8 @@ export function validateParameters(
   args: Readonly<Record<string, string>>,
 ): ValidationResult {
   const shape = shapeOf(spec);
-  const unknownKeys = Object.keys(args).filter((k) => !(k in shape));
+  // Own keys only: `toString` or `__proto__` typed in Slack must be an unknown parameter, not a prototype hit.
+  const unknownKeys = Object.keys(args).filter((k) => !Object.hasOwn(shape, k));
   if (unknownKeys.length > 0) {
     return {
       ok: false,

@@ -85,11 +85,11 @@ describe('intake infra: dev stage', () => {
     }
   });
 
-  it('configures the intake function: ARM64, newest Node, its env, async failures to the DLQ', () => {
+  it('configures the intake function: ARM64, the pinned Node 22, its env, async failures to the DLQ', () => {
     s.automationTemplate.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'ops-dev-intake',
       Architectures: ['arm64'],
-      Runtime: 'nodejs24.x',
+      Runtime: 'nodejs22.x',
       DeadLetterConfig: { TargetArn: Match.anyValue() },
       Environment: {
         Variables: Match.objectLike({

@@ -128,7 +128,7 @@ describe('observability: Datadog instrumentation where the stage asks for it (pr
     prod.automationTemplate.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'ops-prod-report',
       Layers: Match.arrayWith([
-        Match.stringLikeRegexp('Datadog-Node24-x'),
+        Match.stringLikeRegexp('Datadog-Node22-x'),
         Match.stringLikeRegexp('Datadog-Extension-ARM'),
       ]),
       Environment: {

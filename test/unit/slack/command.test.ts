@@ -108,6 +108,14 @@ describe('slack command: parameters through the runbook schema', () => {
     expect(out).toMatchObject({ ok: false, message: expect.stringContaining('has no parameter `force`') });
   });
 
+  it('treats prototype names (`toString`, `__proto__`, `constructor`) as unknown parameters', () => {
+    // fast-check found `toString=` crashing the parser: `k in shape` looked up Object.prototype.
+    for (const key of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) {
+      const out = validateParameters(spec('rotate-secret'), { [key]: 'x' });
+      expect(out).toMatchObject({ ok: false, message: expect.stringContaining(`has no parameter \`${key}\``) });
+    }
+  });
+
   it('never throws on arbitrary key=value input', () => {
     fc.assert(
       fc.property(
