@@ -86,6 +86,10 @@ export interface KubeApiServer {
   put(obj: Obj): void;
   /** The stored object at an API path, or undefined. */
   get(apiPath: string): Obj | undefined;
+  /** Removes the stored object at an API path (a workload someone deleted). */
+  remove(apiPath: string): void;
+  /** The next `count` requests are answered `code` (e.g. 503 during a control-plane upgrade). */
+  failNext(count: number, code: number): void;
   close(): Promise<void>;
 }
 
@@ -316,6 +320,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
   const routes = [...appsRoutes(), ...crdRoutes('velero.io_restores.v1.excerpt.json')];
   const store = new Map<string, Obj>();
   const requests: RecordedRequest[] = [];
+  const failures = { count: 0, code: 503 };
   let resourceVersion = 1000;
   const keyOf = (group: string, plural: string, namespace: string, name: string) =>
     `${group}/${plural}/${namespace}/${name}`;
@@ -347,6 +352,10 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
         res.writeHead(code, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
+      if (failures.count > 0) {
+        failures.count -= 1;
+        return send(failures.code, status(failures.code, 'ServiceUnavailable', 'injected failure'));
+      }
       // Authentication.
       const auth = req.headers.authorization ?? '';
       let user: UserInfo | undefined;
@@ -541,6 +550,17 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
           return store.get(keyOf(r.group, r.plural, m.groups?.namespace as string, m.groups?.name as string));
       }
       return undefined;
+    },
+    remove(apiPath) {
+      for (const r of routes) {
+        const m = r.pattern.exec(apiPath);
+        if (m && !r.collection)
+          store.delete(keyOf(r.group, r.plural, m.groups?.namespace as string, m.groups?.name as string));
+      }
+    },
+    failNext(count, code) {
+      failures.count = count;
+      failures.code = code;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
