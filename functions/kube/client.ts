@@ -1,6 +1,6 @@
 import * as https from 'node:https';
-import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1';
-import type { ObjectMeta } from 'kubernetes-types/meta/v1';
+import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 
 /**
  * A thin, typed Kubernetes API client over `node:https`: TLS verified against the cluster's own

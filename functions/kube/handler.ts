@@ -1,4 +1,4 @@
-import { fromNodeProviderChain } from '@aws-sdk/credential-provider-node';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { logger, requiredEnv } from '../shared/powertools.js';
 import { KubeClient } from './client.js';
 import { KubeSettings, runKubeStep } from './core.js';
@@ -12,7 +12,8 @@ import { eksToken } from './token.js';
 const clusterName = requiredEnv('CLUSTER_NAME');
 const region = requiredEnv('AWS_REGION');
 const settings = KubeSettings.parse(JSON.parse(requiredEnv('KUBE_SETTINGS')));
-const credentials = fromNodeProviderChain();
+// In Lambda the chain resolves the execution role's credentials from the environment (no network).
+const credentials = defaultProvider();
 
 const client = new KubeClient({
   endpoint: requiredEnv('CLUSTER_ENDPOINT'),

@@ -58,7 +58,7 @@ export async function presignedCallerIdentityUrl(options: EksTokenOptions): Prom
     expiresIn: EKS_TOKEN_EXPIRES_SECONDS,
     ...(options.now ? { signingDate: options.now } : {}),
   });
-  const query = Object.entries(signed.query)
+  const query = Object.entries(signed.query ?? {})
     .map(([k, v]) => `${rfc3986(k)}=${rfc3986(String(v))}`)
     .sort()
     .join('&');
