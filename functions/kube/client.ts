@@ -1,5 +1,6 @@
 import * as https from 'node:https';
 import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 
 /**
@@ -167,6 +168,15 @@ export class KubeClient {
       path: `${KubeClient.workloadPath(namespace, kind, name)}?${STRICT}`,
       contentType: STRATEGIC_MERGE_PATCH,
       body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: restartedAt } } } } },
+    });
+  }
+
+  // ---- config maps (v1) ------------------------------------------------------------------------
+
+  getConfigMap(namespace: string, name: string): Promise<ConfigMap> {
+    return this.request({
+      method: 'GET',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`,
     });
   }
 

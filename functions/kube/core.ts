@@ -25,7 +25,14 @@ export const KubeSettings = z.object({
   veleroNamespace: z.string().min(1),
   /** A restore may only write into namespaces starting with this (scratch namespaces of restore tests). */
   restoreNamespacePrefix: z.string().min(1),
+  /** Where cluster-autoscaler runs and writes its status ConfigMap. */
+  autoscalerNamespace: z.string().min(1),
 });
+
+/** cluster-autoscaler's `--status-config-map-name` default. */
+export const AUTOSCALER_STATUS_CONFIGMAP = 'cluster-autoscaler-status';
+/** The annotation cluster-autoscaler stamps on its status ConfigMap at each write. */
+const AUTOSCALER_LAST_UPDATED = 'cluster-autoscaler.kubernetes.io/last-updated';
 export type KubeSettings = z.infer<typeof KubeSettings>;
 
 const dns1123 = z
@@ -54,6 +61,10 @@ export const KubeEvent = z.discriminatedUnion('step', [
     step: z.literal('get-velero-restore'),
     executionName: z.string(),
     name: dns1123,
+  }),
+  z.object({
+    step: z.literal('get-autoscaler-status'),
+    executionName: z.string(),
   }),
 ]);
 export type KubeEvent = z.infer<typeof KubeEvent>;
@@ -102,7 +113,8 @@ export type KubeResult =
       name: string;
       phase: string;
       restore: VeleroRestore;
-    };
+    }
+  | { step: 'get-autoscaler-status'; status: string; lastUpdated?: string };
 
 export async function runKubeStep(input: unknown, deps: KubeDeps): Promise<KubeResult> {
   const event = KubeEvent.parse(input);
@@ -171,6 +183,11 @@ export async function runKubeStep(input: unknown, deps: KubeDeps): Promise<KubeR
       }
       logger.info('velero restore requested', { restore: event.name, backup: event.backupName });
       return { step: event.step, name: event.name, phase: created.status?.phase ?? 'New', restore: created };
+    }
+    case 'get-autoscaler-status': {
+      const cm = await client.getConfigMap(settings.autoscalerNamespace, AUTOSCALER_STATUS_CONFIGMAP);
+      const lastUpdated = cm.metadata?.annotations?.[AUTOSCALER_LAST_UPDATED];
+      return { step: event.step, status: cm.data?.status ?? '', ...(lastUpdated ? { lastUpdated } : {}) };
     }
     case 'get-velero-restore': {
       const restore = await client.getRestore(settings.veleroNamespace, event.name);

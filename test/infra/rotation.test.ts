@@ -38,6 +38,7 @@ beforeAll(() => {
       restartWorkloads: stage.automation.allowLists.secrets.flatMap((s) => s.restartWorkloads),
       veleroNamespace: 'velero',
       restoreNamespacePrefix: RESTORE_NAMESPACE_PREFIX,
+      autoscalerNamespace: 'kube-system',
     },
   });
   new RotateSecretInfra(automation, 'RotateSecret', {
@@ -224,7 +225,7 @@ describe('kube access: one function in the cluster VPC, an access entry without 
     });
   });
 
-  it('deploys namespaced Roles only: get/patch on the named workloads, create/get on Velero restores', () => {
+  it('deploys namespaced Roles only: get/patch on the named workloads, create/get on Velero restores, get on the autoscaler status', () => {
     const manifests = Object.values(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).flatMap(
       (r) =>
         JSON.parse((r as { Properties: { Manifest: string } }).Properties.Manifest) as Record<
@@ -249,8 +250,29 @@ describe('kube access: one function in the cluster VPC, an access entry without 
         metadata: expect.objectContaining({ name: 'ops-automation-restores', namespace: 'velero' }),
         rules: [{ apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'get'] }],
       }),
+      expect.objectContaining({
+        metadata: expect.objectContaining({
+          name: 'ops-automation-autoscaler-status',
+          namespace: 'kube-system',
+        }),
+        rules: [
+          {
+            apiGroups: [''],
+            resources: ['configmaps'],
+            resourceNames: ['cluster-autoscaler-status'],
+            verbs: ['get'],
+          },
+        ],
+      }),
     ]);
-    expect(manifests.map((m) => m.kind).sort()).toEqual(['Role', 'Role', 'RoleBinding', 'RoleBinding']);
+    expect(manifests.map((m) => m.kind).sort()).toEqual([
+      'Role',
+      'Role',
+      'Role',
+      'RoleBinding',
+      'RoleBinding',
+      'RoleBinding',
+    ]);
     for (const b of manifests.filter((m) => m.kind === 'RoleBinding')) {
       expect(b.subjects).toEqual([
         { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: KUBE_GROUP },

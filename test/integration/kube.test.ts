@@ -25,6 +25,7 @@ const SETTINGS: KubeSettings = {
   restartWorkloads: ['app/deployment/api', 'app/statefulset/worker'],
   veleroNamespace: 'velero',
   restoreNamespacePrefix: 'restore-check-',
+  autoscalerNamespace: 'kube-system',
 };
 
 /** The EKS side of authentication: decode the token, check the presigned URL names this cluster. */
@@ -313,6 +314,45 @@ describe('kube: Velero restores', () => {
       message: expect.stringContaining('refused: app'),
     });
     expect(api.requests).toEqual([]);
+  });
+});
+
+describe('kube: cluster-autoscaler status', () => {
+  it('reads the status ConfigMap cluster-autoscaler writes in its namespace, and nothing else there', async () => {
+    // Prepare: the shape cluster-autoscaler writes (data.status, last-updated annotation)
+    api.put({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'cluster-autoscaler-status',
+        namespace: 'kube-system',
+        annotations: { 'cluster-autoscaler.kubernetes.io/last-updated': '2026-12-07 05:00:00.123 +0000 UTC' },
+      },
+      data: { status: 'Cluster-autoscaler status at 2026-12-07 05:00:00: Health: Healthy' },
+    });
+    api.put({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'aws-auth', namespace: 'kube-system' },
+      data: { mapRoles: '[]' },
+    });
+
+    // Act
+    const out = await run({ step: 'get-autoscaler-status' });
+    const other = await client.getConfigMap('kube-system', 'aws-auth').catch((e: unknown) => e);
+
+    // Assess
+    expect(out).toEqual({
+      step: 'get-autoscaler-status',
+      status: 'Cluster-autoscaler status at 2026-12-07 05:00:00: Health: Healthy',
+      lastUpdated: '2026-12-07 05:00:00.123 +0000 UTC',
+    });
+    expect(api.requests[0]).toMatchObject({
+      method: 'GET',
+      path: '/api/v1/namespaces/kube-system/configmaps/cluster-autoscaler-status',
+      status: 200,
+    });
+    expect(other).toMatchObject({ status: 403 });
   });
 });
 

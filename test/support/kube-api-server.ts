@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import { ConfigMap } from 'kubernetes-models/v1';
 
 /**
  * A Kubernetes API stand-in over real HTTPS on 127.0.0.1, refusing what the real API server
  * refuses, for the operations the automation uses. Its knowledge comes from the official specs
  * (test/fixtures/kubernetes, see SOURCE.md), not from the client under test:
  *
- * - routes: the paths and methods of the Kubernetes OpenAPI excerpt (apps/v1), and the REST
+ * - routes: the paths and methods of the Kubernetes OpenAPI excerpts (apps/v1, v1), and the REST
  *   paths a CRD gets (Velero `restores.velero.io`); anything else is 404, another method 405;
  * - authentication: `Authorization: Bearer <token>` checked by the test's `authenticate` (401);
  * - authorisation: RBAC evaluated from the Role / ClusterRole / (Cluster)RoleBinding objects the
@@ -108,14 +109,26 @@ interface Route {
 
 const ajv = new Ajv({ strict: false, allErrors: false, logger: false, validateFormats: false });
 
-function appsRoutes(): Route[] {
-  const spec = JSON.parse(
-    readFileSync(path.join(FIXTURES, 'apis__apps__v1_openapi.excerpt.json'), 'utf8'),
-  ) as AppsSpec;
+/** kubernetes-models classes (generated from the official schemas) for the kinds the excerpts serve. */
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  Deployment,
+  StatefulSet,
+  ConfigMap,
+};
+
+/** Routes of an OpenAPI excerpt (namespaced `…/{name}` paths of the core or a named group). */
+function specRoutes(file: string): Route[] {
+  const spec = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as AppsSpec;
   return Object.entries(spec.paths).map(([template, ops]) => {
-    const m = /^\/apis\/apps\/v1\/namespaces\/\{namespace\}\/([a-z]+)\/\{name\}$/.exec(template);
-    if (!m) throw new Error(`unexpected path in the apps excerpt: ${template}`);
-    const plural = m[1] as string;
+    const m =
+      /^\/(api|apis\/([a-z0-9.-]+))\/(v[0-9a-z]+)\/namespaces\/\{namespace\}\/([a-z]+)\/\{name\}$/.exec(
+        template,
+      );
+    if (!m) throw new Error(`unexpected path in ${file}: ${template}`);
+    const prefix = m[1] as string;
+    const group = m[2] ?? '';
+    const version = m[3] as string;
+    const plural = m[4] as string;
     const operations: Route['operations'] = {};
     let kind = '';
     for (const [method, op] of Object.entries(ops)) {
@@ -133,12 +146,14 @@ function appsRoutes(): Route[] {
           )
         : null;
     }
-    const model = kind === 'Deployment' ? Deployment : kind === 'StatefulSet' ? StatefulSet : undefined;
+    const model = MODELS[kind];
     if (!model) throw new Error(`no kubernetes-models class for ${kind}`);
     return {
-      pattern: new RegExp(`^/apis/apps/v1/namespaces/(?<namespace>[^/]+)/${plural}/(?<name>[^/]+)$`),
-      group: 'apps',
-      version: 'v1',
+      pattern: new RegExp(
+        `^/${prefix.replace(/\./g, '\\.')}/${version}/namespaces/(?<namespace>[^/]+)/${plural}/(?<name>[^/]+)$`,
+      ),
+      group,
+      version,
       plural,
       kind,
       collection: false,
@@ -317,7 +332,11 @@ function status(code: number, reason: string, message: string): Obj {
 }
 
 export async function startKubeApiServer(options: KubeApiServerOptions): Promise<KubeApiServer> {
-  const routes = [...appsRoutes(), ...crdRoutes('velero.io_restores.v1.excerpt.json')];
+  const routes = [
+    ...specRoutes('apis__apps__v1_openapi.excerpt.json'),
+    ...specRoutes('api__v1_openapi.excerpt.json'),
+    ...crdRoutes('velero.io_restores.v1.excerpt.json'),
+  ];
   const store = new Map<string, Obj>();
   const requests: RecordedRequest[] = [];
   const failures = { count: 0, code: 503 };

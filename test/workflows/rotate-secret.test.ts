@@ -87,6 +87,7 @@ const KUBE_SETTINGS: KubeSettings = {
   restartWorkloads: WORKLOADS,
   veleroNamespace: 'velero',
   restoreNamespacePrefix: 'restore-check-',
+  autoscalerNamespace: 'kube-system',
 };
 const KUBE_CREDENTIALS = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',

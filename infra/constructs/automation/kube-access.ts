@@ -3,7 +3,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { type KubeSettings, parseWorkloadRef } from '../../../functions/kube/core.js';
+import {
+  AUTOSCALER_STATUS_CONFIGMAP,
+  type KubeSettings,
+  parseWorkloadRef,
+} from '../../../functions/kube/core.js';
 import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
 
 /** The Kubernetes group the kube function's access entry maps to; every Role below binds it. */
@@ -18,11 +22,12 @@ type Manifest = Record<string, unknown>;
 /**
  * The RBAC of the kube function, as code: exactly the calls functions/kube/core.ts makes.
  * - per namespace of an allow-listed workload: get + patch on those workloads only (resourceNames);
- * - in Velero's namespace: create + get on restores.velero.io (create cannot be limited by name).
+ * - in Velero's namespace: create + get on restores.velero.io (create cannot be limited by name);
+ * - in cluster-autoscaler's namespace: get on its status ConfigMap only (resourceNames).
  * Nothing cluster-wide, no Secrets, no delete. Namespaced Roles, so a new namespace grants nothing.
  */
 export function kubeRbacManifests(
-  settings: Pick<KubeSettings, 'restartWorkloads' | 'veleroNamespace'>,
+  settings: Pick<KubeSettings, 'restartWorkloads' | 'veleroNamespace' | 'autoscalerNamespace'>,
 ): Manifest[] {
   const byNamespace = new Map<string, Map<'deployment' | 'statefulset', Set<string>>>();
   for (const ref of settings.restartWorkloads) {
@@ -61,6 +66,14 @@ export function kubeRbacManifests(
   manifests.push(
     ...roleAndBinding(`${KUBE_GROUP}-restores`, settings.veleroNamespace, [
       { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'get'] },
+    ]),
+    ...roleAndBinding(`${KUBE_GROUP}-autoscaler-status`, settings.autoscalerNamespace, [
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: [AUTOSCALER_STATUS_CONFIGMAP],
+        verbs: ['get'],
+      },
     ]),
   );
   return manifests;

@@ -138,6 +138,7 @@ export class RunbookWorkflows extends Construct {
           ].sort(),
           veleroNamespace: stage.platform.eks.charts.velero?.namespace ?? 'velero',
           restoreNamespacePrefix: RESTORE_NAMESPACE_PREFIX,
+          autoscalerNamespace: stage.platform.eks.charts.clusterAutoscaler?.namespace ?? 'kube-system',
         },
       });
     }
