@@ -550,17 +550,13 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
     ca: cert,
     requests,
     put(obj) {
-      const [group, version] = String(obj.apiVersion).includes('/')
-        ? String(obj.apiVersion).split('/')
-        : ['', obj.apiVersion];
-      void version;
+      // `apps/v1` → group `apps`; `v1` → the core group ``.
+      const apiVersion = String(obj.apiVersion);
+      const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
       const meta = obj.metadata as Obj;
       const plural = pluralOf(String(obj.kind));
       if (!plural) throw new Error(`the stand-in serves no ${String(obj.kind)}`);
-      store.set(
-        keyOf(group as string, plural, String(meta.namespace), String(meta.name)),
-        structuredClone(obj),
-      );
+      store.set(keyOf(group, plural, String(meta.namespace), String(meta.name)), structuredClone(obj));
     },
     get(apiPath) {
       for (const r of routes) {
