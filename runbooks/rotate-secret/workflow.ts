@@ -1,25 +1,31 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { PollLoop, RunbookFrame, type WorkflowHooks } from '../workflow-kit.js';
+import {
+  acknowledgeInvoke,
+  lambdaStep,
+  PollLoop,
+  RunbookFrame,
+  type WorkflowHooks,
+} from '../workflow-kit.js';
 
 /**
  * rotate-secret: RotateSecret for an allow-listed secret → bounded polling of DescribeSecret
  * until the rotation finished → the secret's own rotation function verifies that AWSCURRENT is
- * the new version and works → restart the configured Kubernetes workloads (EKS native
- * integration: PATCH of the pod template's `kubectl.kubernetes.io/restartedAt` annotation, what
- * `kubectl rollout restart` does) → report. Any failure after the rotation was requested checks
+ * the new version and works → restart the configured Kubernetes workloads (through the in-VPC
+ * kube function, functions/kube: the PATCH of the pod template's `kubectl.kubernetes.io/restartedAt`
+ * annotation that `kubectl rollout restart` sends; the clusters' API endpoints are private, which
+ * the Step Functions `eks:call` integration cannot reach) → report. Any failure after the rotation was requested checks
  * AWSCURRENT again and reports which step failed, whether AWSCURRENT still works, and the
  * recovery path. A rotation an earlier failure left unfinished (RotateSecret refuses with
  * InvalidRequestException) is finished or abandoned by the rotation function's `recover` action,
  * then the rotation is requested again.
  */
 
-export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset';
+export type WorkloadKind = 'deployment' | 'statefulset';
 
 export interface RotatableSecret {
   /** Secret name, as the runbook's `secretId` parameter and the allow-list spell it. */
@@ -29,7 +35,7 @@ export interface RotatableSecret {
   readonly strategy: 'mysql-single-user' | 'mysql-alternating-users' | 'random';
   /** The secret's rotation function (functions/rotation/handler.ts): also runs `verify` and `recover`. */
   readonly rotationFunction: lambda.IFunction;
-  /** Workloads that read the secret, `namespace/kind/name` (kind: deployment, statefulset, daemonset). */
+  /** Workloads that read the secret, `namespace/kind/name` (kind: deployment or statefulset). */
   readonly restartWorkloads: readonly string[];
 }
 
@@ -47,11 +53,11 @@ export interface RotateSecretWorkflowProps {
   readonly timeout?: Duration;
   readonly secrets: readonly RotatableSecret[];
   /**
-   * The cluster the workloads run in (an aws-eks `ICluster`, as the EKS integration needs its
-   * endpoint and CA). Required when any secret lists workloads; the state machine's role needs
-   * an access entry allowing `patch` on those workloads (infra grants it).
+   * The in-VPC Kubernetes access function (functions/kube/handler.ts, infra KubeAccess), invoked
+   * with step `restart-workload`. Required when any secret lists workloads; its own allow-list and
+   * RBAC must include them (infra builds both from the same config).
    */
-  readonly cluster?: eks.ICluster;
+  readonly kubeFunction?: lambda.IFunction;
   /** Defaults: 20 polls, 10 s first wait, ×1.5, at most 60 s (about 15 minutes in all). */
   readonly polling?: RotateSecretPolling;
   /** Name of the state machine's role (`ops-<stage>-rotate-secret`: loop protection matches the prefix). */
@@ -61,7 +67,6 @@ export interface RotateSecretWorkflowProps {
 const PLURAL: Record<WorkloadKind, string> = {
   deployment: 'deployments',
   statefulset: 'statefulsets',
-  daemonset: 'daemonsets',
 };
 
 /** `namespace/kind/name` → the Kubernetes API path of that workload. */
@@ -70,16 +75,23 @@ export function workloadPath(ref: string): {
   kind: WorkloadKind;
   name: string;
   path: string;
+  ref: string;
 } {
   const parts = ref.split('/');
   const [namespace, rawKind, name] = parts;
   const kind = rawKind?.toLowerCase() as WorkloadKind | undefined;
   if (parts.length !== 3 || !namespace || !name || !kind || !(kind in PLURAL)) {
     throw new Error(
-      `restart workload "${ref}" must be namespace/kind/name with kind deployment, statefulset or daemonset`,
+      `restart workload "${ref}" must be namespace/kind/name with kind deployment or statefulset`,
     );
   }
-  return { namespace, kind, name, path: `/apis/apps/v1/namespaces/${namespace}/${PLURAL[kind]}/${name}` };
+  return {
+    namespace,
+    kind,
+    name,
+    path: `/apis/apps/v1/namespaces/${namespace}/${PLURAL[kind]}/${name}`,
+    ref: `${namespace}/${kind}/${name}`,
+  };
 }
 
 /** Failure-path labels the report shows: the step that failed, in the words of the state names. */
@@ -102,8 +114,8 @@ export class RotateSecretWorkflow extends Construct {
       props.secrets.map((s) => [s.name, s.restartWorkloads.map(workloadPath)]),
     );
     const anyWorkloads = [...workloadsBySecret.values()].some((w) => w.length > 0);
-    if (anyWorkloads && !props.cluster) {
-      throw new Error('rotate-secret: restartWorkloads are configured but no cluster was given');
+    if (anyWorkloads && !props.kubeFunction) {
+      throw new Error('rotate-secret: restartWorkloads are configured but no kube function was given');
     }
     const polling = props.polling ?? {
       maxPolls: 20,
@@ -361,22 +373,17 @@ export class RotateSecretWorkflow extends Construct {
         }).next(done);
 
         let restartStart: sfn.IChainable = succeeded;
-        if (anyWorkloads && props.cluster) {
-          const patch = new tasks.EksCall(s, 'Restart workload', {
-            cluster: props.cluster,
-            httpMethod: tasks.HttpMethods.PATCH,
-            httpPath: sfn.JsonPath.stringAt('$.path'),
-            requestBody: sfn.TaskInput.fromObject({
-              spec: {
-                template: {
-                  metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt.$': '$.restartedAt' } },
-                },
-              },
-            }),
-            resultSelector: { 'statusCode.$': '$.StatusCode' },
+        if (anyWorkloads && props.kubeFunction) {
+          // The kube function checks its allow-list again and answers KubeApiUnavailable (429, 5xx,
+          // no connection: retried here) or KubeApiRefused / NotAllowListedError (caught by the Map).
+          const patch = lambdaStep(s, 'Restart workload', {
+            fn: props.kubeFunction,
+            step: 'restart-workload',
+            payload: { 'workload.$': '$.workload', 'restartedAt.$': '$.restartedAt' },
+            resultPath: '$.restart',
           });
           patch.addRetry({
-            errors: ['EKS.500', 'EKS.502', 'EKS.503', 'EKS.504', 'EKS.429', 'States.Timeout'],
+            errors: ['KubeApiUnavailable', 'States.Timeout'],
             interval: Duration.seconds(2),
             maxAttempts: 3,
             backoffRate: 2,
@@ -385,7 +392,8 @@ export class RotateSecretWorkflow extends Construct {
             itemsPath: '$.secret.workloads',
             maxConcurrency: 5,
             itemSelector: {
-              'path.$': '$$.Map.Item.Value.path',
+              'workload.$': '$$.Map.Item.Value.ref',
+              // The run's start time: a retried or repeated step sends the same value (no second rollout).
               'restartedAt.$': '$$.Execution.StartTime',
             },
             resultPath: sfn.JsonPath.DISCARD,
@@ -463,6 +471,7 @@ export class RotateSecretWorkflow extends Construct {
         resources: props.secrets.map((s) => s.rotationFunction.functionArn),
       }),
     );
+    if (anyWorkloads && props.kubeFunction) acknowledgeInvoke(this, props.kubeFunction);
   }
 }
 

@@ -4,7 +4,12 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStage } from '../../config/index.js';
 import { Hooks } from '../../infra/constructs/automation/hooks.js';
-import { RESTARTER_GROUP, RotateSecretInfra } from '../../infra/constructs/automation/rotation.js';
+import {
+  KUBE_GROUP,
+  KubeAccess,
+  RESTORE_NAMESPACE_PREFIX,
+} from '../../infra/constructs/automation/kube-access.js';
+import { RotateSecretInfra } from '../../infra/constructs/automation/rotation.js';
 import { PlatformStack } from '../../infra/stacks/platform-stack.js';
 
 /**
@@ -25,12 +30,24 @@ beforeAll(() => {
   const automation = new Stack(app, 'dev-automation', { env });
   automation.addStackDependency(platform);
   const hooks = new Hooks(automation, 'Hooks', { namePrefix: 'ops-dev' });
+  const kube = new KubeAccess(automation, 'Kube', {
+    namePrefix: 'ops-dev',
+    cluster: platform.cluster,
+    vpc: platform.vpc,
+    settings: {
+      restartWorkloads: stage.automation.allowLists.secrets.flatMap((s) => s.restartWorkloads),
+      veleroNamespace: 'velero',
+      restoreNamespacePrefix: RESTORE_NAMESPACE_PREFIX,
+      autoscalerNamespace: 'kube-system',
+    },
+  });
   new RotateSecretInfra(automation, 'RotateSecret', {
     stage,
     namePrefix: 'ops-dev',
     hooks,
     platform,
     approvalTimeout: Duration.minutes(30),
+    kubeFunction: kube.function,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
@@ -149,16 +166,117 @@ describe('rotate-secret infra: the runbook', () => {
     expect(JSON.stringify(invoke)).toMatch(/RotationFunction1/);
   });
 
-  it('maps the state machine role to a Kubernetes group that may only get and patch workloads in their namespaces', () => {
+  it('has no cluster access of its own: the restart step invokes the in-VPC kube function', () => {
+    const statements = policyOf('ops-dev-rotate-secret');
+    expect(statements.flatMap(actions).filter((a) => a.startsWith('eks:'))).toEqual([]);
+    const invoke = statements.filter((s) => actions(s).includes('lambda:InvokeFunction'));
+    expect(JSON.stringify(invoke)).toMatch(/KubeFunction/);
+    const entries = template.findResources('AWS::EKS::AccessEntry');
+    expect(JSON.stringify(entries)).not.toMatch(/RotateSecretWorkflow/);
+  });
+});
+
+describe('kube access: one function in the cluster VPC, an access entry without access policy, narrow RBAC', () => {
+  it('runs the kube function in the private subnets behind a group that reaches only the cluster API', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ops-dev-kube',
+      VpcConfig: {
+        SubnetIds: Match.anyValue(),
+        SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('KubeSecurityGroup'), 'GroupId'] }],
+      },
+      Environment: {
+        Variables: Match.objectLike({
+          CLUSTER_NAME: Match.anyValue(),
+          CLUSTER_ENDPOINT: Match.anyValue(),
+          CLUSTER_CA: Match.anyValue(),
+        }),
+      },
+    });
+    const groups = template.findResources('AWS::EC2::SecurityGroup', {
+      Properties: { GroupDescription: Match.stringLikeRegexp('ops-dev-kube') },
+    });
+    const [group] = Object.values(groups) as {
+      Properties: { SecurityGroupEgress: Record<string, unknown>[] };
+    }[];
+    expect(group?.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        DestinationSecurityGroupId: expect.anything(),
+      }),
+    ]);
+    expect(JSON.stringify(group?.Properties.SecurityGroupEgress)).toMatch(/ClusterSecurityGroupId/);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+      GroupId: { 'Fn::ImportValue': Match.stringLikeRegexp('ClusterSecurityGroupId') },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('KubeSecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  it('maps the kube function role to the ops-automation group, with no EKS access policy', () => {
     template.hasResourceProperties('AWS::EKS::AccessEntry', {
-      KubernetesGroups: [RESTARTER_GROUP],
+      KubernetesGroups: [KUBE_GROUP],
       Type: 'STANDARD',
+      PrincipalArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('KubeRole'), 'Arn'] },
       AccessPolicies: Match.absent(),
     });
-    const manifests = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
-    const body = JSON.stringify(Object.values(manifests));
-    expect(body).toContain('\\"verbs\\":[\\"get\\",\\"patch\\"]');
-    expect(body).toContain('\\"kind\\":\\"RoleBinding\\"');
-    expect(body).toContain('\\"namespace\\":\\"app\\"');
+  });
+
+  it('deploys namespaced Roles only: get/patch on the named workloads, create/get on Velero restores, get on the autoscaler status', () => {
+    const manifests = Object.values(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).flatMap(
+      (r) =>
+        JSON.parse((r as { Properties: { Manifest: string } }).Properties.Manifest) as Record<
+          string,
+          unknown
+        >[],
+    );
+    // Expected by hand from config/stages/dev.ts (restartWorkloads: app/deployment/api).
+    expect(manifests.filter((m) => m.kind === 'Role')).toEqual([
+      expect.objectContaining({
+        metadata: expect.objectContaining({ name: 'ops-automation-restart', namespace: 'app' }),
+        rules: [
+          {
+            apiGroups: ['apps'],
+            resources: ['deployments'],
+            resourceNames: ['api'],
+            verbs: ['get', 'patch'],
+          },
+        ],
+      }),
+      expect.objectContaining({
+        metadata: expect.objectContaining({ name: 'ops-automation-restores', namespace: 'velero' }),
+        rules: [{ apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'get'] }],
+      }),
+      expect.objectContaining({
+        metadata: expect.objectContaining({
+          name: 'ops-automation-autoscaler-status',
+          namespace: 'kube-system',
+        }),
+        rules: [
+          {
+            apiGroups: [''],
+            resources: ['configmaps'],
+            resourceNames: ['cluster-autoscaler-status'],
+            verbs: ['get'],
+          },
+        ],
+      }),
+    ]);
+    expect(manifests.map((m) => m.kind).sort()).toEqual([
+      'Role',
+      'Role',
+      'Role',
+      'RoleBinding',
+      'RoleBinding',
+      'RoleBinding',
+    ]);
+    for (const b of manifests.filter((m) => m.kind === 'RoleBinding')) {
+      expect(b.subjects).toEqual([
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: KUBE_GROUP },
+      ]);
+    }
   });
 });

@@ -1,8 +1,10 @@
 import { type RotateSecretCommandInput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Duration } from 'aws-cdk-lib';
-import * as eks from 'aws-cdk-lib/aws-eks';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { KubeClient } from '../../functions/kube/client.js';
+import { type KubeSettings, runKubeStep } from '../../functions/kube/core.js';
+import { eksToken } from '../../functions/kube/token.js';
 import { createRotationHandler, type RotationHandler } from '../../functions/rotation/dispatch.js';
 import { Database } from '../../functions/rotation/mysql.js';
 import { SecretStore } from '../../functions/rotation/secrets.js';
@@ -11,8 +13,11 @@ import { STRATEGY_BY_NAME } from '../../functions/rotation/strategies.js';
 import { RotateSecretWorkflow } from '../../runbooks/rotate-secret/workflow.js';
 import { expectResilientJsonPath } from '../support/asl-assertions.js';
 import { captureLogger } from '../support/capture-logger.js';
+import { type KubeApiServer, startKubeApiServer } from '../support/kube-api-server.js';
+import { synthesisedKubeRbac } from '../support/kube-rbac.js';
 import {
   type AslDefinition,
+  allStates,
   awsError,
   renderAsl,
   runAsl,
@@ -25,7 +30,9 @@ import { FakeSecretsManager } from '../support/secrets-manager-fake.js';
 /**
  * The rotate-secret workflow, rendered from its CDK construct and executed locally: its SDK
  * tasks answered by the in-memory Secrets Manager, its Lambda steps by the real rotation
- * handler code (verify / recover), which reaches a real MariaDB server.
+ * handler code (verify / recover), which reaches a real MariaDB server, and the real kube
+ * function code (restart), which reaches the Kubernetes API stand-in over HTTPS (requests checked
+ * against the official OpenAPI spec, RBAC as infra synthesises it).
  */
 
 const MAX_POLLS = 4;
@@ -41,11 +48,7 @@ function build(): AslDefinition {
     namePrefix: 'ops-test',
     hooks: { report: fn('Report'), approval: fn('Approval') },
     approvalTimeout: Duration.minutes(30),
-    cluster: eks.Cluster.fromClusterAttributes(stack, 'Cluster', {
-      clusterName: 'dev-platform',
-      clusterEndpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com',
-      clusterCertificateAuthorityData: 'Q0EtREFUQQ==',
-    }),
+    kubeFunction: fn('ops-test-kube'),
     polling: {
       maxPolls: MAX_POLLS,
       firstWait: Duration.seconds(5),
@@ -79,7 +82,34 @@ function build(): AslDefinition {
   return renderAsl(wf.stateMachine);
 }
 
+const WORKLOADS = ['app/deployment/api', 'app/statefulset/worker'];
+const KUBE_SETTINGS: KubeSettings = {
+  restartWorkloads: WORKLOADS,
+  veleroNamespace: 'velero',
+  restoreNamespacePrefix: 'restore-check-',
+  autoscalerNamespace: 'kube-system',
+};
+const KUBE_CREDENTIALS = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
+const workload = (kind: 'Deployment' | 'StatefulSet', name: string) => ({
+  apiVersion: 'apps/v1',
+  kind,
+  metadata: { name, namespace: 'app', generation: 1 },
+  spec: {
+    ...(kind === 'StatefulSet' ? { serviceName: name } : {}),
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name, image: `registry.example/${name}:1.0.0` }] },
+    },
+  },
+});
+
 let db: MariaDb;
+let kubeApi: KubeApiServer;
+let kube: (payload: unknown) => Promise<unknown>;
 let sm: FakeSecretsManager;
 let capture: ReturnType<typeof captureLogger>;
 const asl = build();
@@ -90,13 +120,36 @@ beforeAll(async () => {
   db = await startMariaDb();
   await db.query('CREATE DATABASE app');
   capture = captureLogger('rotation');
+  kubeApi = await startKubeApiServer({
+    // The access entry: this function's credentials are the ops-automation group.
+    authenticate: (token) =>
+      token.startsWith('k8s-aws-v1.') &&
+      Buffer.from(token.slice(11), 'base64url')
+        .toString('utf8')
+        .includes(`X-Amz-Credential=${KUBE_CREDENTIALS.accessKeyId}`)
+        ? { username: 'ops-test-kube', groups: ['ops-automation'] }
+        : undefined,
+    rbac: synthesisedKubeRbac(KUBE_SETTINGS),
+  });
+  const client = new KubeClient({
+    endpoint: kubeApi.url,
+    ca: kubeApi.ca,
+    token: () =>
+      eksToken({ clusterName: 'dev-platform', region: 'eu-west-1', credentials: KUBE_CREDENTIALS }),
+  });
+  // The kube function's handler, as functions/kube/handler.ts builds it.
+  kube = (payload) => runKubeStep(payload, { client, settings: KUBE_SETTINGS, logger: capture.logger });
 });
 afterAll(async () => {
   capture?.restore();
   await db?.stop();
+  await kubeApi?.close();
 });
 beforeEach(() => {
   sm = new FakeSecretsManager();
+  kubeApi.put(workload('Deployment', 'api'));
+  kubeApi.put(workload('StatefulSet', 'worker'));
+  kubeApi.requests.length = 0;
 });
 afterEach(() => {
   const material = [...sm.secretMaterial(), db.admin.password];
@@ -169,14 +222,15 @@ function sdk(call: (input: Record<string, unknown>) => unknown): TaskHandler {
 
 interface Recorded {
   reports: { phase: string; error?: { Error: string; Cause: string } }[];
-  patches: { Path: string; RequestBody: unknown; Method: string }[];
 }
+/** The PATCH requests the Kubernetes API stand-in accepted or refused. */
+const patches = () => kubeApi.requests.filter((r) => r.method === 'PATCH');
 
 function handlers(
   functions: Record<string, RotationHandler>,
   overrides: Partial<Record<string, TaskHandler>> = {},
 ): { handlers: Record<string, TaskHandler>; recorded: Recorded } {
-  const recorded: Recorded = { reports: [], patches: [] };
+  const recorded: Recorded = { reports: [] };
   const report: TaskHandler = (i) => void recorded.reports.push(i as Recorded['reports'][number]);
   const invoke: TaskHandler = (payload) => {
     const secretId = (payload as { secretId: string }).secretId;
@@ -203,10 +257,8 @@ function handlers(
     }),
     'Verify new secret': invoke,
     'Check AWSCURRENT still works': invoke,
-    'Restart workload': (i) => {
-      recorded.patches.push(i as Recorded['patches'][number]);
-      return { StatusCode: 200, StatusText: 'OK', ResponseBody: {} };
-    },
+    // The real kube function code, reaching the stand-in over HTTPS.
+    'Restart workload': (payload) => kube(payload),
   };
   for (const [k, v] of Object.entries(overrides)) if (v) all[k] = v;
   return { handlers: all, recorded };
@@ -263,21 +315,41 @@ describe('rotate-secret workflow: rotate, wait, verify, restart consumers, repor
         { action: 'restart-workload', resource: 'app/statefulset/worker' },
       ],
     });
-    expect(recorded.patches.map((p) => [p.Method, p.Path]).sort()).toEqual([
-      ['PATCH', '/apis/apps/v1/namespaces/app/deployments/api'],
-      ['PATCH', '/apis/apps/v1/namespaces/app/statefulsets/worker'],
+    expect(
+      patches()
+        .map((p) => [p.method, p.path, p.contentType, p.status])
+        .sort(),
+    ).toEqual([
+      [
+        'PATCH',
+        '/apis/apps/v1/namespaces/app/deployments/api?fieldValidation=Strict',
+        'application/strategic-merge-patch+json',
+        200,
+      ],
+      [
+        'PATCH',
+        '/apis/apps/v1/namespaces/app/statefulsets/worker?fieldValidation=Strict',
+        'application/strategic-merge-patch+json',
+        200,
+      ],
     ]);
-    expect(recorded.patches[0]?.RequestBody).toEqual({
-      spec: {
-        template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': expect.any(String) } } },
-      },
-    });
+    for (const path of [
+      '/apis/apps/v1/namespaces/app/deployments/api',
+      '/apis/apps/v1/namespaces/app/statefulsets/worker',
+    ]) {
+      const stored = kubeApi.get(path) as {
+        spec: { template: { metadata: { annotations?: Record<string, string> } } };
+      };
+      expect(stored.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+      );
+    }
     expect(recorded.reports.map((r) => r.phase)).toEqual(['started', 'succeeded']);
   });
 
   it('skips the restart when asked to, and for a secret without workloads', async () => {
     const { functions } = await platform();
-    const { handlers: h, recorded } = handlers(functions);
+    const { handlers: h } = handlers(functions);
 
     const noRestart = await runAsl(asl, input(APP, { restartConsumers: false }), { handlers: h });
     const token = await runAsl(asl, input(TOKEN), { handlers: h });
@@ -290,7 +362,7 @@ describe('rotate-secret workflow: rotate, wait, verify, restart consumers, repor
     expect(token.output).toMatchObject({
       summary: expect.stringContaining('consumers restarted: no (not requested, or no workloads configured)'),
     });
-    expect(recorded.patches).toEqual([]);
+    expect(kubeApi.requests).toEqual([]);
   });
 
   it('dry run: reports what would rotate and restart, and calls nothing', async () => {
@@ -427,20 +499,32 @@ describe('rotate-secret workflow: rotate, wait, verify, restart consumers, repor
     expect(out.cause).toContain('AWSCURRENT still works');
   });
 
-  it('a failed workload restart is reported at "Restart consumers" with the new AWSCURRENT working', async () => {
+  it('a Kubernetes API answering 503 is retried, and the restart then succeeds', async () => {
     const { functions } = await platform();
-    const { handlers: h } = handlers(functions, {
-      'Restart workload': () => {
-        throw awsError('EKS.403', 'deployments.apps "api" is forbidden');
-      },
-    });
+    const { handlers: h } = handlers(functions);
+    kubeApi.failNext(1, 503);
+
+    const out = await runAsl(asl, input(APP), { handlers: h });
+
+    expect(out.status).toBe('SUCCEEDED');
+    expect(out.calls['Restart workload']).toBe(3);
+    expect(patches().filter((p) => p.status === 200)).toHaveLength(2);
+  });
+
+  it('a failed workload restart is reported at "Restart consumers" with the new AWSCURRENT working', async () => {
+    // Prepare: someone deleted the workloads; the API answers 404 (a refusal, not retried)
+    const { functions } = await platform();
+    const { handlers: h } = handlers(functions);
+    kubeApi.remove('/apis/apps/v1/namespaces/app/deployments/api');
+    kubeApi.remove('/apis/apps/v1/namespaces/app/statefulsets/worker');
 
     const out = await runAsl(asl, input(APP), { handlers: h });
 
     expect(out.status).toBe('FAILED');
-    expect(out.error).toBe('EKS.403');
+    expect(out.error).toBe('KubeApiRefused');
+    expect(patches()).toEqual([]);
     expect(out.cause).toMatch(
-      /^Step Restart consumers failed \(EKS.403: deployments.apps "api" is forbidden\)/,
+      /^Step Restart consumers failed \(KubeApiRefused: GET \/apis\/apps\/v1\/namespaces\/app\/(deployments\/api|statefulsets\/worker) → 404 NotFound: (deployments.apps "api"|statefulsets.apps "worker") not found\)/,
     );
     expect(out.cause).toMatch(/The rotation itself succeeded: AWSCURRENT is version [0-9a-f-]{36} and works/);
     expect(out.cause).toContain('kubectl -n <namespace> rollout restart <kind>/<name>');
@@ -450,6 +534,22 @@ describe('rotate-secret workflow: rotate, wait, verify, restart consumers, repor
 });
 
 describe('rotate-secret workflow: definition', () => {
+  it('restarts through the in-VPC kube function, never eks:call (the clusters have private endpoints)', () => {
+    const states = allStates(asl);
+    expect(states.filter(([, st]) => (st.Resource ?? '').includes(':eks:'))).toEqual([]);
+    const restart = states.find(([n]) => n === 'Restart workload')?.[1] as
+      | { Resource?: string; Parameters?: { FunctionName?: string; Payload?: Record<string, unknown> } }
+      | undefined;
+    expect(restart?.Resource).toBe('arn:aws:states:::lambda:invoke');
+    expect(restart?.Parameters?.FunctionName).toBe(
+      'arn:aws:lambda:eu-west-1:111111111111:function:ops-test-kube',
+    );
+    expect(restart?.Parameters?.Payload).toMatchObject({
+      step: 'restart-workload',
+      'workload.$': '$.workload',
+    });
+  });
+
   it('retries and catches every task (inside the restart Map, the Map catches)', () => {
     expectResilientJsonPath(asl, { caughtByParent: ['Restart workload'] });
     expect(asl.States['Restart each workload']?.Catch?.length ?? 0).toBeGreaterThan(0);

@@ -1,17 +1,12 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as eksv1 from 'aws-cdk-lib/aws-eks';
-import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../../../config/index.js';
-import {
-  type RotatableSecret,
-  RotateSecretWorkflow,
-  workloadPath,
-} from '../../../runbooks/rotate-secret/workflow.js';
+import { type RotatableSecret, RotateSecretWorkflow } from '../../../runbooks/rotate-secret/workflow.js';
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
 import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
@@ -230,17 +225,17 @@ export interface RotateSecretInfraProps {
   readonly hooks: WorkflowHooks;
   readonly platform: PlatformStack;
   readonly approvalTimeout: Duration;
+  /**
+   * The in-VPC kube function (KubeAccess) the restart step invokes; its allow-list and RBAC hold
+   * every secret's restartWorkloads. Without it no restart is wired.
+   */
+  readonly kubeFunction?: lambda.IFunction;
 }
 
-/** Kubernetes group the rotate-secret state machine's access entry maps to (RBAC below). */
-export const RESTARTER_GROUP = 'ops-workload-restarter';
-
 /**
- * The rotate-secret runbook of one stage: the rotation functions (above), its state machine, and
- * the cluster access its restart step needs: an access entry for the state machine's role mapped
- * to a Kubernetes group that may only get and patch deployments, statefulsets and daemonsets, and
- * only in the namespaces of the configured workloads (no EKS access policy, which would also
- * grant reading Secrets).
+ * The rotate-secret runbook of one stage: the rotation functions (above) and its state machine.
+ * Its restart step invokes the kube function (infra/constructs/automation/kube-access.ts), which
+ * holds the cluster access: the state machine itself has none.
  */
 export class RotateSecretInfra extends Construct {
   readonly rotation: SecretRotation;
@@ -263,65 +258,18 @@ export class RotateSecretInfra extends Construct {
       ...(platform.databaseSecurityGroup ? { databaseSecurityGroup: platform.databaseSecurityGroup } : {}),
     });
 
-    const namespaces = [
-      ...new Set(
-        this.rotation.rotatable.flatMap((s) => s.restartWorkloads.map((w) => workloadPath(w).namespace)),
-      ),
-    ].sort();
-    const cluster = namespaces.length > 0 && platform.cluster ? platform.cluster : undefined;
+    const kubeFunction = props.kubeFunction;
     const wf = new RotateSecretWorkflow(this, 'Workflow', {
       namePrefix,
       hooks: props.hooks,
       approvalTimeout: props.approvalTimeout,
       roleName: `${namePrefix}-rotate-secret`,
-      // Without a cluster no restart can be wired: the workflow then reports "no workloads configured".
-      secrets: cluster
+      // Without the kube function no restart can be wired: the workflow then reports "no workloads configured".
+      secrets: kubeFunction
         ? this.rotation.rotatable
         : this.rotation.rotatable.map((s) => ({ ...s, restartWorkloads: [] })),
-      ...(cluster
-        ? {
-            cluster: eksv1.Cluster.fromClusterAttributes(this, 'Cluster', {
-              clusterName: cluster.clusterName,
-              clusterEndpoint: cluster.clusterEndpoint,
-              clusterCertificateAuthorityData: cluster.clusterCertificateAuthorityData,
-            }),
-          }
-        : {}),
+      ...(kubeFunction ? { kubeFunction } : {}),
     });
     this.stateMachine = wf.stateMachine;
-
-    if (cluster) {
-      new eks.CfnAccessEntry(this, 'ClusterAccess', {
-        clusterName: cluster.clusterName,
-        principalArn: wf.stateMachine.role.roleArn,
-        kubernetesGroups: [RESTARTER_GROUP],
-        type: 'STANDARD',
-      });
-      new eks.KubernetesManifest(this, 'RestarterRbac', {
-        cluster,
-        overwrite: true,
-        manifest: [
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'ClusterRole',
-            metadata: { name: RESTARTER_GROUP },
-            rules: [
-              {
-                apiGroups: ['apps'],
-                resources: ['deployments', 'statefulsets', 'daemonsets'],
-                verbs: ['get', 'patch'],
-              },
-            ],
-          },
-          ...namespaces.map((namespace) => ({
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'RoleBinding',
-            metadata: { name: RESTARTER_GROUP, namespace },
-            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: RESTARTER_GROUP },
-            subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: RESTARTER_GROUP }],
-          })),
-        ],
-      });
-    }
   }
 }

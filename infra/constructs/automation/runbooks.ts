@@ -9,6 +9,7 @@ import { UpdateDnsWorkflow } from '../../../runbooks/update-dns/workflow.js';
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
 import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
+import { KubeAccess, RESTORE_NAMESPACE_PREFIX } from './kube-access.js';
 import { RotateSecretInfra } from './rotation.js';
 import { VerifyBackupsInfra } from './verify-backups.js';
 
@@ -26,6 +27,8 @@ export interface RunbookWorkflowsProps {
  */
 export class RunbookWorkflows extends Construct {
   readonly stateMachines: Record<string, sfn.StateMachine> = {};
+  /** The one in-VPC path to the Kubernetes API every runbook's Kubernetes action takes. */
+  readonly kube?: KubeAccess;
 
   constructor(scope: Construct, id: string, props: RunbookWorkflowsProps) {
     super(scope, id);
@@ -123,6 +126,23 @@ export class RunbookWorkflows extends Construct {
       }
     }
 
+    // Kubernetes access (issue 13): one function in the cluster VPC, its access entry and RBAC, for every runbook.
+    if (platform.cluster && platform.vpc) {
+      this.kube = new KubeAccess(this, 'Kube', {
+        namePrefix,
+        cluster: platform.cluster,
+        vpc: platform.vpc,
+        settings: {
+          restartWorkloads: [
+            ...new Set(stage.automation.allowLists.secrets.flatMap((s) => s.restartWorkloads)),
+          ].sort(),
+          veleroNamespace: stage.platform.eks.charts.velero?.namespace ?? 'velero',
+          restoreNamespacePrefix: RESTORE_NAMESPACE_PREFIX,
+          autoscalerNamespace: stage.platform.eks.charts.clusterAutoscaler?.namespace ?? 'kube-system',
+        },
+      });
+    }
+
     // rotate-secret (issue 4): one rotation function + schedule per allow-listed secret, and the runbook driving them.
     if (stage.automation.allowLists.secrets.length > 0) {
       const rs = new RotateSecretInfra(this, 'RotateSecret', {
@@ -131,6 +151,7 @@ export class RunbookWorkflows extends Construct {
         hooks,
         platform,
         approvalTimeout,
+        ...(this.kube ? { kubeFunction: this.kube.function } : {}),
       });
       this.stateMachines['rotate-secret'] = rs.stateMachine;
     }

@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import type { OpsLogger } from '../shared/powertools.js';
+import {
+  KubeApiError,
+  type KubeClient,
+  RESTARTED_AT_ANNOTATION,
+  type VeleroRestore,
+  type WorkloadKind,
+} from './client.js';
+
+/**
+ * The one in-VPC path to the Kubernetes API: every runbook's Kubernetes action is a `step` of
+ * this function. Pure core: the client and logger come in as arguments.
+ *
+ * Defence in depth: the RBAC Role of the function's Kubernetes group already limits what it can
+ * do (infra/constructs/automation/kube-access.ts); the core checks the stage's allow-list again
+ * before any call, so a wrong payload is refused with a clear error and never reaches the API.
+ */
+
+/** What infra passes in (env `KUBE_SETTINGS`), from the stage config. */
+export const KubeSettings = z.object({
+  /** Workloads automation may restart, `namespace/kind/name` (kind: deployment or statefulset). */
+  restartWorkloads: z.array(z.string()),
+  /** Where Velero runs and its Restore objects live. */
+  veleroNamespace: z.string().min(1),
+  /** A restore may only write into namespaces starting with this (scratch namespaces of restore tests). */
+  restoreNamespacePrefix: z.string().min(1),
+  /** Where cluster-autoscaler runs and writes its status ConfigMap. */
+  autoscalerNamespace: z.string().min(1),
+});
+
+/** cluster-autoscaler's `--status-config-map-name` default. */
+export const AUTOSCALER_STATUS_CONFIGMAP = 'cluster-autoscaler-status';
+/** The annotation cluster-autoscaler stamps on its status ConfigMap at each write. */
+const AUTOSCALER_LAST_UPDATED = 'cluster-autoscaler.kubernetes.io/last-updated';
+export type KubeSettings = z.infer<typeof KubeSettings>;
+
+const dns1123 = z
+  .string()
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'not a DNS-1123 label');
+
+export const KubeEvent = z.discriminatedUnion('step', [
+  z.object({
+    step: z.literal('restart-workload'),
+    executionName: z.string(),
+    /** `namespace/kind/name`. */
+    workload: z.string(),
+    /** The run's start time: a retried or repeated step sends the same value (no second rollout). */
+    restartedAt: z.iso.datetime({ offset: true }),
+  }),
+  z.object({
+    step: z.literal('create-velero-restore'),
+    executionName: z.string(),
+    name: dns1123,
+    backupName: z.string().min(1).max(253),
+    /** Backup namespace → scratch namespace; every restored namespace must be mapped. */
+    namespaceMapping: z.record(dns1123, dns1123),
+  }),
+  z.object({
+    step: z.literal('get-velero-restore'),
+    executionName: z.string(),
+    name: dns1123,
+  }),
+  z.object({
+    step: z.literal('get-autoscaler-status'),
+    executionName: z.string(),
+  }),
+]);
+export type KubeEvent = z.infer<typeof KubeEvent>;
+
+/** A request outside the stage's allow-list: refused before any API call. */
+export class NotAllowListedError extends Error {
+  override readonly name = 'NotAllowListedError';
+}
+
+const KINDS = new Set<WorkloadKind>(['deployment', 'statefulset']);
+
+export interface WorkloadRef {
+  readonly namespace: string;
+  readonly kind: WorkloadKind;
+  readonly name: string;
+}
+
+/** `namespace/kind/name` → its parts; kind is deployment or statefulset. */
+export function parseWorkloadRef(ref: string): WorkloadRef {
+  const parts = ref.split('/');
+  const [namespace, rawKind, name] = parts;
+  const kind = rawKind?.toLowerCase() as WorkloadKind | undefined;
+  if (parts.length !== 3 || !namespace || !name || !kind || !KINDS.has(kind)) {
+    throw new NotAllowListedError(
+      `workload "${ref}" must be namespace/kind/name with kind deployment or statefulset`,
+    );
+  }
+  return { namespace, kind, name };
+}
+
+/** RFC 3339 to the second, as `kubectl rollout restart` writes it (`time.Now().Format(time.RFC3339)`). */
+export function rfc3339Seconds(iso: string): string {
+  return new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export interface KubeDeps {
+  readonly client: KubeClient;
+  readonly settings: KubeSettings;
+  readonly logger: OpsLogger;
+}
+
+export type KubeResult =
+  | { step: 'restart-workload'; workload: string; restartedAt: string; generation?: number }
+  | {
+      step: 'create-velero-restore' | 'get-velero-restore';
+      name: string;
+      phase: string;
+      restore: VeleroRestore;
+    }
+  | { step: 'get-autoscaler-status'; status: string; lastUpdated?: string };
+
+export async function runKubeStep(input: unknown, deps: KubeDeps): Promise<KubeResult> {
+  const event = KubeEvent.parse(input);
+  const { client, settings, logger } = deps;
+  logger.appendKeys({ correlationId: event.executionName, step: event.step });
+
+  switch (event.step) {
+    case 'restart-workload': {
+      const ref = parseWorkloadRef(event.workload);
+      const canonical = `${ref.namespace}/${ref.kind}/${ref.name}`;
+      const allowed = new Set(
+        settings.restartWorkloads.map((w) => {
+          const p = parseWorkloadRef(w);
+          return `${p.namespace}/${p.kind}/${p.name}`;
+        }),
+      );
+      if (!allowed.has(canonical)) {
+        throw new NotAllowListedError(`${canonical} is not in this stage's restart allow-list`);
+      }
+      const restartedAt = rfc3339Seconds(event.restartedAt);
+      // Read first (as kubectl does): a missing workload is a clear refusal, not a failed patch.
+      const before = await client.getWorkload(ref.namespace, ref.kind, ref.name);
+      const current = before.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION];
+      if (current === restartedAt) {
+        logger.info('workload already restarted by this run', { workload: canonical, restartedAt });
+        return { step: event.step, workload: canonical, restartedAt, ...generation(before) };
+      }
+      const after = await client.restartWorkload(ref.namespace, ref.kind, ref.name, restartedAt);
+      logger.info('workload restarted', { workload: canonical, restartedAt });
+      return { step: event.step, workload: canonical, restartedAt, ...generation(after) };
+    }
+    case 'create-velero-restore': {
+      const sources = Object.keys(event.namespaceMapping);
+      if (sources.length === 0) throw new NotAllowListedError('a restore must map at least one namespace');
+      const outside = Object.values(event.namespaceMapping).filter(
+        (t) => !t.startsWith(settings.restoreNamespacePrefix),
+      );
+      if (outside.length > 0) {
+        throw new NotAllowListedError(
+          `restores may only write into namespaces starting with "${settings.restoreNamespacePrefix}"; refused: ${outside.join(', ')}`,
+        );
+      }
+      const restore: VeleroRestore = {
+        apiVersion: 'velero.io/v1',
+        kind: 'Restore',
+        metadata: {
+          name: event.name,
+          namespace: settings.veleroNamespace,
+          labels: { 'app.kubernetes.io/managed-by': 'ops-automation' },
+        },
+        spec: {
+          backupName: event.backupName,
+          // Only the mapped namespaces: nothing is restored in place.
+          includedNamespaces: sources.sort(),
+          namespaceMapping: event.namespaceMapping,
+          restorePVs: true,
+        },
+      };
+      let created: VeleroRestore;
+      try {
+        created = await client.createRestore(restore);
+      } catch (err) {
+        // Every event may arrive twice: the same name is the same restore, already created.
+        if (!(err instanceof KubeApiError && err.status === 409)) throw err;
+        created = await client.getRestore(settings.veleroNamespace, event.name);
+      }
+      logger.info('velero restore requested', { restore: event.name, backup: event.backupName });
+      return { step: event.step, name: event.name, phase: created.status?.phase ?? 'New', restore: created };
+    }
+    case 'get-autoscaler-status': {
+      const cm = await client.getConfigMap(settings.autoscalerNamespace, AUTOSCALER_STATUS_CONFIGMAP);
+      const lastUpdated = cm.metadata?.annotations?.[AUTOSCALER_LAST_UPDATED];
+      return { step: event.step, status: cm.data?.status ?? '', ...(lastUpdated ? { lastUpdated } : {}) };
+    }
+    case 'get-velero-restore': {
+      const restore = await client.getRestore(settings.veleroNamespace, event.name);
+      return { step: event.step, name: event.name, phase: restore.status?.phase ?? 'New', restore };
+    }
+  }
+}
+
+function generation(w: { metadata?: { generation?: number } }): { generation?: number } {
+  return w.metadata?.generation === undefined ? {} : { generation: w.metadata.generation };
+}

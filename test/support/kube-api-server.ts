@@ -1,0 +1,582 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import { ConfigMap } from 'kubernetes-models/v1';
+
+/**
+ * A Kubernetes API stand-in over real HTTPS on 127.0.0.1, refusing what the real API server
+ * refuses, for the operations the automation uses. Its knowledge comes from the official specs
+ * (test/fixtures/kubernetes, see SOURCE.md), not from the client under test:
+ *
+ * - routes: the paths and methods of the Kubernetes OpenAPI excerpts (apps/v1, v1), and the REST
+ *   paths a CRD gets (Velero `restores.velero.io`); anything else is 404, another method 405;
+ * - authentication: `Authorization: Bearer <token>` checked by the test's `authenticate` (401);
+ * - authorisation: RBAC evaluated from the Role / ClusterRole / (Cluster)RoleBinding objects the
+ *   test passes in (taken from the synthesised manifests), 403 otherwise;
+ * - content types: PATCH only with the types the spec lists for the operation (custom resources:
+ *   no strategic merge patch, as the real server), POST with JSON, 415 otherwise;
+ * - bodies: the spec's request schema (ajv), then the resulting object against its schema
+ *   (apps kinds: `kubernetes-models`, generated from the official schemas; custom resources: the
+ *   CRD's openAPIV3Schema), 422 with the failing path otherwise. With `fieldValidation=Strict`
+ *   unknown fields are refused too (the server's behaviour for that query parameter);
+ * - an in-memory object store: GET after PATCH / POST shows the change.
+ *
+ * Not implemented (answered 501, so a test notices): JSON patch, apply patch, list, watch, delete.
+ */
+
+const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'kubernetes');
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = { [k: string]: Json };
+
+interface SpecOperation {
+  requestBody?: { content: Record<string, { schema: { $ref: string } }> };
+  'x-kubernetes-action': string;
+}
+interface AppsSpec {
+  components: { schemas: Record<string, Json> };
+  paths: Record<string, Record<string, SpecOperation>>;
+}
+interface CrdExcerpt {
+  group: string;
+  version: string;
+  scope: string;
+  names: { kind: string; plural: string };
+  openAPIV3Schema: Obj;
+}
+
+export interface RbacObject {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] }[];
+  roleRef?: { kind: string; name: string };
+  subjects?: { kind: string; name: string; namespace?: string }[];
+}
+
+export interface UserInfo {
+  readonly username: string;
+  readonly groups: readonly string[];
+}
+
+export interface KubeApiServerOptions {
+  /** Bearer token → who it is, or undefined (401). */
+  readonly authenticate: (token: string) => UserInfo | undefined;
+  /** Roles, ClusterRoles and their bindings in force. */
+  readonly rbac: readonly RbacObject[];
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly contentType?: string;
+  readonly body?: unknown;
+  readonly status: number;
+}
+
+export interface KubeApiServer {
+  readonly url: string;
+  /** PEM of the CA that signed the server's certificate (self-signed). */
+  readonly ca: string;
+  readonly requests: RecordedRequest[];
+  /** Puts an object into the store (by apiVersion, kind, namespace, name). */
+  put(obj: Obj): void;
+  /** The stored object at an API path, or undefined. */
+  get(apiPath: string): Obj | undefined;
+  /** Removes the stored object at an API path (a workload someone deleted). */
+  remove(apiPath: string): void;
+  /** The next `count` requests are answered `code` (e.g. 503 during a control-plane upgrade). */
+  failNext(count: number, code: number): void;
+  close(): Promise<void>;
+}
+
+interface Route {
+  readonly pattern: RegExp;
+  readonly group: string;
+  readonly version: string;
+  readonly plural: string;
+  readonly kind: string;
+  readonly collection: boolean;
+  /** method (lower case) → accepted request content types → body schema validator. */
+  readonly operations: Record<string, Record<string, ValidateFunction> | null>;
+  /** Validates a whole object of this kind (after a patch, or a created one). */
+  readonly validateObject: (obj: Obj, strict: boolean) => string | undefined;
+}
+
+const ajv = new Ajv({ strict: false, allErrors: false, logger: false, validateFormats: false });
+
+/** kubernetes-models classes (generated from the official schemas) for the kinds the excerpts serve. */
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  Deployment,
+  StatefulSet,
+  ConfigMap,
+};
+
+/** Routes of an OpenAPI excerpt (namespaced `…/{name}` paths of the core or a named group). */
+function specRoutes(file: string): Route[] {
+  const spec = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as AppsSpec;
+  return Object.entries(spec.paths).map(([template, ops]) => {
+    const m =
+      /^\/(api|apis\/([a-z0-9.-]+))\/(v[0-9a-z]+)\/namespaces\/\{namespace\}\/([a-z]+)\/\{name\}$/.exec(
+        template,
+      );
+    if (!m) throw new Error(`unexpected path in ${file}: ${template}`);
+    const prefix = m[1] as string;
+    const group = m[2] ?? '';
+    const version = m[3] as string;
+    const plural = m[4] as string;
+    const operations: Route['operations'] = {};
+    let kind = '';
+    for (const [method, op] of Object.entries(ops)) {
+      kind = (op as unknown as { 'x-kubernetes-group-version-kind': { kind: string } })[
+        'x-kubernetes-group-version-kind'
+      ].kind;
+      operations[method] = op.requestBody
+        ? Object.fromEntries(
+            Object.entries(op.requestBody.content).map(([type, { schema }]) => {
+              const name = schema.$ref.replace('#/components/schemas/', '');
+              const s = spec.components.schemas[name];
+              if (!s) throw new Error(`schema ${name} missing from the excerpt`);
+              return [type, ajv.compile(s as object)];
+            }),
+          )
+        : null;
+    }
+    const model = MODELS[kind];
+    if (!model) throw new Error(`no kubernetes-models class for ${kind}`);
+    return {
+      pattern: new RegExp(
+        `^/${prefix.replace(/\./g, '\\.')}/${version}/namespaces/(?<namespace>[^/]+)/${plural}/(?<name>[^/]+)$`,
+      ),
+      group,
+      version,
+      plural,
+      kind,
+      collection: false,
+      operations,
+      validateObject: (obj) => {
+        try {
+          new model(obj as never).validate();
+          return undefined;
+        } catch (err) {
+          return (err as Error).message;
+        }
+      },
+    };
+  });
+}
+
+/** Every object schema with properties refuses other fields (fieldValidation=Strict), unless it preserves unknown fields. */
+function strictSchema(schema: Json): Json {
+  if (Array.isArray(schema)) return schema.map(strictSchema);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Obj = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, strictSchema(v)]));
+  if (
+    out.properties &&
+    out.additionalProperties === undefined &&
+    out['x-kubernetes-preserve-unknown-fields'] !== true
+  ) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+function crdRoutes(file: string): Route[] {
+  const crd = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as CrdExcerpt;
+  if (crd.scope !== 'Namespaced') throw new Error('only namespaced CRDs are served');
+  const lenient = ajv.compile(crd.openAPIV3Schema);
+  const strict = ajv.compile(strictSchema(crd.openAPIV3Schema) as object);
+  const apiVersion = `${crd.group}/${crd.version}`;
+  const validateObject = (obj: Obj, isStrict: boolean): string | undefined => {
+    if (obj.apiVersion !== apiVersion || obj.kind !== crd.names.kind) {
+      return `apiVersion/kind must be ${apiVersion}/${crd.names.kind}`;
+    }
+    const v = isStrict ? strict : lenient;
+    if (v(obj)) return undefined;
+    const e = v.errors?.[0];
+    return `${e?.instancePath || '/'} ${e?.message ?? 'invalid'}${e?.params ? ` ${JSON.stringify(e.params)}` : ''}`;
+  };
+  const base = `^/apis/${crd.group.replace(/\./g, '\\.')}/${crd.version}/namespaces/(?<namespace>[^/]+)/${crd.names.plural}`;
+  // The content types a custom resource accepts: JSON for create; no strategic merge patch.
+  const json = { 'application/json': ajv.compile({ type: 'object' }) };
+  const common = {
+    group: crd.group,
+    version: crd.version,
+    plural: crd.names.plural,
+    kind: crd.names.kind,
+    validateObject,
+  };
+  return [
+    { ...common, pattern: new RegExp(`${base}$`), collection: true, operations: { post: json } },
+    {
+      ...common,
+      pattern: new RegExp(`${base}/(?<name>[^/]+)$`),
+      collection: false,
+      operations: {
+        get: null,
+        patch: {
+          'application/merge-patch+json': ajv.compile({ type: 'object' }),
+          'application/json-patch+json': ajv.compile({ type: 'array' }),
+          'application/apply-patch+yaml': ajv.compile({ type: 'object' }),
+        },
+      },
+    },
+  ];
+}
+
+const VERB: Record<string, string> = {
+  get: 'get',
+  patch: 'patch',
+  post: 'create',
+  put: 'update',
+  delete: 'delete',
+};
+
+/** RBAC as the API server evaluates it: any binding of the user or one of its groups whose role has a matching rule. */
+export function rbacAllows(
+  rbac: readonly RbacObject[],
+  user: UserInfo,
+  req: { verb: string; apiGroup: string; resource: string; namespace?: string; name?: string },
+): boolean {
+  const isSubject = (s: { kind: string; name: string }) =>
+    (s.kind === 'Group' && user.groups.includes(s.name)) || (s.kind === 'User' && s.name === user.username);
+  const roleRules = (ref: { kind: string; name: string }, namespace?: string) =>
+    rbac.find(
+      (o) =>
+        o.kind === ref.kind &&
+        o.metadata.name === ref.name &&
+        (ref.kind === 'ClusterRole' || o.metadata.namespace === namespace),
+    )?.rules ?? [];
+  const has = (list: string[] | undefined, v: string) => (list ?? []).some((x) => x === '*' || x === v);
+  const matches = (rule: NonNullable<RbacObject['rules']>[number]) =>
+    has(rule.apiGroups, req.apiGroup) &&
+    has(rule.resources, req.resource) &&
+    has(rule.verbs, req.verb) &&
+    (!rule.resourceNames ||
+      rule.resourceNames.length === 0 ||
+      (req.name !== undefined && rule.resourceNames.includes(req.name)));
+  return rbac.some((b) => {
+    if (!b.roleRef || !(b.subjects ?? []).some(isSubject)) return false;
+    if (b.kind === 'ClusterRoleBinding') return roleRules(b.roleRef).some(matches);
+    if (b.kind === 'RoleBinding') {
+      return (
+        b.metadata.namespace === req.namespace && roleRules(b.roleRef, b.metadata.namespace).some(matches)
+      );
+    }
+    return false;
+  });
+}
+
+/** RFC 7386 merge patch (also what a strategic merge patch does to maps). */
+function mergePatch(target: Json, patch: Json): Json {
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Obj = target && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k] ?? null, v);
+  }
+  return out;
+}
+
+function containsListOrDirective(v: Json): boolean {
+  if (Array.isArray(v)) return true;
+  if (v && typeof v === 'object')
+    return Object.entries(v).some(([k, x]) => k.startsWith('$') || containsListOrDirective(x));
+  return false;
+}
+
+let certCache: { key: string; cert: string } | undefined;
+function selfSignedCert(): { key: string; cert: string } {
+  if (certCache) return certCache;
+  const dir = mkdtempSync(path.join(tmpdir(), 'kube-api-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=kube-api-stand-in',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    certCache = {
+      key: readFileSync(path.join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
+    };
+    return certCache;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function status(code: number, reason: string, message: string): Obj {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+}
+
+export async function startKubeApiServer(options: KubeApiServerOptions): Promise<KubeApiServer> {
+  const routes = [
+    ...specRoutes('apis__apps__v1_openapi.excerpt.json'),
+    ...specRoutes('api__v1_openapi.excerpt.json'),
+    ...crdRoutes('velero.io_restores.v1.excerpt.json'),
+  ];
+  const store = new Map<string, Obj>();
+  const requests: RecordedRequest[] = [];
+  const failures = { count: 0, code: 503 };
+  let resourceVersion = 1000;
+  const keyOf = (group: string, plural: string, namespace: string, name: string) =>
+    `${group}/${plural}/${namespace}/${name}`;
+  const pluralOf = (kind: string) => routes.find((r) => r.kind === kind)?.plural;
+
+  const { key, cert } = selfSignedCert();
+  const server = https.createServer({ key, cert }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const contentType = req.headers['content-type']?.split(';')[0]?.trim();
+      const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+      const method = (req.method ?? 'GET').toLowerCase();
+      const send = (code: number, body: Obj) => {
+        let parsedBody: unknown = raw;
+        try {
+          parsedBody = raw ? JSON.parse(raw) : undefined;
+        } catch {
+          // keep raw
+        }
+        requests.push({
+          method: method.toUpperCase(),
+          path: `${url.pathname}${url.search}`,
+          ...(contentType ? { contentType } : {}),
+          ...(raw ? { body: parsedBody } : {}),
+          status: code,
+        });
+        res.writeHead(code, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (failures.count > 0) {
+        failures.count -= 1;
+        return send(failures.code, status(failures.code, 'ServiceUnavailable', 'injected failure'));
+      }
+      // Authentication.
+      const auth = req.headers.authorization ?? '';
+      let user: UserInfo | undefined;
+      try {
+        user = auth.startsWith('Bearer ') ? options.authenticate(auth.slice('Bearer '.length)) : undefined;
+      } catch {
+        user = undefined; // a token the authenticator cannot read is no identity
+      }
+      if (!user) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
+      // Route.
+      let route: Route | undefined;
+      let params: Record<string, string> = {};
+      for (const r of routes) {
+        const m = r.pattern.exec(url.pathname);
+        if (m) {
+          route = r;
+          params = Object.fromEntries(
+            Object.entries(m.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]),
+          );
+          break;
+        }
+      }
+      if (!route)
+        return send(404, status(404, 'NotFound', 'the server could not find the requested resource'));
+      if (!(method in route.operations)) {
+        return send(
+          405,
+          status(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`),
+        );
+      }
+      const fieldValidation = url.searchParams.get('fieldValidation');
+      if (fieldValidation !== null && !['Ignore', 'Warn', 'Strict'].includes(fieldValidation)) {
+        return send(400, status(400, 'BadRequest', `fieldValidation must be one of Ignore, Warn, Strict`));
+      }
+      const strict = fieldValidation === 'Strict';
+      const namespace = params.namespace as string;
+      const name = params.name;
+      // Authorisation.
+      const verb = VERB[method] ?? method;
+      const resourceLabel = route.group === '' ? route.plural : `${route.plural}.${route.group}`;
+      if (
+        !rbacAllows(options.rbac, user, {
+          verb,
+          apiGroup: route.group,
+          resource: route.plural,
+          namespace,
+          ...(name ? { name } : {}),
+        })
+      ) {
+        return send(
+          403,
+          status(
+            403,
+            'Forbidden',
+            `${resourceLabel}${name ? ` "${name}"` : ''} is forbidden: User "${user.username}" cannot ${verb} resource "${route.plural}" in API group "${route.group}" in the namespace "${namespace}"`,
+          ),
+        );
+      }
+      // Request body.
+      const accepted = route.operations[method];
+      let body: Json = null;
+      if (accepted) {
+        if (!contentType || !(contentType in accepted)) {
+          return send(
+            415,
+            status(
+              415,
+              'UnsupportedMediaType',
+              `the body of the request was in an unknown format - accepted media types include: ${Object.keys(accepted).join(', ')}`,
+            ),
+          );
+        }
+        try {
+          body = JSON.parse(raw) as Json;
+        } catch (err) {
+          return send(400, status(400, 'BadRequest', `the body is not JSON: ${(err as Error).message}`));
+        }
+        const v = accepted[contentType] as ValidateFunction;
+        if (!v(body))
+          return send(
+            422,
+            status(
+              422,
+              'Invalid',
+              `request body ${v.errors?.[0]?.instancePath || '/'} ${v.errors?.[0]?.message}`,
+            ),
+          );
+      }
+      const storeKey = keyOf(route.group, route.plural, namespace, name ?? '');
+      if (method === 'get') {
+        const obj = store.get(storeKey);
+        if (!obj) return send(404, status(404, 'NotFound', `${resourceLabel} "${name}" not found`));
+        return send(200, obj);
+      }
+      if (method === 'patch') {
+        const obj = store.get(storeKey);
+        if (!obj) return send(404, status(404, 'NotFound', `${resourceLabel} "${name}" not found`));
+        if (
+          contentType === 'application/json-patch+json' ||
+          contentType?.startsWith('application/apply-patch')
+        ) {
+          return send(501, status(501, 'NotImplemented', `the stand-in does not implement ${contentType}`));
+        }
+        if (contentType === 'application/strategic-merge-patch+json' && containsListOrDirective(body)) {
+          return send(
+            501,
+            status(501, 'NotImplemented', 'the stand-in merges maps only (no lists or $patch directives)'),
+          );
+        }
+        const patched = mergePatch(obj, body) as Obj;
+        const problem = route.validateObject(patched, strict);
+        if (problem)
+          return send(
+            422,
+            status(422, 'Invalid', `${route.kind}.${route.group} "${name}" is invalid: ${problem}`),
+          );
+        const meta = patched.metadata as Obj;
+        if (JSON.stringify(patched.spec) !== JSON.stringify(obj.spec))
+          meta.generation = Number((obj.metadata as Obj).generation ?? 1) + 1;
+        meta.resourceVersion = String(++resourceVersion);
+        store.set(storeKey, patched);
+        return send(200, patched);
+      }
+      if (method === 'post') {
+        const obj = body as Obj;
+        const meta = (obj.metadata ?? {}) as Obj;
+        if (meta.namespace !== undefined && meta.namespace !== namespace) {
+          return send(
+            400,
+            status(
+              400,
+              'BadRequest',
+              'the namespace of the provided object does not match the namespace sent on the request',
+            ),
+          );
+        }
+        const problem = route.validateObject(obj, strict);
+        if (problem)
+          return send(
+            422,
+            status(
+              422,
+              'Invalid',
+              `${route.kind}.${route.group} "${String(meta.name)}" is invalid: ${problem}`,
+            ),
+          );
+        if (typeof meta.name !== 'string' || !meta.name)
+          return send(422, status(422, 'Invalid', 'metadata.name: Required value'));
+        const k = keyOf(route.group, route.plural, namespace, meta.name);
+        if (store.has(k))
+          return send(409, status(409, 'AlreadyExists', `${resourceLabel} "${meta.name}" already exists`));
+        const created: Obj = {
+          ...obj,
+          metadata: {
+            ...meta,
+            namespace,
+            uid: `uid-${++resourceVersion}`,
+            resourceVersion: String(resourceVersion),
+            generation: 1,
+            creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          },
+        };
+        store.set(k, created);
+        return send(201, created);
+      }
+      return send(501, status(501, 'NotImplemented', `the stand-in does not implement ${method}`));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    ca: cert,
+    requests,
+    put(obj) {
+      // `apps/v1` → group `apps`; `v1` → the core group ``.
+      const apiVersion = String(obj.apiVersion);
+      const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+      const meta = obj.metadata as Obj;
+      const plural = pluralOf(String(obj.kind));
+      if (!plural) throw new Error(`the stand-in serves no ${String(obj.kind)}`);
+      store.set(keyOf(group, plural, String(meta.namespace), String(meta.name)), structuredClone(obj));
+    },
+    get(apiPath) {
+      for (const r of routes) {
+        const m = r.pattern.exec(apiPath);
+        if (m && !r.collection)
+          return store.get(keyOf(r.group, r.plural, m.groups?.namespace as string, m.groups?.name as string));
+      }
+      return undefined;
+    },
+    remove(apiPath) {
+      for (const r of routes) {
+        const m = r.pattern.exec(apiPath);
+        if (m && !r.collection)
+          store.delete(keyOf(r.group, r.plural, m.groups?.namespace as string, m.groups?.name as string));
+      }
+    },
+    failNext(count, code) {
+      failures.count = count;
+      failures.code = code;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
