@@ -1,0 +1,110 @@
+import { NOTIFY_ONLY, platformMonitorSpecs } from './datadog-monitors.js';
+import type { StageConfig } from './schema.js';
+
+/**
+ * What a stage's Datadog wiring must look like, as data: the webhook the intake listens to, where its
+ * URL and secret live, the partner event source and bus, and the monitors the platform stack defines.
+ * Pure (no I/O): `npm run datadog:wire` (bin/datadog-wire.ts) creates or updates the webhook from it,
+ * and `ops doctor` compares it with what Datadog and AWS report.
+ */
+
+/** The header Datadog webhooks carry the shared secret in (a custom header on the Datadog webhook). */
+export const WEBHOOK_TOKEN_HEADER = 'x-ops-webhook-token';
+
+/**
+ * The webhook's JSON payload. Datadog renders the `$VARIABLES` (all as strings: quoted); the intake's
+ * Datadog normaliser (events/sources/datadog) reads exactly these keys. The same template is kept as a
+ * sample in events/samples/datadog/webhook-payload-template.json.
+ */
+export const WEBHOOK_PAYLOAD_TEMPLATE: Readonly<Record<string, unknown>> = {
+  id: '$ID',
+  event_type: '$EVENT_TYPE',
+  title: '$EVENT_TITLE',
+  date: '$DATE',
+  last_updated: '$LAST_UPDATED',
+  org: { id: '$ORG_ID', name: '$ORG_NAME' },
+  body: '$EVENT_MSG',
+  link: '$LINK',
+  tags: '$TAGS',
+  priority: '$PRIORITY',
+  hostname: '$HOSTNAME',
+  aggreg_key: '$AGGREG_KEY',
+  alert_id: '$ALERT_ID',
+  alert_cycle_key: '$ALERT_CYCLE_KEY',
+  alert_transition: '$ALERT_TRANSITION',
+  alert_type: '$ALERT_TYPE',
+  alert_status: '$ALERT_STATUS',
+  alert_title: '$ALERT_TITLE',
+  alert_scope: '$ALERT_SCOPE',
+  alert_query: '$ALERT_QUERY',
+  alert_metric: '$ALERT_METRIC',
+  alert_priority: '$ALERT_PRIORITY',
+};
+
+export interface ExpectedMonitor {
+  readonly key: string;
+  readonly name: string;
+  /** The `runbook:` tag's value: a runbook name or `notify-only`. */
+  readonly runbook: string;
+}
+
+export interface DatadogWiring {
+  readonly stage: string;
+  /** Datadog site (`datadoghq.eu`): the API host is `api.<site>`. */
+  readonly site: string;
+  /** Webhook integration entry name; monitors notify it as `@webhook-<name>`. */
+  readonly webhookName: string;
+  readonly webhookMention: string;
+  /** SSM String parameter holding the webhook's Function URL (written by the automation stack). */
+  readonly webhookUrlParameter: string;
+  /** CloudFormation stack and output that hold the same URL. */
+  readonly webhookUrlStack: string;
+  readonly tokenHeader: string;
+  /** Secrets Manager secret holding the shared token (the webhook's custom header carries it). */
+  readonly tokenSecretName: string;
+  readonly payloadTemplate: Readonly<Record<string, unknown>>;
+  /** Secrets holding the Datadog API and application keys the wiring script uses. */
+  readonly apiKeySecretName: string;
+  readonly appKeySecretName: string;
+  /** Partner event bus the intake's Datadog rule listens on; its event source has the same name. */
+  readonly partnerEventBusName: string;
+  /** What a Datadog partner event source name looks like. */
+  readonly partnerEventSourcePattern: RegExp;
+  /** The event source's short name (what Datadog's AWS integration calls the EventBridge source). */
+  readonly partnerEventSourceShortName: string;
+  /** Datadog tags every platform monitor of this stage carries (find them with `tags:` in the API). */
+  readonly monitorTags: readonly string[];
+  readonly monitors: readonly ExpectedMonitor[];
+}
+
+/** Monitor name as the platform stack creates it. */
+export function platformMonitorName(stageName: string, title: string): string {
+  return `[platform-${stageName}] ${title}`;
+}
+
+export function datadogWiring(stage: StageConfig): DatadogWiring {
+  const dd = stage.automation.datadog;
+  const webhookName = `ops-automation-${stage.name}`;
+  return {
+    stage: stage.name,
+    site: dd.site,
+    webhookName,
+    webhookMention: `@webhook-${webhookName}`,
+    webhookUrlParameter: `/ops/${stage.name}/datadog/webhook-url`,
+    webhookUrlStack: `${stage.name}-automation`,
+    tokenHeader: WEBHOOK_TOKEN_HEADER,
+    tokenSecretName: dd.webhookTokenSecretName,
+    payloadTemplate: WEBHOOK_PAYLOAD_TEMPLATE,
+    apiKeySecretName: dd.apiKeySecretName,
+    appKeySecretName: dd.appKeySecretName,
+    partnerEventBusName: dd.partnerEventBusName,
+    partnerEventSourcePattern: /^aws\.partner\/datadog\.com\/[A-Za-z0-9._-]+$/,
+    partnerEventSourceShortName: dd.partnerEventBusName.replace(/^aws\.partner\/datadog\.com\//, ''),
+    monitorTags: [`env:${stage.name}`, 'service:platform', 'managed-by:cdk'],
+    monitors: platformMonitorSpecs(stage).map((m) => ({
+      key: m.key,
+      name: platformMonitorName(stage.name, m.title),
+      runbook: m.tags.find((t) => t.startsWith('runbook:'))?.slice('runbook:'.length) ?? NOTIFY_ONLY,
+    })),
+  };
+}
