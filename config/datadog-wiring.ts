@@ -70,8 +70,14 @@ export interface DatadogWiring {
   readonly partnerEventBusName: string;
   /** What a Datadog partner event source name looks like. */
   readonly partnerEventSourcePattern: RegExp;
-  /** The event source's short name (what Datadog's AWS integration calls the EventBridge source). */
-  readonly partnerEventSourceShortName: string;
+  /**
+   * The name the wiring asks Datadog to create the event source under; Datadog appends a suffix of its
+   * own, so the full name (`aws.partner/datadog.com/<generator><suffix>`) is known only once created.
+   */
+  readonly partnerEventGeneratorName: string;
+  /** AWS account and region the event source and bus live in. */
+  readonly account: string;
+  readonly region: string;
   /** Datadog tags every platform monitor of this stage carries (find them with `tags:` in the API). */
   readonly monitorTags: readonly string[];
   readonly monitors: readonly ExpectedMonitor[];
@@ -99,7 +105,9 @@ export function datadogWiring(stage: StageConfig): DatadogWiring {
     appKeySecretName: dd.appKeySecretName,
     partnerEventBusName: dd.partnerEventBusName,
     partnerEventSourcePattern: /^aws\.partner\/datadog\.com\/[A-Za-z0-9._-]+$/,
-    partnerEventSourceShortName: dd.partnerEventBusName.replace(/^aws\.partner\/datadog\.com\//, ''),
+    partnerEventGeneratorName: `ops-automation-${stage.name}`,
+    account: stage.account,
+    region: stage.region,
     monitorTags: [`env:${stage.name}`, 'service:platform', 'managed-by:cdk'],
     monitors: platformMonitorSpecs(stage).map((m) => ({
       key: m.key,
