@@ -133,6 +133,15 @@ describe('intake infra: dev stage', () => {
       ([, r]) => r.Properties.Name === '/ops/dev/datadog/webhook-url',
     );
     expect(urlParameter?.[1].Properties.Value).toEqual({ 'Fn::GetAtt': [urls[0]?.[0], 'FunctionUrl'] });
+    // Datadog does not retry a throttled (429) webhook: a person must hear of throttling.
+    const throttleAlarms = ofType('AWS::CloudWatch::Alarm').filter(
+      ([, r]) =>
+        r.Properties.MetricName === 'Throttles' &&
+        JSON.stringify(r.Properties.Dimensions) ===
+          JSON.stringify([{ Name: 'FunctionName', Value: { Ref: webhook?.[0] } }]),
+    );
+    expect(throttleAlarms).toHaveLength(1);
+    expect(throttleAlarms[0]?.[1].Properties.AlarmActions).toHaveLength(1);
   });
 
   it('lets only the webhook function read the webhook token', () => {

@@ -43,7 +43,8 @@ function toCdkPattern(pattern: EventPattern): events.EventPattern {
  * - the intake function (EventBridge rules, schedules, sweeps), and beside it the webhook function: the
  *   Function URL Datadog posts to (authenticated by the shared-secret header), with its own reserved
  *   concurrency (`automation.datadog.webhookConcurrency`), so a webhook flood is throttled at the URL
- *   (HTTP 429, which Datadog retries) and cannot take the capacity EventBridge delivery needs
+ *   (HTTP 429; Datadog does not retry it, the function's Throttles alarm tells people) and cannot take
+ *   the capacity EventBridge delivery needs
  * - one EventBridge rule per pattern in `events/patterns.ts`, each target with retries and the dead-letter
  *   queue (SQS, KMS, TLS only); the function's own asynchronous failures land in the same queue
  * - least privilege: StartExecution only on the runbooks' state machines; item reads and writes only on the
@@ -157,7 +158,8 @@ export class Intake extends Construct {
     // Datadog webhooks: no IAM signing is possible from Datadog, so the URL is public and every request
     // must carry the shared secret (X-Ops-Webhook-Token), compared in constant time by the function.
     // A function of its own: its reserved concurrency caps a flood of webhooks (excess requests get
-    // 429 and Datadog retries) while the EventBridge intake keeps its capacity.
+    // 429, not retried by Datadog; the Throttles alarm of Observability says so) while the EventBridge
+    // intake keeps its capacity.
     this.webhookFunction = new OpsFunction(this, 'WebhookFunction', {
       entry: 'functions/intake/webhook-handler.ts',
       service: 'intake-webhook',
