@@ -116,3 +116,95 @@ export function datadogWiring(stage: StageConfig): DatadogWiring {
     })),
   };
 }
+
+/** What `ops doctor` observed (each field undefined when it could not be read). */
+export interface ObservedDatadogWiring {
+  /** The Function URL in SSM `webhookUrlParameter`. */
+  readonly webhookUrl?: string;
+  /** The webhook as Datadog's Webhooks API returns it, or null when Datadog says it does not exist. */
+  readonly webhook?: {
+    readonly url?: string;
+    readonly payload?: string;
+    readonly customHeaders?: string;
+  } | null;
+  /** Full names of Datadog's EventBridge sources in the stage's account and region. */
+  readonly eventSources?: readonly string[];
+  /** Monitors found in Datadog carrying `monitorTags`. */
+  readonly monitors?: readonly { readonly name: string; readonly tags: readonly string[] }[];
+}
+
+export interface WiringFinding {
+  readonly check: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  /** What to run or change when not ok. */
+  readonly fix?: string;
+}
+
+/** Compares what was observed with `datadogWiring(stage)`: one finding per check, missing first. Pure. */
+export function checkDatadogWiring(w: DatadogWiring, o: ObservedDatadogWiring): WiringFinding[] {
+  const wire = `npx tsx bin/datadog-wire.ts --stage ${w.stage}`;
+  const findings: WiringFinding[] = [];
+  const add = (check: string, ok: boolean, detail: string, fix?: string) =>
+    findings.push({ check, ok, detail, ...(ok || !fix ? {} : { fix }) });
+
+  add(
+    'webhook url parameter',
+    Boolean(o.webhookUrl),
+    o.webhookUrl ? `${w.webhookUrlParameter} = ${o.webhookUrl}` : `${w.webhookUrlParameter} is missing`,
+    `deploy ${w.webhookUrlStack}`,
+  );
+  if (!o.webhook) {
+    add('webhook', false, `Datadog has no webhook ${w.webhookName}`, wire);
+  } else {
+    add(
+      'webhook url',
+      o.webhook.url !== undefined && o.webhook.url === o.webhookUrl,
+      `${w.webhookName} posts to ${o.webhook.url ?? '(none)'}`,
+      wire,
+    );
+    let payloadOk = false;
+    try {
+      payloadOk =
+        JSON.stringify(JSON.parse(o.webhook.payload ?? 'null')) === JSON.stringify(w.payloadTemplate);
+    } catch {
+      payloadOk = false;
+    }
+    add('webhook payload', payloadOk, payloadOk ? 'the intake template' : 'not the intake template', wire);
+    let headerOk = false;
+    try {
+      const headers = JSON.parse(o.webhook.customHeaders ?? '{}') as Record<string, unknown>;
+      headerOk = Object.keys(headers).some((k) => k.toLowerCase() === w.tokenHeader);
+    } catch {
+      headerOk = false;
+    }
+    add(
+      'webhook token header',
+      headerOk,
+      headerOk ? `sends ${w.tokenHeader}` : `no ${w.tokenHeader} header`,
+      wire,
+    );
+  }
+  const sources = o.eventSources ?? [];
+  add(
+    'partner event source',
+    sources.includes(w.partnerEventBusName),
+    sources.length === 0
+      ? 'Datadog has no EventBridge source in this account and region'
+      : `configured ${w.partnerEventBusName}; Datadog has ${sources.join(', ')}`,
+    sources.length === 0 ? wire : `set automation.datadog.partnerEventBusName to the source Datadog created`,
+  );
+  for (const m of w.monitors) {
+    const found = (o.monitors ?? []).find((x) => x.name === m.name);
+    const tag = `runbook:${m.runbook}`;
+    add(
+      `monitor ${m.key}`,
+      Boolean(found?.tags.includes(tag)),
+      found
+        ? `${m.name} (${found.tags.filter((t) => t.startsWith('runbook:')).join(', ') || 'no runbook tag'})`
+        : `${m.name} is missing`,
+      'deploy the platform stack (Datadog::Monitors::Monitor must be activated in the account)',
+    );
+  }
+  return findings.sort((a, b) => Number(a.ok) - Number(b.ok));
+}
