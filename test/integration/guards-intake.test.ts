@@ -323,6 +323,21 @@ describe('intake: Datadog webhooks', () => {
     expect(JSON.stringify(line?.extra).length).toBeLessThan(4096);
   });
 
+  it('answers 400 for a body nested 40,000 levels deep: a clear error, kept as size and hash', async () => {
+    const deep = `${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}`;
+    const res = await handleWebhook(
+      { headers: { 'x-ops-webhook-token': 'expected-token-value' }, body: deep },
+      await deps(),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).error).toMatch(/^Datadog webhook body /);
+    expect(logs.find((l) => l.message === 'rejected webhook')?.extra).toMatchObject({
+      error: 'MalformedEventError',
+      payload: { bytes: deep.length, sha256: sha256(deep), truncated: true },
+    });
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
   it('logs only the size and hash of an unauthenticated body, never its content', async () => {
     await handleWebhook({ headers: { 'x-ops-webhook-token': 'wrong-token-value' }, body }, await deps());
     const line = logs.find((l) => l.message === 'webhook refused: missing or wrong token');
