@@ -363,6 +363,12 @@ export const AutomationConfigSchema = z.object({
     /** Shared secret Datadog webhooks must send in the `X-Ops-Webhook-Token` header. */
     webhookTokenSecretName: z.string(),
     /**
+     * Reserved concurrency of the webhook function (the Function URL Datadog posts to): at most this
+     * many webhooks are handled at once, so a flood cannot take the concurrency the EventBridge intake
+     * needs. Reserving needs unreserved account concurrency left above 100 (raise the quota on new accounts).
+     */
+    webhookConcurrency: z.number().int().min(1).max(50).default(5),
+    /**
      * The partner event bus the Datadog EventBridge integration delivers to (named after the event
      * source you create in Datadog's AWS integration). The intake's Datadog rule lives on it.
      */

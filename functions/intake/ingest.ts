@@ -1,11 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { WEBHOOK_TOKEN_HEADER } from '../../config/datadog-wiring.js';
 import { normaliseDatadogWebhook, normaliseEvent } from '../../events/index.js';
 import { MalformedEventError, type Signal, UnrecognisedEventError } from '../../events/signal.js';
+import { logRejectedPayload } from '../shared/rejected-payload.js';
 import { type IntakeDeps, type IntakeResult, processSignal } from './core.js';
 import { REASON } from './decision.js';
 
 /** The header Datadog webhooks carry the shared secret in (configured on the Datadog webhook). */
-export const WEBHOOK_TOKEN_HEADER = 'x-ops-webhook-token';
+export { WEBHOOK_TOKEN_HEADER };
+
+/**
+ * The largest webhook body read (bytes). Datadog's rendered payload template is a few kilobytes; the
+ * bound is EventBridge's own event size limit (256 KiB), so both doors accept the same alerts.
+ */
+export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
 
 /** Raised so the platform retries the event later (Lambda async retries, then the dead-letter queue). */
 export class RetryLaterError extends Error {
@@ -42,7 +50,7 @@ export async function handleEvent(raw: unknown, deps: IntakeDeps): Promise<Intak
     signal = normaliseEvent(raw, { automationRolePrefix: deps.automation.automationRolePrefix });
   } catch (err) {
     if (!isBadInput(err)) throw err;
-    deps.logger.error('rejected event', { reason: err.message, error: err.name, payload: raw });
+    logRejectedPayload(deps.logger, 'rejected event', raw, { reason: err.message, error: err.name });
     return [];
   }
   deps.logger.appendKeys({ correlationId: signal.correlationId });
@@ -77,8 +85,10 @@ const reply = (statusCode: number, body: unknown): WebhookResponse => ({
 
 /**
  * A Datadog webhook delivery (function URL). Authenticated by the shared-secret header compared in
- * constant time; then the same path as every event. 401 unauthenticated, 400 bad payload (logged with
- * the payload), 503 when the guard store is down or a start failed (Datadog retries), 200 otherwise.
+ * constant time; then the same path as every event. 401 unauthenticated, 413 body over
+ * `MAX_WEBHOOK_BODY_BYTES`, 400 bad payload; every refusal is logged with the body's size and hash
+ * (`logRejectedPayload`; an unauthenticated body's content is never logged, only its size and hash);
+ * 503 when the guard store is down or a start failed (Datadog retries), 200 otherwise.
  */
 export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {
   const presented = Object.entries(request.headers).find(
@@ -94,8 +104,20 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     return reply(503, { error: 'webhook authentication is unavailable; retry later' });
   }
   if (!tokensMatch(presented, expected)) {
-    deps.logger.warn('webhook refused: missing or wrong token');
+    logRejectedPayload(
+      deps.logger,
+      'webhook refused: missing or wrong token',
+      request.body,
+      { tokenPresented: presented !== undefined },
+      { level: 'warn', headBytes: 0 },
+    );
     return reply(401, { error: `missing or wrong ${WEBHOOK_TOKEN_HEADER} header` });
+  }
+  const size = Buffer.byteLength(request.body ?? '', 'utf8');
+  if (size > MAX_WEBHOOK_BODY_BYTES) {
+    const reason = `the body is ${size} bytes; the limit is ${MAX_WEBHOOK_BODY_BYTES}`;
+    logRejectedPayload(deps.logger, 'rejected webhook', request.body, { reason, error: 'PayloadTooLarge' });
+    return reply(413, { error: reason });
   }
   let signal: Signal;
   try {
@@ -104,7 +126,10 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     });
   } catch (err) {
     if (!isBadInput(err)) throw err;
-    deps.logger.error('rejected webhook', { reason: err.message, error: err.name, payload: request.body });
+    logRejectedPayload(deps.logger, 'rejected webhook', request.body, {
+      reason: err.message,
+      error: err.name,
+    });
     return reply(400, { error: err.message });
   }
   deps.logger.appendKeys({ correlationId: signal.correlationId });

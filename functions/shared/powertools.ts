@@ -1,13 +1,72 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
+import type {
+  ConstructorOptions,
+  LogItemExtraInput,
+  LogItemMessage,
+} from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { boundForLog } from './log-bounds.js';
 import { redactingJsonReplacer } from './redact.js';
+
+/**
+ * The Powertools logger, made unable to throw or to write unbounded lines: every message, attribute,
+ * extra argument and appended key goes through `boundForLog` (functions/shared/log-bounds.ts) before
+ * Powertools sees it (its deep merge recurses once per nesting level), and a line that still cannot be
+ * serialised is replaced by one that says so. Child loggers are safe loggers too.
+ */
+export class SafeLogger extends Logger {
+  protected override createAndPopulateLogItem(
+    logLevel: number,
+    input: LogItemMessage,
+    extraInput: LogItemExtraInput,
+  ): LogItem {
+    const message =
+      typeof input === 'string'
+        ? (boundForLog(input) as string)
+        : (boundForLog(input) as Exclude<LogItemMessage, string>);
+    const extra = extraInput.map((item) =>
+      // An Error stays under the key Powertools gives it; a string stays the `extra` field.
+      item instanceof Error ? { error: boundForLog(item) } : boundForLog(item),
+    ) as LogItemExtraInput;
+    return super.createAndPopulateLogItem(logLevel, message, extra);
+  }
+
+  protected override printLog(logLevel: number, log: LogItem): void {
+    try {
+      super.printLog(logLevel, log);
+    } catch (err) {
+      const line = JSON.stringify({
+        level: 'ERROR',
+        message: 'a log line could not be serialised and was dropped',
+        error: err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : 'unknown',
+        timestamp: new Date().toISOString(),
+      });
+      console.error(line);
+    }
+  }
+
+  override appendKeys(attributes: Parameters<Logger['appendKeys']>[0]): void {
+    super.appendKeys(boundForLog(attributes) as Parameters<Logger['appendKeys']>[0]);
+  }
+
+  override appendPersistentKeys(attributes: Parameters<Logger['appendPersistentKeys']>[0]): void {
+    super.appendPersistentKeys(boundForLog(attributes) as Parameters<Logger['appendPersistentKeys']>[0]);
+  }
+
+  protected override createLogger(options?: ConstructorOptions): Logger {
+    return new SafeLogger(options);
+  }
+}
 
 /**
  * Shared Powertools singletons, configured by the POWERTOOLS_* variables that infra sets.
  * The correlation id of every log line is the run's execution name (set per invocation).
  */
 // Every line passes through the shared redaction rules (functions/shared/redact.ts): no secret, token or response_url is logged.
-export const logger = new Logger({ jsonReplacerFn: redactingJsonReplacer });
+export function newOpsLogger(options: ConstructorOptions = {}): SafeLogger {
+  return new SafeLogger({ jsonReplacerFn: redactingJsonReplacer, ...options });
+}
+export const logger = newOpsLogger();
 export const metrics = new Metrics();
 
 export type OpsLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug' | 'appendKeys'>;

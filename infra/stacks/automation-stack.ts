@@ -63,8 +63,9 @@ export class AutomationStack extends Stack {
       stateMachines: this.runbooks.stateMachines,
     });
     this.reporting.bindGuardStore(this.hooks.report, this.intake.table);
-    // The intake's notify decisions go to Slack and Datadog.
+    // The intake's notify decisions (events and webhooks) go to Slack and Datadog.
     this.reporting.bindNotifier(this.intake.function);
+    this.reporting.bindNotifier(this.intake.webhookFunction);
 
     // 5. Slack endpoint, schedules. 6. Observability.
     // Slack (issue 5): commands and approval buttons; runs start through the intake's guards.

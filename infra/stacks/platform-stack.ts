@@ -15,6 +15,7 @@ import { MYSQL_PORT, PlatformDatabase } from '../constructs/platform/database.js
 import { DatadogIntegration } from '../constructs/platform/datadog-integration.js';
 import { PlatformDns } from '../constructs/platform/dns.js';
 import { PlatformKeys } from '../constructs/platform/keys.js';
+import { PlatformMonitors } from '../constructs/platform/monitors.js';
 import { PlatformNetwork } from '../constructs/platform/network.js';
 import { PlatformOutputs } from '../constructs/platform/outputs.js';
 import { PlatformStorage } from '../constructs/platform/storage.js';
@@ -56,6 +57,7 @@ export class PlatformStack extends Stack {
   readonly addons: ClusterAddons;
   readonly data: PlatformDatabase;
   readonly datadogIntegration: DatadogIntegration;
+  readonly monitors: PlatformMonitors;
   readonly outputs: PlatformOutputs;
 
   private readonly azs: string[];
@@ -137,6 +139,8 @@ export class PlatformStack extends Stack {
       datadogAccountId: p.datadog.datadogAccountId,
       externalId: p.datadog.externalId,
     });
+    // Datadog monitors of the platform, each tagged with the runbook it starts (or notify-only).
+    this.monitors = new PlatformMonitors(this, 'Monitors', { stage });
 
     this.vpc = this.network.vpc;
     this.cluster = this.platformCluster.cluster;

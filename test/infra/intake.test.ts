@@ -96,12 +96,66 @@ describe('intake infra: dev stage', () => {
           STAGE: 'dev',
           GUARD_TABLE_NAME: Match.anyValue(),
           STATE_MACHINES: Match.anyValue(),
-          WEBHOOK_TOKEN_SECRET_NAME: 'ops/dev/datadog/webhook-token',
         }),
       },
     });
     s.automationTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
-    s.automationTemplate.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+  });
+
+  it('serves Datadog webhooks from a function of their own: reserved concurrency 5, the only URL', () => {
+    // Prepare
+    const fns = ofType('AWS::Lambda::Function');
+    const byName = (name: string) => fns.find(([, r]) => r.Properties.FunctionName === name);
+    const webhook = byName('ops-dev-intake-webhook');
+    const intake = byName('ops-dev-intake');
+
+    // Assess: the webhook is throttled at 5 in flight; the EventBridge intake keeps the unreserved pool.
+    expect(webhook?.[1].Properties.ReservedConcurrentExecutions).toBe(5);
+    expect(intake?.[1].Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    expect(webhook?.[1].Properties.Environment).toEqual({
+      Variables: expect.objectContaining({
+        STAGE: 'dev',
+        WEBHOOK_TOKEN_SECRET_NAME: 'ops/dev/datadog/webhook-token',
+      }),
+    });
+    expect(intake?.[1].Properties.Environment).toEqual({
+      Variables: expect.not.objectContaining({ WEBHOOK_TOKEN_SECRET_NAME: expect.anything() }),
+    });
+    // One Function URL, on the webhook function, authenticated by the function (shared-secret header).
+    const urls = ofType('AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+    expect(urls[0]?.[1].Properties).toMatchObject({
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [webhook?.[0], 'Arn'] },
+    });
+    // Where the Datadog wiring reads the URL from.
+    const urlParameter = ofType('AWS::SSM::Parameter').find(
+      ([, r]) => r.Properties.Name === '/ops/dev/datadog/webhook-url',
+    );
+    expect(urlParameter?.[1].Properties.Value).toEqual({ 'Fn::GetAtt': [urls[0]?.[0], 'FunctionUrl'] });
+    // Datadog does not retry a throttled (429) webhook: a person must hear of throttling.
+    const throttleAlarms = ofType('AWS::CloudWatch::Alarm').filter(
+      ([, r]) =>
+        r.Properties.MetricName === 'Throttles' &&
+        JSON.stringify(r.Properties.Dimensions) ===
+          JSON.stringify([{ Name: 'FunctionName', Value: { Ref: webhook?.[0] } }]),
+    );
+    expect(throttleAlarms).toHaveLength(1);
+    expect(throttleAlarms[0]?.[1].Properties.AlarmActions).toHaveLength(1);
+  });
+
+  it('lets only the webhook function read the webhook token', () => {
+    const policies = ofType('AWS::IAM::Policy');
+    const reads = (prefix: string) =>
+      policies
+        .filter(([id]) => id.startsWith(prefix))
+        .flatMap(
+          ([, p]) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown }> }).Statement,
+        )
+        .filter((st) => JSON.stringify(st.Action).includes('secretsmanager:GetSecretValue'))
+        .map((st) => JSON.stringify(st));
+    expect(reads('IntakeWebhookFunction').some((st) => st.includes('webhook-token'))).toBe(true);
+    expect(reads('IntakeFunction').some((st) => st.includes('webhook-token'))).toBe(false);
   });
 
   it('grants the intake only what the guards and the start need', () => {

@@ -7,10 +7,12 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { handler as IntakeHandler } from '../../functions/intake/handler.js';
+import type { handler as WebhookHandler } from '../../functions/intake/webhook-handler.js';
 import { type LocalDynamo, startDynalite } from '../support/dynalite.js';
 
 /**
- * The deployed entry point (functions/intake/handler.ts) with the environment infra sets, its
+ * The deployed entry points (functions/intake/handler.ts for EventBridge, webhook-handler.ts for the
+ * Datadog Function URL) with the environment infra sets, its
  * DynamoDB client aimed at dynalite (AWS_ENDPOINT_URL_DYNAMODB), Step Functions, SSM and Secrets
  * Manager faked at the SDK boundary: the wiring between transport, core and clients.
  */
@@ -23,6 +25,7 @@ const ssm = mockClient(SSMClient);
 const secrets = mockClient(SecretsManagerClient);
 let db: LocalDynamo;
 let handler: typeof IntakeHandler;
+let webhook: typeof WebhookHandler;
 
 beforeAll(async () => {
   db = await startDynalite([{ name: 'ops-dev-intake-guards', partitionKey: 'pk' }]);
@@ -44,6 +47,7 @@ beforeAll(async () => {
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'off' } });
   secrets.on(GetSecretValueCommand).resolves({ SecretString: 'token-from-secrets-manager' });
   ({ handler } = await import('../../functions/intake/handler.js'));
+  ({ handler: webhook } = await import('../../functions/intake/webhook-handler.js'));
 });
 afterAll(async () => {
   await db.stop();
@@ -87,9 +91,9 @@ describe('intake handler: the deployed entry point', () => {
   it('authenticates Datadog webhooks with the secret from Secrets Manager (base64 bodies too)', async () => {
     // Recovered → ignore: no notification leaves the test (Slack and Datadog are not reachable here).
     const body = sample('datadog/webhook-recovered.json');
-    const refused = await handler(urlEvent(body, { 'x-ops-webhook-token': 'wrong' }));
+    const refused = await webhook(urlEvent(body, { 'x-ops-webhook-token': 'wrong' }));
     expect(refused).toMatchObject({ statusCode: 401 });
-    const accepted = await handler(
+    const accepted = await webhook(
       urlEvent(body, { 'x-ops-webhook-token': 'token-from-secrets-manager' }, true),
     );
     expect(accepted).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json' } });
@@ -100,5 +104,14 @@ describe('intake handler: the deployed entry point', () => {
       .commandCalls(GetSecretValueCommand)
       .filter((c) => c.args[0].input.SecretId === 'ops/dev/datadog/webhook-token');
     expect(tokenReads).toHaveLength(1);
+  });
+
+  it('leaves webhooks to the webhook function: the EventBridge intake drops a Function URL request', async () => {
+    const before = sfn.commandCalls(StartExecutionCommand).length;
+    const body = sample('datadog/webhook-triggered.json');
+    await expect(
+      handler(urlEvent(body, { 'x-ops-webhook-token': 'token-from-secrets-manager' })),
+    ).resolves.toBeUndefined();
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(before);
   });
 });

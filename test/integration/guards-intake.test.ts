@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -40,6 +41,7 @@ const stage: StageConfig = {
     },
   },
 };
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const ARN = 'arn:aws:states:eu-west-1:111111111111:stateMachine:ops-dev-scale-node-group';
 const sfnMock = mockClient(SFNClient);
 const ssmMock = mockClient(SSMClient);
@@ -230,12 +232,16 @@ describe('intake: EventBridge events', () => {
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
 
-  it('logs bad input with its payload and returns without retrying or starting anything', async () => {
+  it('logs bad input with its size, hash and head, and returns without retrying or starting anything', async () => {
     const garbage = { source: 'aws.s3', 'detail-type': 'Object Created', id: 'x', time: 'now', detail: {} };
     await expect(handleEvent(garbage, await deps())).resolves.toEqual([]);
     const line = logs.find((l) => l.message === 'rejected event');
     expect(line?.level).toBe('error');
-    expect(line?.extra).toMatchObject({ error: 'UnrecognisedEventError', payload: garbage });
+    const json = JSON.stringify(garbage);
+    expect(line?.extra).toMatchObject({
+      error: 'UnrecognisedEventError',
+      payload: { bytes: json.length, sha256: sha256(json), head: json, truncated: false },
+    });
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
@@ -285,15 +291,60 @@ describe('intake: Datadog webhooks', () => {
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
 
-  it('answers 400 with the reason for a malformed body, and logs the payload', async () => {
+  it('answers 400 with the reason for a malformed body, and logs its size, hash and head', async () => {
+    const bad = '{"alert_transition": 5}';
     const res = await handleWebhook(
-      { headers: { 'x-ops-webhook-token': 'expected-token-value' }, body: '{"alert_transition": 5}' },
+      { headers: { 'x-ops-webhook-token': 'expected-token-value' }, body: bad },
       await deps(),
     );
     expect(res.statusCode).toBe(400);
     expect(JSON.parse(res.body).error).toMatch(/Datadog webhook/);
     expect(logs.find((l) => l.message === 'rejected webhook')?.extra).toMatchObject({
-      payload: '{"alert_transition": 5}',
+      payload: { bytes: 23, sha256: sha256(bad), head: bad, truncated: false },
+    });
+  });
+
+  it('answers 413 for a 10 MB body: nothing starts, the log keeps its size and hash, not the body', async () => {
+    // Prepare: a real alert padded to 10 MiB; the hash is computed here with node:crypto.
+    const huge = body.replace('"priority": "normal"', `"priority": "${'n'.repeat(10 * 1024 * 1024)}"`);
+    // Act
+    const res = await handleWebhook(
+      { headers: { 'x-ops-webhook-token': 'expected-token-value' }, body: huge },
+      await deps(),
+    );
+    // Assess
+    expect(res.statusCode).toBe(413);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    const line = logs.find((l) => l.message === 'rejected webhook');
+    expect(line?.extra).toMatchObject({
+      error: 'PayloadTooLarge',
+      payload: { bytes: Buffer.byteLength(huge), sha256: sha256(huge), truncated: true },
+    });
+    expect(JSON.stringify(line?.extra).length).toBeLessThan(4096);
+  });
+
+  it('answers 400 for a body nested 40,000 levels deep: a clear error, kept as size and hash', async () => {
+    const deep = `${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}`;
+    const res = await handleWebhook(
+      { headers: { 'x-ops-webhook-token': 'expected-token-value' }, body: deep },
+      await deps(),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).error).toMatch(/^Datadog webhook body /);
+    expect(logs.find((l) => l.message === 'rejected webhook')?.extra).toMatchObject({
+      error: 'MalformedEventError',
+      payload: { bytes: deep.length, sha256: sha256(deep), truncated: true },
+    });
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('logs only the size and hash of an unauthenticated body, never its content', async () => {
+    await handleWebhook({ headers: { 'x-ops-webhook-token': 'wrong-token-value' }, body }, await deps());
+    const line = logs.find((l) => l.message === 'webhook refused: missing or wrong token');
+    expect(line?.level).toBe('warn');
+    expect(line?.extra).toMatchObject({
+      tokenPresented: true,
+      payload: { bytes: Buffer.byteLength(body), sha256: sha256(body), head: '' },
     });
   });
 

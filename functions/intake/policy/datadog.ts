@@ -1,3 +1,4 @@
+import { NOTIFY_ONLY } from '../../../config/datadog-monitors.js';
 import type { Signal } from '../../../events/signal.js';
 import {
   fact,
@@ -48,7 +49,7 @@ function transitionOf(signal: Signal): { label: string; key: string } {
 
 /**
  * Datadog monitors: Triggered / Re-Triggered with a `runbook:<name>` tag → that runbook, its
- * parameters read from the alert's tags; no runbook tag → notify; Recovered → ignore (the run it
+ * parameters read from the alert's tags; `runbook:notify-only` or no runbook tag → notify; Recovered → ignore (the run it
  * started, if any, finishes on its own); Warn / No Data → notify.
  */
 export const datadogMonitor: PolicyRule = {
@@ -68,6 +69,8 @@ export const datadogMonitor: PolicyRule = {
     const runbook = signal.resource.attributes.runbook ?? tags.get('runbook');
     if (!runbook)
       return notify(signal.severity, `Datadog monitor ${monitor} ${transition} with no runbook tag`);
+    if (runbook.toLowerCase() === NOTIFY_ONLY)
+      return notify(signal.severity, `Datadog monitor ${monitor} ${transition} (runbook:${NOTIFY_ONLY})`);
     const mapping = TAG_PARAMETERS[runbook];
     if (!mapping) return reject(`Datadog monitor ${monitor} names unknown runbook "${runbook}"`);
     const parameters: Record<string, unknown> = {

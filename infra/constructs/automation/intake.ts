@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { datadogWiring } from '../../../config/datadog-wiring.js';
 import type { StageConfig } from '../../../config/index.js';
 import { EVENT_RULES, type EventPattern, type EventRuleSpec } from '../../../events/patterns.js';
 import { runbookNames } from '../../../runbooks/registry.js';
@@ -39,17 +40,24 @@ function toCdkPattern(pattern: EventPattern): events.EventPattern {
  * - guard table (DynamoDB, customer-managed KMS key, point-in-time recovery, TTL on `expiresAt`)
  * - kill switch `/ops/<stage>/kill-switch` and one pause flag `/ops/<stage>/paused/<runbook>` per runbook
  *   (SSM String parameters, "off" when deployed; operators flip them with `aws ssm put-parameter --overwrite`)
- * - the intake function, with a Function URL for Datadog webhooks (authenticated by the shared-secret header)
+ * - the intake function (EventBridge rules, schedules, sweeps), and beside it the webhook function: the
+ *   Function URL Datadog posts to (authenticated by the shared-secret header), with its own reserved
+ *   concurrency (`automation.datadog.webhookConcurrency`), so a webhook flood is throttled at the URL
+ *   (HTTP 429; Datadog does not retry it, the function's Throttles alarm tells people) and cannot take
+ *   the capacity EventBridge delivery needs
  * - one EventBridge rule per pattern in `events/patterns.ts`, each target with retries and the dead-letter
  *   queue (SQS, KMS, TLS only); the function's own asynchronous failures land in the same queue
  * - least privilege: StartExecution only on the runbooks' state machines; item reads and writes only on the
- *   guard table; GetParameter only on the flag parameters; GetSecretValue only on the webhook secret
+ *   guard table; GetParameter only on the flag parameters; GetSecretValue on the webhook secret only for
+ *   the webhook function
  */
 export class Intake extends Construct {
   readonly key: kms.Key;
   readonly table: dynamodb.Table;
   readonly deadLetterQueue: sqs.Queue;
   readonly function: OpsFunction;
+  /** The Datadog webhook's function: same core and guards as `function`, its own reserved concurrency. */
+  readonly webhookFunction: OpsFunction;
   readonly functionUrl: lambda.FunctionUrl;
   readonly killSwitch: ssm.StringParameter;
   readonly pauseFlags: Readonly<Record<string, ssm.StringParameter>>;
@@ -131,6 +139,11 @@ export class Intake extends Construct {
     const stateMachineArns = Object.fromEntries(
       Object.entries(props.stateMachines).map(([name, sm]) => [name, sm.stateMachineArn]),
     );
+    const environment = {
+      STAGE: stage.name,
+      GUARD_TABLE_NAME: this.table.tableName,
+      STATE_MACHINES: stack.toJsonString(stateMachineArns),
+    };
     this.function = new OpsFunction(this, 'Function', {
       entry: 'functions/intake/handler.ts',
       service: 'intake',
@@ -139,20 +152,40 @@ export class Intake extends Construct {
       timeout: Duration.seconds(30),
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
-      environment: {
-        STAGE: stage.name,
-        GUARD_TABLE_NAME: this.table.tableName,
-        STATE_MACHINES: stack.toJsonString(stateMachineArns),
-        WEBHOOK_TOKEN_SECRET_NAME: stage.automation.datadog.webhookTokenSecretName,
-      },
+      environment,
     });
-    this.grantGuards(this.function);
-    webhookSecret.grantRead(this.function);
-    for (const sm of Object.values(props.stateMachines)) sm.grantStartExecution(this.function);
 
     // Datadog webhooks: no IAM signing is possible from Datadog, so the URL is public and every request
     // must carry the shared secret (X-Ops-Webhook-Token), compared in constant time by the function.
-    this.functionUrl = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    // A function of its own: its reserved concurrency caps a flood of webhooks (excess requests get
+    // 429, not retried by Datadog; the Throttles alarm of Observability says so) while the EventBridge
+    // intake keeps its capacity.
+    this.webhookFunction = new OpsFunction(this, 'WebhookFunction', {
+      entry: 'functions/intake/webhook-handler.ts',
+      service: 'intake-webhook',
+      functionName: `${namePrefix}-intake-webhook`,
+      description: 'Datadog webhook: authenticate, then the same intake core (throttled)',
+      // Datadog gives a webhook 15 s; answer (or fail) before it gives up.
+      timeout: Duration.seconds(12),
+      reservedConcurrentExecutions: stage.automation.datadog.webhookConcurrency,
+      environment: {
+        ...environment,
+        WEBHOOK_TOKEN_SECRET_NAME: stage.automation.datadog.webhookTokenSecretName,
+      },
+    });
+    for (const fn of [this.function, this.webhookFunction]) {
+      this.grantGuards(fn);
+      for (const sm of Object.values(props.stateMachines)) sm.grantStartExecution(fn);
+    }
+    webhookSecret.grantRead(this.webhookFunction);
+    this.functionUrl = this.webhookFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    // Where the Datadog wiring (`npm run datadog:wire`, `ops doctor`) reads the URL from.
+    new ssm.StringParameter(this, 'WebhookUrl', {
+      parameterName: datadogWiring(stage).webhookUrlParameter,
+      stringValue: this.functionUrl.url,
+      description: 'The Function URL the Datadog webhook posts to (authenticated by X-Ops-Webhook-Token)',
+    });
+    new CfnOutput(this, 'WebhookUrlOutput', { value: this.functionUrl.url });
 
     const partnerBus = events.EventBus.fromEventBusName(
       this,
