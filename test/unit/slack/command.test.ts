@@ -112,7 +112,10 @@ describe('slack command: parameters through the runbook schema', () => {
     // fast-check found `toString=` crashing the parser: `k in shape` looked up Object.prototype.
     for (const key of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) {
       const out = validateParameters(spec('rotate-secret'), { [key]: 'x' });
-      expect(out).toMatchObject({ ok: false, message: expect.stringContaining(`has no parameter \`${key}\``) });
+      expect(out).toMatchObject({
+        ok: false,
+        message: expect.stringContaining(`has no parameter \`${key}\``),
+      });
     }
   });
 
