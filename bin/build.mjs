@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Builds the `ops` command once (`npm run build:ops`; `npm ci` runs it through `prepare`), so each
+// call starts on plain Node instead of compiling TypeScript with tsx. Output: dist/ops.mjs (+ chunks),
+// and dist/ops-inputs.json, the source files it was built from, which bin/ops.mjs checks for freshness.
+// Dependencies stay in node_modules (external); only our own TypeScript is bundled, split per command.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  // A production install without dev dependencies: bin/ops.mjs then says it runs from source.
+  console.error('build-ops: esbuild is not installed; ops will run from source');
+  process.exit(0);
+}
+const outdir = join(root, 'dist');
+const result = await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: { ops: 'bin/main.ts' },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  packages: 'external',
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+const inputs = Object.keys(result.metafile.inputs)
+  .filter((p) => !p.startsWith('node_modules/'))
+  .sort();
+mkdirSync(outdir, { recursive: true });
+writeFileSync(
+  join(outdir, 'ops-inputs.json'),
+  `${JSON.stringify({ builtAt: Date.now(), inputs }, null, 2)}\n`,
+);
+console.error(`build-ops: dist/ops.mjs from ${inputs.length} source files (${relative(root, outdir)}/)`);
