@@ -66,3 +66,7 @@ export function ownLines(text: string): string[] {
 /** Any ANSI/VT escape (CSI, OSC, or a bare ESC): what must never reach a pipe. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for escape sequences is the point
 export const ESCAPE = /[\u001b\u009b]/;
+
+/** Any control character but newline (C0, DEL, C1) and the bidi overrides: what input must never put on a terminal. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+export const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
