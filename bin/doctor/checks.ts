@@ -338,31 +338,31 @@ async function checkAlarmDestinations(stage: StageConfig, c: DoctorClients): Pro
     const out = await c.sns.listSubscriptionsByTopic({ TopicArn: topic });
     const subs = out.Subscriptions ?? [];
     const confirmed = subs.filter((s) => s.SubscriptionArn && s.SubscriptionArn !== 'PendingConfirmation');
-    const pending = emails.filter((e) =>
-      subs.some((s) => s.Endpoint === e && s.SubscriptionArn === 'PendingConfirmation'),
-    );
+    const pending = subs
+      .filter((s) => s.SubscriptionArn === 'PendingConfirmation')
+      .map((s) => s.Endpoint ?? '?');
     const absent = emails.filter((e) => !subs.some((s) => s.Endpoint === e));
-    if (pending.length > 0)
-      return {
-        name,
-        ok: false,
-        detail: `not confirmed: ${pending.join(', ')}`,
-        fix: `open the "AWS Notification - Subscription Confirmation" e-mail each received and confirm`,
-      };
+    const confirm =
+      'each address opens the "AWS Notification - Subscription Confirmation" e-mail and confirms';
     if (absent.length > 0)
       return {
         name,
         ok: false,
-        detail: `not subscribed: ${absent.join(', ')}`,
+        detail: `configured but not subscribed: ${absent.join(', ')}`,
         fix: `npx cdk deploy -c stage=${stage.name} --all`,
       };
+    const unconfirmedConfigured = emails.filter((e) => pending.includes(e));
+    if (unconfirmedConfigured.length > 0)
+      return { name, ok: false, detail: `not confirmed: ${unconfirmedConfigured.join(', ')}`, fix: confirm };
     if (confirmed.length === 0)
-      return {
-        name,
-        ok: false,
-        detail: `nobody receives ops-${stage.name}-alarms`,
-        fix: `add automation.alerting.emails in config/stages/${stage.name}.ts, deploy, and confirm the e-mails`,
-      };
+      return pending.length > 0
+        ? { name, ok: false, detail: `only unconfirmed subscribers: ${pending.join(', ')}`, fix: confirm }
+        : {
+            name,
+            ok: false,
+            detail: `nobody receives ops-${stage.name}-alarms`,
+            fix: `add automation.alerting.emails in config/stages/${stage.name}.ts, deploy, and confirm the e-mails`,
+          };
     return {
       name,
       ok: true,
