@@ -85,7 +85,8 @@ class EchoingSlackApi extends SlackApi {
 
 function describeJob(job: SlackJob): string {
   if (job.kind === 'action') return `button ${job.action} ${job.value}`;
-  return `/ops ${job.text}`;
+  // The command as typed, `/ops` included.
+  return job.text;
 }
 
 /** What a request asked, from its form body: a slash command's text, or an interaction (button). */
