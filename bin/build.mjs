@@ -2,8 +2,8 @@
 // Builds the `ops` command once (`npm run build:ops`; `npm ci` runs it through `prepare`), so each
 // call starts on plain Node instead of compiling TypeScript with tsx. Output: dist/ops.mjs (+ chunks),
 // and dist/ops-inputs.json, the source files it was built from, which bin/ops.mjs checks for freshness.
-// Dependencies stay in node_modules (external); only our own TypeScript is bundled, split per command.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// Only our TypeScript and commander are bundled, split per command; other packages stay in node_modules.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +17,15 @@ try {
   process.exit(0);
 }
 const outdir = join(root, 'dist');
+// commander is bundled in (one file to load instead of several on every start); every other package,
+// the AWS SDK above all, stays in node_modules and loads only with the command that needs it.
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const external = Object.keys({
+  ...pkg.dependencies,
+  ...pkg.devDependencies,
+  ...pkg.optionalDependencies,
+}).filter((name) => name !== 'commander');
+rmSync(outdir, { recursive: true, force: true });
 const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: { ops: 'bin/main.ts' },
@@ -27,8 +36,10 @@ const result = await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node22',
-  packages: 'external',
+  external,
   chunkNames: 'chunks/[name]-[hash]',
+  // Minified: less to parse at every start; the source map keeps stack traces readable.
+  minify: true,
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',

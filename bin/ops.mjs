@@ -3,8 +3,12 @@
 // `npm ci` runs) when it is newer than every source file it was built from; otherwise runs the
 // TypeScript through tsx in this same process, after one line on stderr saying so.
 import { readFileSync, statSync } from 'node:fs';
+import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+// Node 22's on-disk compile cache: the second start of a command skips compiling its modules again.
+module.enableCompileCache?.();
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
