@@ -41,7 +41,7 @@ const SERVE_DESCRIPTION = [
   '',
   "Prints every request, its answer, and each run's messages and result on the terminal, so a local try works without a real Slack (send a signed request with curl). Environment:",
   "  SLACK_SIGNING_SECRET  required: the Slack app's signing secret",
-  '  SLACK_BOT_TOKEN       optional: lets runs report in a thread and user groups count',
+  '  SLACK_BOT_TOKEN       optional: threads and user groups',
   'Without AWS credentials (or with --offline) it answers help, list and plan, and run says what it would do. Stops on Ctrl-C. Exit 2 without SLACK_SIGNING_SECRET.',
 ].join('\n');
 
