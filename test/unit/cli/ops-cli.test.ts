@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -211,6 +212,34 @@ describe('ops list: table and --json', () => {
     expect(json.map((r) => r.name)).toEqual(RUNBOOKS);
     expect(new Set(json.map((r) => r.stage))).toEqual(new Set(['prod']));
     for (const r of json) expect(['auto', 'approval']).toContain(r.mode);
+  });
+});
+
+describe('ops on a real terminal', () => {
+  /** `ops list` in a pseudo-terminal (util-linux `script`), as a person at a terminal runs it. */
+  function inPty(env: Record<string, string>): Promise<string> {
+    const command = `${process.execPath} ${join(ROOT, 'bin', 'ops.mjs')} list`;
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', TERM: 'xterm-256color', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    return new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', () => resolve(out));
+    });
+  }
+
+  it('colours the table header on a TTY, and not with NO_COLOR set', async () => {
+    const [tty, noColour] = await Promise.all([inPty({}), inPty({ NO_COLOR: '1' })]);
+
+    expect(tty).toContain('\u001b[1mRUNBOOK');
+    expect(noColour).toMatch(/^RUNBOOK {2}/);
+    expect(noColour).not.toMatch(ESCAPE);
   });
 });
 
