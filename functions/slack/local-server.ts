@@ -41,7 +41,11 @@ export async function startEndpointServer(
     path?: string;
     logger?: OpsLogger;
     /** Told about every verified-or-not request and the answer sent (what `ops serve` prints). */
-    onExchange?: (exchange: { readonly rawBody: string; readonly status: number; readonly body: string }) => void;
+    onExchange?: (exchange: {
+      readonly rawBody: string;
+      readonly status: number;
+      readonly body: string;
+    }) => void;
   } = {},
 ): Promise<EndpointServer> {
   const path = options.path ?? '/slack/events';

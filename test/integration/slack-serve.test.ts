@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Serving, startServe } from '../../bin/commands/serve.js';
 import { loadStage } from '../../config/index.js';
+import { ESCAPE } from '../support/ops-cli.js';
 import { type SlackApiServer, startSlackApiServer } from '../support/slack-api-server.js';
 import { PLATFORM_1, SIGNING_SECRET, signedHeaders, silentLogger, slashCommand } from './slack-harness.js';
 
@@ -147,7 +148,7 @@ describe('ops serve: the command line', () => {
         expect.stringMatching(/^ {4}.*Would start `snapshot-volume-[0-9a-f]{12}-.*nothing was started/),
       ]),
     );
-    expect(cli.output.text).not.toMatch(/\u001b/);
+    expect(cli.output.text).not.toMatch(ESCAPE);
   });
 
   it('--json prints one JSON object per line: listening, each request, message and run', async () => {
