@@ -2,7 +2,7 @@
 // Builds the `ops` command once (`npm run build:ops`; `npm ci` runs it through `prepare`), so each
 // call starts on plain Node instead of compiling TypeScript with tsx. Output: dist/ops.mjs (+ chunks),
 // and dist/ops-inputs.json, the source files it was built from, which bin/ops.mjs checks for freshness.
-// Only our TypeScript and commander are bundled, split per command; other packages stay in node_modules.
+// Our TypeScript, commander and zod are bundled, split per command; other packages stay in node_modules.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,14 +17,18 @@ try {
   process.exit(0);
 }
 const outdir = join(root, 'dist');
-// commander is bundled in (one file to load instead of several on every start); every other package,
-// the AWS SDK above all, stays in node_modules and loads only with the command that needs it.
+// commander and zod are bundled in: one file to load instead of dozens of ESM modules at every start
+// (zod alone is ~80). No package this command loads from node_modules takes our zod schemas (the
+// Powertools parser, which would, is not in its import graph), so one zod copy is all there is.
+// Every other package, the AWS SDK above all, stays in node_modules and loads only with the command
+// that needs it.
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const BUNDLED = new Set(['commander', 'zod']);
 const external = Object.keys({
   ...pkg.dependencies,
   ...pkg.devDependencies,
   ...pkg.optionalDependencies,
-}).filter((name) => name !== 'commander');
+}).filter((name) => !BUNDLED.has(name));
 rmSync(outdir, { recursive: true, force: true });
 const result = await esbuild.build({
   absWorkingDir: root,
@@ -45,7 +49,7 @@ const result = await esbuild.build({
   logLevel: 'warning',
 });
 const inputs = Object.keys(result.metafile.inputs)
-  .filter((p) => !p.startsWith('node_modules/'))
+  .filter((p) => !p.split('/').includes('node_modules'))
   .sort();
 mkdirSync(outdir, { recursive: true });
 writeFileSync(
