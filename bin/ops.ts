@@ -181,7 +181,8 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     return exitCode();
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (QUIET_EXITS.has(err.code)) return EXIT.ok;
+      // --help, --version and `ops help <command>` end with exit code 0; everything else is usage.
+      if (QUIET_EXITS.has(err.code) || err.exitCode === 0) return EXIT.ok;
       // `ops` alone prints the help on stderr: that is a usage error too.
       return EXIT.usage;
     }

@@ -67,8 +67,14 @@ describe.each([
 });
 
 describe('ops: the program', () => {
-  it('without a command prints the help on stderr with exit 2; an unknown command is exit 2 with a hint', async () => {
-    const [none, unknown, version] = await Promise.all([runOps([]), runOps(['nope']), runOps(['--version'])]);
+  it('without a command prints the help on stderr with exit 2; an unknown command is exit 2 with a hint; `ops help plan` is `ops plan --help`', async () => {
+    const [none, unknown, version, helpPlan, planHelp] = await Promise.all([
+      runOps([]),
+      runOps(['nope']),
+      runOps(['--version']),
+      runOps(['help', 'plan']),
+      runOps(['plan', '--help']),
+    ]);
 
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('Usage: ops [options] [command]');
@@ -78,6 +84,8 @@ describe('ops: the program', () => {
       'Run "ops --help" for usage.',
     ]);
     expect(version.stdout).toBe(`${VERSION}\n`);
+    expect(helpPlan.code).toBe(0);
+    expect(helpPlan.stdout).toBe(planHelp.stdout);
   });
 
   it('runs the pre-built dist/ops.mjs without a notice; OPS_FROM_SOURCE runs the TypeScript, same answer', async () => {
