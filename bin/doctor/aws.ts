@@ -88,8 +88,14 @@ export function awsDoctorClients(
   region: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): DoctorClients & { destroy(): void } {
-  const secretsManager = new SecretsManagerClient({ region, maxAttempts: 2 });
-  const ssm = new SSMClient({ region, maxAttempts: 2 });
+  // Bounded: a doctor on a broken network says so instead of hanging.
+  const settings = {
+    region,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 5000, requestTimeout: 10_000 },
+  };
+  const secretsManager = new SecretsManagerClient(settings);
+  const ssm = new SSMClient(settings);
   return {
     secretsManager,
     ssm,
