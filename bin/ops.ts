@@ -64,7 +64,7 @@ function parser<T>(parse: (value: string) => T): (value: string) => T {
   };
 }
 
-/** The program, with output to `deps.io`; `run` resolves to the exit code. */
+/** The program, writing to `deps.io`; `exitCode()` is the code the command that ran returned. */
 export function buildProgram(deps: CliDeps): { program: Command; exitCode: () => number } {
   const { io } = deps;
   let code: number = EXIT.ok;
