@@ -1,14 +1,44 @@
 #!/usr/bin/env node
-// `npx ops …`: runs the TypeScript command with tsx, so operators need no build step.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+// `ops` / `npx ops …`: runs the pre-built command (dist/ops.mjs, from `npm run build:ops`, which
+// `npm ci` runs) when it is newer than every source file it was built from; otherwise runs the
+// TypeScript through tsx in this same process, after one line on stderr saying so.
+import { readFileSync, statSync } from 'node:fs';
+import module from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsxCli = require.resolve('tsx/cli');
-const result = spawnSync(process.execPath, [tsxCli, join(here, 'ops.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+// Node 22's on-disk compile cache: the second start of a command skips compiling its modules again.
+module.enableCompileCache?.();
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Why the build cannot be used (a one-line reason), or undefined when it is fresh. */
+function staleness() {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(root, 'dist', 'ops-inputs.json'), 'utf8'));
+  } catch {
+    return 'dist/ops.mjs is not built';
+  }
+  for (const input of manifest.inputs) {
+    let mtime;
+    try {
+      mtime = statSync(join(root, input)).mtimeMs;
+    } catch {
+      return `${input} is gone since dist/ops.mjs was built`;
+    }
+    if (mtime > manifest.builtAt) return `${input} changed since dist/ops.mjs was built`;
+  }
+  return undefined;
+}
+
+const reason = process.env.OPS_FROM_SOURCE ? 'OPS_FROM_SOURCE is set' : staleness();
+if (reason === undefined) {
+  await import(pathToFileURL(join(root, 'dist', 'ops.mjs')).href);
+} else {
+  if (!process.env.OPS_FROM_SOURCE)
+    process.stderr.write(`ops: ${reason}; running from source with tsx (npm run build:ops makes it fast)\n`);
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(join(root, 'bin', 'main.ts')).href);
+}

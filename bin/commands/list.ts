@@ -1,30 +1,49 @@
+import { effectivePolicy } from '../../functions/intake/guards.js';
 import { RUNBOOKS } from '../../runbooks/registry.js';
+import type { RunbookSpec } from '../../runbooks/types.js';
+import type { CommandContext, CommonOptions } from '../cli/context.js';
+import { type Cell, EXIT, table } from '../cli/io.js';
+import { safeJson } from '../cli/sanitise.js';
+import { stageFor } from '../cli/stage.js';
 
-/** `ops list`: the runbooks, their mode and what triggers each. */
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help')) {
-    console.log('usage: ops list [--json]\n\nPrints every runbook, its default mode and what triggers it.');
-    return 0;
-  }
-  if (args.includes('--json')) {
-    const out = RUNBOOKS.map((r) => ({
-      name: r.name,
-      summary: r.summary,
-      mode: r.defaults.mode,
-      mutating: r.mutating,
-      revertible: r.revertible,
-      triggers: r.triggers,
-    }));
-    console.log(JSON.stringify(out, null, 2));
-    return 0;
-  }
-  for (const r of RUNBOOKS) {
-    console.log(
-      `${r.name}  (${r.defaults.mode}${r.mutating ? ', mutating' : ', read-only'}${r.revertible ? ', revertible' : ''})`,
+/** `ops list`: the runbooks, their effective mode in the stage and what triggers each. */
+export async function list(opts: CommonOptions, ctx: CommandContext): Promise<number> {
+  const stage = stageFor(opts.stage, ctx.loadStage);
+  const rows = RUNBOOKS.map((r) => {
+    const spec = r as unknown as RunbookSpec;
+    const policy = effectivePolicy(spec, stage.automation);
+    return { spec, policy };
+  });
+  if (opts.json) {
+    ctx.io.out(
+      safeJson(
+        rows.map(({ spec, policy }) => ({
+          name: spec.name,
+          summary: spec.summary,
+          stage: stage.name,
+          enabled: policy.enabled,
+          mode: policy.mode,
+          dryRun: policy.dryRun,
+          mutating: spec.mutating,
+          revertible: spec.revertible,
+          triggers: spec.triggers,
+        })),
+      ),
     );
-    console.log(`  ${r.summary}`);
-    for (const t of r.triggers) console.log(`  - ${t}`);
-    console.log('');
+    return EXIT.ok;
   }
-  return 0;
+  const lines: (string | Cell)[][] = [];
+  for (const { spec, policy } of rows) {
+    const mode = `${policy.mode}${policy.dryRun ? ', dry run' : ''}`;
+    const changes = spec.mutating ? (spec.revertible ? 'mutating, revertible' : 'mutating') : 'read-only';
+    lines.push([
+      { text: spec.name, style: 'cyan' },
+      policy.enabled ? mode : { text: 'disabled', style: 'dim' },
+      changes,
+      spec.triggers[0] ?? '',
+    ]);
+    for (const trigger of spec.triggers.slice(1)) lines.push(['', '', '', trigger]);
+  }
+  ctx.io.out(table(ctx.io, ['RUNBOOK', `MODE (${stage.name})`, 'CHANGES', 'TRIGGERED BY'], lines));
+  return EXIT.ok;
 }

@@ -1,78 +1,88 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError, loadStage } from '../../config/index.js';
 import { MalformedEventError, UnrecognisedEventError } from '../../events/signal.js';
-import { PlanInputError, planEvent } from '../../functions/intake/plan.js';
+import {
+  PlanInputError,
+  type PlannedDecision,
+  type PlanOutput,
+  planEvent,
+} from '../../functions/intake/plan.js';
+import type { CommandContext, CommonOptions } from '../cli/context.js';
+import { readInput } from '../cli/input.js';
+import { CommandFailedError, EXIT, type Io, paint, type Style, table } from '../cli/io.js';
+import { safeJson, sanitise } from '../cli/sanitise.js';
+import { stageFor } from '../cli/stage.js';
 
-const USAGE = `usage: ops plan <event.json> [--stage NAME]
-
-Reads one raw event exactly as delivered (an EventBridge event, or a Datadog webhook body),
-runs the intake's policy and static guards for the stage (default: dev), and prints
-{ "signal": …, "decision": … } as JSON. Offline: no AWS credentials, no guard store.
-Exit 0 for any decision; 1 for unreadable or unrecognised input; 2 for a usage error.`;
+const ACTION_STYLE: Record<PlannedDecision['action'], Style> = {
+  start: 'green',
+  notify: 'yellow',
+  reject: 'red',
+  ignore: 'dim',
+};
+const VERDICT_STYLE = { pass: 'green', block: 'red', skip: 'dim' } as const;
 
 /** `ops plan`: what the intake would decide for a recorded event, before a policy change is deployed. */
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
-  let stageName = 'dev';
-  const files: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--stage') {
-      const value = args[++i];
-      if (!value) {
-        console.error('ops plan: --stage needs a stage name');
-        return 2;
-      }
-      stageName = value;
-    } else if (arg.startsWith('--stage=')) {
-      stageName = arg.slice('--stage='.length);
-    } else if (arg.startsWith('-')) {
-      console.error(`ops plan: unknown option ${arg}\n\n${USAGE}`);
-      return 2;
-    } else {
-      files.push(arg);
-    }
-  }
-  if (files.length !== 1) {
-    console.error(`ops plan: give exactly one event file\n\n${USAGE}`);
-    return 2;
-  }
-  const file = files[0] as string;
-  let text: string;
+export async function plan(input: string, opts: CommonOptions, ctx: CommandContext): Promise<number> {
+  const stage = stageFor(opts.stage, ctx.loadStage);
+  const { text, label } = await readInput(ctx.io, input);
+  let output: PlanOutput;
   try {
-    text = readFileSync(file, 'utf8');
+    output = planEvent(text, stage);
   } catch (err) {
-    console.error(`ops plan: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
-  }
-  try {
-    const stage = loadStage(stageName);
-    console.log(JSON.stringify(planEvent(text, stage), null, 2));
-    return 0;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`ops plan: ${err.message.split('\n')[0]}`);
-      return 2;
-    }
-    if (err instanceof UnrecognisedEventError) {
-      console.error(`ops plan: ${file}: unrecognised event: ${oneLine(err.message)}`);
-      return 1;
-    }
-    if (err instanceof MalformedEventError) {
-      console.error(`ops plan: ${file}: malformed ${err.source} event: ${oneLine(err.message)}`);
-      return 1;
-    }
-    if (err instanceof PlanInputError) {
-      console.error(`ops plan: ${file}: ${oneLine(err.message)}`);
-      return 1;
-    }
+    const where = sanitise(label);
+    if (err instanceof UnrecognisedEventError)
+      throw new CommandFailedError(`${where}: unrecognised event: ${oneLine(err.message)}`);
+    if (err instanceof MalformedEventError)
+      throw new CommandFailedError(`${where}: malformed ${err.source} event: ${oneLine(err.message)}`);
+    if (err instanceof PlanInputError) throw new CommandFailedError(`${where}: ${oneLine(err.message)}`);
     throw err;
   }
+  ctx.io.out(opts.json ? safeJson(output) : renderPlan(ctx.io, output, stage.name));
+  return EXIT.ok;
 }
 
+/** Error text quotes the input: one line, and no control character reaches the terminal. */
 function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return sanitise(text.replace(/\s+/g, ' ').trim());
+}
+
+function value(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** The short readable summary: signal, decision(s), and each guard's verdict as a table. */
+export function renderPlan(io: Pick<Io, 'colour'>, output: PlanOutput, stageName: string): string {
+  const { signal } = output;
+  const r = signal.resource;
+  const lines: string[] = [];
+  const field = (name: string, text: string) => lines.push(`${paint(io, 'bold', name.padEnd(11))}${text}`);
+  field('Signal', sanitise(`${signal.kind} from ${signal.source}, severity ${signal.severity}`));
+  field(
+    'Resource',
+    sanitise(`${r.type} ${r.id}${r.account ? ` in ${r.account}` : ''}${r.region ? ` ${r.region}` : ''}`),
+  );
+  field('Occurred', sanitise(signal.occurredAt));
+  field('Stage', sanitise(stageName));
+  for (const d of output.decisions ?? [output.decision]) {
+    lines.push('');
+    const what = [d.action.toUpperCase(), d.runbook].filter(Boolean).join(' ');
+    const how = [d.mode, d.dryRun ? 'dry run' : undefined].filter(Boolean).join(', ');
+    field(
+      'Decision',
+      `${paint(io, ACTION_STYLE[d.action], sanitise(what))}${how ? sanitise(` (${how})`) : ''}`,
+    );
+    if (d.executionName) field('Execution', sanitise(d.executionName));
+    if (d.parameters) {
+      const params = Object.entries(d.parameters).map(([k, v]) => `${k}=${value(v)}`);
+      field('Parameters', sanitise(params.join(', ') || '(none)'));
+    }
+    for (const [i, reason] of d.reasons.entries()) field(i === 0 ? 'Why' : '', sanitise(reason));
+    lines.push('');
+    lines.push(
+      table(
+        io,
+        ['GUARD', 'VERDICT', 'DETAIL'],
+        d.guards.map((g) => [g.name, { text: g.outcome, style: VERDICT_STYLE[g.outcome] }, g.detail]),
+      ),
+    );
+  }
+  return lines.join('\n');
 }

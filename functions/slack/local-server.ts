@@ -35,7 +35,18 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startEndpointServer(
   deps: EndpointDeps,
-  options: { port?: number; host?: string; path?: string; logger?: OpsLogger } = {},
+  options: {
+    port?: number;
+    host?: string;
+    path?: string;
+    logger?: OpsLogger;
+    /** Told about every verified-or-not request and the answer sent (what `ops serve` prints). */
+    onExchange?: (exchange: {
+      readonly rawBody: string;
+      readonly status: number;
+      readonly body: string;
+    }) => void;
+  } = {},
 ): Promise<EndpointServer> {
   const path = options.path ?? '/slack/events';
   const server = createServer(async (req, res) => {
@@ -54,6 +65,7 @@ export async function startEndpointServer(
         headers[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
       const out = await handleSlackRequest({ headers, rawBody }, deps);
       send(out.statusCode, out.body, out.headers);
+      options.onExchange?.({ rawBody, status: out.statusCode, body: out.body });
     } catch (err) {
       if (err instanceof BodyTooLargeError) return send(413, JSON.stringify({ error: 'body too large' }));
       deps.logger.error('Slack endpoint failed', { error: (err as Error).message });

@@ -10,16 +10,15 @@ import { type AuditHarness, createAuditTable, startAudit } from './report-suppor
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** Runs `ops history …` as an operator would (tsx, a child process), with the given environment only. */
+/** Runs `ops history …` as an operator would (bin/ops.mjs, a child process), with the given environment only. */
 async function opsHistory(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cli = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      [cli, join(ROOT, 'bin', 'ops.ts'), 'history', ...args],
+      [join(ROOT, 'bin', 'ops.mjs'), 'history', ...args],
       {
         cwd: ROOT,
         env: {
@@ -332,17 +331,37 @@ describe('audit store: an append-only, tamper-evident record per run', () => {
     );
 
     // Act
-    const out = await opsHistory(['vol-0abc1234def567890', '--since', '2026-11-22T00:00:00Z'], {
+    const env = {
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: audit.db.endpoint,
-    });
+    };
+    const out = await opsHistory(['vol-0abc1234def567890', '--since', '2026-11-22T00:00:00Z'], env);
+    const json = await opsHistory(['vol-0abc1234def567890', '--json'], env);
 
-    // Assess
+    // Assess: a table with a header, one row per run, columns split by two or more spaces
     expect(ownLines(out.stderr)).toEqual([]);
     expect(out.code).toBe(0);
-    expect(out.stdout.trim().split('\n')).toEqual([
-      `2026-11-22T21:00:00Z  snapshot-volume  succeeded  by arn:aws:iam::111111111111:role/AWSReservedSSO_Developer  approved by U0PLATFORM2  ec2:CreateSnapshot (${SNAPSHOT.requestId})  ${execution}  chain ok`,
+    expect(
+      out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/ {2,}/)),
+    ).toEqual([
+      ['STARTED', 'RUNBOOK', 'OUTCOME', 'REQUESTED BY', 'APPROVAL', 'CHANGES', 'EXECUTION', 'CHAIN'],
+      [
+        '2026-11-22T21:00:00Z',
+        'snapshot-volume',
+        'succeeded',
+        'arn:aws:iam::111111111111:role/AWSReservedSSO_Developer',
+        'approved by U0PLATFORM2',
+        `ec2:CreateSnapshot (${SNAPSHOT.requestId})`,
+        execution,
+        'ok',
+      ],
     ]);
+    expect(json.code).toBe(0);
+    const runs = JSON.parse(json.stdout) as { executionName: string; seq: number; chain: string }[];
+    expect(runs.map((r) => [r.executionName, r.seq, r.chain])).toEqual([[execution, 1, 'ok']]);
   });
 });

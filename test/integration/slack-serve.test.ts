@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Serving, startServe } from '../../bin/commands/serve.js';
 import { loadStage } from '../../config/index.js';
+import { ESCAPE } from '../support/ops-cli.js';
 import { type SlackApiServer, startSlackApiServer } from '../support/slack-api-server.js';
 import { PLATFORM_1, SIGNING_SECRET, signedHeaders, silentLogger, slashCommand } from './slack-harness.js';
 
@@ -80,34 +81,106 @@ describe('ops serve: the Slack endpoint on a developer machine, without AWS', ()
 });
 
 describe('ops serve: the command line', () => {
-  let child: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
   afterAll(() => {
-    child?.kill('SIGTERM');
+    for (const c of children) c.kill('SIGTERM');
   });
 
-  it('`ops serve --port 0 --offline` listens and answers a signed request', async () => {
-    // Prepare
-    child = spawn(process.execPath, ['bin/ops.mjs', 'serve', '--port', '0', '--offline'], {
-      env: { ...process.env, SLACK_SIGNING_SECRET: SIGNING_SECRET },
+  /** Starts `ops serve --port 0 --offline …`; resolves once `ready` matches what it printed so far. */
+  function startCli(extra: string[], ready: RegExp) {
+    const child = spawn(process.execPath, ['bin/ops.mjs', 'serve', '--port', '0', '--offline', ...extra], {
+      env: { ...process.env, SLACK_SIGNING_SECRET: SIGNING_SECRET, NO_COLOR: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child?.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /at (http:\/\/127\.0\.0\.1:\d+\/slack\/events)/.exec(out);
-        if (m?.[1]) resolve(m[1]);
-      });
-      child?.once('exit', (code) => reject(new Error(`ops serve exited with ${code}: ${out}`)));
+    children.push(child);
+    const output = { text: '' };
+    const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+    child.stdout?.on('data', (d: Buffer) => {
+      output.text += d.toString();
+      for (const w of [...waiters]) {
+        const m = w.re.exec(output.text);
+        if (m) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(m);
+        }
+      }
     });
-    const body = slashCommand('help', PLATFORM_1, slack.responseUrl());
+    const waitFor = (re: RegExp) =>
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const m = re.exec(output.text);
+        if (m) return resolve(m);
+        waiters.push({ re, resolve });
+        child.once('exit', (code) => reject(new Error(`ops serve exited with ${code}: ${output.text}`)));
+      });
+    return { output, waitFor, url: waitFor(ready).then((m) => m[1] as string) };
+  }
+
+  it('`ops serve --port 0 --offline` answers a signed request and prints it, its answer and each run', async () => {
+    // Prepare
+    const cli = startCli([], /at (http:\/\/127\.0\.0\.1:\d+\/slack\/events)/);
+    const url = await cli.url;
+    const help = slashCommand('help', PLATFORM_1, slack.responseUrl());
+    const run = slashCommand(
+      'run snapshot-volume volumeId=vol-0123456789abcdef0',
+      PLATFORM_1,
+      slack.responseUrl('cli-run'),
+    );
 
     // Act
-    const res = await fetch(url, { method: 'POST', headers: signedHeaders(body, Date.now()), body });
+    const res = await fetch(url, { method: 'POST', headers: signedHeaders(help, Date.now()), body: help });
+    await fetch(url, { method: 'POST', headers: signedHeaders(run, Date.now()), body: run });
+    await cli.waitFor(
+      new RegExp(
+        `^\\d\\d:\\d\\d:\\d\\d  ${PLATFORM_1}  /ops run snapshot-volume volumeId=vol-0123456789abcdef0  done in \\d+ ms$`,
+        'm',
+      ),
+    );
 
     // Assess
     expect(res.status).toBe(200);
     expect(((await res.json()) as { text: string }).text).toContain('*Ops automation* for *dev*');
+    const lines = cli.output.text.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^\\d\\d:\\d\\d:\\d\\d  ${PLATFORM_1}  /ops help  HTTP 200$`)),
+        expect.stringMatching(/^ {4}\*Ops automation\* for \*dev\*/),
+        expect.stringMatching(/^\d\d:\d\d:\d\d {2}→ response_url$/),
+        expect.stringMatching(/^ {4}.*Would start `snapshot-volume-[0-9a-f]{12}-.*nothing was started/),
+      ]),
+    );
+    expect(cli.output.text).not.toMatch(ESCAPE);
+  });
+
+  it('--json prints one JSON object per line: listening, each request, message and run', async () => {
+    // Prepare
+    const cli = startCli(['--json'], /"url":"(http:\/\/127\.0\.0\.1:\d+\/slack\/events)"/);
+    const url = await cli.url;
+    const body = slashCommand(
+      'run snapshot-volume volumeId=vol-0123456789abcdef0',
+      PLATFORM_1,
+      slack.responseUrl(),
+    );
+
+    // Act
+    await fetch(url, { method: 'POST', headers: signedHeaders(body, Date.now()), body });
+    await cli.waitFor(/"type":"run"/);
+
+    // Assess
+    const events = cli.output.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+    expect(events[0]).toMatchObject({ type: 'listening', stage: 'dev', mode: 'offline' });
+    expect(events.find((e) => e.type === 'request')).toMatchObject({
+      user: PLATFORM_1,
+      command: '/ops run snapshot-volume volumeId=vol-0123456789abcdef0',
+      status: 200,
+    });
+    expect(events.filter((e) => e.type === 'message').map((e) => e.via)).toContain('response_url');
+    expect(events.find((e) => e.type === 'run')).toMatchObject({
+      job: '/ops run snapshot-volume volumeId=vol-0123456789abcdef0',
+      result: 'ok',
+    });
   });
 
   it('refuses to start without SLACK_SIGNING_SECRET', async () => {

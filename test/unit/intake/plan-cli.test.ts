@@ -23,9 +23,9 @@ function ops(...args: string[]) {
 }
 
 describe('ops plan: the command line', () => {
-  it('prints the signal and the decision for a recorded CloudTrail event, exit 0', () => {
+  it('prints the signal and the decision for a recorded CloudTrail event as JSON with --json, exit 0', () => {
     // Act
-    const out = ops('plan', sample('cloudtrail/secretsmanager-getsecretvalue-sso-user.json'));
+    const out = ops('plan', sample('cloudtrail/secretsmanager-getsecretvalue-sso-user.json'), '--json');
     // Assess
     expect(out.code).toBe(0);
     const json = JSON.parse(out.stdout);
@@ -43,7 +43,7 @@ describe('ops plan: the command line', () => {
   });
 
   it('plans a Datadog webhook body file, and honours --stage', () => {
-    const dev = ops('plan', sample('datadog/webhook-warn.json'));
+    const dev = ops('plan', sample('datadog/webhook-warn.json'), '--json');
     expect(dev.code).toBe(0);
     expect(JSON.parse(dev.stdout).decision.action).toBe('notify');
     const prodSecret = ops(
@@ -51,6 +51,7 @@ describe('ops plan: the command line', () => {
       sample('cloudtrail/secretsmanager-getsecretvalue-sso-user.json'),
       '--stage',
       'prod',
+      '--json',
     );
     expect(prodSecret.code).toBe(0);
     // dev/rds/app-user is not one of prod's secrets.
@@ -93,9 +94,12 @@ describe('ops plan: the command line', () => {
   it('refuses an unknown stage and a missing file argument as usage errors', () => {
     const stage = ops('plan', sample('datadog/webhook-warn.json'), '--stage', 'moon');
     expect(stage.code).toBe(2);
-    expect(stage.stderr).toBe('ops plan: Unknown stage "moon". Known stages: dev, stage, prod');
+    expect(stage.stderr.split('\n')).toEqual([
+      'ops plan: Unknown stage "moon". Known stages: dev, stage, prod',
+      'Run "ops plan --help" for usage.',
+    ]);
     const none = ops('plan');
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('give exactly one event file');
+    expect(none.stderr).toContain("missing required argument 'event'");
   });
 });

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Builds the `ops` command once (`npm run build:ops`; `npm ci` runs it through `prepare`), so each
+// call starts on plain Node instead of compiling TypeScript with tsx. Output: dist/ops.mjs (+ chunks),
+// and dist/ops-inputs.json, the source files it was built from, which bin/ops.mjs checks for freshness.
+// Our TypeScript, commander and zod are bundled, split per command; other packages stay in node_modules.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  // A production install without dev dependencies: bin/ops.mjs then says it runs from source.
+  console.error('build-ops: esbuild is not installed; ops will run from source');
+  process.exit(0);
+}
+const outdir = join(root, 'dist');
+// commander and zod are bundled in: one file to load instead of dozens of ESM modules at every start
+// (zod alone is ~80). No package this command loads from node_modules takes our zod schemas (the
+// Powertools parser, which would, is not in its import graph), so one zod copy is all there is.
+// Every other package, the AWS SDK above all, stays in node_modules and loads only with the command
+// that needs it.
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const BUNDLED = new Set(['commander', 'zod']);
+const external = Object.keys({
+  ...pkg.dependencies,
+  ...pkg.devDependencies,
+  ...pkg.optionalDependencies,
+}).filter((name) => !BUNDLED.has(name));
+rmSync(outdir, { recursive: true, force: true });
+const result = await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: { ops: 'bin/main.ts' },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  external,
+  chunkNames: 'chunks/[name]-[hash]',
+  // Minified: less to parse at every start; the source map keeps stack traces readable.
+  minify: true,
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+const inputs = Object.keys(result.metafile.inputs)
+  .filter((p) => !p.split('/').includes('node_modules'))
+  .sort();
+mkdirSync(outdir, { recursive: true });
+writeFileSync(
+  join(outdir, 'ops-inputs.json'),
+  `${JSON.stringify({ builtAt: Date.now(), inputs }, null, 2)}\n`,
+);
+console.error(`build-ops: dist/ops.mjs from ${inputs.length} source files (${relative(root, outdir)}/)`);

@@ -1,0 +1,14 @@
+import type { Io } from './io.js';
+import type { StageLoader } from './stage.js';
+
+/** What every command gets from the program: where to write, and how stages are loaded. */
+export interface CommandContext {
+  readonly io: Io;
+  readonly loadStage: StageLoader;
+}
+
+/** `--stage` and `--json`, as every command declares them. */
+export interface CommonOptions {
+  readonly stage: string;
+  readonly json?: boolean;
+}
