@@ -1,3 +1,4 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadStage, parseStage, STAGE_INPUTS, stageNames } from '../../config/index.js';
@@ -187,6 +188,66 @@ function expectReplicatedToDr(s: Synthesised, bucketId: string, prefix: string, 
   for (const st of statements) expect([st.Resource].flat().map(flat)).not.toContain('*');
 }
 
+/**
+ * The statements of the policies attached to role `roleId`, with every token replaced by a
+ * concrete value (partition `aws`; a bucket's ARN by `arn:aws:s3:::<logical id>`; a key's by a
+ * key ARN in the stack's region), so an IAM simulator can evaluate them as AWS would.
+ */
+function roleStatements(t: Template, roleId: string, region: string, account: string): Json[] {
+  const arnOf = (id: string): string => {
+    const type = t.Resources[id]?.Type;
+    if (type === 'AWS::S3::Bucket') return `arn:aws:s3:::${id.toLowerCase()}`;
+    if (type === 'AWS::KMS::Key') return `arn:aws:kms:${region}:${account}:key/${id}`;
+    if (type === 'AWS::Lambda::Function') return `arn:aws:lambda:${region}:${account}:function:${id}`;
+    // Anything else appears only in statements about other services: a well-formed placeholder.
+    return `arn:aws:${(type ?? 'unknown').split('::')[1]?.toLowerCase()}:${region}:${account}:${id}`;
+  };
+  const concrete = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(concrete);
+    if (value && typeof value === 'object') {
+      const o = value as Json;
+      if ('Fn::Join' in o || 'Ref' in o || 'Fn::GetAtt' in o || 'Fn::ImportValue' in o)
+        return flat(o)
+          .replace(/\$\{([A-Za-z0-9]+)\.Arn\}/g, (_m, id: string) => arnOf(id))
+          .replace(/\$\{([A-Za-z0-9]+)\}/g, (_m, id: string) => id.toLowerCase());
+      return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, concrete(v)]));
+    }
+    return value;
+  };
+  return ofType(t, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .flatMap(([, p]) => (p.PolicyDocument as { Statement: Json[] }).Statement)
+    .map((st) => concrete(st) as Json);
+}
+
+/** What AWS would decide for `action` on `resource` by a role whose identity policy is `statements`. */
+async function decide(
+  statements: Json[],
+  request: { action: string; resource: string; account: string; context?: Record<string, string | string[]> },
+  resourcePolicy?: Json,
+): Promise<string> {
+  const result = await runSimulation(
+    {
+      identityPolicies: [{ name: 'role', policy: { Version: '2012-10-17', Statement: statements } }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(resourcePolicy ? { resourcePolicy } : {}),
+      request: {
+        action: request.action,
+        principal: `arn:aws:iam::${request.account}:role/under-test`,
+        resource: {
+          resource: request.resource,
+          accountId: request.resource.includes(':999999999999:') ? '999999999999' : request.account,
+        },
+        contextVariables: request.context ?? {},
+      },
+    } as Parameters<typeof runSimulation>[0],
+    {},
+  );
+  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
+  return result.overallResult;
+}
+
 type Check = (s: Synthesised, settings: VerifySettings, drRegion: string) => void;
 
 /** How each backup class's DR copy is made. A class verify-backups requires without an entry here fails. */
@@ -320,6 +381,107 @@ describe.each(stageNames())('DR copies and protected storage, stage %s', (name) 
     expect(tags.sort()).toEqual([`${key}=${value}`, 'ops-automation:reclaim=after-snapshot'].sort());
     // It is not the default: protected workloads ask for it by name.
     expect(sc.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class']).toBeUndefined();
+  });
+
+  it('replication role, simulated: writes only into this account’s replica, encrypts only with the DR key', async () => {
+    if (!settings.drRegion) return;
+    const stage = loadStage(name);
+    const dr = settings.drRegion;
+    const veleroId = platformResourceOf(s, settings.velero.bucket);
+    const config = s.platform.Resources[veleroId]?.Properties.ReplicationConfiguration as {
+      Role: unknown;
+      Rules: Json[];
+    };
+    const roleId = /^\$\{([^}.]+)\.Arn\}$/.exec(flat(config.Role))?.[1] as string;
+    const statements = roleStatements(s.platform, roleId, stage.region, stage.account);
+    const replica = /^arn:aws:s3:::(.+)$/.exec(
+      flat(((config.Rules[0] as Json).Destination as Json).Bucket),
+    )?.[1] as string;
+    const object = `arn:aws:s3:::${replica}/backups/daily-20261122050012/daily-20261122050012.tar.gz`;
+    const ownAccount = { 's3:ResourceAccount': stage.account };
+    expect(
+      await decide(statements, {
+        action: 's3:ReplicateObject',
+        resource: object,
+        account: stage.account,
+        context: ownAccount,
+      }),
+    ).toBe('Allowed');
+    // The replica's name is predictable: a bucket of that name in another account gets nothing.
+    expect(
+      await decide(statements, {
+        action: 's3:ReplicateObject',
+        resource: object,
+        account: stage.account,
+        context: { 's3:ResourceAccount': '999999999999' },
+      }),
+    ).not.toBe('Allowed');
+    expect(
+      await decide(statements, {
+        action: 's3:ReplicateObject',
+        resource: `arn:aws:s3:::some-other-bucket/x`,
+        account: stage.account,
+        context: ownAccount,
+      }),
+    ).not.toBe('Allowed');
+    expect(
+      await decide(statements, {
+        action: 's3:DeleteObject',
+        resource: object,
+        account: stage.account,
+        context: ownAccount,
+      }),
+    ).not.toBe('Allowed');
+    // KMS needs the key policy too: CDK's default one (the account may use the key through IAM).
+    const keyPolicy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${stage.account}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    };
+    const drKey = `arn:aws:kms:${dr}:${stage.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const encrypt = (aliases: string[], via: string) =>
+      decide(
+        statements,
+        {
+          action: 'kms:Encrypt',
+          resource: drKey,
+          account: stage.account,
+          context: { 'kms:ResourceAliases': aliases, 'kms:ViaService': via },
+        },
+        keyPolicy,
+      );
+    expect(await encrypt([`alias/${name}/dr/data`], `s3.${dr}.amazonaws.com`)).toBe('Allowed');
+    expect(await encrypt(['alias/someone-else'], `s3.${dr}.amazonaws.com`)).not.toBe('Allowed');
+    expect(await encrypt([`alias/${name}/dr/data`], `ec2.${dr}.amazonaws.com`)).not.toBe('Allowed');
+  });
+
+  it('snapshot-volume role, simulated: DeleteVolume only on a volume with both the reclaim and the protected tag', async () => {
+    const stage = loadStage(name);
+    const { key, value } = stage.automation.allowLists.volumes.protectedTag;
+    const roleId = ofType(s.automation, 'AWS::IAM::Policy')
+      .filter(([id]) => id.startsWith('RunbooksSnapshotVolume'))
+      .find(([, p]) => JSON.stringify(p.PolicyDocument).includes('ec2:DeleteVolume'))?.[1].Roles as {
+      Ref: string;
+    }[];
+    const statements = roleStatements(s.automation, roleId[0]?.Ref as string, stage.region, stage.account);
+    const volume = `arn:aws:ec2:${stage.region}:${stage.account}:volume/vol-0123456789abcdef0`;
+    const del = (tags: Record<string, string>) =>
+      decide(statements, {
+        action: 'ec2:DeleteVolume',
+        resource: volume,
+        account: stage.account,
+        context: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
+      });
+    expect(await del({ [key]: value, 'ops-automation:reclaim': 'after-snapshot' })).toBe('Allowed');
+    expect(await del({ [key]: value })).not.toBe('Allowed');
+    expect(await del({ 'ops-automation:reclaim': 'after-snapshot' })).not.toBe('Allowed');
+    expect(await del({ 'ops-automation': 'enabled' })).not.toBe('Allowed');
   });
 
   it('lets snapshot-volume delete only volumes carrying the reclaim and protected tags', () => {
