@@ -30,6 +30,16 @@ export function parseStage(input: unknown, label = 'stage'): StageConfig {
   if (new Set(cfg.availabilityZones).size !== cfg.availabilityZones.length)
     problems.push('availability zones repeat');
   if (cfg.drRegion === cfg.region) problems.push(`drRegion must differ from region (${cfg.region})`);
+  // verify-backups requires what the platform must then make: the platform replicates only its own
+  // Velero bucket (infra/constructs/platform/storage.ts), so a DR copy of backups kept elsewhere is never made.
+  const bv = cfg.automation.backupVerification;
+  if (cfg.drRegion && bv.classes.velero.drCopyRequired && bv.velero.bucketName) {
+    problems.push(
+      `automation.backupVerification.classes.velero.drCopyRequired needs a copy in ${cfg.drRegion}, but ` +
+        `velero.bucketName "${bv.velero.bucketName}" is not the platform's Velero bucket, which is the only one ` +
+        'replicated there: replicate that bucket yourself and say so by setting drCopyRequired: false, or drop bucketName',
+    );
+  }
   const ng = cfg.platform.eks.nodeGroup;
   if (!(ng.minSize <= ng.desiredSize && ng.desiredSize <= ng.maxSize)) {
     problems.push(

@@ -145,13 +145,13 @@ export const BackupVerificationConfigSchema = z.object({
         rpoHours: 26,
         minRecoveryPoints: 1,
         maxRecoveryPoints: 120,
-        drCopyRequired: false,
+        drCopyRequired: true,
       }),
     })
     .default({
       ebs: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 60, drCopyRequired: true },
       rds: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 60, drCopyRequired: true },
-      velero: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 120, drCopyRequired: false },
+      velero: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 120, drCopyRequired: true },
     }),
   /** The KMS key every backup must be encrypted with (resolved to its ARN at run time). */
   kmsKeyAlias: z
@@ -389,7 +389,12 @@ export const StageConfigSchema = z.object({
   region,
   /** Exactly three: one public and one private subnet, and one node group, per AZ. */
   availabilityZones: z.array(z.string()).length(3),
-  /** Where snapshots are copied for disaster recovery; none = no copy. */
+  /**
+   * The disaster-recovery region: EBS snapshots are copied there (snapshot-volume), the velero and
+   * backups buckets replicate there and RDS automated backups are replicated there (stack
+   * `<stage>-dr` holds the DR key and replica buckets). None = no DR copies, and verify-backups
+   * requires none.
+   */
   drRegion: region.optional(),
   tags: z.record(z.string(), z.string()).default({}),
   platform: PlatformConfigSchema,

@@ -3,6 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { allStages, loadStage, type StageConfig } from '../config/index.js';
 import { PlatformChecks } from './constructs/platform/checks.js';
 import { AutomationStack } from './stacks/automation-stack.js';
+import { DrStack } from './stacks/dr-stack.js';
 import { PlatformStack } from './stacks/platform-stack.js';
 
 export interface BuildOptions {
@@ -17,6 +18,8 @@ export interface StageStacks {
   readonly stage: StageConfig;
   readonly platform: PlatformStack;
   readonly automation: AutomationStack;
+  /** `<stage>-dr` in the stage's drRegion; absent when the stage has none. */
+  readonly dr?: DrStack;
 }
 
 /** Builds the CDK app for one or all stages. Only this function and `bin/app.ts` know about stages. */
@@ -39,12 +42,23 @@ export function buildApp(options: BuildOptions = {}): { app: App; stacks: StageS
       terminationProtection: stage.tier === 'prod',
     });
     automation.addStackDependency(platform);
-    for (const stack of [platform, automation]) {
+    // Replication targets must exist before the platform points at them: the DR stack deploys first.
+    const dr = stage.drRegion
+      ? new DrStack(app, `${stage.name}-dr`, {
+          env: { account: stage.account, region: stage.drRegion },
+          stage,
+          drRegion: stage.drRegion,
+          description: `Disaster recovery (${stage.name}, ${stage.drRegion}): DR key and replica buckets`,
+          terminationProtection: stage.tier === 'prod',
+        })
+      : undefined;
+    if (dr) platform.addStackDependency(dr);
+    for (const stack of [platform, automation, ...(dr ? [dr] : [])]) {
       Tags.of(stack).add('stage', stage.name);
       Tags.of(stack).add('managed-by', 'ops-automation-cdk');
       for (const [k, v] of Object.entries(stage.tags)) Tags.of(stack).add(k, v);
     }
-    return { stage, platform, automation };
+    return { stage, platform, automation, ...(dr ? { dr } : {}) };
   });
   if (options.nag !== false) {
     // cdk-nag's EKS rules only see the old aws-eks construct; PlatformChecks covers aws-eks-v2.

@@ -14,6 +14,7 @@ import { PlatformCluster } from '../constructs/platform/cluster.js';
 import { MYSQL_PORT, PlatformDatabase } from '../constructs/platform/database.js';
 import { DatadogIntegration } from '../constructs/platform/datadog-integration.js';
 import { PlatformDns } from '../constructs/platform/dns.js';
+import { DrKeyLookup } from '../constructs/platform/dr-key-lookup.js';
 import { PlatformKeys } from '../constructs/platform/keys.js';
 import { PlatformMonitors } from '../constructs/platform/monitors.js';
 import { PlatformNetwork } from '../constructs/platform/network.js';
@@ -75,10 +76,15 @@ export class PlatformStack extends Stack {
     const retain = stage.tier === 'prod';
 
     this.keys = new PlatformKeys(this, 'Keys', { stageName: stage.name });
+    // DR copies (stack `<stage>-dr` in drRegion, deployed first): bucket replication and RDS backup replication.
+    const dr = stage.drRegion
+      ? { stageName: stage.name, account: stage.account, drRegion: stage.drRegion }
+      : undefined;
     this.storage = new PlatformStorage(this, 'Storage', {
       dataKey: this.keys.dataKey,
       archiveAfterDays: p.buckets.archiveAfterDays,
       logsExpireAfterDays: p.buckets.logsExpireAfterDays,
+      ...(dr ? { dr } : {}),
     });
     this.network = new PlatformNetwork(this, 'Network', {
       stageName: stage.name,
@@ -104,6 +110,7 @@ export class PlatformStack extends Stack {
       dataKey: this.keys.dataKey,
       logsKey: this.keys.logsKey,
       optInTag: stage.automation.optInTag,
+      protectedTag: stage.automation.allowLists.volumes.protectedTag,
     });
     this.addons = new ClusterAddons(this, 'Addons', {
       stageName: stage.name,
@@ -127,6 +134,14 @@ export class PlatformStack extends Stack {
       vpc: this.network.vpc,
       dataKey: this.keys.dataKey,
       logsKey: this.keys.logsKey,
+      ...(dr
+        ? {
+            drBackupReplication: {
+              region: dr.drRegion,
+              kmsKeyArn: new DrKeyLookup(this, 'DrKey', { target: dr }).keyArn,
+            },
+          }
+        : {}),
     });
     // Pods reach MySQL through the node (cluster) security group; nothing else is admitted here.
     this.data.database.connections.allowFrom(

@@ -42,6 +42,14 @@ export const SNAPSHOT_TAGS = {
   sourceSnapshot: 'ops-automation:source-snapshot',
 } as const;
 
+/**
+ * The tag the protected StorageClass (`gp3-protected`, reclaim policy `Retain`) puts on every volume
+ * it provisions (EBS CSI driver `tagSpecification_N` parameter). Only a volume carrying it may be
+ * deleted by a reclaim run, and only after its snapshot completed; IAM says the same
+ * (`ec2:DeleteVolume` conditioned on this resource tag). See README "Protected volumes".
+ */
+export const RECLAIM_TAG = { key: 'ops-automation:reclaim', value: 'after-snapshot' } as const;
+
 const TagSchema = z.object({ Key: z.string(), Value: z.string().default('') });
 type Tag = z.infer<typeof TagSchema>;
 
@@ -51,6 +59,10 @@ export const VolumeSchema = z.object({
   Size: z.number().optional(),
   AvailabilityZone: z.string().optional(),
   Encrypted: z.boolean().optional(),
+  /** In every DescribeVolumes answer (possibly empty); an attached volume lists its instance here. */
+  Attachments: z
+    .array(z.object({ InstanceId: z.string().optional(), State: z.string().optional() }).loose())
+    .optional(),
   Tags: z.array(TagSchema).default([]),
 });
 export type Volume = z.infer<typeof VolumeSchema>;
@@ -351,4 +363,80 @@ export function ourSnapshotFilters(createdBy: string, volumeId: string) {
     { Name: `tag:${SNAPSHOT_TAGS.createdBy}`, Values: [createdBy] },
     { Name: `tag:${SNAPSHOT_TAGS.sourceVolume}`, Values: [volumeId] },
   ];
+}
+
+export interface ReclaimDecision {
+  /** Whether the workflow deletes the volume now (its next state is the tag-scoped DeleteVolume task). */
+  readonly delete: boolean;
+  readonly reason: string;
+  /** The run's result: the snapshot result plus the deleted volume, or a note why it was kept. */
+  readonly result: RunResult;
+}
+
+/**
+ * Reclaim guard: after this run's snapshot completed, may the released volume be deleted? Only
+ * when ALL hold, each read fresh (a DescribeVolumes made after the snapshot completed):
+ * the snapshot is `completed`; the volume still exists, is `available` and has no attachment
+ * (nothing re-attached it meanwhile); it carries the reclaim tag that only the protected
+ * StorageClass sets, and the protected tag. Anything else keeps the volume and says why.
+ * A deleted volume's run is not revertible: its snapshot is now the only copy of the data.
+ */
+export function decideReclaim(args: {
+  volumes: readonly Volume[];
+  volumeId: string;
+  snapshotId: string;
+  snapshotState?: string | undefined;
+  settings: Pick<SnapshotSettings, 'protectedTag'>;
+  result: RunResult;
+}): ReclaimDecision {
+  const { result } = args;
+  const keep = (reason: string): ReclaimDecision => ({
+    delete: false,
+    reason,
+    result: { ...result, summary: `${result.summary} Volume ${args.volumeId} kept: ${reason}.` },
+  });
+  if (args.snapshotState !== 'completed')
+    return keep(
+      `snapshot ${args.snapshotId} is ${args.snapshotState ?? 'in an unknown state'}, not completed`,
+    );
+  const volume = args.volumes.find((v) => v.VolumeId === args.volumeId);
+  if (!volume) return keep('it no longer exists (already reclaimed)');
+  if (volume.State !== 'available')
+    return keep(`it is ${volume.State ?? 'in an unknown state'}, not available`);
+  const attached = (volume.Attachments ?? []).filter((a) => a.State !== 'detached');
+  if (attached.length > 0)
+    return keep(`it is attached to ${attached.map((a) => a.InstanceId ?? 'an instance').join(', ')}`);
+  if (tagValue(volume.Tags, RECLAIM_TAG.key) !== RECLAIM_TAG.value)
+    return keep(
+      `it does not carry ${RECLAIM_TAG.key}=${RECLAIM_TAG.value} (not from the protected StorageClass)`,
+    );
+  const { key, value } = args.settings.protectedTag;
+  if (tagValue(volume.Tags, key) !== value)
+    return keep(`it does not carry the protected tag ${key}=${value}`);
+  const pvc = tagValue(volume.Tags, CSI_TAGS.pvcName);
+  const ns = tagValue(volume.Tags, CSI_TAGS.pvcNamespace);
+  // Reverting would delete the only copy of the data: a reclaim that deleted is not revertible.
+  const { revert: _notRevertible, ...rest } = result;
+  return {
+    delete: true,
+    reason: `snapshot ${args.snapshotId} completed and the volume is released`,
+    result: {
+      ...rest,
+      summary: `${result.summary} Released volume ${args.volumeId} deleted; its data is in snapshot ${args.snapshotId}.`,
+      changes: [
+        ...result.changes,
+        {
+          action: 'delete-volume',
+          resource: args.volumeId,
+          before: {
+            volumeId: args.volumeId,
+            state: volume.State,
+            snapshotId: args.snapshotId,
+            ...(pvc && ns ? { pvc: `${ns}/${pvc}` } : {}),
+          },
+          after: null,
+        },
+      ],
+    },
+  };
 }

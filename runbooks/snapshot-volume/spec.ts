@@ -12,6 +12,12 @@ export const SnapshotVolumeParameters = z
     reason,
     /** Copy the snapshot to the stage's DR region (when one is configured). */
     copyToDr: z.boolean().default(true),
+    /**
+     * After the snapshot completed, delete the volume if it is released (available, unattached) and
+     * comes from the protected StorageClass (reclaim tag). Never set by the detach trigger: a detach
+     * is not a PVC deletion (a pod moving or a StatefulSet scaling down detaches too).
+     */
+    reclaim: z.boolean().default(false),
     ...revertFields,
   })
   .refine((p) => Boolean(p.volumeId) !== Boolean(p.cluster && p.namespace && p.pvc), {

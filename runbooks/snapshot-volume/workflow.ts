@@ -14,7 +14,7 @@ import {
   ScopedAwsCall,
   type WorkflowHooks,
 } from '../workflow-kit.js';
-import { CSI_TAGS, SNAPSHOT_TAGS, type SnapshotSettings } from './logic.js';
+import { CSI_TAGS, RECLAIM_TAG, SNAPSHOT_TAGS, type SnapshotSettings } from './logic.js';
 
 /**
  * EC2 errors as the Step Functions SDK integration reports them: `Ec2.<Code>Exception` (the
@@ -351,11 +351,91 @@ export class SnapshotVolumeWorkflow extends Construct {
       prune.itemProcessor(remove);
       prune.addCatch(tools.fail('Pruning failed'), { resultPath: '$.error' });
       retention.next(prune);
+      const recordResult = new sfn.Pass(this, 'Record result', {
+        inputPath: '$.retention.value.result',
+        resultPath: '$.result',
+      }).next(tools.done);
+
+      // Reclaim (asked for with `reclaim: true`, never by the detach trigger): only after the snapshot
+      // completed, re-read the volume and let the pure guard decide; DeleteVolume is tag-scoped in IAM.
+      const reread = retry(
+        new tasks.CallAwsService(this, 'Re-read the volume', {
+          service: 'ec2',
+          action: 'describeVolumes',
+          parameters: { 'VolumeIds.$': 'States.Array($.plan.value.volumeId)' },
+          iamResources: ['*'],
+          resultSelector: { 'Volumes.$': '$.Volumes' },
+          resultPath: '$.reclaimVolume',
+        }),
+        EC2_ERRORS.throttled,
+      );
+      const gone = new sfn.Pass(this, 'Volume already gone', {
+        parameters: { Volumes: [] },
+        resultPath: '$.reclaimVolume',
+      });
+      reread.addCatch(gone, { errors: ['Ec2.InvalidVolume.NotFoundException'], resultPath: '$.error' });
+      reread.addCatch(tools.fail('Re-read volume failed'), { resultPath: '$.error' });
+      const decide = step(
+        'Decide reclaim',
+        'reclaim',
+        {
+          'volumeId.$': '$.plan.value.volumeId',
+          'snapshotId.$': '$.snapshot.SnapshotId',
+          'snapshotState.$': '$.snapshotState.state',
+          'volumes.$': '$.reclaimVolume.Volumes',
+          'result.$': '$.retention.value.result',
+          settings,
+        },
+        '$.reclaim',
+      );
+      decide.addCatch(tools.fail('Reclaim refused'), { resultPath: '$.error' });
+      reread.next(decide);
+      gone.next(decide);
+      const recordReclaim = new sfn.Pass(this, 'Record reclaim result', {
+        inputPath: '$.reclaim.value.result',
+        resultPath: '$.result',
+      }).next(tools.done);
+      const deleteVolume = new ScopedAwsCall(this, 'Delete the released volume', {
+        service: 'ec2',
+        action: 'deleteVolume',
+        parameters: { 'VolumeId.$': '$.plan.value.volumeId' },
+        resultPath: sfn.JsonPath.DISCARD,
+        policy: [
+          new iam.PolicyStatement({
+            actions: ['ec2:DeleteVolume'],
+            resources: [volumeArn],
+            conditions: {
+              StringEquals: {
+                [`aws:ResourceTag/${RECLAIM_TAG.key}`]: RECLAIM_TAG.value,
+                [`aws:ResourceTag/${settings.protectedTag.key}`]: settings.protectedTag.value,
+              },
+            },
+          }),
+        ],
+      });
+      retry(deleteVolume, EC2_ERRORS.throttled);
+      // A retried delete that already succeeded finds the volume gone: that is the wanted end state.
+      deleteVolume.addCatch(recordReclaim, {
+        errors: ['Ec2.InvalidVolume.NotFoundException'],
+        resultPath: '$.error',
+      });
+      deleteVolume.addCatch(tools.fail('Delete volume failed'), { resultPath: '$.error' });
+      deleteVolume.next(recordReclaim);
+      decide.next(
+        new sfn.Choice(this, 'Delete the volume?')
+          .when(sfn.Condition.booleanEquals('$.reclaim.value.delete', true), deleteVolume)
+          .otherwise(recordReclaim),
+      );
       prune.next(
-        new sfn.Pass(this, 'Record result', {
-          inputPath: '$.retention.value.result',
-          resultPath: '$.result',
-        }).next(tools.done),
+        new sfn.Choice(this, 'Reclaim the released volume?')
+          .when(
+            sfn.Condition.and(
+              sfn.Condition.isPresent('$.input.parameters.reclaim'),
+              sfn.Condition.booleanEquals('$.input.parameters.reclaim', true),
+            ),
+            reread,
+          )
+          .otherwise(recordResult),
       );
 
       const declined = new sfn.Pass(this, 'Report declined snapshot', {
@@ -436,8 +516,7 @@ export class SnapshotVolumeWorkflow extends Construct {
     });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:volume/*]`,
-      reason:
-        'Volume ids are not known at deploy time: CreateSnapshot is allowed only on volumes carrying the protected / opt-in tag or the CSI driver’s allow-listed namespace tag.',
+      reason: `Volume ids are not known at deploy time: CreateSnapshot is allowed only on volumes carrying the protected / opt-in tag or the CSI driver’s allow-listed namespace tag; DeleteVolume only on volumes carrying both ${RECLAIM_TAG.key}=${RECLAIM_TAG.value} (set by the protected StorageClass) and the protected tag.`,
     });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}::snapshot/*]`,

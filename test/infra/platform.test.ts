@@ -283,7 +283,9 @@ describe('platform add-ons: EKS add-ons, storage class, Helm charts', () => {
       const parsed = joinedJson(m.Manifest) as unknown as Json[];
       return parsed;
     });
-    const storageClasses = manifests.flat().filter((m) => m.kind === 'StorageClass');
+    const storageClasses = manifests
+      .flat()
+      .filter((m) => m.kind === 'StorageClass' && (m.metadata as Json).name === 'gp3-encrypted');
     expect(storageClasses).toHaveLength(1);
     const sc = storageClasses[0] as Json;
     expect((sc.metadata as Json).annotations).toEqual({

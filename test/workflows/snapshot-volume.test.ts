@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/steps/snapshot-volume/handler.js';
-import { SNAPSHOT_TAGS } from '../../runbooks/snapshot-volume/logic.js';
+import { RECLAIM_TAG, SNAPSHOT_TAGS } from '../../runbooks/snapshot-volume/logic.js';
 import { SnapshotVolumeWorkflow } from '../../runbooks/snapshot-volume/workflow.js';
 import { expectResilientJsonPath } from '../support/asl-assertions.js';
 import {
@@ -102,12 +102,15 @@ function handlers(
     'Copy snapshot to the DR region': stepHandler,
     'Decide retention': stepHandler,
     'Delete the reverted run’s snapshots': stepHandler,
+    'Decide reclaim': stepHandler,
     'Describe volume': notCalled('Describe volume'),
     'Find the PVC’s volume': notCalled('Find the PVC’s volume'),
     'Create snapshot': notCalled('Create snapshot'),
     'Read snapshot state': notCalled('Read snapshot state'),
     'List our snapshots of the volume': notCalled('List our snapshots of the volume'),
     'Delete old snapshot': notCalled('Delete old snapshot'),
+    'Re-read the volume': notCalled('Re-read the volume'),
+    'Delete the released volume': notCalled('Delete the released volume'),
     ...sdk,
   };
 }
@@ -442,5 +445,230 @@ describe('snapshot-volume: the workflow rendered from its construct, run locally
     expect(out.status).toBe('FAILED');
     expect(out.error).toBe('RefusedError');
     expect(ec2).not.toHaveReceivedCommand(DeleteSnapshotCommand);
+  });
+});
+
+/**
+ * A released volume of the protected StorageClass: `gp3-protected` tags every volume it provisions
+ * with the protected tag and the reclaim tag (infra/constructs/platform/cluster.ts). The fake keeps the
+ * volume's state and refuses what EC2 refuses: DeleteVolume of an attached volume (VolumeInUse) and
+ * of a volume that no longer exists (InvalidVolume.NotFound); DescribeVolumes of a missing id likewise.
+ */
+function releasedVolume(init: { state: string; attachedTo?: string; tags: Record<string, string> }) {
+  const vol = {
+    VolumeId: VOLUME,
+    State: init.state,
+    Attachments: init.attachedTo
+      ? [{ InstanceId: init.attachedTo, State: 'attached', VolumeId: VOLUME }]
+      : [],
+    Tags: Object.entries(init.tags).map(([Key, Value]) => ({ Key, Value })),
+  };
+  let exists = true;
+  const deletes: string[] = [];
+  const describe: TaskHandler = () => {
+    if (!exists)
+      throw awsError('Ec2.InvalidVolume.NotFoundException', `The volume '${VOLUME}' does not exist.`);
+    return { Volumes: [structuredClone(vol)] };
+  };
+  const remove: TaskHandler = (p) => {
+    const id = (p as { VolumeId: string }).VolumeId;
+    if (id !== VOLUME || !exists)
+      throw awsError('Ec2.InvalidVolume.NotFoundException', `The volume '${id}' does not exist.`);
+    if (vol.State !== 'available' || vol.Attachments.length > 0)
+      throw awsError('Ec2.VolumeInUseException', `Volume ${id} is currently attached`);
+    exists = false;
+    deletes.push(id);
+    return {};
+  };
+  return { describe, remove, deletes, vol };
+}
+
+const PROTECTED_CLASS_TAGS = {
+  backup: 'required',
+  [RECLAIM_TAG.key]: RECLAIM_TAG.value,
+  'kubernetes.io/created-for/pvc/namespace': 'data',
+  'kubernetes.io/created-for/pvc/name': 'pg-data-0',
+  'ebs.csi.aws.com/cluster': 'true',
+};
+
+describe('snapshot-volume: reclaiming a released volume of the protected class (snapshot before delete)', () => {
+  const asl = build();
+
+  beforeEach(() => {
+    ec2.reset();
+  });
+
+  const snapshotSteps = (states: string[]) => ({
+    'Create snapshot': () => ({ SnapshotId: 'snap-0aaaaaaaaaaaaaaaa' }),
+    'Read snapshot state': () => ({
+      Snapshots: [{ State: states.shift() ?? 'completed', Progress: '100%' }],
+    }),
+    'List our snapshots of the volume': () => ({ Snapshots: [ours('snap-0aaaaaaaaaaaaaaaa', 0)] }),
+  });
+
+  it('snapshots, waits for completed, and only then deletes the released volume (not revertible)', async () => {
+    // Prepare
+    const v = releasedVolume({ state: 'available', tags: PROTECTED_CLASS_TAGS });
+    const order: string[] = [];
+    const states = ['pending', 'completed'];
+    // Act
+    const out = await runAsl(asl, input({ volumeId: VOLUME, reclaim: true, copyToDr: false }), {
+      handlers: handlers({
+        'Describe volume': v.describe,
+        ...snapshotSteps(states),
+        'Read snapshot state': () => {
+          const state = states.shift() ?? 'completed';
+          order.push(`snapshot ${state}`);
+          return { Snapshots: [{ State: state, Progress: '100%' }] };
+        },
+        'Re-read the volume': v.describe,
+        'Delete the released volume': (p) => {
+          order.push('delete volume');
+          return v.remove(p);
+        },
+      }),
+    });
+    // Assess
+    expect(out.status).toBe('SUCCEEDED');
+    expect(v.deletes).toEqual([VOLUME]);
+    expect(order).toEqual(['snapshot pending', 'snapshot completed', 'delete volume']);
+    const result = out.output as { changes: { action: string; before: unknown }[]; revert?: unknown };
+    expect(result.changes.map((c) => c.action)).toEqual(['create-snapshot', 'delete-volume']);
+    expect(result.changes[1]?.before).toMatchObject({
+      snapshotId: 'snap-0aaaaaaaaaaaaaaaa',
+      pvc: 'data/pg-data-0',
+    });
+    expect(result.revert).toBeUndefined();
+  });
+
+  it('never deletes when the snapshot fails', async () => {
+    // Prepare
+    const v = releasedVolume({ state: 'available', tags: PROTECTED_CLASS_TAGS });
+    // Act
+    const out = await runAsl(asl, input({ volumeId: VOLUME, reclaim: true, copyToDr: false }), {
+      handlers: handlers({ 'Describe volume': v.describe, ...snapshotSteps(['pending', 'error']) }),
+    });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(out.error).toBe('SnapshotFailed');
+    expect(v.deletes).toEqual([]);
+    expect(out.calls['Delete the released volume']).toBeUndefined();
+  });
+
+  it('never deletes when the snapshot never completes (poll time-out)', async () => {
+    // Prepare
+    const v = releasedVolume({ state: 'available', tags: PROTECTED_CLASS_TAGS });
+    // Act
+    const out = await runAsl(asl, input({ volumeId: VOLUME, reclaim: true, copyToDr: false }), {
+      handlers: handlers({
+        'Describe volume': v.describe,
+        ...snapshotSteps([]),
+        'Read snapshot state': () => ({ Snapshots: [{ State: 'pending', Progress: '40%' }] }),
+      }),
+    });
+    // Assess
+    expect(out.status).toBe('FAILED');
+    expect(out.error).toBe('PollTimeout');
+    expect(v.deletes).toEqual([]);
+  });
+
+  it('keeps a volume that was re-attached meanwhile (in-use), and says why', async () => {
+    // Prepare: detached for a pod move; by the time the snapshot completed the pod runs again.
+    const v = releasedVolume({
+      state: 'in-use',
+      attachedTo: 'i-0123456789abcdef0',
+      tags: PROTECTED_CLASS_TAGS,
+    });
+    // Act
+    const out = await runAsl(asl, input({ volumeId: VOLUME, reclaim: true, copyToDr: false }), {
+      handlers: handlers({
+        'Describe volume': v.describe,
+        ...snapshotSteps(['completed']),
+        'Re-read the volume': v.describe,
+        'Delete the released volume': v.remove,
+      }),
+    });
+    // Assess
+    expect(out.status).toBe('SUCCEEDED');
+    expect(v.deletes).toEqual([]);
+    expect(out.calls['Delete the released volume']).toBeUndefined();
+    expect((out.output as { summary: string }).summary).toContain('kept: it is in-use, not available');
+  });
+
+  it('keeps an available volume with a stale attachment record', async () => {
+    // Prepare
+    const v = releasedVolume({
+      state: 'available',
+      attachedTo: 'i-0123456789abcdef0',
+      tags: PROTECTED_CLASS_TAGS,
+    });
+    // Act
+    const out = await runAsl(asl, input({ volumeId: VOLUME, reclaim: true, copyToDr: false }), {
+      handlers: handlers({
+        'Describe volume': v.describe,
+        ...snapshotSteps(['completed']),
+        'Re-read the volume': v.describe,
+        'Delete the released volume': v.remove,
+      }),
+    });
+    // Assess
+    expect(out.calls['Delete the released volume']).toBeUndefined();
+    expect((out.output as { summary: string }).summary).toContain('attached to i-0123456789abcdef0');
+  });
+
+  it('keeps a protected volume that does not come from the protected class (no reclaim tag)', async () => {
+    // Prepare
+    const { [RECLAIM_TAG.key]: _reclaim, ...withoutReclaim } = PROTECTED_CLASS_TAGS;
+    const v = releasedVolume({ state: 'available', tags: withoutReclaim });
+    // Act
+    const out = await runAsl(asl, input({ volumeId: VOLUME, reclaim: true, copyToDr: false }), {
+      handlers: handlers({
+        'Describe volume': v.describe,
+        ...snapshotSteps(['completed']),
+        'Re-read the volume': v.describe,
+        'Delete the released volume': v.remove,
+      }),
+    });
+    // Assess
+    expect(out.status).toBe('SUCCEEDED');
+    expect(v.deletes).toEqual([]);
+    expect((out.output as { summary: string }).summary).toContain(`does not carry ${RECLAIM_TAG.key}`);
+  });
+
+  it('the detach trigger (no reclaim parameter) snapshots and never deletes', async () => {
+    // Prepare
+    const v = releasedVolume({ state: 'available', tags: PROTECTED_CLASS_TAGS });
+    // Act: the parameters the detach-volume policy rule starts the run with.
+    const out = await runAsl(
+      asl,
+      input({ volumeId: VOLUME, reason: 'volume was detached', copyToDr: false }),
+      {
+        handlers: handlers({ 'Describe volume': v.describe, ...snapshotSteps(['completed']) }),
+      },
+    );
+    // Assess
+    expect(out.status).toBe('SUCCEEDED');
+    expect(out.calls['Re-read the volume']).toBeUndefined();
+    expect(v.deletes).toEqual([]);
+  });
+
+  it('a repeated reclaim of a volume already deleted succeeds without deleting anything', async () => {
+    // Prepare
+    const v = releasedVolume({ state: 'available', tags: PROTECTED_CLASS_TAGS });
+    v.remove({ VolumeId: VOLUME });
+    v.deletes.length = 0;
+    // Act
+    const out = await runAsl(asl, input({ volumeId: VOLUME, reclaim: true, copyToDr: false }), {
+      handlers: handlers({
+        'Describe volume': () => ({ Volumes: [volume(PROTECTED_CLASS_TAGS)] }),
+        ...snapshotSteps(['completed']),
+        'Re-read the volume': v.describe,
+        'Delete the released volume': v.remove,
+      }),
+    });
+    // Assess
+    expect(out.status).toBe('SUCCEEDED');
+    expect(v.deletes).toEqual([]);
+    expect((out.output as { summary: string }).summary).toContain('already reclaimed');
   });
 });

@@ -9,6 +9,7 @@ import { RefusedError } from '../../../runbooks/shared.js';
 import {
   buildSnapshotResult,
   consoleSnapshotUrl,
+  decideReclaim,
   pickSnapshotsToPrune,
   planSnapshot,
   revertRefusal,
@@ -67,6 +68,20 @@ export const SnapshotStepEvent = z.discriminatedUnion('step', [
     settings: SnapshotSettingsSchema,
   }),
   z.object({
+    step: z.literal('reclaim'),
+    /** The run's execution name: the correlation id of the step's log lines. */
+    executionName: z.string(),
+    volumeId: z.string(),
+    snapshotId: z.string(),
+    /** The snapshot's last polled state (`completed` on the only path that reaches this step). */
+    snapshotState: z.string().optional(),
+    /** DescribeVolumes of the volume, made after the snapshot completed (empty when it is gone). */
+    volumes: z.array(VolumeSchema),
+    /** The run's result so far (the retention step's). */
+    result: z.custom<RunResult>((v) => typeof v === 'object' && v !== null && 'outcome' in v),
+    settings: SnapshotSettingsSchema,
+  }),
+  z.object({
     step: z.literal('revert'),
     /** The run's execution name: the correlation id of the step's log lines. */
     executionName: z.string(),
@@ -117,6 +132,15 @@ export async function runSnapshotStep(
           settings: event.settings,
         }),
       };
+    }
+    case 'reclaim': {
+      const decision = decideReclaim(event);
+      logger.info('reclaim decided', {
+        volumeId: event.volumeId,
+        delete: decision.delete,
+        reason: decision.reason,
+      });
+      return decision;
     }
     case 'revert':
       return revertSnapshots(event, clients, logger);

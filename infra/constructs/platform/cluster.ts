@@ -9,6 +9,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { rules as nagRules } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../../config/index.js';
+import { RECLAIM_TAG } from '../../../runbooks/snapshot-volume/logic.js';
 import { acknowledgeFindings, acknowledgeGenerated } from './acknowledge.js';
 import { IrsaRole } from './irsa.js';
 
@@ -26,6 +27,11 @@ export interface PlatformClusterProps {
   readonly logsKey: kms.IKey;
   /** The opt-in tag automation requires on what it mutates (config `automation.optInTag`). */
   readonly optInTag: { readonly key: string; readonly value: string };
+  /**
+   * The protected tag (config `automation.allowLists.volumes.protectedTag`): every volume of the
+   * `gp3-protected` StorageClass carries it, so detaching one snapshots it.
+   */
+  readonly protectedTag: { readonly key: string; readonly value: string };
 }
 
 /** kubectl/helm in the provider's layer (@aws-cdk/lambda-layer-kubectl-v35). */
@@ -62,6 +68,9 @@ export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
 export const PLATFORM_CRITICAL_PRIORITY_CLASS = 'platform-critical';
 
 /** Graviton families carry a `g` after the generation digit (m7g, c7gn, r8g): Bottlerocket ARM. */
+/** The StorageClass protected workloads must use (reclaim policy Retain; see runbooks/snapshot-volume/README.md). */
+export const PROTECTED_STORAGE_CLASS = 'gp3-protected';
+
 export function bottlerocketAmiFor(instanceTypes: readonly string[]): eks.NodegroupAmiType {
   const arm = instanceTypes.map((t) => /^[a-z]+\d+g[a-z]*\./.test(t));
   if (arm.some((a) => a !== arm[0])) {
@@ -97,6 +106,8 @@ export class PlatformCluster extends Construct {
   readonly addons: Record<'vpcCni' | 'coreDns' | 'kubeProxy' | 'ebsCsi', eks.Addon>;
   readonly ebsCsiRole: iam.Role;
   readonly storageClass: eks.KubernetesManifest;
+  /** `gp3-protected`: reclaim policy Retain, for data that must be snapshotted before it is deleted. */
+  readonly protectedStorageClass: eks.KubernetesManifest;
   readonly priorityClass: eks.KubernetesManifest;
   readonly controlPlaneLogGroup: logs.LogGroup;
 
@@ -294,6 +305,33 @@ export class PlatformCluster extends Construct {
       reclaimPolicy: 'Delete',
     });
     this.storageClass.node.addDependency(this.addons.ebsCsi);
+
+    // Protected data (runbooks/snapshot-volume/README.md, "Protected volumes"): with reclaim policy
+    // Delete, deleting a PVC makes the CSI driver detach and delete the volume within seconds, before
+    // a snapshot triggered by the detach can start. Retain keeps the EBS volume when the PVC goes
+    // (the PV turns Released); snapshot-volume snapshots it and, asked to reclaim, deletes it only
+    // after the snapshot completed. The driver copies `tagSpecification_<n>: "key=value"` parameters
+    // onto every volume it creates (kubernetes-sigs/aws-ebs-csi-driver docs/tagging.md): the
+    // protected tag (snapshot on detach, allow-list) and the reclaim tag (the only volumes a
+    // reclaim may delete; IAM conditions DeleteVolume on it).
+    this.protectedStorageClass = this.cluster.addManifest('Gp3ProtectedStorageClass', {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: PROTECTED_STORAGE_CLASS },
+      provisioner: 'ebs.csi.aws.com',
+      parameters: {
+        type: 'gp3',
+        encrypted: 'true',
+        kmsKeyId: props.dataKey.keyArn,
+        'csi.storage.k8s.io/fstype': 'ext4',
+        tagSpecification_1: `${props.protectedTag.key}=${props.protectedTag.value}`,
+        tagSpecification_2: `${RECLAIM_TAG.key}=${RECLAIM_TAG.value}`,
+      },
+      volumeBindingMode: 'WaitForFirstConsumer',
+      allowVolumeExpansion: true,
+      reclaimPolicy: 'Retain',
+    });
+    this.protectedStorageClass.node.addDependency(this.addons.ebsCsi);
 
     this.priorityClass = this.cluster.addManifest('PlatformPriorityClass', {
       apiVersion: 'scheduling.k8s.io/v1',

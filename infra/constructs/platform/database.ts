@@ -16,6 +16,11 @@ export interface PlatformDatabaseProps {
   readonly dataKey: kms.IKey;
   /** Encrypts the exported database log groups. */
   readonly logsKey: kms.IKey;
+  /**
+   * Replicate automated backups (snapshots and transaction logs) to the DR region, encrypted with
+   * the DR key (its key ARN: RDS takes no alias here), kept as long as at home. Omitted: none.
+   */
+  readonly drBackupReplication?: { readonly region: string; readonly kmsKeyArn: string };
 }
 
 /** MySQL port: applications and drivers expect it; the security group, not the port, is the control. */
@@ -97,6 +102,14 @@ export class PlatformDatabase extends Construct {
       autoMinorVersionUpgrade: true,
       publiclyAccessible: false,
     });
+    if (props.drBackupReplication) {
+      // What verify-backups' dr-copy check reads in the DR region: DescribeDBInstanceAutomatedBackups
+      // for this instance identifier (functions/steps/verify-backups/collect.ts).
+      const cfn = this.database.node.defaultChild as rds.CfnDBInstance;
+      cfn.automaticBackupReplicationRegion = props.drBackupReplication.region;
+      cfn.automaticBackupReplicationKmsKeyId = props.drBackupReplication.kmsKeyArn;
+      cfn.automaticBackupReplicationRetentionPeriod = cfg.backupRetentionDays;
+    }
     // Export log groups created here (retention + logs key) rather than by RDS or a log-retention Lambda.
     for (const type of LOG_EXPORTS) {
       const group = new logs.LogGroup(this, `Logs-${type}`, {

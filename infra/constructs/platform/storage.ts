@@ -3,6 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { DrTarget, ReplicatedBucket } from './dr-names.js';
+import { DrReplication } from './dr-replication.js';
 
 export interface PlatformStorageProps {
   /** Key for data at rest in every bucket but the logs bucket. */
@@ -11,6 +13,11 @@ export interface PlatformStorageProps {
   readonly archiveAfterDays: number;
   /** Days before access logs expire (config `platform.buckets.logsExpireAfterDays`). */
   readonly logsExpireAfterDays: number;
+  /**
+   * The stage's DR region: the `velero` and `backups` buckets replicate to their replicas there
+   * (stack `<stage>-dr`, which must be deployed first). Omitted: no replication.
+   */
+  readonly dr?: DrTarget;
 }
 
 /**
@@ -24,6 +31,8 @@ export class PlatformStorage extends Construct {
   readonly staticBucket: s3.Bucket;
   readonly backupBucket: s3.Bucket;
   readonly veleroBucket: s3.Bucket;
+  /** S3 replication to the DR region, when the stage has one. */
+  readonly drReplication?: DrReplication;
 
   constructor(scope: Construct, id: string, props: PlatformStorageProps) {
     super(scope, id);
@@ -62,8 +71,21 @@ export class PlatformStorage extends Construct {
         'This is the access-log destination of every other bucket; logging it to itself would loop, and CloudTrail data events cover reads if needed.',
     });
 
-    const encrypted = (bucketId: string, prefix: string, rules: s3.LifecycleRule[]): s3.Bucket =>
+    const replication = props.dr
+      ? new DrReplication(this, 'DrReplication', { target: props.dr, sourceKey: props.dataKey })
+      : undefined;
+    this.drReplication = replication;
+    const replicate = (purpose: ReplicatedBucket): Partial<s3.BucketProps> =>
+      replication ? { replicationRole: replication.role, replicationRules: [replication.rule(purpose)] } : {};
+
+    const encrypted = (
+      bucketId: string,
+      prefix: string,
+      rules: s3.LifecycleRule[],
+      extra: Partial<s3.BucketProps> = {},
+    ): s3.Bucket =>
       new s3.Bucket(this, bucketId, {
+        ...extra,
         ...common,
         encryption: s3.BucketEncryption.KMS,
         encryptionKey: props.dataKey,
@@ -98,8 +120,20 @@ export class PlatformStorage extends Construct {
         ],
       },
     ]);
-    this.backupBucket = encrypted('Backups', 'backups', [archiveCurrent, archiveOldVersions]);
-    this.veleroBucket = encrypted('Velero', 'velero', [archiveCurrent, archiveOldVersions]);
+    this.backupBucket = encrypted(
+      'Backups',
+      'backups',
+      [archiveCurrent, archiveOldVersions],
+      replicate('backups'),
+    );
+    this.veleroBucket = encrypted(
+      'Velero',
+      'velero',
+      [archiveCurrent, archiveOldVersions],
+      replicate('velero'),
+    );
+    replication?.allow(this.backupBucket, 'backups');
+    replication?.allow(this.veleroBucket, 'velero');
 
     // Network Load Balancer access logs (the ingress NLB) are written by the log delivery service.
     const stack = Stack.of(this);

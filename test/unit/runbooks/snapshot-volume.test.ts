@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  decideReclaim,
   pickSnapshotsToPrune,
   planSnapshot,
+  RECLAIM_TAG,
   revertRefusal,
   SNAPSHOT_TAGS,
   type Snapshot,
@@ -195,5 +197,67 @@ describe('snapshot-volume logic: planning and guards', () => {
     expect(revertRefusal({ SnapshotId: 'snap-2', Tags: [] }, 'ops-dev', 'run-1')).toContain(
       'not created by ops-dev',
     );
+  });
+});
+
+describe('snapshot-volume: decideReclaim (may the released volume be deleted?)', () => {
+  const released = {
+    VolumeId: 'vol-0123456789abcdef0',
+    State: 'available',
+    Attachments: [],
+    Tags: [
+      { Key: 'backup', Value: 'required' },
+      { Key: 'ops-automation:reclaim', Value: 'after-snapshot' },
+    ],
+  };
+  const result = {
+    outcome: 'succeeded' as const,
+    summary: 'Snapshot snap-0aaaaaaaaaaaaaaaa completed.',
+    changes: [],
+    links: [],
+    revert: { snapshots: [{ snapshotId: 'snap-0aaaaaaaaaaaaaaaa', region: 'eu-west-1' }] },
+  };
+  const decide = (over: Partial<Parameters<typeof decideReclaim>[0]>) =>
+    decideReclaim({
+      volumes: [released],
+      volumeId: released.VolumeId,
+      snapshotId: 'snap-0aaaaaaaaaaaaaaaa',
+      snapshotState: 'completed',
+      settings,
+      result,
+      ...over,
+    });
+
+  it('deletes a released, tagged volume once its snapshot completed, and drops the revert', () => {
+    const d = decide({});
+    expect(d.delete).toBe(true);
+    expect(d.result.changes).toEqual([expect.objectContaining({ action: 'delete-volume', after: null })]);
+    expect(d.result.revert).toBeUndefined();
+  });
+
+  it.each(['pending', 'error', 'recoverable', undefined])(
+    'never deletes when the snapshot is %s',
+    (state) => {
+      const d = decide({ snapshotState: state });
+      expect(d.delete).toBe(false);
+      expect(d.result.revert).toEqual(result.revert);
+    },
+  );
+
+  it.each([
+    ['in-use', []],
+    ['creating', []],
+    ['available', [{ InstanceId: 'i-0123456789abcdef0', State: 'attaching' }]],
+  ])('never deletes a volume that is %s with attachments %j', (state, attachments) => {
+    expect(decide({ volumes: [{ ...released, State: state, Attachments: attachments }] }).delete).toBe(false);
+  });
+
+  it('never deletes without both the reclaim tag and the protected tag, or when the volume is gone', () => {
+    // The tag names here are written by hand (the StorageClass contract), not read from the module.
+    expect(RECLAIM_TAG).toEqual({ key: 'ops-automation:reclaim', value: 'after-snapshot' });
+    const only = (key: string) => [{ ...released, Tags: released.Tags.filter((t) => t.Key === key) }];
+    expect(decide({ volumes: only('backup') }).delete).toBe(false);
+    expect(decide({ volumes: only('ops-automation:reclaim') }).delete).toBe(false);
+    expect(decide({ volumes: [] }).delete).toBe(false);
   });
 });
