@@ -44,6 +44,19 @@ export function parseStage(input: unknown, label = 'stage'): StageConfig {
     problems.push('prod databases need deletionProtection');
   if (cfg.tier === 'prod' && cfg.platform.eks.nodeGroup.capacityType === 'SPOT')
     problems.push('prod node groups are ON_DEMAND');
+  // The platform's RDS secrets are never left unrotated (README "Secret rotation"): the master
+  // changes its own password (single user); the app user alternates, logging in as the master.
+  for (const [secret, label, strategy] of [
+    [`${cfg.name}/rds/master`, 'the RDS master secret', 'mysql-single-user'],
+    [`${cfg.name}/rds/app-user`, 'the RDS app-user secret', 'mysql-alternating-users'],
+  ] as const) {
+    const found = cfg.automation.allowLists.secrets.find((s) => s.name === secret);
+    if (found?.strategy !== strategy) {
+      problems.push(
+        `automation.allowLists.secrets must rotate ${label}: add { name: '${secret}', strategy: '${strategy}' }${found ? ` (it has strategy ${found.strategy})` : ''}`,
+      );
+    }
+  }
   if (!cfg.automation.automationRolePrefix.startsWith(`ops-${cfg.name}`)) {
     problems.push(
       `automationRolePrefix must start with "ops-${cfg.name}" so loop protection matches the roles infra creates`,

@@ -68,6 +68,15 @@ export const dev: StageConfigInput = {
           restartWorkloads: ['app/deployment/api'],
         },
         { name: 'dev/api/partner-token', strategy: 'random', consumerRoleNames: ['dev-app-api'] },
+        // The RDS master user: our single-user rotation (README "Secret rotation"). Its readers are the
+        // app user's rotation and the restore test's check query. 29 days, not 30, so the two schedules
+        // drift apart rather than fire together (the app user's rotation logs in as the master).
+        {
+          name: 'dev/rds/master',
+          strategy: 'mysql-single-user',
+          consumerRoleNames: ['ops-dev-rotation-dev-rds-app-user', 'ops-dev-verify-backups-check-database'],
+          rotation: { everyDays: 29 },
+        },
       ],
       volumes: {
         protectedTag: { key: 'backup', value: 'required' },

@@ -73,6 +73,18 @@ export const prod: StageConfigInput = {
           restartWorkloads: ['app/deployment/api'],
         },
         { name: 'prod/api/partner-token', strategy: 'random', consumerRoleNames: ['prod-app-api'] },
+        // The RDS master user: our single-user rotation (README "Secret rotation"). Its readers are the
+        // app user's rotation and the restore test's check query. 29 days, not 30, so the two schedules
+        // drift apart rather than fire together (the app user's rotation logs in as the master).
+        {
+          name: 'prod/rds/master',
+          strategy: 'mysql-single-user',
+          consumerRoleNames: [
+            'ops-prod-rotation-prod-rds-app-user',
+            'ops-prod-verify-backups-check-database',
+          ],
+          rotation: { everyDays: 29 },
+        },
       ],
       volumes: {
         protectedTag: { key: 'backup', value: 'required' },
