@@ -57,6 +57,19 @@ export function parseStage(input: unknown, label = 'stage'): StageConfig {
       );
     }
   }
+  // Every alarm and monitor ends at a person: prod does not synthesise without a destination for
+  // each path (CloudWatch alarms → SNS topic; Datadog monitors → @-handles).
+  const alerting = cfg.automation.alerting;
+  if (cfg.tier === 'prod' && alerting.emails.length === 0 && !alerting.slackChannel) {
+    problems.push(
+      'automation.alerting: CloudWatch alarms would reach no one; a prod stage needs automation.alerting.emails or automation.alerting.slackChannel',
+    );
+  }
+  if (cfg.tier === 'prod' && alerting.datadogHandles.length === 0) {
+    problems.push(
+      'automation.alerting: Datadog monitors would notify no one; a prod stage needs automation.alerting.datadogHandles (e.g. @pagerduty-ops, @slack-ops-alerts, @oncall@example.com)',
+    );
+  }
   if (!cfg.automation.automationRolePrefix.startsWith(`ops-${cfg.name}`)) {
     problems.push(
       `automationRolePrefix must start with "ops-${cfg.name}" so loop protection matches the roles infra creates`,

@@ -226,7 +226,7 @@ export class RunbookFrame extends Construct {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Tracing and logging of the state machine, actions that support no resource-level permissions: xray:PutTraceSegments, xray:PutTelemetryRecords, xray:GetSamplingRules, xray:GetSamplingTargets (X-Ray tracing); logs:CreateLogDelivery, logs:GetLogDelivery, logs:UpdateLogDelivery, logs:DeleteLogDelivery, logs:ListLogDeliveries, logs:PutResourcePolicy, logs:DescribeResourcePolicies, logs:DescribeLogGroups (vended log delivery to the run log group). A runbook adding another action on `*` names it in its own acknowledgement (test/infra/nag-acknowledgements.test.ts fails otherwise).',
+        'Tracing and logging of the state machine, actions that support no resource-level permissions: xray:PutTraceSegments, xray:PutTelemetryRecords, xray:GetSamplingRules, xray:GetSamplingTargets (X-Ray tracing); logs:CreateLogDelivery, logs:GetLogDelivery, logs:UpdateLogDelivery, logs:DeleteLogDelivery, logs:ListLogDeliveries, logs:PutResourcePolicy, logs:DescribeResourcePolicies, logs:DescribeLogGroups (vended log delivery to the run log group). A runbook adding another action on `*` names it in its own acknowledgement (test/infra/stage-audit.test.ts fails otherwise).',
     });
 
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });

@@ -89,6 +89,11 @@ export const dev: StageConfigInput = {
     // Dev audit records are test data: a short GOVERNANCE lock, so the bucket can be emptied and removed.
     audit: { retentionDays: 30, lockMode: 'GOVERNANCE' },
     ingressRecords: [{ zoneName: 'dev.example.com', recordName: 'app.dev.example.com' }],
+    // Where alarms (SNS topic) and Datadog monitors (@-handles) go: README "Reporting, audit and observability".
+    alerting: {
+      emails: ['platform-dev-alerts@example.com'],
+      datadogHandles: ['@slack-ops-dev-alerts'],
+    },
     schedules: [
       { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },
     ],

@@ -102,6 +102,12 @@ export const prod: StageConfigInput = {
       { zoneName: 'example.com', recordName: 'app.example.com' },
       { zoneName: 'example.com', recordName: 'api.example.com' },
     ],
+    // Where alarms (SNS topic) and Datadog monitors (@-handles) go: README "Reporting, audit and observability".
+    alerting: {
+      emails: ['platform-oncall@example.com'],
+      slackChannel: 'C0PRODALRM1',
+      datadogHandles: ['@pagerduty-platform-prod', '@slack-ops-prod-alerts'],
+    },
     schedules: [
       { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },
     ],

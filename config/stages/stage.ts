@@ -90,6 +90,11 @@ export const stage: StageConfigInput = {
     },
     runbooks: {},
     ingressRecords: [{ zoneName: 'stage.example.com', recordName: 'app.stage.example.com' }],
+    // Where alarms (SNS topic) and Datadog monitors (@-handles) go: README "Reporting, audit and observability".
+    alerting: {
+      emails: ['platform-stage-alerts@example.com'],
+      datadogHandles: ['@slack-ops-stage-alerts'],
+    },
     schedules: [
       { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },
     ],

@@ -139,3 +139,50 @@ describe('platform config: stages, CIDRs and the charts the platform needs', () 
     }
   });
 });
+
+describe('alarm routing: a prod stage without a destination does not synthesise', () => {
+  const prodWith = (alerting: Record<string, unknown>) => {
+    const input = structuredClone(STAGE_INPUTS.prod);
+    if (!input) throw new Error('no prod stage');
+    return { ...input, automation: { ...input.automation, alerting } };
+  };
+
+  it('refuses prod with no alarm destination at all, naming the stage, the field and what to set', () => {
+    const attempt = () => parseStage(prodWith({}), 'prod');
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(
+      'Stage configuration "prod" is invalid:\n' +
+        '  - automation.alerting: CloudWatch alarms would reach no one; a prod stage needs automation.alerting.emails or automation.alerting.slackChannel\n' +
+        '  - automation.alerting: Datadog monitors would notify no one; a prod stage needs automation.alerting.datadogHandles',
+    );
+  });
+
+  it('refuses prod whose alarms reach someone but whose monitors reach no one, and the reverse', () => {
+    expect(() => parseStage(prodWith({ emails: ['oncall@example.com'] }), 'prod')).toThrow(
+      /^Stage configuration "prod" is invalid:\n {2}- automation\.alerting: Datadog monitors would notify no one/,
+    );
+    expect(() => parseStage(prodWith({ datadogHandles: ['@oncall@example.com'] }), 'prod')).toThrow(
+      /^Stage configuration "prod" is invalid:\n {2}- automation\.alerting: CloudWatch alarms would reach no one/,
+    );
+  });
+
+  it('accepts prod with a Slack channel for alarms and a Datadog e-mail handle for monitors', () => {
+    const cfg = parseStage(
+      prodWith({ slackChannel: 'C0PRODALRM1', datadogHandles: ['@oncall@example.com'] }),
+      'prod',
+    );
+    expect(cfg.automation.alerting).toEqual({
+      emails: [],
+      slackChannel: 'C0PRODALRM1',
+      datadogHandles: ['@oncall@example.com'],
+    });
+  });
+
+  it('accepts a non-prod stage without destinations (dev and stage configure their own here)', () => {
+    const input = structuredClone(STAGE_INPUTS.dev);
+    if (!input) throw new Error('no dev stage');
+    expect(() =>
+      parseStage({ ...input, automation: { ...input.automation, alerting: {} } }, 'dev'),
+    ).not.toThrow();
+  });
+});

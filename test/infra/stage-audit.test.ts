@@ -8,7 +8,9 @@ import { SecretRotation } from '../../infra/constructs/automation/rotation.js';
 import { acknowledgements, auditAcknowledgements, wildcardGrants } from '../support/nag-audit.js';
 
 /**
- * Issue 13: every cdk-nag acknowledgement names the exact finding it covers, and the reason of
+ * Issue 13, on the app as `cdk synth` builds it (all stages, one synthesis for the whole file):
+ * the RDS master secret is rotated, every alarm and monitor reaches a configured person, and
+ * every cdk-nag acknowledgement names the exact finding it covers, and the reason of
  * every wildcard acknowledgement names each permission granted under it, so a new wildcard on a
  * role whose acknowledgement does not name it fails here even though cdk-nag (which matches
  * `AwsSolutions-IAM5[Resource::*]` by id alone) would let it through. The rules and the oracle
@@ -148,5 +150,92 @@ describe('cdk-nag acknowledgements: a new wildcard is caught', () => {
       'Probe/Rotation/Role0: bare AwsSolutions-IAM5 acknowledgement (name the finding: AwsSolutions-IAM5[Resource::…])',
       'Probe/Rotation/Role0: AwsSolutions-IAM5[Resource::arn:aws:s3:::some-bucket/*] acknowledges a finding nothing under it has',
     ]);
+  });
+});
+
+/**
+ * Where each stage's alarms must end, written by hand: the expectation, not a copy of the config
+ * (config/stages/*.ts must agree with it for these tests to pass).
+ */
+const DESTINATIONS: Record<string, { emails: string[]; slackChannel?: string; handles: string[] }> = {
+  dev: { emails: ['platform-dev-alerts@example.com'], handles: ['@slack-ops-dev-alerts'] },
+  stage: { emails: ['platform-stage-alerts@example.com'], handles: ['@slack-ops-stage-alerts'] },
+  prod: {
+    emails: ['platform-oncall@example.com'],
+    slackChannel: 'C0PRODALRM1',
+    handles: ['@pagerduty-platform-prod', '@slack-ops-prod-alerts'],
+  },
+};
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+/** Every resource of every stack of one stage, by logical id (ids are unique per stack; kept apart by stack). */
+function templatesOf(name: string): Record<string, Resource>[] {
+  const s = stacks.find((x) => x.stage.name === name);
+  if (!s) throw new Error(`no stage ${name}`);
+  return [s.platform, s.automation].map(
+    (st) => Template.fromStack(st).toJSON().Resources as Record<string, Resource>,
+  );
+}
+
+describe('alarm routing: every alarm and monitor ends at a configured destination', () => {
+  it.each(['dev', 'stage', 'prod'])(
+    '%s: every CloudWatch alarm notifies a topic that reaches the configured people',
+    (name) => {
+      const expected = DESTINATIONS[name];
+      if (!expected) throw new Error(`no expectation for ${name}`);
+      let alarms = 0;
+      const reached = { emails: new Set<string>(), slackChannels: new Set<string>() };
+      for (const resources of templatesOf(name)) {
+        const subscriptions = Object.values(resources).filter((r) => r.Type === 'AWS::SNS::Subscription');
+        for (const [id, alarm] of Object.entries(resources)) {
+          if (alarm.Type !== 'AWS::CloudWatch::Alarm') continue;
+          alarms++;
+          const actions = (alarm.Properties.AlarmActions ?? []) as unknown[];
+          expect(actions, `${name}: alarm ${id} has no alarm action`).not.toHaveLength(0);
+          for (const action of actions) {
+            const topic = (action as { Ref?: string }).Ref;
+            expect(
+              resources[topic ?? '']?.Type,
+              `${name}: alarm ${id} notifies ${JSON.stringify(action)}, not a topic of this stack`,
+            ).toBe('AWS::SNS::Topic');
+            const subs = subscriptions.filter(
+              (sub) => (sub.Properties.TopicArn as { Ref?: string }).Ref === topic,
+            );
+            expect(subs.length, `${name}: topic ${topic} of alarm ${id} has no subscription`).toBeGreaterThan(
+              0,
+            );
+            for (const sub of subs) {
+              if (sub.Properties.Protocol === 'email') reached.emails.add(sub.Properties.Endpoint as string);
+              if (sub.Properties.Protocol === 'lambda') {
+                const [fnId] = (sub.Properties.Endpoint as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+                const env = (
+                  resources[fnId]?.Properties.Environment as
+                    | { Variables?: Record<string, string> }
+                    | undefined
+                )?.Variables;
+                if (env?.ALARM_SLACK_CHANNEL) reached.slackChannels.add(env.ALARM_SLACK_CHANNEL);
+              }
+            }
+          }
+        }
+      }
+      expect(alarms).toBeGreaterThan(10);
+      expect([...reached.emails].sort()).toEqual([...expected.emails].sort());
+      expect([...reached.slackChannels]).toEqual(expected.slackChannel ? [expected.slackChannel] : []);
+    },
+  );
+
+  it.each(['dev', 'stage', 'prod'])('%s: every Datadog monitor names the configured @-handles', (name) => {
+    const expected = DESTINATIONS[name];
+    if (!expected) throw new Error(`no expectation for ${name}`);
+    const monitors = templatesOf(name).flatMap((resources) =>
+      Object.entries(resources).filter(([, r]) => r.Type === 'Datadog::Monitors::Monitor'),
+    );
+    expect(monitors.length).toBeGreaterThan(10);
+    for (const [id, m] of monitors) {
+      const words = String(m.Properties.Message).split(/\s+/);
+      for (const handle of expected.handles) expect(words, `${name}: monitor ${id}`).toContain(handle);
+    }
   });
 });
