@@ -214,7 +214,14 @@ describe('alarm routing: every alarm and monitor ends at a configured destinatio
                     | { Variables?: Record<string, string> }
                     | undefined
                 )?.Variables;
-                if (env?.ALARM_SLACK_CHANNEL) reached.slackChannels.add(env.ALARM_SLACK_CHANNEL);
+                if (env?.ALARM_SLACK_CHANNEL) {
+                  reached.slackChannels.add(env.ALARM_SLACK_CHANNEL);
+                  // What Slack keeps refusing is kept, not dropped.
+                  expect(
+                    resources[fnId]?.Properties.DeadLetterConfig,
+                    `${name}: Slack notifier without DLQ`,
+                  ).toBeDefined();
+                }
               }
             }
           }

@@ -134,7 +134,22 @@ export class Observability extends Construct {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
     if (alerting.slackChannel) {
+      // A notification Slack kept refusing (after Lambda's two retries) is kept here, and its
+      // messages-visible alarm (the walk below finds this queue) reaches the e-mail addresses.
+      const notifierDlq = new sqs.Queue(this, 'SlackNotifierDlq', {
+        queueName: `${namePrefix}-alarm-notifier-dlq`,
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: key,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      Validations.of(notifierDlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself the dead-letter queue of the Slack alarm notifier; a DLQ of a DLQ would only move the same messages.',
+      });
       this.slackNotifier = new OpsFunction(this, 'SlackNotifier', {
+        deadLetterQueue: notifierDlq,
         entry: 'functions/notify/alarm-handler.ts',
         service: 'alarm-notifier',
         functionName: `${namePrefix}-alarm-notifier`,
