@@ -54,6 +54,32 @@ export function parseStage(input: unknown, label = 'stage'): StageConfig {
     problems.push('prod databases need deletionProtection');
   if (cfg.tier === 'prod' && cfg.platform.eks.nodeGroup.capacityType === 'SPOT')
     problems.push('prod node groups are ON_DEMAND');
+  // The platform's RDS secrets are never left unrotated (README "Secret rotation"): the master
+  // changes its own password (single user); the app user alternates, logging in as the master.
+  for (const [secret, label, strategy] of [
+    [`${cfg.name}/rds/master`, 'the RDS master secret', 'mysql-single-user'],
+    [`${cfg.name}/rds/app-user`, 'the RDS app-user secret', 'mysql-alternating-users'],
+  ] as const) {
+    const found = cfg.automation.allowLists.secrets.find((s) => s.name === secret);
+    if (found?.strategy !== strategy) {
+      problems.push(
+        `automation.allowLists.secrets must rotate ${label}: add { name: '${secret}', strategy: '${strategy}' }${found ? ` (it has strategy ${found.strategy})` : ''}`,
+      );
+    }
+  }
+  // Every alarm and monitor ends at a person: prod does not synthesise without a destination for
+  // each path (CloudWatch alarms → SNS topic; Datadog monitors → @-handles).
+  const alerting = cfg.automation.alerting;
+  if (cfg.tier === 'prod' && alerting.emails.length === 0 && !alerting.slackChannel) {
+    problems.push(
+      'automation.alerting: CloudWatch alarms would reach no one; a prod stage needs automation.alerting.emails or automation.alerting.slackChannel',
+    );
+  }
+  if (cfg.tier === 'prod' && alerting.datadogHandles.length === 0) {
+    problems.push(
+      'automation.alerting: Datadog monitors would notify no one; a prod stage needs automation.alerting.datadogHandles (e.g. @pagerduty-ops, @slack-ops-alerts, @oncall@example.com)',
+    );
+  }
   if (!cfg.automation.automationRolePrefix.startsWith(`ops-${cfg.name}`)) {
     problems.push(
       `automationRolePrefix must start with "ops-${cfg.name}" so loop protection matches the roles infra creates`,

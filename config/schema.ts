@@ -301,14 +301,33 @@ export const AutomationConfigSchema = z.object({
       lockMode: z.enum(['COMPLIANCE', 'GOVERNANCE']).default('COMPLIANCE'),
     })
     .default({ retentionDays: 400, lockMode: 'COMPLIANCE' }),
-  /** Who hears about failures of the automation itself (issue 7): alarm topic subscribers, Datadog monitor handles. */
+  /**
+   * Who hears about failures of the automation itself (issue 7, issue 13). CloudWatch alarms go to
+   * the `ops-<stage>-alarms` SNS topic, which reaches `emails` and `slackChannel`; Datadog monitors
+   * reach `datadogHandles`. A prod stage needs at least one of each path (config/index.ts).
+   */
   alerting: z
     .object({
       /** E-mail addresses subscribed to the `ops-<stage>-alarms` SNS topic. */
       emails: z.array(z.string().email()).default([]),
-      /** Datadog notification handles added to every monitor's message, e.g. `@slack-ops-alerts`, `@pagerduty-ops`. */
+      /** Slack channel the alarm notifier (functions/notify/alarm-handler.ts, subscribed to the topic) posts to. */
+      slackChannel: z
+        .string()
+        .regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel id such as C0123456789')
+        .optional(),
+      /**
+       * Datadog notification handles added to every monitor's message: an integration handle
+       * (`@slack-ops-alerts`, `@pagerduty-ops`, `@opsgenie-ops`) or an e-mail (`@oncall@example.com`).
+       */
       datadogHandles: z
-        .array(z.string().regex(/^@[\w.+-]+$/, 'a Datadog handle such as @slack-ops-alerts'))
+        .array(
+          z
+            .string()
+            .regex(
+              /^@[\w.+-]+(@[\w-]+(\.[\w-]+)+)?$/,
+              'a Datadog handle such as @slack-ops-alerts or @oncall@example.com',
+            ),
+        )
         .default([]),
     })
     .default({ emails: [], datadogHandles: [] }),

@@ -73,7 +73,7 @@ export function acknowledgeInvoke(scope: Construct, fn: lambda.IFunction): void 
   if (!(cfn instanceof CfnElement)) return;
   Validations.of(scope).acknowledge({
     id: `AwsSolutions-IAM5[Resource::<${Stack.of(cfn).getLogicalId(cfn)}.Arn>:*]`,
-    reason: `Invoking ${fn.node.path} and its versions (<arn>:*) only: the grant LambdaInvoke makes for one function.`,
+    reason: `lambda:InvokeFunction on ${fn.node.path} and its versions (<arn>:*) only: the grant LambdaInvoke makes for one function.`,
   });
 }
 
@@ -226,7 +226,7 @@ export class RunbookFrame extends Construct {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Tracing and logging of the state machine: xray:PutTraceSegments / PutTelemetryRecords / GetSampling* and the logs:*LogDelivery* actions support no resource-level permissions. A runbook adding another `*` (a Describe* without resource-level support) acknowledges it with its own reason.',
+        'Tracing and logging of the state machine, actions that support no resource-level permissions: xray:PutTraceSegments, xray:PutTelemetryRecords, xray:GetSamplingRules, xray:GetSamplingTargets (X-Ray tracing); logs:CreateLogDelivery, logs:GetLogDelivery, logs:UpdateLogDelivery, logs:DeleteLogDelivery, logs:ListLogDeliveries, logs:PutResourcePolicy, logs:DescribeResourcePolicies, logs:DescribeLogGroups (vended log delivery to the run log group). A runbook adding another action on `*` names it in its own acknowledgement (test/infra/stage-audit.test.ts fails otherwise).',
     });
 
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });

@@ -68,6 +68,15 @@ export const dev: StageConfigInput = {
           restartWorkloads: ['app/deployment/api'],
         },
         { name: 'dev/api/partner-token', strategy: 'random', consumerRoleNames: ['dev-app-api'] },
+        // The RDS master user: our single-user rotation (README "Secret rotation"). Its readers are the
+        // app user's rotation and the restore test's check query. 29 days, not 30, so the two schedules
+        // drift apart rather than fire together (the app user's rotation logs in as the master).
+        {
+          name: 'dev/rds/master',
+          strategy: 'mysql-single-user',
+          consumerRoleNames: ['ops-dev-rotation-dev-rds-app-user', 'ops-dev-verify-backups-check-database'],
+          rotation: { everyDays: 29 },
+        },
       ],
       volumes: {
         protectedTag: { key: 'backup', value: 'required' },
@@ -80,6 +89,11 @@ export const dev: StageConfigInput = {
     // Dev audit records are test data: a short GOVERNANCE lock, so the bucket can be emptied and removed.
     audit: { retentionDays: 30, lockMode: 'GOVERNANCE' },
     ingressRecords: [{ zoneName: 'dev.example.com', recordName: 'app.dev.example.com' }],
+    // Where alarms (SNS topic) and Datadog monitors (@-handles) go: README "Reporting, audit and observability".
+    alerting: {
+      emails: ['platform-dev-alerts@example.com'],
+      datadogHandles: ['@slack-ops-dev-alerts'],
+    },
     schedules: [
       { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },
     ],

@@ -73,6 +73,18 @@ export const prod: StageConfigInput = {
           restartWorkloads: ['app/deployment/api'],
         },
         { name: 'prod/api/partner-token', strategy: 'random', consumerRoleNames: ['prod-app-api'] },
+        // The RDS master user: our single-user rotation (README "Secret rotation"). Its readers are the
+        // app user's rotation and the restore test's check query. 29 days, not 30, so the two schedules
+        // drift apart rather than fire together (the app user's rotation logs in as the master).
+        {
+          name: 'prod/rds/master',
+          strategy: 'mysql-single-user',
+          consumerRoleNames: [
+            'ops-prod-rotation-prod-rds-app-user',
+            'ops-prod-verify-backups-check-database',
+          ],
+          rotation: { everyDays: 29 },
+        },
       ],
       volumes: {
         protectedTag: { key: 'backup', value: 'required' },
@@ -90,6 +102,12 @@ export const prod: StageConfigInput = {
       { zoneName: 'example.com', recordName: 'app.example.com' },
       { zoneName: 'example.com', recordName: 'api.example.com' },
     ],
+    // Where alarms (SNS topic) and Datadog monitors (@-handles) go: README "Reporting, audit and observability".
+    alerting: {
+      emails: ['platform-oncall@example.com'],
+      slackChannel: 'C0PRODALRM1',
+      datadogHandles: ['@pagerduty-platform-prod', '@slack-ops-prod-alerts'],
+    },
     schedules: [
       { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },
     ],

@@ -68,6 +68,18 @@ export const stage: StageConfigInput = {
           restartWorkloads: ['app/deployment/api'],
         },
         { name: 'stage/api/partner-token', strategy: 'random', consumerRoleNames: ['stage-app-api'] },
+        // The RDS master user: our single-user rotation (README "Secret rotation"). Its readers are the
+        // app user's rotation and the restore test's check query. 29 days, not 30, so the two schedules
+        // drift apart rather than fire together (the app user's rotation logs in as the master).
+        {
+          name: 'stage/rds/master',
+          strategy: 'mysql-single-user',
+          consumerRoleNames: [
+            'ops-stage-rotation-stage-rds-app-user',
+            'ops-stage-verify-backups-check-database',
+          ],
+          rotation: { everyDays: 29 },
+        },
       ],
       volumes: {
         protectedTag: { key: 'backup', value: 'required' },
@@ -78,6 +90,11 @@ export const stage: StageConfigInput = {
     },
     runbooks: {},
     ingressRecords: [{ zoneName: 'stage.example.com', recordName: 'app.stage.example.com' }],
+    // Where alarms (SNS topic) and Datadog monitors (@-handles) go: README "Reporting, audit and observability".
+    alerting: {
+      emails: ['platform-stage-alerts@example.com'],
+      datadogHandles: ['@slack-ops-stage-alerts'],
+    },
     schedules: [
       { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },
     ],

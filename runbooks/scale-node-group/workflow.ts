@@ -390,12 +390,12 @@ export class ScaleNodeGroupWorkflow extends Construct {
       Validations.of(this).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:${region}:${account}:nodegroup/${n.cluster}/${n.nodegroup}/*]`,
         reason:
-          'Node group ARNs end in a random id; the allow-list names the cluster and the node-group name pattern.',
+          'eks:UpdateNodegroupConfig and eks:DescribeUpdate on allow-listed node groups only: node group ARNs end in a random id; the allow-list names the cluster and the node-group name pattern.',
       });
       Validations.of(this).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:parameter${props.sizeParameterPrefix}/${n.nodegroup}/*]`,
         reason:
-          'Only the max-size / desired-size parameters of allow-listed node groups, under this stage’s prefix.',
+          'ssm:PutParameter on the max-size / desired-size parameters of allow-listed node groups only, under this stage’s prefix.',
       });
     }
     for (const c of clusters) {
@@ -405,9 +405,13 @@ export class ScaleNodeGroupWorkflow extends Construct {
           'eks:DescribeNodegroup (read-only) on the node groups of an allow-listed cluster, to find those at their maximum.',
       });
     }
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:${account}:schedule/default/${schedulePrefix}-*]`,
-      reason: 'Scale-back schedules are named per run (hash of the execution name) under this prefix.',
-    });
+    // Only a stage with scale-back configured grants CreateSchedule (and so has this finding).
+    if (this.schedulerRole) {
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:${account}:schedule/default/${schedulePrefix}-*]`,
+        reason:
+          'scheduler:CreateSchedule for the scale-back schedules, named per run (hash of the execution name) under this prefix.',
+      });
+    }
   }
 }

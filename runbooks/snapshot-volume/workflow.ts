@@ -490,20 +490,20 @@ export class SnapshotVolumeWorkflow extends Construct {
       for (const r of [region, ...(props.dr ? [props.dr.region] : [])]) {
         nag.acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${r}::snapshot/*]`,
-          reason: `Snapshot ids are not known at deploy time: copy and delete require the resource tag ${SNAPSHOT_TAGS.createdBy}=${settings.createdBy}, a copy the same request tag.`,
+          reason: `Snapshot ids are not known at deploy time: ec2:CopySnapshot and ec2:DeleteSnapshot require the resource tag ${SNAPSHOT_TAGS.createdBy}=${settings.createdBy}, a copy (ec2:CreateTags at creation) the same request tag.`,
         });
       }
       if (props.dr) {
         nag.acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${props.dr.region}:${account}:key/*]`,
           reason:
-            'The DR key lives in another region outside this app: scoped by kms:ResourceAliases and kms:ViaService EC2.',
+            'The DR key lives in another region outside this app: kms:CreateGrant, kms:DescribeKey, kms:Encrypt, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncryptFrom and kms:ReEncryptTo for the snapshot copy, scoped by kms:ResourceAliases and kms:ViaService EC2.',
         });
         if (!props.sourceKmsKeyArns?.length) {
           nag.acknowledge({
             id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${region}:${account}:key/*]`,
             reason:
-              'Volumes may be encrypted with any key of the account: decrypting is allowed only through EC2 (kms:ViaService).',
+              'Volumes may be encrypted with any key of the account: kms:Decrypt, kms:CreateGrant and kms:DescribeKey for the copy, only through EC2 (kms:ViaService).',
           });
         }
       }
@@ -516,11 +516,13 @@ export class SnapshotVolumeWorkflow extends Construct {
     });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:volume/*]`,
-      reason: `Volume ids are not known at deploy time: CreateSnapshot is allowed only on volumes carrying the protected / opt-in tag or the CSI driver’s allow-listed namespace tag; DeleteVolume only on volumes carrying both ${RECLAIM_TAG.key}=${RECLAIM_TAG.value} (set by the protected StorageClass) and the protected tag.`,
+      reason:
+        'Volume ids are not known at deploy time: ec2:CreateSnapshot is allowed only on volumes carrying the protected / opt-in tag or the CSI driver’s allow-listed namespace tag; ' +
+        `ec2:DeleteVolume only on volumes carrying both ${RECLAIM_TAG.key}=${RECLAIM_TAG.value} (set by the protected StorageClass) and the protected tag.`,
     });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}::snapshot/*]`,
-      reason: `Snapshot ids are not known at deploy time: create requires the request tag ${SNAPSHOT_TAGS.createdBy}=${settings.createdBy}, delete requires that resource tag.`,
+      reason: `Snapshot ids are not known at deploy time: ec2:CreateSnapshot and ec2:CreateTags (at creation) require the request tag ${SNAPSHOT_TAGS.createdBy}=${settings.createdBy}, ec2:DeleteSnapshot requires that resource tag.`,
     });
   }
 }

@@ -269,7 +269,7 @@ export class UpdateDnsWorkflow extends Construct {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
       reason:
-        'Route 53 change ids are returned by ChangeResourceRecordSets at run time; GetChange is read-only.',
+        'Route 53 change ids are returned by ChangeResourceRecordSets at run time; route53:GetChange (read-only) polls them.',
     });
   }
 }

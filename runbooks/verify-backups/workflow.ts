@@ -495,24 +495,25 @@ export class VerifyBackupsWorkflow extends Construct {
     nag.acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${region}:${account}:key/*]`,
       reason:
-        'The expected key is found by alias at run time (DescribeKey only with kms:RequestAlias = that alias); restores ' +
-        'use the snapshot key only through EC2 / RDS in this region (kms:ViaService).',
+        'The expected key is found by alias at run time (kms:DescribeKey only with kms:RequestAlias = that alias); restores ' +
+        'use the snapshot key (kms:CreateGrant, kms:Decrypt, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncryptFrom, ' +
+        'kms:ReEncryptTo, and kms:GenerateDataKey for a database restore) only through EC2 / RDS in this region (kms:ViaService).',
     });
     nag.acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:volume/*]`,
-      reason: `Scratch volume ids are made at run time: create only with the request tag ${SCRATCH_TAG.key}=true in the scratch AZ, tag only on create, delete only with that resource tag.`,
+      reason: `Scratch volume ids are made at run time: ec2:CreateVolume only with the request tag ${SCRATCH_TAG.key}=true in the scratch AZ, ec2:CreateTags only on create, ec2:DeleteVolume only with that resource tag.`,
     });
     nag.acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}::snapshot/*]`,
       reason:
-        'CreateVolume reads the snapshot being restore-tested; which one is decided at run time (read-only use).',
+        'ec2:CreateVolume reads the snapshot being restore-tested; which one is decided at run time (read-only use).',
     });
     // A bucket given by token (another stack's) is acknowledged by whoever knows how cdk-nag renders it.
     if (!Token.isUnresolved(props.reportBucket.arn)) {
       nag.acknowledge({
         id: `AwsSolutions-IAM5[Resource::${props.reportBucket.arn}/verify-backups/*]`,
         reason:
-          'Each run writes its own report objects (keyed by day and execution): PutObject only, under verify-backups/.',
+          'Each run writes its own report objects (keyed by day and execution): s3:PutObject only, under verify-backups/.',
       });
     }
     if (settings.restore.rds.enabled) {
@@ -520,13 +521,13 @@ export class VerifyBackupsWorkflow extends Construct {
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${region}:${account}:${r}]`;
       nag.acknowledge({
         id: rdsArn(`db:${scratchDbPrefix}*`),
-        reason: `The temporary instance is named per run under ${scratchDbPrefix}: restore and tag only with the scratch request tag, delete only with that resource tag.`,
+        reason: `The temporary instance is named per run under ${scratchDbPrefix}: rds:RestoreDBInstanceFromDBSnapshot and rds:AddTagsToResource only with the scratch request tag, rds:DescribeDBInstances (read-only), rds:DeleteDBInstance only with that resource tag.`,
       });
       for (const r of ['snapshot:*', 'subgrp:*', 'og:*', 'pg:*']) {
         nag.acknowledge({
           id: rdsArn(r),
           reason:
-            'RestoreDBInstanceFromDBSnapshot reads the snapshot, subnet, option and parameter groups it restores with.',
+            'rds:RestoreDBInstanceFromDBSnapshot reads the snapshot, subnet, option and parameter groups it restores with.',
         });
       }
     }

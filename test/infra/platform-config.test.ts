@@ -20,7 +20,18 @@ function stageLike(base: string, name: string, cidr: string) {
       ...input,
       name,
       platform: { ...input.platform, vpc: { ...input.platform.vpc, cidr } },
-      automation: { ...input.automation, automationRolePrefix: `ops-${name}-` },
+      automation: {
+        ...input.automation,
+        automationRolePrefix: `ops-${name}-`,
+        // The stage's own secrets (its RDS master secret must be allow-listed for rotation).
+        allowLists: {
+          ...input.automation.allowLists,
+          secrets: (input.automation.allowLists.secrets ?? []).map((s) => ({
+            ...s,
+            name: s.name.replace(`${base}/`, `${name}/`),
+          })),
+        },
+      },
     },
     name,
   );
@@ -90,5 +101,88 @@ describe('platform config: stages, CIDRs and the charts the platform needs', () 
     expect(() => checkKubectlSkew('1.33')).toThrow(
       /1\.33 is outside kubectl 1\.35's supported skew \(1\.34–1\.36\)/,
     );
+  });
+
+  it('refuses a stage whose RDS master secret is not rotated, naming the stage, the field and the fix', () => {
+    // Prepare: prod as configured, without the master secret in the rotation allow-list.
+    const input = structuredClone(STAGE_INPUTS.prod);
+    if (!input) throw new Error('no prod stage');
+    const secrets = (input.automation.allowLists.secrets ?? []).filter((s) => s.name !== 'prod/rds/master');
+    const without = {
+      ...input,
+      automation: { ...input.automation, allowLists: { ...input.automation.allowLists, secrets } },
+    };
+    const alternating = {
+      ...without,
+      automation: {
+        ...without.automation,
+        allowLists: {
+          ...without.automation.allowLists,
+          secrets: [...secrets, { name: 'prod/rds/master', strategy: 'mysql-alternating-users' as const }],
+        },
+      },
+    };
+
+    // Act + Assess
+    expect(() => parseStage(without, 'prod')).toThrow(ConfigError);
+    expect(() => parseStage(without, 'prod')).toThrow(
+      `Stage configuration "prod" is invalid:\n  - automation.allowLists.secrets must rotate the RDS master secret: add { name: 'prod/rds/master', strategy: 'mysql-single-user' }`,
+    );
+    expect(() => parseStage(alternating, 'prod')).toThrow('(it has strategy mysql-alternating-users)');
+  });
+
+  it('rotates the RDS master secret of every configured stage with the single-user strategy', () => {
+    for (const name of ['dev', 'stage', 'prod']) {
+      expect(loadStage(name).automation.allowLists.secrets).toContainEqual(
+        expect.objectContaining({ name: `${name}/rds/master`, strategy: 'mysql-single-user' }),
+      );
+    }
+  });
+});
+
+describe('alarm routing: a prod stage without a destination does not synthesise', () => {
+  const prodWith = (alerting: Record<string, unknown>) => {
+    const input = structuredClone(STAGE_INPUTS.prod);
+    if (!input) throw new Error('no prod stage');
+    return { ...input, automation: { ...input.automation, alerting } };
+  };
+
+  it('refuses prod with no alarm destination at all, naming the stage, the field and what to set', () => {
+    const attempt = () => parseStage(prodWith({}), 'prod');
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(
+      'Stage configuration "prod" is invalid:\n' +
+        '  - automation.alerting: CloudWatch alarms would reach no one; a prod stage needs automation.alerting.emails or automation.alerting.slackChannel\n' +
+        '  - automation.alerting: Datadog monitors would notify no one; a prod stage needs automation.alerting.datadogHandles',
+    );
+  });
+
+  it('refuses prod whose alarms reach someone but whose monitors reach no one, and the reverse', () => {
+    expect(() => parseStage(prodWith({ emails: ['oncall@example.com'] }), 'prod')).toThrow(
+      /^Stage configuration "prod" is invalid:\n {2}- automation\.alerting: Datadog monitors would notify no one/,
+    );
+    expect(() => parseStage(prodWith({ datadogHandles: ['@oncall@example.com'] }), 'prod')).toThrow(
+      /^Stage configuration "prod" is invalid:\n {2}- automation\.alerting: CloudWatch alarms would reach no one/,
+    );
+  });
+
+  it('accepts prod with a Slack channel for alarms and a Datadog e-mail handle for monitors', () => {
+    const cfg = parseStage(
+      prodWith({ slackChannel: 'C0PRODALRM1', datadogHandles: ['@oncall@example.com'] }),
+      'prod',
+    );
+    expect(cfg.automation.alerting).toEqual({
+      emails: [],
+      slackChannel: 'C0PRODALRM1',
+      datadogHandles: ['@oncall@example.com'],
+    });
+  });
+
+  it('accepts a non-prod stage without destinations (dev and stage configure their own here)', () => {
+    const input = structuredClone(STAGE_INPUTS.dev);
+    if (!input) throw new Error('no dev stage');
+    expect(() =>
+      parseStage({ ...input, automation: { ...input.automation, alerting: {} } }, 'dev'),
+    ).not.toThrow();
   });
 });

@@ -92,11 +92,23 @@ describe('rotate-secret infra: rotation functions and their schedule', () => {
     });
   });
 
-  it('puts a 30-day rotation schedule on the platform app-user secret and on the partner token', () => {
-    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
+  it('puts a rotation schedule on the platform app-user and master secrets and on the partner token', () => {
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 3);
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
       SecretId: { 'Fn::ImportValue': Match.stringLikeRegexp('AppUser') },
       RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    });
+    // The master user changes its own password (single user), on a schedule that drifts from the app user's.
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { 'Fn::ImportValue': Match.stringLikeRegexp('InstanceSecretAttachment') },
+      RotationRules: { ScheduleExpression: 'rate(29 days)' },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ops-dev-rotation-dev-rds-master',
+      Environment: {
+        Variables: Match.objectLike({ ROTATION_STRATEGY: 'mysql-single-user', SECRET_ID: 'dev/rds/master' }),
+      },
+      VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
     });
     // The platform's own key policy does not name automation roles (no cross-stack cycle).
     expect(JSON.stringify(platformTemplate.toJSON())).not.toContain('ops-dev-rotation');

@@ -37,8 +37,14 @@ export interface QueryConnection {
 }
 
 export interface CheckDatabaseDeps {
-  /** The master credentials the snapshot was taken with (the platform's master secret). */
+  /** The master credentials now (AWSCURRENT of the platform's master secret). */
   readonly credentials: () => Promise<Credentials>;
+  /**
+   * The master credentials before the last rotation (AWSPREVIOUS), if any. The master password is
+   * rotated (README "Secret rotation"), and a snapshot keeps the password it was taken with: a
+   * snapshot older than the last rotation opens only with the previous one.
+   */
+  readonly previousCredentials?: () => Promise<Credentials | undefined>;
   readonly connect: (options: {
     host: string;
     port: number;
@@ -67,16 +73,24 @@ export async function checkDatabase(
   const e = parsed.data;
   const endpoint = (e.observed.DbInstances ?? e.observed.DBInstances ?? [])[0]?.Endpoint;
   if (!endpoint) throw new RestoreCheckError('the restored instance reports no endpoint');
-  const creds = await deps.credentials();
-  let conn: QueryConnection;
-  try {
-    conn = await deps.connect({
+  const open = async (creds: Credentials) =>
+    deps.connect({
       host: endpoint.Address,
       port: endpoint.Port,
       user: creds.username,
       password: creds.password,
       ...(e.database ? { database: e.database } : {}),
     });
+  let conn: QueryConnection;
+  try {
+    try {
+      conn = await open(await deps.credentials());
+    } catch (err) {
+      // Refused login: the snapshot may predate the last rotation of the master password.
+      const previous = isAccessDenied(err) ? await deps.previousCredentials?.() : undefined;
+      if (!previous) throw err;
+      conn = await open(previous);
+    }
   } catch (err) {
     // The driver's message can quote the user name, never the password; keep it short anyway.
     throw new RestoreCheckError(
@@ -101,6 +115,12 @@ export async function checkDatabase(
   } finally {
     await conn.end().catch(() => undefined);
   }
+}
+
+/** MySQL / MariaDB refused the user or password (ER_ACCESS_DENIED_ERROR, 1045). */
+function isAccessDenied(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown } | undefined;
+  return e?.code === 'ER_ACCESS_DENIED_ERROR' || e?.errno === 1045;
 }
 
 /** Parses the master secret (RDS's JSON shape: username, password, …). */

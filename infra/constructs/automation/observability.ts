@@ -1,4 +1,4 @@
-import { CfnResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -84,8 +84,19 @@ interface Watched {
   readonly monitor: { readonly name: string; readonly query: string; readonly message: string };
 }
 
+/**
+ * What every Datadog monitor's message ends with: the stage's `automation.alerting.datadogHandles`
+ * (`@pagerduty-ops`, `@slack-ops-alerts`, `@oncall@example.com`). A monitor defined elsewhere uses
+ * this too, so that it also reaches a person (test/infra/stage-audit.test.ts walks them all).
+ */
+export function monitorMentions(stage: StageConfig): string {
+  return stage.automation.alerting.datadogHandles.join(' ');
+}
+
 export class Observability extends Construct {
   readonly topic: sns.Topic;
+  /** The Slack notifier subscribed to the topic, when `automation.alerting.slackChannel` is set. */
+  readonly slackNotifier?: OpsFunction;
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly monitors: CfnResource[] = [];
 
@@ -115,10 +126,46 @@ export class Observability extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
-    for (const email of stage.automation.alerting.emails) {
+    // Where alarms go (config `automation.alerting`; prod refuses to synthesise without them):
+    // e-mail subscriptions, and our Slack notifier subscribed to the topic. Created before the
+    // walk below, so the notifier's own errors alarm too (and reach the e-mail addresses).
+    const alerting = stage.automation.alerting;
+    for (const email of alerting.emails) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
-    const handles = stage.automation.alerting.datadogHandles.join(' ');
+    if (alerting.slackChannel) {
+      // A notification Slack kept refusing (after Lambda's two retries) is kept here, and its
+      // messages-visible alarm (the walk below finds this queue) reaches the e-mail addresses.
+      const notifierDlq = new sqs.Queue(this, 'SlackNotifierDlq', {
+        queueName: `${namePrefix}-alarm-notifier-dlq`,
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: key,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      Validations.of(notifierDlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself the dead-letter queue of the Slack alarm notifier; a DLQ of a DLQ would only move the same messages.',
+      });
+      this.slackNotifier = new OpsFunction(this, 'SlackNotifier', {
+        deadLetterQueue: notifierDlq,
+        entry: 'functions/notify/alarm-handler.ts',
+        service: 'alarm-notifier',
+        functionName: `${namePrefix}-alarm-notifier`,
+        description: `Posts ${namePrefix}-alarms notifications to Slack ${alerting.slackChannel}`,
+        timeout: Duration.seconds(30),
+        environment: { STAGE: stage.name, ALARM_SLACK_CHANNEL: alerting.slackChannel },
+      });
+      this.slackNotifier.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [secretArnPattern(this, stage.automation.slack.botTokenSecretName)],
+        }),
+      );
+      this.topic.addSubscription(new subscriptions.LambdaSubscription(this.slackNotifier));
+    }
+    const handles = monitorMentions(stage);
 
     // Collect first, then create: what this construct adds must not be watched by itself.
     const watched: Watched[] = [];
@@ -335,6 +382,14 @@ export class Observability extends Construct {
         | undefined;
       // Datadog turns execution data on; run inputs carry a Slack response_url: keep it out of logs.
       if (logging) cfn.loggingConfiguration = { ...logging, includeExecutionData: false };
+      // DatadogStepFunctions adds its copy of the Step Functions logging statement on `*`, which
+      // also holds two actions the frame's own statement does not: named here, so the frame's
+      // acknowledgement keeps covering only what it names (test/infra/stage-audit.test.ts).
+      Validations.of(sm.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'logs:CreateLogStream and logs:PutLogEvents on * are added by datadog-cdk-constructs-v2 (DatadogStepFunctions copies the Step Functions logging guide’s policy); Step Functions itself delivers the run log through vended log delivery, and these two only append log events.',
+      });
     }
   }
 }

@@ -164,7 +164,7 @@ export class Reporting extends Construct {
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.ledger.node.defaultChild as s3.CfnBucket)}.Arn>/runs/*]`,
         reason:
-          'Each run writes new ledger objects under runs/ (keys are made per entry); PutObject and GetObject only, on that prefix of this one bucket. No delete, no retention changes.',
+          'Each run writes new ledger objects under runs/ (keys are made per entry); s3:PutObject and s3:GetObject only, on that prefix of this one bucket. No delete, no retention changes.',
       });
     }
     this.grantSecretRead(fn, stage.automation.slack.botTokenSecretName);

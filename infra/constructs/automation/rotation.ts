@@ -204,17 +204,17 @@ export class SecretRotation extends Construct {
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:network-interface/*]`,
       reason:
-        'Lambda creates the VPC function’s network interfaces with the function role; their ids are not known in advance.',
+        'Lambda manages the VPC function’s network interfaces with the function role (ec2:CreateNetworkInterface, ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses, ec2:UnassignPrivateIpAddresses); their ids are not known in advance.',
     });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:subnet/*]`,
       reason:
-        'CreateNetworkInterface is authorised on the subnet too; the private subnets are chosen by Lambda at run time.',
+        'ec2:CreateNetworkInterface, ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses and ec2:UnassignPrivateIpAddresses are authorised on the subnet too; the private subnets are chosen by Lambda at run time.',
     });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:security-group/*]`,
       reason:
-        'CreateNetworkInterface is authorised on the security group too (the rotation security group of this construct).',
+        'ec2:CreateNetworkInterface, ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses and ec2:UnassignPrivateIpAddresses are authorised on the security group too (the rotation security group of this construct).',
     });
   }
 }

@@ -44,7 +44,7 @@ export class Schedules extends Construct {
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(cfn).getLogicalId(cfn)}.Arn>:*]`,
         reason:
-          'Invoking the intake function and its versions (<arn>:*) only: the grant grantInvoke makes for one function.',
+          'lambda:InvokeFunction on the intake function and its versions (<arn>:*) only: the grant grantInvoke makes for one function.',
       });
     }
     const dlq = props.deadLetterQueue;

@@ -153,7 +153,7 @@ export class SlackEndpoint extends Construct {
       if (this.worker.role) {
         Validations.of(this.worker.role).acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${stack.region}:${stack.account}:execution:${namePrefix}-${name}:*]`,
-          reason: `/ops status and /ops revert read executions of ${namePrefix}-${name} by name; execution names are only known at request time. Read-only (DescribeExecution), one state machine.`,
+          reason: `/ops status and /ops revert read executions of ${namePrefix}-${name} by name; execution names are only known at request time. Read-only (states:DescribeExecution), one state machine.`,
         });
       }
     }

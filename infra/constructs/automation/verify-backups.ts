@@ -152,26 +152,26 @@ export class VerifyBackupsInfra extends Construct {
     for (const r of [stage.region, ...(stage.drRegion ? [stage.drRegion] : [])]) {
       nag.acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${r}:${stack.account}:snapshot:*]`,
-        reason: `RDS names automated snapshots itself (rds:${databaseInstance}-<date>): only described, for this one instance.`,
+        reason: `rds:DescribeDBSnapshots (read-only): RDS names automated snapshots itself (rds:${databaseInstance}-<date>), and the function asks for this one instance’s snapshots only.`,
       });
     }
     if (stage.drRegion) {
       nag.acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${stage.drRegion}:${stack.account}:auto-backup:*]`,
         reason:
-          'Replicated automated backups get an id RDS generates: only described, filtered to this one instance.',
+          'rds:DescribeDBInstanceAutomatedBackups (read-only): replicated automated backups get an id RDS generates; the function filters to this one instance.',
       });
     }
     nag.acknowledge({
       id: `AwsSolutions-IAM5[Resource::${veleroArnRef.name}/${bv.velero.prefix}backups/*]`,
       reason:
-        'Velero names each backup by schedule and time: GetObject only, under the backups/ prefix of the Velero bucket.',
+        'Velero names each backup by schedule and time: s3:GetObject only, under the backups/ prefix of the Velero bucket.',
     });
     if (bv.velero.bucketName) {
       nag.acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${stage.region}:${stack.account}:key/*]`,
         reason:
-          'The configured Velero bucket’s key is not known here: Decrypt only, only through S3 in this region.',
+          'The configured Velero bucket’s key is not known here: kms:Decrypt only, only through S3 in this region (kms:ViaService).',
       });
     }
 
@@ -193,7 +193,7 @@ export class VerifyBackupsInfra extends Construct {
     sweepNag.acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${stack.region}:${stack.account}:volume/*]`,
       reason:
-        'Leftover scratch volume ids are not known at deploy time: DeleteVolume only with the resource tag ops-automation:scratch=true.',
+        'Leftover scratch volume ids are not known at deploy time: ec2:DeleteVolume only with the resource tag ops-automation:scratch=true.',
     });
     if (rdsRestore) {
       sweep.addToRolePolicy(
@@ -209,12 +209,12 @@ export class VerifyBackupsInfra extends Construct {
       sweepNag.acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${stack.region}:${stack.account}:db:*]`,
         reason:
-          'Listing instances to find leftover scratch ones (read-only); the name prefix and tag are checked in code.',
+          'rds:DescribeDBInstances (read-only) to find leftover scratch instances; the name prefix and tag are checked in code.',
       });
       sweepNag.acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${stack.region}:${stack.account}:db:${namePrefix}-vb-*]`,
         reason:
-          'Temporary instances are named per run under this prefix: delete only with the scratch resource tag.',
+          'Temporary instances are named per run under this prefix: rds:DeleteDBInstance only with the scratch resource tag.',
       });
     }
 
@@ -342,7 +342,7 @@ export class VerifyBackupsInfra extends Construct {
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${backupArnRef.name}/verify-backups/*]`,
       reason:
-        'Each run writes its own report objects (keyed by day and execution): PutObject only, under verify-backups/.',
+        'Each run writes its own report objects (keyed by day and execution): s3:PutObject only, under verify-backups/.',
     });
     this.functions = {
       collect,

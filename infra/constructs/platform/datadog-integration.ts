@@ -56,7 +56,7 @@ export class DatadogIntegration extends Construct {
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Datadog reads metrics, logs and tags of every resource in the account; every action listed only reads, none mutates.',
+        'Datadog reads metrics, logs and tags of every resource in the account, with read-only actions that take no resource ARN here: budgets:ViewBudget, cloudwatch:DescribeAlarms, cloudwatch:GetMetricData, cloudwatch:GetMetricStatistics, cloudwatch:ListMetrics, logs:DescribeLogGroups, logs:DescribeLogStreams, logs:FilterLogEvents, tag:GetResources, tag:GetTagKeys, tag:GetTagValues, xray:BatchGetTraces, xray:GetTraceSummaries.',
     });
   }
 }

@@ -68,7 +68,7 @@ export class PlatformStorage extends Construct {
     Validations.of(this.logsBucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
-        'This is the access-log destination of every other bucket; logging it to itself would loop, and CloudTrail data events cover reads if needed.',
+        'This is the access-log destination of every other bucket; logging it to itself would loop. Its own reads are not logged: the trail records management events only (an S3 data-event selector on this bucket would add them).',
     });
 
     const replication = props.dr

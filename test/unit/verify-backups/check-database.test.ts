@@ -73,6 +73,52 @@ describe('verify-backups check query: against a real MySQL-compatible server', (
     expect((err as Error).message).not.toContain('s3cr3t-pw');
   });
 
+  it('opens a snapshot taken before the last master rotation with the previous password', async () => {
+    // Prepare: AWSCURRENT is a password the restored instance never had; AWSPREVIOUS is the one it has.
+    let askedForPrevious = 0;
+    const rotatedSince: CheckDatabaseDeps = {
+      ...deps,
+      credentials: async () => ({ username: db.admin.username, password: 'rotated-after-the-snapshot' }),
+      previousCredentials: async () => {
+        askedForPrevious++;
+        return { username: db.admin.username, password: db.admin.password };
+      },
+    };
+    // Act
+    const out = await checkDatabase(
+      { observed: observed(), query: 'SELECT COUNT(*) FROM app.orders', minResult: 1 },
+      rotatedSince,
+    );
+    // Assess
+    expect(out.value).toBe(3);
+    expect(askedForPrevious).toBe(1);
+  });
+
+  it('does not look for the previous password when the current one works, and fails clearly when neither does', async () => {
+    let askedForPrevious = 0;
+    const current: CheckDatabaseDeps = {
+      ...deps,
+      previousCredentials: async () => {
+        askedForPrevious++;
+        return undefined;
+      },
+    };
+    await checkDatabase({ observed: observed(), query: 'SELECT 1', minResult: 1 }, current);
+    expect(askedForPrevious).toBe(0);
+
+    const neither: CheckDatabaseDeps = {
+      ...deps,
+      credentials: async () => ({ username: db.admin.username, password: 'not-this-one' }),
+      previousCredentials: async () => ({ username: db.admin.username, password: 'nor-this-one' }),
+    };
+    const err = await checkDatabase({ observed: observed(), query: 'SELECT 1', minResult: 1 }, neither).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(RestoreCheckError);
+    expect((err as Error).message).toMatch(/^cannot connect to the restored instance: Access denied/);
+    expect((err as Error).message).not.toMatch(/not-this-one|nor-this-one/);
+  });
+
   it('refuses anything but one SELECT before connecting', async () => {
     let connected = false;
     const spy: CheckDatabaseDeps = {
