@@ -125,3 +125,45 @@ export class OpsFunction extends nodejs.NodejsFunction {
     this.logGroupRef = logGroup;
   }
 }
+
+/**
+ * What a VPC function's role needs for its network interfaces (Lambda creates and deletes them with
+ * the function's role), scoped to this account and region, with the acknowledgements that name each
+ * action. `DescribeNetworkInterfaces` has no resource-level permissions: the caller acknowledges its
+ * role's `*` findings once, naming every action it grants there.
+ */
+export function grantVpcNetworkInterfaces(role: iam.Role, securityGroup: string): void {
+  const { partition, region, account } = Stack.of(role);
+  const actions = [
+    'ec2:CreateNetworkInterface',
+    'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:UnassignPrivateIpAddresses',
+  ];
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions,
+      resources: [
+        `arn:${partition}:ec2:${region}:${account}:network-interface/*`,
+        `arn:${partition}:ec2:${region}:${account}:subnet/*`,
+        `arn:${partition}:ec2:${region}:${account}:security-group/*`,
+      ],
+    }),
+  );
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces'], resources: ['*'] }));
+  const named = `${actions.slice(0, -1).join(', ')} and ${actions.at(-1)}`;
+  const ack = (resource: string, reason: string) =>
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:${resource}/*]`,
+      reason,
+    });
+  ack(
+    'network-interface',
+    `Lambda manages the VPC function’s network interfaces with the function role (${named}); their ids are not known in advance.`,
+  );
+  ack(
+    'subnet',
+    `${named} are authorised on the subnet too; the private subnets are chosen by Lambda at run time.`,
+  );
+  ack('security-group', `${named} are authorised on the security group too (${securityGroup}).`);
+}

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +8,7 @@ import {
   type KubeSettings,
   parseWorkloadRef,
 } from '../../../functions/kube/core.js';
-import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
+import { grantVpcNetworkInterfaces, OpsFunction, XRayWritePolicy } from '../ops-function.js';
 
 /** The Kubernetes group the kube function's access entry maps to; every Role below binds it. */
 export const KUBE_GROUP = 'ops-automation';
@@ -140,7 +140,11 @@ export class KubeAccess extends Construct {
       description: `Execution role of ${name} (Kubernetes group ${KUBE_GROUP} through an EKS access entry)`,
       managedPolicies: [XRayWritePolicy.of(this)],
     });
-    this.grantNetworkInterfaces(this.role);
+    grantVpcNetworkInterfaces(this.role, 'the kube function’s own group');
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ec2:DescribeNetworkInterfaces supports no resource-level permissions (read only).',
+    });
 
     this.function = new OpsFunction(this, 'Function', {
       entry: 'functions/kube/handler.ts',
@@ -174,43 +178,5 @@ export class KubeAccess extends Construct {
       manifest: kubeRbacManifests(props.settings),
     });
     this.function.node.addDependency(entry);
-  }
-
-  /** What a VPC function's role needs for its network interfaces, scoped to this account and region. */
-  private grantNetworkInterfaces(role: iam.Role): void {
-    const { partition, region, account } = Stack.of(this);
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
-        resources: [
-          `arn:${partition}:ec2:${region}:${account}:network-interface/*`,
-          `arn:${partition}:ec2:${region}:${account}:subnet/*`,
-          `arn:${partition}:ec2:${region}:${account}:security-group/*`,
-        ],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces'], resources: ['*'] }),
-    );
-    const ack = (resource: string, reason: string) =>
-      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
-    ack(
-      `arn:<AWS::Partition>:ec2:${region}:${account}:network-interface/*`,
-      'Lambda creates the kube function’s VPC network interfaces with its role; their ids are not known in advance.',
-    );
-    ack(
-      `arn:<AWS::Partition>:ec2:${region}:${account}:subnet/*`,
-      'CreateNetworkInterface is authorised on the subnet too; Lambda picks one of the private subnets at run time.',
-    );
-    ack(
-      `arn:<AWS::Partition>:ec2:${region}:${account}:security-group/*`,
-      'CreateNetworkInterface is authorised on the security group too (the kube function’s own group).',
-    );
-    ack('*', 'ec2:DescribeNetworkInterfaces supports no resource-level permissions (read only).');
   }
 }

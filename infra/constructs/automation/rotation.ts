@@ -9,7 +9,7 @@ import type { StageConfig } from '../../../config/index.js';
 import { type RotatableSecret, RotateSecretWorkflow } from '../../../runbooks/rotate-secret/workflow.js';
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
-import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
+import { grantVpcNetworkInterfaces, OpsFunction, XRayWritePolicy } from '../ops-function.js';
 
 type AllowedSecret = StageConfig['automation']['allowLists']['secrets'][number];
 
@@ -132,7 +132,7 @@ export class SecretRotation extends Construct {
             }
           : {}),
       });
-      if (database) this.grantNetworkInterfaces(role);
+      if (database) grantVpcNetworkInterfaces(role, 'the rotation security group of this construct');
       const keys = [known?.encryptionKey];
       if (allowed.strategy === 'mysql-alternating-users' && props.masterSecret) {
         role.addToPolicy(
@@ -177,44 +177,6 @@ export class SecretRotation extends Construct {
         rotationFunction: fn,
         restartWorkloads: allowed.restartWorkloads,
       });
-    });
-  }
-
-  /** What a VPC function's role needs for its network interfaces, scoped to this account and region. */
-  private grantNetworkInterfaces(role: iam.Role): void {
-    const { partition, region, account } = Stack.of(this);
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
-        resources: [
-          `arn:${partition}:ec2:${region}:${account}:network-interface/*`,
-          `arn:${partition}:ec2:${region}:${account}:subnet/*`,
-          `arn:${partition}:ec2:${region}:${account}:security-group/*`,
-        ],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces'], resources: ['*'] }),
-    );
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:network-interface/*]`,
-      reason:
-        'Lambda manages the VPC function’s network interfaces with the function role (ec2:CreateNetworkInterface, ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses, ec2:UnassignPrivateIpAddresses); their ids are not known in advance.',
-    });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:subnet/*]`,
-      reason:
-        'ec2:CreateNetworkInterface, ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses and ec2:UnassignPrivateIpAddresses are authorised on the subnet too; the private subnets are chosen by Lambda at run time.',
-    });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:security-group/*]`,
-      reason:
-        'ec2:CreateNetworkInterface, ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses and ec2:UnassignPrivateIpAddresses are authorised on the security group too (the rotation security group of this construct).',
     });
   }
 }

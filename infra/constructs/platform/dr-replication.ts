@@ -123,11 +123,11 @@ export class DrReplication extends Construct {
     const sourceId = Stack.of(this).getLogicalId(source.node.defaultChild as CfnElement);
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${sourceId}.Arn>/*]`,
-      reason: `Replication reads every object version of the ${purpose} bucket (GetObjectVersionForReplication/Acl/Tagging only).`,
+      reason: `Replication reads every object version of the ${purpose} bucket: s3:GetObjectVersionForReplication, s3:GetObjectVersionAcl and s3:GetObjectVersionTagging only.`,
     });
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${drBucketName(this.target, purpose)}/*]`,
-      reason: `Replication writes every object of the ${purpose} bucket into its DR replica: Replicate* only, only in that bucket.`,
+      reason: `Replication writes every object of the ${purpose} bucket into its DR replica: s3:ReplicateObject, s3:ReplicateDelete and s3:ReplicateTags only, only in that bucket.`,
     });
   }
 }
