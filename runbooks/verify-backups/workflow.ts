@@ -700,10 +700,11 @@ export class VerifyBackupsWorkflow extends Construct {
       service: 'rds',
       action: 'restoreDBInstanceFromDBSnapshot',
       parameters: {
-        'DBInstanceIdentifier.$': '$.scratch.id',
-        'DBSnapshotIdentifier.$': '$.item.latestCompleted.id',
-        DBInstanceClass: rds.instanceClass,
-        ...(rds.subnetGroupName ? { DBSubnetGroupName: rds.subnetGroupName } : {}),
+        // Step Functions names members as the Java v2 SDK does: DbInstanceIdentifier, not DBInstanceIdentifier.
+        'DbInstanceIdentifier.$': '$.scratch.id',
+        'DbSnapshotIdentifier.$': '$.item.latestCompleted.id',
+        DbInstanceClass: rds.instanceClass,
+        ...(rds.subnetGroupName ? { DbSubnetGroupName: rds.subnetGroupName } : {}),
         ...(rds.securityGroupIds ? { VpcSecurityGroupIds: [...rds.securityGroupIds] } : {}),
         MultiAZ: false,
         PubliclyAccessible: false,
@@ -747,7 +748,7 @@ export class VerifyBackupsWorkflow extends Construct {
     const read = new ScopedAwsCall(s, 'Read test database', {
       service: 'rds',
       action: 'describeDBInstances',
-      parameters: { 'DBInstanceIdentifier.$': '$.scratch.id' },
+      parameters: { 'DbInstanceIdentifier.$': '$.scratch.id' },
       resultPath: '$.observed',
       policy: [new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [dbArn] })],
     });
@@ -757,7 +758,7 @@ export class VerifyBackupsWorkflow extends Construct {
       service: 'rds',
       action: 'deleteDBInstance',
       parameters: {
-        'DBInstanceIdentifier.$': '$.scratch.id',
+        'DbInstanceIdentifier.$': '$.scratch.id',
         SkipFinalSnapshot: true,
         DeleteAutomatedBackups: true,
       },
@@ -807,19 +808,15 @@ export class VerifyBackupsWorkflow extends Construct {
     check.addCatch(remove, { resultPath: '$.restoreError' });
     check.next(remove);
 
-    // Step Functions returns RDS fields in the Java SDK's casing (DbInstances); accept either.
+    // Step Functions returns RDS fields in the Java v2 SDK's casing (DbInstances, DbInstanceStatus).
     const status = (values: readonly string[]) =>
       sfn.Condition.or(
-        ...values.flatMap((v) => [
+        ...values.map((v) =>
           sfn.Condition.and(
             sfn.Condition.isPresent('$.observed.DbInstances[0].DbInstanceStatus'),
             sfn.Condition.stringEquals('$.observed.DbInstances[0].DbInstanceStatus', v),
           ),
-          sfn.Condition.and(
-            sfn.Condition.isPresent('$.observed.DBInstances[0].DBInstanceStatus'),
-            sfn.Condition.stringEquals('$.observed.DBInstances[0].DBInstanceStatus', v),
-          ),
-        ]),
+        ),
       );
     const broke = new sfn.Pass(s, 'Test database broke', {
       parameters: {

@@ -856,10 +856,10 @@ describe('verify-backups workflow: the weekly database restore test', () => {
     expect(out.status, JSON.stringify(rec.failure)).toBe('SUCCEEDED');
     expect(restored).toEqual([
       expect.objectContaining({
-        DBInstanceIdentifier: expect.stringMatching(/^ops-test-vb-[0-9a-f]{32}$/),
-        DBSnapshotIdentifier: 'rds:test-platform-2026-11-22-03-00',
-        DBInstanceClass: 'db.t4g.micro',
-        DBSubnetGroupName: 'test-platform-db',
+        DbInstanceIdentifier: expect.stringMatching(/^ops-test-vb-[0-9a-f]{32}$/),
+        DbSnapshotIdentifier: 'rds:test-platform-2026-11-22-03-00',
+        DbInstanceClass: 'db.t4g.micro',
+        DbSubnetGroupName: 'test-platform-db',
         VpcSecurityGroupIds: ['sg-0restore'],
         MultiAZ: false,
         PubliclyAccessible: false,
