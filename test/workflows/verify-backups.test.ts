@@ -31,6 +31,7 @@ import { sweepScratch } from '../../functions/steps/verify-backups/sweep.js';
 import type { Evaluation } from '../../runbooks/verify-backups/logic.js';
 import type { BackupReport } from '../../runbooks/verify-backups/report.js';
 import { type VerifyBackupsSettings, VerifyBackupsWorkflow } from '../../runbooks/verify-backups/workflow.js';
+import { definitionProblems } from '../support/asl-contract.js';
 import {
   type AslDefinition,
   allStates,
@@ -846,6 +847,10 @@ describe('verify-backups workflow: the weekly database restore test', () => {
     });
     return { h, rec, deleted, restored };
   }
+
+  it('calls RDS with the names Step Functions uses and reads only fields RDS returns (AWS API model)', () => {
+    expect(definitionProblems(asl)).toEqual([]);
+  });
 
   it('restores the latest snapshot to a small scratch instance, queries it, and deletes it', async () => {
     // Prepare
