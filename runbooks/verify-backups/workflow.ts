@@ -385,7 +385,12 @@ export class VerifyBackupsWorkflow extends Construct {
           new iam.PolicyStatement({
             actions: ['events:PutEvents'],
             resources: [arn('events', 'event-bus/default')],
-            conditions: { StringEquals: { 'events:source': BACKUP_SIGNAL_EVENT.source } },
+            // events:source is multivalued (one value per entry of the batch): every entry must be
+            // ours (ForAllValues), and the key must be there (Null false), or one forged entry could ride along.
+            conditions: {
+              'ForAllValues:StringEquals': { 'events:source': [BACKUP_SIGNAL_EVENT.source] },
+              Null: { 'events:source': 'false' },
+            },
           }),
         ],
       });
