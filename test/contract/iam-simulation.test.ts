@@ -1,6 +1,6 @@
 import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { allStageStacks } from '../support/contract-synth.js';
+import { stageStacks } from '../support/contract-synth.js';
 import {
   exportsOf,
   findResource,
@@ -20,8 +20,7 @@ import { type RoleTable, tableFailures } from '../support/iam-simulation.js';
  */
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
-const dev = allStageStacks().find((s) => s.stage.name === 'dev');
-if (!dev) throw new Error('no dev stage');
+const dev = stageStacks('dev');
 const env0 = { account: dev.stage.account, region: dev.stage.region };
 const platformTemplate = CdkTemplate.fromStack(dev.platform).toJSON() as Template;
 const automationTemplate = CdkTemplate.fromStack(dev.automation).toJSON() as Template;

@@ -15,6 +15,21 @@ export function allStageStacks(): readonly StageStacks[] {
   return stacks;
 }
 
+/** One stage alone (cheaper when a test needs only that one). */
+export function stageStacks(stage: string): StageStacks {
+  const hit = cached?.find((s) => s.stage.name === stage);
+  if (hit) return hit;
+  const { app, stacks } = buildApp({
+    stage,
+    appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
+    nag: false,
+  });
+  app.synth();
+  const s = stacks[0];
+  if (!s) throw new Error(`no stacks for stage ${stage}`);
+  return s;
+}
+
 export interface RenderedMachine {
   readonly stage: string;
   /** Construct path, e.g. `dev-automation/Runbooks/UpdateDns/Frame/StateMachine`. */
