@@ -42,6 +42,7 @@ const zoneId = refOf(
 const otherZone = 'Z0OTHERZONE000';
 /** The backups bucket (platform), whose ARN the automation stack imports. */
 const backupsBucket = String(env.imports['ops-dev-vb-backup-bucket-arn']).replace('arn:aws:s3:::', '');
+const veleroBucket = String(env.imports['ops-dev-vb-velero-bucket-arn']).replace('arn:aws:s3:::', '');
 /** The platform's data key and its key policy (KMS needs the key policy to allow too). */
 const dataKeyId = findResource(platformTemplate, 'AWS::KMS::Key', {
   Description: 'dev: platform data at rest (S3, RDS, secrets, EBS, Velero)',
@@ -420,6 +421,153 @@ const TABLES: Record<string, { role: () => { id: string; principal: string }; ta
           action: 's3:PutObject',
           resource: `arn:aws:s3:::${backupsBucket}/velero/backup-1/velero-backup.json`,
           why: 'writes only under verify-backups/',
+        },
+      ],
+    },
+  },
+  'snapshot-volume steps (function)': {
+    role: () => byName('ops-dev-snapshot-volume-steps'),
+    table: {
+      allow: [
+        { action: 'ec2:DescribeSnapshots', resource: '*', why: 'plans a revert' },
+        {
+          action: 'ec2:DeleteSnapshot',
+          resource: arn('ec2', 'snapshot/snap-0aaaaaaaaaaaaaaa1', REGION, ''),
+          context: { 'aws:ResourceTag/ops-automation:created-by': 'ops-dev' },
+          why: 'a revert deletes the snapshot the run made',
+        },
+      ],
+      deny: [
+        {
+          action: 'ec2:DeleteSnapshot',
+          resource: arn('ec2', 'snapshot/snap-0bbbbbbbbbbbbbbb1', REGION, ''),
+          why: 'any snapshot it did not make',
+        },
+        {
+          action: 'ec2:CreateSnapshot',
+          resource: arn('ec2', 'volume/vol-0aaaaaaaaaaaaaaa1'),
+          context: { 'aws:ResourceTag/backup': 'required' },
+          why: 'planning never mutates',
+        },
+      ],
+    },
+  },
+  'verify-backups sweep (function)': {
+    role: () => byName('ops-dev-verify-backups-sweep'),
+    table: {
+      allow: [
+        {
+          action: 'ec2:DeleteVolume',
+          resource: arn('ec2', 'volume/vol-0scratch000000001'),
+          context: { 'aws:ResourceTag/ops-automation:scratch': 'true' },
+          why: 'a scratch volume an earlier run left',
+        },
+      ],
+      deny: [
+        {
+          action: 'ec2:DeleteVolume',
+          resource: arn('ec2', 'volume/vol-0data00000000001'),
+          context: { 'aws:ResourceTag/ops-automation:scratch': 'false' },
+          why: 'any other volume',
+        },
+        {
+          action: 'ec2:DeleteSnapshot',
+          resource: arn('ec2', 'snapshot/snap-0aaaaaaaaaaaaaaa1', REGION, ''),
+          why: 'never a backup',
+        },
+      ],
+    },
+  },
+  'verify-backups collect (function)': {
+    role: () => byName('ops-dev-verify-backups-collect'),
+    table: {
+      allow: [
+        { action: 'ec2:DescribeSnapshots', resource: '*', why: 'the EBS inventory' },
+        {
+          action: 'rds:DescribeDBSnapshots',
+          resource: arn('rds', 'snapshot:rds:dev-platform-2026-12-07-03-00'),
+          why: 'the RDS inventory',
+        },
+        {
+          action: 's3:GetObject',
+          resource: `arn:aws:s3:::${veleroBucket}/backups/daily-20261207/velero-backup.json`,
+          why: "reads Velero's backup metadata",
+        },
+      ],
+      deny: [
+        {
+          action: 's3:GetObject',
+          resource: `arn:aws:s3:::${veleroBucket}/restores/r1/restore.json`,
+          why: 'only under backups/',
+        },
+        {
+          action: 's3:DeleteObject',
+          resource: `arn:aws:s3:::${veleroBucket}/backups/daily-20261207/velero-backup.json`,
+          why: 'read-only',
+        },
+        {
+          action: 'rds:DeleteDBSnapshot',
+          resource: arn('rds', 'snapshot:rds:dev-platform-2026-12-07-03-00'),
+          why: 'read-only',
+        },
+      ],
+    },
+  },
+  'rotation of dev/rds/app-user (function)': {
+    role: () => byName('ops-dev-rotation-dev-rds-app-user'),
+    table: {
+      allow: [
+        {
+          action: 'secretsmanager:PutSecretValue',
+          resource: arn('secretsmanager', 'secret:dev/rds/app-user-AbCdEf'),
+          why: 'createSecret writes AWSPENDING',
+        },
+        {
+          action: 'secretsmanager:UpdateSecretVersionStage',
+          resource: arn('secretsmanager', 'secret:dev/rds/app-user-AbCdEf'),
+          why: 'finishSecret moves AWSCURRENT',
+        },
+        { action: 'secretsmanager:GetRandomPassword', resource: '*', why: 'the new password' },
+      ],
+      deny: [
+        {
+          action: 'secretsmanager:PutSecretValue',
+          resource: arn('secretsmanager', 'secret:dev/api/partner-token-AbCdEf'),
+          why: 'a secret it does not rotate',
+        },
+        {
+          action: 'secretsmanager:DeleteSecret',
+          resource: arn('secretsmanager', 'secret:dev/rds/app-user-AbCdEf'),
+          why: 'never deletes',
+        },
+        {
+          action: 'secretsmanager:RotateSecret',
+          resource: arn('secretsmanager', 'secret:dev/rds/app-user-AbCdEf'),
+          why: 'Secrets Manager starts rotations, not the function',
+        },
+      ],
+    },
+  },
+  'scale-back scheduler (role)': {
+    role: () => byName('ops-dev-scale-back-scheduler'),
+    table: {
+      allow: [
+        {
+          action: 'lambda:InvokeFunction',
+          resource: fn('ops-dev-intake'),
+          why: 'the scale-back goes through the intake',
+        },
+      ],
+      deny: [
+        {
+          action: 'states:StartExecution',
+          resource: arn('states', 'stateMachine:ops-dev-scale-node-group'),
+          why: 'never around the guards',
+        },
+        {
+          action: 'lambda:InvokeFunction',
+          resource: fn('ops-dev-scale-node-group-steps'),
+          why: 'no other function',
         },
       ],
     },

@@ -82,6 +82,7 @@ function refAndArn(
       return { ref: n, arn: `arn:${p}:logs:${g}:${a}:log-group:${n}:*` };
     }
     case 'AWS::SecretsManager::Secret': {
+      // Secrets Manager adds six random characters to a secret's ARN; here they are always AbCdEf.
       const n = `arn:${p}:secretsmanager:${g}:${a}:secret:${named('Name')}-AbCdEf`;
       return { ref: n, arn: n };
     }

@@ -134,4 +134,20 @@ describe('workflow kit: the frame every runbook runs in', () => {
     expect(out.error).toBe('Ec2.UnauthorizedOperation');
     expect(out.path).toContain('Report failure');
   });
+
+  it('a fake answering what AWS could not (a field DescribeSnapshots does not return) fails the test, though the workflow catches it', async () => {
+    const run = runAsl(asl, input('auto'), {
+      handlers: {
+        'Announce start': () => undefined,
+        'Report result': () => undefined,
+        'Report failure': () => undefined,
+        'Report rejection': () => undefined,
+        'Request approval': () => ({}),
+        'Read thing': () => ({ State: 'completed' }),
+      },
+    });
+    await expect(run).rejects.toThrow(
+      "Read thing (fake's answer): ec2:describeSnapshots result.State: not a member of DescribeSnapshotsResult",
+    );
+  });
 });
