@@ -385,7 +385,12 @@ export class VerifyBackupsWorkflow extends Construct {
           new iam.PolicyStatement({
             actions: ['events:PutEvents'],
             resources: [arn('events', 'event-bus/default')],
-            conditions: { StringEquals: { 'events:source': BACKUP_SIGNAL_EVENT.source } },
+            // events:source is multivalued (one value per entry of the batch): every entry must be
+            // ours (ForAllValues), and the key must be there (Null false), or one forged entry could ride along.
+            conditions: {
+              'ForAllValues:StringEquals': { 'events:source': [BACKUP_SIGNAL_EVENT.source] },
+              Null: { 'events:source': 'false' },
+            },
           }),
         ],
       });
@@ -701,10 +706,11 @@ export class VerifyBackupsWorkflow extends Construct {
       service: 'rds',
       action: 'restoreDBInstanceFromDBSnapshot',
       parameters: {
-        'DBInstanceIdentifier.$': '$.scratch.id',
-        'DBSnapshotIdentifier.$': '$.item.latestCompleted.id',
-        DBInstanceClass: rds.instanceClass,
-        ...(rds.subnetGroupName ? { DBSubnetGroupName: rds.subnetGroupName } : {}),
+        // Step Functions names members as the Java v2 SDK does: DbInstanceIdentifier, not DBInstanceIdentifier.
+        'DbInstanceIdentifier.$': '$.scratch.id',
+        'DbSnapshotIdentifier.$': '$.item.latestCompleted.id',
+        DbInstanceClass: rds.instanceClass,
+        ...(rds.subnetGroupName ? { DbSubnetGroupName: rds.subnetGroupName } : {}),
         ...(rds.securityGroupIds ? { VpcSecurityGroupIds: [...rds.securityGroupIds] } : {}),
         MultiAZ: false,
         PubliclyAccessible: false,
@@ -748,7 +754,7 @@ export class VerifyBackupsWorkflow extends Construct {
     const read = new ScopedAwsCall(s, 'Read test database', {
       service: 'rds',
       action: 'describeDBInstances',
-      parameters: { 'DBInstanceIdentifier.$': '$.scratch.id' },
+      parameters: { 'DbInstanceIdentifier.$': '$.scratch.id' },
       resultPath: '$.observed',
       policy: [new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [dbArn] })],
     });
@@ -758,7 +764,7 @@ export class VerifyBackupsWorkflow extends Construct {
       service: 'rds',
       action: 'deleteDBInstance',
       parameters: {
-        'DBInstanceIdentifier.$': '$.scratch.id',
+        'DbInstanceIdentifier.$': '$.scratch.id',
         SkipFinalSnapshot: true,
         DeleteAutomatedBackups: true,
       },
@@ -808,19 +814,15 @@ export class VerifyBackupsWorkflow extends Construct {
     check.addCatch(remove, { resultPath: '$.restoreError' });
     check.next(remove);
 
-    // Step Functions returns RDS fields in the Java SDK's casing (DbInstances); accept either.
+    // Step Functions returns RDS fields in the Java v2 SDK's casing (DbInstances, DbInstanceStatus).
     const status = (values: readonly string[]) =>
       sfn.Condition.or(
-        ...values.flatMap((v) => [
+        ...values.map((v) =>
           sfn.Condition.and(
             sfn.Condition.isPresent('$.observed.DbInstances[0].DbInstanceStatus'),
             sfn.Condition.stringEquals('$.observed.DbInstances[0].DbInstanceStatus', v),
           ),
-          sfn.Condition.and(
-            sfn.Condition.isPresent('$.observed.DBInstances[0].DBInstanceStatus'),
-            sfn.Condition.stringEquals('$.observed.DBInstances[0].DBInstanceStatus', v),
-          ),
-        ]),
+        ),
       );
     const broke = new sfn.Pass(s, 'Test database broke', {
       parameters: {

@@ -591,6 +591,11 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
         const scale = new tasks.CallAwsService(scope, 'Scale node group', {
           service: 'eks',
           action: 'updateNodegroupConfig',
+          parameters: {
+            ClusterName: 'dev-platform',
+            NodegroupName: 'dev-platform-a',
+            ScalingConfig: { MinSize: 1, MaxSize: 6, DesiredSize: 4 },
+          },
           iamResources: ['arn:aws:eks:eu-west-1:111111111111:nodegroup/dev-platform/*'],
           resultPath: '$.update',
         });

@@ -1,12 +1,18 @@
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { StateMachine as LocalStateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { requestProblems, responseProblems, sdkTarget } from './aws-model.js';
 
 /**
  * Executes a Step Functions workflow, exactly as the CDK construct renders it, on this
  * machine: Lambda tasks bound to the real handler code, SDK-integration tasks bound to
  * fakes, waits and retry intervals shortened to zero (their counts and back-off rates
  * are still those of the definition, and are asserted by the tests).
+ *
+ * Every `aws-sdk:` call is checked against AWS's API model of its action with Step Functions'
+ * naming (test/support/aws-model.ts) before its fake runs, and the fake's answer after: a call AWS
+ * would refuse, or an answer AWS could not give, makes `runAsl` throw, whatever the workflow's
+ * Catch does with it, so no workflow test can pass on a misnamed parameter.
  */
 
 export const TEST_ENV = { account: '111111111111', region: 'eu-west-1' } as const;
@@ -138,6 +144,7 @@ export async function runAsl(def: AslDefinition, input: Json, options: RunOption
     throw new Error(`handlers given for states that are not tasks: ${unknown.join(', ')}`);
 
   const calls: Record<string, number> = {};
+  const refused: string[] = [];
   const resources = new Map(states.map(([n, s]) => [n, s.Resource ?? '']));
   const handlers = Object.fromEntries(
     Object.entries(options.handlers).map(([name, fn]) => [
@@ -153,6 +160,21 @@ export async function runAsl(def: AslDefinition, input: Json, options: RunOption
           const result = await fn(payload);
           if (resource.endsWith('.waitForTaskToken')) return result as never;
           return { Payload: result ?? null, StatusCode: 200, ExecutedVersion: '$LATEST' } as never;
+        }
+        const target = sdkTarget(resource);
+        if (target) {
+          const problems = requestProblems(target.service, target.action, i);
+          if (problems.length > 0) {
+            refused.push(`${name}: ${problems.join('; ')}`);
+            throw awsError('States.Runtime', `AWS would refuse this call: ${problems.join('; ')}`);
+          }
+          const result = await fn(i);
+          const wrong = responseProblems(target.service, target.action, result);
+          if (wrong.length > 0) {
+            refused.push(`${name} (fake's answer): ${wrong.join('; ')}`);
+            throw awsError('States.Runtime', `AWS could not answer this: ${wrong.join('; ')}`);
+          }
+          return result as never;
         }
         return (await fn(i)) as never;
       },
@@ -193,21 +215,26 @@ export async function runAsl(def: AslDefinition, input: Json, options: RunOption
       if (e.type === 'StateEntered' && e.state) path.push(e.state.name);
     }
   })();
+  const checked = <T>(outcome: T): T => {
+    if (refused.length > 0)
+      throw new Error(`SDK calls checked against AWS's API models failed:\n${refused.join('\n')}`);
+    return outcome;
+  };
   try {
     const output = await execution.result;
     await logging.catch(() => undefined);
-    return { status: 'SUCCEEDED', output, path, transitions: path.length, calls };
+    return checked({ status: 'SUCCEEDED', output, path, transitions: path.length, calls });
   } catch (err) {
     await logging.catch(() => undefined);
     const cause = (err as Error & { cause?: Error & { cause?: unknown } }).cause;
-    return {
+    return checked({
       status: 'FAILED',
       error: cause?.name ?? (err as Error).name,
       cause: cause?.message ?? (err as Error).message,
       path,
       transitions: path.length,
       calls,
-    };
+    });
   }
 }
 

@@ -54,6 +54,22 @@ function buildWorkflow(): AslDefinition {
       const change = new tasks.CallAwsService(scope, 'Change the record', {
         service: 'route53',
         action: 'changeResourceRecordSets',
+        parameters: {
+          HostedZoneId: 'Z0EXAMPLE',
+          ChangeBatch: {
+            Changes: [
+              {
+                Action: 'UPSERT',
+                ResourceRecordSet: {
+                  Name: 'app.example.com.',
+                  Type: 'CNAME',
+                  Ttl: 60,
+                  ResourceRecords: [{ Value: 'ingress.example.net' }],
+                },
+              },
+            ],
+          },
+        },
         iamResources: ['arn:aws:route53:::hostedzone/Z0EXAMPLE'],
         resultPath: '$.change',
       });

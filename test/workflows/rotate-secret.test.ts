@@ -12,6 +12,7 @@ import { parseSettings, type StrategyName } from '../../functions/rotation/setti
 import { STRATEGY_BY_NAME } from '../../functions/rotation/strategies.js';
 import { RotateSecretWorkflow } from '../../runbooks/rotate-secret/workflow.js';
 import { expectResilientJsonPath } from '../support/asl-assertions.js';
+import { renameForSfn } from '../support/aws-model.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { type KubeApiServer, startKubeApiServer } from '../support/kube-api-server.js';
 import { synthesisedKubeRbac } from '../support/kube-rbac.js';
@@ -209,11 +210,16 @@ async function platform(options: { appRotationEnabled?: boolean } = {}) {
   return { app, rep, functions };
 }
 
-/** Step Functions' view of an SDK call: JSON dates, errors named `SecretsManager.<Exception>`. */
-function sdk(call: (input: Record<string, unknown>) => unknown): TaskHandler {
+/**
+ * Step Functions' view of an SDK call on the fake: Java v2 member names (`Arn`, not the JavaScript
+ * SDK's `ARN`), JSON dates, errors named `SecretsManager.<Exception>`.
+ */
+function sdk(action: string, call: (input: Record<string, unknown>) => unknown): TaskHandler {
   return async (input) => {
     try {
-      return JSON.parse(JSON.stringify(await call(input as Record<string, unknown>))) as unknown;
+      const request = renameForSfn('secretsmanager', action, input, 'request') as Record<string, unknown>;
+      const answer = JSON.parse(JSON.stringify(await call(request))) as unknown;
+      return renameForSfn('secretsmanager', action, answer, 'response');
     } catch (err) {
       throw awsError(`SecretsManager.${(err as Error).name}`, (err as Error).message);
     }
@@ -245,12 +251,14 @@ function handlers(
     'Report failure': report,
     'Report rejection': report,
     'Request approval': () => ({ approved: true }),
-    'Read secret': sdk((i) => sm.describeSecret(i.SecretId as string)),
-    'Rotate secret': sdk((i) => sm.rotateSecret(i as unknown as RotateSecretCommandInput)),
-    'Rotate secret again': sdk((i) => sm.rotateSecret(i as unknown as RotateSecretCommandInput)),
+    'Read secret': sdk('describeSecret', (i) => sm.describeSecret(i.SecretId as string)),
+    'Rotate secret': sdk('rotateSecret', (i) => sm.rotateSecret(i as unknown as RotateSecretCommandInput)),
+    'Rotate secret again': sdk('rotateSecret', (i) =>
+      sm.rotateSecret(i as unknown as RotateSecretCommandInput),
+    ),
     'Recover unfinished rotation': invoke,
     // First poll sees the rotation in flight; later ones after it ended (success or not).
-    'Read rotation state': sdk(async (i) => {
+    'Read rotation state': sdk('describeSecret', async (i) => {
       polls += 1;
       if (polls > 1) await sm.settled();
       return sm.describeSecret(i.SecretId as string);

@@ -31,6 +31,7 @@ import { sweepScratch } from '../../functions/steps/verify-backups/sweep.js';
 import type { Evaluation } from '../../runbooks/verify-backups/logic.js';
 import type { BackupReport } from '../../runbooks/verify-backups/report.js';
 import { type VerifyBackupsSettings, VerifyBackupsWorkflow } from '../../runbooks/verify-backups/workflow.js';
+import { definitionProblems } from '../support/asl-contract.js';
 import {
   type AslDefinition,
   allStates,
@@ -847,6 +848,10 @@ describe('verify-backups workflow: the weekly database restore test', () => {
     return { h, rec, deleted, restored };
   }
 
+  it('calls RDS with the names Step Functions uses and reads only fields RDS returns (AWS API model)', () => {
+    expect(definitionProblems(asl)).toEqual([]);
+  });
+
   it('restores the latest snapshot to a small scratch instance, queries it, and deletes it', async () => {
     // Prepare
     const { h, rec, deleted, restored } = dbHandlers();
@@ -856,10 +861,10 @@ describe('verify-backups workflow: the weekly database restore test', () => {
     expect(out.status, JSON.stringify(rec.failure)).toBe('SUCCEEDED');
     expect(restored).toEqual([
       expect.objectContaining({
-        DBInstanceIdentifier: expect.stringMatching(/^ops-test-vb-[0-9a-f]{32}$/),
-        DBSnapshotIdentifier: 'rds:test-platform-2026-11-22-03-00',
-        DBInstanceClass: 'db.t4g.micro',
-        DBSubnetGroupName: 'test-platform-db',
+        DbInstanceIdentifier: expect.stringMatching(/^ops-test-vb-[0-9a-f]{32}$/),
+        DbSnapshotIdentifier: 'rds:test-platform-2026-11-22-03-00',
+        DbInstanceClass: 'db.t4g.micro',
+        DbSubnetGroupName: 'test-platform-db',
         VpcSecurityGroupIds: ['sg-0restore'],
         MultiAZ: false,
         PubliclyAccessible: false,

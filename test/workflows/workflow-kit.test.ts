@@ -20,7 +20,9 @@ function buildFrame(): AslDefinition {
       const check = new tasks.CallAwsService(scope, 'Read thing', {
         service: 'ec2',
         action: 'describeSnapshots',
+        parameters: { 'SnapshotIds.$': 'States.Array($.input.parameters.snapshotId)' },
         iamResources: ['*'],
+        resultSelector: { 'State.$': '$.Snapshots[0].State' },
         resultPath: '$.thing',
       });
       const finish = new sfn.Pass(scope, 'Build result', {
@@ -49,7 +51,12 @@ function buildFrame(): AslDefinition {
   return renderAsl(frame.stateMachine);
 }
 
-const input = (mode: 'auto' | 'approval') => ({ runbook: 'demo', mode, parameters: {}, dryRun: false });
+const input = (mode: 'auto' | 'approval') => ({
+  runbook: 'demo',
+  mode,
+  parameters: { snapshotId: 'snap-0123456789abcdef0' },
+  dryRun: false,
+});
 
 describe('workflow kit: the frame every runbook runs in', () => {
   const asl = buildFrame();
@@ -64,7 +71,7 @@ describe('workflow kit: the frame every runbook runs in', () => {
         'Report failure': (i) => void reports.push(i),
         'Report rejection': () => undefined,
         'Request approval': () => ({ approved: true }),
-        'Read thing': () => ({ State: states.shift() }),
+        'Read thing': () => ({ Snapshots: [{ State: states.shift() }] }),
       },
     });
     expect(out.status).toBe('SUCCEEDED');
@@ -83,7 +90,7 @@ describe('workflow kit: the frame every runbook runs in', () => {
         'Report failure': (i) => void phases.push((i as { phase: string }).phase),
         'Report rejection': () => undefined,
         'Request approval': () => ({}),
-        'Read thing': () => ({ State: 'pending' }),
+        'Read thing': () => ({ Snapshots: [{ State: 'pending' }] }),
       },
     });
     expect(out.status).toBe('FAILED');
@@ -102,7 +109,7 @@ describe('workflow kit: the frame every runbook runs in', () => {
         'Request approval': () => {
           throw awsError('ApprovalRejected', 'rejected by U0PLATFORM2');
         },
-        'Read thing': () => ({ State: 'completed' }),
+        'Read thing': () => ({ Snapshots: [{ State: 'completed' }] }),
       },
     });
     expect(out.status).toBe('FAILED');
@@ -126,5 +133,21 @@ describe('workflow kit: the frame every runbook runs in', () => {
     expect(out.status).toBe('FAILED');
     expect(out.error).toBe('Ec2.UnauthorizedOperation');
     expect(out.path).toContain('Report failure');
+  });
+
+  it('a fake answering what AWS could not (a field DescribeSnapshots does not return) fails the test, though the workflow catches it', async () => {
+    const run = runAsl(asl, input('auto'), {
+      handlers: {
+        'Announce start': () => undefined,
+        'Report result': () => undefined,
+        'Report failure': () => undefined,
+        'Report rejection': () => undefined,
+        'Request approval': () => ({}),
+        'Read thing': () => ({ State: 'completed' }),
+      },
+    });
+    await expect(run).rejects.toThrow(
+      "Read thing (fake's answer): ec2:describeSnapshots result.State: not a member of DescribeSnapshotsResult",
+    );
   });
 });

@@ -48,7 +48,9 @@ export class PlatformKeys extends Construct {
       new iam.PolicyStatement({
         sid: 'CloudWatchLogsEncryption',
         principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        // No kms:Describe*: DescribeKey carries no encryption context, so under this condition it
+        // could never be allowed (Service Authorization Reference); listing it only misled readers.
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
         resources: ['*'],
         conditions: {
           ArnLike: {

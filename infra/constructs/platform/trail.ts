@@ -60,7 +60,7 @@ export class AuditTrail extends Construct {
       new iam.PolicyStatement({
         sid: 'CloudTrailEncryptLogs',
         principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:DescribeKey'],
+        actions: ['kms:GenerateDataKey*'],
         resources: ['*'],
         conditions: {
           StringEquals: { 'aws:SourceArn': trailArn },
@@ -68,6 +68,17 @@ export class AuditTrail extends Construct {
             'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*`,
           },
         },
+      }),
+    );
+    // DescribeKey carries no encryption context (the key does not apply to it, per the Service
+    // Authorization Reference): with the condition above CloudTrail could never describe the key.
+    props.logsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudTrailDescribeKey',
+        principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+        actions: ['kms:DescribeKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceArn': trailArn } },
       }),
     );
 
