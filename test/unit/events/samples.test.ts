@@ -324,18 +324,20 @@ const EXPECTATIONS: Readonly<Record<string, Expectation>> = {
       expect(s.actor?.type).toBe('human');
     },
   },
+  // An IAM user's password sign-in without MFA is a warning (issue 14).
   'cloudtrail/signin-consolelogin-iam-user-success-nomfa-doc.json': {
     kind: 'cloudtrail.console-sign-in',
-    severity: 'info',
+    severity: 'warning',
     resourceType: 'account',
     check: (s, e) => {
       signIn(s, e);
-      expect(s.details).toMatchObject({ succeeded: true, mfaUsed: false });
+      expect(s.details).toMatchObject({ succeeded: true, mfaUsed: false, withoutMfa: true });
     },
   },
+  // An IAM user's password sign-in without MFA is a warning (issue 14).
   'cloudtrail/signin-consolelogin-iam-user-success.json': {
     kind: 'cloudtrail.console-sign-in',
-    severity: 'info',
+    severity: 'warning',
     resourceType: 'account',
     check: (s, e) => {
       signIn(s, e);

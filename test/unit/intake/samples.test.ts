@@ -88,8 +88,16 @@ const EXPECTED: Record<string, Expect> = {
   },
   'cloudtrail/signin-consolelogin-iam-user-failure.json': { action: 'ignore' },
   'cloudtrail/signin-consolelogin-iam-user-mfa-success.json': { action: 'ignore' },
-  'cloudtrail/signin-consolelogin-iam-user-success-nomfa-doc.json': { action: 'ignore' },
-  'cloudtrail/signin-consolelogin-iam-user-success.json': { action: 'ignore' },
+  'cloudtrail/signin-consolelogin-iam-user-success-nomfa-doc.json': {
+    action: 'notify',
+    severity: 'warning',
+    reason: 'console sign-in without MFA',
+  },
+  'cloudtrail/signin-consolelogin-iam-user-success.json': {
+    action: 'notify',
+    severity: 'warning',
+    reason: 'console sign-in without MFA',
+  },
   'cloudtrail/signin-consolelogin-root-failure.json': {
     action: 'notify',
     severity: 'critical',
