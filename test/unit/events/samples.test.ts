@@ -534,15 +534,17 @@ const EXPECTATIONS: Readonly<Record<string, Expectation>> = {
       expect(s.details).toMatchObject({ fromSize: 2, toSize: 3, maxSize: 10 });
     },
   },
+  // The cloud could not provide instances: a capacity incident (issue 14), not a node group at its maximum.
   'cluster-autoscaler/scaleupfailed.json': {
     kind: 'cluster-autoscaler.scale-up-failed',
-    severity: 'warning',
+    severity: 'critical',
     resourceType: 'node-group',
     check: (s, e) => {
       ngA(s, e);
       expect(s.details).toMatchObject({
         failure: 'out-of-capacity',
-        lackOfRoom: true,
+        lackOfRoom: false,
+        capacityShortage: true,
         errorCode: 'placeholder-cannot-be-fulfilled',
         nodes: 1,
       });
