@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadStage } from '../../../config/index.js';
 import { rulesMatching } from '../../../events/patterns.js';
+import {
+  aclIsPublic,
+  eventSelectorNarrowing,
+  flowLogIds,
+  isWorldCidr,
+  policyIsPublic,
+} from '../../../events/sources/cloudtrail/security.js';
 import { planEvent } from '../../../functions/intake/plan.js';
 
 /**
@@ -292,5 +299,77 @@ describe('security calls the corpus lacks (issue 14)', () => {
     for (const word of expected.says) expect(out.decision.reasons.join(' | ')).toContain(word);
     // The call reaches the intake: exactly one rule carries it.
     expect(rulesMatching(e).map((r) => r.name)).toEqual(['cloudtrail-write-calls']);
+  });
+});
+
+describe('security facts: the pure readers', () => {
+  it.each([
+    ['0.0.0.0/0', true],
+    ['::/0', true],
+    // The Stratus anonymiser's rewrite of 0.0.0.0/0: a /0 prefix whatever the address bits.
+    ['208.236.235.254/0', true],
+    ['0.0.0.0/1', false],
+    ['10.0.0.0/8', false],
+    ['203.0.113.7/32', false],
+  ])('isWorldCidr(%s) is %s', (cidr, world) => {
+    expect(isWorldCidr(cidr)).toBe(world);
+  });
+
+  it('reads flow log ids from the SDK shape and from the EC2 query shape', () => {
+    expect(flowLogIds({ flowLogIds: ['fl-1', 'fl-2'] })).toEqual(['fl-1', 'fl-2']);
+    expect(flowLogIds({ DeleteFlowLogsRequest: { FlowLogId: { content: 'fl-3', tag: 1 } } })).toEqual([
+      'fl-3',
+    ]);
+    expect(
+      flowLogIds({
+        DeleteFlowLogsRequest: {
+          FlowLogId: [
+            { content: 'fl-4', tag: 1 },
+            { content: 'fl-5', tag: 2 },
+          ],
+        },
+      }),
+    ).toEqual(['fl-4', 'fl-5']);
+  });
+
+  it('tells a public bucket policy from a cross-account or conditioned one', () => {
+    const allow = (Principal: unknown, extra: Record<string, unknown> = {}) => ({
+      bucketPolicy: { Statement: [{ Effect: 'Allow', Principal, Action: 's3:GetObject', ...extra }] },
+    });
+    expect(policyIsPublic(allow('*'))).toBe(true);
+    expect(policyIsPublic(allow({ AWS: '*' }))).toBe(true);
+    expect(policyIsPublic(allow({ AWS: ['arn:aws:iam::222222222222:root', '*'] }))).toBe(true);
+    expect(policyIsPublic(allow({ AWS: 'arn:aws:iam::222222222222:root' }))).toBe(false);
+    expect(policyIsPublic(allow('*', { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-1' } } }))).toBe(
+      false,
+    );
+    expect(policyIsPublic({ bucketPolicy: JSON.stringify(allow('*').bucketPolicy) })).toBe(true);
+    expect(policyIsPublic({ bucketPolicy: 'not json' })).toBe(false);
+  });
+
+  it('tells a public ACL from a private one', () => {
+    expect(aclIsPublic({ 'x-amz-acl': ['public-read-write'] })).toBe(true);
+    expect(aclIsPublic({ 'x-amz-acl': ['private'] })).toBe(false);
+    expect(
+      aclIsPublic({ 'x-amz-grant-read': ['uri="http://acs.amazonaws.com/groups/global/AllUsers"'] }),
+    ).toBe(true);
+  });
+
+  it('names what a PutEventSelectors request leaves out', () => {
+    expect(
+      eventSelectorNarrowing({ eventSelectors: [{ includeManagementEvents: true, readWriteType: 'All' }] }),
+    ).toEqual([]);
+    expect(eventSelectorNarrowing({ eventSelectors: [] })).toEqual(['every event selector removed']);
+    expect(
+      eventSelectorNarrowing({
+        eventSelectors: [
+          {
+            includeManagementEvents: true,
+            readWriteType: 'All',
+            excludeManagementEventSources: ['kms.amazonaws.com'],
+          },
+        ],
+      }),
+    ).toEqual(['management events from kms.amazonaws.com excluded']);
   });
 });
