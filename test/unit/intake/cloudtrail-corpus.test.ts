@@ -6,7 +6,9 @@ import { loadStage } from '../../../config/index.js';
 import { normaliseEvent } from '../../../events/index.js';
 import { rulesMatching } from '../../../events/patterns.js';
 import type { Resource } from '../../../events/signal.js';
+import { decide } from '../../../functions/intake/decide.js';
 import { planEvent } from '../../../functions/intake/plan.js';
+import { notificationMessage } from '../../../functions/notify/core.js';
 
 /**
  * Issue 14: coverage proved on real recorded CloudTrail records (test/fixtures/cloudtrail/, sources and
@@ -274,6 +276,20 @@ describe('CloudTrail corpus (issue 14): real recorded records', () => {
     '$key reaches the intake through exactly one EventBridge rule',
     ({ key, record }) => {
       expect(rulesMatching(wrap(key, record)).map((r) => r.name)).toHaveLength(1);
+    },
+  );
+
+  it.each(records.filter((r) => EXPECTED[r.key]?.action === 'notify'))(
+    '$key: the Slack message people read names the actor, the resource and the change',
+    ({ key, record }) => {
+      const row = EXPECTED[key] as Extract<Row, { action: 'notify' }>;
+      const signal = normaliseEvent(wrap(key, record));
+      const [decision] = decide(signal, { stage: 'dev', automation: dev.automation });
+      if (!decision) throw new Error('no decision');
+      const { blocks } = notificationMessage(signal, decision, 'dev');
+      const text = JSON.stringify(blocks);
+      for (const word of row.says) expect(text).toContain(word);
+      expect(text).toContain(row.resource.id);
     },
   );
 
