@@ -56,10 +56,24 @@ export interface EventRuleSpec {
 
 /** The CloudTrail write calls policy acts on (security-relevant, or triggers of a runbook). */
 export const CLOUDTRAIL_WRITE_CALLS = {
-  'aws.cloudtrail': ['StopLogging', 'DeleteTrail'],
+  'aws.cloudtrail': ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors', 'PutInsightSelectors'],
   'aws.kms': ['ScheduleKeyDeletion', 'DisableKey'],
-  'aws.ec2': ['AuthorizeSecurityGroupIngress', 'DetachVolume'],
+  'aws.ec2': [
+    'AuthorizeSecurityGroupIngress',
+    'DetachVolume',
+    'DeleteFlowLogs',
+    'ModifySnapshotAttribute',
+    'ModifyImageAttribute',
+  ],
   'aws.elasticloadbalancing': ['CreateLoadBalancer', 'DeleteLoadBalancer'],
+  'aws.route53resolver': ['DeleteResolverQueryLogConfig', 'DisassociateResolverQueryLogConfig'],
+  'aws.guardduty': ['DeleteDetector', 'UpdateDetector'],
+  'aws.config': ['StopConfigurationRecorder', 'DeleteConfigurationRecorder', 'DeleteDeliveryChannel'],
+  'aws.organizations': ['LeaveOrganization'],
+  'aws.rds': ['ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute'],
+  'aws.s3': ['PutBucketPolicy', 'PutBucketAcl', 'DeleteBucketPublicAccessBlock'],
+  // IAM is a global service: its calls reach EventBridge in us-east-1 only.
+  'aws.iam': ['CreateAccessKey'],
 } as const;
 
 const writeCallNames = Object.values(CLOUDTRAIL_WRITE_CALLS).flat();
@@ -67,8 +81,10 @@ const writeCallNames = Object.values(CLOUDTRAIL_WRITE_CALLS).flat();
 export const CLOUDTRAIL_WRITE_CALLS_RULE: EventRuleSpec = {
   name: 'cloudtrail-write-calls',
   description:
-    'CloudTrail management write calls: trail stopped/deleted, KMS key disabled/scheduled for deletion, ' +
-    'security group ingress, EBS volume detached, load balancer created/deleted.',
+    'CloudTrail management write calls: trail stopped/deleted/narrowed, flow logs, DNS query logging, ' +
+    'GuardDuty or Config switched off, leaving the organization, snapshots/AMIs shared, buckets opened, ' +
+    'root access keys, KMS key disabled/scheduled for deletion, security group ingress, EBS volume detached, ' +
+    'load balancer created/deleted.',
   pattern: {
     source: Object.keys(CLOUDTRAIL_WRITE_CALLS),
     'detail-type': [CLOUDTRAIL_API_CALL],

@@ -1,9 +1,11 @@
 import type { AutomationConfig } from '../../config/schema.js';
-import type { Signal } from '../../events/signal.js';
+import type { Severity, Signal } from '../../events/signal.js';
+import { findRunbook } from '../../runbooks/registry.js';
 import type { OpsLogger } from '../shared/powertools.js';
 import { admit } from './admit.js';
 import { decide } from './decide.js';
-import { type Decision, REASON } from './decision.js';
+import { type Decision, type GuardResult, REASON } from './decision.js';
+import { effectivePolicy } from './guards.js';
 import type { PolicyRule } from './policy/index.js';
 import { type StartDeps, start } from './start.js';
 
@@ -36,6 +38,48 @@ async function tell(deps: IntakeDeps, signal: Signal, decision: Decision): Promi
   } catch (err) {
     deps.logger.error('notification failed', { error: err instanceof Error ? err.message : String(err) });
   }
+}
+
+/**
+ * The guards whose refusal of a real incident's run people must hear about (never only a log line):
+ * not allow-listed, runbook disabled in the stage, kill switch, paused, circuit breaker open, rate limited.
+ * A lock (a run on that resource is already going) and a duplicate (this run exists) are not refusals.
+ */
+const REFUSING_GUARDS: Readonly<Record<string, string>> = {
+  'allow-list': 'not allow-listed',
+  enabled: 'runbook disabled in this stage',
+  'kill-switch': 'kill switch on',
+  paused: 'runbook paused',
+  'circuit-breaker': 'circuit breaker open',
+  'rate-limit': 'rate limited',
+};
+
+export interface Refusal {
+  readonly runbook: string;
+  readonly resourceKey: string;
+  /** The refusing guard's name: the de-duplication key's reason part. */
+  readonly guard: string;
+  readonly why: string;
+  readonly detail: string;
+}
+
+/**
+ * Whether `decision` is a run the policy wanted for an incident that a guard refused. Manual requests
+ * (Slack, CLI) are answered where they were asked, so only event-driven signals count.
+ */
+export function refusalOf(signal: Signal, decision: Decision): Refusal | undefined {
+  if (signal.request || decision.action === 'start' || !decision.runbook) return undefined;
+  const last: GuardResult | undefined = [...decision.guards].reverse().find((g) => g.outcome === 'block');
+  if (!last) return undefined;
+  const why = REFUSING_GUARDS[last.name];
+  if (!why) return undefined;
+  return {
+    runbook: decision.runbook,
+    resourceKey: decision.resourceKey ?? `${signal.resource.type}:${signal.resource.id}`,
+    guard: last.name,
+    why,
+    detail: last.detail,
+  };
 }
 
 export interface IntakeDeps extends StartDeps {
@@ -76,7 +120,9 @@ export async function processSignal(signal: Signal, deps: IntakeDeps): Promise<I
       guards: decision.guards,
       dryRun: decision.dryRun,
     });
-    if (decision.action === 'notify') await tell(deps, signal, decision);
+    const refusal = refusalOf(signal, decision);
+    if (refusal) await tellRefusal(deps, signal, decision, refusal);
+    else if (decision.action === 'notify') await tell(deps, signal, decision);
     if (decision.action === 'reject' && decision.reasons.includes(REASON.guardStoreUnavailable)) {
       // Fail closed, loudly: the run did not start, and people hear why.
       await tell(deps, signal, {
@@ -89,4 +135,47 @@ export async function processSignal(signal: Signal, deps: IntakeDeps): Promise<I
     results.push(outcome);
   }
   return results;
+}
+
+/**
+ * A refused run of a real incident: people are told once per runbook, resource, reason and the runbook's
+ * de-duplication window (the guard store remembers). If the store cannot say whether they were told, they
+ * are told again: a duplicate is better than silence.
+ */
+async function tellRefusal(
+  deps: IntakeDeps,
+  signal: Signal,
+  decision: Decision,
+  refusal: Refusal,
+): Promise<void> {
+  const spec = findRunbook(refusal.runbook);
+  const windowMinutes = spec ? effectivePolicy(spec, deps.automation).windowMinutes : 15;
+  let first = true;
+  try {
+    first = await deps.store.claimRefusalNotice(
+      refusal.runbook,
+      refusal.resourceKey,
+      refusal.guard,
+      windowMinutes,
+    );
+  } catch (err) {
+    deps.logger.warn('refusal notice could not be de-duplicated; telling anyway', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+  if (!first) {
+    deps.logger.info('refusal already told in this window', { ...refusal, windowMinutes });
+    return;
+  }
+  const severity: Severity = signal.severity === 'critical' ? 'critical' : 'warning';
+  await tell(deps, signal, {
+    ...decision,
+    action: 'notify',
+    severity,
+    reasons: [
+      ...decision.reasons,
+      `runbook ${refusal.runbook} was refused for ${refusal.resourceKey}: ${refusal.why} (${refusal.detail}). ` +
+        `Nothing ran; this is said once per ${windowMinutes}-minute window.`,
+    ],
+  });
 }

@@ -21,6 +21,8 @@ import {
  * - `rate#<runbook>#<resourceKey>#<bucket>`: starts counted in a fixed time bucket of `perMinutes`.
  * - `fail#<runbook>#<bucket>`: failed runs counted in a fixed bucket; reaching the threshold writes
  * - `breaker#<runbook>`: open until `openUntilMs`.
+ * - `notice#<runbook>#<resourceKey>#<reason>#<bucket>`: people were told of a refused start in this
+ *   window (one notification per runbook, resource, reason and window).
  *
  * The table has no transactions to lean on (and dynalite, used in tests, has none either): each
  * step is conditional on its own, taken in a fixed order, and undone in reverse when a later step
@@ -344,6 +346,39 @@ export class GuardStore {
       ),
     );
     return failures === breaker.failures;
+  }
+
+  /**
+   * Claims the one notification of a refused start for (runbook, resource, reason) in the current window of
+   * `windowMinutes` (fixed buckets, like the execution names). True for the first caller in the window.
+   */
+  async claimRefusalNotice(
+    runbook: string,
+    resourceKey: string,
+    reason: string,
+    windowMinutes: number,
+  ): Promise<boolean> {
+    const size = Math.max(1, windowMinutes) * 60_000;
+    const bucket = Math.floor(this.now() / size);
+    try {
+      await this.call('claiming the refusal notice', () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              pk: `notice#${runbook}#${resourceKey}#${reason}#${bucket}`,
+              toldAtMs: this.now(),
+              expiresAt: Math.ceil(((bucket + 1) * size) / 1000) + 3600,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
   }
 
   private async ignoringCondition(what: string, fn: () => Promise<unknown>): Promise<void> {

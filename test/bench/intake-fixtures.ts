@@ -38,7 +38,7 @@ const volumeId = (n: number) => `vol-${n.toString(16).padStart(17, '0')}`;
 export type StormItem = { kind: 'event'; event: unknown } | { kind: 'webhook'; body: string };
 
 export function autoscalerFailed(n: number, at: Date, group: string): StormItem {
-  const e = sample('cluster-autoscaler/scaleupfailed.json');
+  const e = sample('cluster-autoscaler/failedtoscaleupgroup.json');
   const detail = e.detail as Record<string, unknown>;
   const iso = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return {

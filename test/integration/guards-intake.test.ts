@@ -226,7 +226,7 @@ describe('intake: notifications', () => {
 describe('intake: EventBridge events', () => {
   it('starts one run for an event delivered twice', async () => {
     const d = await deps();
-    const event = JSON.parse(sample('cluster-autoscaler/scaleupfailed.json'));
+    const event = JSON.parse(sample('cluster-autoscaler/failedtoscaleupgroup.json'));
     await handleEvent(event, d);
     await handleEvent(event, d);
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
@@ -252,7 +252,7 @@ describe('intake: EventBridge events', () => {
       stage: 'dev',
       flags: ssmFlagReader(new SSMClient({ region: 'eu-west-1' }), 0),
     });
-    const event = JSON.parse(sample('cluster-autoscaler/scaleupfailed.json'));
+    const event = JSON.parse(sample('cluster-autoscaler/failedtoscaleupgroup.json'));
     await expect(handleEvent(event, await deps({ store: dead }))).rejects.toBeInstanceOf(RetryLaterError);
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });

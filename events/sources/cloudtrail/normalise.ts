@@ -11,41 +11,21 @@ import {
 } from '../shared.js';
 import { actorFromIdentity } from './actor.js';
 import { CLOUDTRAIL_CONSOLE_SIGN_IN, CloudTrailEventSchema, type CloudTrailRecord } from './schema.js';
+import { isObject, isWorldCidr, items, securityFacts, str } from './security.js';
 
 type DetailValue = string | number | boolean | string[];
 type Loose = Record<string, unknown>;
 
-/** Calls that always deserve a human's attention, whoever made them. */
+/** KMS calls that always deserve a human's attention, whoever made them (the rest are in security.ts). */
 const SECURITY_CALLS: Readonly<Record<string, string>> = {
-  'cloudtrail.amazonaws.com:StopLogging': 'audit logging stopped',
-  'cloudtrail.amazonaws.com:DeleteTrail': 'audit trail deleted',
   'kms.amazonaws.com:ScheduleKeyDeletion': 'KMS key scheduled for deletion',
   'kms.amazonaws.com:DisableKey': 'KMS key disabled',
 };
-
-const WORLD_CIDRS = new Set(['0.0.0.0/0', '::/0']);
-
-function isObject(value: unknown): value is Loose {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function str(obj: unknown, key: string): string | undefined {
-  if (!isObject(obj)) return undefined;
-  const value = obj[key];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
 
 function num(obj: unknown, key: string): number | undefined {
   if (!isObject(obj)) return undefined;
   const value = obj[key];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-/** CloudTrail renders lists as `{ items: [...] }`; some records use plain arrays. */
-function items(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  if (isObject(value) && Array.isArray(value.items)) return value.items;
-  return [];
 }
 
 /** `arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf` → `<name>`; a plain name stays as it is. */
@@ -94,6 +74,8 @@ interface Facts {
   details: Record<string, DetailValue | undefined>;
   /** Set when the call is security-relevant: why, in a few words. */
   alert?: string;
+  /** What changed, in words people read (security calls only). */
+  change?: string;
   what: string;
 }
 
@@ -110,6 +92,9 @@ function factsFor(record: CloudTrailRecord, region: string, account: string | un
   const firstArn = record.resources?.find((r) => nonEmpty(r.ARN))?.ARN;
   const key = `${record.eventSource}:${record.eventName}`;
   const base = { region, account };
+
+  const security = securityFacts(record, base);
+  if (security) return security;
 
   if (record.eventSource === 'secretsmanager.amazonaws.com') {
     const secretId = str(request, 'secretId') ?? str(request, 'name') ?? firstArn;
@@ -154,22 +139,24 @@ function factsFor(record: CloudTrailRecord, region: string, account: string | un
     const groupId = str(request, 'groupId') ?? str(request, 'groupName');
     if (groupId) {
       const cidrs = ingressCidrs(request, response);
-      const worldOpen =
-        record.eventName === 'AuthorizeSecurityGroupIngress' && cidrs.some((c) => WORLD_CIDRS.has(c));
+      const worldOpen = record.eventName === 'AuthorizeSecurityGroupIngress' && cidrs.some(isWorldCidr);
       const ports = ingressPorts(request);
       return {
         resource: { ...base, type: 'security-group', id: groupId, attributes: compactStrings({ groupId }) },
         details: {
           groupId,
           cidrs,
-          cidr: cidrs.find((c) => WORLD_CIDRS.has(c)) ?? cidrs[0],
+          cidr: cidrs.find(isWorldCidr) ?? cidrs[0],
           worldOpen,
           ipProtocol: ports.protocol,
           fromPort: ports.from,
           toPort: ports.to,
         },
         alert: worldOpen ? 'security group opened to the world' : undefined,
-        what: `security group ${groupId}${worldOpen ? ' (0.0.0.0/0)' : ''}`,
+        change: worldOpen
+          ? `ingress ${ports.protocol ?? 'all'} ${ports.from ?? ''}${ports.to !== ports.from ? `-${ports.to ?? ''}` : ''} opened to ${cidrs.find(isWorldCidr)}`
+          : undefined,
+        what: `security group ${groupId}${worldOpen ? ` (${cidrs.find(isWorldCidr)})` : ''}`,
       };
     }
   }
@@ -208,19 +195,6 @@ function factsFor(record: CloudTrailRecord, region: string, account: string | un
           canonicalHostedZoneId: str(created, 'canonicalHostedZoneId'),
         },
         what: `load balancer ${name}`,
-      };
-    }
-  }
-
-  if (record.eventSource === 'cloudtrail.amazonaws.com') {
-    const trail = str(request, 'name') ?? str(request, 'trailName') ?? firstArn;
-    if (trail) {
-      const trailName = /:trail\/(.+)$/.exec(trail)?.[1] ?? trail;
-      return {
-        resource: { ...base, type: 'trail', id: trailName, attributes: compactStrings({ trailName }) },
-        details: { trailName },
-        alert: SECURITY_CALLS[key],
-        what: `trail ${trailName}`,
       };
     }
   }
@@ -285,7 +259,17 @@ function signInSignal(
   const mfaUsed = str(record.additionalEventData, 'MFAUsed');
   const succeeded = result ? result === 'Success' : !record.errorCode && !record.errorMessage;
   const isRoot = actor.type === 'root';
-  const severity: Severity = isRoot ? (succeeded ? 'critical' : 'warning') : succeeded ? 'info' : 'warning';
+  // An IAM user's password sign-in shows MFA here; federated and Identity Center sign-ins do their MFA at the
+  // identity provider, so CloudTrail records MFAUsed "No" for them whatever happened there.
+  const passwordUser = record.userIdentity.type === 'IAMUser';
+  const withoutMfa = succeeded && passwordUser && mfaUsed === 'No';
+  const severity: Severity = isRoot
+    ? succeeded
+      ? 'critical'
+      : 'warning'
+    : withoutMfa || !succeeded
+      ? 'warning'
+      : 'info';
   const who = actorLabel({ actor });
   const outcome = succeeded ? 'succeeded' : 'failed';
   const mfa = mfaUsed === 'Yes' ? 'with MFA' : mfaUsed === 'No' ? 'without MFA' : 'MFA unknown';
@@ -305,6 +289,7 @@ function signInSignal(
         succeeded,
         mfaUsed: mfaUsed === undefined ? undefined : mfaUsed === 'Yes',
         root: isRoot,
+        withoutMfa: withoutMfa || (isRoot && succeeded && mfaUsed === 'No'),
         errorCode: record.errorCode,
         errorMessage: record.errorMessage,
         userAgent: record.userAgent,
@@ -348,6 +333,7 @@ export function normaliseCloudTrail(raw: unknown, options: NormaliseOptions = {}
     securityReason: facts.alert,
     eventBridgeId: event.id,
     ...facts.details,
+    change: facts.change,
   };
   return finalise(
     {
@@ -360,7 +346,9 @@ export function normaliseCloudTrail(raw: unknown, options: NormaliseOptions = {}
       actor,
       details: compactDetails(details),
       link: cloudTrailLink(region, record.eventID),
-      summary: oneLine(`${alert}${record.eventName} on ${facts.what} by ${actorLabel({ actor })}${failed}`),
+      summary: oneLine(
+        `${alert}${record.eventName} on ${facts.what} by ${actorLabel({ actor })}${failed}${facts.alert && facts.change ? ` (${facts.change})` : ''}`,
+      ),
       raw,
     },
     'cloudtrail',

@@ -161,9 +161,10 @@ function parseTriggered(message: string): ParsedAutoscalerMessage | undefined {
 function scaleUpFailureCategory(errorCode: string | undefined, error: string): ScaleUpFailureCategory {
   const text = `${errorCode ?? ''} ${error}`;
   if (/size increase too large|max size|max node group size/i.test(text)) return 'max-size-reached';
-  if (/quota|limit ?exceeded|VcpuLimitExceeded/i.test(text)) return 'quota-exceeded';
+  if (/quota|limit ?exceeded|VcpuLimitExceeded|InstanceLimitExceeded|vCPU limit/i.test(text))
+    return 'quota-exceeded';
   if (
-    /placeholder-cannot-be-fulfilled|InsufficientInstanceCapacity|out[- ]of[- ]resources|cannot provision any more instances|capacity/i.test(
+    /placeholder-cannot-be-fulfilled|InsufficientInstanceCapacity|OutOfResource|out[- ]of[- ]resources|RESOURCE_POOL_EXHAUSTED|cannot provision any more instances|capacity/i.test(
       text,
     )
   ) {
@@ -171,6 +172,25 @@ function scaleUpFailureCategory(errorCode: string | undefined, error: string): S
   }
   if (/time(d)? ?out/i.test(text)) return 'timeout';
   return 'other';
+}
+
+/**
+ * Instance types and Availability Zones named in a scale-up failure's source errors. EC2 words an
+ * InsufficientInstanceCapacity error "We currently do not have sufficient <type> capacity in the Availability
+ * Zone you requested (<zone>). ... You can currently get <type> capacity by ... choosing <zone>, <zone>."
+ * (EC2 API error codes reference; EC2 user guide, "Insufficient instance capacity"). Only the first sentence
+ * names where it failed.
+ */
+export function capacityWhere(error: string): { instanceTypes: string[]; availabilityZones: string[] } {
+  const types = new Set<string>();
+  const zones = new Set<string>();
+  for (const m of error.matchAll(
+    /do not have sufficient ([a-z0-9-]+\.[a-z0-9]+) capacity in the Availability Zone you requested \(([a-z0-9-]+)\)/gi,
+  )) {
+    if (m[1]) types.add(m[1]);
+    if (m[2]) zones.add(m[2]);
+  }
+  return { instanceTypes: [...types], availabilityZones: [...zones] };
 }
 
 function parseScaleDown(message: string): ParsedAutoscalerMessage {

@@ -12,6 +12,7 @@ import {
 } from '../shared.js';
 import {
   CLUSTER_AUTOSCALER_REASONS,
+  capacityWhere,
   type ParsedAutoscalerMessage,
   parseAutoscalerMessage,
 } from './messages.js';
@@ -91,14 +92,21 @@ function mapParsed(parsed: ParsedAutoscalerMessage, reason: string): Mapping {
         },
         text: `scaled up to ${parsed.newSize}`,
       };
-    case 'scale-up-failed':
+    case 'scale-up-failed': {
+      // Only a node group at its maximum lacks room that raising the maximum gives; the cloud running out of
+      // capacity or quota is a capacity incident that more maximum cannot fix.
+      const shortage = parsed.failure === 'out-of-capacity' || parsed.failure === 'quota-exceeded';
+      const where = capacityWhere(parsed.error);
       return {
         kind: 'cluster-autoscaler.scale-up-failed',
-        severity: 'warning',
+        severity: shortage ? 'critical' : 'warning',
         group: parsed.group,
         details: {
           failure: parsed.failure,
-          lackOfRoom: parsed.failure === 'max-size-reached' || parsed.failure === 'out-of-capacity',
+          lackOfRoom: parsed.failure === 'max-size-reached',
+          capacityShortage: shortage,
+          instanceTypes: where.instanceTypes.length ? where.instanceTypes : undefined,
+          availabilityZones: where.availabilityZones.length ? where.availabilityZones : undefined,
           error: parsed.error,
           errorCode: parsed.errorCode,
           nodes: parsed.nodes,
@@ -107,6 +115,7 @@ function mapParsed(parsed: ParsedAutoscalerMessage, reason: string): Mapping {
         },
         text: `scale-up failed (${parsed.failure})`,
       };
+    }
     case 'scale-up-timed-out':
       return {
         kind: 'cluster-autoscaler.scale-up-timed-out',

@@ -2,7 +2,11 @@ import type { Signal } from '../../../events/signal.js';
 import { fact, facts, ignore, NOT_APPLICABLE, notify, type PolicyRule, runReason, start } from './types.js';
 
 const AT_MAX = /max node group size reached|max limit reached|maximum size|node group.*at (its )?max/i;
-const NO_ROOM = /capacity|insufficient|max(imum)? (node group )?size|max limit|quota|out of (room|capacity)/i;
+/** Without the normaliser's verdict, only a message that names the node group's maximum counts as "no room". */
+const NO_ROOM = /size increase too large|max(imum)? (node group )?size|max limit/i;
+/** The cloud (capacity, quota) said no: a bigger maximum would not help. */
+const SHORTAGE =
+  /InsufficientInstanceCapacity|OutOfResource|placeholder-cannot-be-fulfilled|cannot provision any more instances|quota|limit ?exceeded|RESOURCE_POOL_EXHAUSTED/i;
 
 function clusterAndNodegroup(signal: Signal): { cluster?: string; nodegroup?: string } {
   const [idCluster, idGroup] = signal.resource.type === 'node-group' ? signal.resource.id.split('/') : [];
@@ -16,13 +20,15 @@ function clusterAndNodegroup(signal: Signal): { cluster?: string; nodegroup?: st
 }
 
 /**
- * cluster-autoscaler: a node group at its maximum, or a scale-up that failed for lack of room
+ * cluster-autoscaler: a node group at its maximum (the only case a bigger maximum helps)
  * → scale-node-group for that cluster (and node group when the event names it; otherwise the
  * runbook finds the groups at their maximum). Other autoscaler events are informational.
  */
 export const clusterAutoscaler: PolicyRule = {
   name: 'cluster-autoscaler',
-  description: 'node group at its maximum, or a scale-up that failed for lack of room → scale-node-group',
+  description:
+    "'max node group size reached' (or a scale-up refused for the group's maximum) → scale-node-group; a " +
+    'scale-up the cloud refused (capacity, quota) → notify critical with node group, AZ and instance types',
   evaluate(signal) {
     if (signal.source !== 'cluster-autoscaler') return NOT_APPLICABLE;
     const [, what = ''] = signal.kind.split('.');
@@ -32,8 +38,23 @@ export const clusterAutoscaler: PolicyRule = {
     const failed = /scale-up-failed|failed-to-scale-up/.test(what);
     const lackOfRoom = signal.details.lackOfRoom;
     const noRoom = typeof lackOfRoom === 'boolean' ? lackOfRoom : NO_ROOM.test(text);
+    const shortageFact = signal.details.capacityShortage;
+    const shortage = typeof shortageFact === 'boolean' ? shortageFact : SHORTAGE.test(text);
     const timedOut = what.includes('timed-out') || what.includes('timeout');
     const target = clusterAndNodegroup(signal);
+    if (failed && shortage) {
+      // Raising the maximum does not conjure capacity or quota: tell people, never scale.
+      const group = target.nodegroup ?? fact(signal, 'autoScalingGroupName') ?? '*';
+      const zones = facts(signal, 'availabilityZones');
+      const types = facts(signal, 'instanceTypes');
+      return notify(
+        'critical',
+        `capacity incident: node group ${target.cluster ?? 'unknown-cluster'}/${group} could not add nodes ` +
+          `(${fact(signal, 'failure') ?? 'cloud refused'}: ${fact(signal, 'errorCode') ?? ''} ${fact(signal, 'error') ?? ''}`.trim() +
+          `); AZ ${zones.length ? zones.join(', ') : 'not named by the event'}; instance types ` +
+          `${types.length ? types.join(', ') : 'not named by the event'}. Raising the node group maximum would not help.`,
+      );
+    }
     if (atMax || (failed && noRoom)) {
       if (!target.cluster) return notify('warning', `${signal.summary} (the event names no cluster)`);
       const where = `${target.cluster}/${target.nodegroup ?? '*'}`;

@@ -145,7 +145,7 @@ describe('cloudtrail facts: what policy needs from the request', () => {
   it('keeps an API call we have no specific mapping for, naming its first resource', () => {
     const event = withDetail('cloudtrail/kms-disablekey.json', {
       eventSource: 's3.amazonaws.com',
-      eventName: 'PutBucketPolicy',
+      eventName: 'PutBucketTagging',
       requestParameters: { bucketName: 'b' },
       resources: [{ ARN: 'arn:aws:s3:::b' }],
     });

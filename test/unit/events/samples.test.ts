@@ -324,18 +324,20 @@ const EXPECTATIONS: Readonly<Record<string, Expectation>> = {
       expect(s.actor?.type).toBe('human');
     },
   },
+  // An IAM user's password sign-in without MFA is a warning (issue 14).
   'cloudtrail/signin-consolelogin-iam-user-success-nomfa-doc.json': {
     kind: 'cloudtrail.console-sign-in',
-    severity: 'info',
+    severity: 'warning',
     resourceType: 'account',
     check: (s, e) => {
       signIn(s, e);
-      expect(s.details).toMatchObject({ succeeded: true, mfaUsed: false });
+      expect(s.details).toMatchObject({ succeeded: true, mfaUsed: false, withoutMfa: true });
     },
   },
+  // An IAM user's password sign-in without MFA is a warning (issue 14).
   'cloudtrail/signin-consolelogin-iam-user-success.json': {
     kind: 'cloudtrail.console-sign-in',
-    severity: 'info',
+    severity: 'warning',
     resourceType: 'account',
     check: (s, e) => {
       signIn(s, e);
@@ -532,15 +534,17 @@ const EXPECTATIONS: Readonly<Record<string, Expectation>> = {
       expect(s.details).toMatchObject({ fromSize: 2, toSize: 3, maxSize: 10 });
     },
   },
+  // The cloud could not provide instances: a capacity incident (issue 14), not a node group at its maximum.
   'cluster-autoscaler/scaleupfailed.json': {
     kind: 'cluster-autoscaler.scale-up-failed',
-    severity: 'warning',
+    severity: 'critical',
     resourceType: 'node-group',
     check: (s, e) => {
       ngA(s, e);
       expect(s.details).toMatchObject({
         failure: 'out-of-capacity',
-        lackOfRoom: true,
+        lackOfRoom: false,
+        capacityShortage: true,
         errorCode: 'placeholder-cannot-be-fulfilled',
         nodes: 1,
       });

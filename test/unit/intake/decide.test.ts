@@ -63,7 +63,7 @@ describe('intake decide: cluster-autoscaler', () => {
     expect(d.executionName).toBeUndefined();
   });
 
-  it('starts when a scale-up failed for lack of capacity, only notifies when it timed out', () => {
+  it('notifies (never scales) when the cloud had no capacity, and only notifies when it timed out', () => {
     const failed = signal({
       source: 'cluster-autoscaler',
       kind: 'cluster-autoscaler.scale-up-failed',
@@ -85,10 +85,10 @@ describe('intake decide: cluster-autoscaler', () => {
       },
       summary: 'Nodes added to group dev-platform-b failed to register within 15m',
     });
-    expect(only(decide(failed, ctx(dev)))).toMatchObject({
-      action: 'start',
-      parameters: { nodegroup: 'dev-platform-b' },
-    });
+    // Issue 14: a bigger maximum does not make EC2 capacity appear.
+    const d = only(decide(failed, ctx(dev)));
+    expect(d).toMatchObject({ action: 'notify', severity: 'critical' });
+    expect(d.reasons.join(' ')).toContain('capacity incident: node group dev-platform/dev-platform-b');
     expect(only(decide(timedOut, ctx(dev))).action).toBe('notify');
   });
 

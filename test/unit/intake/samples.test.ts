@@ -88,8 +88,16 @@ const EXPECTED: Record<string, Expect> = {
   },
   'cloudtrail/signin-consolelogin-iam-user-failure.json': { action: 'ignore' },
   'cloudtrail/signin-consolelogin-iam-user-mfa-success.json': { action: 'ignore' },
-  'cloudtrail/signin-consolelogin-iam-user-success-nomfa-doc.json': { action: 'ignore' },
-  'cloudtrail/signin-consolelogin-iam-user-success.json': { action: 'ignore' },
+  'cloudtrail/signin-consolelogin-iam-user-success-nomfa-doc.json': {
+    action: 'notify',
+    severity: 'warning',
+    reason: 'console sign-in without MFA',
+  },
+  'cloudtrail/signin-consolelogin-iam-user-success.json': {
+    action: 'notify',
+    severity: 'warning',
+    reason: 'console sign-in without MFA',
+  },
   'cloudtrail/signin-consolelogin-root-failure.json': {
     action: 'notify',
     severity: 'critical',
@@ -131,7 +139,12 @@ const EXPECTED: Record<string, Expect> = {
   'cluster-autoscaler/scaledown.json': { action: 'ignore' },
   'cluster-autoscaler/scaledupgroup-size-set.json': { action: 'ignore' },
   'cluster-autoscaler/scaledupgroup.json': { action: 'ignore' },
-  'cluster-autoscaler/scaleupfailed.json': { action: 'reject', runbook: 'scale-node-group' },
+  // placeholder-cannot-be-fulfilled: AWS had no capacity. A capacity incident; raising the maximum would not help.
+  'cluster-autoscaler/scaleupfailed.json': {
+    action: 'notify',
+    severity: 'critical',
+    reason: 'capacity incident: node group prod-eu-west-1/ng-a',
+  },
   'cluster-autoscaler/scaleuptimedout.json': { action: 'notify', severity: 'warning' },
   'cluster-autoscaler/triggeredscaleup.json': { action: 'ignore' },
   'datadog/eventbridge-alert-notification-idr-example.json': { action: 'notify', reason: 'no runbook tag' },
@@ -243,7 +256,6 @@ describe('ops plan: samples against a stage that allow-lists their targets', () 
   it('starts scale-node-group from the autoscaler and from the Datadog monitor, in approval mode', () => {
     for (const name of [
       'cluster-autoscaler/failedtoscaleupgroup.json',
-      'cluster-autoscaler/scaleupfailed.json',
       'datadog/webhook-triggered.json',
       'datadog/eventbridge-alert-notification-triggered-scale-node-group.json',
     ]) {
@@ -255,6 +267,12 @@ describe('ops plan: samples against a stage that allow-lists their targets', () 
         mode: 'approval',
       });
     }
+  });
+
+  it('never scales on a capacity shortage, even where the node group is allow-listed', () => {
+    const d = planEvent(read('cluster-autoscaler/scaleupfailed.json'), allowing).decision;
+    expect(d).toMatchObject({ action: 'notify', severity: 'critical', runbook: null });
+    expect(d.reasons.join(' ')).toContain('Raising the node group maximum would not help');
   });
 
   it('gives a re-trigger 30 minutes later (past the 15-minute window) its own execution name', () => {
