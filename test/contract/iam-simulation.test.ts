@@ -320,8 +320,8 @@ const TABLES: Record<string, { role: () => { id: string; principal: string }; ta
       deny: [
         {
           action: 'secretsmanager:RotateSecret',
-          resource: arn('secretsmanager', 'secret:dev/rds/master-AbCdEf'),
-          why: 'a secret outside the allow-list',
+          resource: arn('secretsmanager', 'secret:dev/payments/stripe-key-AbCdEf'),
+          why: 'a secret outside the allow-list (dev/rds/master is allow-listed now: its rotation is scheduled)',
         },
         {
           action: 'secretsmanager:GetSecretValue',
