@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Checks (and, as root, installs) what the tests need from the machine: MariaDB.
+    globalSetup: ['./test/support/global-setup.ts'],
     // The default report, then one plain `N passed, N failed` line for CI.
     reporters: ['default', './test/support/summary-reporter.ts'],
     // CDK synthesis and local servers are slow on 2 cores; keep room for them.
