@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { z } from 'zod';
 import { loadStage } from '../../config/index.js';
-import { logger, requiredEnv } from '../shared/powertools.js';
+import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
 import type { Notifier } from './core.js';
 import { GuardStore, ssmFlagReader } from './guard-store.js';
 import { handleEvent, handleWebhook, type WebhookDeps } from './ingest.js';
@@ -63,13 +63,15 @@ function isFunctionUrl(event: unknown): event is LambdaFunctionURLEvent {
  * The intake: EventBridge events (one per invocation) and Datadog webhooks (function URL).
  * Thin: parse the transport, call the core, map the result.
  */
-export const handler = async (event: unknown): Promise<LambdaFunctionURLResult | undefined> => {
-  if (isFunctionUrl(event)) {
-    const body =
-      event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-    const out = await handleWebhook({ headers: event.headers ?? {}, body }, deps);
-    return { statusCode: out.statusCode, headers: { 'content-type': 'application/json' }, body: out.body };
-  }
-  await handleEvent(event, deps);
-  return undefined;
-};
+export const handler = withLogContext(
+  async (event: unknown): Promise<LambdaFunctionURLResult | undefined> => {
+    if (isFunctionUrl(event)) {
+      const body =
+        event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+      const out = await handleWebhook({ headers: event.headers ?? {}, body }, deps);
+      return { statusCode: out.statusCode, headers: { 'content-type': 'application/json' }, body: out.body };
+    }
+    await handleEvent(event, deps);
+    return undefined;
+  },
+);

@@ -244,6 +244,18 @@ describe('bundles: every function of the app', () => {
       expect(output, context).not.toMatch(
         /Dynamic require of|Cannot find (module|package)|ERR_MODULE_NOT_FOUND|ERR_REQUIRE_ESM|require is not defined|__dirname is not defined|__filename is not defined|does not provide an export named|\(node:\d+\) \w*Warning/,
       );
+      // Powertools' Lambda context on every log line: the request id, and a correlation id (the
+      // run's execution name where the event carries one).
+      const logLines = output
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => 'level' in l && 'service' in l);
+      if (sample.logs) expect(logLines.length, context).toBeGreaterThan(0);
+      for (const line of logLines) {
+        expect(line.function_request_id, context).toBe(env.SMOKE_REQUEST_ID);
+        expect(line.correlationId, context).toBe(sample.correlationId ?? env.SMOKE_REQUEST_ID);
+      }
       const calls = aws.calls.filter((c) => c.accessKeyId === accessKeyId);
       if (sample.expect === 'returns') {
         expect(result.ok, context).toBe(true);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Loader } from 'esbuild';
 
 /**
  * The esbuild API options equal to the command line `NodejsFunction` runs for these bundling
@@ -74,7 +74,8 @@ export function esbuildOptionsFor(
     ...(sourceMapEnabled ? { sourcemap: mode === undefined || mode === 'default' ? true : mode } : {}),
     ...(bundling.sourcesContent === false ? { sourcesContent: false } : {}),
     external: [...bundling.externalModules],
-    ...(bundling.loader ? { loader: { ...bundling.loader } } : {}),
+    // CDK types loaders as strings; esbuild rejects an unknown one when it builds.
+    ...(bundling.loader ? { loader: { ...bundling.loader } as Record<string, Loader> } : {}),
     ...(bundling.define ? { define: { ...bundling.define } } : {}),
     ...(bundling.logLevel ? { logLevel: bundling.logLevel } : {}),
     ...(bundling.keepNames ? { keepNames: true } : {}),

@@ -26,6 +26,10 @@ import { ebsItem, KEY_ARN, NOW, SETTINGS } from '../unit/verify-backups/fixtures
 export interface Sample {
   readonly event: unknown;
   readonly expect: 'returns' | 'aws';
+  /** The invocation writes at least one log line (each must carry the request and correlation ids). */
+  readonly logs?: true;
+  /** The correlation id its log lines carry; default: the Lambda request id. */
+  readonly correlationId?: string;
 }
 
 const SAMPLES_DIR = join(import.meta.dirname, '..', '..', 'events', 'samples');
@@ -112,11 +116,13 @@ export const SAMPLES: Record<string, Sample> = {
       rawPath: '/',
       rawQueryString: '',
       headers: { 'content-type': 'application/json', authorization: 'Bearer smoke-token' },
-      requestContext: { http: { method: 'POST', path: '/' }, requestId: 'smoke' },
+      requestContext: { http: { method: 'POST', path: '/' }, requestId: 'smoke-http-request-1' },
       body: readFileSync(join(SAMPLES_DIR, 'datadog', 'webhook-triggered.json'), 'utf8'),
       isBase64Encoded: false,
     },
     expect: 'aws',
+    logs: true,
+    correlationId: 'smoke-http-request-1',
   },
   'functions/slack/handler.ts': {
     event: {
@@ -142,10 +148,16 @@ export const SAMPLES: Record<string, Sample> = {
       detail: { name: EXECUTION, status: 'SUCCEEDED' },
     },
     expect: 'aws',
+    correlationId: EXECUTION,
   },
-  'functions/approval/handler.ts': { event: approval, expect: 'aws' },
-  'functions/report/handler.ts': { event: report, expect: 'aws' },
-  'functions/rotation/handler.ts': { event: rotation, expect: 'aws' },
+  'functions/approval/handler.ts': { event: approval, expect: 'aws', correlationId: EXECUTION },
+  'functions/report/handler.ts': { event: report, expect: 'aws', correlationId: EXECUTION },
+  'functions/rotation/handler.ts': {
+    event: rotation,
+    expect: 'aws',
+    logs: true,
+    correlationId: rotation.ClientRequestToken,
+  },
   'functions/steps/snapshot-volume/handler.ts': {
     event: {
       step: 'copy',
@@ -165,6 +177,7 @@ export const SAMPLES: Record<string, Sample> = {
       },
     },
     expect: 'aws',
+    correlationId: EXECUTION,
   },
   'functions/steps/scale-node-group/handler.ts': {
     event: {
@@ -195,6 +208,8 @@ export const SAMPLES: Record<string, Sample> = {
       executionName: EXECUTION,
     },
     expect: 'returns',
+    logs: true,
+    correlationId: EXECUTION,
   },
   'functions/steps/update-dns/handler.ts': {
     event: {
@@ -215,11 +230,16 @@ export const SAMPLES: Record<string, Sample> = {
       executionName: EXECUTION,
     },
     expect: 'returns',
+    correlationId: EXECUTION,
   },
   'functions/steps/verify-backups/handlers/collect.ts': { event: collect, expect: 'aws' },
   'functions/steps/verify-backups/handlers/sweep.ts': { event: sweep, expect: 'aws' },
   'functions/steps/verify-backups/handlers/evaluate.ts': { event: evaluate, expect: 'returns' },
-  'functions/steps/verify-backups/handlers/build-report.ts': { event: buildReport, expect: 'returns' },
+  'functions/steps/verify-backups/handlers/build-report.ts': {
+    event: buildReport,
+    expect: 'returns',
+    correlationId: EXECUTION,
+  },
   'functions/steps/verify-backups/handlers/publish.ts': { event: publish, expect: 'aws' },
   'functions/steps/verify-backups/handlers/check-database.ts': {
     event: {
