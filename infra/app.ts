@@ -2,6 +2,7 @@ import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { allStages, loadStage, type StageConfig } from '../config/index.js';
 import { PlatformChecks } from './constructs/platform/checks.js';
+import { FEATURE_FLAGS } from './feature-flags.js';
 import { AutomationStack } from './stacks/automation-stack.js';
 import { DrStack } from './stacks/dr-stack.js';
 import { PlatformStack } from './stacks/platform-stack.js';
@@ -24,7 +25,11 @@ export interface StageStacks {
 
 /** Builds the CDK app for one or all stages. Only this function and `bin/app.ts` know about stages. */
 export function buildApp(options: BuildOptions = {}): { app: App; stacks: StageStacks[] } {
-  const app = new App(options.appProps);
+  // The feature flags first: context given by the caller (or cdk.json, through the CLI) wins.
+  const app = new App({
+    ...options.appProps,
+    context: { ...FEATURE_FLAGS, ...options.appProps?.context },
+  });
   const stages = options.stage ? [loadStage(options.stage)] : allStages();
   const stacks = stages.map((stage) => {
     const env = { account: stage.account, region: stage.region };

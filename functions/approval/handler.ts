@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadStage } from '../../config/index.js';
-import { logger, requiredEnv } from '../shared/powertools.js';
+import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
 import { SlackApi, secretsManagerToken } from '../shared/slack.js';
 import { ApprovalRequestEvent, requestApproval } from './core.js';
 import { ApprovalStore } from './store.js';
@@ -21,7 +21,7 @@ const store = new ApprovalStore(ddb, tableName);
  * posts the buttons, returns. A bad event is a programming error in the workflow: it throws, and
  * the frame's "Approval failed" catch ends the run through its failure path.
  */
-export const handler = async (event: unknown): Promise<void> => {
+export const handler = withLogContext(async (event: unknown): Promise<void> => {
   const parsed = ApprovalRequestEvent.parse(event);
   logger.appendKeys({ correlationId: parsed.execution });
   await requestApproval(parsed, {
@@ -32,4 +32,4 @@ export const handler = async (event: unknown): Promise<void> => {
     logger,
     nowMs: Date.now,
   });
-};
+});

@@ -1,6 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import { requiredEnv } from '../shared/powertools.js';
+import { requiredEnv, withLogContext } from '../shared/powertools.js';
 import { handleWebhook, type WebhookDeps } from './ingest.js';
 import { intakeDeps, secretsClient } from './runtime.js';
 
@@ -21,9 +21,11 @@ const deps: WebhookDeps = {
   },
 };
 
-export const handler = async (event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> => {
-  const body =
-    event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  const out = await handleWebhook({ headers: event.headers ?? {}, body }, deps);
-  return { statusCode: out.statusCode, headers: { 'content-type': 'application/json' }, body: out.body };
-};
+export const handler = withLogContext(
+  async (event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> => {
+    const body =
+      event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    const out = await handleWebhook({ headers: event.headers ?? {}, body }, deps);
+    return { statusCode: out.statusCode, headers: { 'content-type': 'application/json' }, body: out.body };
+  },
+);

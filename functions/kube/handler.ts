@@ -1,5 +1,5 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { logger, requiredEnv } from '../shared/powertools.js';
+import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
 import { KubeClient } from './client.js';
 import { KubeSettings, runKubeStep } from './core.js';
 import { eksToken } from './token.js';
@@ -21,4 +21,4 @@ const client = new KubeClient({
   token: () => eksToken({ clusterName, region, credentials }),
 });
 
-export const handler = (event: unknown) => runKubeStep(event, { client, settings, logger });
+export const handler = withLogContext((event: unknown) => runKubeStep(event, { client, settings, logger }));

@@ -1,7 +1,7 @@
 import { SnsSchema } from '@aws-lambda-powertools/parser/schemas/sns';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadStage } from '../../config/index.js';
-import { logger, requiredEnv } from '../shared/powertools.js';
+import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
 import { SlackApi, secretsManagerToken } from '../shared/slack.js';
 import { type AlarmRelayDeps, relayAlarm } from './alarm.js';
 
@@ -19,9 +19,9 @@ const deps: AlarmRelayDeps = {
 };
 
 /** Subscribed to `ops-<stage>-alarms`: each CloudWatch alarm notification becomes a Slack message. */
-export const handler = async (event: unknown): Promise<void> => {
+export const handler = withLogContext(async (event: unknown): Promise<void> => {
   const { Records } = SnsSchema.parse(event);
   for (const r of Records) {
     await relayAlarm({ topicArn: r.Sns.TopicArn, subject: r.Sns.Subject, message: r.Sns.Message }, deps);
   }
-};
+});

@@ -7,7 +7,7 @@ import { AuditStore } from '../audit/store.js';
 import { GuardStore } from '../intake/guard-store.js';
 import { recordRunOutcome, releaseLock } from '../intake/run-end.js';
 import { DatadogApi } from '../shared/datadog.js';
-import { logger, metrics, requiredEnv } from '../shared/powertools.js';
+import { logger, metrics, requiredEnv, withLogContext } from '../shared/powertools.js';
 import { SlackApi, secretsManagerSecret, secretsManagerToken } from '../shared/slack.js';
 import { type ReportDeps, type ReportOutcome, reportPhase } from './core.js';
 import { ReportEventSchema } from './schema.js';
@@ -64,22 +64,22 @@ const deps: ReportDeps = {
  * Thin: parse, set the correlation id (= execution name), call the core, flush metrics.
  * A bad payload throws (the frame catches it and the run still ends in its own state).
  */
-export const handler = async (
-  event: unknown,
-): Promise<Pick<ReportOutcome, 'status'> & { auditHash: string }> => {
-  const parsed = ReportEventSchema.safeParse(event);
-  if (!parsed.success) {
-    logger.error('report payload rejected', {
-      issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-    });
-    throw new Error(`Invalid report payload: ${parsed.error.issues.length} problem(s)`);
-  }
-  logger.appendKeys({ correlationId: parsed.data.execution, runbook: parsed.data.input.runbook });
-  try {
-    const outcome = await reportPhase(parsed.data, deps);
-    return { status: outcome.status, auditHash: outcome.entry.hash };
-  } finally {
-    metrics.publishStoredMetrics();
-    logger.removeKeys(['correlationId', 'runbook']);
-  }
-};
+export const handler = withLogContext(
+  async (event: unknown): Promise<Pick<ReportOutcome, 'status'> & { auditHash: string }> => {
+    const parsed = ReportEventSchema.safeParse(event);
+    if (!parsed.success) {
+      logger.error('report payload rejected', {
+        issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+      });
+      throw new Error(`Invalid report payload: ${parsed.error.issues.length} problem(s)`);
+    }
+    logger.appendKeys({ correlationId: parsed.data.execution, runbook: parsed.data.input.runbook });
+    try {
+      const outcome = await reportPhase(parsed.data, deps);
+      return { status: outcome.status, auditHash: outcome.entry.hash };
+    } finally {
+      metrics.publishStoredMetrics();
+      logger.removeKeys(['correlationId', 'runbook']);
+    }
+  },
+);

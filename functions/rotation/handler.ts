@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { logger, requiredEnv } from '../shared/powertools.js';
+import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
 import { createRotationHandler } from './dispatch.js';
 import { Database } from './mysql.js';
 import { SecretStore } from './secrets.js';
@@ -16,10 +16,12 @@ import { STRATEGY_BY_NAME } from './strategies.js';
 requiredEnv('ROTATION_STRATEGY');
 const settings = parseSettings(process.env);
 
-export const handler = createRotationHandler({
-  store: new SecretStore(new SecretsManagerClient({})),
-  db: new Database({ tls: settings.tls, connectTimeoutMs: settings.connectTimeoutMs }),
-  strategy: STRATEGY_BY_NAME[settings.strategy],
-  settings,
-  logger,
-});
+export const handler = withLogContext(
+  createRotationHandler({
+    store: new SecretStore(new SecretsManagerClient({})),
+    db: new Database({ tls: settings.tls, connectTimeoutMs: settings.connectTimeoutMs }),
+    strategy: STRATEGY_BY_NAME[settings.strategy],
+    settings,
+    logger,
+  }),
+);

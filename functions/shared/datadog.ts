@@ -13,6 +13,7 @@ import { MetricsApi } from '@datadog/datadog-api-client/dist/packages/datadog-ap
 import type { EventCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventCreateRequest.js';
 import type { MetricsPayload } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/MetricsPayload.js';
 import { redact, redactString } from './redact.js';
+import { withBoundedRetry } from './retry.js';
 
 /**
  * The one Datadog API client of this product, over `@datadog/datadog-api-client`:
@@ -24,8 +25,8 @@ import { redact, redactString } from './redact.js';
  * - Keys come from `KeySource`s (normally `secretsManagerSecret` from ./slack.js, cached). Both
  *   endpoints need only the API key (`DD-API-KEY`); the application key is optional and sent
  *   only by operations that require it, so the report hook never reads it.
- * - Retries are ours and bounded (`maxRetries`, default 2, short back-off) for 5xx, 429 and
- *   network errors; the library's own retry waits 2 s and up, and ignores network errors.
+ * - Retries are ours and bounded (p-retry through ./retry.ts: `maxRetries`, default 2, short
+ *   back-off) for 5xx, 429 and network errors; the library's own retry waits 2 s and up, and ignores network errors.
  * - Titles, texts and tags go through `redact`; failures surface as `DatadogError` whose
  *   message holds no key.
  */
@@ -165,21 +166,12 @@ export class DatadogApi {
     return configuration;
   }
 
-  private async withRetry<T>(
-    operation: string,
-    call: (configuration: Configuration) => Promise<T>,
-  ): Promise<T> {
-    let last: DatadogError | undefined;
-    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
-      if (attempt > 0) await sleep(Math.min(this.retryDelayMs * 2 ** (attempt - 1), 2000));
-      try {
-        return await call(await this.configuration());
-      } catch (err) {
-        last = toDatadogError(operation, err);
-        if (!last.transient) throw last;
-      }
-    }
-    throw last ?? new DatadogError(`Datadog ${operation} failed`, 'unknown', true);
+  private withRetry<T>(operation: string, call: (configuration: Configuration) => Promise<T>): Promise<T> {
+    return withBoundedRetry(
+      async () => call(await this.configuration()),
+      (err) => toDatadogError(operation, err),
+      { retries: this.maxRetries, firstDelayMs: this.retryDelayMs, maxDelayMs: 2000 },
+    );
   }
 
   /** Posts an event; returns Datadog's event id (as a string: ids exceed 2^53). */
@@ -214,8 +206,4 @@ export class DatadogApi {
     };
     await this.withRetry('metrics', (configuration) => new MetricsApi(configuration).submitMetrics({ body }));
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -5,6 +5,7 @@ import type {
   LogItemMessage,
 } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { boundForLog } from './log-bounds.js';
 import { redactingJsonReplacer } from './redact.js';
 
@@ -78,4 +79,52 @@ export function requiredEnv(name: string): string {
     throw new Error(`Missing required environment variable ${name}: the function is misconfigured`);
   }
   return value;
+}
+
+/**
+ * The correlation id an event carries: the run's execution name (workflow steps, hooks, Step
+ * Functions status changes), a rotation's token, an EventBridge event id, an HTTP request id.
+ */
+export function correlationIdOf(event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null) return undefined;
+  const e = event as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
+  const detail = (typeof e.detail === 'object' && e.detail !== null ? e.detail : {}) as Record<
+    string,
+    unknown
+  >;
+  const http = (
+    typeof e.requestContext === 'object' && e.requestContext !== null ? e.requestContext : {}
+  ) as Record<string, unknown>;
+  return (
+    text(e.executionName) ??
+    text(e.execution) ??
+    (e['detail-type'] === 'Step Functions Execution Status Change' ? text(detail.name) : undefined) ??
+    text(e.ClientRequestToken) ??
+    text(e.id) ??
+    text(http.requestId)
+  );
+}
+
+/**
+ * Powertools' `injectLambdaContext` for a plain handler function (the Logger offers it as a class
+ * decorator and as a Middy middleware; this is the same three steps): every log line of the
+ * invocation carries the Lambda context (`function_request_id`, `cold_start`, function name,
+ * ARN and memory) and a `correlationId` (the one the event carries, else the request id);
+ * keys appended during the invocation are cleared before the next one, even when it throws.
+ */
+export function withLogContext<E, R>(
+  handler: (event: E, context?: Context) => Promise<R>,
+): (event: E, context?: Context) => Promise<R> {
+  return async (event, context) => {
+    logger.resetKeys();
+    if (context) logger.addContext(context);
+    const correlationId = correlationIdOf(event) ?? context?.awsRequestId;
+    if (correlationId) logger.appendKeys({ correlationId });
+    try {
+      return await handler(event, context);
+    } finally {
+      logger.resetKeys();
+    }
+  };
 }

@@ -2,6 +2,7 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Block, type KnownBlock, LogLevel, WebClient } from '@slack/web-api';
 import { redact, redactString, registerSecretValue } from './redact.js';
+import { withBoundedRetry } from './retry.js';
 
 /**
  * The one Slack Web API client of this product: a thin wrapper over `@slack/web-api`'s
@@ -282,10 +283,8 @@ export class SlackApi {
       ...(response.replaceOriginal !== undefined ? { replace_original: response.replaceOriginal } : {}),
       ...(response.deleteOriginal ? { delete_original: true } : {}),
     });
-    let last: SlackError | undefined;
-    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
-      if (attempt > 0) await sleep(Math.min(this.retryDelayMs * 2 ** (attempt - 1), 2000));
-      try {
+    await withBoundedRetry(
+      async () => {
         const res = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -295,24 +294,20 @@ export class SlackApi {
         });
         const text = await res.text();
         if (res.ok) return;
-        last = new SlackError(
+        throw new SlackError(
           `Slack response_url refused: HTTP ${res.status} ${redactString(text.slice(0, 100))}`,
           `http_${res.status}`,
           res.status >= 500 || res.status === 429,
         );
-        if (!last.transient) throw last;
-      } catch (err) {
-        if (err instanceof SlackError) throw err;
-        const cause = (err as { cause?: { code?: string }; name?: string }).cause?.code ?? 'network_error';
-        last = new SlackError(`Slack response_url unreachable: ${cause}`, cause, true);
-      }
-    }
-    throw last ?? new SlackError('Slack response_url failed', 'unknown', true);
+      },
+      (err) => {
+        if (err instanceof SlackError) return err;
+        const cause = (err as { cause?: { code?: string } }).cause?.code ?? 'network_error';
+        return new SlackError(`Slack response_url unreachable: ${cause}`, cause, true);
+      },
+      { retries: this.maxRetries, firstDelayMs: this.retryDelayMs, maxDelayMs: 2000 },
+    );
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -4,7 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { loadStage } from '../../config/index.js';
-import { logger, requiredEnv } from '../shared/powertools.js';
+import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
 import { SlackApi, secretsManagerSecret, secretsManagerToken } from '../shared/slack.js';
 import { UserGroupResolver } from './authz.js';
 import { type EndpointDeps, handleSlackRequest } from './endpoint.js';
@@ -49,15 +49,15 @@ const deps: EndpointDeps = {
 };
 
 /** The Slack endpoint behind the HTTP API: slash commands and interactive actions. */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  // Keys appended for the previous request (user, correlation id) must not label this one.
-  logger.resetKeys();
-  const rawBody =
-    event.body && event.isBase64Encoded
-      ? Buffer.from(event.body, 'base64').toString('utf8')
-      : (event.body ?? '');
-  const headers = Object.fromEntries(
-    Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
-  );
-  return handleSlackRequest({ headers, rawBody }, deps);
-};
+export const handler = withLogContext(
+  async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const rawBody =
+      event.body && event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : (event.body ?? '');
+    const headers = Object.fromEntries(
+      Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+    );
+    return handleSlackRequest({ headers, rawBody }, deps);
+  },
+);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { loadStage } from '../../config/index.js';
 import { ApprovalStore } from '../approval/store.js';
 import { GuardStore, ssmFlagReader } from '../intake/index.js';
-import { logger, requiredEnv } from '../shared/powertools.js';
+import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
 import { SlackApi, secretsManagerToken } from '../shared/slack.js';
 import { UserGroupResolver } from './authz.js';
 import { liveIntake } from './intake-port.js';
@@ -58,9 +58,7 @@ const ExecutionEnded = z.object({
  * execution (EventBridge rule), which closes approvals left undecided. A job that fails its schema
  * is a bug: logged and dropped, a retry cannot fix it.
  */
-export const handler = async (event: unknown): Promise<void> => {
-  // Keys appended for the previous request (user, correlation id) must not label this one.
-  logger.resetKeys();
+export const handler = withLogContext(async (event: unknown): Promise<void> => {
   const ended = ExecutionEnded.safeParse(event);
   if (ended.success) {
     logger.appendKeys({ correlationId: ended.data.detail.name });
@@ -73,4 +71,4 @@ export const handler = async (event: unknown): Promise<void> => {
     return;
   }
   await runSlackJob(job.data, deps);
-};
+});

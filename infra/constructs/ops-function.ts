@@ -77,6 +77,10 @@ export class XRayWritePolicy extends Construct {
  */
 export class OpsFunction extends nodejs.NodejsFunction {
   readonly logGroupRef: logs.LogGroup;
+  /** Entry file relative to the repository root, as given (the bundle smoke test builds it again). */
+  readonly entryFile: string;
+  /** The esbuild options this function was bundled with (BUNDLING plus the function's own). */
+  readonly bundlingOptions: nodejs.BundlingOptions;
 
   constructor(scope: Construct, id: string, props: OpsFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
@@ -92,6 +96,7 @@ export class OpsFunction extends nodejs.NodejsFunction {
       });
     logGroup.grantWrite(role);
     const { entry, service, environment, bundling, ...rest } = props;
+    const bundlingOptions: nodejs.BundlingOptions = { ...BUNDLING, ...bundling };
     super(scope, id, {
       memorySize: 512,
       timeout: Duration.seconds(30),
@@ -104,7 +109,7 @@ export class OpsFunction extends nodejs.NodejsFunction {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       logGroup,
-      bundling: { ...BUNDLING, ...bundling },
+      bundling: bundlingOptions,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: service,
@@ -123,6 +128,8 @@ export class OpsFunction extends nodejs.NodejsFunction {
         'so the runtime it runs on is the one it was tested on; all of them move to the next LTS together.',
     });
     this.logGroupRef = logGroup;
+    this.entryFile = entry;
+    this.bundlingOptions = bundlingOptions;
   }
 }
 

@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadStage, type StageConfig } from '../../config/index.js';
 import { buildApp, type StageStacks } from '../../infra/app.js';
 import { PlatformChecks } from '../../infra/constructs/platform/checks.js';
+import { FEATURE_FLAGS } from '../../infra/feature-flags.js';
 import { PlatformStack } from '../../infra/stacks/platform-stack.js';
 
 /**
@@ -54,7 +55,7 @@ export function synthPlatform(stageName: string): SynthesisedPlatform {
   const hit = platformCache.get(stageName);
   if (hit) return hit;
   const stage = loadStage(stageName);
-  const app = new App();
+  const app = new App({ context: { ...FEATURE_FLAGS } });
   const platform = new PlatformStack(app, `${stage.name}-platform`, {
     env: { account: stage.account, region: stage.region },
     stage,

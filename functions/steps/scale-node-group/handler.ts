@@ -4,7 +4,7 @@ import {
   planScaling,
   ScaleSettingsSchema,
 } from '../../../runbooks/scale-node-group/logic.js';
-import { logger } from '../../shared/powertools.js';
+import { logger, withLogContext } from '../../shared/powertools.js';
 
 /**
  * The scale-node-group workflow's one Lambda step: plan the new sizes from what the workflow's
@@ -19,7 +19,7 @@ export const ScaleStepEvent = z.object({
   executionName: z.string(),
 });
 
-export const handler = async (event: unknown): Promise<unknown> => {
+export const handler = withLogContext(async (event: unknown): Promise<unknown> => {
   const parsed = ScaleStepEvent.parse(event);
   logger.appendKeys({ correlationId: parsed.executionName, step: parsed.step });
   const plan = planScaling({ ...parsed, now: new Date() });
@@ -29,4 +29,4 @@ export const handler = async (event: unknown): Promise<unknown> => {
     scaleBack: plan.scaleBack?.ScheduleExpression,
   });
   return plan;
-};
+});

@@ -1,5 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { logger } from '../../shared/powertools.js';
+import { logger, withLogContext } from '../../shared/powertools.js';
 import { runSnapshotStep, SnapshotStepEvent } from './core.js';
 
 /** EC2 clients per region, created once per container. */
@@ -16,12 +16,14 @@ const clients = {
 };
 
 /** Lambda steps of the snapshot-volume workflow (see core.ts). Bad input fails the step before any call. */
-export const handler = async (event: unknown, context?: { awsRequestId?: string }): Promise<unknown> => {
-  const parsed = SnapshotStepEvent.parse(event);
-  logger.appendKeys({
-    correlationId: parsed.executionName,
-    step: parsed.step,
-    requestId: context?.awsRequestId,
-  });
-  return runSnapshotStep(parsed, clients, logger, new Date());
-};
+export const handler = withLogContext(
+  async (event: unknown, context?: { awsRequestId?: string }): Promise<unknown> => {
+    const parsed = SnapshotStepEvent.parse(event);
+    logger.appendKeys({
+      correlationId: parsed.executionName,
+      step: parsed.step,
+      requestId: context?.awsRequestId,
+    });
+    return runSnapshotStep(parsed, clients, logger, new Date());
+  },
+);

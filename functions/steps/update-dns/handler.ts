@@ -6,7 +6,7 @@ import {
   planDnsChange,
   RecordSetSchema,
 } from '../../../runbooks/update-dns/logic.js';
-import { logger } from '../../shared/powertools.js';
+import { logger, withLogContext } from '../../shared/powertools.js';
 
 /**
  * The update-dns workflow's Lambda steps, both pure decisions over what the workflow's SDK tasks
@@ -39,11 +39,11 @@ export const DnsStepEvent = z.discriminatedUnion('step', [
   }),
 ]);
 
-export const handler = async (event: unknown): Promise<unknown> => {
+export const handler = withLogContext(async (event: unknown): Promise<unknown> => {
   const parsed = DnsStepEvent.parse(event);
   logger.appendKeys({ correlationId: parsed.executionName, step: parsed.step });
   if (parsed.step === 'check') return checkRequest(parsed.parameters, parsed.settings);
   const plan = planDnsChange(parsed);
   logger.info('dns change planned', { noop: plan.noop, changes: plan.changeBatch.Changes.length });
   return plan;
-};
+});

@@ -92,7 +92,9 @@ export class Schedules extends Construct {
           ...(dlq ? { deadLetterConfig: { arn: dlq.queueArn } } : {}),
         },
       });
-      this.schedules[s.name]?.addDependency(this.group);
+      // The group is named by a literal (so schedule names stay readable), not by reference: say the
+      // order explicitly. (`addResourceDependency`: CfnResource#addDependency is deprecated.)
+      this.schedules[s.name]?.addResourceDependency(this.group);
     }
   }
 }

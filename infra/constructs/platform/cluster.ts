@@ -142,6 +142,15 @@ export class PlatformCluster extends Construct {
       kubectlProviderOptions: { kubectlLayer: new KubectlV35Layer(this, 'KubectlLayer') },
     });
     this.cluster.node.addDependency(this.controlPlaneLogGroup);
+    // With @aws-cdk/aws-lambda:useCdkManagedLogGroup the kubectl provider's functions get log groups
+    // made by CDK (before, Lambda made them on first run: unencrypted, kept forever). Give them the
+    // logs key and the retention of the cluster's own logs.
+    for (const c of this.cluster.node.findAll()) {
+      if (c instanceof logs.CfnLogGroup && c !== this.controlPlaneLogGroup.node.defaultChild) {
+        c.kmsKeyId = props.logsKey.keyArn;
+        c.retentionInDays = logs.RetentionDays.THREE_MONTHS;
+      }
+    }
     Validations.of(this.cluster).acknowledge({
       id: 'CloudFormation-Validate::W9009',
       reason:

@@ -1,7 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
-import { logger } from '../../../shared/powertools.js';
+import { logger, withLogContext } from '../../../shared/powertools.js';
 import { type CollectClients, type CollectEvent, collectInventory, type Inventory } from '../collect.js';
 
 /** DR_REGION is optional: a stage without a DR region reads only its own. */
@@ -16,5 +16,6 @@ const clients: CollectClients = {
 };
 
 /** verify-backups "Collect backups": the inventory of protected resources and their recovery points. */
-export const handler = async (event: CollectEvent): Promise<Inventory> =>
-  collectInventory(event, clients, logger, new Date());
+export const handler = withLogContext(
+  async (event: CollectEvent): Promise<Inventory> => collectInventory(event, clients, logger, new Date()),
+);

@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DatadogApi } from '../../../shared/datadog.js';
-import { logger, requiredEnv } from '../../../shared/powertools.js';
+import { logger, requiredEnv, withLogContext } from '../../../shared/powertools.js';
 import { SlackApi, secretsManagerSecret, secretsManagerToken } from '../../../shared/slack.js';
 import { type PublishEvent, type PublishOutcome, publishReport } from '../publish.js';
 
@@ -13,5 +13,7 @@ const datadog = new DatadogApi({
 });
 
 /** verify-backups "Publish report": Slack summary + failures, Datadog metrics and events. */
-export const handler = async (event: PublishEvent): Promise<PublishOutcome> =>
-  publishReport(event, { slack, datadog, channel, logger });
+export const handler = withLogContext(
+  async (event: PublishEvent): Promise<PublishOutcome> =>
+    publishReport(event, { slack, datadog, channel, logger }),
+);

@@ -1,0 +1,92 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * Every AWS endpoint of a smoke-tested bundle (`AWS_ENDPOINT_URL` points here): a local HTTP
+ * server that refuses each request the way AWS refuses a caller without permission, in the
+ * request's own protocol (JSON, query for EC2 and the others, REST-XML for S3, REST-JSON), so the
+ * SDK parses a real service error. It records who called what, and the marker in its message
+ * tells the test a handler's error came from here, after the bundle loaded and ran.
+ */
+export const REFUSAL_MARKER = 'refused by the bundle smoke test AWS stand-in';
+
+export interface AwsCall {
+  /** The access key the caller signed with: the smoke test gives each function its own. */
+  readonly accessKeyId: string;
+  readonly service: string;
+  readonly operation: string;
+  readonly signed: boolean;
+}
+
+export interface AwsRefuser {
+  readonly url: string;
+  readonly calls: AwsCall[];
+  close(): Promise<void>;
+}
+
+function respond(req: IncomingMessage, body: string, res: ServerResponse): AwsCall {
+  const auth = req.headers.authorization ?? '';
+  const scope = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth);
+  const accessKeyId = scope?.[1] ?? 'unsigned';
+  const service = scope?.[2] ?? 'unknown';
+  const signed = auth.startsWith('AWS4-HMAC-SHA256 ');
+  const target = req.headers['x-amz-target'];
+  const contentType = req.headers['content-type'] ?? '';
+  const requestId = 'smoke-0000-0000';
+  const message = `User is not authorized to perform this operation (${REFUSAL_MARKER})`;
+  if (typeof target === 'string') {
+    // awsJson 1.0 / 1.1 (DynamoDB, SSM, Secrets Manager, Step Functions…): 400 with __type.
+    res.writeHead(400, {
+      'content-type': contentType || 'application/x-amz-json-1.1',
+      'x-amzn-requestid': requestId,
+    });
+    res.end(JSON.stringify({ __type: 'AccessDeniedException', message }));
+    return { accessKeyId, service, operation: target.split('.').pop() ?? target, signed };
+  }
+  if (contentType.startsWith('application/x-www-form-urlencoded')) {
+    const action = new URLSearchParams(body).get('Action') ?? 'unknown';
+    res.writeHead(403, { 'content-type': 'text/xml' });
+    res.end(
+      service === 'ec2'
+        ? `<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
+        : `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+    );
+    return { accessKeyId, service, operation: action, signed };
+  }
+  const operation = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
+  if (service === 's3') {
+    res.writeHead(403, { 'content-type': 'application/xml' });
+    res.end(
+      `<Error><Code>AccessDenied</Code><Message>${message}</Message><RequestId>${requestId}</RequestId></Error>`,
+    );
+    return { accessKeyId, service, operation, signed };
+  }
+  // REST-JSON (Lambda and others).
+  res.writeHead(403, {
+    'content-type': 'application/json',
+    'x-amzn-errortype': 'AccessDeniedException',
+    'x-amzn-requestid': requestId,
+  });
+  res.end(JSON.stringify({ message, Message: message }));
+  return { accessKeyId, service, operation, signed };
+}
+
+export async function startAwsRefuser(): Promise<AwsRefuser> {
+  const calls: AwsCall[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => calls.push(respond(req, Buffer.concat(chunks).toString('utf8'), res)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
