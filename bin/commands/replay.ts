@@ -61,7 +61,7 @@ export async function replay(
       ? {
           onProgress: (p) => {
             const now = performance.now();
-            if (now - last < PROGRESS_INTERVAL_MS) return;
+            if (now - last < PROGRESS_INTERVAL_MS && !p.final) return;
             last = now;
             const rate = Math.round(p.events / Math.max((now - started) / 1000, 0.001));
             io.progress?.(

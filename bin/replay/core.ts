@@ -31,6 +31,8 @@ export interface ReplayProgress {
   readonly files: number;
   readonly bytesRead: number;
   readonly current: string;
+  /** The last report: everything has been read. */
+  readonly final: boolean;
 }
 
 export interface ReplayOptions {
@@ -70,12 +72,13 @@ export class Replayer {
     if (this.progress && this.tally.events % PROGRESS_EVERY === 0) this.report();
   }
 
-  report(): void {
+  report(final = false): void {
     this.progress?.({
       events: this.tally.events,
       files: this.tally.files,
       bytesRead: this.tally.bytesRead,
       current: this.current,
+      final,
     });
   }
 
@@ -210,6 +213,6 @@ export async function replayPaths(
       replayer.tally.failedPath(path, message(err));
     }
   }
-  replayer.report();
+  replayer.report(true);
   return replayer.tally.summary();
 }
