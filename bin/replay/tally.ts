@@ -62,7 +62,10 @@ export interface ReplaySummary {
   readonly byRule: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Runbook → action → decisions (decisions naming a runbook only). */
   readonly byRunbook: Readonly<Record<string, Readonly<Record<string, number>>>>;
-  /** EventBridge rule → events it delivers to the intake; `(none)` for events no rule delivers. */
+  /**
+   * EventBridge rule → events it delivers to the intake; `(none)` for events no rule delivers (unhandled
+   * ones included). Malformed and unreadable events are not counted here.
+   */
   readonly byEventRule: Readonly<Record<string, number>>;
   /** Starts, and notifications of critical severity: what a person would have seen. */
   readonly notable: readonly NotableDecision[];
