@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import {
   createWriteStream,
   mkdirSync,
@@ -221,6 +222,39 @@ describe('ops replay: a day of CloudTrail, streamed', () => {
       (s.stats?.maxRssBytes ?? Number.POSITIVE_INFINITY) - (smallSummary.stats?.maxRssBytes ?? 0);
     expect(growth).toBeLessThan((uncompressed - uncompressedSmall) / 3);
     expect(s.stats?.eventsPerSecond).toBeGreaterThan(0);
+  });
+});
+
+describe('ops replay on a real terminal', () => {
+  it('progress rewrites one stderr line in place and clears it at the end; stdout (a file) gets clean JSON', async () => {
+    // Prepare: stderr is a pseudo-terminal (util-linux `script`); stdout goes to a file.
+    const json = join(dir, 'tty-out.json');
+    const command = `${process.execPath} ${join(ROOT, 'bin', 'ops.mjs')} replay ${small} --json > ${json}`;
+
+    // Act
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', TERM: 'xterm-256color' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let tty = '';
+    child.stdout.on('data', (d: Buffer) => {
+      tty += d.toString();
+    });
+    await new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+
+    // Assess
+    const updates = tty.split('\r\u001b[K').filter(Boolean);
+    expect(updates.length).toBeGreaterThan(0);
+    expect(updates.every((u) => /^replay: \d+ events, 1 file, /.test(u))).toBe(true);
+    expect(tty.endsWith('\r\u001b[K')).toBe(true);
+    expect(tty).not.toContain('\n');
+    const out = readFileSync(json, 'utf8');
+    expect(out).not.toMatch(RAW_CONTROL);
+    expect((JSON.parse(out) as Summary).events).toBe(SMALL_RECORDS);
   });
 });
 
