@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -117,15 +117,21 @@ export class Replayer {
   }
 }
 
-/** Files under `path` (itself when it is a file), in name order, recursively; hidden entries skipped. */
-async function* filesOf(path: string): AsyncGenerator<string> {
+/**
+ * Files under `path` (itself when it is a file), in name order, recursively; hidden entries skipped. A
+ * directory reached twice through symbolic links is walked once (no loop).
+ */
+async function* filesOf(path: string, seen = new Set<string>()): AsyncGenerator<string> {
   const info = await stat(path);
   if (!info.isDirectory()) {
     yield path;
     return;
   }
+  const real = await realpath(path);
+  if (seen.has(real)) return;
+  seen.add(real);
   const entries = (await readdir(path)).filter((name) => !name.startsWith('.')).sort();
-  for (const name of entries) yield* filesOf(join(path, name));
+  for (const name of entries) yield* filesOf(join(path, name), seen);
 }
 
 /** Is this file gzip (magic bytes 1f 8b), whatever its name? */

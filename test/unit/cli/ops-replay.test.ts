@@ -6,6 +6,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -293,6 +294,8 @@ describe('ops replay: what it cannot read is listed with the reason, and the run
     const whole = gzipSync([...cloudTrailLogPieces(200)].join(''));
     writeFileSync(join(bad, 'b', 'truncated.json.gz'), whole.subarray(0, Math.floor(whole.length / 2)));
     firstGood = `${join(bad, 'a', 'events.ndjson')}: line 2`;
+    // b/loop → .. : a symbolic link back up the tree is not walked again.
+    symlinkSync('..', join(bad, 'b', 'loop'));
   });
 
   it('malformed lines, non-objects, non-events, a non-JSON file and a truncated gzip: each listed, exit 0', async () => {
