@@ -91,10 +91,13 @@ export class Replayer {
       return;
     }
     try {
-      const signal = signalFromValue(value, text, this.options);
-      // The EventBridge rules that would deliver it: a bare CloudTrail record is matched as delivered.
-      const record = value as Record<string, unknown>;
-      const delivered = isCloudTrailRecord(record) ? cloudTrailRecordToEvent(record) : value;
+      // A bare CloudTrail record is wrapped once, here: the signal and the rule matching both use the
+      // event as EventBridge would deliver it.
+      const delivered =
+        typeof value === 'object' && value !== null && isCloudTrailRecord(value as Record<string, unknown>)
+          ? cloudTrailRecordToEvent(value as Record<string, unknown>)
+          : value;
+      const signal = signalFromValue(delivered, text, this.options);
       const eventRules = rulesMatching(delivered).map((r) => r.name);
       this.tally.decided(where, planSignal(signal, this.stage), eventRules);
     } catch (err) {
