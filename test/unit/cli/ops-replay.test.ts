@@ -3,6 +3,7 @@ import {
   createWriteStream,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -13,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, gzipSync } from 'node:zlib';
+import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cloudTrailLogPieces,
@@ -223,6 +224,41 @@ describe('ops replay: a day of CloudTrail, streamed', () => {
       (s.stats?.maxRssBytes ?? Number.POSITIVE_INFINITY) - (smallSummary.stats?.maxRssBytes ?? 0);
     expect(growth).toBeLessThan((uncompressed - uncompressedSmall) / 3);
     expect(s.stats?.eventsPerSecond).toBeGreaterThan(0);
+  });
+});
+
+describe('ops replay on real CloudTrail records (Stratus Red Team detonation logs, test/fixtures/cloudtrail)', () => {
+  it('reads every record of the real, anonymised logs (JSON arrays of bare records, gzipped): none unreadable or malformed; the trail stopped and deleted are the critical notifications', async () => {
+    // Prepare: the oracle is the files themselves, parsed whole.
+    const fixtures = join(ROOT, 'test/fixtures/cloudtrail/stratus-red-team');
+    const files = readdirSync(fixtures)
+      .filter((f) => f.endsWith('.json.gz'))
+      .sort()
+      .map((f) => join(fixtures, f));
+    const records = files.flatMap(
+      (f) => JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')) as Array<Record<string, unknown>>,
+    );
+    const named = (...names: string[]) => records.filter((r) => names.includes(r.eventName as string)).length;
+
+    // Act
+    const out = await runOps(['replay', ...files, '--json']);
+
+    // Assess
+    expect(out.code).toBe(0);
+    const s = JSON.parse(out.stdout) as Summary;
+    expect(s.files).toBe(7);
+    expect(s.events).toBe(records.length);
+    expect(s.byOutcome).toMatchObject({ malformed: 0, unhandled: 0, unreadable: 0, start: 0 });
+    expect(s.notable.map((n) => [n.where.slice(fixtures.length + 1), n.action, n.severity])).toEqual([
+      ['aws.defense-evasion.cloudtrail-delete.json.gz: [0]', 'notify', 'critical'],
+      ['aws.defense-evasion.cloudtrail-stop.json.gz: [0]', 'notify', 'critical'],
+    ]);
+    // EventBridge would deliver the write calls, the GetSecretValue calls by people and the sign-in.
+    expect(s.byEventRule).toMatchObject({
+      'cloudtrail-write-calls': named('StopLogging', 'DeleteTrail', 'AuthorizeSecurityGroupIngress'),
+      'cloudtrail-secret-reads': named('GetSecretValue'),
+      'console-sign-in': named('ConsoleLogin'),
+    });
   });
 });
 
