@@ -249,7 +249,7 @@ describe('ops replay on real CloudTrail records (Stratus Red Team detonation log
     expect(s.files).toBe(7);
     expect(s.events).toBe(records.length);
     expect(s.byOutcome).toMatchObject({ malformed: 0, unhandled: 0, unreadable: 0, start: 0 });
-    expect(s.notable.map((n) => [n.where.slice(fixtures.length + 1), n.action, n.severity])).toEqual([
+    expect(s.notable.map((n) => [String(n.where).slice(fixtures.length + 1), n.action, n.severity])).toEqual([
       ['aws.defense-evasion.cloudtrail-delete.json.gz: [0]', 'notify', 'critical'],
       ['aws.defense-evasion.cloudtrail-stop.json.gz: [0]', 'notify', 'critical'],
     ]);
