@@ -24,6 +24,14 @@ const PLAN_DESCRIPTION = [
   "Reads one raw event exactly as delivered (an EventBridge event, or a Datadog webhook body) from a file or from stdin (-), runs the intake's policy and static guards for the stage, and prints the signal, the decision and each guard's verdict. No AWS credentials, no guard store: the stateful guards (duplicates, locks, rate limits, circuit breaker, kill switch) run only in the deployed intake. Exit 0 for any decision; 1 for unreadable or unrecognised input; 2 for a usage error.",
 ].join('\n');
 
+const REPLAY_DESCRIPTION = [
+  "Replay recorded events through the intake's policy and static guards, offline, and summarise.",
+  '',
+  'Reads CloudTrail log files ({"Records": [...]} as the trail writes them to S3; each record is put into the EventBridge envelope the CloudTrail integration delivers), EventBridge events (one JSON object, NDJSON, concatenated, or a JSON array such as an archive export), gzipped or not, and directories of them (walked recursively, in name order), or - for stdin. Streams: memory stays bounded whatever the input\'s size. Prints counts by outcome, policy rule, runbook and EventBridge rule, the notable decisions (starts and critical notifications; the first 200 listed), and every event it could not read with the reason (the first 200). Progress goes to stderr on a terminal (or with --progress), never to stdout.',
+  '',
+  'Exit 0 when every path was read, even if some events were unreadable (they are listed); 1 when a path cannot be opened or read, or with --strict when any event was unreadable or malformed; 2 for a usage error.',
+].join('\n');
+
 const LIST_DESCRIPTION = [
   'List the runbooks: their mode in the stage, what they change, and what triggers each.',
   '',
@@ -74,7 +82,7 @@ export function buildProgram(deps: CliDeps): { program: Command; exitCode: () =>
   });
   const program = new Command('ops')
     .description(
-      'Operate the ops automation: plan events offline, list runbooks, read history, check a stage.',
+      'Operate the ops automation: plan and replay events offline, list runbooks, read history, check a stage.',
     )
     .version(pkg.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
@@ -120,6 +128,21 @@ export function buildProgram(deps: CliDeps): { program: Command; exitCode: () =>
     .action(async (event: string, opts) => {
       const { plan } = await import('./commands/plan.js');
       code = await plan(event, opts, await context());
+    });
+
+  command(
+    'replay',
+    'replay recorded events (CloudTrail logs, EventBridge events) and summarise',
+    REPLAY_DESCRIPTION,
+  )
+    .argument('<paths...>', 'files or directories of events (.json, .ndjson, .gz…), or - for stdin')
+    .addOption(json())
+    .addOption(new Option('--progress', 'show progress on stderr even when it is not a terminal'))
+    .addOption(new Option('--strict', 'exit 1 when any event was unreadable or malformed'))
+    .addOption(new Option('--stats', 'add elapsed time, events per second and peak memory (RSS)'))
+    .action(async (paths: string[], opts) => {
+      const { replay } = await import('./commands/replay.js');
+      code = await replay(paths, opts, await context());
     });
 
   command('list', 'list the runbooks, their mode and what triggers each', LIST_DESCRIPTION)

@@ -53,6 +53,7 @@ export {
   BACKUP_VERIFICATION_SOURCE,
 } from './sources/backup-verification/schema.js';
 export { parseAssumedRoleArn } from './sources/cloudtrail/actor.js';
+export { cloudTrailRecordToEvent, isCloudTrailRecord } from './sources/cloudtrail/envelope.js';
 export { CLOUDTRAIL_API_CALL, CLOUDTRAIL_CONSOLE_SIGN_IN } from './sources/cloudtrail/schema.js';
 export {
   CLUSTER_AUTOSCALER_REASONS,

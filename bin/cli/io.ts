@@ -13,6 +13,15 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** All of stdin as text (for `-` as the input file). */
   readStdin(): Promise<string>;
+  /** Stdin as it arrives (`ops replay -`, which may read more than fits in memory). */
+  stdinStream?(): AsyncIterable<Uint8Array>;
+  /** Is stderr a terminal? (progress is shown only there, unless asked for) */
+  readonly stderrIsTTY?: boolean;
+  /**
+   * A progress line on stderr: on a terminal it rewrites one line in place (undefined clears it); into a
+   * pipe or file each call is one line. Never on stdout.
+   */
+  progress?(line: string | undefined): void;
 }
 
 export function processIo(): Io {
@@ -25,6 +34,12 @@ export function processIo(): Io {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
+    },
+    stdinStream: () => process.stdin,
+    stderrIsTTY: process.stderr.isTTY === true,
+    progress(line) {
+      if (process.stderr.isTTY) process.stderr.write(`\r\u001b[K${line ?? ''}`);
+      else if (line !== undefined) process.stderr.write(`${line}\n`);
     },
   };
 }

@@ -149,25 +149,33 @@ export function decide(signal: Signal, ctx: DecideContext): Decision[] {
       },
     ];
   }
-  return verdicts.map((v): Decision => {
-    const guards: GuardResult[] = [loop, { name: 'policy', outcome: 'pass', detail: `rule ${rule.name}` }];
-    switch (v.verdict) {
-      case 'start':
-        return planStart(signal, v, guards, ctx);
-      case 'notify':
-        return { action: 'notify', dryRun: false, severity: v.severity, reasons: [...v.reasons], guards };
-      case 'ignore':
-      case 'reject':
-        return {
-          action: v.verdict,
-          dryRun: false,
-          severity: signal.severity,
-          reasons: [...v.reasons],
-          guards,
-        };
-      default:
-        // `evaluate` only returns applicable verdicts.
-        throw new Error(`rule ${rule.name} returned no verdict`);
-    }
-  });
+  return verdicts.map((v): Decision => ({ ...decideVerdict(signal, v, rule, loop, ctx), rule: rule.name }));
+}
+
+function decideVerdict(
+  signal: Signal,
+  v: Verdict,
+  rule: PolicyRule,
+  loop: GuardResult,
+  ctx: DecideContext,
+): Decision {
+  const guards: GuardResult[] = [loop, { name: 'policy', outcome: 'pass', detail: `rule ${rule.name}` }];
+  switch (v.verdict) {
+    case 'start':
+      return planStart(signal, v, guards, ctx);
+    case 'notify':
+      return { action: 'notify', dryRun: false, severity: v.severity, reasons: [...v.reasons], guards };
+    case 'ignore':
+    case 'reject':
+      return {
+        action: v.verdict,
+        dryRun: false,
+        severity: signal.severity,
+        reasons: [...v.reasons],
+        guards,
+      };
+    default:
+      // `evaluate` only returns applicable verdicts.
+      throw new Error(`rule ${rule.name} returned no verdict`);
+  }
 }

@@ -19,6 +19,8 @@ export interface GuardResult {
 export interface Decision {
   readonly action: DecisionAction;
   readonly runbook?: string;
+  /** The policy rule that decided (absent when loop protection ignored the signal or no rule applies). */
+  readonly rule?: string;
   /** Validated by the runbook's parameters schema (defaults applied). */
   readonly parameters?: Record<string, unknown>;
   /** Deterministic Step Functions execution name: runbook + hash(resourceKey) + window start. */

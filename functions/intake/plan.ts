@@ -1,5 +1,11 @@
 import type { StageConfig } from '../../config/schema.js';
-import { type NormaliseOptions, normaliseDatadogWebhook, normaliseEvent } from '../../events/index.js';
+import {
+  cloudTrailRecordToEvent,
+  isCloudTrailRecord,
+  type NormaliseOptions,
+  normaliseDatadogWebhook,
+  normaliseEvent,
+} from '../../events/index.js';
 import type { Signal } from '../../events/signal.js';
 import { decide } from './decide.js';
 import type { Decision } from './decision.js';
@@ -14,6 +20,8 @@ export interface PlanOutput {
 export interface PlannedDecision {
   readonly action: Decision['action'];
   readonly runbook: string | null;
+  /** The policy rule that decided; null when none applied (or loop protection ignored the signal). */
+  readonly rule: string | null;
   readonly parameters: Record<string, unknown> | null;
   readonly executionName: string | null;
   readonly mode: Decision['mode'] | null;
@@ -47,11 +55,21 @@ export function signalFromText(text: string, options: NormaliseOptions = {}): Si
   } catch (err) {
     throw new PlanInputError(`not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
+  return signalFromValue(parsed, text, options);
+}
+
+/**
+ * One parsed event → its signal: a Datadog webhook body (normalised from `text`, its raw JSON, so ids
+ * beyond 2^53 survive), a bare CloudTrail log record (put into the EventBridge envelope the CloudTrail
+ * integration delivers), or an EventBridge event. Throws `PlanInputError` for anything but an object.
+ */
+export function signalFromValue(parsed: unknown, text: string, options: NormaliseOptions = {}): Signal {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new PlanInputError('not a JSON object: an event or a Datadog webhook body is one object');
   }
-  if (looksLikeDatadogWebhook(parsed as Record<string, unknown>))
-    return normaliseDatadogWebhook(text, options);
+  const value = parsed as Record<string, unknown>;
+  if (looksLikeDatadogWebhook(value)) return normaliseDatadogWebhook(text, options);
+  if (isCloudTrailRecord(value)) return normaliseEvent(cloudTrailRecordToEvent(value), options);
   return normaliseEvent(parsed, options);
 }
 
@@ -59,6 +77,7 @@ function planned(d: Decision): PlannedDecision {
   return {
     action: d.action,
     runbook: d.runbook ?? null,
+    rule: d.rule ?? null,
     parameters: d.parameters ?? null,
     executionName: d.executionName ?? null,
     mode: d.mode ?? null,
