@@ -35,11 +35,11 @@ export interface Sample {
 }
 
 const SAMPLES_DIR = join(import.meta.dirname, '..', '..', 'events', 'samples');
-const detachVolume = JSON.parse(
-  readFileSync(join(SAMPLES_DIR, 'cloudtrail', 'ec2-detachvolume.json'), 'utf8'),
-) as {
-  id: string;
-};
+// A trail stopped: a critical notification, so the intake loads its notifier (a dynamic import) and
+// reads the Slack token from Secrets Manager.
+const stopLogging = JSON.parse(
+  readFileSync(join(SAMPLES_DIR, 'cloudtrail', 'cloudtrail-stoplogging.json'), 'utf8'),
+) as { detail: { eventID: string } };
 const EXECUTION = 'smoke-run-0001';
 
 const evaluations = [evaluateItem(ebsItem(), SETTINGS, NOW)];
@@ -115,13 +115,13 @@ const buildReport: BuildReportEvent = {
 const publish: PublishEvent = { report: built.report, slack: built.slack };
 
 export const SAMPLES: Record<string, Sample> = {
-  // An EventBridge CloudTrail event: the guards read the DynamoDB guard table first.
+  // An EventBridge CloudTrail event.
   'functions/intake/handler.ts': {
-    event: detachVolume,
+    event: stopLogging,
     expect: 'aws',
     logs: true,
-    // An EventBridge event's id is its correlation id.
-    correlationId: detachVolume.id,
+    // A CloudTrail signal's correlation id is the record's eventID (events/sources/cloudtrail).
+    correlationId: stopLogging.detail.eventID,
   },
   // The Datadog webhook through its function URL: the token check reads Secrets Manager first.
   'functions/intake/webhook-handler.ts': {
