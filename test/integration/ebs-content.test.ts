@@ -33,7 +33,10 @@ describe('verify-backups EBS content check: real images through an EBS direct AP
   let img: ImageDir;
   let server: EbsDirectServer;
   let deps: ContentCheckDeps;
-  const image: Record<string, string> = {};
+  const image = {} as Record<
+    'ext4' | 'xfs' | 'gpt' | 'zero' | 'dirty' | 'xfsInProgress' | 'big' | 'noise',
+    string
+  >;
 
   beforeAll(async () => {
     img = makeImageDir();
@@ -83,7 +86,13 @@ describe('verify-backups EBS content check: real images through an EBS direct AP
   });
 
   const check = (snapshotId: string, extra: { sampleBlocks?: number; expectedSizeGiB?: number } = {}) =>
-    checkVolumeContent({ snapshotId, sampleBlocks: 8, ...extra }, deps);
+    checkVolumeContent(
+      {
+        snapshot: { id: snapshotId, ...(extra.expectedSizeGiB ? { sizeGiB: extra.expectedSizeGiB } : {}) },
+        sampleBlocks: extra.sampleBlocks ?? 8,
+      },
+      deps,
+    );
   const readBlocks = (snapshotId: string) =>
     server.requests
       .filter((r) => r.status === 200 && r.path.startsWith(`/snapshots/${snapshotId}/blocks/`))
@@ -253,7 +262,10 @@ describe('verify-backups EBS content check: real images through an EBS direct AP
   });
 
   it('out of time: no new call starts after the deadline', async () => {
-    const out = await checkVolumeContent({ snapshotId: SNAP.ext4 }, { ...deps, deadline: 0, now: () => 1 });
+    const out = await checkVolumeContent(
+      { snapshot: { id: SNAP.ext4 } },
+      { ...deps, deadline: 0, now: () => 1 },
+    );
     expect(out).toMatchObject({
       verdict: 'failed',
       reason: 'ran out of time before ListSnapshotBlocks (0 blocks read)',
@@ -262,7 +274,7 @@ describe('verify-backups EBS content check: real images through an EBS direct AP
 
   it('a bad event is refused before any call', async () => {
     const before = server.requests.length;
-    await expect(checkVolumeContent({ snapshotId: 'vol-123' }, deps)).rejects.toThrow(/snapshot id/);
+    await expect(checkVolumeContent({ snapshot: { id: 'vol-123' } }, deps)).rejects.toThrow(/snapshot id/);
     expect(server.requests.length).toBe(before);
   });
 });

@@ -34,10 +34,12 @@ export interface SnapshotSource {
 export interface EbsDirectServer {
   readonly endpoint: string;
   readonly requests: { method: string; path: string; status: number }[];
-  /** The next `n` requests are throttled (RequestThrottledException, RESOURCE_LEVEL_THROTTLE). */
-  throttle(n: number): void;
-  /** Every request is denied from now on (or no longer). */
-  deny(on: boolean): void;
+  /** The next `n` requests (for one snapshot, or any) are throttled (RequestThrottledException, RESOURCE_LEVEL_THROTTLE). */
+  throttle(n: number, snapshotId?: string): void;
+  /** Requests (for one snapshot, or all) are denied from now on, or no longer. */
+  deny(on: boolean, snapshotId?: string): void;
+  /** Serve (or replace) a snapshot from an image. */
+  serve(snapshotId: string, source: SnapshotSource): Promise<void>;
   /** Written (listed) block indexes of a snapshot. */
   written(snapshotId: string): number[];
   stop(): Promise<void>;
@@ -98,7 +100,9 @@ export async function startEbsDirectServer(
   }
   const requests: EbsDirectServer['requests'] = [];
   let throttled = 0;
+  let throttledFor: string | undefined;
   let denied = false;
+  let deniedFor: string | undefined;
   const pages = new Map<string, { snapshotId: string; start: number }>();
 
   const server: Server = createServer((req, res) => {
@@ -122,11 +126,12 @@ export async function startEbsDirectServer(
         'UNAUTHORIZED_ACCOUNT',
       );
     if (req.method !== 'GET') return fail(405, 'ValidationException', `method ${req.method} not allowed`);
-    if (throttled > 0) {
+    const target = /^\/snapshots\/([^/]+)\//.exec(url.pathname)?.[1];
+    if (throttled > 0 && (throttledFor === undefined || throttledFor === target)) {
       throttled--;
       return fail(400, 'RequestThrottledException', 'Rate exceeded', 'RESOURCE_LEVEL_THROTTLE');
     }
-    if (denied)
+    if (denied && (deniedFor === undefined || deniedFor === target))
       return fail(
         403,
         'AccessDeniedException',
@@ -213,11 +218,16 @@ export async function startEbsDirectServer(
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
-    throttle: (n) => {
+    throttle: (n, snapshotId) => {
       throttled = n;
+      throttledFor = snapshotId;
     },
-    deny: (on) => {
+    deny: (on, snapshotId) => {
       denied = on;
+      deniedFor = snapshotId;
+    },
+    serve: async (id, source) => {
+      loaded.set(id, { ...(await load(source)), tokens: new Map() });
     },
     written: (id) => [...(loaded.get(id)?.blocks.keys() ?? [])].sort((a, b) => a - b),
     stop: () =>

@@ -25,9 +25,14 @@ import { type EbsDirect, EbsDirectError, type SnapshotBlockRef } from './ebs-dir
  */
 
 export const CheckVolumeContentEvent = z.object({
-  snapshotId: z.string().regex(/^snap-[0-9a-f]+$/, 'an EBS snapshot id (snap-…)'),
-  /** The snapshot's VolumeSize as DescribeSnapshots reported it, cross-checked with the listing. */
-  expectedSizeGiB: z.number().int().positive().optional(),
+  /** The newest completed recovery point, as collect normalised it (`id`, `sizeGiB`). */
+  snapshot: z
+    .object({
+      id: z.string().regex(/^snap-[0-9a-f]+$/, 'an EBS snapshot id (snap-…)'),
+      /** VolumeSize as DescribeSnapshots reported it, cross-checked with the block listing. */
+      sizeGiB: z.number().int().positive().optional(),
+    })
+    .loose(),
   /** Blocks to read in all, structural reads included (at least the first and the last). */
   sampleBlocks: z.number().int().min(2).max(1000).default(16),
 });
@@ -119,7 +124,7 @@ export async function checkVolumeContent(
 
   const observation = (verdict: 'verified' | 'failed', reason: string): ContentObservation => ({
     kind: 'ebs-content',
-    snapshotId: e.snapshotId,
+    snapshotId: e.snapshot.id,
     verdict,
     reason,
     ...(state.volumeSizeGiB !== undefined ? { volumeSizeGiB: state.volumeSizeGiB } : {}),
@@ -138,7 +143,7 @@ export async function checkVolumeContent(
       if (++pages > MAX_LIST_PAGES) throw new ContentCheckFailed(`more than ${MAX_LIST_PAGES} listing pages`);
       const page = await call('ListSnapshotBlocks', () =>
         deps.ebs.listSnapshotBlocks({
-          snapshotId: e.snapshotId,
+          snapshotId: e.snapshot.id,
           maxResults: 10000,
           ...(token ? { nextToken: token } : {}),
         }),
@@ -153,9 +158,9 @@ export async function checkVolumeContent(
     if (!Number.isInteger(blockSize) || blockSize < SECTOR * 4)
       throw new ContentCheckFailed(`ListSnapshotBlocks gave an unusable block size ${blockSize}`);
     const volumeBytes = (state.volumeSizeGiB ?? 0) * 1024 ** 3;
-    if (e.expectedSizeGiB !== undefined && state.volumeSizeGiB !== e.expectedSizeGiB)
+    if (e.snapshot.sizeGiB !== undefined && state.volumeSizeGiB !== e.snapshot.sizeGiB)
       throw new ContentCheckFailed(
-        `the snapshot is listed as ${state.volumeSizeGiB} GiB, but DescribeSnapshots said ${e.expectedSizeGiB} GiB`,
+        `the snapshot is listed as ${state.volumeSizeGiB} GiB, but DescribeSnapshots said ${e.snapshot.sizeGiB} GiB`,
       );
     const indexes = [...listed.keys()].sort((a, b) => a - b);
     if (indexes.length === 0)
@@ -171,7 +176,7 @@ export async function checkVolumeContent(
         data = Buffer.alloc(blockSize);
       } else {
         const got = await call(`GetSnapshotBlock ${index}`, () =>
-          deps.ebs.getSnapshotBlock({ snapshotId: e.snapshotId, blockIndex: index, blockToken }),
+          deps.ebs.getSnapshotBlock({ snapshotId: e.snapshot.id, blockIndex: index, blockToken }),
         );
         state.blocksRead++;
         if (got.checksumAlgorithm !== 'SHA256')
