@@ -19,6 +19,7 @@ const SNAP = {
   ext4: 'snap-0e4e4e4e4e4e4e401',
   xfs: 'snap-0f5f5f5f5f5f5f501',
   gpt: 'snap-0a1a1a1a1a1a1a101',
+  mbr: 'snap-0a1a1a1a1a1a1a102',
   corrupt: 'snap-0c0c0c0c0c0c0c001',
   corruptHead: 'snap-0c0c0c0c0c0c0c002',
   zero: 'snap-00000000000000001',
@@ -34,7 +35,7 @@ describe('verify-backups EBS content check: real images through an EBS direct AP
   let server: EbsDirectServer;
   let deps: ContentCheckDeps;
   const image = {} as Record<
-    'ext4' | 'xfs' | 'gpt' | 'zero' | 'dirty' | 'xfsInProgress' | 'big' | 'noise',
+    'ext4' | 'xfs' | 'gpt' | 'mbr' | 'zero' | 'dirty' | 'xfsInProgress' | 'big' | 'noise',
     string
   >;
 
@@ -43,6 +44,7 @@ describe('verify-backups EBS content check: real images through an EBS direct AP
     image.ext4 = img.ext4('ext4.img', 64 * MiB);
     image.xfs = img.xfs('xfs.img', GiB);
     image.gpt = img.gptExt4('gpt.img', 128 * MiB, 64 * MiB);
+    image.mbr = img.gptExt4('mbr.img', 128 * MiB, 64 * MiB, 'dos');
     image.zero = img.blank('zero.img', 64 * MiB);
     image.dirty = img.ext4('dirty.img', 64 * MiB);
     img.markExt4Dirty(image.dirty);
@@ -58,6 +60,7 @@ describe('verify-backups EBS content check: real images through an EBS direct AP
       [SNAP.ext4]: { image: image.ext4 },
       [SNAP.xfs]: { image: image.xfs },
       [SNAP.gpt]: { image: image.gpt },
+      [SNAP.mbr]: { image: image.mbr },
       [SNAP.zero]: { image: image.zero },
       [SNAP.dirty]: { image: image.dirty },
       [SNAP.xfsInProgress]: { image: image.xfsInProgress },
@@ -160,6 +163,19 @@ describe('verify-backups EBS content check: real images through an EBS direct AP
       { type: 'ext4', sizeBytes: 64 * MiB, where: 'partition 1', containerBytes: (part?.size ?? 0) * 512 },
     ]);
     expect(out.reason).toContain('ext4, 64 MiB, clean (partition 1)');
+  });
+
+  it('an MBR-partitioned disk: the primary partition is found where sfdisk put it', async () => {
+    const [part] = img.sfdisk(image.mbr);
+    expect(part?.start).toBe(2048);
+
+    const out = await check(SNAP.mbr);
+
+    expect(out.verdict).toBe('verified');
+    expect(out.partitionTable).toBe('mbr');
+    expect(out.filesystems).toMatchObject([
+      { type: 'ext4', sizeBytes: 64 * MiB, where: 'partition 1', containerBytes: (part?.size ?? 0) * 512 },
+    ]);
   });
 
   it('a corrupted block (data changed, checksum of the original) fails the check, naming the block', async () => {

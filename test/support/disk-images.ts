@@ -29,11 +29,11 @@ export interface ImageDir {
   ext4(name: string, bytes: number): string;
   xfs(name: string, bytes: number): string;
   /**
-   * A GPT disk of `diskBytes` with one Linux partition at 1 MiB holding an ext4 of `fsBytes`,
+   * A GPT (or, with label `dos`, MBR) disk of `diskBytes` with one Linux partition at 1 MiB holding an ext4 of `fsBytes`,
    * assembled the way an AMI's disk looks: sfdisk writes the table, the filesystem (made as its
    * own image) is copied in at the partition's offset.
    */
-  gptExt4(name: string, diskBytes: number, fsBytes: number): string;
+  gptExt4(name: string, diskBytes: number, fsBytes: number, label?: 'gpt' | 'dos'): string;
   /** dumpe2fs -h, as key → value. */
   dumpe2fs(image: string): Record<string, string>;
   /** xfs_db -r -c sb -c print, as key → value. */
@@ -79,15 +79,12 @@ export function makeImageDir(): ImageDir {
       run('mkfs.xfs', ['-q', '-f', p]);
       return p;
     },
-    gptExt4: (name, diskBytes, fsBytes) => {
+    gptExt4: (name, diskBytes, fsBytes, label = 'gpt') => {
       const fs = blank(`${name}.part`, fsBytes);
       run('mkfs.ext4', ['-q', '-F', fs]);
       const disk = blank(name, diskBytes);
-      run(
-        'sfdisk',
-        ['-q', disk],
-        `label: gpt\nstart=2048, size=${fsBytes / 512}, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n`,
-      );
+      const type = label === 'gpt' ? '0FC63DAF-8483-4772-8E79-3D69D8477DE4' : '83';
+      run('sfdisk', ['-q', disk], `label: ${label}\nstart=2048, size=${fsBytes / 512}, type=${type}\n`);
       run('dd', [
         `if=${fs}`,
         `of=${disk}`,
