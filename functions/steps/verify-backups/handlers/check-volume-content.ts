@@ -1,4 +1,3 @@
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { Context } from 'aws-lambda';
 import { logger, requiredEnv } from '../../../shared/powertools.js';
 import {
@@ -8,7 +7,17 @@ import {
 } from '../check-volume-content.js';
 import { HttpEbsDirect } from '../ebs-direct.js';
 
-const ebs = new HttpEbsDirect({ region: requiredEnv('AWS_REGION'), credentials: defaultProvider() });
+/**
+ * The execution role's credentials, as Lambda puts them in the environment (what the SDK's `fromEnv`
+ * reads; they last as long as the sandbox). Read per call, never logged.
+ */
+const credentials = async () => ({
+  accessKeyId: requiredEnv('AWS_ACCESS_KEY_ID'),
+  secretAccessKey: requiredEnv('AWS_SECRET_ACCESS_KEY'),
+  ...(process.env.AWS_SESSION_TOKEN ? { sessionToken: process.env.AWS_SESSION_TOKEN } : {}),
+});
+
+const ebs = new HttpEbsDirect({ region: requiredEnv('AWS_REGION'), credentials });
 
 /** Stop starting calls this long before the Lambda times out, so the verdict is still returned. */
 const MARGIN_MS = 15_000;
