@@ -327,6 +327,52 @@ describe('EBS direct API stand-in: refuses what the real API refuses', () => {
     ).rejects.toMatchObject({ code: 'ValidationException', reason: 'INVALID_PAGE_TOKEN' });
   });
 
+  it('signs exactly what it sends, as botocore (an independent SigV4 implementation) would sign it', async () => {
+    // Prepare
+    const signed = new HttpEbsDirect({
+      region: 'eu-central-1',
+      endpoint: server.endpoint,
+      credentials: {
+        accessKeyId: 'AKIDEXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+        sessionToken: 'tok/en+=',
+      },
+    });
+    const page = await signed.listSnapshotBlocks({ snapshotId: SNAP.ext4, maxResults: 100 });
+    const first = page.Blocks[0];
+    if (!first) throw new Error('no block listed');
+    await signed.getSnapshotBlock({
+      snapshotId: SNAP.ext4,
+      blockIndex: first.BlockIndex,
+      blockToken: first.BlockToken,
+    });
+    const sent = server.requests.slice(-2);
+    // Act: botocore signs the same method, URL and signed headers at the same instant.
+    const script = `
+import json, sys, datetime, botocore.auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+out = []
+for r in json.load(sys.stdin):
+    amz = r['headers']['x-amz-date']
+    botocore.auth.get_current_datetime = lambda amz=amz: datetime.datetime.strptime(amz, '%Y%m%dT%H%M%SZ')
+    names = r['headers']['authorization'].split('SignedHeaders=')[1].split(',')[0].split(';')
+    headers = {k: v for k, v in r['headers'].items() if k in names and k != 'x-amz-date'}
+    req = AWSRequest(method='GET', url='http://' + r['headers']['host'] + r['url'], headers=headers)
+    botocore.auth.SigV4Auth(Credentials('AKIDEXAMPLE', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', 'tok/en+='), 'ebs', 'eu-central-1').add_auth(req)
+    out.append(req.headers['Authorization'])
+print(json.dumps(out))
+`;
+    const { execFileSync } = await import('node:child_process');
+    const expected = JSON.parse(
+      execFileSync('python3', ['-c', script], { input: JSON.stringify(sent), encoding: 'utf8' }),
+    ) as string[];
+    // Assess
+    expect(sent.map((r) => r.status)).toEqual([200, 200]);
+    expect(sent.map((r) => r.headers.authorization)).toEqual(expected);
+    expect(sent[1]?.headers['x-amz-security-token']).toBe('tok/en+=');
+  });
+
   it('pages the listing with NextToken, and every written block is listed once', async () => {
     const signed = new HttpEbsDirect({
       region: 'eu-central-1',

@@ -33,7 +33,14 @@ export interface SnapshotSource {
 
 export interface EbsDirectServer {
   readonly endpoint: string;
-  readonly requests: { method: string; path: string; status: number }[];
+  readonly requests: {
+    method: string;
+    path: string;
+    status: number;
+    /** Path and query as received, and the request headers (to check signatures against an oracle). */
+    url: string;
+    headers: Record<string, string>;
+  }[];
   /** The next `n` requests (for one snapshot, or any) are throttled (RequestThrottledException, RESOURCE_LEVEL_THROTTLE). */
   throttle(n: number, snapshotId?: string): void;
   /** Requests (for one snapshot, or all) are denied from now on, or no longer. */
@@ -108,7 +115,15 @@ export async function startEbsDirectServer(
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const reply = (status: number, f: () => void) => {
-      requests.push({ method: req.method ?? '', path: url.pathname, status });
+      requests.push({
+        method: req.method ?? '',
+        path: url.pathname,
+        status,
+        url: req.url ?? '',
+        headers: Object.fromEntries(
+          Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+        ),
+      });
       f();
     };
     const fail = (status: number, code: string, message: string, reason?: string) =>
