@@ -162,9 +162,17 @@ export const BackupVerificationConfigSchema = z.object({
   clockSkewMinutes: z.number().int().min(0).max(60).default(5),
   /** How many backups are checked (and restore-tested) at once. */
   maxConcurrency: z.number().int().min(1).max(20).default(4),
-  /** Where scratch restores are created; the stage's first availability zone when omitted. */
-  scratchAvailabilityZone: z.string().optional(),
-  ebsRestoreTest: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  /**
+   * EBS content check: the newest snapshot of each protected volume is read through the EBS direct
+   * APIs (no volume, no instance): partition table, ext4/XFS superblock, and `sampleBlocks` blocks
+   * in all (the first and the last written block always), each checked against its SHA-256.
+   */
+  ebsRestoreTest: z
+    .object({
+      enabled: z.boolean().default(true),
+      sampleBlocks: z.number().int().min(2).max(1000).default(16),
+    })
+    .default({ enabled: true, sampleBlocks: 16 }),
   /** Off by default: a restored instance costs money for the half hour it lives. */
   rdsRestoreTest: z
     .object({

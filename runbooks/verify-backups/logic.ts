@@ -96,7 +96,7 @@ const StepError = z.object({ Error: z.string().optional(), Cause: z.string().opt
  * check query's result, the error that stopped it, and whether cleanup deleted it.
  */
 export const RestoreObservationSchema = z.object({
-  kind: z.enum(['ebs-volume', 'rds-instance']),
+  kind: z.enum(['ebs-content', 'ebs-volume', 'rds-instance']),
   /** The snapshot restored from, and its size (EBS). */
   snapshotId: z.string().optional(),
   expectedSizeGiB: z.number().optional(),
@@ -110,6 +110,8 @@ export const RestoreObservationSchema = z.object({
     })
     .loose()
     .optional(),
+  /** EBS content check: its verdict and what it read (the step's own reason). */
+  content: z.object({ verdict: z.enum(['verified', 'failed']), reason: z.string() }).optional(),
   /** RDS: the check query's numeric result and the floor it must reach. */
   check: z.object({ value: z.number(), minResult: z.number(), query: z.string() }).optional(),
   error: StepError.optional(),
@@ -353,11 +355,21 @@ export const EXECUTION_TAG_KEY = 'ops-automation:execution';
 
 /**
  * restore: the restore test (when one ran) produced a usable copy and left nothing behind.
- * EBS: the scratch volume became `available`, with at least the snapshot's size and the scratch
+ * EBS content check: the snapshot's filesystem was read and verified (no copy is made). Older
+ * scratch-volume observations: the scratch volume became `available`, with at least the snapshot's size and the scratch
  * tags. RDS: the check query returned at least its floor. Any error, or a failed cleanup, fails.
  */
 export function checkRestore(restore: RestoreObservation | undefined, why: string): CheckResult {
   if (!restore) return na('restore', why);
+  if (restore.kind === 'ebs-content') {
+    // Reads only: nothing was created, so there is nothing to clean up.
+    if (restore.error) return fail('restore', `content check failed: ${stepError(restore.error)}`);
+    const c = restore.content;
+    if (!c) return fail('restore', 'content check reported nothing');
+    if (c.verdict !== 'verified')
+      return fail('restore', `content check of ${restore.snapshotId ?? 'the snapshot'}: ${c.reason}`);
+    return pass('restore', c.reason);
+  }
   if (restore.cleanupError) {
     return fail(
       'restore',
@@ -447,7 +459,9 @@ export function evaluateItem(
       failing.length > 0
         ? failing.map((c) => `${c.check}: ${c.reason}`).join('; ')
         : restoreCheck?.verdict === 'pass'
-          ? 'all checks passed, restore tested'
+          ? restore?.kind === 'ebs-content'
+            ? 'all checks passed, content verified'
+            : 'all checks passed, restore tested'
           : 'all checks passed',
     checks,
   };

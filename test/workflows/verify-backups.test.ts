@@ -23,7 +23,12 @@ import { DatadogApi } from '../../functions/shared/datadog.js';
 import type { OpsLogger } from '../../functions/shared/powertools.js';
 import { SlackApi } from '../../functions/shared/slack.js';
 import { checkDatabase } from '../../functions/steps/verify-backups/check-database.js';
+import {
+  type ContentCheckDeps,
+  checkVolumeContent,
+} from '../../functions/steps/verify-backups/check-volume-content.js';
 import { collectInventory } from '../../functions/steps/verify-backups/collect.js';
+import { HttpEbsDirect } from '../../functions/steps/verify-backups/ebs-direct.js';
 import { handler as buildReportHandler } from '../../functions/steps/verify-backups/handlers/build-report.js';
 import { handler as evaluateHandler } from '../../functions/steps/verify-backups/handlers/evaluate.js';
 import { publishReport } from '../../functions/steps/verify-backups/publish.js';
@@ -32,6 +37,8 @@ import type { Evaluation } from '../../runbooks/verify-backups/logic.js';
 import type { BackupReport } from '../../runbooks/verify-backups/report.js';
 import { type VerifyBackupsSettings, VerifyBackupsWorkflow } from '../../runbooks/verify-backups/workflow.js';
 import { definitionProblems } from '../support/asl-contract.js';
+import { type ImageDir, MiB, makeImageDir } from '../support/disk-images.js';
+import { type EbsDirectServer, startEbsDirectServer } from '../support/ebs-direct-server.js';
 import {
   type AslDefinition,
   allStates,
@@ -68,7 +75,7 @@ const SETTINGS: VerifyBackupsSettings = {
   databaseInstance: 'test-platform',
   velero: { bucket: 'test-velero', prefix: '', schedules: ['daily'] },
   restore: {
-    ebs: { enabled: true, availabilityZone: 'eu-west-1a' },
+    ebs: { enabled: true, sampleBlocks: 8 },
     rds: {
       enabled: false,
       weekday: 'SUN',
@@ -91,6 +98,7 @@ function build(settings: VerifyBackupsSettings = SETTINGS): AslDefinition {
       evaluate: fn('Evaluate'),
       buildReport: fn('BuildReport'),
       publish: fn('Publish'),
+      checkVolumeContent: fn('CheckVolumeContent'),
       checkDatabase: fn('CheckDatabase'),
       sweep: fn('Sweep'),
     },
@@ -281,9 +289,12 @@ function fakeAws(world: World) {
   return { clients, ec2 };
 }
 
+/** The EBS direct API stand-in and the content check's client for it (set up by the first describe). */
+let ebsDeps: ContentCheckDeps | undefined;
+
 interface Recorded {
-  created: unknown[];
-  deleted: string[];
+  /** What each "Check volume content" step was given. */
+  contentChecks: unknown[];
   stored: Record<string, string>;
   signals: { Source: string; DetailType: string; Detail: string }[];
   phases: string[];
@@ -296,7 +307,7 @@ function handlers(
   overrides: Record<string, TaskHandler> = {},
 ): { handlers: Record<string, TaskHandler>; rec: Recorded; aws: ReturnType<typeof fakeAws> } {
   const aws = fakeAws(world);
-  const rec: Recorded = { created: [], deleted: [], stored: {}, signals: [], phases: [] };
+  const rec: Recorded = { contentChecks: [], stored: {}, signals: [], phases: [] };
   const slack = new SlackApi({
     token: async () => 'xoxb-test-token',
     apiUrl: `${chat.url}/api/`,
@@ -308,7 +319,6 @@ function handlers(
     baseUrl: chat.url,
     maxRetries: 0,
   });
-  let volumes = 0;
   const base: Record<string, TaskHandler> = {
     'Announce start': (i) => void rec.phases.push((i as { phase: string }).phase),
     'Report result': (i) => void rec.phases.push((i as { phase: string }).phase),
@@ -326,30 +336,10 @@ function handlers(
       sweepScratch(i as never, { ec2: aws.clients.ec2 }, quiet, new Date()),
     'Collect backups': (i) => collectInventory(i as never, aws.clients, quiet, new Date()),
     'Evaluate backup': (i) => evaluateHandler(i as never),
-    'Create scratch volume': (i) => {
-      rec.created.push(i);
-      volumes++;
-      return { VolumeId: `vol-0scratch00000000${volumes}`, State: 'creating', Size: 20 };
-    },
-    'Read scratch volume': (i) => {
-      const id = (i as { VolumeIds: string[] }).VolumeIds[0];
-      return {
-        Volumes: [
-          {
-            VolumeId: id,
-            State: 'available',
-            Size: 20,
-            Tags: [
-              { Key: 'ops-automation:scratch', Value: 'true' },
-              { Key: 'ops-automation:execution', Value: 'local-test-execution' },
-            ],
-          },
-        ],
-      };
-    },
-    'Delete scratch volume': (i) => {
-      rec.deleted.push((i as { VolumeId: string }).VolumeId);
-      return {};
+    'Check volume content': (i) => {
+      rec.contentChecks.push(i);
+      if (!ebsDeps) throw new Error('the EBS direct API stand-in is not running');
+      return checkVolumeContent(i as never, ebsDeps);
     },
     'Build report': (i) => buildReportHandler(i as never),
     'Keep report (JSON)': (i) => {
@@ -407,18 +397,48 @@ function row(rec: Recorded, resource: string): Evaluation {
   return r;
 }
 
+const SNAP_A = 'snap-0a00000000000000a';
+const SNAP_B = 'snap-0b00000000000000a';
+
 describe('verify-backups workflow: executed locally from its CDK definition', () => {
   const asl = build();
   let chat: FakeChatOps;
+  let img: ImageDir;
+  let ebs: EbsDirectServer;
+  const images = {} as Record<'ext4' | 'xfs' | 'zero', string>;
+  /** VOL_A's newest snapshot: a 64 MiB ext4; VOL_B's: a 320 MiB XFS; both on 20 GiB volumes. */
+  const serveGood = () => ebs.serve(SNAP_A, { image: images.ext4, volumeSizeGiB: 20 });
   beforeAll(async () => {
     chat = await startFakeChatOps();
-  });
+    img = makeImageDir();
+    images.ext4 = img.ext4('a.img', 64 * MiB);
+    images.xfs = img.xfs('b.img', 320 * MiB);
+    images.zero = img.blank('zero.img', 64 * MiB);
+    ebs = await startEbsDirectServer({
+      [SNAP_A]: { image: images.ext4, volumeSizeGiB: 20 },
+      [SNAP_B]: { image: images.xfs, volumeSizeGiB: 20 },
+    });
+    ebsDeps = {
+      ebs: new HttpEbsDirect({
+        region: 'eu-west-1',
+        endpoint: ebs.endpoint,
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'test-secret' },
+      }),
+      retry: { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 5 },
+    };
+  }, 60_000);
   afterAll(async () => {
+    ebsDeps = undefined;
     await chat.close();
+    await ebs?.stop();
+    img?.remove();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     chat.requests.length = 0;
     chat.slackDown = false;
+    ebs.throttle(0);
+    ebs.deny(false);
+    await serveGood();
   });
 
   it('fans out with an inline Map of bounded concurrency, and every task has a retry and a catch', () => {
@@ -448,7 +468,7 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
     ).toEqual(['Failed', 'Rejected', 'Rejected without report']);
   });
 
-  it('all good: every backup verified, each EBS snapshot restore-tested and its scratch volume deleted', async () => {
+  it('all good: every backup verified, each EBS snapshot read through the EBS direct APIs and its content verified', async () => {
     // Prepare
     const { handlers: h, rec } = handlers(goodWorld(), chat);
     // Act
@@ -456,25 +476,26 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
     // Assess
     expect(out.status, JSON.stringify(rec.failure)).toBe('SUCCEEDED');
     expect(out.output).toMatchObject({ summary: 'verify-backups test: all 4 backups verified', changes: [] });
-    expect(rec.created).toHaveLength(2);
-    expect(rec.created[0]).toMatchObject({
-      SnapshotId: 'snap-0a00000000000000a',
-      AvailabilityZone: 'eu-west-1a',
-      TagSpecifications: [
-        {
-          ResourceType: 'volume',
-          Tags: expect.arrayContaining([{ Key: 'ops-automation:scratch', Value: 'true' }]),
-        },
-      ],
+    expect(rec.contentChecks).toHaveLength(2);
+    expect(rec.contentChecks[0]).toMatchObject({ snapshot: { id: SNAP_A, sizeGiB: 20 }, sampleBlocks: 8 });
+    const restoreOf = (resource: string) => row(rec, resource).checks.find((c) => c.check === 'restore');
+    expect(restoreOf(VOL_A)).toEqual({
+      check: 'restore',
+      verdict: 'pass',
+      // The sample is 8 blocks, or every written block when the stand-in lists fewer.
+      reason: `content verified: ext4, 64 MiB, clean, ${Math.min(8, ebs.written(SNAP_A).length)} blocks read`,
     });
-    expect(rec.deleted.sort()).toEqual(['vol-0scratch000000001', 'vol-0scratch000000002']);
+    expect(restoreOf(VOL_B)?.reason).toMatch(
+      /^content verified: xfs, 320 MiB, superblock consistent \(log not read\), \d+ blocks read$/,
+    );
+    expect(out.calls['Create scratch volume']).toBeUndefined();
     expect(rowsOf(rec).map((r) => [r.class, r.resource, r.verdict])).toEqual([
       ['ebs', VOL_A, 'pass'],
       ['ebs', VOL_B, 'pass'],
       ['rds', 'test-platform', 'pass'],
       ['velero', 'daily', 'pass'],
     ]);
-    expect(row(rec, VOL_A).reason).toBe('all checks passed, restore tested');
+    expect(row(rec, VOL_A).reason).toBe('all checks passed, content verified');
     expect(rec.signals).toEqual([]);
     const slackPost = chat.requests.find((r) => r.path.startsWith('/api/chat.postMessage'));
     expect((slackPost?.body as { text?: string } | undefined)?.text).toBe(
@@ -594,59 +615,86 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
     );
   });
 
-  it('a restore test that fails still deletes its scratch volume, and fails the backup', async () => {
-    // Prepare
-    const { handlers: h, rec } = handlers(goodWorld(), chat, {
-      'Read scratch volume': (i) => ({
-        Volumes: [
-          { VolumeId: (i as { VolumeIds: string[] }).VolumeIds[0], State: 'error', Size: 20, Tags: [] },
-        ],
-      }),
-    });
-    // Act
+  /** Runs the workflow, and returns VOL_A's row, VOL_B's verdict and the run. */
+  const runWithContent = async (overrides: Record<string, TaskHandler> = {}) => {
+    const { handlers: h, rec } = handlers(goodWorld(), chat, overrides);
     const out = await runAsl(asl, INPUT, { handlers: h });
+    return { out, rec, a: row(rec, VOL_A), others: rowsOf(rec).filter((r) => r.resource !== VOL_A) };
+  };
+  const othersStillChecked = (others: Evaluation[]) =>
+    expect(others.map((r) => [r.resource, r.verdict])).toEqual([
+      [VOL_B, 'pass'],
+      ['test-platform', 'pass'],
+      ['daily', 'pass'],
+    ]);
+
+  it('a corrupted block fails that backup with the block named; the others are still checked', async () => {
+    // Prepare
+    await ebs.serve(SNAP_A, { image: images.ext4, volumeSizeGiB: 20, corruptBlock: 'last' });
+    const written = ebs.written(SNAP_A);
+    // Act
+    const { out, rec, a, others } = await runWithContent();
     // Assess
     expect(out.status).toBe('FAILED');
-    expect(rec.deleted.sort()).toEqual(['vol-0scratch000000001', 'vol-0scratch000000002']);
-    expect(row(rec, VOL_A).reason).toMatch(
-      /^restore: restore test failed: RestoreFailed: scratch volume vol-0scratch00000000\d went to state error$/,
+    expect(out.error).toBe('BackupVerificationFailed');
+    expect(a.reason).toBe(
+      `restore: content check of ${SNAP_A}: block ${written[written.length - 1]}: checksum mismatch (the data read does not match the SHA-256 EBS sent with it)`,
     );
-    expect(out.path).toContain('Scratch volume broke');
+    othersStillChecked(others);
+    expect(rec.signals).toHaveLength(1);
   });
 
-  it('an AWS error mid-restore is retried, then the volume is cleaned up and the failure reported, never passed', async () => {
-    // Prepare
-    const { handlers: h, rec } = handlers(goodWorld(), chat, {
-      'Read scratch volume': () => {
-        throw awsError('Ec2.Ec2Exception', 'Request limit exceeded. (Service: Ec2, Status Code: 503)');
-      },
-    });
-    // Act
-    const out = await runAsl(asl, INPUT, { handlers: h });
-    // Assess
+  it('a zeroed volume fails that backup', async () => {
+    await ebs.serve(SNAP_A, { image: images.zero, volumeSizeGiB: 20 });
+    const { out, a, others } = await runWithContent();
     expect(out.status).toBe('FAILED');
-    expect(out.calls['Read scratch volume']).toBe(2 * 4); // two volumes, each: one call and three retries
-    expect(rec.deleted).toHaveLength(2);
-    expect(row(rec, VOL_B).reason).toBe(
-      'restore: restore test failed: Ec2.Ec2Exception: Request limit exceeded. (Service: Ec2, Status Code: 503)',
+    expect(a.reason).toBe(
+      `restore: content check of ${SNAP_A}: the volume is all zeros: the snapshot holds no written block`,
     );
-    expect(rec.signals).toHaveLength(2);
+    othersStillChecked(others);
   });
 
-  it('a scratch volume that cannot be deleted fails the backup and says it was left for the sweeper', async () => {
-    // Prepare
-    const { handlers: h, rec } = handlers(goodWorld(), chat, {
-      'Delete scratch volume': () => {
-        throw awsError('Ec2.Ec2Exception', 'UnauthorizedOperation');
+  it('a missing permission fails that backup with the reason; the others are still checked', async () => {
+    ebs.deny(true, SNAP_A);
+    const { out, a, others } = await runWithContent();
+    expect(out.status).toBe('FAILED');
+    expect(a.reason).toBe(
+      `restore: content check of ${SNAP_A}: ListSnapshotBlocks was denied (UNAUTHORIZED_ACCOUNT): missing ebs permission or KMS grant`,
+    );
+    othersStillChecked(others);
+  });
+
+  it('brief throttling is retried inside the step; throttling that persists fails that backup after bounded tries', async () => {
+    ebs.throttle(2, SNAP_A);
+    const brief = await runWithContent();
+    expect(brief.out.status).toBe('SUCCEEDED');
+
+    ebs.throttle(1000, SNAP_A);
+    const before = ebs.requests.filter((r) => r.path.startsWith(`/snapshots/${SNAP_A}/`)).length;
+    const { out, a, others } = await runWithContent();
+    const tries = ebs.requests.filter((r) => r.path.startsWith(`/snapshots/${SNAP_A}/`)).length - before;
+    expect(out.status).toBe('FAILED');
+    expect(a.reason).toBe(
+      `restore: content check of ${SNAP_A}: ListSnapshotBlocks still throttled after bounded retries (RESOURCE_LEVEL_THROTTLE)`,
+    );
+    expect(tries).toBe(4);
+    othersStillChecked(others);
+  });
+
+  it('a content check step that crashes or times out fails that backup, never passes it; the others are still checked', async () => {
+    const { out, a, others } = await runWithContent({
+      'Check volume content': (i) => {
+        if ((i as { snapshot: { id: string } }).snapshot.id === SNAP_A)
+          throw awsError('States.Timeout', 'Task timed out after 300.00 seconds');
+        if (!ebsDeps) throw new Error('no stand-in');
+        return checkVolumeContent(i as never, ebsDeps);
       },
     });
-    // Act
-    const out = await runAsl(asl, INPUT, { handlers: h });
-    // Assess
     expect(out.status).toBe('FAILED');
-    expect(row(rec, VOL_A).reason).toMatch(
-      /^restore: cleanup failed, vol-0scratch00000000\d was left behind \(tagged ops-automation:scratch=true for the sweeper\)/,
+    expect(a.reason).toBe(
+      'restore: content check failed: States.Timeout: Task timed out after 300.00 seconds',
     );
+    othersStillChecked(others);
   });
 
   it('AWS throttling during the inventory is retried by the workflow and the run recovers', async () => {
@@ -774,14 +822,15 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
     expect(Object.keys(rec.stored)).toHaveLength(2);
   });
 
-  it('a dry run verifies everything but creates no scratch volume', async () => {
+  it('a dry run verifies everything but reads no snapshot content', async () => {
     // Prepare
     const { handlers: h, rec } = handlers(goodWorld(), chat);
     // Act
     const out = await runAsl(asl, { ...INPUT, dryRun: true }, { handlers: h });
     // Assess
     expect(out.status).toBe('SUCCEEDED');
-    expect(rec.created).toHaveLength(0);
+    expect(rec.contentChecks).toHaveLength(0);
+    expect(out.calls['Check volume content']).toBeUndefined();
     expect(out.calls['Sweep leftover scratch resources']).toBeUndefined();
     expect(row(rec, VOL_A).checks.find((c) => c.check === 'restore')).toEqual({
       check: 'restore',
@@ -845,6 +894,8 @@ describe('verify-backups workflow: the weekly database restore test', () => {
       },
       ...overrides,
     });
+    // EBS content checks are off in this definition: the state does not exist.
+    delete h['Check volume content'];
     return { h, rec, deleted, restored };
   }
 

@@ -29,7 +29,13 @@ export const EvaluateEvent = z.object({
   keyArn: z.string().min(1),
   plan: z.object({ ebs: z.boolean(), rds: z.boolean(), skipped: z.string() }),
   /** Set by the workflow when a restore test ran for this item. */
-  restoreTest: z.object({ kind: z.enum(['ebs-volume', 'rds-instance']) }).optional(),
+  restoreTest: z.object({ kind: z.enum(['ebs-content', 'ebs-volume', 'rds-instance']) }).optional(),
+  /** EBS: what the content check step answered. */
+  content: z
+    .object({
+      observation: z.object({ verdict: z.enum(['verified', 'failed']), reason: z.string() }).loose(),
+    })
+    .optional(),
   scratch: z.object({ id: z.string() }).optional(),
   /** EBS: `Volumes[0]` of DescribeVolumes. RDS: the DescribeDBInstances response. */
   observed: z
@@ -64,6 +70,9 @@ export function restoreObservation(e: z.infer<typeof EvaluateEvent>): RestoreObs
     ...(e.scratch ? { scratchId: e.scratch.id } : {}),
     ...(volume?.success ? { observed: volume.data } : {}),
     ...(e.check ? { check: e.check } : {}),
+    ...(e.content
+      ? { content: { verdict: e.content.observation.verdict, reason: e.content.observation.reason } }
+      : {}),
     ...(e.restoreError ? { error: e.restoreError } : {}),
     // Nothing was created when the create call itself failed: there is nothing to clean up.
     cleanedUp: e.cleanup?.deleted === true || (e.scratch === undefined && e.cleanupError === undefined),

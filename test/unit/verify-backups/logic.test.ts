@@ -358,6 +358,47 @@ describe('verify-backups rules: restore', () => {
       'restored database was not queried',
     );
   });
+
+  it('judges an EBS content check by its verdict, and never passes one that failed, errored or said nothing', () => {
+    const content = (o: Partial<RestoreObservation>): RestoreObservation => ({
+      kind: 'ebs-content',
+      snapshotId: 'snap-1',
+      ...o,
+    });
+    expect(
+      checkRestore(
+        content({
+          content: { verdict: 'verified', reason: 'content verified: ext4, 64 MiB, clean, 8 blocks read' },
+        }),
+        '',
+      ),
+    ).toEqual({
+      check: 'restore',
+      verdict: 'pass',
+      reason: 'content verified: ext4, 64 MiB, clean, 8 blocks read',
+    });
+    expect(
+      checkRestore(content({ content: { verdict: 'failed', reason: 'block 7: checksum mismatch' } }), ''),
+    ).toEqual({
+      check: 'restore',
+      verdict: 'fail',
+      reason: 'content check of snap-1: block 7: checksum mismatch',
+    });
+    // A step error wins even over a verified observation (it cannot have one in practice).
+    expect(
+      checkRestore(
+        content({
+          error: { Error: 'States.Timeout', Cause: 'Task timed out' },
+          content: { verdict: 'verified', reason: 'x' },
+        }),
+        '',
+      ),
+    ).toMatchObject({ verdict: 'fail', reason: 'content check failed: States.Timeout: Task timed out' });
+    expect(checkRestore(content({}), '')).toMatchObject({
+      verdict: 'fail',
+      reason: 'content check reported nothing',
+    });
+  });
 });
 
 describe('verify-backups rules: the overall verdict of one backup', () => {
