@@ -346,18 +346,6 @@ const TABLES: Record<string, { role: () => { id: string; principal: string }; ta
     table: {
       allow: [
         {
-          action: 'ec2:CreateVolume',
-          resource: arn('ec2', 'volume/vol-0scratch000000001'),
-          context: { 'aws:RequestTag/ops-automation:scratch': 'true', 'ec2:AvailabilityZone': 'eu-west-1a' },
-          why: 'a scratch volume, tagged in the same call',
-        },
-        {
-          action: 'ec2:DeleteVolume',
-          resource: arn('ec2', 'volume/vol-0scratch000000001'),
-          context: { 'aws:ResourceTag/ops-automation:scratch': 'true' },
-          why: 'deletes its scratch volume',
-        },
-        {
           action: 'events:PutEvents',
           resource: arn('events', 'event-bus/default'),
           context: { 'events:source': ['ops.backup-verification'] },
@@ -377,6 +365,18 @@ const TABLES: Record<string, { role: () => { id: string; principal: string }; ta
         },
       ],
       deny: [
+        {
+          action: 'ec2:CreateVolume',
+          resource: arn('ec2', 'volume/vol-0scratch000000001'),
+          context: { 'aws:RequestTag/ops-automation:scratch': 'true', 'ec2:AvailabilityZone': 'eu-west-1a' },
+          why: 'content is read through the EBS direct APIs now: no scratch volume is ever created',
+        },
+        {
+          action: 'ec2:DeleteVolume',
+          resource: arn('ec2', 'volume/vol-0scratch000000001'),
+          context: { 'aws:ResourceTag/ops-automation:scratch': 'true' },
+          why: 'leftover scratch volumes are the sweep function’s job, not the state machine’s',
+        },
         {
           action: 'ec2:CreateVolume',
           resource: arn('ec2', 'volume/vol-0scratch000000002'),
