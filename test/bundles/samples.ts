@@ -296,6 +296,12 @@ export const SAMPLES: Record<string, Sample> = {
   },
   'functions/steps/verify-backups/handlers/collect.ts': { event: collect, expect: 'aws' },
   'functions/steps/verify-backups/handlers/sweep.ts': { event: sweep, expect: 'aws' },
+  // Reads the snapshot's block list through the EBS direct API (refused: a failed verdict, returned).
+  'functions/steps/verify-backups/handlers/check-volume-content.ts': {
+    event: { snapshot: { id: 'snap-0123456789abcdef0', sizeGiB: 8 }, sampleBlocks: 4 },
+    expect: 'aws',
+    logs: true,
+  },
   'functions/steps/verify-backups/handlers/evaluate.ts': { event: evaluate, expect: 'returns' },
   'functions/steps/verify-backups/handlers/build-report.ts': {
     event: buildReport,

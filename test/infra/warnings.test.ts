@@ -50,6 +50,7 @@ describe('synth: zero warnings', () => {
       'dev-automation',
       'dev-platform',
       'prod-automation',
+      'prod-dr',
       'prod-platform',
       'stage-automation',
       'stage-platform',

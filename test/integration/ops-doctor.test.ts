@@ -109,6 +109,12 @@ const healthy: Answers = {
         protocol: 'https',
         endpoint: 'https://events.pagerduty.com/integration/abc/enqueue',
       },
+      // The address dev's config routes alarms to (config/stages/dev.ts), confirmed.
+      {
+        arn: `${ALARM_TOPIC}:5b0c8f1e-0d7e-4a55-9a53-2f4c3e7b9d10`,
+        protocol: 'email',
+        endpoint: 'platform-dev-alerts@example.com',
+      },
     ]),
   }),
 };
@@ -150,7 +156,7 @@ const broken: Answers = {
   }),
   'sns:ListSubscriptionsByTopic': () => ({
     xml: subscriptionsXml([
-      { arn: 'PendingConfirmation', protocol: 'email', endpoint: 'oncall@example.com' },
+      { arn: 'PendingConfirmation', protocol: 'email', endpoint: 'platform-dev-alerts@example.com' },
     ]),
   }),
 };
@@ -242,7 +248,7 @@ describe('ops doctor: a deployed stage checked read-only, against recorded AWS a
       'missing (their runbooks cannot start): /ops/dev/paused/update-dns',
     );
     expect(json.checks.find((c) => c.name === 'alarm subscribers')?.detail).toBe(
-      'only unconfirmed subscribers: oncall@example.com',
+      'not confirmed: platform-dev-alerts@example.com',
     );
     for (const c of json.checks.filter((c) => !c.ok)) expect(c.fix).toBeTruthy();
   });

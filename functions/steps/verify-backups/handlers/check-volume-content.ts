@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { logger, requiredEnv } from '../../../shared/powertools.js';
+import { logger, requiredEnv, withLogContext } from '../../../shared/powertools.js';
 import {
   type CheckVolumeContentEvent,
   type ContentObservation,
@@ -17,23 +17,28 @@ const credentials = async () => ({
   ...(process.env.AWS_SESSION_TOKEN ? { sessionToken: process.env.AWS_SESSION_TOKEN } : {}),
 });
 
-const ebs = new HttpEbsDirect({ region: requiredEnv('AWS_REGION'), credentials });
+// The endpoint the AWS SDKs would use: the service-specific or the global override, else AWS's.
+const endpoint = process.env.AWS_ENDPOINT_URL_EBS ?? process.env.AWS_ENDPOINT_URL;
+const ebs = new HttpEbsDirect({
+  region: requiredEnv('AWS_REGION'),
+  credentials,
+  ...(endpoint ? { endpoint } : {}),
+});
 
 /** Stop starting calls this long before the Lambda times out, so the verdict is still returned. */
 const MARGIN_MS = 15_000;
 
 /** verify-backups "Check volume content": reads the newest snapshot through the EBS direct APIs. */
-export const handler = async (
-  event: CheckVolumeContentEvent,
-  context?: Context,
-): Promise<ContentObservation> => {
-  const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - MARGIN_MS : undefined;
-  const out = await checkVolumeContent(event, { ebs, ...(deadline !== undefined ? { deadline } : {}) });
-  logger.info('content check', {
-    snapshotId: out.snapshotId,
-    verdict: out.verdict,
-    reason: out.reason,
-    blocksRead: out.blocksRead,
-  });
-  return out;
-};
+export const handler = withLogContext(
+  async (event: CheckVolumeContentEvent, context?: Context): Promise<ContentObservation> => {
+    const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - MARGIN_MS : undefined;
+    const out = await checkVolumeContent(event, { ebs, ...(deadline !== undefined ? { deadline } : {}) });
+    logger.info('content check', {
+      snapshotId: out.snapshotId,
+      verdict: out.verdict,
+      reason: out.reason,
+      blocksRead: out.blocksRead,
+    });
+    return out;
+  },
+);
