@@ -39,6 +39,30 @@ export const NodeGroupConfigSchema = z.object({
   diskSizeGiB: z.number().int().min(20).default(50),
 });
 
+/** Upstream registries ECR can cache without credentials (ECR API `UpstreamRegistry`), by their upstream URL. */
+export const PULL_THROUGH_UPSTREAMS = {
+  'ecr-public': 'public.ecr.aws',
+  k8s: 'registry.k8s.io',
+  quay: 'quay.io',
+} as const;
+
+/** Private ECR repositories of one stage (issue 19). Tags are immutable in prod (tier), mutable elsewhere. */
+export const EcrConfigSchema = z.object({
+  /** Image repositories, created as `<stage>/<name>`. */
+  images: z.array(z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*$/, 'lower-case repository name')).default([]),
+  /** OCI Helm chart repositories, created as `<stage>/charts/<name>` (push with `helm push … oci://<registry>/<stage>/charts`). */
+  charts: z.array(z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*$/, 'lower-case chart name')).default([]),
+  /** Lifecycle: untagged images expire after this many days… */
+  untaggedExpireDays: z.number().int().min(1).default(7),
+  /** …and at most this many images are kept per repository (oldest expire first). */
+  keepImages: z.number().int().min(1).default(50),
+  /** Pull-through cache rules (cache prefix = upstream id, e.g. `<registry>/k8s/pause:3.10`). */
+  pullThroughCache: z
+    .array(z.enum(Object.keys(PULL_THROUGH_UPSTREAMS) as [keyof typeof PULL_THROUGH_UPSTREAMS]))
+    .default([]),
+});
+export type EcrConfig = z.infer<typeof EcrConfigSchema>;
+
 export const PlatformConfigSchema = z.object({
   vpc: z.object({
     cidr,
@@ -81,6 +105,13 @@ export const PlatformConfigSchema = z.object({
     /** Days before objects move to an archive tier / expire. */
     archiveAfterDays: z.number().int().positive().default(90),
     logsExpireAfterDays: z.number().int().positive().default(400),
+  }),
+  ecr: EcrConfigSchema.default({
+    images: [],
+    charts: [],
+    untaggedExpireDays: 7,
+    keepImages: 50,
+    pullThroughCache: [],
   }),
   datadog: z.object({
     /** External id Datadog gave the account for its AWS integration role. */

@@ -42,6 +42,13 @@ export const dev: StageConfigInput = {
       databaseName: 'app',
     },
     dns: { publicZoneName: 'dev.example.com', privateZoneName: 'dev.internal.example.com' },
+    ecr: {
+      images: ['api', 'worker'],
+      charts: ['api'],
+      untaggedExpireDays: 7,
+      keepImages: 30,
+      pullThroughCache: ['ecr-public', 'k8s', 'quay'],
+    },
     buckets: { archiveAfterDays: 30, logsExpireAfterDays: 90 },
     datadog: { externalId: 'dev-datadog-external-id' },
   },

@@ -47,6 +47,13 @@ export const prod: StageConfigInput = {
       privateZoneName: 'internal.example.com',
       certificateNames: ['api.example.com'],
     },
+    ecr: {
+      images: ['api', 'worker'],
+      charts: ['api'],
+      untaggedExpireDays: 14,
+      keepImages: 100,
+      pullThroughCache: ['ecr-public', 'k8s', 'quay'],
+    },
     buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
     datadog: { externalId: 'prod-datadog-external-id' },
   },

@@ -42,6 +42,13 @@ export const stage: StageConfigInput = {
       databaseName: 'app',
     },
     dns: { publicZoneName: 'stage.example.com', privateZoneName: 'stage.internal.example.com' },
+    ecr: {
+      images: ['api', 'worker'],
+      charts: ['api'],
+      untaggedExpireDays: 7,
+      keepImages: 30,
+      pullThroughCache: ['ecr-public', 'k8s', 'quay'],
+    },
     buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
     datadog: { externalId: 'stage-datadog-external-id' },
   },

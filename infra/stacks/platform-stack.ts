@@ -15,6 +15,7 @@ import { MYSQL_PORT, PlatformDatabase } from '../constructs/platform/database.js
 import { DatadogIntegration } from '../constructs/platform/datadog-integration.js';
 import { PlatformDns } from '../constructs/platform/dns.js';
 import { DrKeyLookup } from '../constructs/platform/dr-key-lookup.js';
+import { PlatformRegistry } from '../constructs/platform/ecr.js';
 import { PlatformKeys } from '../constructs/platform/keys.js';
 import { PlatformMonitors } from '../constructs/platform/monitors.js';
 import { PlatformNetwork } from '../constructs/platform/network.js';
@@ -60,6 +61,7 @@ export class PlatformStack extends Stack {
   readonly datadogIntegration: DatadogIntegration;
   readonly monitors: PlatformMonitors;
   readonly outputs: PlatformOutputs;
+  readonly registry: PlatformRegistry;
 
   private readonly azs: string[];
 
@@ -127,6 +129,12 @@ export class PlatformStack extends Stack {
       datadogSite: stage.automation.datadog.site,
       highlyAvailable: stage.tier === 'prod',
       installAfter: [...this.platformCluster.nodegroups, ...Object.values(this.platformCluster.addons)],
+    });
+    this.registry = new PlatformRegistry(this, 'Registry', {
+      stageName: stage.name,
+      ecr: p.ecr,
+      production: stage.tier === 'prod',
+      nodeRole: this.platformCluster.nodeRole,
     });
     this.data = new PlatformDatabase(this, 'Data', {
       stageName: stage.name,

@@ -101,6 +101,8 @@ export class PlatformCluster extends Construct {
   readonly clusterName: string;
   readonly nodegroups: eks.Nodegroup[];
   readonly nodegroupNames: string[];
+  /** The worker nodes' role (shared by every node group). */
+  readonly nodeRole: iam.Role;
   /** `/ops/<stage>/nodegroups/<ng>/{max-size,desired-size}` parameters, per node group name. */
   readonly sizeParameters: Record<string, { maxSize: ssm.StringParameter; desiredSize: ssm.StringParameter }>;
   readonly addons: Record<'vpcCni' | 'coreDns' | 'kubeProxy' | 'ebsCsi', eks.Addon>;
@@ -168,6 +170,7 @@ export class PlatformCluster extends Construct {
         iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKS_CNI_Policy'),
       ],
     });
+    this.nodeRole = nodeRole;
     acknowledgeFindings(
       nodeRole,
       'AwsSolutions-IAM4',
