@@ -19,6 +19,7 @@ import { PlatformRegistry } from '../constructs/platform/ecr.js';
 import { PlatformKeys } from '../constructs/platform/keys.js';
 import { PlatformMonitors } from '../constructs/platform/monitors.js';
 import { PlatformNetwork } from '../constructs/platform/network.js';
+import { NodeAccess } from '../constructs/platform/node-access.js';
 import { PlatformOutputs } from '../constructs/platform/outputs.js';
 import { PlatformStorage } from '../constructs/platform/storage.js';
 import { AuditTrail } from '../constructs/platform/trail.js';
@@ -62,6 +63,7 @@ export class PlatformStack extends Stack {
   readonly monitors: PlatformMonitors;
   readonly outputs: PlatformOutputs;
   readonly registry: PlatformRegistry;
+  readonly nodeAccess: NodeAccess;
 
   private readonly azs: string[];
 
@@ -135,6 +137,13 @@ export class PlatformStack extends Stack {
       ecr: p.ecr,
       production: stage.tier === 'prod',
       nodeRole: this.platformCluster.nodeRole,
+    });
+    this.nodeAccess = new NodeAccess(this, 'NodeAccess', {
+      stageName: stage.name,
+      nodeRole: this.platformCluster.nodeRole,
+      logsBucket: this.storage.logsBucket,
+      logsKey: this.keys.logsKey,
+      production: stage.tier === 'prod',
     });
     this.data = new PlatformDatabase(this, 'Data', {
       stageName: stage.name,
