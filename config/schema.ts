@@ -63,6 +63,24 @@ export const EcrConfigSchema = z.object({
 });
 export type EcrConfig = z.infer<typeof EcrConfigSchema>;
 
+const k8sName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes name (RFC 1123 label)')
+  .max(63);
+
+/**
+ * A team's rights in the cluster (issue 19): its IAM role is mapped to the Kubernetes group
+ * `team:<name>`, bound in each of its namespaces to the built-in ClusterRole `admin`, `edit` or
+ * `view`, which the platform's aggregated ClusterRoles extend with the platform's CRDs.
+ */
+export const TeamConfigSchema = z.object({
+  name: k8sName,
+  principalArn: roleArn,
+  namespaces: z.array(k8sName).min(1),
+  access: z.enum(['admin', 'edit', 'view']),
+});
+export type TeamConfig = z.infer<typeof TeamConfigSchema>;
+
 export const PlatformConfigSchema = z.object({
   vpc: z.object({
     cidr,
@@ -86,6 +104,8 @@ export const PlatformConfigSchema = z.object({
       .default([]),
     nodeGroup: NodeGroupConfigSchema,
     charts: z.record(z.string(), ChartSchema),
+    /** Teams and their namespaces (see TeamConfigSchema). */
+    teams: z.array(TeamConfigSchema).default([]),
   }),
   rds: z.object({
     instanceType: z.string(),

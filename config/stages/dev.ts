@@ -32,6 +32,20 @@ export const dev: StageConfigInput = {
         maxSize: 4,
       },
       charts: CHARTS,
+      teams: [
+        {
+          name: 'payments',
+          principalArn: 'arn:aws:iam::111111111111:role/AWSReservedSSO_TeamPayments',
+          namespaces: ['payments'],
+          access: 'admin',
+        },
+        {
+          name: 'checkout',
+          principalArn: 'arn:aws:iam::111111111111:role/AWSReservedSSO_TeamCheckout',
+          namespaces: ['checkout', 'checkout-jobs'],
+          access: 'edit',
+        },
+      ],
     },
     rds: {
       instanceType: 't4g.medium',

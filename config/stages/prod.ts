@@ -33,6 +33,20 @@ export const prod: StageConfigInput = {
         maxSize: 10,
       },
       charts: CHARTS,
+      teams: [
+        {
+          name: 'payments',
+          principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_TeamPayments',
+          namespaces: ['payments'],
+          access: 'edit',
+        },
+        {
+          name: 'checkout',
+          principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_TeamCheckout',
+          namespaces: ['checkout', 'checkout-jobs'],
+          access: 'edit',
+        },
+      ],
     },
     rds: {
       instanceType: 'r7g.large',

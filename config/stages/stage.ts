@@ -32,6 +32,20 @@ export const stage: StageConfigInput = {
         maxSize: 6,
       },
       charts: CHARTS,
+      teams: [
+        {
+          name: 'payments',
+          principalArn: 'arn:aws:iam::222222222222:role/AWSReservedSSO_TeamPayments',
+          namespaces: ['payments'],
+          access: 'admin',
+        },
+        {
+          name: 'checkout',
+          principalArn: 'arn:aws:iam::222222222222:role/AWSReservedSSO_TeamCheckout',
+          namespaces: ['checkout', 'checkout-jobs'],
+          access: 'edit',
+        },
+      ],
     },
     rds: {
       instanceType: 't4g.large',

@@ -22,6 +22,7 @@ import { PlatformNetwork } from '../constructs/platform/network.js';
 import { NodeAccess } from '../constructs/platform/node-access.js';
 import { PlatformOutputs } from '../constructs/platform/outputs.js';
 import { PlatformStorage } from '../constructs/platform/storage.js';
+import { TeamRbac } from '../constructs/platform/team-rbac.js';
 import { AuditTrail } from '../constructs/platform/trail.js';
 
 export interface PlatformStackProps extends StackProps {
@@ -64,6 +65,7 @@ export class PlatformStack extends Stack {
   readonly outputs: PlatformOutputs;
   readonly registry: PlatformRegistry;
   readonly nodeAccess: NodeAccess;
+  readonly teamRbac: TeamRbac;
 
   private readonly azs: string[];
 
@@ -144,6 +146,13 @@ export class PlatformStack extends Stack {
       logsBucket: this.storage.logsBucket,
       logsKey: this.keys.logsKey,
       production: stage.tier === 'prod',
+    });
+    this.teamRbac = new TeamRbac(this, 'TeamRbac', {
+      cluster: this.platformCluster.cluster,
+      teams: p.eks.teams,
+      otherPrincipals: p.eks.accessEntries.map((e) => e.principalArn),
+      reservedNamespaces: Object.values(p.eks.charts).map((c) => c.namespace),
+      installAfter: [...this.platformCluster.nodegroups, ...Object.values(this.platformCluster.addons)],
     });
     this.data = new PlatformDatabase(this, 'Data', {
       stageName: stage.name,
