@@ -81,6 +81,31 @@ export const TeamConfigSchema = z.object({
 });
 export type TeamConfig = z.infer<typeof TeamConfigSchema>;
 
+/**
+ * Flux GitOps (issue 19): the platform installs Flux (chart `charts.flux`) and points it at one
+ * Git repository laid out like `gitops/` in this project. The deploy key (SSH private key) lives in
+ * Secrets Manager under `deployKeySecretName`; CI only notifies Flux through a Receiver.
+ */
+export const GitopsConfigSchema = z.object({
+  /** SSH URL of the cluster repository, e.g. `ssh://git@github.com/acme/platform-gitops.git`. */
+  repositoryUrl: z
+    .string()
+    .regex(/^ssh:\/\/[^@\s]+@[^/\s]+\/\S+$/, 'an ssh:// Git URL (Flux authenticates with the deploy key)'),
+  branch: z.string().min(1).default('main'),
+  /** Folder of this cluster in the repository (Flux convention: one folder per cluster). */
+  path: z.string().regex(/^\.\/[\w./-]+$/, 'a relative path such as ./clusters/dev'),
+  /** Secrets Manager name of the deploy key (an operator stores it; see README "GitOps with Flux"). */
+  deployKeySecretName: z.string().min(1),
+  /** How often Flux re-applies the repository (reverting drift) when no notification comes. */
+  interval: z
+    .string()
+    .regex(/^\d+[smh]$/, 'a Go duration such as 10m')
+    .default('10m'),
+  /** Host name of the Receiver endpoint CI notifies (in the public zone; external-dns publishes it). */
+  receiverHost: z.string().min(1),
+});
+export type GitopsConfig = z.infer<typeof GitopsConfigSchema>;
+
 export const PlatformConfigSchema = z.object({
   vpc: z.object({
     cidr,
@@ -126,6 +151,7 @@ export const PlatformConfigSchema = z.object({
     archiveAfterDays: z.number().int().positive().default(90),
     logsExpireAfterDays: z.number().int().positive().default(400),
   }),
+  gitops: GitopsConfigSchema.optional(),
   ecr: EcrConfigSchema.default({
     images: [],
     charts: [],

@@ -1,5 +1,5 @@
 import type { StageConfigInput } from '../schema.js';
-import { CHARTS, secretNames } from './shared.js';
+import { CHARTS, gitops, secretNames } from './shared.js';
 
 const names = secretNames('dev');
 
@@ -56,6 +56,7 @@ export const dev: StageConfigInput = {
       databaseName: 'app',
     },
     dns: { publicZoneName: 'dev.example.com', privateZoneName: 'dev.internal.example.com' },
+    gitops: gitops('dev', 'dev.example.com'),
     ecr: {
       images: ['api', 'worker'],
       charts: ['api'],

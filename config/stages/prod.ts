@@ -1,5 +1,5 @@
 import type { StageConfigInput } from '../schema.js';
-import { CHARTS, secretNames } from './shared.js';
+import { CHARTS, gitops, secretNames } from './shared.js';
 
 const names = secretNames('prod');
 
@@ -61,6 +61,7 @@ export const prod: StageConfigInput = {
       privateZoneName: 'internal.example.com',
       certificateNames: ['api.example.com'],
     },
+    gitops: gitops('prod', 'example.com'),
     ecr: {
       images: ['api', 'worker'],
       charts: ['api'],

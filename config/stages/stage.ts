@@ -1,5 +1,5 @@
 import type { StageConfigInput } from '../schema.js';
-import { CHARTS, secretNames } from './shared.js';
+import { CHARTS, gitops, secretNames } from './shared.js';
 
 const names = secretNames('stage');
 
@@ -56,6 +56,7 @@ export const stage: StageConfigInput = {
       databaseName: 'app',
     },
     dns: { publicZoneName: 'stage.example.com', privateZoneName: 'stage.internal.example.com' },
+    gitops: gitops('stage', 'stage.example.com'),
     ecr: {
       images: ['api', 'worker'],
       charts: ['api'],

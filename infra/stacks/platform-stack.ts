@@ -16,6 +16,7 @@ import { DatadogIntegration } from '../constructs/platform/datadog-integration.j
 import { PlatformDns } from '../constructs/platform/dns.js';
 import { DrKeyLookup } from '../constructs/platform/dr-key-lookup.js';
 import { PlatformRegistry } from '../constructs/platform/ecr.js';
+import { FluxGitops } from '../constructs/platform/flux.js';
 import { PlatformKeys } from '../constructs/platform/keys.js';
 import { PlatformMonitors } from '../constructs/platform/monitors.js';
 import { PlatformNetwork } from '../constructs/platform/network.js';
@@ -66,6 +67,7 @@ export class PlatformStack extends Stack {
   readonly registry: PlatformRegistry;
   readonly nodeAccess: NodeAccess;
   readonly teamRbac: TeamRbac;
+  readonly flux?: FluxGitops;
 
   private readonly azs: string[];
 
@@ -199,6 +201,40 @@ export class PlatformStack extends Stack {
     this.staticBucket = this.storage.staticBucket;
     this.dataKey = this.keys.dataKey;
     this.trail = this.audit.trail;
+
+    // GitOps: Flux reconciles the stage's folder of the configured repository; infra outputs reach
+    // manifests through post-build substitution (${cluster_name} etc., see gitops/README.md).
+    const fluxChart = p.eks.charts.flux;
+    if (p.gitops) {
+      if (!fluxChart) throw new Error(`${stage.name}: platform.gitops needs platform.eks.charts.flux pinned`);
+      this.flux = new FluxGitops(this, 'Flux', {
+        stageName: stage.name,
+        cluster: this.cluster,
+        gitops: p.gitops,
+        chart: fluxChart,
+        dataKey: this.keys.dataKey,
+        installAfter: [...this.platformCluster.nodegroups, ...Object.values(this.platformCluster.addons)],
+        outputs: {
+          stage: stage.name,
+          account_id: stage.account,
+          region: stage.region,
+          cluster_name: this.clusterName,
+          cluster_endpoint: this.cluster.clusterEndpoint,
+          vpc_id: this.vpc.vpcId,
+          vpc_cidr: p.vpc.cidr,
+          public_zone_name: this.publicZone.zoneName,
+          private_zone_name: this.privateZone.zoneName,
+          certificate_arn: this.dns.certificate.certificateArn,
+          ecr_registry: `${stage.account}.dkr.ecr.${stage.region}.amazonaws.com`,
+          static_bucket: this.staticBucket.bucketName,
+          data_key_arn: this.dataKey.keyArn,
+          velero_role_arn: this.addons.roles.velero.roleArn,
+          external_dns_role_arn: this.addons.roles.externalDns.roleArn,
+          database_endpoint: this.database.dbInstanceEndpointAddress,
+          database_app_user_secret_arn: this.appUserSecret.secretArn,
+        },
+      });
+    }
 
     const ids = (subnets: ec2.ISubnet[]) =>
       Fn.join(
