@@ -154,8 +154,7 @@ describe.each(STAGES)(
 
     it("syncs this stage's folder of the configured repository with the deploy key, pruning drift", () => {
       const [repo] = byKind('GitRepository');
-      expect((repo?.spec as Json).url).toBe(gitops?.repositoryUrl);
-      expect((repo?.spec as Json).secretRef).toEqual({ name: 'flux-system' });
+      expect(repo?.spec).toMatchObject({ url: gitops?.repositoryUrl, secretRef: { name: 'flux-system' } });
       const [k] = byKind('Kustomization');
       expect(k?.spec).toMatchObject({ path: `./clusters/${stageName}`, prune: true, interval: '10m' });
       expect(existsSync(path.join(GITOPS, 'clusters', stageName))).toBe(true);
@@ -188,8 +187,8 @@ describe.each(STAGES)(
           { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', name: 'flux-system' },
         ],
       });
-      const [ingress] = byKind('Ingress');
-      const rules = (ingress?.spec as { rules: { host: string; http: { paths: Json[] } }[] }).rules;
+      const ingress = byKind('Ingress')[0] as K8sObject;
+      const rules = (ingress.spec as { rules: { host: string; http: { paths: Json[] } }[] }).rules;
       expect(rules.map((r) => r.host)).toEqual([gitops?.receiverHost]);
       expect(rules[0]?.http.paths).toEqual([
         {
