@@ -106,6 +106,23 @@ export const GitopsConfigSchema = z.object({
 });
 export type GitopsConfig = z.infer<typeof GitopsConfigSchema>;
 
+/**
+ * Bottlerocket update operator (brupop, issue 19): nodes labelled for it update themselves in
+ * place, at most `maxConcurrentUpdates` at a time, only while `schedule` matches. `schedule` is
+ * brupop's 7-field cron (seconds minutes hours day-of-month month day-of-week year), e.g.
+ * `* * 2-4 * * Tue,Wed *` = any second from 02:00 to 04:59 UTC on Tuesdays and Wednesdays.
+ */
+export const BottlerocketUpdatesConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  schedule: z
+    .string()
+    .regex(/^\S+( \S+){6}$/, 'a 7-field cron: seconds minutes hours day-of-month month day-of-week year'),
+  maxConcurrentUpdates: z.union([z.number().int().min(1), z.literal('unlimited')]).default(1),
+  /** Seconds a node is out of load balancers before it drains (0 = off). */
+  excludeFromLoadBalancerSeconds: z.number().int().min(0).default(0),
+});
+export type BottlerocketUpdatesConfig = z.infer<typeof BottlerocketUpdatesConfigSchema>;
+
 export const PlatformConfigSchema = z.object({
   vpc: z.object({
     cidr,
@@ -129,6 +146,7 @@ export const PlatformConfigSchema = z.object({
       .default([]),
     nodeGroup: NodeGroupConfigSchema,
     charts: z.record(z.string(), ChartSchema),
+    bottlerocketUpdates: BottlerocketUpdatesConfigSchema.optional(),
     /** Teams and their namespaces (see TeamConfigSchema). */
     teams: z.array(TeamConfigSchema).default([]),
   }),

@@ -32,6 +32,12 @@ export const dev: StageConfigInput = {
         maxSize: 4,
       },
       charts: CHARTS,
+      // Nodes update in waves: 2 at a time, only inside the window (UTC).
+      bottlerocketUpdates: {
+        schedule: '* * 8-16 * * Mon-Thu *',
+        maxConcurrentUpdates: 2,
+        excludeFromLoadBalancerSeconds: 0,
+      },
       teams: [
         {
           name: 'payments',

@@ -33,6 +33,12 @@ export const prod: StageConfigInput = {
         maxSize: 10,
       },
       charts: CHARTS,
+      // Nodes update in waves: 1 at a time, only inside the window (UTC).
+      bottlerocketUpdates: {
+        schedule: '* * 2-4 * * Tue,Wed *',
+        maxConcurrentUpdates: 1,
+        excludeFromLoadBalancerSeconds: 60,
+      },
       teams: [
         {
           name: 'payments',

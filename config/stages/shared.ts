@@ -70,6 +70,20 @@ export const CHARTS: StageConfigInput['platform']['eks']['charts'] = {
     version: '2.18.3',
     namespace: 'flux-system',
   },
+  // bottlerocket-os/bottlerocket-update-operator deploy/charts/*/Chart.yaml at 2fcbeb1 (2024-10-14):
+  // bottlerocket-shadow 1.0.0 (the CRD) and bottlerocket-update-operator 1.4.0 (app 1.4.0).
+  bottlerocketShadow: {
+    chart: 'bottlerocket-shadow',
+    repository: 'https://bottlerocket-os.github.io/bottlerocket-update-operator',
+    version: '1.0.0',
+    namespace: 'brupop-bottlerocket-aws',
+  },
+  bottlerocketUpdateOperator: {
+    chart: 'bottlerocket-update-operator',
+    repository: 'https://bottlerocket-os.github.io/bottlerocket-update-operator',
+    version: '1.4.0',
+    namespace: 'brupop-bottlerocket-aws',
+  },
   eventExporter: {
     chart: 'kubernetes-event-exporter',
     repository: 'https://charts.bitnami.com/bitnami',

@@ -32,6 +32,12 @@ export const stage: StageConfigInput = {
         maxSize: 6,
       },
       charts: CHARTS,
+      // Nodes update in waves: 1 at a time, only inside the window (UTC).
+      bottlerocketUpdates: {
+        schedule: '* * 8-16 * * Mon-Thu *',
+        maxConcurrentUpdates: 1,
+        excludeFromLoadBalancerSeconds: 0,
+      },
       teams: [
         {
           name: 'payments',

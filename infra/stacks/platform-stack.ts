@@ -10,6 +10,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
 import { ClusterAddons } from '../constructs/platform/addons.js';
+import { BottlerocketUpdates } from '../constructs/platform/bottlerocket-updates.js';
 import { PlatformCluster } from '../constructs/platform/cluster.js';
 import { MYSQL_PORT, PlatformDatabase } from '../constructs/platform/database.js';
 import { DatadogIntegration } from '../constructs/platform/datadog-integration.js';
@@ -68,6 +69,7 @@ export class PlatformStack extends Stack {
   readonly nodeAccess: NodeAccess;
   readonly teamRbac: TeamRbac;
   readonly flux?: FluxGitops;
+  readonly bottlerocketUpdates?: BottlerocketUpdates;
 
   private readonly azs: string[];
 
@@ -156,6 +158,23 @@ export class PlatformStack extends Stack {
       reservedNamespaces: Object.values(p.eks.charts).map((c) => c.namespace),
       installAfter: [...this.platformCluster.nodegroups, ...Object.values(this.platformCluster.addons)],
     });
+    // In-place Bottlerocket updates in waves, policy from config; needs cert-manager.
+    const updates = p.eks.bottlerocketUpdates;
+    if (updates?.enabled) {
+      const { bottlerocketShadow, bottlerocketUpdateOperator } = p.eks.charts;
+      if (!bottlerocketShadow || !bottlerocketUpdateOperator) {
+        throw new Error(
+          `${stage.name}: platform.eks.bottlerocketUpdates needs charts bottlerocketShadow and bottlerocketUpdateOperator pinned`,
+        );
+      }
+      this.bottlerocketUpdates = new BottlerocketUpdates(this, 'BottlerocketUpdates', {
+        cluster: this.platformCluster.cluster,
+        policy: updates,
+        crdChart: bottlerocketShadow,
+        operatorChart: bottlerocketUpdateOperator,
+        installAfter: [this.addons.charts.certManager, ...this.platformCluster.nodegroups],
+      });
+    }
     this.data = new PlatformDatabase(this, 'Data', {
       stageName: stage.name,
       rds: p.rds,

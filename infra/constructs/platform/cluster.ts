@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../../config/index.js';
 import { RECLAIM_TAG } from '../../../runbooks/snapshot-volume/logic.js';
 import { acknowledgeFindings, acknowledgeGenerated } from './acknowledge.js';
+import { BRUPOP_NODE_LABEL } from './bottlerocket-updates.js';
 import { IrsaRole } from './irsa.js';
 
 export interface PlatformClusterProps {
@@ -213,7 +214,12 @@ export class PlatformCluster extends Construct {
         minSize: cfg.nodeGroup.minSize,
         desiredSize: cfg.nodeGroup.desiredSize,
         maxSize: cfg.nodeGroup.maxSize,
-        labels: { 'platform/zone': az, 'platform/nodegroup': nodegroupName },
+        labels: {
+          'platform/zone': az,
+          'platform/nodegroup': nodegroupName,
+          // Opts the nodes into the Bottlerocket update operator (bottlerocket-updates.ts).
+          ...(cfg.bottlerocketUpdates?.enabled ? { [BRUPOP_NODE_LABEL.key]: BRUPOP_NODE_LABEL.value } : {}),
+        },
         tags: { [props.optInTag.key]: props.optInTag.value, Name: nodegroupName },
       });
       const cfn = ng.node.defaultChild as eks.CfnNodegroup;
