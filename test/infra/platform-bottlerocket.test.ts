@@ -61,7 +61,7 @@ describe.each(Object.keys(POLICY))(
     it('labels every node group for the operator', () => {
       const groups = Object.values(t.findResources('AWS::EKS::Nodegroup') as Resources);
       expect(groups).toHaveLength(3);
-      for (const g of groups) expect((g.Properties?.Labels as Json)[NODE_LABEL]).toBe('2.0.0');
+      for (const g of groups) expect(g.Properties?.Labels).toMatchObject({ [NODE_LABEL]: '2.0.0' });
     });
   },
 );
