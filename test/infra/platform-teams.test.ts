@@ -22,6 +22,21 @@ const EXPECTED: Record<string, { group: string; principal: string; bindings: [st
       ],
     },
   ],
+  stage: [
+    {
+      group: 'team:payments',
+      principal: 'arn:aws:iam::222222222222:role/AWSReservedSSO_TeamPayments',
+      bindings: [['payments', 'admin']],
+    },
+    {
+      group: 'team:checkout',
+      principal: 'arn:aws:iam::222222222222:role/AWSReservedSSO_TeamCheckout',
+      bindings: [
+        ['checkout', 'edit'],
+        ['checkout-jobs', 'edit'],
+      ],
+    },
+  ],
   prod: [
     {
       group: 'team:payments',
@@ -45,7 +60,7 @@ function props(t: Template, type: string): Json[] {
   );
 }
 
-describe.each(['dev', 'prod'])(
+describe.each(['dev', 'stage', 'prod'])(
   'platform team RBAC (%s): aggregated ClusterRoles, teams from config',
   (stageName) => {
     const { platformTemplate: t } = synthPlatform(stageName);
