@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { sarProblems } from '../support/iam-sar-check.js';
 import { synthPlatform } from '../support/synth.js';
 
 type Json = Record<string, unknown>;
@@ -92,7 +93,25 @@ describe.each(['dev', 'stage', 'prod'])(
       });
       const kms = statements.find((s) => s.Action === 'kms:Decrypt');
       expect(kms?.Resource).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
-      for (const s of statements) expect(s.Resource).not.toBe('*');
+      // Only the read-only DescribeLogGroups, which supports no resource ARNs, is granted on "*".
+      for (const s of statements) if (s.Resource === '*') expect(s.Action).toBe('logs:DescribeLogGroups');
+    });
+
+    it('grants only actions and resource ARNs the Service Authorization Reference knows, in their formats', async () => {
+      const [, policy] = only(
+        t,
+        'AWS::IAM::Policy',
+        (p) =>
+          JSON.stringify(p.Roles) === JSON.stringify([{ Ref: nodeRoleId }]) &&
+          JSON.stringify(p.PolicyDocument).includes('s3:PutObject'),
+      );
+      const statements = (policy.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] })
+        .Statement;
+      const problems = await sarProblems(statements, {
+        [bucketId]: 'arn:aws:s3:::logs-bucket',
+        [keyId]: 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      });
+      expect(problems).toEqual([]);
     });
   },
 );

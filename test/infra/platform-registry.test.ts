@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { sarProblems } from '../support/iam-sar-check.js';
 import { synthPlatform } from '../support/synth.js';
 
 type Json = Record<string, unknown>;
@@ -108,7 +109,7 @@ describe.each(STAGES)(
       }
     });
 
-    it('lets the node role import into and create only the cached repositories', () => {
+    it('lets the node role import into and create only the cached repositories', async () => {
       const statements = props(t, 'AWS::IAM::Policy').flatMap(
         (p) => (p.PolicyDocument as { Statement: Json[] }).Statement,
       );
@@ -122,6 +123,8 @@ describe.each(STAGES)(
         expect(renderArn(r)).toMatch(/^arn:aws:ecr:eu-west-1:\d{12}:repository\/(ecr-public|k8s|quay)\/\*$/);
       }
       expect(importing[0]?.Action).toEqual(['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository']);
+      // Both actions exist and take repository ARNs in this format (Service Authorization Reference).
+      expect(await sarProblems(importing as { Action: unknown; Resource: unknown }[])).toEqual([]);
     });
   },
 );

@@ -46,8 +46,9 @@ export class NodeAccess extends Construct {
       'Session Manager on the nodes needs the AWS-maintained SSM agent policy (ssm/ssmmessages/ec2messages channel calls); it grants no access to parameters beyond GetParameter(s) the agent uses.',
     );
 
+    const logGroupName = `/aws/ssm/${props.stageName}/sessions`;
     this.logGroup = new logs.LogGroup(this, 'SessionLogs', {
-      logGroupName: `/aws/ssm/${props.stageName}/sessions`,
+      logGroupName,
       encryptionKey: props.logsKey,
       retention: props.production ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.THREE_MONTHS,
       removalPolicy: props.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -78,6 +79,8 @@ export class NodeAccess extends Construct {
       },
     });
 
+    // Built from the name: the log group's `Arn` attribute ends in `:*`.
+    const groupArn = `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${logGroupName}`;
     const policy = new iam.Policy(this, 'SessionLogging', {
       roles: [nodeRole],
       statements: [
@@ -93,14 +96,20 @@ export class NodeAccess extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'SessionStream',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-          resources: [`${this.logGroup.logGroupArn}`, `${this.logGroup.logGroupArn}:log-stream:*`],
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [`${groupArn}:log-stream:*`],
         }),
         new iam.PolicyStatement({
-          // The agent checks the log group's encryption before streaming; DescribeLogGroups has no resource scope.
+          sid: 'SessionStreamRead',
+          actions: ['logs:DescribeLogStreams'],
+          resources: [groupArn],
+        }),
+        new iam.PolicyStatement({
+          // The agent checks the log group's encryption before streaming. DescribeLogGroups supports no
+          // resource-level permissions (Service Authorization Reference), so an ARN here would never match.
           sid: 'LogGroupEncryptionCheck',
           actions: ['logs:DescribeLogGroups'],
-          resources: [`arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`],
+          resources: ['*'],
         }),
         new iam.PolicyStatement({
           sid: 'SessionEncryption',
@@ -114,10 +123,10 @@ export class NodeAccess extends Construct {
       'AwsSolutions-IAM5',
       [
         `Resource::<${stack.getLogicalId(props.logsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${SESSION_LOG_PREFIX}*`,
-        `Resource::<${stack.getLogicalId(this.logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:log-stream:*`,
-        `Resource::arn:<AWS::Partition>:logs:${stack.region}:${stack.account}:log-group:*`,
+        `Resource::arn:<AWS::Partition>:logs:${stack.region}:${stack.account}:log-group:${logGroupName}:log-stream:*`,
+        'Resource::*',
       ],
-      'Session Manager names each transcript object and log stream after the session id, so the node writes objects under session-manager/ and streams of the session log group only; logs:DescribeLogGroups is read-only and cannot be scoped to one group.',
+      'Session Manager names each transcript object and log stream after the session id, so the node writes objects under session-manager/ and streams of the session log group only; logs:DescribeLogGroups is read-only and supports no resource-level permissions (Service Authorization Reference), so it needs "*".',
     );
   }
 }
