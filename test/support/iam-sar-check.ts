@@ -52,11 +52,11 @@ function render(value: unknown, tokens: Readonly<Record<string, string>>): strin
 
 function arnMatches(format: string, resource: string): boolean {
   if (resource === '*') return true;
-  const escape = (t: string) => t.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-  // The format's ${Placeholders} match any text; so do the grant's own `*` and tokens.
+  const literal = (t: string) => t.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  // The format's ${Placeholders} match any text; the grant's own `*` is one such text.
   const pattern = format
     .split(/\$\{[^}]+\}/)
-    .map(escape)
+    .map(literal)
     .join('.*');
   return new RegExp(`^${pattern}$`).test(resource.replace(/\*/g, 'X'));
 }
