@@ -39,6 +39,90 @@ export const NodeGroupConfigSchema = z.object({
   diskSizeGiB: z.number().int().min(20).default(50),
 });
 
+/** Upstream registries ECR can cache without credentials (ECR API `UpstreamRegistry`), by their upstream URL. */
+export const PULL_THROUGH_UPSTREAMS = {
+  'ecr-public': 'public.ecr.aws',
+  k8s: 'registry.k8s.io',
+  quay: 'quay.io',
+} as const;
+
+/** Private ECR repositories of one stage (issue 19). Tags are immutable in prod (tier), mutable elsewhere. */
+export const EcrConfigSchema = z.object({
+  /** Image repositories, created as `<stage>/<name>`. */
+  images: z.array(z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*$/, 'lower-case repository name')).default([]),
+  /** OCI Helm chart repositories, created as `<stage>/charts/<name>` (push with `helm push … oci://<registry>/<stage>/charts`). */
+  charts: z.array(z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*$/, 'lower-case chart name')).default([]),
+  /** Lifecycle: untagged images expire after this many days… */
+  untaggedExpireDays: z.number().int().min(1).default(7),
+  /** …and at most this many images are kept per repository (oldest expire first). */
+  keepImages: z.number().int().min(1).default(50),
+  /** Pull-through cache rules (cache prefix = upstream id, e.g. `<registry>/k8s/pause:3.10`). */
+  pullThroughCache: z
+    .array(z.enum(Object.keys(PULL_THROUGH_UPSTREAMS) as [keyof typeof PULL_THROUGH_UPSTREAMS]))
+    .default([]),
+});
+export type EcrConfig = z.infer<typeof EcrConfigSchema>;
+
+const k8sName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes name (RFC 1123 label)')
+  .max(63);
+
+/**
+ * A team's rights in the cluster (issue 19): its IAM role is mapped to the Kubernetes group
+ * `team:<name>`, bound in each of its namespaces to the built-in ClusterRole `admin`, `edit` or
+ * `view`, which the platform's aggregated ClusterRoles extend with the platform's CRDs.
+ */
+export const TeamConfigSchema = z.object({
+  name: k8sName,
+  principalArn: roleArn,
+  namespaces: z.array(k8sName).min(1),
+  access: z.enum(['admin', 'edit', 'view']),
+});
+export type TeamConfig = z.infer<typeof TeamConfigSchema>;
+
+/**
+ * Flux GitOps (issue 19): the platform installs Flux (chart `charts.flux`) and points it at one
+ * Git repository laid out like `gitops/` in this project. The deploy key (SSH private key) lives in
+ * Secrets Manager under `deployKeySecretName`; CI only notifies Flux through a Receiver.
+ */
+export const GitopsConfigSchema = z.object({
+  /** SSH URL of the cluster repository, e.g. `ssh://git@github.com/acme/platform-gitops.git`. */
+  repositoryUrl: z
+    .string()
+    .regex(/^ssh:\/\/[^@\s]+@[^/\s]+\/\S+$/, 'an ssh:// Git URL (Flux authenticates with the deploy key)'),
+  branch: z.string().min(1).default('main'),
+  /** Folder of this cluster in the repository (Flux convention: one folder per cluster). */
+  path: z.string().regex(/^\.\/[\w./-]+$/, 'a relative path such as ./clusters/dev'),
+  /** Secrets Manager name of the deploy key (an operator stores it; see README "GitOps with Flux"). */
+  deployKeySecretName: z.string().min(1),
+  /** How often Flux re-applies the repository (reverting drift) when no notification comes. */
+  interval: z
+    .string()
+    .regex(/^\d+[smh]$/, 'a Go duration such as 10m')
+    .default('10m'),
+  /** Host name of the Receiver endpoint CI notifies (in the public zone; external-dns publishes it). */
+  receiverHost: z.string().min(1),
+});
+export type GitopsConfig = z.infer<typeof GitopsConfigSchema>;
+
+/**
+ * Bottlerocket update operator (brupop, issue 19): nodes labelled for it update themselves in
+ * place, at most `maxConcurrentUpdates` at a time, only while `schedule` matches. `schedule` is
+ * brupop's 7-field cron (seconds minutes hours day-of-month month day-of-week year), e.g.
+ * `* * 2-4 * * Tue,Wed *` = any second from 02:00 to 04:59 UTC on Tuesdays and Wednesdays.
+ */
+export const BottlerocketUpdatesConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  schedule: z
+    .string()
+    .regex(/^\S+( \S+){6}$/, 'a 7-field cron: seconds minutes hours day-of-month month day-of-week year'),
+  maxConcurrentUpdates: z.union([z.number().int().min(1), z.literal('unlimited')]).default(1),
+  /** Seconds a node is out of load balancers before it drains (0 = off). */
+  excludeFromLoadBalancerSeconds: z.number().int().min(0).default(0),
+});
+export type BottlerocketUpdatesConfig = z.infer<typeof BottlerocketUpdatesConfigSchema>;
+
 export const PlatformConfigSchema = z.object({
   vpc: z.object({
     cidr,
@@ -62,6 +146,9 @@ export const PlatformConfigSchema = z.object({
       .default([]),
     nodeGroup: NodeGroupConfigSchema,
     charts: z.record(z.string(), ChartSchema),
+    bottlerocketUpdates: BottlerocketUpdatesConfigSchema.optional(),
+    /** Teams and their namespaces (see TeamConfigSchema). */
+    teams: z.array(TeamConfigSchema).default([]),
   }),
   rds: z.object({
     instanceType: z.string(),
@@ -81,6 +168,14 @@ export const PlatformConfigSchema = z.object({
     /** Days before objects move to an archive tier / expire. */
     archiveAfterDays: z.number().int().positive().default(90),
     logsExpireAfterDays: z.number().int().positive().default(400),
+  }),
+  gitops: GitopsConfigSchema.optional(),
+  ecr: EcrConfigSchema.default({
+    images: [],
+    charts: [],
+    untaggedExpireDays: 7,
+    keepImages: 50,
+    pullThroughCache: [],
   }),
   datadog: z.object({
     /** External id Datadog gave the account for its AWS integration role. */

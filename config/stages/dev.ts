@@ -1,5 +1,5 @@
 import type { StageConfigInput } from '../schema.js';
-import { CHARTS, secretNames } from './shared.js';
+import { CHARTS, gitops, secretNames } from './shared.js';
 
 const names = secretNames('dev');
 
@@ -32,6 +32,26 @@ export const dev: StageConfigInput = {
         maxSize: 4,
       },
       charts: CHARTS,
+      // Nodes update in waves: 2 at a time, only inside the window (UTC).
+      bottlerocketUpdates: {
+        schedule: '* * 8-16 * * Mon-Thu *',
+        maxConcurrentUpdates: 2,
+        excludeFromLoadBalancerSeconds: 0,
+      },
+      teams: [
+        {
+          name: 'payments',
+          principalArn: 'arn:aws:iam::111111111111:role/AWSReservedSSO_TeamPayments',
+          namespaces: ['payments'],
+          access: 'admin',
+        },
+        {
+          name: 'checkout',
+          principalArn: 'arn:aws:iam::111111111111:role/AWSReservedSSO_TeamCheckout',
+          namespaces: ['checkout', 'checkout-jobs'],
+          access: 'edit',
+        },
+      ],
     },
     rds: {
       instanceType: 't4g.medium',
@@ -42,6 +62,14 @@ export const dev: StageConfigInput = {
       databaseName: 'app',
     },
     dns: { publicZoneName: 'dev.example.com', privateZoneName: 'dev.internal.example.com' },
+    gitops: gitops('dev', 'dev.example.com'),
+    ecr: {
+      images: ['api', 'worker'],
+      charts: ['api'],
+      untaggedExpireDays: 7,
+      keepImages: 30,
+      pullThroughCache: ['ecr-public', 'k8s', 'quay'],
+    },
     buckets: { archiveAfterDays: 30, logsExpireAfterDays: 90 },
     datadog: { externalId: 'dev-datadog-external-id' },
   },

@@ -1,5 +1,5 @@
 import type { StageConfigInput } from '../schema.js';
-import { CHARTS, secretNames } from './shared.js';
+import { CHARTS, gitops, secretNames } from './shared.js';
 
 const names = secretNames('prod');
 
@@ -33,6 +33,26 @@ export const prod: StageConfigInput = {
         maxSize: 10,
       },
       charts: CHARTS,
+      // Nodes update in waves: 1 at a time, only inside the window (UTC).
+      bottlerocketUpdates: {
+        schedule: '* * 2-4 * * Tue,Wed *',
+        maxConcurrentUpdates: 1,
+        excludeFromLoadBalancerSeconds: 60,
+      },
+      teams: [
+        {
+          name: 'payments',
+          principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_TeamPayments',
+          namespaces: ['payments'],
+          access: 'edit',
+        },
+        {
+          name: 'checkout',
+          principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_TeamCheckout',
+          namespaces: ['checkout', 'checkout-jobs'],
+          access: 'edit',
+        },
+      ],
     },
     rds: {
       instanceType: 'r7g.large',
@@ -46,6 +66,14 @@ export const prod: StageConfigInput = {
       publicZoneName: 'example.com',
       privateZoneName: 'internal.example.com',
       certificateNames: ['api.example.com'],
+    },
+    gitops: gitops('prod', 'example.com'),
+    ecr: {
+      images: ['api', 'worker'],
+      charts: ['api'],
+      untaggedExpireDays: 14,
+      keepImages: 100,
+      pullThroughCache: ['ecr-public', 'k8s', 'quay'],
     },
     buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
     datadog: { externalId: 'prod-datadog-external-id' },

@@ -63,6 +63,27 @@ export const CHARTS: StageConfigInput['platform']['eks']['charts'] = {
     version: '3.130.0',
     namespace: 'datadog',
   },
+  flux: {
+    // fluxcd-community/helm-charts charts/flux2/Chart.yaml at 82a385b (2026-04-15): version 2.18.3, appVersion 2.8.5.
+    chart: 'flux2',
+    repository: 'https://fluxcd-community.github.io/helm-charts',
+    version: '2.18.3',
+    namespace: 'flux-system',
+  },
+  // bottlerocket-os/bottlerocket-update-operator deploy/charts/*/Chart.yaml at 2fcbeb1 (2024-10-14):
+  // bottlerocket-shadow 1.0.0 (the CRD) and bottlerocket-update-operator 1.4.0 (app 1.4.0).
+  bottlerocketShadow: {
+    chart: 'bottlerocket-shadow',
+    repository: 'https://bottlerocket-os.github.io/bottlerocket-update-operator',
+    version: '1.0.0',
+    namespace: 'brupop-bottlerocket-aws',
+  },
+  bottlerocketUpdateOperator: {
+    chart: 'bottlerocket-update-operator',
+    repository: 'https://bottlerocket-os.github.io/bottlerocket-update-operator',
+    version: '1.4.0',
+    namespace: 'brupop-bottlerocket-aws',
+  },
   eventExporter: {
     chart: 'kubernetes-event-exporter',
     repository: 'https://charts.bitnami.com/bitnami',
@@ -70,6 +91,18 @@ export const CHARTS: StageConfigInput['platform']['eks']['charts'] = {
     namespace: 'monitoring',
   },
 };
+
+/** The cluster's GitOps repository: one per organisation, one folder per stage. */
+export function gitops(stage: string, publicZoneName: string) {
+  return {
+    repositoryUrl: 'ssh://git@github.com/example/platform-gitops.git',
+    branch: 'main',
+    path: `./clusters/${stage}`,
+    deployKeySecretName: `ops/${stage}/gitops/deploy-key`,
+    interval: '10m',
+    receiverHost: `flux-webhook.${publicZoneName}`,
+  };
+}
 
 /** Slack and Datadog secret names follow one convention per stage. */
 export function secretNames(stage: string) {

@@ -1,5 +1,5 @@
 import type { StageConfigInput } from '../schema.js';
-import { CHARTS, secretNames } from './shared.js';
+import { CHARTS, gitops, secretNames } from './shared.js';
 
 const names = secretNames('stage');
 
@@ -32,6 +32,26 @@ export const stage: StageConfigInput = {
         maxSize: 6,
       },
       charts: CHARTS,
+      // Nodes update in waves: 1 at a time, only inside the window (UTC).
+      bottlerocketUpdates: {
+        schedule: '* * 8-16 * * Mon-Thu *',
+        maxConcurrentUpdates: 1,
+        excludeFromLoadBalancerSeconds: 0,
+      },
+      teams: [
+        {
+          name: 'payments',
+          principalArn: 'arn:aws:iam::222222222222:role/AWSReservedSSO_TeamPayments',
+          namespaces: ['payments'],
+          access: 'admin',
+        },
+        {
+          name: 'checkout',
+          principalArn: 'arn:aws:iam::222222222222:role/AWSReservedSSO_TeamCheckout',
+          namespaces: ['checkout', 'checkout-jobs'],
+          access: 'edit',
+        },
+      ],
     },
     rds: {
       instanceType: 't4g.large',
@@ -42,6 +62,14 @@ export const stage: StageConfigInput = {
       databaseName: 'app',
     },
     dns: { publicZoneName: 'stage.example.com', privateZoneName: 'stage.internal.example.com' },
+    gitops: gitops('stage', 'stage.example.com'),
+    ecr: {
+      images: ['api', 'worker'],
+      charts: ['api'],
+      untaggedExpireDays: 7,
+      keepImages: 30,
+      pullThroughCache: ['ecr-public', 'k8s', 'quay'],
+    },
     buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
     datadog: { externalId: 'stage-datadog-external-id' },
   },

@@ -10,16 +10,21 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
 import { ClusterAddons } from '../constructs/platform/addons.js';
+import { BottlerocketUpdates } from '../constructs/platform/bottlerocket-updates.js';
 import { PlatformCluster } from '../constructs/platform/cluster.js';
 import { MYSQL_PORT, PlatformDatabase } from '../constructs/platform/database.js';
 import { DatadogIntegration } from '../constructs/platform/datadog-integration.js';
 import { PlatformDns } from '../constructs/platform/dns.js';
 import { DrKeyLookup } from '../constructs/platform/dr-key-lookup.js';
+import { PlatformRegistry } from '../constructs/platform/ecr.js';
+import { FluxGitops } from '../constructs/platform/flux.js';
 import { PlatformKeys } from '../constructs/platform/keys.js';
 import { PlatformMonitors } from '../constructs/platform/monitors.js';
 import { PlatformNetwork } from '../constructs/platform/network.js';
+import { NodeAccess } from '../constructs/platform/node-access.js';
 import { PlatformOutputs } from '../constructs/platform/outputs.js';
 import { PlatformStorage } from '../constructs/platform/storage.js';
+import { TeamRbac } from '../constructs/platform/team-rbac.js';
 import { AuditTrail } from '../constructs/platform/trail.js';
 
 export interface PlatformStackProps extends StackProps {
@@ -60,6 +65,11 @@ export class PlatformStack extends Stack {
   readonly datadogIntegration: DatadogIntegration;
   readonly monitors: PlatformMonitors;
   readonly outputs: PlatformOutputs;
+  readonly registry: PlatformRegistry;
+  readonly nodeAccess: NodeAccess;
+  readonly teamRbac: TeamRbac;
+  readonly flux?: FluxGitops;
+  readonly bottlerocketUpdates?: BottlerocketUpdates;
 
   private readonly azs: string[];
 
@@ -128,6 +138,43 @@ export class PlatformStack extends Stack {
       highlyAvailable: stage.tier === 'prod',
       installAfter: [...this.platformCluster.nodegroups, ...Object.values(this.platformCluster.addons)],
     });
+    this.registry = new PlatformRegistry(this, 'Registry', {
+      stageName: stage.name,
+      ecr: p.ecr,
+      production: stage.tier === 'prod',
+      nodeRole: this.platformCluster.nodeRole,
+    });
+    this.nodeAccess = new NodeAccess(this, 'NodeAccess', {
+      stageName: stage.name,
+      nodeRole: this.platformCluster.nodeRole,
+      logsBucket: this.storage.logsBucket,
+      logsKey: this.keys.logsKey,
+      production: stage.tier === 'prod',
+    });
+    this.teamRbac = new TeamRbac(this, 'TeamRbac', {
+      cluster: this.platformCluster.cluster,
+      teams: p.eks.teams,
+      otherPrincipals: p.eks.accessEntries.map((e) => e.principalArn),
+      reservedNamespaces: Object.values(p.eks.charts).map((c) => c.namespace),
+      installAfter: [...this.platformCluster.nodegroups, ...Object.values(this.platformCluster.addons)],
+    });
+    // In-place Bottlerocket updates in waves, policy from config; needs cert-manager.
+    const updates = p.eks.bottlerocketUpdates;
+    if (updates?.enabled) {
+      const { bottlerocketShadow, bottlerocketUpdateOperator } = p.eks.charts;
+      if (!bottlerocketShadow || !bottlerocketUpdateOperator) {
+        throw new Error(
+          `${stage.name}: platform.eks.bottlerocketUpdates needs charts bottlerocketShadow and bottlerocketUpdateOperator pinned`,
+        );
+      }
+      this.bottlerocketUpdates = new BottlerocketUpdates(this, 'BottlerocketUpdates', {
+        cluster: this.platformCluster.cluster,
+        policy: updates,
+        crdChart: bottlerocketShadow,
+        operatorChart: bottlerocketUpdateOperator,
+        installAfter: [this.addons.charts.certManager, ...this.platformCluster.nodegroups],
+      });
+    }
     this.data = new PlatformDatabase(this, 'Data', {
       stageName: stage.name,
       rds: p.rds,
@@ -173,6 +220,40 @@ export class PlatformStack extends Stack {
     this.staticBucket = this.storage.staticBucket;
     this.dataKey = this.keys.dataKey;
     this.trail = this.audit.trail;
+
+    // GitOps: Flux reconciles the stage's folder of the configured repository; infra outputs reach
+    // manifests through post-build substitution (${cluster_name} etc., see gitops/README.md).
+    const fluxChart = p.eks.charts.flux;
+    if (p.gitops) {
+      if (!fluxChart) throw new Error(`${stage.name}: platform.gitops needs platform.eks.charts.flux pinned`);
+      this.flux = new FluxGitops(this, 'Flux', {
+        stageName: stage.name,
+        cluster: this.cluster,
+        gitops: p.gitops,
+        chart: fluxChart,
+        dataKey: this.keys.dataKey,
+        installAfter: [...this.platformCluster.nodegroups, ...Object.values(this.platformCluster.addons)],
+        outputs: {
+          stage: stage.name,
+          account_id: stage.account,
+          region: stage.region,
+          cluster_name: this.clusterName,
+          cluster_endpoint: this.cluster.clusterEndpoint,
+          vpc_id: this.vpc.vpcId,
+          vpc_cidr: p.vpc.cidr,
+          public_zone_name: this.publicZone.zoneName,
+          private_zone_name: this.privateZone.zoneName,
+          certificate_arn: this.dns.certificate.certificateArn,
+          ecr_registry: `${stage.account}.dkr.ecr.${stage.region}.amazonaws.com`,
+          static_bucket: this.staticBucket.bucketName,
+          data_key_arn: this.dataKey.keyArn,
+          velero_role_arn: this.addons.roles.velero.roleArn,
+          external_dns_role_arn: this.addons.roles.externalDns.roleArn,
+          database_endpoint: this.database.dbInstanceEndpointAddress,
+          database_app_user_secret_arn: this.appUserSecret.secretArn,
+        },
+      });
+    }
 
     const ids = (subnets: ec2.ISubnet[]) =>
       Fn.join(

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../../config/index.js';
 import { RECLAIM_TAG } from '../../../runbooks/snapshot-volume/logic.js';
 import { acknowledgeFindings, acknowledgeGenerated } from './acknowledge.js';
+import { BRUPOP_NODE_LABEL } from './bottlerocket-updates.js';
 import { IrsaRole } from './irsa.js';
 
 export interface PlatformClusterProps {
@@ -101,6 +102,8 @@ export class PlatformCluster extends Construct {
   readonly clusterName: string;
   readonly nodegroups: eks.Nodegroup[];
   readonly nodegroupNames: string[];
+  /** The worker nodes' role (shared by every node group). */
+  readonly nodeRole: iam.Role;
   /** `/ops/<stage>/nodegroups/<ng>/{max-size,desired-size}` parameters, per node group name. */
   readonly sizeParameters: Record<string, { maxSize: ssm.StringParameter; desiredSize: ssm.StringParameter }>;
   readonly addons: Record<'vpcCni' | 'coreDns' | 'kubeProxy' | 'ebsCsi', eks.Addon>;
@@ -177,6 +180,7 @@ export class PlatformCluster extends Construct {
         iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKS_CNI_Policy'),
       ],
     });
+    this.nodeRole = nodeRole;
     acknowledgeFindings(
       nodeRole,
       'AwsSolutions-IAM4',
@@ -219,7 +223,12 @@ export class PlatformCluster extends Construct {
         minSize: cfg.nodeGroup.minSize,
         desiredSize: cfg.nodeGroup.desiredSize,
         maxSize: cfg.nodeGroup.maxSize,
-        labels: { 'platform/zone': az, 'platform/nodegroup': nodegroupName },
+        labels: {
+          'platform/zone': az,
+          'platform/nodegroup': nodegroupName,
+          // Opts the nodes into the Bottlerocket update operator (bottlerocket-updates.ts).
+          ...(cfg.bottlerocketUpdates?.enabled ? { [BRUPOP_NODE_LABEL.key]: BRUPOP_NODE_LABEL.value } : {}),
+        },
         tags: { [props.optInTag.key]: props.optInTag.value, Name: nodegroupName },
       });
       const cfn = ng.node.defaultChild as eks.CfnNodegroup;
