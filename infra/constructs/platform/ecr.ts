@@ -123,7 +123,7 @@ export class PlatformRegistry extends Construct {
         (prefix) =>
           `Resource::arn:<AWS::Partition>:ecr:${stack.region}:${stack.account}:repository/${prefix}/*`,
       ),
-      'Pull-through cache repositories are created by ECR on first pull, named <prefix>/<upstream path>; nodes may import into and create only repositories under the configured cache prefixes.',
+      'Pull-through cache repositories are created by ECR on first pull, named <prefix>/<upstream path>; nodes may import into (ecr:BatchImportUpstreamImage) and create (ecr:CreateRepository) only repositories under the configured cache prefixes.',
     );
   }
 }

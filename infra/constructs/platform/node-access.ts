@@ -126,7 +126,7 @@ export class NodeAccess extends Construct {
         `Resource::arn:<AWS::Partition>:logs:${stack.region}:${stack.account}:log-group:${logGroupName}:log-stream:*`,
         'Resource::*',
       ],
-      'Session Manager names each transcript object and log stream after the session id, so the node writes objects under session-manager/ and streams of the session log group only; logs:DescribeLogGroups is read-only and supports no resource-level permissions (Service Authorization Reference), so it needs "*".',
+      'Session Manager names each transcript object and log stream after the session id, so the node writes objects under session-manager/ (s3:PutObject) and streams of the session log group only (logs:CreateLogStream, logs:PutLogEvents); logs:DescribeLogGroups is read-only and supports no resource-level permissions (Service Authorization Reference), so it needs "*".',
     );
   }
 }
