@@ -3,6 +3,7 @@ import {
   BACKUP_VERIFICATION_DETAIL_TYPE,
   BACKUP_VERIFICATION_SOURCE,
 } from './sources/backup-verification/schema.js';
+import { canaryPattern } from './sources/canary/schema.js';
 import { CLOUDTRAIL_API_CALL, CLOUDTRAIL_CONSOLE_SIGN_IN } from './sources/cloudtrail/schema.js';
 import { CLUSTER_AUTOSCALER_REASONS } from './sources/cluster-autoscaler/messages.js';
 import {
@@ -249,6 +250,42 @@ function fieldMatches(matchers: readonly PatternMatcher[], present: boolean, val
     // Arrays in the event match when any element matches.
     return Array.isArray(value) ? value.some((v) => valueMatches(matcher, v)) : valueMatches(matcher, value);
   });
+}
+
+/**
+ * A pattern with a top-level `$or`: the event matches when any alternative does (EventBridge user guide,
+ * "Content filtering in event patterns", "Or matching"). What a rule with a canary subscribes with.
+ */
+export interface AnyOfPattern {
+  readonly $or: readonly EventPattern[];
+}
+export type RulePattern = EventPattern | AnyOfPattern;
+
+function isAnyOf(pattern: RulePattern): pattern is AnyOfPattern {
+  return Array.isArray((pattern as { $or?: unknown }).$or);
+}
+
+/** Does `event` match a rule's pattern, `$or` alternatives included? */
+export function matchesRulePattern(pattern: RulePattern, event: unknown): boolean {
+  if (isAnyOf(pattern)) return pattern.$or.some((p) => matchesPattern(p, event));
+  return matchesPattern(pattern, event);
+}
+
+/**
+ * Whether a rule can prove it is alive with a canary: the account can put events on its default bus, but
+ * a partner event bus carries only its partner's events (Datadog's side has to prove that path).
+ */
+export function hasCanary(spec: EventRuleSpec): boolean {
+  return spec.eventBus === 'default';
+}
+
+/**
+ * The pattern the rule named `ruleName` subscribes with: its own pattern, or, when it has a canary, its
+ * own pattern OR its canary (`events/sources/canary`). The canary alternative names the rule, so a
+ * canary proves this rule's delivery and no sibling's.
+ */
+export function subscribedPattern(spec: EventRuleSpec, ruleName: string): RulePattern {
+  return hasCanary(spec) ? { $or: [spec.pattern, canaryPattern(ruleName)] } : spec.pattern;
 }
 
 /** Does `event` match `pattern`? Every field of the pattern must match (AND); values within a field are OR. */

@@ -1,8 +1,9 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
+import { Canaries } from '../constructs/automation/canaries.js';
 import { Hooks } from '../constructs/automation/hooks.js';
-import { Intake } from '../constructs/automation/intake.js';
+import { INTAKE_SERVICE, Intake } from '../constructs/automation/intake.js';
 import { Observability } from '../constructs/automation/observability.js';
 import { Reporting } from '../constructs/automation/reporting.js';
 import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
@@ -33,6 +34,8 @@ export class AutomationStack extends Stack {
   readonly runbooks: RunbookWorkflows;
   readonly intake: Intake;
   readonly slack: SlackEndpoint;
+  readonly canaries: Canaries;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: AutomationStackProps) {
     super(scope, id, props);
@@ -86,7 +89,21 @@ export class AutomationStack extends Stack {
     // verify-backups' failure signals come back in through the intake's own rule for them
     // (events/patterns.ts BACKUP_VERIFICATION_RULE), like every other source.
 
+    // Every intake rule proves it still delivers: a scheduled canary per rule, an alarm when it stops.
+    this.canaries = new Canaries(this, 'Canaries', {
+      namePrefix: this.namePrefix,
+      rules: this.intake.rules,
+      ruleSpecs: this.intake.ruleSpecs,
+      intakeService: INTAKE_SERVICE,
+      deadLetterQueue: this.intake.deadLetterQueue,
+    });
+
     // 6. Observability, last: alarms and monitors for everything composed above.
-    new Observability(this, 'Observability', { stage, namePrefix: this.namePrefix, target: this });
+    this.observability = new Observability(this, 'Observability', {
+      stage,
+      namePrefix: this.namePrefix,
+      target: this,
+    });
+    this.canaries.routeAlarmsTo(this.observability.topic);
   }
 }
