@@ -284,8 +284,44 @@ export function hasCanary(spec: EventRuleSpec): boolean {
  * own pattern OR its canary (`events/sources/canary`). The canary alternative names the rule, so a
  * canary proves this rule's delivery and no sibling's.
  */
-export function subscribedPattern(spec: EventRuleSpec, ruleName: string): RulePattern {
-  return hasCanary(spec) ? { $or: [spec.pattern, canaryPattern(ruleName)] } : spec.pattern;
+export function subscribedPattern(
+  spec: EventRuleSpec,
+  ruleName: string,
+  forwardedCanaries: readonly string[] = [],
+): RulePattern {
+  if (!hasCanary(spec)) return spec.pattern;
+  return { $or: [spec.pattern, ...[ruleName, ...forwardedCanaries].map(canaryPattern)] };
+}
+
+/**
+ * Global services record their events in us-east-1 only (IAM; console sign-ins mostly), so a stage in
+ * another region receives them through a us-east-1 rule forwarding them to the stage's default bus.
+ */
+export const GLOBAL_EVENTS_REGION = 'us-east-1';
+export const GLOBAL_SERVICE_SOURCES: readonly string[] = ['aws.signin', 'aws.iam'];
+
+/**
+ * What the us-east-1 forwarding rule matches: each default-bus intake rule's pattern with its sources
+ * narrowed to the global services' (rules with none are left out), so it forwards exactly the global
+ * events some intake rule would take, and nothing regional (which us-east-1 resources would produce).
+ */
+export function globalEventPatterns(rules: readonly EventRuleSpec[] = EVENT_RULES): EventPattern[] {
+  const out: EventPattern[] = [];
+  for (const spec of rules) {
+    if (spec.eventBus !== 'default') continue;
+    const sources = spec.pattern.source;
+    if (!Array.isArray(sources)) continue;
+    const global = sources.filter(
+      (s): s is string => typeof s === 'string' && GLOBAL_SERVICE_SOURCES.includes(s),
+    );
+    if (global.length > 0) out.push({ ...spec.pattern, source: global });
+  }
+  return out;
+}
+
+/** The forwarding rule's pattern: the global events, or the forwarding rule's own canary. */
+export function globalForwardingPattern(ruleName: string): AnyOfPattern {
+  return { $or: [...globalEventPatterns(), canaryPattern(ruleName)] };
 }
 
 /** Does `event` match `pattern`? Every field of the pattern must match (AND); values within a field are OR. */

@@ -1,6 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
+import { CONSOLE_SIGN_IN_RULE } from '../../events/patterns.js';
 import { Canaries } from '../constructs/automation/canaries.js';
 import { Hooks } from '../constructs/automation/hooks.js';
 import { INTAKE_SERVICE, Intake } from '../constructs/automation/intake.js';
@@ -9,6 +10,7 @@ import { Reporting } from '../constructs/automation/reporting.js';
 import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
 import { Schedules } from '../constructs/automation/schedules.js';
 import { SlackEndpoint } from '../constructs/automation/slack.js';
+import { globalForwardRuleName, needsGlobalForwarding } from './global-stack.js';
 import type { PlatformStack } from './platform-stack.js';
 
 export interface AutomationStackProps extends StackProps {
@@ -41,6 +43,7 @@ export class AutomationStack extends Stack {
     super(scope, id, props);
     this.namePrefix = `ops-${props.stage.name}`;
     const { stage, platform } = props;
+    const forwardRule = needsGlobalForwarding(stage) ? globalForwardRuleName(stage) : undefined;
 
     // 1-2. Reporting, audit and approvals: the hooks every workflow calls.
     this.hooks = new Hooks(this, 'Hooks', { namePrefix: this.namePrefix });
@@ -64,6 +67,8 @@ export class AutomationStack extends Stack {
       stage,
       namePrefix: this.namePrefix,
       stateMachines: this.runbooks.stateMachines,
+      // The us-east-1 forwarding rule's canary arrives the way forwarded sign-ins do.
+      ...(forwardRule ? { forwardedCanaries: { [CONSOLE_SIGN_IN_RULE.name]: [forwardRule] } } : {}),
     });
     this.reporting.bindGuardStore(this.hooks.report, this.intake.table);
     // The intake's notify decisions (events and webhooks) go to Slack and Datadog.
@@ -96,6 +101,7 @@ export class AutomationStack extends Stack {
       ruleSpecs: this.intake.ruleSpecs,
       intakeService: INTAKE_SERVICE,
       deadLetterQueue: this.intake.deadLetterQueue,
+      ...(forwardRule ? { forwardedRules: [forwardRule] } : {}),
     });
 
     // 6. Observability, last: alarms and monitors for everything composed above.

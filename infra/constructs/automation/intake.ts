@@ -32,6 +32,11 @@ export interface IntakeProps {
   readonly stateMachines: Readonly<Record<string, sfn.IStateMachine>>;
   /** The event rules to subscribe with; every rule in `events/patterns.ts` by default. */
   readonly rules?: readonly EventRuleSpec[];
+  /**
+   * Spec name → canaries of rules elsewhere that this rule also takes (the us-east-1 forwarding rule's
+   * canary arrives through the console sign-in rule, the way forwarded global events do).
+   */
+  readonly forwardedCanaries?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** `events/patterns.ts` writes EventBridge's JSON keys; CDK's EventPattern camel-cases `detail-type`. */
@@ -216,7 +221,7 @@ export class Intake extends Construct {
       cfnRule.state = spec.state;
       // The rule's own pattern OR its canary (a top-level `$or`, which CDK's typed EventPattern cannot
       // say): written in EventBridge's own JSON, so the rule proves itself alive (Canaries construct).
-      cfnRule.eventPattern = subscribedPattern(spec, ruleName);
+      cfnRule.eventPattern = subscribedPattern(spec, ruleName, props.forwardedCanaries?.[spec.name]);
       rule.addTarget(
         new targets.LambdaFunction(this.function, {
           deadLetterQueue: this.deadLetterQueue,
