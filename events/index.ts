@@ -31,6 +31,7 @@ import { SCHEDULED_EVENT_DETAIL_TYPE } from './sources/schedule/schema.js';
 import type { NormaliseOptions } from './sources/shared.js';
 
 export {
+  type AnyOfPattern,
   AUTOSCALING_RULE,
   BACKUP_VERIFICATION_RULE,
   CLOUDTRAIL_SECRET_READS_RULE,
@@ -42,16 +43,31 @@ export {
   EVENT_RULES,
   type EventPattern,
   type EventRuleSpec,
+  GLOBAL_EVENTS_REGION,
+  GLOBAL_SERVICE_SOURCES,
+  globalEventPatterns,
+  globalForwardingPattern,
+  hasCanary,
   matchesPattern,
+  matchesRulePattern,
   type PatternMatcher,
+  type RulePattern,
   type RuleState,
   rulesMatching,
+  subscribedPattern,
 } from './patterns.js';
 export * from './signal.js';
 export {
   BACKUP_VERIFICATION_DETAIL_TYPE,
   BACKUP_VERIFICATION_SOURCE,
 } from './sources/backup-verification/schema.js';
+export { readCanary } from './sources/canary/read.js';
+export {
+  CANARY_DETAIL_TYPE,
+  CANARY_SOURCE,
+  type CanaryDetail,
+  canaryPattern,
+} from './sources/canary/schema.js';
 export { parseAssumedRoleArn } from './sources/cloudtrail/actor.js';
 export { cloudTrailRecordToEvent, isCloudTrailRecord } from './sources/cloudtrail/envelope.js';
 export { CLOUDTRAIL_API_CALL, CLOUDTRAIL_CONSOLE_SIGN_IN } from './sources/cloudtrail/schema.js';

@@ -3,6 +3,7 @@ import {
   BACKUP_VERIFICATION_DETAIL_TYPE,
   BACKUP_VERIFICATION_SOURCE,
 } from './sources/backup-verification/schema.js';
+import { canaryPattern } from './sources/canary/schema.js';
 import { CLOUDTRAIL_API_CALL, CLOUDTRAIL_CONSOLE_SIGN_IN } from './sources/cloudtrail/schema.js';
 import { CLUSTER_AUTOSCALER_REASONS } from './sources/cluster-autoscaler/messages.js';
 import {
@@ -249,6 +250,78 @@ function fieldMatches(matchers: readonly PatternMatcher[], present: boolean, val
     // Arrays in the event match when any element matches.
     return Array.isArray(value) ? value.some((v) => valueMatches(matcher, v)) : valueMatches(matcher, value);
   });
+}
+
+/**
+ * A pattern with a top-level `$or`: the event matches when any alternative does (EventBridge user guide,
+ * "Content filtering in event patterns", "Or matching"). What a rule with a canary subscribes with.
+ */
+export interface AnyOfPattern {
+  readonly $or: readonly EventPattern[];
+}
+export type RulePattern = EventPattern | AnyOfPattern;
+
+function isAnyOf(pattern: RulePattern): pattern is AnyOfPattern {
+  return Array.isArray((pattern as { $or?: unknown }).$or);
+}
+
+/** Does `event` match a rule's pattern, `$or` alternatives included? */
+export function matchesRulePattern(pattern: RulePattern, event: unknown): boolean {
+  if (isAnyOf(pattern)) return pattern.$or.some((p) => matchesPattern(p, event));
+  return matchesPattern(pattern, event);
+}
+
+/**
+ * Whether a rule can prove it is alive with a canary: the account can put events on its default bus, but
+ * a partner event bus carries only its partner's events (Datadog's side has to prove that path).
+ */
+export function hasCanary(spec: EventRuleSpec): boolean {
+  return spec.eventBus === 'default';
+}
+
+/**
+ * The pattern the rule named `ruleName` subscribes with: its own pattern, or, when it has a canary, its
+ * own pattern OR its canary (`events/sources/canary`). The canary alternative names the rule, so a
+ * canary proves this rule's delivery and no sibling's.
+ */
+export function subscribedPattern(
+  spec: EventRuleSpec,
+  ruleName: string,
+  forwardedCanaries: readonly string[] = [],
+): RulePattern {
+  if (!hasCanary(spec)) return spec.pattern;
+  return { $or: [spec.pattern, ...[ruleName, ...forwardedCanaries].map(canaryPattern)] };
+}
+
+/**
+ * Global services record their events in us-east-1 only (IAM; console sign-ins mostly), so a stage in
+ * another region receives them through a us-east-1 rule forwarding them to the stage's default bus.
+ */
+export const GLOBAL_EVENTS_REGION = 'us-east-1';
+export const GLOBAL_SERVICE_SOURCES: readonly string[] = ['aws.signin', 'aws.iam'];
+
+/**
+ * What the us-east-1 forwarding rule matches: each default-bus intake rule's pattern with its sources
+ * narrowed to the global services' (rules with none are left out), so it forwards exactly the global
+ * events some intake rule would take, and nothing regional (which us-east-1 resources would produce).
+ */
+export function globalEventPatterns(rules: readonly EventRuleSpec[] = EVENT_RULES): EventPattern[] {
+  const out: EventPattern[] = [];
+  for (const spec of rules) {
+    if (spec.eventBus !== 'default') continue;
+    const sources = spec.pattern.source;
+    if (!Array.isArray(sources)) continue;
+    const global = sources.filter(
+      (s): s is string => typeof s === 'string' && GLOBAL_SERVICE_SOURCES.includes(s),
+    );
+    if (global.length > 0) out.push({ ...spec.pattern, source: global });
+  }
+  return out;
+}
+
+/** The forwarding rule's pattern: the global events, or the forwarding rule's own canary. */
+export function globalForwardingPattern(ruleName: string): AnyOfPattern {
+  return { $or: [...globalEventPatterns(), canaryPattern(ruleName)] };
 }
 
 /** Does `event` match `pattern`? Every field of the pattern must match (AND); values within a field are OR. */

@@ -5,6 +5,7 @@ import { PlatformChecks } from './constructs/platform/checks.js';
 import { FEATURE_FLAGS } from './feature-flags.js';
 import { AutomationStack } from './stacks/automation-stack.js';
 import { DrStack } from './stacks/dr-stack.js';
+import { GlobalEventsStack, needsGlobalForwarding } from './stacks/global-stack.js';
 import { PlatformStack } from './stacks/platform-stack.js';
 
 export interface BuildOptions {
@@ -21,6 +22,8 @@ export interface StageStacks {
   readonly automation: AutomationStack;
   /** `<stage>-dr` in the stage's drRegion; absent when the stage has none. */
   readonly dr?: DrStack;
+  /** `<stage>-global` in us-east-1, forwarding global-service events; absent for a us-east-1 stage. */
+  readonly global?: GlobalEventsStack;
 }
 
 /** Builds the CDK app for one or all stages. Only this function and `bin/app.ts` know about stages. */
@@ -58,12 +61,20 @@ export function buildApp(options: BuildOptions = {}): { app: App; stacks: StageS
         })
       : undefined;
     if (dr) platform.addStackDependency(dr);
-    for (const stack of [platform, automation, ...(dr ? [dr] : [])]) {
+    const global = needsGlobalForwarding(stage)
+      ? new GlobalEventsStack(app, `${stage.name}-global`, {
+          env: { account: stage.account, region: 'us-east-1' },
+          stage,
+          description: `Global-service events (${stage.name}): us-east-1 → ${stage.region} default bus, with its canary`,
+          terminationProtection: stage.tier === 'prod',
+        })
+      : undefined;
+    for (const stack of [platform, automation, ...(dr ? [dr] : []), ...(global ? [global] : [])]) {
       Tags.of(stack).add('stage', stage.name);
       Tags.of(stack).add('managed-by', 'ops-automation-cdk');
       for (const [k, v] of Object.entries(stage.tags)) Tags.of(stack).add(k, v);
     }
-    return { stage, platform, automation, ...(dr ? { dr } : {}) };
+    return { stage, platform, automation, ...(dr ? { dr } : {}), ...(global ? { global } : {}) };
   });
   if (options.nag !== false) {
     // cdk-nag's EKS rules only see the old aws-eks construct; PlatformChecks covers aws-eks-v2.

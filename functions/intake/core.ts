@@ -1,3 +1,4 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AutomationConfig } from '../../config/schema.js';
 import type { Severity, Signal } from '../../events/signal.js';
 import { findRunbook } from '../../runbooks/registry.js';
@@ -87,6 +88,8 @@ export interface IntakeDeps extends StartDeps {
   readonly notifier: Notifier;
   readonly logger: OpsLogger;
   readonly rules?: readonly PolicyRule[];
+  /** Where rule canaries are recorded (functions/intake/canary.ts); without it a canary is only logged. */
+  readonly metrics?: Pick<Metrics, 'singleMetric'>;
 }
 
 export interface IntakeResult {

@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { WEBHOOK_TOKEN_HEADER } from '../../config/datadog-wiring.js';
-import { normaliseDatadogWebhook, normaliseEvent } from '../../events/index.js';
+import { normaliseDatadogWebhook, normaliseEvent, readCanary } from '../../events/index.js';
 import { MalformedEventError, type Signal, UnrecognisedEventError } from '../../events/signal.js';
 import { logRejectedPayload } from '../shared/rejected-payload.js';
+import { recordCanary } from './canary.js';
 import { type IntakeDeps, type IntakeResult, processSignal } from './core.js';
 import { REASON } from './decision.js';
 
@@ -43,10 +44,16 @@ function mustRetry(results: readonly IntakeResult[]): boolean {
  * One EventBridge event. Bad input is logged with its payload and dropped with its reason (a retry
  * cannot fix it, and it never reaches a guard or a start). When the guard store was unavailable the
  * event is thrown back (after the notification went out) so it is retried and finally dead-lettered.
+ * A rule canary (`ops.canary`) is recorded and answered with no result: it never reaches a normaliser.
  */
 export async function handleEvent(raw: unknown, deps: IntakeDeps): Promise<IntakeResult[]> {
   let signal: Signal;
   try {
+    const canary = readCanary(raw);
+    if (canary) {
+      recordCanary(canary, deps);
+      return [];
+    }
     signal = normaliseEvent(raw, { automationRolePrefix: deps.automation.automationRolePrefix });
   } catch (err) {
     if (!isBadInput(err)) throw err;

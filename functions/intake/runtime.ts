@@ -5,7 +5,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { loadStage } from '../../config/index.js';
-import { logger, requiredEnv } from '../shared/powertools.js';
+import { logger, metrics, requiredEnv } from '../shared/powertools.js';
 import type { IntakeDeps, Notifier } from './core.js';
 import { GuardStore, ssmFlagReader } from './guard-store.js';
 
@@ -49,4 +49,5 @@ export const intakeDeps: IntakeDeps = {
   automation: stage.automation,
   logger,
   notifier,
+  metrics,
 };

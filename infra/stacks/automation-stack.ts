@@ -1,13 +1,16 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
+import { CONSOLE_SIGN_IN_RULE } from '../../events/patterns.js';
+import { Canaries } from '../constructs/automation/canaries.js';
 import { Hooks } from '../constructs/automation/hooks.js';
-import { Intake } from '../constructs/automation/intake.js';
+import { INTAKE_SERVICE, Intake } from '../constructs/automation/intake.js';
 import { Observability } from '../constructs/automation/observability.js';
 import { Reporting } from '../constructs/automation/reporting.js';
 import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
 import { Schedules } from '../constructs/automation/schedules.js';
 import { SlackEndpoint } from '../constructs/automation/slack.js';
+import { globalForwardRuleName, needsGlobalForwarding } from './global-stack.js';
 import type { PlatformStack } from './platform-stack.js';
 
 export interface AutomationStackProps extends StackProps {
@@ -33,11 +36,14 @@ export class AutomationStack extends Stack {
   readonly runbooks: RunbookWorkflows;
   readonly intake: Intake;
   readonly slack: SlackEndpoint;
+  readonly canaries: Canaries;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: AutomationStackProps) {
     super(scope, id, props);
     this.namePrefix = `ops-${props.stage.name}`;
     const { stage, platform } = props;
+    const forwardRule = needsGlobalForwarding(stage) ? globalForwardRuleName(stage) : undefined;
 
     // 1-2. Reporting, audit and approvals: the hooks every workflow calls.
     this.hooks = new Hooks(this, 'Hooks', { namePrefix: this.namePrefix });
@@ -61,6 +67,8 @@ export class AutomationStack extends Stack {
       stage,
       namePrefix: this.namePrefix,
       stateMachines: this.runbooks.stateMachines,
+      // The us-east-1 forwarding rule's canary arrives the way forwarded sign-ins do.
+      ...(forwardRule ? { forwardedCanaries: { [CONSOLE_SIGN_IN_RULE.name]: [forwardRule] } } : {}),
     });
     this.reporting.bindGuardStore(this.hooks.report, this.intake.table);
     // The intake's notify decisions (events and webhooks) go to Slack and Datadog.
@@ -86,7 +94,22 @@ export class AutomationStack extends Stack {
     // verify-backups' failure signals come back in through the intake's own rule for them
     // (events/patterns.ts BACKUP_VERIFICATION_RULE), like every other source.
 
+    // Every intake rule proves it still delivers: a scheduled canary per rule, an alarm when it stops.
+    this.canaries = new Canaries(this, 'Canaries', {
+      namePrefix: this.namePrefix,
+      rules: this.intake.rules,
+      ruleSpecs: this.intake.ruleSpecs,
+      intakeService: INTAKE_SERVICE,
+      deadLetterQueue: this.intake.deadLetterQueue,
+      ...(forwardRule ? { forwardedRules: [forwardRule] } : {}),
+    });
+
     // 6. Observability, last: alarms and monitors for everything composed above.
-    new Observability(this, 'Observability', { stage, namePrefix: this.namePrefix, target: this });
+    this.observability = new Observability(this, 'Observability', {
+      stage,
+      namePrefix: this.namePrefix,
+      target: this,
+    });
+    this.canaries.routeAlarmsTo(this.observability.topic);
   }
 }

@@ -21,7 +21,20 @@ describe('intake infra: dev stage', () => {
       s.automationTemplate.hasResourceProperties('AWS::Events::Rule', {
         Name: `ops-dev-${spec.name}`,
         State: spec.state,
-        EventPattern: Match.objectLike({ source: Match.anyValue() }),
+        // Its own pattern, or (on the default bus) its own pattern OR its canary, written here by hand.
+        EventPattern:
+          spec.eventBus === 'default'
+            ? {
+                $or: [
+                  spec.pattern,
+                  {
+                    source: ['ops.canary'],
+                    'detail-type': ['Ops Rule Canary'],
+                    detail: { rule: [`ops-dev-${spec.name}`] },
+                  },
+                ],
+              }
+            : spec.pattern,
       });
     }
     const secretReads = ofType('AWS::Events::Rule').find(

@@ -48,11 +48,14 @@ describe('synth: zero warnings', () => {
   it('synthesises every stage', () => {
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([
       'dev-automation',
+      'dev-global',
       'dev-platform',
       'prod-automation',
       'prod-dr',
+      'prod-global',
       'prod-platform',
       'stage-automation',
+      'stage-global',
       'stage-platform',
     ]);
   });

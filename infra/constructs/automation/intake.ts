@@ -12,9 +12,17 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { datadogWiring } from '../../../config/datadog-wiring.js';
 import type { StageConfig } from '../../../config/index.js';
-import { EVENT_RULES, type EventPattern, type EventRuleSpec } from '../../../events/patterns.js';
+import {
+  EVENT_RULES,
+  type EventPattern,
+  type EventRuleSpec,
+  subscribedPattern,
+} from '../../../events/patterns.js';
 import { runbookNames } from '../../../runbooks/registry.js';
 import { OpsFunction } from '../ops-function.js';
+
+/** The intake function's Powertools service name: also the `service` dimension of its metrics. */
+export const INTAKE_SERVICE = 'intake';
 
 export interface IntakeProps {
   readonly stage: StageConfig;
@@ -24,6 +32,11 @@ export interface IntakeProps {
   readonly stateMachines: Readonly<Record<string, sfn.IStateMachine>>;
   /** The event rules to subscribe with; every rule in `events/patterns.ts` by default. */
   readonly rules?: readonly EventRuleSpec[];
+  /**
+   * Spec name → canaries of rules elsewhere that this rule also takes (the us-east-1 forwarding rule's
+   * canary arrives through the console sign-in rule, the way forwarded global events do).
+   */
+  readonly forwardedCanaries?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** `events/patterns.ts` writes EventBridge's JSON keys; CDK's EventPattern camel-cases `detail-type`. */
@@ -62,6 +75,8 @@ export class Intake extends Construct {
   readonly killSwitch: ssm.StringParameter;
   readonly pauseFlags: Readonly<Record<string, ssm.StringParameter>>;
   readonly rules: Readonly<Record<string, events.Rule>>;
+  /** The spec each rule was made from, by the same key as `rules`. */
+  readonly ruleSpecs: Readonly<Record<string, EventRuleSpec>>;
   /** Names of the kill switch and every pause flag. */
   readonly flagNames: readonly string[];
 
@@ -146,7 +161,7 @@ export class Intake extends Construct {
     };
     this.function = new OpsFunction(this, 'Function', {
       entry: 'functions/intake/handler.ts',
-      service: 'intake',
+      service: INTAKE_SERVICE,
       functionName: `${namePrefix}-intake`,
       description: 'Event intake: normalise, decide, guard, start the runbook',
       timeout: Duration.seconds(30),
@@ -193,14 +208,20 @@ export class Intake extends Construct {
       stage.automation.datadog.partnerEventBusName,
     );
     const rules: Record<string, events.Rule> = {};
+    const ruleSpecs: Record<string, EventRuleSpec> = {};
     for (const spec of props.rules ?? EVENT_RULES) {
+      const ruleName = `${namePrefix}-${spec.name}`;
       const rule = new events.Rule(this, `Rule-${spec.name}`, {
-        ruleName: `${namePrefix}-${spec.name}`,
+        ruleName,
         description: spec.description.slice(0, 512),
         eventPattern: toCdkPattern(spec.pattern),
         ...(spec.eventBus === 'datadog-partner' ? { eventBus: partnerBus } : {}),
       });
-      (rule.node.defaultChild as events.CfnRule).state = spec.state;
+      const cfnRule = rule.node.defaultChild as events.CfnRule;
+      cfnRule.state = spec.state;
+      // The rule's own pattern OR its canary (a top-level `$or`, which CDK's typed EventPattern cannot
+      // say): written in EventBridge's own JSON, so the rule proves itself alive (Canaries construct).
+      cfnRule.eventPattern = subscribedPattern(spec, ruleName, props.forwardedCanaries?.[spec.name]);
       rule.addTarget(
         new targets.LambdaFunction(this.function, {
           deadLetterQueue: this.deadLetterQueue,
@@ -209,8 +230,10 @@ export class Intake extends Construct {
         }),
       );
       rules[spec.name] = rule;
+      ruleSpecs[spec.name] = spec;
     }
     this.rules = rules;
+    this.ruleSpecs = ruleSpecs;
   }
 
   /** ARN of an SSM parameter by its name (the name starts with `/`). */

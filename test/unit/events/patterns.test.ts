@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type AnyOfPattern,
   EVENT_RULES,
   type EventPattern,
   matchesPattern,
+  matchesRulePattern,
   normaliseEvent,
+  readCanary,
   rulesMatching,
+  subscribedPattern,
 } from '../../../events/index.js';
 import { listSampleFiles, sampleJson } from './support.js';
 
@@ -104,5 +108,59 @@ describe('matchesPattern: the EventBridge matching subset', () => {
   it('matches nothing that is not an object', () => {
     expect(matchesPattern({ source: ['x'] }, null)).toBe(false);
     expect(matchesPattern({ source: ['x'] }, 'x')).toBe(false);
+  });
+});
+
+describe('rule canaries: each rule matches its real events or its own canary, nothing more', () => {
+  const files = listSampleFiles().filter((f) => f.endsWith('.json'));
+  const subscribed = EVENT_RULES.map((spec) => ({
+    name: spec.name,
+    pattern: subscribedPattern(spec, `ops-dev-${spec.name}`),
+  }));
+  const reaching = (event: unknown) =>
+    subscribed.filter((r) => matchesRulePattern(r.pattern, event)).map((r) => r.name);
+  // Written by hand: what EventBridge delivers for a canary Scheduler put on the default bus.
+  const canary = (rule: string) => ({
+    version: '0',
+    id: '7f1c9d52-3b0e-4d7a-a1b2-c3d4e5f60718',
+    'detail-type': 'Ops Rule Canary',
+    source: 'ops.canary',
+    account: '111111111111',
+    time: '2026-12-07T06:15:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail: { rule, scheduledTime: '2026-12-07T06:15:00Z' },
+  });
+
+  it.each(files)('%s still reaches exactly the rule meant for it', (file) => {
+    const meant = ruleMeantFor(file);
+    expect(reaching(sampleJson(file))).toEqual(meant === null ? [] : [meant]);
+  });
+
+  it.each([
+    'cloudtrail-write-calls',
+    'cloudtrail-secret-reads',
+    'console-sign-in',
+    'autoscaling-activity',
+    'cluster-autoscaler-events',
+    'backup-verification-failures',
+  ])('a canary for %s reaches that rule and no sibling; the intake reads it as a canary', (name) => {
+    const event = canary(`ops-dev-${name}`);
+    expect(reaching(event)).toEqual([name]);
+    expect(readCanary(event)).toEqual({ rule: `ops-dev-${name}`, scheduledTime: '2026-12-07T06:15:00Z' });
+  });
+
+  it('a canary for another stage, or with no rule, reaches no rule', () => {
+    expect(reaching(canary('ops-prod-console-sign-in'))).toEqual([]);
+    const { detail: _, ...noDetail } = canary('x');
+    expect(reaching(noDetail)).toEqual([]);
+  });
+
+  it('`$or` matches when any alternative does (EventBridge "or matching")', () => {
+    const p: AnyOfPattern = { $or: [{ source: ['a'] }, { 'detail-type': ['T'], detail: { k: ['v'] } }] };
+    expect(matchesRulePattern(p, { source: 'a' })).toBe(true);
+    expect(matchesRulePattern(p, { source: 'b', 'detail-type': 'T', detail: { k: 'v' } })).toBe(true);
+    expect(matchesRulePattern(p, { source: 'b', 'detail-type': 'T', detail: { k: 'w' } })).toBe(false);
+    expect(matchesRulePattern({ $or: [] }, { source: 'a' })).toBe(false);
   });
 });

@@ -69,7 +69,12 @@ describe('verify-backups infra: schedule, state machine and least-privilege role
   it('routes failure signals from the bus back into the intake, with retries and its dead-letter queue', () => {
     t.hasResourceProperties('AWS::Events::Rule', {
       Name: 'ops-prod-backup-verification-failures',
-      EventPattern: { source: ['ops.backup-verification'], 'detail-type': ['Backup Verification Failed'] },
+      // The failures, or the rule's canary (Canaries construct).
+      EventPattern: {
+        $or: Match.arrayWith([
+          { source: ['ops.backup-verification'], 'detail-type': ['Backup Verification Failed'] },
+        ]),
+      },
       Targets: [
         Match.objectLike({
           Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IntakeFunction'), 'Arn'] },
