@@ -150,6 +150,34 @@ function toDatadogError(operation: string, err: unknown): DatadogError {
   return new DatadogError(`Datadog ${operation} unreachable: ${code}`, code, true);
 }
 
+interface SdkErrorShape {
+  name?: string;
+  $fault?: 'client' | 'server';
+  $retryable?: unknown;
+  $metadata?: unknown;
+  cause?: unknown;
+}
+
+/**
+ * A key that cannot be read: transient only when the AWS service failed on its side or the SDK calls
+ * the error retryable (throttling) or no service answered (network); a refusal (AccessDenied, a secret
+ * that does not exist) ends the retries at once instead of waiting out the back-off for nothing.
+ * The message names the error, never a key.
+ */
+async function readKey(kind: string, source: KeySource): Promise<string> {
+  try {
+    return await source();
+  } catch (err) {
+    // Powertools' SecretsProvider wraps the SDK error as the cause of a GetParameterError.
+    const outer = (err ?? {}) as SdkErrorShape;
+    const sdk = (outer.cause && typeof outer.cause === 'object' ? outer.cause : outer) as SdkErrorShape;
+    const answered = sdk.$metadata !== undefined;
+    const transient = !answered || sdk.$fault === 'server' || sdk.$retryable !== undefined;
+    const code = sdk.name ?? outer.name ?? 'key_error';
+    throw new DatadogError(`Datadog ${kind} key unavailable: ${code}`, code, transient);
+  }
+}
+
 export class DatadogApi {
   private readonly options: DatadogApiOptions;
   private readonly maxRetries: number;
@@ -175,8 +203,8 @@ export class DatadogApi {
    */
   private async configuration(lib: Library): Promise<Configuration> {
     const { createConfiguration, BaseServerConfiguration, setServerVariables } = lib;
-    const apiKey = await this.options.apiKey();
-    const appKey = this.options.appKey ? await this.options.appKey() : undefined;
+    const apiKey = await readKey('API', this.options.apiKey);
+    const appKey = this.options.appKey ? await readKey('application', this.options.appKey) : undefined;
     const configuration = createConfiguration({
       authMethods: { apiKeyAuth: apiKey, ...(appKey ? { appKeyAuth: appKey } : {}) },
       // Our own bounded retry below covers 5xx, 429 and network errors alike.
