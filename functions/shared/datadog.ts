@@ -1,15 +1,7 @@
 // Deep imports of the v1 API only: the package index pulls in every v1 and v2 model (an 11 MB
 // bundle); events and series from v1 keep the function around 1 MB.
 
-import { logger as datadogLibraryLogger } from '@datadog/datadog-api-client/dist/logger.js';
-import {
-  BaseServerConfiguration,
-  type Configuration,
-  createConfiguration,
-  setServerVariables,
-} from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js';
-import { EventsApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/EventsApi.js';
-import { MetricsApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/MetricsApi.js';
+import type { Configuration } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js';
 import type { EventCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventCreateRequest.js';
 import type { MetricsPayload } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/MetricsPayload.js';
 import { redact, redactString } from './redact.js';
@@ -33,9 +25,38 @@ import { withBoundedRetry } from './retry.js';
 
 export type KeySource = () => Promise<string>;
 
-// The library prints raw request failures to stdout (unstructured, with stack traces); we
-// surface them as a DatadogError and let the caller log that through Powertools instead.
-(datadogLibraryLogger as { setLevel(level: string): void }).setLevel('silent');
+/**
+ * The library, loaded on first use (issue 17: it costs about 100 ms of cold start, with node-fetch's
+ * Unicode tables, and most invocations of the functions that carry it never reach Datadog). In a
+ * bundle esbuild keeps these modules in the same file but evaluates them only when this runs.
+ */
+async function importLibrary() {
+  const [log, common, events, metrics] = await Promise.all([
+    import('@datadog/datadog-api-client/dist/logger.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/EventsApi.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/MetricsApi.js'),
+  ]);
+  // The library prints raw request failures to stdout (unstructured, with stack traces); we
+  // surface them as a DatadogError and let the caller log that through Powertools instead.
+  (log.logger as { setLevel(level: string): void }).setLevel('silent');
+  return {
+    createConfiguration: common.createConfiguration,
+    BaseServerConfiguration: common.BaseServerConfiguration,
+    setServerVariables: common.setServerVariables,
+    EventsApi: events.EventsApi,
+    MetricsApi: metrics.MetricsApi,
+  };
+}
+type Library = Awaited<ReturnType<typeof importLibrary>>;
+let library: Promise<Library> | undefined;
+const loadLibrary = (): Promise<Library> => {
+  library ??= importLibrary().catch((err: unknown) => {
+    library = undefined;
+    throw err;
+  });
+  return library;
+};
 
 export interface DatadogApiOptions {
   readonly apiKey: KeySource;
@@ -129,6 +150,34 @@ function toDatadogError(operation: string, err: unknown): DatadogError {
   return new DatadogError(`Datadog ${operation} unreachable: ${code}`, code, true);
 }
 
+interface SdkErrorShape {
+  name?: string;
+  $fault?: 'client' | 'server';
+  $retryable?: unknown;
+  $metadata?: unknown;
+  cause?: unknown;
+}
+
+/**
+ * A key that cannot be read: transient only when the AWS service failed on its side or the SDK calls
+ * the error retryable (throttling) or no service answered (network); a refusal (AccessDenied, a secret
+ * that does not exist) ends the retries at once instead of waiting out the back-off for nothing.
+ * The message names the error, never a key.
+ */
+async function readKey(kind: string, source: KeySource): Promise<string> {
+  try {
+    return await source();
+  } catch (err) {
+    // Powertools' SecretsProvider wraps the SDK error as the cause of a GetParameterError.
+    const outer = (err ?? {}) as SdkErrorShape;
+    const sdk = (outer.cause && typeof outer.cause === 'object' ? outer.cause : outer) as SdkErrorShape;
+    const answered = sdk.$metadata !== undefined;
+    const transient = !answered || sdk.$fault === 'server' || sdk.$retryable !== undefined;
+    const code = sdk.name ?? outer.name ?? 'key_error';
+    throw new DatadogError(`Datadog ${kind} key unavailable: ${code}`, code, transient);
+  }
+}
+
 export class DatadogApi {
   private readonly options: DatadogApiOptions;
   private readonly maxRetries: number;
@@ -152,9 +201,10 @@ export class DatadogApi {
    * and an abort signal that bounds this attempt (the library takes the signal from the
    * configuration, so each attempt gets a fresh one).
    */
-  private async configuration(): Promise<Configuration> {
-    const apiKey = await this.options.apiKey();
-    const appKey = this.options.appKey ? await this.options.appKey() : undefined;
+  private async configuration(lib: Library): Promise<Configuration> {
+    const { createConfiguration, BaseServerConfiguration, setServerVariables } = lib;
+    const apiKey = await readKey('API', this.options.apiKey);
+    const appKey = this.options.appKey ? await readKey('application', this.options.appKey) : undefined;
     const configuration = createConfiguration({
       authMethods: { apiKeyAuth: apiKey, ...(appKey ? { appKeyAuth: appKey } : {}) },
       // Our own bounded retry below covers 5xx, 429 and network errors alike.
@@ -166,9 +216,15 @@ export class DatadogApi {
     return configuration;
   }
 
-  private withRetry<T>(operation: string, call: (configuration: Configuration) => Promise<T>): Promise<T> {
+  private withRetry<T>(
+    operation: string,
+    call: (configuration: Configuration, lib: Library) => Promise<T>,
+  ): Promise<T> {
     return withBoundedRetry(
-      async () => call(await this.configuration()),
+      async () => {
+        const lib = await loadLibrary();
+        return call(await this.configuration(lib), lib);
+      },
       (err) => toDatadogError(operation, err),
       { retries: this.maxRetries, firstDelayMs: this.retryDelayMs, maxDelayMs: 2000 },
     );
@@ -186,7 +242,7 @@ export class DatadogApi {
       priority: event.priority ?? 'normal',
       ...(event.aggregationKey ? { aggregationKey: event.aggregationKey.slice(0, 100) } : {}),
     };
-    const res = await this.withRetry('events', (configuration) =>
+    const res = await this.withRetry('events', (configuration, { EventsApi }) =>
       new EventsApi(configuration).createEvent({ body }),
     );
     return res.event?.idStr ?? (res.event?.id !== undefined ? String(res.event.id) : undefined);
@@ -204,6 +260,8 @@ export class DatadogApi {
         tags: redact([...m.tags]),
       })),
     };
-    await this.withRetry('metrics', (configuration) => new MetricsApi(configuration).submitMetrics({ body }));
+    await this.withRetry('metrics', (configuration, { MetricsApi }) =>
+      new MetricsApi(configuration).submitMetrics({ body }),
+    );
   }
 }

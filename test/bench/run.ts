@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- <section> …]`: every benchmark section in test/bench/sections/, printed as
- * Markdown tables and written to bench-results/latest.json (gitignored). Exit 1 when a section
+ * Markdown tables and written to bench-results/ (gitignored): latest.json with every section, and per
+ * section <name>.json and <name>.svg (a bar chart of its ratios against their goals). Exit 1 when a section
  * throws or one of its checks fails.
  *
  * Adding a section: create test/bench/sections/<name>.ts exporting `run(): Promise<BenchSection>`
@@ -9,6 +10,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { meetsGoal, sectionSvg } from './chart.js';
 import type { BenchSection } from './types.js';
 
 const SECTIONS = join(import.meta.dirname, 'sections');
@@ -26,13 +28,15 @@ function format(section: BenchSection): string {
   const lines = [
     `## ${section.title}`,
     '',
-    '| measure | value | baseline | ratio | note |',
-    '| --- | --- | --- | --- | --- |',
+    '| measure | value | baseline | ratio | goal | note |',
+    '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of section.rows) {
     const base = r.baseline ? `${r.baseline.value} ${r.unit} (${r.baseline.name})` : '';
     const ratio = r.baseline && r.baseline.value !== 0 ? `${(r.value / r.baseline.value).toFixed(2)}×` : '';
-    lines.push(`| ${r.name} | ${r.value} ${r.unit} | ${base} | ${ratio} | ${r.note ?? ''} |`);
+    const ok = meetsGoal(r);
+    const goal = r.goal ? `${r.goal.op} ${r.goal.ratio}× ${ok ? 'met' : 'MISSED'}` : '';
+    lines.push(`| ${r.name} | ${r.value} ${r.unit} | ${base} | ${ratio} | ${goal} | ${r.note ?? ''} |`);
   }
   for (const c of section.checks ?? []) lines.push('', `${c.ok ? 'PASS' : 'FAIL'}: ${c.name}: ${c.detail}`);
   return lines.join('\n');
@@ -59,6 +63,15 @@ async function main(filter: string[]): Promise<number> {
       const seconds = (performance.now() - started) / 1000;
       console.log(`${format(section)}\n\n(${file}: ${seconds.toFixed(1)} s)\n`);
       if (section.checks?.some((c) => !c.ok)) failed = true;
+      // Per section: its figures as JSON and a small bar chart of its ratios, next to latest.json.
+      const name = file.replace(/\.ts$/, '');
+      mkdirSync(OUT, { recursive: true });
+      const at = new Date().toISOString();
+      writeFileSync(
+        join(OUT, `${name}.json`),
+        `${JSON.stringify({ at, node: process.version, seconds, section }, null, 2)}\n`,
+      );
+      writeFileSync(join(OUT, `${name}.svg`), sectionSvg(section));
       results.push({ file, section, seconds });
     } catch (err) {
       failed = true;

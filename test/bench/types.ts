@@ -9,6 +9,8 @@ export interface BenchRow {
   readonly unit: string;
   readonly baseline?: { readonly name: string; readonly value: number };
   readonly note?: string;
+  /** The goal for value ÷ baseline (e.g. `{ op: '≤', ratio: 1.2 }`): drawn in the section's chart. */
+  readonly goal?: { readonly op: '≤' | '≥'; readonly ratio: number };
 }
 
 /** A property the benchmark must hold (e.g. "exactly one run per runbook + resource + window"). */

@@ -4,13 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
-import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../../infra/app.js';
-import { OpsFunction, REPO_ROOT } from '../../infra/constructs/ops-function.js';
+import { OpsFunction } from '../../infra/constructs/ops-function.js';
+import { appFunctions, lambdaEnvironment } from './app-functions.js';
 import { type AwsRefuser, REFUSAL_MARKER, startAwsRefuser } from './aws-refuser.js';
-import { esbuildOptionsFor } from './esbuild-options.js';
 import { SAMPLES } from './samples.js';
 
 /**
@@ -26,132 +23,20 @@ const run = promisify(execFile);
 const INVOKE = join(import.meta.dirname, 'invoke.mjs');
 const work = mkdtempSync(join(tmpdir(), 'bundle-smoke-'));
 
-interface Resource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-}
-
-/** The one template function to invoke for each distinct deployment of an entry. */
-interface Deployed {
-  readonly id: string;
-  readonly path: string;
-  readonly entry: string;
-  readonly buildKey: string;
-  readonly handler: string;
-  readonly runtime: string;
-  readonly region: string;
-  readonly environment: Record<string, string>;
-  readonly functionName: string;
-  readonly memory: number;
-}
-
-/** Intrinsics in a function's environment, resolved to the kind of value AWS would put there. */
-function resolveValue(value: unknown, resources: Record<string, Resource>, region: string): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null) {
-    const [fn, arg] = Object.entries(value)[0] ?? [];
-    if (fn === 'Ref' && typeof arg === 'string') {
-      const type = resources[arg]?.Type;
-      if (type === 'AWS::StepFunctions::StateMachine') {
-        return `arn:aws:states:${region}:111111111111:stateMachine:${arg}`;
-      }
-      if (type === 'AWS::SNS::Topic') return `arn:aws:sns:${region}:111111111111:${arg}`;
-      if (type === 'AWS::SQS::Queue') return `https://sqs.${region}.amazonaws.com/111111111111/${arg}`;
-      return arg.toLowerCase();
-    }
-    if (fn === 'Fn::Join' && Array.isArray(arg)) {
-      const [sep, parts] = arg as [string, unknown[]];
-      return parts.map((p) => resolveValue(p, resources, region)).join(sep);
-    }
-    if (fn === 'Fn::ImportValue') {
-      // What the platform stack exports, by the attribute its export name carries.
-      const name = resolveValue(arg, resources, region);
-      if (/Endpoint/.test(name)) return `https://0123456789ABCDEF.gr7.${region}.eks.amazonaws.com`;
-      if (/CertificateAuthority/.test(name)) {
-        return Buffer.from('-----BEGIN CERTIFICATE-----\nsmoke\n-----END CERTIFICATE-----\n').toString(
-          'base64',
-        );
-      }
-      return `arn:aws:secretsmanager:${region}:111111111111:secret:imported-${name.slice(-12)}`;
-    }
-    if (fn === 'Fn::GetAtt' && Array.isArray(arg)) return `${arg[0]}-${arg[1]}`.toLowerCase();
-  }
-  throw new Error(`environment value ${JSON.stringify(value)} is not resolved by the smoke test`);
-}
-
 // ---- the app, as synth builds it (bundling skipped here: the test builds each entry once) --------
-const { app } = buildApp({
-  nag: false,
-  appProps: { outdir: join(work, 'cdk.out'), context: { 'aws:cdk:bundling-stacks': [] } },
-});
-const assembly = app.synth();
-const opsFunctions = app.node.findAll().filter((c): c is OpsFunction => c instanceof OpsFunction);
-const builds = new Map<
-  string,
-  { bundling: OpsFunction['bundlingOptions']; runtime: string; entries: Set<string> }
->();
-const deployedByKey = new Map<string, Deployed>();
-for (const fn of opsFunctions) {
-  const stack = Stack.of(fn);
-  const template = (assembly.getStackArtifact(stack.artifactId) as CloudFormationStackArtifact).template as {
-    Resources: Record<string, Resource>;
-  };
-  const logicalId = stack.getLogicalId(fn.node.defaultChild as never);
-  const props = template.Resources[logicalId]?.Properties ?? {};
-  const runtime = String(props.Runtime);
-  const buildKey = JSON.stringify({ runtime, bundling: fn.bundlingOptions });
-  const group = builds.get(buildKey) ?? { bundling: fn.bundlingOptions, runtime, entries: new Set<string>() };
-  group.entries.add(fn.entryFile);
-  builds.set(buildKey, group);
-  const variables =
-    (props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
-  const environment = Object.fromEntries(
-    Object.entries(variables).map(([k, v]) => [k, resolveValue(v, template.Resources, stack.region)]),
-  );
-  // Datadog's layer wraps the handler (DD_LAMBDA_HANDLER names ours); the layer is not ours to load.
-  const handler = environment.DD_LAMBDA_HANDLER ?? String(props.Handler);
-  const deployed: Deployed = {
-    id: `${fn.node.path}`,
-    path: fn.node.path,
-    entry: fn.entryFile,
-    buildKey,
-    handler,
-    runtime,
-    region: stack.region,
-    environment,
-    functionName: typeof props.FunctionName === 'string' ? props.FunctionName : logicalId,
-    memory: Number(props.MemorySize ?? 128),
-  };
-  // One bundle with one handler loads the same way in every stage: invoke it once (the last
-  // stage found: prod, where Datadog wraps the handler), to keep the test within its time.
-  deployedByKey.set(JSON.stringify([fn.entryFile, buildKey, handler]), deployed);
-}
-const deployed = [...deployedByKey.values()].sort((a, b) => a.id.localeCompare(b.id));
-const slug = (entry: string) => entry.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-');
-const bundleDir = (buildKey: string, entry: string) =>
-  join(work, 'bundles', String([...builds.keys()].indexOf(buildKey)), slug(entry));
+const functions = appFunctions(join(work, 'cdk.out'));
+const { builds, deployed } = functions;
+const bundles = join(work, 'bundles');
+const bundleDir = (buildKey: string, entry: string) => functions.bundleDir(bundles, buildKey, entry);
 
 let aws: AwsRefuser;
 
 beforeAll(async () => {
   aws = await startAwsRefuser();
-  // One esbuild call per distinct set of options, all entries at once (no splitting: each entry
-  // is bundled on its own, as a single-entry build would bundle it).
-  await Promise.all(
-    [...builds.entries()].map(async ([key, group]) => {
-      const { options, outFile } = esbuildOptionsFor(group.bundling, group.runtime, REPO_ROOT);
-      const result = await build({
-        ...options,
-        entryPoints: [...group.entries].map((entry) => ({
-          in: join(REPO_ROOT, entry),
-          out: join(String([...builds.keys()].indexOf(key)), slug(entry), outFile.replace(/\.m?js$/, '')),
-        })),
-        outdir: join(work, 'bundles'),
-      });
-      expect(result.errors).toEqual([]);
-      expect(result.warnings).toEqual([]);
-    }),
-  );
+  for (const result of await functions.buildAll(bundles)) {
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+  }
 });
 
 afterAll(async () => {
@@ -203,30 +88,12 @@ describe('bundles: every function of the app', () => {
       const resultFile = join(work, `result-${i}.json`);
       writeFileSync(eventFile, JSON.stringify(sample.event));
       const accessKeyId = `AKIASMOKE${String(i).padStart(11, '0')}`;
-      const env: Record<string, string> = {
-        // What the Lambda runtime sets (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
-        PATH: `${join(process.execPath, '..')}:/usr/local/bin:/usr/bin:/bin`,
-        LANG: 'en_US.UTF-8',
-        TZ: ':UTC',
-        LAMBDA_TASK_ROOT: taskRoot,
-        _HANDLER: d.handler,
-        AWS_EXECUTION_ENV: `AWS_Lambda_${d.runtime}`,
-        AWS_LAMBDA_FUNCTION_NAME: d.functionName,
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(d.memory),
-        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${d.functionName}`,
-        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-        AWS_REGION: d.region,
-        AWS_DEFAULT_REGION: d.region,
-        AWS_ACCESS_KEY_ID: accessKeyId,
-        AWS_SECRET_ACCESS_KEY: 'smoke-secret',
-        AWS_SESSION_TOKEN: 'smoke-session',
-        // Every AWS client of the bundle talks to the refusing stand-in.
-        AWS_ENDPOINT_URL: aws.url,
-        SMOKE_REQUEST_ID: `smoke-request-${i}`,
-        // The function's own variables, NODE_OPTIONS=--enable-source-maps among them.
-        ...d.environment,
-      };
+      const env = lambdaEnvironment(d, {
+        taskRoot,
+        accessKeyId,
+        requestId: `smoke-request-${i}`,
+        awsEndpoint: aws.url,
+      });
       const child = await run(process.execPath, [INVOKE, taskRoot, d.handler, eventFile, resultFile], {
         env,
         cwd: taskRoot,

@@ -6,6 +6,7 @@ import type { RotationEvent } from '../../functions/rotation/protocol.js';
 import type { BuildReportEvent } from '../../functions/steps/verify-backups/build-report.js';
 import { buildReportStep } from '../../functions/steps/verify-backups/build-report.js';
 import type { CheckDatabaseEvent } from '../../functions/steps/verify-backups/check-database.js';
+import type { CheckVolumeContentEvent } from '../../functions/steps/verify-backups/check-volume-content.js';
 import type { CollectEvent } from '../../functions/steps/verify-backups/collect.js';
 import type { EvaluateEvent } from '../../functions/steps/verify-backups/evaluate.js';
 import type { PublishEvent } from '../../functions/steps/verify-backups/publish.js';
@@ -316,5 +317,16 @@ export const SAMPLES: Record<string, Sample> = {
       minResult: 1,
     } satisfies CheckDatabaseEvent,
     expect: 'aws',
+  },
+  // The EBS direct client signs its own requests to https://ebs.<region>.amazonaws.com (it does not
+  // read AWS_ENDPOINT_URL), so the loopback guard refuses the connection: the check ends in a
+  // failed observation, which the handler returns (it throws only on a bad event).
+  'functions/steps/verify-backups/handlers/check-volume-content.ts': {
+    event: {
+      snapshot: { id: 'snap-0123456789abcdef0', sizeGiB: 8 },
+      sampleBlocks: 2,
+    } satisfies CheckVolumeContentEvent,
+    expect: 'returns',
+    logs: true,
   },
 };

@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../../infra/constructs/ops-function.js';
+import { appFunctions, type Deployed, lambdaEnvironment } from '../../bundles/app-functions.js';
+import { startAwsRefuser } from '../../bundles/aws-refuser.js';
+import { SAMPLES } from '../../bundles/samples.js';
+import { type BenchCheck, type BenchRow, type BenchSection, median } from '../types.js';
+
+/**
+ * Cold load of every function (issue 17: "each function's cold load ≤ 1.2× `node -e
+ * "require('@aws-sdk/client-ssm')"`"). The functions are the bundle smoke test's (test/bundles/
+ * app-functions.ts: every distinct deployment of the synthesised app, built with its own bundling
+ * options as synth builds it). A cold load is a whole fresh process, timed from spawn to exit:
+ * `node` with the function's template environment (`NODE_OPTIONS=--enable-source-maps` as
+ * deployed) runs test/bundles/invoke.mjs, which imports the bundle the way the Lambda runtime does
+ * and invokes the handler once with the smoke test's sample event, against the same refusing local
+ * AWS stand-in. The baseline is the issue's yardstick, `node -e "require('@aws-sdk/client-ssm')"`
+ * (resolved from this project's node_modules), run right before each function, round by round
+ * (baseline, f1, baseline, f2, …), so machine load hits both alike. The first round warms the file
+ * cache and is not counted. Each function's figure is its median against the median of the
+ * baselines run right before it.
+ */
+
+const ROUNDS = Number(process.env.COLD_LOAD_ROUNDS ?? 9);
+/** Comma-separated substrings of entries to measure, while working on a few (default: all). */
+const ONLY = (process.env.COLD_LOAD_ONLY ?? '').split(',').filter(Boolean);
+const GOAL = 1.2;
+const INVOKE = join(REPO_ROOT, 'test', 'bundles', 'invoke.mjs');
+const BASELINE = 'node -e "require(\'@aws-sdk/client-ssm\')"';
+
+interface Timed {
+  readonly ms: number;
+  readonly code: number | null;
+  readonly output: string;
+}
+
+/** A whole process, spawn to exit (async: the AWS stand-in answers from this process meanwhile). */
+function timeProcess(args: string[], env: Record<string, string>, cwd: string): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ ms: performance.now() - started, code, output: Buffer.concat(chunks).toString('utf8') }),
+    );
+  });
+}
+
+/** Short row name: the entry without `functions/` and `.ts`. */
+const nameOf = (d: Deployed) => d.entry.replace(/^functions\//, '').replace(/\.ts$/, '');
+
+export async function run(): Promise<BenchSection> {
+  const loadBefore = loadavg()[0] ?? 0;
+  const work = mkdtempSync(join(tmpdir(), 'bench-cold-load-'));
+  const aws = await startAwsRefuser();
+  try {
+    const functions = appFunctions(join(work, 'cdk.out'));
+    const bundles = join(work, 'bundles');
+    for (const result of await functions.buildAll(bundles)) {
+      if (result.errors.length > 0) throw new Error(`esbuild: ${JSON.stringify(result.errors)}`);
+    }
+    const chosen = functions.deployed.filter(
+      (d) => ONLY.length === 0 || ONLY.some((o) => d.entry.includes(o)),
+    );
+    const targets = chosen.map((d, i) => {
+      const sample = SAMPLES[d.entry];
+      if (!sample) throw new Error(`no sample event for ${d.entry} in test/bundles/samples.ts`);
+      const taskRoot = functions.bundleDir(bundles, d.buildKey, d.entry);
+      const eventFile = join(work, `event-${i}.json`);
+      const resultFile = join(work, `result-${i}.json`);
+      writeFileSync(eventFile, JSON.stringify(sample.event));
+      const env = lambdaEnvironment(d, {
+        taskRoot,
+        accessKeyId: `AKIABENCH${String(i).padStart(11, '0')}`,
+        requestId: `bench-request-${i}`,
+        awsEndpoint: aws.url,
+      });
+      return { d, taskRoot, env, args: [INVOKE, taskRoot, d.handler, eventFile, resultFile], resultFile };
+    });
+    const baselineEnv = { PATH: targets[0]?.env.PATH ?? '', LANG: 'en_US.UTF-8', TZ: ':UTC' };
+    const baselineArgs = ['-e', "require('@aws-sdk/client-ssm')"];
+    const times = targets.map(() => ({
+      fn: [] as number[],
+      base: [] as number[],
+      loaded: [] as number[],
+      invoke: [] as number[],
+    }));
+    for (let round = 0; round <= ROUNDS; round++) {
+      for (const [i, t] of targets.entries()) {
+        const base = await timeProcess(baselineArgs, baselineEnv, REPO_ROOT);
+        if (base.code !== 0) throw new Error(`${BASELINE} exited ${base.code}: ${base.output}`);
+        const fn = await timeProcess(t.args, t.env, t.taskRoot);
+        if (fn.code !== 0) throw new Error(`${t.d.id} exited ${fn.code}: ${fn.output.slice(0, 2000)}`);
+        // Only a load that reached the handler's invocation counts (its end may be the refusal).
+        const result = JSON.parse(readFileSync(t.resultFile, 'utf8')) as {
+          phase: string;
+          error?: unknown;
+          loadedAt: number;
+          doneAt: number;
+        };
+        if (result.phase !== 'invoke') {
+          throw new Error(`${t.d.id} did not load: ${JSON.stringify(result.error).slice(0, 2000)}`);
+        }
+        if (round > 0) {
+          times[i]?.fn.push(fn.ms);
+          times[i]?.base.push(base.ms);
+          times[i]?.loaded.push(result.loadedAt);
+          times[i]?.invoke.push(result.doneAt - result.loadedAt);
+        }
+      }
+    }
+    const rows: BenchRow[] = [];
+    const checks: BenchCheck[] = [];
+    for (const [i, t] of targets.entries()) {
+      const fn = median(times[i]?.fn ?? []);
+      const base = median(times[i]?.base ?? []);
+      const ratio = fn / base;
+      rows.push({
+        name: nameOf(t.d),
+        value: Math.round(fn),
+        unit: 'ms',
+        baseline: { name: BASELINE, value: Math.round(base) },
+        // Where the time goes: the handler module ready (ms after the process started), and the first
+        // invocation (against the refusing stand-in: a handler that retries a refusal waits here).
+        note: `median of ${ROUNDS} rounds; module ready at ${median(times[i]?.loaded ?? []).toFixed(0)} ms, first invocation ${median(times[i]?.invoke ?? []).toFixed(0)} ms`,
+        goal: { op: '≤', ratio: GOAL },
+      });
+      checks.push({
+        name: `${nameOf(t.d)} cold load ≤ ${GOAL}× ${BASELINE} (issue 17)`,
+        ok: ratio <= GOAL,
+        detail: `${fn.toFixed(0)} ms vs ${base.toFixed(0)} ms (${ratio.toFixed(2)}×)`,
+      });
+    }
+    const loadAfter = loadavg()[0] ?? 0;
+    return {
+      title: `Cold load per function: fresh process, import + first invocation, vs ${BASELINE} (load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)})`,
+      rows,
+      checks,
+    };
+  } finally {
+    await aws.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
