@@ -1,5 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed, isPreconditionFailed } from '../shared/conditional.js';
 import { redact } from '../shared/redact.js';
 import {
   type AuditEntry,
@@ -70,15 +71,6 @@ interface AuditItem {
   entry: string;
 }
 
-function isConditionFailure(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return (
-    e?.name === 'ConditionalCheckFailedException' ||
-    e?.name === 'PreconditionFailed' ||
-    e?.$metadata?.httpStatusCode === 412
-  );
-}
-
 function errorName(err: unknown): string {
   return (err as { name?: string })?.name ?? 'Error';
 }
@@ -143,7 +135,7 @@ export class AuditStore {
         }),
       );
     } catch (err) {
-      if (isConditionFailure(err)) {
+      if (isConditionalCheckFailed(err)) {
         // Another invocation wrote this seq first (a concurrent retry): keep theirs.
         const now = await this.runEntries(draft.executionName);
         const theirs = now.find((e) => e.phase === draft.phase) ?? now.find((e) => e.seq === entry.seq);
@@ -174,7 +166,7 @@ export class AuditStore {
       );
       return { ledger: 'written' };
     } catch (err) {
-      if (isConditionFailure(err)) return { ledger: 'exists' };
+      if (isPreconditionFailed(err)) return { ledger: 'exists' };
       return { ledger: 'failed', ledgerError: errorName(err) };
     }
   }
