@@ -2,15 +2,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfigError, loadStage } from '../../config/index.js';
-import { type AuditEntry, verifyChain } from '../../functions/audit/record.js';
+import type { AuditEntry } from '../../functions/audit/record.js';
 import { AuditStore } from '../../functions/audit/store.js';
+import { describeVerdict, VERIFIED, verifyChain } from '../../functions/audit/verify.js';
 
 const USAGE = `usage: ops history <resource> [--since ISO-8601] [--stage NAME] [--limit N] [--json]
 
 Lists the runs that touched a resource (a volume id, cluster/nodegroup, secret name, zone/record…),
 newest first, from the stage's audit table (ops-<stage>-audit): when, runbook, outcome, who asked,
-who approved, what changed, and whether the run's audit chain verifies. Needs AWS credentials
-for the stage's account (read-only: dynamodb:Query). Default stage: dev.
+who approved, what changed, and whether the run's audit chain is verified against the ledger
+(the Object-Locked S3 copy of every entry). Needs AWS credentials for the stage's account
+(read-only: dynamodb:Query; s3:ListBucket and s3:GetObject on the ledger). Default stage: dev.
 Exit 0 on success (also when nothing is found); 1 when the table cannot be read; 2 for a usage error.`;
 
 interface Options {
@@ -132,8 +134,8 @@ export async function run(args: string[]): Promise<number> {
     });
     const verified = await Promise.all(
       runs.map(async (entry) => {
-        const verdict = verifyChain(await store.runEntries(entry.executionName));
-        return { entry, chain: verdict.valid ? 'chain ok' : `CHAIN BROKEN: ${verdict.problems.join('; ')}` };
+        const entries = await store.runEntries(entry.executionName);
+        return { entry, chain: describeVerdict(verifyChain(entries, await store.ledgerEntries(entries))) };
       }),
     );
     if (opts.json) {
@@ -151,7 +153,7 @@ export async function run(args: string[]): Promise<number> {
     } else {
       for (const v of verified) console.log(line(v.entry, v.chain));
     }
-    return verified.some((v) => v.chain !== 'chain ok') ? 1 : 0;
+    return verified.some((v) => v.chain !== VERIFIED) ? 1 : 0;
   } catch (err) {
     const name = (err as { name?: string }).name ?? 'Error';
     console.error(

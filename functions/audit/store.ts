@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, isPreconditionFailed } from '../shared/conditional.js';
 import { redact } from '../shared/redact.js';
@@ -181,6 +181,39 @@ export class AuditStore {
     const text = await res.Body?.transformToString('utf8');
     if (!text) throw new AuditWriteError(`ledger object ${ledgerKey(entry)} is empty`);
     return JSON.parse(text) as AuditEntry;
+  }
+
+  /**
+   * The ledger copies of a run: every object under the run's ledger prefix (named from the
+   * table's first entry; a table rewritten to another stage, day or run name finds none, which
+   * verification reports). For `verifyChain` (./verify.ts); needs s3:ListBucket and s3:GetObject.
+   */
+  async ledgerEntries(entries: readonly AuditEntry[]): Promise<AuditEntry[]> {
+    const first = [...entries].sort((a, b) => a.seq - b.seq)[0];
+    if (!first) return [];
+    const key = ledgerKey(first);
+    const prefix = key.slice(0, key.lastIndexOf('/') + 1);
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.options.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.options.bucketName,
+          Prefix: prefix,
+          ContinuationToken: token,
+        }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return await Promise.all(
+      keys.map(async (Key) => {
+        const res = await this.options.s3.send(
+          new GetObjectCommand({ Bucket: this.options.bucketName, Key }),
+        );
+        return JSON.parse((await res.Body?.transformToString('utf8')) ?? 'null') as AuditEntry;
+      }),
+    );
   }
 
   /**
