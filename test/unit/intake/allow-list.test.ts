@@ -61,3 +61,43 @@ describe('intake allow-list guard: DNS records (DNS ignores case, compared norma
     expect(verdict('update-dns', { zoneName, recordName })).toBe(expected);
   });
 });
+
+describe('intake allow-list guard: the other runbooks', () => {
+  const lists = automation.allowLists;
+  const secret = lists.secrets[0]?.name as string;
+  const namespace = lists.volumes.pvcNamespaces[0] as string;
+
+  it.each([
+    ['rotate-secret', { secretId: secret }, 'pass'],
+    ['rotate-secret', { secretId: `${secret}-other` }, 'block'], // exact names only
+    ['rotate-secret', { secretId: secret.toUpperCase() }, 'block'],
+    ['rotate-secret', {}, 'block'],
+    ['snapshot-volume', { volumeId: 'vol-0abc1234def567890' }, 'pass'], // the workflow checks the tag
+    ['snapshot-volume', { namespace }, 'pass'],
+    ['snapshot-volume', { namespace: `${namespace}-x` }, 'block'],
+    ['snapshot-volume', {}, 'block'],
+    ['verify-backups', {}, 'pass'], // only reads
+    ['scale-node-group', { cluster: 'dev-eks' }, 'pass'], // no node group named: the cluster's entry
+    ['scale-node-group', { cluster: 'nope' }, 'block'],
+    ['delete-everything', {}, 'block'], // an unknown runbook has no allow-list: fail closed
+  ] as const)('%s %j → %s', (runbook, params, expected) => {
+    expect(verdict(runbook, params)).toBe(expected);
+  });
+
+  it('says why, naming what was refused', () => {
+    expect(
+      allowList('scale-node-group', { cluster: 'dev-eks', nodegroup: 'dev-platform-a' }, automation),
+    ).toEqual({
+      name: 'allow-list',
+      outcome: 'block',
+      detail: 'node group dev-eks/dev-platform-a is not allow-listed',
+    });
+    expect(
+      allowList('update-dns', { zoneName: 'dev.example.com', recordName: 'www.dev.example.com' }, automation)
+        .detail,
+    ).toBe('record www.dev.example.com is not allow-listed in zone dev.example.com');
+    expect(allowList('delete-everything', {}, automation).detail).toBe(
+      'runbook delete-everything has no allow-list',
+    );
+  });
+});
