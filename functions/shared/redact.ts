@@ -43,9 +43,13 @@ const SECRET_PATTERNS: readonly RegExp[] = [
   /(?<=[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+(?=@)/gi,
 ];
 
-/** `password=…`, `"token": "…"`, `secret: …` inside free text or serialised JSON. */
+/**
+ * `password=…`, `"token": "…"`, `secret: …` inside free text or serialised JSON. Not after a
+ * colon: in an ARN (`…:secret:dev/rds/app-AbCdEf`) `secret:` is the resource type, and what
+ * follows is the secret's name, which the audit record must keep.
+ */
 const KEY_VALUE_IN_TEXT =
-  /((?:password|passwd|pwd|secret(?:string|_?key)?|token|api[_-]?key|app[_-]?key|access[_-]?key|authorization)["']?\s*[:=]\s*["']?)([^"'\s,;&}]+)/gi;
+  /(?<!:)((?:password|passwd|pwd|secret(?:string|_?key)?|token|api[_-]?key|app[_-]?key|access[_-]?key|authorization)["']?\s*[:=]\s*["']?)([^"'\s,;&}]+)/gi;
 
 const registered = new Set<string>();
 
