@@ -18,11 +18,12 @@ export function wildcardMatch(pattern: string, value: string): boolean {
   // Where the last `*` was, and the value position it currently stands for the end of.
   let star = -1;
   let resume = 0;
+  // Past the pattern's end `pattern[p]` is undefined, which equals neither `*` nor a character.
   while (v < value.length) {
-    if (p < pattern.length && pattern[p] === '*') {
+    if (pattern[p] === '*') {
       star = p++;
       resume = v;
-    } else if (p < pattern.length && pattern[p] === value[v]) {
+    } else if (pattern[p] === value[v]) {
       p++;
       v++;
     } else if (star >= 0) {
@@ -33,6 +34,6 @@ export function wildcardMatch(pattern: string, value: string): boolean {
       return false;
     }
   }
-  while (p < pattern.length && pattern[p] === '*') p++;
+  while (pattern[p] === '*') p++;
   return p === pattern.length;
 }
