@@ -31,6 +31,8 @@ describe('shared/conditional: the one refused-condition test', () => {
       true,
     );
     expect(isPreconditionFailed({ name: 'Unknown', $metadata: { httpStatusCode: 412 } })).toBe(true);
+    expect(isPreconditionFailed({ name: 'PreconditionFailed' })).toBe(true);
+    expect(isPreconditionFailed({ name: 'NoSuchKey' })).toBe(false);
     expect(
       isPreconditionFailed({ name: 'ConditionalRequestConflict', $metadata: { httpStatusCode: 409 } }),
     ).toBe(false);

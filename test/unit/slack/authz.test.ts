@@ -142,6 +142,30 @@ describe('slack authz: user group membership', () => {
     });
   });
 
+  it('keeps a group for five minutes by default', async () => {
+    // Prepare
+    let now = 0;
+    const userGroupMembers = vi.fn(async () => ['U0A']);
+    const resolver = new UserGroupResolver(
+      { userGroupMembers },
+      logger() as unknown as OpsLogger,
+      undefined,
+      () => now,
+    );
+
+    // Act
+    await resolver.groupsOf('U0A', ['S0DNS']);
+    now = 299_999;
+    await resolver.groupsOf('U0A', ['S0DNS']);
+    const cachedCalls = userGroupMembers.mock.calls.length;
+    now = 300_000;
+    await resolver.groupsOf('U0A', ['S0DNS']);
+
+    // Assess
+    expect(cachedCalls).toBe(1);
+    expect(userGroupMembers).toHaveBeenCalledTimes(2);
+  });
+
   it('without a Slack token only direct grants count', async () => {
     expect(await NO_GROUPS.groupsOf('U0A', ['S0DNS'])).toEqual([]);
   });
