@@ -16,7 +16,10 @@ import {
  * with Object Lock for the append-only ledger. Both hold the same canonical JSON per entry.
  *
  * Table layout (one item per entry, never updated):
- *   pk = `run#<executionName>`, sk = `<seq:000>#<phase>`            a run's entries, in order
+ *   pk = `run#<executionName>`, sk = `<seq:000>`                      a run's entries, in order
+ *   (the sort key is the seq alone, so the conditional put makes each seq of a run unique: two
+ *   writers racing with different phases cannot both become entry n; items written before this
+ *   change carry `<seq>#<phase>` and still sort and read the same)
  *   gsi1pk = `res#<stage>#<resourceKey>`, gsi1sk = `<at>#<execution>`  history of a resource ("by-resource")
  *   gsi2pk = `day#<stage>#<YYYY-MM-DD>`, gsi2sk = `<at>#<execution>`   everything on a day ("by-day")
  *
@@ -171,27 +174,16 @@ export class AuditStore {
     }
   }
 
-  /** Reads an entry's ledger copy back (for verification). */
-  async readLedger(
-    entry: Pick<AuditEntry, 'stage' | 'at' | 'startedAt' | 'executionName' | 'seq' | 'phase'>,
-  ): Promise<AuditEntry> {
-    const res = await this.options.s3.send(
-      new GetObjectCommand({ Bucket: this.options.bucketName, Key: ledgerKey(entry) }),
-    );
-    const text = await res.Body?.transformToString('utf8');
-    if (!text) throw new AuditWriteError(`ledger object ${ledgerKey(entry)} is empty`);
-    return JSON.parse(text) as AuditEntry;
-  }
-
   /**
-   * The ledger copies of a run: every object under the run's ledger prefix (named from the
-   * table's first entry; a table rewritten to another stage, day or run name finds none, which
+   * The ledger copies of a run: every object under the run's ledger prefix (named from a
+   * table entry; a table rewritten to another stage, day or run name finds none, which
    * verification reports). For `verifyChain` (./verify.ts); needs s3:ListBucket and s3:GetObject.
    */
   async ledgerEntries(entries: readonly AuditEntry[]): Promise<AuditEntry[]> {
-    const first = [...entries].sort((a, b) => a.seq - b.seq)[0];
-    if (!first) return [];
-    const key = ledgerKey(first);
+    // Every entry of a run shares the prefix (stage, start day, run name): any one names it.
+    const [any] = entries;
+    if (!any) return [];
+    const key = ledgerKey(any);
     const prefix = key.slice(0, key.lastIndexOf('/') + 1);
     const keys: string[] = [];
     let token: string | undefined;
@@ -261,7 +253,7 @@ export class AuditStore {
   private toItem(entry: AuditEntry): AuditItem {
     return {
       pk: `run#${entry.executionName}`,
-      sk: `${String(entry.seq).padStart(3, '0')}#${entry.phase}`,
+      sk: String(entry.seq).padStart(3, '0'),
       gsi1pk: `res#${entry.stage}#${entry.resourceKey}`,
       gsi1sk: `${entry.at}#${entry.executionName}`,
       gsi2pk: `day#${entry.stage}#${entry.at.slice(0, 10)}`,

@@ -79,9 +79,7 @@ export function redactString(text: string, extraSecrets: readonly string[] = [])
     if (value.length >= 6 && out.includes(value)) out = out.split(value).join(REDACTED);
   }
   for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, REDACTED);
-  out = out.replace(KEY_VALUE_IN_TEXT, (_m, prefix: string, value: string) =>
-    value === REDACTED ? `${prefix}${value}` : `${prefix}${REDACTED}`,
-  );
+  out = out.replace(KEY_VALUE_IN_TEXT, (_m, prefix: string) => `${prefix}${REDACTED}`);
   return out;
 }
 
@@ -124,7 +122,8 @@ export function redact<T>(value: T, options: RedactOptions = {}): T {
  * every function passes through the same rules as `redact`, whatever a caller hands the logger.
  */
 export function redactingJsonReplacer(key: string, value: unknown): unknown {
-  if (key !== '' && isSensitiveKey(key) && value !== undefined && value !== null) return REDACTED;
+  // The root call has key '', which is not a sensitive key.
+  if (isSensitiveKey(key) && value !== undefined && value !== null) return REDACTED;
   if (typeof value === 'string') return redactString(value);
   return value;
 }

@@ -105,7 +105,7 @@ function reseal(entry: AuditEntry, edit: Partial<AuditEntryBody>): AuditEntry {
 async function overwriteInTable(entry: AuditEntry): Promise<void> {
   const Key = {
     pk: `run#${entry.executionName}`,
-    sk: `${String(entry.seq).padStart(3, '0')}#${entry.phase}`,
+    sk: String(entry.seq).padStart(3, '0'),
   };
   const { Item } = await db.doc.send(new GetCommand({ TableName: 'ops-dev-audit', Key }));
   expect(Item).toBeDefined();

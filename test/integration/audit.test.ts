@@ -147,7 +147,6 @@ describe('audit store: an append-only, tamper-evident record per run', () => {
     // The ledger holds byte-for-byte the same entries.
     for (const entry of entries) {
       expect(audit.ledger.objects.get(ledgerKey(entry))).toEqual([canonicalJson(entry)]);
-      expect(await store.readLedger(entry)).toEqual(entry);
     }
   });
 
