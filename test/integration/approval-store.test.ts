@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApprovalStore, newApprovalId } from '../../functions/approval/store.js';
 import { type LocalDynamo, startDynalite } from '../support/dynalite.js';
@@ -50,6 +50,10 @@ describe('approval store (dynalite)', () => {
     const { Item } = await db.doc.send(new GetCommand({ TableName: TABLE, Key: { pk: `approval#${id}` } }));
     expect(Item?.ttl).toBe(1_795_000_000 + 86_400);
     expect(Item?.kind).toBe('approval');
+    const index = await db.doc.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: `approval-exec#snapshot-volume-${id}` } }),
+    );
+    expect(index.Item).toMatchObject({ kind: 'approval-index', ttl: 1_795_000_000 + 86_400 });
   });
 
   it('refuses to create an approval id twice (the first keeps its token)', async () => {
@@ -171,6 +175,38 @@ describe('approval store (dynalite)', () => {
     expect(await store.get('has spaces in it!')).toBeUndefined();
     expect(await store.get(`${'a'.repeat(65)}`)).toBeUndefined();
     expect(await store.get('-exec#snapshot-volume-index'.replace('#', '_'))).toBeUndefined();
+  });
+
+  it('does not ask DynamoDB about an id of the wrong shape', async () => {
+    // Prepare: a client that fails every call
+    const calls: unknown[] = [];
+    const failing = new ApprovalStore(
+      {
+        send: async (command: unknown) => {
+          calls.push(command);
+          throw new Error('no call expected');
+        },
+      } as unknown as DynamoDBDocumentClient,
+      TABLE,
+    );
+
+    // Act + Assess
+    for (const id of ['short', 'has spaces in it!', 'a'.repeat(65), '!aaaaaaaaaa', 'aaaaaaaaaa!'])
+      expect(await failing.get(id), id).toBeUndefined();
+    expect(calls).toEqual([]);
+  });
+
+  it('a resolve that DynamoDB cannot answer is an error, not a "no longer pending"', async () => {
+    // Prepare
+    const elsewhere = new ApprovalStore(db.doc, 'no-such-table');
+
+    // Act
+    const err = await elsewhere
+      .resolve(newApprovalId(), 'approved', 'U0APPROVER', new Date())
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(err).toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('makes unguessable ids: 128 random bits, URL-safe', () => {

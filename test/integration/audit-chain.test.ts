@@ -346,3 +346,102 @@ describe('audit chain: ops history', () => {
     );
   });
 });
+
+describe('audit chain: verdict details', () => {
+  it('the ledger cross-check keeps the table-only findings, ordered by entry', async () => {
+    // Prepare: entry 1 removed from the table; the ledger has all three
+    const entries = await threeEntryRun('snapshot-volume-d1-20261123T0900');
+    const copies = await store.ledgerEntries(entries);
+
+    // Act
+    const verdict = verifyChain([entries[2], entries[0]] as AuditEntry[], copies);
+
+    // Assess
+    expect(verdict.problems).toEqual([
+      {
+        seq: 1,
+        phase: 'awaiting-approval',
+        check: 'ledger-extra',
+        detail: 'is in the ledger but not in the table: it was removed from the table',
+      },
+      { seq: 2, phase: 'succeeded', check: 'seq', detail: 'has seq 2, expected 1' },
+      { seq: 2, phase: 'succeeded', check: 'link', detail: 'previousHash does not link to entry 0' },
+    ]);
+    expect(describeVerdict(verdict)).toBe(
+      'CHAIN BROKEN at entry 1 (awaiting-approval): is in the ledger but not in the table: it was removed from the table [ledger-extra] (+2 more)',
+    );
+  });
+
+  it('a relinked entry is reported by the link rule and the ledger, in that order; one problem has no "more"', async () => {
+    // Prepare
+    const entries = await threeEntryRun('snapshot-volume-d2-20261123T0900');
+    const copies = await store.ledgerEntries(entries);
+    const relinked = [
+      entries[0],
+      entries[1],
+      reseal(entries[2] as AuditEntry, { previousHash: 'c'.repeat(64) }),
+    ];
+
+    // Act
+    const verdict = verifyChain(relinked as AuditEntry[], copies);
+    const single = verifyChain(
+      entries.slice(0, 2),
+      copies.filter((c) => c.seq < 2),
+    );
+    const lone = verifyChain(
+      entries,
+      copies.filter((c) => c.seq !== 1),
+    );
+
+    // Assess
+    expect(verdict.problems.map((p) => `${p.seq}:${p.check}`)).toEqual(['2:link', '2:ledger-differs']);
+    expect(single).toEqual({ valid: true, problems: [] });
+    expect(describeVerdict(lone)).toBe(
+      'CHAIN BROKEN at entry 1 (awaiting-approval): has no ledger copy [ledger-missing]',
+    );
+  });
+
+  it('a ledger copy that is both altered and re-labelled is reported as differing first, then as corrupt', async () => {
+    // Prepare
+    const entries = await threeEntryRun('snapshot-volume-d3-20261123T0900');
+    const copies = await store.ledgerEntries(entries);
+
+    // Act
+    const verdict = verifyChain(
+      entries,
+      copies.map((c) => (c.seq === 0 ? { ...c, hash: 'd'.repeat(64) } : c)),
+    );
+
+    // Assess
+    expect(verdict.problems).toEqual([
+      {
+        seq: 0,
+        phase: 'started',
+        check: 'ledger-differs',
+        detail: 'differs from its ledger copy: the table entry was rewritten after it was written',
+      },
+      {
+        seq: 0,
+        phase: 'started',
+        check: 'ledger-corrupt',
+        detail: 'the ledger copy does not match its own hash',
+      },
+    ]);
+  });
+
+  it('the table-only rules take entries in any order, and an empty run has no problems', async () => {
+    // Prepare
+    const entries = await threeEntryRun('snapshot-volume-d4-20261123T0900');
+
+    // Act + Assess
+    expect(chainProblems([...entries].reverse())).toEqual([]);
+    expect(chainProblems([])).toEqual([]);
+    expect(
+      chainProblems(
+        entries.map((e) => (e.seq === 1 ? { ...e, changes: [{ action: 'x', resource: 'y' }] } : e)),
+      ),
+    ).toEqual([
+      { seq: 1, phase: 'awaiting-approval', check: 'hash', detail: 'content does not match its hash' },
+    ]);
+  });
+});

@@ -42,6 +42,7 @@ describe('redactString: credential shapes inside text', () => {
     ['Bearer abcdefgh', R],
     ['Basic dXNlcjpwYXNz', R],
     ['Bearer abcdefg', 'Bearer abcdefg'],
+    ['Bearer  abcdefgh', R],
     ['Bearerabcdefgh', 'Bearerabcdefgh'],
     // AWS access key ids: the four prefixes and exactly 16 more
     ['AKIAIOSFODNN7EXAMPLE', R],
@@ -62,6 +63,8 @@ describe('redactString: credential shapes inside text', () => {
     // Credentials in URLs: only the password part
     ['mysql://app:s3cret@db.local/x', `mysql://app:${R}@db.local/x`],
     ['https://db.local/x@y', 'https://db.local/x@y'],
+    ['x://u:pw@host', `x://u:${R}@host`],
+    ['h2://u:pw@host', `h2://u:${R}@host`],
     // key = value pairs in text or serialised JSON
     ['password=abc123', `password=${R}`],
     ['PASSWORD: "abc"', `PASSWORD: "${R}"`],
@@ -73,6 +76,9 @@ describe('redactString: credential shapes inside text', () => {
     ['app_key=zzz', `app_key=${R}`],
     ['access-key=zzz', `access-key=${R}`],
     ['secret_key=zzz', `secret_key=${R}`],
+    ['secretkey=zzz', `secretkey=${R}`],
+    ['appkey=zzz', `appkey=${R}`],
+    ['accesskey=zzz', `accesskey=${R}`],
     ['secretstring=zzz', `secretstring=${R}`],
     ['pwd=zzz', `pwd=${R}`],
     ['passwd=zzz', `passwd=${R}`],
@@ -102,6 +108,7 @@ describe('redactString: credential shapes inside text', () => {
     registerSecretValue('abcdef');
     registerSecretValue('abcde');
     registerSecretValue(undefined);
+    registerSecretValue('');
     expect(redactString('abcdef and abcdef')).toBe(`${R} and ${R}`);
     expect(redactString('abcde')).toBe('abcde');
     expect(redactString('x 123456 y', ['123456'])).toBe(`x ${R} y`);
@@ -150,6 +157,8 @@ describe('redact: structures', () => {
       tokenType: 'kept',
       secretKind: 'kept',
       resourceKey: 'kept',
+      idToken: 'p',
+      kindPassword: 'p',
     };
     const out = redact(input);
     for (const [key, value] of Object.entries(out)) {
@@ -199,6 +208,12 @@ describe('redact: structures', () => {
     expect(redact(a)).toEqual({ name: 'a', self: '[Circular]' });
     const shared = { v: 1 };
     expect(redact({ x: shared, y: shared })).toEqual({ x: { v: 1 }, y: '[Circular]' });
+
+    let list: unknown = ['leaf'];
+    for (let i = 0; i < 41; i++) list = [list];
+    let item = redact(list) as unknown[];
+    for (let i = 0; i < 40; i++) item = item[0] as unknown[];
+    expect(item).toEqual(['[Truncated]']);
 
     let deep: Record<string, unknown> = { leaf: true };
     for (let i = 0; i < 41; i++) deep = { next: deep };
