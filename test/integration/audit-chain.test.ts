@@ -401,7 +401,7 @@ describe('audit chain: verdict details', () => {
     );
   });
 
-  it('a ledger copy that is both altered and re-labelled is reported as differing first, then as corrupt', async () => {
+  it('a ledger copy that is both altered and re-labelled is reported as corrupt and as differing', async () => {
     // Prepare
     const entries = await threeEntryRun('snapshot-volume-d3-20261123T0900');
     const copies = await store.ledgerEntries(entries);
@@ -417,14 +417,14 @@ describe('audit chain: verdict details', () => {
       {
         seq: 0,
         phase: 'started',
-        check: 'ledger-differs',
-        detail: 'differs from its ledger copy: the table entry was rewritten after it was written',
+        check: 'ledger-corrupt',
+        detail: 'the ledger copy does not match its own hash',
       },
       {
         seq: 0,
         phase: 'started',
-        check: 'ledger-corrupt',
-        detail: 'the ledger copy does not match its own hash',
+        check: 'ledger-differs',
+        detail: 'differs from its ledger copy: the table entry was rewritten after it was written',
       },
     ]);
   });
