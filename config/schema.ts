@@ -325,7 +325,7 @@ export const AutomationConfigSchema = z.object({
         z.object({
           /** Zone name, e.g. `dev.example.com`. Zone ids are resolved at deploy time. */
           zoneName: z.string(),
-          /** Record names (FQDN, `*` wildcard allowed at the left) automation may change. */
+          /** Record names (FQDN; `*` wildcard, e.g. `*.apps.dev.example.com`: config/wildcard.ts) automation may change. */
           records: z.array(z.string()).min(1),
           /** Allow changing a record that external-dns owns (its TXT ownership record). Off by default. */
           overrideExternalDns: z.boolean().default(false),
@@ -336,7 +336,7 @@ export const AutomationConfigSchema = z.object({
       .array(
         z.object({
           cluster: z.string(),
-          /** Node group name; `*` wildcard allowed. */
+          /** Node group name; `*` wildcard allowed, case-sensitive (config/wildcard.ts). */
           nodegroup: z.string(),
           /** Automation never scales above this. */
           ceiling: z.number().int().positive(),

@@ -1,8 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type AuditEntry, verifyChain } from '../../functions/audit/record.js';
+import type { AuditEntry } from '../../functions/audit/record.js';
 import { AuditStore } from '../../functions/audit/store.js';
+import { describeVerdict, VERIFIED, verifyChain } from '../../functions/audit/verify.js';
 import type { CommandContext, CommonOptions } from '../cli/context.js';
 import { type Cell, CommandFailedError, EXIT, table } from '../cli/io.js';
 import { safeJson, sanitise } from '../cli/sanitise.js';
@@ -55,8 +56,9 @@ export async function history(resource: string, opts: HistoryOptions, ctx: Comma
       });
       runs = await Promise.all(
         latest.map(async (entry) => {
-          const verdict = verifyChain(await store.runEntries(entry.executionName));
-          return { entry, chain: verdict.valid ? 'ok' : `BROKEN: ${verdict.problems.join('; ')}` };
+          // Verified against the Object-Locked ledger copy of every entry, not only DynamoDB.
+          const entries = await store.runEntries(entry.executionName);
+          return { entry, chain: describeVerdict(verifyChain(entries, await store.ledgerEntries(entries))) };
         }),
       );
     } catch (err) {
@@ -84,7 +86,7 @@ export async function history(resource: string, opts: HistoryOptions, ctx: Comma
           approvalText(entry),
           changesText(entry),
           entry.executionName,
-          { text: chain, style: chain === 'ok' ? 'green' : 'red' },
+          { text: chain, style: chain === VERIFIED ? 'green' : 'red' },
         ];
       });
       ctx.io.out(
@@ -95,7 +97,7 @@ export async function history(resource: string, opts: HistoryOptions, ctx: Comma
         ),
       );
     }
-    return runs.some((r) => r.chain !== 'ok') ? EXIT.failure : EXIT.ok;
+    return runs.some((r) => r.chain !== VERIFIED) ? EXIT.failure : EXIT.ok;
   } finally {
     dynamo.destroy();
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../shared/conditional.js';
 
 /**
  * Pending approvals: a random approval id → the Step Functions task token and who asked.
@@ -141,11 +141,7 @@ export class ApprovalStore {
       );
       return true;
     } catch (err) {
-      if (
-        err instanceof ConditionalCheckFailedException ||
-        (err as Error).name === 'ConditionalCheckFailedException'
-      )
-        return false;
+      if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
   }

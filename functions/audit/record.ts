@@ -10,7 +10,8 @@ import type { RunbookMode, RunChange, RunResult } from '../../runbooks/types.js'
  *   previousHash = hash of the run's previous entry (null for the first), and
  *   hash         = sha256 of the entry's canonical JSON without `hash`,
  *
- * so altering, removing or reordering an entry breaks the chain (`verifyChain`). Entries are
+ * so altering, removing or reordering an entry breaks the chain (`chainProblems`), and the
+ * Object-Locked ledger copy of each entry anchors it against a re-hashed table (./verify.ts). Entries are
  * written once: a conditional put in DynamoDB and a conditional, Object-Locked put in the S3
  * ledger (see ./store.ts); nothing in this product updates or deletes one.
  */
@@ -118,10 +119,8 @@ function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
+    // An undefined value stays undefined, which JSON.stringify leaves out.
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
     return out;
   }
   return value;
@@ -136,26 +135,54 @@ export function sealEntry(body: AuditEntryBody): AuditEntry {
   return { ...body, hash: hashEntry(body) };
 }
 
-export interface ChainVerdict {
-  readonly valid: boolean;
-  readonly problems: readonly string[];
+/** Which rule an entry breaks; the table-only rules first, then the ledger cross-check (./verify.ts). */
+export type ChainCheck =
+  | 'seq'
+  | 'hash'
+  | 'link'
+  | 'run'
+  | 'ledger-missing'
+  | 'ledger-differs'
+  | 'ledger-corrupt'
+  | 'ledger-extra';
+
+export interface ChainProblem {
+  readonly seq: number;
+  readonly phase: string;
+  readonly check: ChainCheck;
+  readonly detail: string;
 }
 
-/** Checks a run's entries (any order): each hash matches its content, seqs are 0..n-1, and each links to the one before. */
-export function verifyChain(entries: readonly AuditEntry[]): ChainVerdict {
-  const problems: string[] = [];
+/**
+ * The table-only rules of a run's entries (any order): seqs are 0..n-1, each hash matches its
+ * content, each previousHash is the hash of the entry before (null for the first), all one run.
+ * These prove nothing against someone who can write the table (they can re-hash the whole run):
+ * that is what the ledger cross-check in ./verify.ts is for.
+ */
+export function chainProblems(entries: readonly AuditEntry[]): ChainProblem[] {
+  const problems: ChainProblem[] = [];
   const sorted = [...entries].sort((a, b) => a.seq - b.seq);
+  const run = sorted[0]?.executionName;
   sorted.forEach((entry, i) => {
-    if (entry.seq !== i) problems.push(`entry ${entry.phase} has seq ${entry.seq}, expected ${i}`);
+    const at = { seq: entry.seq, phase: entry.phase };
+    if (entry.seq !== i)
+      problems.push({ ...at, check: 'seq', detail: `has seq ${entry.seq}, expected ${i}` });
     if (hashEntry(entry) !== entry.hash)
-      problems.push(`entry ${entry.seq} (${entry.phase}): content does not match its hash`);
-    const expected = i === 0 ? null : (sorted[i - 1]?.hash ?? null);
+      problems.push({ ...at, check: 'hash', detail: 'content does not match its hash' });
+    const expected = i === 0 ? null : (sorted[i - 1] as AuditEntry).hash;
     if (entry.previousHash !== expected)
-      problems.push(`entry ${entry.seq} (${entry.phase}): previousHash does not link to entry ${i - 1}`);
-    if (entry.executionName !== sorted[0]?.executionName)
-      problems.push(`entry ${entry.seq} belongs to another run (${entry.executionName})`);
+      problems.push({
+        ...at,
+        check: 'link',
+        detail:
+          i === 0
+            ? 'the first entry links to an earlier one'
+            : `previousHash does not link to entry ${(sorted[i - 1] as AuditEntry).seq}`,
+      });
+    if (entry.executionName !== run)
+      problems.push({ ...at, check: 'run', detail: `belongs to another run (${entry.executionName})` });
   });
-  return { valid: problems.length === 0, problems };
+  return problems;
 }
 
 /** S3 ledger key of an entry: by stage and start day, then run, so a day's runs list together. */

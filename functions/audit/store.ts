@@ -1,5 +1,6 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed, isPreconditionFailed } from '../shared/conditional.js';
 import { redact } from '../shared/redact.js';
 import {
   type AuditEntry,
@@ -15,7 +16,10 @@ import {
  * with Object Lock for the append-only ledger. Both hold the same canonical JSON per entry.
  *
  * Table layout (one item per entry, never updated):
- *   pk = `run#<executionName>`, sk = `<seq:000>#<phase>`            a run's entries, in order
+ *   pk = `run#<executionName>`, sk = `<seq:000>`                      a run's entries, in order
+ *   (the sort key is the seq alone, so the conditional put makes each seq of a run unique: two
+ *   writers racing with different phases cannot both become entry n; items written before this
+ *   change carry `<seq>#<phase>` and still sort and read the same)
  *   gsi1pk = `res#<stage>#<resourceKey>`, gsi1sk = `<at>#<execution>`  history of a resource ("by-resource")
  *   gsi2pk = `day#<stage>#<YYYY-MM-DD>`, gsi2sk = `<at>#<execution>`   everything on a day ("by-day")
  *
@@ -68,15 +72,6 @@ interface AuditItem {
   ledgerKey: string;
   /** The canonical JSON of the entry, exactly as in the ledger. */
   entry: string;
-}
-
-function isConditionFailure(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return (
-    e?.name === 'ConditionalCheckFailedException' ||
-    e?.name === 'PreconditionFailed' ||
-    e?.$metadata?.httpStatusCode === 412
-  );
 }
 
 function errorName(err: unknown): string {
@@ -143,7 +138,7 @@ export class AuditStore {
         }),
       );
     } catch (err) {
-      if (isConditionFailure(err)) {
+      if (isConditionalCheckFailed(err)) {
         // Another invocation wrote this seq first (a concurrent retry): keep theirs.
         const now = await this.runEntries(draft.executionName);
         const theirs = now.find((e) => e.phase === draft.phase) ?? now.find((e) => e.seq === entry.seq);
@@ -174,21 +169,43 @@ export class AuditStore {
       );
       return { ledger: 'written' };
     } catch (err) {
-      if (isConditionFailure(err)) return { ledger: 'exists' };
+      if (isPreconditionFailed(err)) return { ledger: 'exists' };
       return { ledger: 'failed', ledgerError: errorName(err) };
     }
   }
 
-  /** Reads an entry's ledger copy back (for verification). */
-  async readLedger(
-    entry: Pick<AuditEntry, 'stage' | 'at' | 'startedAt' | 'executionName' | 'seq' | 'phase'>,
-  ): Promise<AuditEntry> {
-    const res = await this.options.s3.send(
-      new GetObjectCommand({ Bucket: this.options.bucketName, Key: ledgerKey(entry) }),
+  /**
+   * The ledger copies of a run: every object under the run's ledger prefix (named from a
+   * table entry; a table rewritten to another stage, day or run name finds none, which
+   * verification reports). For `verifyChain` (./verify.ts); needs s3:ListBucket and s3:GetObject.
+   */
+  async ledgerEntries(entries: readonly AuditEntry[]): Promise<AuditEntry[]> {
+    // Every entry of a run shares the prefix (stage, start day, run name): any one names it.
+    const [any] = entries;
+    if (!any) return [];
+    const key = ledgerKey(any);
+    const prefix = key.slice(0, key.lastIndexOf('/') + 1);
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.options.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.options.bucketName,
+          Prefix: prefix,
+          ContinuationToken: token,
+        }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return await Promise.all(
+      keys.map(async (Key) => {
+        const res = await this.options.s3.send(
+          new GetObjectCommand({ Bucket: this.options.bucketName, Key }),
+        );
+        return JSON.parse((await res.Body?.transformToString('utf8')) ?? 'null') as AuditEntry;
+      }),
     );
-    const text = await res.Body?.transformToString('utf8');
-    if (!text) throw new AuditWriteError(`ledger object ${ledgerKey(entry)} is empty`);
-    return JSON.parse(text) as AuditEntry;
   }
 
   /**
@@ -236,7 +253,7 @@ export class AuditStore {
   private toItem(entry: AuditEntry): AuditItem {
     return {
       pk: `run#${entry.executionName}`,
-      sk: `${String(entry.seq).padStart(3, '0')}#${entry.phase}`,
+      sk: String(entry.seq).padStart(3, '0'),
       gsi1pk: `res#${entry.stage}#${entry.resourceKey}`,
       gsi1sk: `${entry.at}#${entry.executionName}`,
       gsi2pk: `day#${entry.stage}#${entry.at.slice(0, 10)}`,

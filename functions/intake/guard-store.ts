@@ -7,6 +7,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../shared/conditional.js';
 
 /**
  * Durable guard state for the intake, in one DynamoDB table (partition key `pk`, TTL attribute
@@ -69,9 +70,6 @@ export interface BreakerSettings {
   readonly openMinutes: number;
 }
 
-const isConditionFailure = (err: unknown): boolean =>
-  err instanceof Error && err.name === 'ConditionalCheckFailedException';
-
 export function killSwitchParameter(stage: string): string {
   return `/ops/${stage}/kill-switch`;
 }
@@ -105,7 +103,7 @@ export class GuardStore {
     try {
       return await fn();
     } catch (err) {
-      if (isConditionFailure(err)) throw err;
+      if (isConditionalCheckFailed(err)) throw err;
       throw new GuardStoreUnavailableError(`guard store: ${what} failed: ${describe(err)}`, { cause: err });
     }
   }
@@ -165,7 +163,7 @@ export class GuardStore {
       );
       return 'claimed';
     } catch (err) {
-      if (isConditionFailure(err)) return 'duplicate';
+      if (isConditionalCheckFailed(err)) return 'duplicate';
       throw err;
     }
   }
@@ -222,7 +220,7 @@ export class GuardStore {
       );
       return { acquired: true };
     } catch (err) {
-      if (!isConditionFailure(err)) throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
       const held = await this.call('reading the resource lock', () =>
         this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })),
       );
@@ -283,7 +281,7 @@ export class GuardStore {
       );
       return true;
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
   }
@@ -376,7 +374,7 @@ export class GuardStore {
       );
       return true;
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
   }
@@ -385,7 +383,7 @@ export class GuardStore {
     try {
       await this.call(what, fn);
     } catch (err) {
-      if (!isConditionFailure(err)) throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
     }
   }
 }

@@ -1,6 +1,8 @@
 import type { AutomationConfig } from '../../config/schema.js';
+import { wildcardMatch } from '../../config/wildcard.js';
 import type { Signal } from '../../events/signal.js';
 import type { RunbookMode, RunbookPolicyDefaults, RunbookSpec } from '../../runbooks/types.js';
+import { recordAllowed } from '../../runbooks/update-dns/logic.js';
 import type { GuardResult } from './decision.js';
 
 /**
@@ -54,15 +56,6 @@ export function loopProtection(signal: Signal, automation: AutomationConfig): Gu
   );
 }
 
-/** `*` matches any run of characters; everything else is literal (case-insensitive). */
-export function wildcardMatch(pattern: string, value: string): boolean {
-  const re = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${re}$`, 'i').test(value);
-}
-
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
@@ -94,7 +87,8 @@ export function allowList(
       const record = str(params.recordName) ?? '';
       const z = lists.hostedZones.find((h) => h.zoneName.toLowerCase() === zone.toLowerCase());
       if (!z) return block(name, `hosted zone ${zone} is not allow-listed`);
-      if (!z.records.some((r) => wildcardMatch(r, record))) {
+      // The same rule as the update-dns step: DNS names compared normalised (case, trailing dot).
+      if (!recordAllowed(z.records, record)) {
         return block(name, `record ${record} is not allow-listed in zone ${zone}`);
       }
       return pass(name, `record ${record} in zone ${zone} is allow-listed`);

@@ -43,9 +43,13 @@ const SECRET_PATTERNS: readonly RegExp[] = [
   /(?<=[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+(?=@)/gi,
 ];
 
-/** `password=…`, `"token": "…"`, `secret: …` inside free text or serialised JSON. */
+/**
+ * `password=…`, `"token": "…"`, `secret: …` inside free text or serialised JSON. Not after a
+ * colon: in an ARN (`…:secret:dev/rds/app-AbCdEf`) `secret:` is the resource type, and what
+ * follows is the secret's name, which the audit record must keep.
+ */
 const KEY_VALUE_IN_TEXT =
-  /((?:password|passwd|pwd|secret(?:string|_?key)?|token|api[_-]?key|app[_-]?key|access[_-]?key|authorization)["']?\s*[:=]\s*["']?)([^"'\s,;&}]+)/gi;
+  /(?<!:)((?:password|passwd|pwd|secret(?:string|_?key)?|token|api[_-]?key|app[_-]?key|access[_-]?key|authorization)["']?\s*[:=]\s*["']?)([^"'\s,;&}]+)/gi;
 
 const registered = new Set<string>();
 
@@ -75,9 +79,7 @@ export function redactString(text: string, extraSecrets: readonly string[] = [])
     if (value.length >= 6 && out.includes(value)) out = out.split(value).join(REDACTED);
   }
   for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, REDACTED);
-  out = out.replace(KEY_VALUE_IN_TEXT, (_m, prefix: string, value: string) =>
-    value === REDACTED ? `${prefix}${value}` : `${prefix}${REDACTED}`,
-  );
+  out = out.replace(KEY_VALUE_IN_TEXT, (_m, prefix: string) => `${prefix}${REDACTED}`);
   return out;
 }
 
@@ -120,7 +122,8 @@ export function redact<T>(value: T, options: RedactOptions = {}): T {
  * every function passes through the same rules as `redact`, whatever a caller hands the logger.
  */
 export function redactingJsonReplacer(key: string, value: unknown): unknown {
-  if (key !== '' && isSensitiveKey(key) && value !== undefined && value !== null) return REDACTED;
+  // The root call has key '', which is not a sensitive key.
+  if (isSensitiveKey(key) && value !== undefined && value !== null) return REDACTED;
   if (typeof value === 'string') return redactString(value);
   return value;
 }

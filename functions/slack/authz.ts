@@ -18,7 +18,8 @@ const matches = (names: readonly string[], runbook: string) => names.includes('*
 
 /** Whether the user appears in the stage's Slack config at all (directly or via a group). */
 export function isKnownUser(cfg: SlackAuthConfig, userId: string, groups: readonly string[]): boolean {
-  return userId in cfg.users || groups.some((g) => g in cfg.userGroups);
+  // Own keys only: `toString` or `__proto__` is nobody, whatever Object.prototype holds.
+  return Object.hasOwn(cfg.users, userId) || groups.some((g) => Object.hasOwn(cfg.userGroups, g));
 }
 
 export function authorise(
@@ -36,10 +37,10 @@ export function authorise(
       message: `<@${userId}> is not set up for ops automation in *${stage}*. Ask the platform team to add you (automation.slack.users or a user group).`,
     };
   }
-  const direct = cfg.users[userId];
+  const direct = Object.hasOwn(cfg.users, userId) ? cfg.users[userId] : undefined;
   if (direct && matches(direct[permission], runbook)) return { allowed: true, via: `user ${userId}` };
   for (const g of groups) {
-    const grant = cfg.userGroups[g];
+    const grant = Object.hasOwn(cfg.userGroups, g) ? cfg.userGroups[g] : undefined;
     if (grant && matches(grant[permission], runbook)) return { allowed: true, via: `user group ${g}` };
   }
   return {

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../shared/conditional.js';
 import { MAX_SKEW_SECONDS } from './verify.js';
 
 /**
@@ -38,11 +38,7 @@ export class DynamoReplayGuard implements ReplayGuard {
       );
       return true;
     } catch (err) {
-      if (
-        err instanceof ConditionalCheckFailedException ||
-        (err as Error).name === 'ConditionalCheckFailedException'
-      )
-        return false;
+      if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { wildcardMatch } from '../../config/wildcard.js';
 import { schedulerTargetInput } from '../../events/sources/schedule/schema.js';
 import { RefusedError } from '../shared.js';
 import type { RunChange, RunResult } from '../types.js';
@@ -53,23 +54,12 @@ export const NodegroupSchema = z.object({
 });
 export type Nodegroup = z.infer<typeof NodegroupSchema>;
 
-/** `*` matches any run of characters; everything else literally. */
-export function matchesPattern(pattern: string, value: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-  return re.test(value);
-}
-
 export function findAllowed(
   allowList: readonly AllowedNodeGroup[],
   cluster: string,
   nodegroup: string,
 ): AllowedNodeGroup | undefined {
-  return allowList.find((a) => a.cluster === cluster && matchesPattern(a.nodegroup, nodegroup));
+  return allowList.find((a) => a.cluster === cluster && wildcardMatch(a.nodegroup, nodegroup));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wildcardMatch } from '../../config/wildcard.js';
 import { RefusedError } from '../shared.js';
 import type { RunChange, RunResult } from '../types.js';
 import { UpdateDnsParameters } from './spec.js';
@@ -67,14 +68,13 @@ export function normaliseName(name: string): string {
   return name.replace(/\\052/g, '*').replace(/\.$/, '').toLowerCase();
 }
 
+/**
+ * Whether a record name is allow-listed: names and patterns normalised (DNS ignores case), then
+ * the one wildcard rule (`*.zone` matches any name below the zone, as IAM's StringLike does).
+ */
 export function recordAllowed(patterns: readonly string[], recordName: string): boolean {
   const name = normaliseName(recordName);
-  return patterns.some((p) => {
-    const pattern = normaliseName(p);
-    if (pattern === name) return true;
-    // `*.zone` in the allow-list matches any name below the zone (as the IAM StringLike condition does).
-    return pattern.startsWith('*.') && name.endsWith(pattern.slice(1)) && name.length > pattern.length - 1;
-  });
+  return patterns.some((p) => wildcardMatch(normaliseName(p), name));
 }
 
 export interface DnsCheck {

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuditEntry, canonicalJson, ledgerKey, verifyChain } from '../../functions/audit/record.js';
+import { type AuditEntry, canonicalJson, chainProblems, ledgerKey } from '../../functions/audit/record.js';
 import { AuditStore } from '../../functions/audit/store.js';
+import { VERIFIED, verifyChain } from '../../functions/audit/verify.js';
+import { startLedgerServer } from '../support/s3-ledger-server.js';
 import { type AuditHarness, createAuditTable, startAudit } from './report-support.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -140,11 +141,11 @@ describe('audit store: an append-only, tamper-evident record per run', () => {
     expect(record?.changes).toEqual([SNAPSHOT]);
     expect(record?.result?.outcome).toBe('succeeded');
     expect(record?.previousHash).toBe(entries[0]?.hash);
-    expect(verifyChain(entries)).toEqual({ valid: true, problems: [] });
+    expect(chainProblems(entries)).toEqual([]);
+    expect(verifyChain(entries, await store.ledgerEntries(entries))).toEqual({ valid: true, problems: [] });
     // The ledger holds byte-for-byte the same entries.
     for (const entry of entries) {
       expect(audit.ledger.objects.get(ledgerKey(entry))).toEqual([canonicalJson(entry)]);
-      expect(await store.readLedger(entry)).toEqual(entry);
     }
   });
 
@@ -175,44 +176,61 @@ describe('audit store: an append-only, tamper-evident record per run', () => {
     expect(audit.ledger.objects.get(ledgerKey(first.entry))).toEqual([canonicalJson(first.entry)]);
   });
 
-  it('the table refuses an overwrite of an existing entry (conditional put), even from outside the store', async () => {
-    // Prepare
+  it("a concurrent append of the same seq cannot overwrite the first: the store's own condition refuses it in DynamoDB", async () => {
+    // Prepare: another invocation wrote `started` between this one's read and its write. The
+    // racing store reads a stale, empty run (its first Query answers nothing), so it builds seq 0
+    // too and puts it: only the store's ConditionExpression, evaluated by dynalite, stands between
+    // it and an overwrite.
     const execution = 'snapshot-volume-a3-20261122T2100';
-    const { entry } = await store.append(draft(execution, 'started', '2026-11-22T21:00:01Z'));
+    const theirs = await store.append(draft(execution, 'started', '2026-11-22T21:00:01Z'));
+    let stale = true;
+    const racingDoc = {
+      send: async (command: unknown) => {
+        if (stale && command instanceof QueryCommand) {
+          stale = false;
+          return { Items: [] };
+        }
+        return await audit.db.doc.send(command as QueryCommand);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const racing = new AuditStore({
+      doc: racingDoc,
+      s3: audit.ledger.s3,
+      tableName: store.tableName,
+      bucketName: 'ops-dev-audit-ledger',
+    });
 
     // Act
-    const overwrite = audit.db.doc.send(
-      new PutCommand({
-        TableName: store.tableName,
-        Item: { pk: `run#${execution}`, sk: `000#started`, entry: '{"forged":true}' },
-        ConditionExpression: 'attribute_not_exists(pk)',
+    const mine = await racing.append(
+      draft(execution, 'started', '2026-11-22T21:00:09Z', {
+        decision: { ...draft(execution, 'started', '').decision, reasons: ['forged'] },
       }),
     );
 
-    // Assess
-    await expect(overwrite).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
-    expect(await store.runEntries(execution)).toEqual([entry]);
+    // Assess: dynalite refused the put (the racing store fell back to theirs), nothing changed
+    expect(stale).toBe(false);
+    expect(mine.status).toBe('exists');
+    expect(mine.entry).toEqual(theirs.entry);
+    expect(await store.runEntries(execution)).toEqual([theirs.entry]);
   });
 
-  it('the ledger refuses an overwrite (412), an unconditional put (bucket policy) and a delete (Object Lock)', async () => {
+  it('the store writes ledger copies only conditionally (If-None-Match: *, which the bucket policy requires)', async () => {
     // Prepare
     const execution = 'snapshot-volume-a4-20261122T2100';
-    const { entry } = await store.append(draft(execution, 'started', '2026-11-22T21:00:01Z'));
-    const Key = ledgerKey(entry);
-    const Bucket = 'ops-dev-audit-ledger';
+    const before = audit.ledger.puts.length;
 
     // Act
-    const conditional = audit.ledger.s3.send(
-      new PutObjectCommand({ Bucket, Key, Body: '{}', IfNoneMatch: '*' }),
-    );
-    const unconditional = audit.ledger.s3.send(new PutObjectCommand({ Bucket, Key, Body: '{}' }));
-    const remove = audit.ledger.s3.send(new DeleteObjectCommand({ Bucket, Key }));
+    const { entry } = await store.append(draft(execution, 'started', '2026-11-22T21:00:01Z'));
+    await store.append(draft(execution, 'started', '2026-11-22T21:00:05Z'));
 
-    // Assess
-    await expect(conditional).rejects.toMatchObject({ name: 'PreconditionFailed' });
-    await expect(unconditional).rejects.toMatchObject({ name: 'AccessDenied' });
-    await expect(remove).rejects.toMatchObject({ name: 'AccessDenied' });
-    expect(audit.ledger.objects.get(Key)).toEqual([canonicalJson(entry)]);
+    // Assess: every put this store made carried the condition, on the entry's key, with its checksum
+    const puts = audit.ledger.puts.slice(before);
+    expect(puts.length).toBeGreaterThanOrEqual(2);
+    for (const put of puts) {
+      expect(put).toMatchObject({ Bucket: 'ops-dev-audit-ledger', Key: ledgerKey(entry), IfNoneMatch: '*' });
+      expect(put.ChecksumAlgorithm).toBe('SHA256');
+    }
+    expect(audit.ledger.objects.get(ledgerKey(entry))).toEqual([canonicalJson(entry)]);
   });
 
   it('a ledger outage loses nothing: the table keeps the entry and the next append backfills the ledger copy', async () => {
@@ -255,12 +273,13 @@ describe('audit store: an append-only, tamper-evident record per run', () => {
     const edited = entries.map((e) => (e.phase === 'succeeded' ? { ...e, changes: [] } : e));
     const removed = entries.filter((e) => e.phase !== 'awaiting-approval');
     const swapped = entries.map((e) => (e.seq === 1 ? { ...e, previousHash: 'f'.repeat(64) } : e));
+    const checks = (list: AuditEntry[]) => chainProblems(list).map((p) => `${p.seq}:${p.check}`);
 
-    // Assess
-    expect(verifyChain(entries).valid).toBe(true);
-    expect(verifyChain(edited).problems).toEqual(['entry 2 (succeeded): content does not match its hash']);
-    expect(verifyChain(removed).valid).toBe(false);
-    expect(verifyChain(swapped).problems.join('\n')).toContain('entry 1 (awaiting-approval)');
+    // Assess: each tampering is named by the rule it breaks
+    expect(checks(entries)).toEqual([]);
+    expect(checks(edited)).toEqual(['2:hash']);
+    expect(checks(removed)).toEqual(['2:seq', '2:link']);
+    expect(checks(swapped)).toEqual(['1:hash', '1:link']);
   });
 
   it('history finds the runs that touched a resource, newest first, since a time', async () => {
@@ -312,11 +331,12 @@ describe('audit store: an append-only, tamper-evident record per run', () => {
   it('ops history reads the stage audit table and prints each run with its verified chain', async () => {
     // Prepare: the dev audit table, by its real name, in dynalite
     await createAuditTable(audit.db, 'ops-dev-audit');
+    const ledger = await startLedgerServer('ops-dev-audit-ledger-111111111111-eu-west-1');
     const devStore = new AuditStore({
       doc: audit.db.doc,
-      s3: audit.ledger.s3,
+      s3: ledger.client(),
       tableName: 'ops-dev-audit',
-      bucketName: 'ops-dev-audit-ledger',
+      bucketName: ledger.bucket,
     });
     const execution = 'snapshot-volume-cli-20261122T2100';
     await devStore.append(
@@ -335,9 +355,11 @@ describe('audit store: an append-only, tamper-evident record per run', () => {
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: audit.db.endpoint,
+      AWS_ENDPOINT_URL_S3: ledger.endpoint,
     };
     const out = await opsHistory(['vol-0abc1234def567890', '--since', '2026-11-22T00:00:00Z'], env);
     const json = await opsHistory(['vol-0abc1234def567890', '--json'], env);
+    await ledger.stop();
 
     // Assess: a table with a header, one row per run, columns split by two or more spaces
     expect(ownLines(out.stderr)).toEqual([]);
@@ -357,11 +379,11 @@ describe('audit store: an append-only, tamper-evident record per run', () => {
         'approved by U0PLATFORM2',
         `ec2:CreateSnapshot (${SNAPSHOT.requestId})`,
         execution,
-        'ok',
+        VERIFIED,
       ],
     ]);
     expect(json.code).toBe(0);
     const runs = JSON.parse(json.stdout) as { executionName: string; seq: number; chain: string }[];
-    expect(runs.map((r) => [r.executionName, r.seq, r.chain])).toEqual([[execution, 1, 'ok']]);
+    expect(runs.map((r) => [r.executionName, r.seq, r.chain])).toEqual([[execution, 1, VERIFIED]]);
   });
 });

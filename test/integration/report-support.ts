@@ -7,7 +7,9 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
+  ListObjectsV2Command,
   PutObjectCommand,
+  type PutObjectCommandInput,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -158,6 +160,8 @@ export interface LedgerFake {
   readonly s3: S3Client;
   /** Every stored version per key (a locked version is never removed). */
   readonly objects: Map<string, string[]>;
+  /** Every PutObject request the fake received, as sent (accepted or refused). */
+  readonly puts: PutObjectCommandInput[];
   /** The next `count` PutObject calls fail as an S3 outage would (503 SlowDown). */
   failNextPuts(count: number): void;
   restore(): void;
@@ -176,27 +180,27 @@ export function ledgerFake(bucket: string): LedgerFake {
   });
   const mock = mockClient(s3);
   const objects = new Map<string, string[]>();
+  const puts: PutObjectCommandInput[] = [];
   let failing = 0;
-  mock
-    .on(PutObjectCommand)
-    .callsFake((input: { Bucket: string; Key: string; Body: string; IfNoneMatch?: string }) => {
-      if (failing > 0) {
-        failing--;
-        throw new S3ServiceException({
-          name: 'SlowDown',
-          $fault: 'server',
-          $metadata: { httpStatusCode: 503 },
-          message: 'slow down',
-        });
-      }
-      if (input.Bucket !== bucket) throw s3Error('NoSuchBucket', 404, 'no such bucket');
-      if (input.IfNoneMatch !== '*')
-        throw s3Error('AccessDenied', 403, 'bucket policy: unconditional writes are denied');
-      if (objects.has(input.Key))
-        throw s3Error('PreconditionFailed', 412, 'At least one of the pre-conditions failed');
-      objects.set(input.Key, [String(input.Body)]);
-      return { ETag: '"etag"', VersionId: `v${objects.size}` };
-    });
+  mock.on(PutObjectCommand).callsFake((input: PutObjectCommandInput & { Bucket: string; Key: string }) => {
+    puts.push(input);
+    if (failing > 0) {
+      failing--;
+      throw new S3ServiceException({
+        name: 'SlowDown',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 503 },
+        message: 'slow down',
+      });
+    }
+    if (input.Bucket !== bucket) throw s3Error('NoSuchBucket', 404, 'no such bucket');
+    if (input.IfNoneMatch !== '*')
+      throw s3Error('AccessDenied', 403, 'bucket policy: unconditional writes are denied');
+    if (objects.has(input.Key))
+      throw s3Error('PreconditionFailed', 412, 'At least one of the pre-conditions failed');
+    objects.set(input.Key, [String(input.Body)]);
+    return { ETag: '"etag"', VersionId: `v${objects.size}` };
+  });
   mock.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const versions = objects.get(input.Key);
     if (!versions) throw s3Error('NoSuchKey', 404, 'no such key');
@@ -207,9 +211,15 @@ export function ledgerFake(bucket: string): LedgerFake {
   mock.on(DeleteObjectCommand).callsFake(() => {
     throw s3Error('AccessDenied', 403, 'Object Lock: the object is under retention');
   });
+  mock.on(ListObjectsV2Command).callsFake((input: { Bucket: string; Prefix?: string }) => {
+    if (input.Bucket !== bucket) throw s3Error('NoSuchBucket', 404, 'no such bucket');
+    const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).sort();
+    return { KeyCount: keys.length, IsTruncated: false, Contents: keys.map((Key) => ({ Key })) };
+  });
   return {
     s3,
     objects,
+    puts,
     failNextPuts: (count) => {
       failing = count;
     },

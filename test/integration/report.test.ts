@@ -6,7 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { normaliseEvent } from '../../events/index.js';
-import { verifyChain } from '../../functions/audit/record.js';
+import { verifyChain } from '../../functions/audit/verify.js';
 import type { Decision } from '../../functions/intake/decision.js';
 import { notify } from '../../functions/notify/core.js';
 import { type ReportDeps, reportPhase } from '../../functions/report/core.js';
@@ -205,7 +205,7 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
     expect(done.status).toBe('reported');
     const entries = await audit.store.runEntries(execution);
     expect(entries.map((e) => e.phase)).toEqual(['started', 'succeeded']);
-    expect(verifyChain(entries).valid).toBe(true);
+    expect(verifyChain(entries, await audit.store.ledgerEntries(entries)).valid).toBe(true);
     expect(done.entry.delivery.slack).toMatchObject({ status: 'sent', ts: first.slack.ts });
     expect(runEnds).toEqual([`${execution}:succeeded`]);
     expect(output.lines.join('\n')).toContain('run reported');

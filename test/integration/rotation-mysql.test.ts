@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import {
   InvalidRequestException,
+  PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -142,6 +143,76 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The order in which Secrets Manager invokes a rotation function's steps, written out from AWS's
+ * documentation ("Rotation by Lambda function", the four steps), not taken from the code.
+ */
+const PROTOCOL_ORDER = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+
+describe('rotation protocol: the order of the steps and the test before the finish', () => {
+  it('recovery runs the steps in the protocol order: createSecret, setSecret, testSecret, finishSecret', () => {
+    expect(ROTATION_STEPS).toEqual(['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
+  });
+
+  it('testSecret logs in with the pending password: if the database does not accept it, AWSCURRENT does not move', async () => {
+    // Prepare: between setSecret and testSecret someone sets the old password back on the server
+    const user = await appUser();
+    const arn = sm.create('dev/rds/app-test-fails', mysqlSecret(user));
+    const original = Object.keys(sm.stages(arn))[0] as string;
+    const deps = depsFor('mysql-single-user');
+    sm.rotator = async (event) => {
+      await rotationStep(event, deps);
+      if (event.Step === 'setSecret') {
+        await db.query('SET PASSWORD FOR ?@? = PASSWORD(?)', [user.username, '%', user.password]);
+      }
+    };
+
+    // Act
+    await rotate(arn);
+
+    // Assess: testSecret failed on the login, finishSecret never ran, AWSCURRENT is the original and works
+    expect(sm.rotationLog.map((r) => `${r.step}:${r.ok}`)).toEqual([
+      'createSecret:true',
+      'setSecret:true',
+      'testSecret:false',
+    ]);
+    expect(sm.rotationLog.at(-1)?.error).toMatch(/rejected the pending credentials/);
+    expect(sm.stages(arn)[original]).toEqual(['AWSCURRENT']);
+    expect(sm.parsedAt<Parsed>(arn, 'AWSCURRENT').password).toBe(user.password);
+    expect((await verifyCurrent({ secretId: arn }, deps)).works).toBe(true);
+  });
+
+  it('recovering a stuck rotation whose pending value cannot log in abandons it: AWSCURRENT does not move', async () => {
+    // Prepare: an unfinished rotation whose AWSPENDING names a database the user may not use
+    const user = await appUser();
+    await db.query('CREATE DATABASE IF NOT EXISTS restricted');
+    const arn = sm.create('dev/rds/app-stuck-unusable', mysqlSecret(user));
+    const original = Object.keys(sm.stages(arn))[0] as string;
+    const deps = depsFor('mysql-single-user');
+    sm.rotator = undefined;
+    const token = (await client.send(new RotateSecretCommand({ SecretId: arn }))).VersionId as string;
+    await client.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        ClientRequestToken: token,
+        SecretString: JSON.stringify(mysqlSecret(user, { dbname: 'restricted' })),
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+
+    // Act
+    const result = await recoverStuck({ secretId: arn }, deps);
+
+    // Assess: not promoted untested; the original is still AWSCURRENT and logs in
+    expect(result).toMatchObject({ outcome: 'abandoned', versionId: token });
+    expect(result.reason).toMatch(/^DatabaseLoginError: .*pending/);
+    expect(sm.stages(arn)[original]).toEqual(['AWSCURRENT']);
+    expect(sm.stages(arn)[token] ?? []).not.toContain('AWSCURRENT');
+    expect((await verifyCurrent({ secretId: arn }, deps)).works).toBe(true);
+    expect(await db.canLogin(user.username, user.password)).toBe(true);
+  });
+});
+
 describe('rotation (mysql-single-user): one user whose password changes', () => {
   it('makes the new password AWSCURRENT; it logs in, the old one stops working, other fields are kept', async () => {
     // Prepare
@@ -186,7 +257,7 @@ describe('rotation (mysql-single-user): one user whose password changes', () => 
         pending ? await db.canLogin(user.username, pending) : null,
       ]);
     };
-    for (const step of ROTATION_STEPS) {
+    for (const step of PROTOCOL_ORDER) {
       await rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token }, deps);
       const after = await state();
       await rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token }, deps);
@@ -198,7 +269,7 @@ describe('rotation (mysql-single-user): one user whose password changes', () => 
     expect(await db.canLogin(user.username, user.password)).toBe(false);
   });
 
-  it.each(ROTATION_STEPS)(
+  it.each(PROTOCOL_ORDER)(
     'a crash after %s, then a new rotation attempt, ends with a working AWSCURRENT and no lost credential',
     async (step) => {
       // Prepare
@@ -348,7 +419,7 @@ describe('rotation (mysql-alternating-users): two users, the previous one keeps 
     const token = (await client.send(new RotateSecretCommand({ SecretId: arn }))).VersionId as string;
 
     // Act + Assess
-    for (const step of ROTATION_STEPS) {
+    for (const step of PROTOCOL_ORDER) {
       await rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token }, deps);
       const after = JSON.stringify([sm.stages(arn), sm.versionValue(arn, token)]);
       const grantsAfter = await db
@@ -363,7 +434,7 @@ describe('rotation (mysql-alternating-users): two users, the previous one keeps 
     expect(await db.canLogin(user.username, user.password)).toBe(true);
   });
 
-  it.each(ROTATION_STEPS)(
+  it.each(PROTOCOL_ORDER)(
     'a crash after %s never breaks AWSCURRENT, and a new attempt ends with both users working',
     async (step) => {
       // Prepare
