@@ -32,6 +32,17 @@ describe('intake infra: dev stage', () => {
                     'detail-type': ['Ops Rule Canary'],
                     detail: { rule: [`ops-dev-${spec.name}`] },
                   },
+                  // The console sign-in rule also lets the us-east-1 forwarding rule's canary through
+                  // (dev's region is not us-east-1, so its sign-ins arrive forwarded).
+                  ...(spec.name === 'console-sign-in'
+                    ? [
+                        {
+                          source: ['ops.canary'],
+                          'detail-type': ['Ops Rule Canary'],
+                          detail: { rule: ['ops-dev-global-forward'] },
+                        },
+                      ]
+                    : []),
                 ],
               }
             : spec.pattern,
