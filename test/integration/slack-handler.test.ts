@@ -25,6 +25,9 @@ beforeAll(async () => {
     SLACK_TABLE_NAME: 'ops-dev-slack',
     SLACK_WORKER_FUNCTION: 'ops-dev-slack-worker',
     AWS_REGION: 'eu-west-1',
+    // The handler's own log lines (an accepted and a refused request) would only be noise here.
+    POWERTOOLS_SERVICE_NAME: 'slack',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   secretsMock
     .on(GetSecretValueCommand, { SecretId: 'ops/dev/slack/signing-secret' })
