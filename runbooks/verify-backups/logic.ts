@@ -88,6 +88,19 @@ export const VerifySettingsSchema = z.object({
 });
 export type VerifySettings = z.infer<typeof VerifySettingsSchema>;
 
+/** What the RDS check step answered: one verdict per configured check, and the budget it ran under. */
+export const DatabaseCheckSchema = z.object({
+  results: z.array(z.object({ name: z.string(), verdict: z.enum(['pass', 'fail']), reason: z.string() })),
+  budget: z
+    .object({
+      instanceClass: z.string(),
+      maxMinutes: z.number(),
+      estimatedUsd: z.number().optional(),
+      priceSource: z.string().optional(),
+    })
+    .optional(),
+});
+
 const StepError = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose();
 
 /**
@@ -112,8 +125,8 @@ export const RestoreObservationSchema = z.object({
     .optional(),
   /** EBS content check: its verdict and what it read (the step's own reason). */
   content: z.object({ verdict: z.enum(['verified', 'failed']), reason: z.string() }).optional(),
-  /** RDS: the check query's numeric result and the floor it must reach. */
-  check: z.object({ value: z.number(), minResult: z.number(), query: z.string() }).optional(),
+  /** RDS: each configured check's verdict, and the run's time and cost budget. */
+  check: DatabaseCheckSchema.optional(),
   error: StepError.optional(),
   /** Cleanup: true once the scratch resource was deleted (or there was none to delete). */
   cleanedUp: z.boolean().optional(),
@@ -401,13 +414,27 @@ export function checkRestore(restore: RestoreObservation | undefined, why: strin
     );
   }
   const c = restore.check;
-  if (!c) return fail('restore', 'restored database was not queried');
-  if (c.value < c.minResult)
-    return fail('restore', `check query returned ${c.value}, below the required ${c.minResult}`);
+  if (!c || c.results.length === 0) return fail('restore', 'restored database was not queried');
+  const failing = c.results.filter((r) => r.verdict !== 'pass');
+  const budget = c.budget ? ` [${budgetNote(c.budget)}]` : '';
+  if (failing.length > 0)
+    return fail(
+      'restore',
+      `${failing.length} of ${c.results.length} database checks failed on ${restore.scratchId ?? 'the scratch instance'}: ${failing.map((r) => `${r.name}: ${r.reason}`).join('; ')}${budget}`,
+    );
   return pass(
     'restore',
-    `restored to ${restore.scratchId ?? 'a scratch instance'}, check query returned ${c.value}, then deleted it`,
+    `restored to ${restore.scratchId ?? 'a scratch instance'}, ${c.results.map((r) => `${r.name}: ${r.reason}`).join('; ')}, then deleted it${budget}`,
   );
+}
+
+/** `db.t4g.micro, budget 60 min, est. $0.02/run (prices: …)` for the report. */
+export function budgetNote(b: NonNullable<z.infer<typeof DatabaseCheckSchema>['budget']>): string {
+  const cost =
+    b.estimatedUsd === undefined
+      ? 'no price for this class'
+      : `est. $${b.estimatedUsd.toFixed(2)}/run${b.priceSource ? ` (${b.priceSource})` : ''}`;
+  return `${b.instanceClass}, budget ${b.maxMinutes} min, ${cost}`;
 }
 
 export interface Evaluation {

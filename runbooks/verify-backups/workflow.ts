@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { RestoreCheck } from '../../config/schema.js';
 import {
   acknowledgeInvoke,
   addLambdaRetry,
@@ -14,6 +15,7 @@ import {
   ScopedAwsCall,
   type WorkflowHooks,
 } from '../workflow-kit.js';
+import { estimateRestoreCostUsd, PRICE_SOURCE } from './cost.js';
 import { type BackupClass, type ClassPolicy, EXECUTION_TAG_KEY, SCRATCH_TAG } from './logic.js';
 import { BACKUP_SIGNAL_EVENT } from './report.js';
 
@@ -73,8 +75,10 @@ export interface VerifyBackupsSettings {
       readonly instanceClass: string;
       readonly subnetGroupName?: string;
       readonly securityGroupIds?: readonly string[];
-      readonly checkQuery: string;
-      readonly minResult: number;
+      /** Time budget: the restore is available and checked within this, or the backup fails. */
+      readonly maxMinutes: number;
+      /** The checks run against the restored database (config rdsRestoreTest.checks). */
+      readonly checks: readonly RestoreCheck[];
       readonly database?: string;
     };
   };
@@ -110,7 +114,7 @@ export interface VerifyBackupsWorkflowProps {
   /** Backups checked (and restore-tested) at once. */
   readonly maxConcurrency: number;
   readonly approvalTimeout: Duration;
-  /** Polling of the scratch database restore; default ~75 min. */
+  /** Polling of the scratch database restore; default: as many polls as fit the config's maxMinutes. */
   readonly poll?: { readonly database?: PollSettings };
 }
 
@@ -145,12 +149,7 @@ export class VerifyBackupsWorkflow extends Construct {
       `arn:${stack.partition}:${service}:${region}:${account}:${resource}`;
     const scratchDbPrefix = `${props.namePrefix}-vb-`;
     const scratchTag = { [`aws:RequestTag/${SCRATCH_TAG.key}`]: SCRATCH_TAG.value };
-    const dbPoll = props.poll?.database ?? {
-      firstWait: Duration.minutes(2),
-      backoff: 1.5,
-      maxWait: Duration.minutes(5),
-      maxPolls: 20,
-    };
+    const dbPoll = props.poll?.database ?? pollWithin(settings.restore.rds.maxMinutes);
 
     const retry = (task: sfn.TaskStateBase, errors: readonly string[]) =>
       task.addRetry({ errors: [...errors], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
@@ -585,6 +584,7 @@ export class VerifyBackupsWorkflow extends Construct {
     },
   ): sfn.IChainable {
     const rds = settings.restore.rds;
+    const estimate = estimateRestoreCostUsd(rds.instanceClass, rds.maxMinutes);
     const dbArn = h.arn('rds', `db:${h.scratchDbPrefix}*`);
     const start = new sfn.Pass(s, 'Start database restore test', {
       parameters: { kind: 'rds-instance' },
@@ -693,16 +693,18 @@ export class VerifyBackupsWorkflow extends Construct {
       checkFunction,
       sfn.TaskInput.fromObject({
         'observed.$': '$.observed',
-        query: rds.checkQuery,
-        minResult: rds.minResult,
+        checks: JSON.parse(JSON.stringify(rds.checks)) as unknown[],
+        defaultMaxAgeHours: settings.classes.rds.rpoHours,
         ...(rds.database ? { database: rds.database } : {}),
+        budget: {
+          instanceClass: rds.instanceClass,
+          maxMinutes: rds.maxMinutes,
+          ...(estimate === undefined ? {} : { estimatedUsd: estimate }),
+          priceSource: PRICE_SOURCE,
+        },
       }),
       {
-        resultSelector: {
-          'value.$': '$.Payload.value',
-          'minResult.$': '$.Payload.minResult',
-          'query.$': '$.Payload.query',
-        },
+        resultSelector: { 'results.$': '$.Payload.results', 'budget.$': '$.Payload.budget' },
         resultPath: '$.check',
       },
     );
@@ -729,7 +731,7 @@ export class VerifyBackupsWorkflow extends Construct {
     const slow = new sfn.Pass(s, 'Test database too slow', {
       parameters: {
         Error: 'RestoreTimedOut',
-        'Cause.$': `States.Format('test database {} not available after ${poll.maxPolls} polls', $.scratch.id)`,
+        'Cause.$': `States.Format('test database {} not available after ${poll.maxPolls} polls (time budget ${rds.maxMinutes} min)', $.scratch.id)`,
       },
       resultPath: '$.restoreError',
     }).next(remove);
@@ -751,4 +753,29 @@ export class VerifyBackupsWorkflow extends Construct {
     restore.next(loop.start);
     return start.next(name).next(restore);
   }
+}
+
+/**
+ * The database poll for a time budget: waits of 2, 3, 4.5 then 5 minutes, as many as fit in
+ * `maxMinutes` less 5 minutes kept for the checks and the delete call (at least 3 polls).
+ */
+export function pollWithin(maxMinutes: number): PollSettings {
+  const firstWait = 120;
+  const backoff = 1.5;
+  const maxWait = 300;
+  const budget = Math.max(0, maxMinutes - 5) * 60;
+  let total = 0;
+  let polls = 0;
+  for (let w = firstWait; ; w *= backoff) {
+    const next = Math.min(Math.round(w), maxWait);
+    if (total + next > budget) break;
+    total += next;
+    polls++;
+  }
+  return {
+    firstWait: Duration.seconds(firstWait),
+    backoff,
+    maxWait: Duration.seconds(maxWait),
+    maxPolls: Math.max(3, polls),
+  };
 }

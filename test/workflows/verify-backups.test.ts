@@ -80,8 +80,8 @@ const SETTINGS: VerifyBackupsSettings = {
       enabled: false,
       weekday: 'SUN',
       instanceClass: 'db.t4g.micro',
-      checkQuery: 'SELECT COUNT(*) FROM information_schema.tables',
-      minResult: 1,
+      maxMinutes: 60,
+      checks: [{ kind: 'query', sql: 'SELECT COUNT(*) FROM information_schema.tables', min: 1 }],
     },
   },
 };
@@ -853,7 +853,10 @@ describe('verify-backups workflow: the weekly database restore test', () => {
         weekday: today,
         subnetGroupName: 'test-platform-db',
         securityGroupIds: ['sg-0restore'],
-        checkQuery: 'SELECT COUNT(*) FROM orders',
+        checks: [
+          { kind: 'rowCount', table: 'orders', min: 2 },
+          { kind: 'freshness', table: 'orders', column: 'created_at' },
+        ],
         database: 'app',
       },
     },
@@ -863,8 +866,11 @@ describe('verify-backups workflow: the weekly database restore test', () => {
   beforeAll(async () => {
     [chat, db] = await Promise.all([startFakeChatOps(), startMariaDb()]);
     await db.query('CREATE DATABASE app');
-    await db.query('CREATE TABLE app.orders (id INT PRIMARY KEY)');
-    await db.query('INSERT INTO app.orders VALUES (1), (2)');
+    await db.query('CREATE TABLE app.orders (id INT PRIMARY KEY, created_at DATETIME)');
+    // One row an hour old: fresh within the class RPO (26 h).
+    await db.query(
+      'INSERT INTO app.orders VALUES (1, UTC_TIMESTAMP() - INTERVAL 3 HOUR), (2, UTC_TIMESTAMP() - INTERVAL 1 HOUR)',
+    );
   });
   afterAll(async () => {
     await Promise.all([chat?.close(), db?.stop()]);
@@ -877,7 +883,7 @@ describe('verify-backups workflow: the weekly database restore test', () => {
     const check = (i: unknown) =>
       checkDatabase(i as never, {
         credentials: async () => ({ username: db.admin.username, password: db.admin.password }),
-        connect: (o) => mysql.createConnection({ ...o, connectTimeout: 5000 }),
+        connect: (o) => mysql.createConnection({ ...o, connectTimeout: 5000, timezone: 'Z' }),
       });
     const { handlers: h, rec } = handlers(goodWorld(), chat, {
       'Restore test database': (i) => {
@@ -929,27 +935,102 @@ describe('verify-backups workflow: the weekly database restore test', () => {
       check: 'restore',
       verdict: 'pass',
       reason: expect.stringMatching(
-        /^restored to ops-test-vb-[0-9a-f]{32}, check query returned 2, then deleted it$/,
+        /^restored to ops-test-vb-[0-9a-f]{32}, rows in orders >= 2: returned 2; max\(created_at\) of orders within 26h: newest created_at is 1h old, then deleted it \[db\.t4g\.micro, budget 60 min, est\. \$0\.02\/run \(RDS MySQL on-demand/,
       ),
     });
   });
 
-  it('a check query that fails still deletes the scratch instance, and fails the backup', async () => {
-    // Prepare
+  it('a failing check still deletes the scratch instance, and fails the backup with that check named', async () => {
+    // Prepare: the same definition, a restored database whose orders are stale (the oracle: 30 h > 26 h RPO).
+    await db.query('CREATE DATABASE stale');
+    await db.query('CREATE TABLE stale.orders (id INT PRIMARY KEY, created_at DATETIME)');
+    await db.query(
+      'INSERT INTO stale.orders VALUES (1, UTC_TIMESTAMP() - INTERVAL 30 HOUR), (2, UTC_TIMESTAMP() - INTERVAL 30 HOUR)',
+    );
     const { h, rec, deleted } = dbHandlers({
       'Run check query': (i) =>
-        checkDatabase({ ...(i as object), query: 'SELECT COUNT(*) FROM missing_table' } as never, {
+        checkDatabase({ ...(i as object), database: 'stale' } as never, {
           credentials: async () => ({ username: db.admin.username, password: db.admin.password }),
-          connect: (o) => mysql.createConnection({ ...o, connectTimeout: 5000 }),
+          connect: (o) => mysql.createConnection({ ...o, connectTimeout: 5000, timezone: 'Z' }),
         }),
     });
     // Act
     const out = await runAsl(asl, INPUT, { handlers: h });
     // Assess
     expect(out.status).toBe('FAILED');
+    expect(deleted).toEqual([expect.objectContaining({ SkipFinalSnapshot: true })]);
+    expect(row(rec, 'test-platform').reason).toMatch(
+      /^restore: 1 of 2 database checks failed on ops-test-vb-[0-9a-f]{32}: max\(created_at\) of orders within 26h: newest created_at is 30h old \(.*\), older than 26h \[db\.t4g\.micro/,
+    );
+  });
+
+  it('a check step that cannot connect still deletes the scratch instance, and fails the backup', async () => {
+    const { h, rec, deleted } = dbHandlers({
+      'Run check query': (i) =>
+        checkDatabase(i as never, {
+          credentials: async () => ({ username: db.admin.username, password: 'not-the-password' }),
+          connect: (o) => mysql.createConnection({ ...o, connectTimeout: 5000 }),
+        }),
+    });
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    expect(out.status).toBe('FAILED');
     expect(deleted).toHaveLength(1);
     expect(row(rec, 'test-platform').reason).toMatch(
-      /^restore: restore test failed: RestoreCheckError: the check query failed: .*missing_table/,
+      /^restore: restore test failed: RestoreCheckError: cannot connect to the restored instance: Access denied/,
+    );
+  });
+
+  it('a restore that never becomes available is polled a bounded number of times, then deleted and failed', async () => {
+    // Prepare: RDS keeps answering "creating".
+    let reads = 0;
+    const { h, rec, deleted } = dbHandlers({
+      'Read test database': () => {
+        reads++;
+        return { DbInstances: [{ DbInstanceStatus: 'creating' }] };
+      },
+    });
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess: a 60 min budget keeps 55 min for polling; waits of 2, 3, 4.5, then 5 min fit 12 of them
+    // (2 + 3 + 4.5 + 5 × 9 = 54.5, by hand), so 12 reads in all.
+    expect(out.status).toBe('FAILED');
+    expect(reads).toBe(12);
+    expect(out.calls['Run check query']).toBeUndefined();
+    expect(deleted).toEqual([
+      expect.objectContaining({ SkipFinalSnapshot: true, DeleteAutomatedBackups: true }),
+    ]);
+    expect(row(rec, 'test-platform').reason).toMatch(
+      /^restore: restore test failed: RestoreTimedOut: test database ops-test-vb-[0-9a-f]{32} not available after 12 polls \(time budget 60 min\)$/,
+    );
+  });
+
+  it('a restore that breaks (incompatible-restore) goes to cleanup without waiting out the budget', async () => {
+    let reads = 0;
+    const { h, rec, deleted } = dbHandlers({
+      'Read test database': () => {
+        reads++;
+        return { DbInstances: [{ DbInstanceStatus: reads < 2 ? 'creating' : 'incompatible-restore' }] };
+      },
+    });
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    expect(out.status).toBe('FAILED');
+    expect(reads).toBe(2);
+    expect(deleted).toHaveLength(1);
+    expect(row(rec, 'test-platform').reason).toMatch(
+      /RestoreFailed: test database ops-test-vb-\w+ cannot become available$/,
+    );
+  });
+
+  it('a missing permission on the delete leaves the reason in the report, naming the leftover for the sweeper', async () => {
+    const { h, rec } = dbHandlers({
+      'Delete test database': () => {
+        throw awsError('Rds.RdsException', 'User is not authorized to perform: rds:DeleteDBInstance');
+      },
+    });
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    expect(out.status).toBe('FAILED');
+    expect(row(rec, 'test-platform').reason).toMatch(
+      /^restore: cleanup failed, ops-test-vb-[0-9a-f]{32} was left behind \(tagged ops-automation:scratch=true for the sweeper\): Rds\.RdsException: User is not authorized/,
     );
   });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   BackupItemSchema,
   ClassPolicySchema,
+  DatabaseCheckSchema,
   type Evaluation,
   evaluateItem,
   type RestoreObservation,
@@ -42,7 +43,7 @@ export const EvaluateEvent = z.object({
     .object({ volume: z.record(z.string(), z.unknown()).optional() })
     .loose()
     .optional(),
-  check: z.object({ value: z.number(), minResult: z.number(), query: z.string() }).optional(),
+  check: DatabaseCheckSchema.optional(),
   restoreError: StepError.optional(),
   cleanup: z.object({ deleted: z.boolean() }).optional(),
   cleanupError: StepError.optional(),

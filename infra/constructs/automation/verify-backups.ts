@@ -1,7 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as rds from 'aws-cdk-lib/aws-rds';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -299,6 +299,8 @@ export class VerifyBackupsInfra extends Construct {
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         securityGroups: [checkSg],
         environment: { MASTER_SECRET_ID: masterSecretArn },
+        // Up to 20 checks, each a COUNT(*) or MAX() over a possibly large, cold table.
+        timeout: Duration.minutes(5),
       });
       checkDatabase.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [masterSecretArn] }),
@@ -310,9 +312,16 @@ export class VerifyBackupsInfra extends Construct {
           conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stage.region}.amazonaws.com` } },
         }),
       );
-      const subnetGroup = platform.database.node.tryFindChild('SubnetGroup') as rds.ISubnetGroup | undefined;
+      // A scratch subnet group of its own (private subnets, like the platform database's), so the
+      // restore never depends on or changes the platform's group.
+      const subnetGroup = new rds.SubnetGroup(this, 'ScratchSubnetGroup', {
+        vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        description: 'verify-backups scratch restores (temporary instances, private subnets)',
+        subnetGroupName: `${namePrefix}-vb-scratch`,
+      });
       restoreNetwork = {
-        ...(subnetGroup ? { subnetGroupName: subnetGroup.subnetGroupName } : {}),
+        subnetGroupName: subnetGroup.subnetGroupName,
         securityGroupIds: [restoredSg.securityGroupId],
       };
     }
@@ -340,8 +349,8 @@ export class VerifyBackupsInfra extends Construct {
           enabled: rdsRestore,
           weekday: bv.rdsRestoreTest.weekday,
           instanceClass: bv.rdsRestoreTest.instanceClass,
-          checkQuery: bv.rdsRestoreTest.checkQuery,
-          minResult: bv.rdsRestoreTest.minResult,
+          maxMinutes: bv.rdsRestoreTest.maxMinutes,
+          checks: bv.rdsRestoreTest.checks,
           database: stage.platform.rds.databaseName,
           ...restoreNetwork,
         },
