@@ -249,8 +249,38 @@ export const BackupVerificationConfigSchema = z.object({
         .default(''),
       /** Velero schedules whose latest backup must be verified. */
       schedules: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)).default(['daily']),
+      /**
+       * The Velero restore test (through the in-VPC kube function): the latest backup of each
+       * namespace is restored into the fixed scratch namespace `restore-check-<namespace>`, checked
+       * for ready pods and bound PVCs, then the scratch namespace is deleted. Off by default.
+       */
+      restoreTest: z
+        .object({
+          enabled: z.boolean().default(false),
+          namespaces: z
+            .array(
+              z.object({
+                namespace: z
+                  .string()
+                  .max(63 - 'restore-check-'.length)
+                  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+                /** The readiness probe: at least this many restored pods Ready… */
+                minReadyPods: z.number().int().min(0).default(1),
+                /** …and at least this many restored PVCs Bound. */
+                minBoundPvcs: z.number().int().min(0).default(0),
+              }),
+            )
+            .default([]),
+          /** Time budget per namespace: restore, readiness and the namespace's deletion. */
+          maxMinutes: z.number().int().min(5).max(120).default(30),
+        })
+        .default({ enabled: false, namespaces: [], maxMinutes: 30 }),
     })
-    .default({ prefix: '', schedules: ['daily'] }),
+    .default({
+      prefix: '',
+      schedules: ['daily'],
+      restoreTest: { enabled: false, namespaces: [], maxMinutes: 30 },
+    }),
 });
 export type BackupVerificationConfig = z.infer<typeof BackupVerificationConfigSchema>;
 
