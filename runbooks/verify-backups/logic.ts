@@ -101,6 +101,52 @@ export const DatabaseCheckSchema = z.object({
     .optional(),
 });
 
+const VeleroStepError = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose();
+/** What one namespace's Velero restore test left in the state (see workflow.ts veleroRestore). */
+export const VeleroNamespaceResultSchema = z.object({
+  namespace: z.string(),
+  scratch: z.string(),
+  verdict: z.enum(['pass', 'fail']),
+  restore: z
+    .object({
+      phase: z.string(),
+      restore: z
+        .object({
+          status: z
+            .object({
+              progress: z
+                .object({ itemsRestored: z.number().optional(), totalItems: z.number().optional() })
+                .loose()
+                .optional(),
+            })
+            .loose()
+            .optional(),
+        })
+        .loose()
+        .optional(),
+    })
+    .loose()
+    .optional(),
+  inspection: z
+    .object({
+      readyPods: z.number(),
+      boundPvcs: z.number(),
+      pods: z.array(z.object({ name: z.string() }).loose()),
+      pvcs: z.array(z.object({ name: z.string() }).loose()),
+    })
+    .loose()
+    .optional(),
+  failure: VeleroStepError.optional(),
+  /** `{ value: { deleted: true } }` after the delete, or the error that stopped it. */
+  cleanup: z
+    .object({ value: z.object({ deleted: z.boolean() }).loose().optional() })
+    .loose()
+    .optional(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+export type VeleroNamespaceResult = z.infer<typeof VeleroNamespaceResultSchema>;
+
 const StepError = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose();
 
 /**
@@ -109,7 +155,9 @@ const StepError = z.object({ Error: z.string().optional(), Cause: z.string().opt
  * check query's result, the error that stopped it, and whether cleanup deleted it.
  */
 export const RestoreObservationSchema = z.object({
-  kind: z.enum(['ebs-content', 'ebs-volume', 'rds-instance']),
+  kind: z.enum(['ebs-content', 'ebs-volume', 'rds-instance', 'velero-restore']),
+  /** Velero: one result per configured namespace (restored into its scratch namespace, then deleted). */
+  velero: z.array(z.lazy(() => VeleroNamespaceResultSchema)).optional(),
   /** The snapshot restored from, and its size (EBS). */
   snapshotId: z.string().optional(),
   expectedSizeGiB: z.number().optional(),
@@ -383,6 +431,7 @@ export function checkRestore(restore: RestoreObservation | undefined, why: strin
       return fail('restore', `content check of ${restore.snapshotId ?? 'the snapshot'}: ${c.reason}`);
     return pass('restore', c.reason);
   }
+  if (restore.kind === 'velero-restore') return checkVeleroRestore(restore);
   if (restore.cleanupError) {
     return fail(
       'restore',
@@ -426,6 +475,44 @@ export function checkRestore(restore: RestoreObservation | undefined, why: strin
     'restore',
     `restored to ${restore.scratchId ?? 'a scratch instance'}, ${c.results.map((r) => `${r.name}: ${r.reason}`).join('; ')}, then deleted it${budget}`,
   );
+}
+
+/**
+ * Velero restore test: every configured namespace restored into its scratch namespace, ready (pods
+ * Ready, PVCs Bound as configured), and the scratch namespace deleted. The reason names what was
+ * restored and how long it took, per namespace.
+ */
+function checkVeleroRestore(restore: RestoreObservation): CheckResult {
+  if (restore.error) return fail('restore', `Velero restore test failed: ${stepError(restore.error)}`);
+  const results = restore.velero ?? [];
+  if (results.length === 0) return fail('restore', 'Velero restore test reported nothing');
+  const lines = results.map((r) => {
+    const seconds = Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000);
+    const deleted = r.cleanup?.value?.deleted === true;
+    const cleanup = deleted
+      ? 'scratch namespace deleted'
+      : `scratch namespace ${r.scratch} NOT deleted: ${stepError(r.cleanup as never)}`;
+    if (r.verdict !== 'pass' || !r.inspection)
+      return {
+        ok: false,
+        text: `${r.namespace}: ${stepError(r.failure ?? {})} (after ${seconds} s; ${cleanup})`,
+      };
+    const p = r.restore?.restore?.status?.progress;
+    const items =
+      p?.itemsRestored !== undefined ? `${p.itemsRestored}/${p.totalItems ?? '?'} items restored, ` : '';
+    const names = (xs: { name: string }[]) => xs.map((x) => x.name).join(', ') || 'none';
+    return {
+      ok: deleted,
+      text: `${r.namespace} → ${r.scratch}: ${items}${r.inspection.readyPods}/${r.inspection.pods.length} pods ready (${names(r.inspection.pods)}), ${r.inspection.boundPvcs}/${r.inspection.pvcs.length} PVCs bound (${names(r.inspection.pvcs)}), ${seconds} s, ${cleanup}`,
+    };
+  });
+  const bad = lines.filter((l) => !l.ok);
+  if (bad.length > 0)
+    return fail(
+      'restore',
+      `${bad.length} of ${lines.length} Velero namespaces failed: ${bad.map((l) => l.text).join('; ')}`,
+    );
+  return pass('restore', `Velero restore verified: ${lines.map((l) => l.text).join('; ')}`);
 }
 
 /** `db.t4g.micro, budget 60 min, est. $0.02/run (prices: …)` for the report. */

@@ -6,6 +6,7 @@ import {
   type Evaluation,
   evaluateItem,
   type RestoreObservation,
+  VeleroNamespaceResultSchema,
 } from '../../../runbooks/verify-backups/logic.js';
 
 /**
@@ -28,9 +29,13 @@ export const EvaluateEvent = z.object({
     .loose(),
   /** The expected KMS key's ARN (DescribeKey of the alias at the start of the run). */
   keyArn: z.string().min(1),
-  plan: z.object({ ebs: z.boolean(), rds: z.boolean(), skipped: z.string() }),
+  plan: z.object({ ebs: z.boolean(), rds: z.boolean(), velero: z.boolean().optional(), skipped: z.string() }),
   /** Set by the workflow when a restore test ran for this item. */
-  restoreTest: z.object({ kind: z.enum(['ebs-content', 'ebs-volume', 'rds-instance']) }).optional(),
+  restoreTest: z
+    .object({ kind: z.enum(['ebs-content', 'ebs-volume', 'rds-instance', 'velero-restore']) })
+    .optional(),
+  /** Velero: one result per configured namespace. */
+  veleroRestore: z.array(VeleroNamespaceResultSchema).optional(),
   /** EBS: what the content check step answered. */
   content: z
     .object({
@@ -71,6 +76,7 @@ export function restoreObservation(e: z.infer<typeof EvaluateEvent>): RestoreObs
     ...(e.scratch ? { scratchId: e.scratch.id } : {}),
     ...(volume?.success ? { observed: volume.data } : {}),
     ...(e.check ? { check: e.check } : {}),
+    ...(e.veleroRestore ? { velero: e.veleroRestore } : {}),
     ...(e.content
       ? { content: { verdict: e.content.observation.verdict, reason: e.content.observation.reason } }
       : {}),

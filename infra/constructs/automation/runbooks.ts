@@ -172,6 +172,7 @@ export class RunbookWorkflows extends Construct {
         hooks,
         platform,
         approvalTimeout,
+        ...(this.kube ? { kubeFunction: this.kube.function } : {}),
       });
       this.stateMachines['verify-backups'] = vb.stateMachine;
     }

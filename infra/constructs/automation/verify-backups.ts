@@ -1,6 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -13,6 +14,7 @@ import {
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
 import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
+import { RESTORE_NAMESPACE_PREFIX } from './kube-access.js';
 
 export interface VerifyBackupsInfraProps {
   readonly stage: StageConfig;
@@ -20,6 +22,8 @@ export interface VerifyBackupsInfraProps {
   readonly hooks: WorkflowHooks;
   readonly platform: PlatformStack;
   readonly approvalTimeout: Duration;
+  /** The in-VPC Kubernetes access function (KubeAccess): the Velero restore test runs through it. */
+  readonly kubeFunction?: lambda.IFunction;
 }
 
 /**
@@ -64,6 +68,11 @@ export class VerifyBackupsInfra extends Construct {
     // The platform names its database `<stage>-platform` (infra/constructs/platform/database.ts).
     const databaseInstance = `${stage.name}-platform`;
     const rdsRestore = bv.rdsRestoreTest.enabled;
+    // The Velero restore test needs the kube function (a stage with a cluster) and namespaces to check.
+    const veleroRestore =
+      bv.velero.restoreTest.enabled &&
+      bv.velero.restoreTest.namespaces.length > 0 &&
+      props.kubeFunction !== undefined;
 
     // ---- the steps -------------------------------------------------------------------------------
     const step = (
@@ -354,6 +363,24 @@ export class VerifyBackupsInfra extends Construct {
           database: stage.platform.rds.databaseName,
           ...restoreNetwork,
         },
+        ...(veleroRestore
+          ? {
+              velero: {
+                enabled: true,
+                maxMinutes: bv.velero.restoreTest.maxMinutes,
+                namespaces: bv.velero.restoreTest.namespaces.map((n) => {
+                  const scratch = `${RESTORE_NAMESPACE_PREFIX}${n.namespace}`;
+                  return {
+                    namespace: n.namespace,
+                    scratch,
+                    mapping: { [n.namespace]: scratch },
+                    minReadyPods: n.minReadyPods,
+                    minBoundPvcs: n.minBoundPvcs,
+                  };
+                }),
+              },
+            }
+          : {}),
       },
     };
     const wf = new VerifyBackupsWorkflow(this, 'Workflow', {
@@ -367,6 +394,7 @@ export class VerifyBackupsInfra extends Construct {
         sweep,
         ...(checkVolumeContent ? { checkVolumeContent } : {}),
         ...(checkDatabase ? { checkDatabase } : {}),
+        ...(veleroRestore && props.kubeFunction ? { kube: props.kubeFunction } : {}),
       },
       settings,
       reportBucket: {
