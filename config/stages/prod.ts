@@ -118,6 +118,18 @@ export const prod: StageConfigInput = {
         maxMinutes: 60,
         checks: [{ kind: 'query', sql: 'SELECT COUNT(*) FROM information_schema.tables', min: 1 }],
       },
+      // The Velero restore test: each namespace's latest backup restored into restore-check-<ns>, checked
+      // for Ready pods / Bound PVCs, then deleted (README "Backup verification").
+      velero: {
+        restoreTest: {
+          enabled: true,
+          namespaces: [
+            { namespace: 'app', minReadyPods: 1, minBoundPvcs: 0 },
+            { namespace: 'data', minReadyPods: 1, minBoundPvcs: 1 },
+          ],
+          maxMinutes: 30,
+        },
+      },
     },
     schedules: [
       { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },

@@ -217,4 +217,30 @@ describe('verify-backups infra: schedule, state machine and least-privilege role
       weekday: 'SUN',
     });
   });
+
+  it('prod runs the Velero restore test through the kube function, whose RBAC names exactly the scratch namespaces', () => {
+    const [sm] = Object.values(
+      t.findResources('AWS::StepFunctions::StateMachine', {
+        Properties: { StateMachineName: 'ops-prod-verify-backups' },
+      }),
+    ) as { Properties: { DefinitionString: unknown } }[];
+    const definition = JSON.stringify(sm?.Properties.DefinitionString);
+    expect(definition).toContain('Restore each Velero namespace');
+    expect(definition).toContain('restore-check-data');
+    // The RBAC applied to the cluster: one ClusterRole for the scratch namespaces, by name.
+    const manifests = Object.values(t.findResources('Custom::AWSCDK-EKS-KubernetesResource')).flatMap((r) => {
+      const m = (r as { Properties: { Manifest: unknown } }).Properties.Manifest;
+      return typeof m === 'string' ? (JSON.parse(m) as { kind: string; rules?: unknown[] }[]) : [];
+    });
+    const scratchRole = manifests.find((m) => m.kind === 'ClusterRole');
+    expect(scratchRole?.rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['namespaces'],
+        resourceNames: ['restore-check-app', 'restore-check-data'],
+        verbs: ['get', 'delete'],
+      },
+      { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims'], verbs: ['list'] },
+    ]);
+  });
 });
