@@ -1189,6 +1189,10 @@ describe('verify-backups workflow: the Velero restore test through the kube func
   }
   const scratchLeft = () => NAMESPACES.filter((n) => api.get(`/api/v1/namespaces/restore-check-${n}`));
 
+  it('is a valid definition whose AWS calls match the AWS API model', () => {
+    expect(definitionProblems(asl)).toEqual([]);
+  });
+
   it('restores each namespace into its scratch namespace, checks readiness, reports what was restored and the time, deletes it', async () => {
     const { h, rec } = veleroHandlers(velero(GOOD));
     const out = await runAsl(asl, INPUT, { handlers: h, context: STATE_CONTEXT });
