@@ -221,6 +221,43 @@ export const BackupClassPolicySchema = z
 const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
 
 /** What the daily `verify-backups` run checks, and how (issue 6). Every field has a default. */
+/** A table name, optionally `schema.table`: letters, digits and `_` only (quoted with backticks in SQL). */
+const SQL_TABLE = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$/;
+const SQL_COLUMN = /^[A-Za-z0-9_]+$/;
+
+/** One check of the restored database (see functions/steps/verify-backups/check-database.ts). */
+export const RestoreCheckSchema = z.discriminatedUnion('kind', [
+  /** `SELECT COUNT(*) FROM table` must be at least `min`. */
+  z.object({
+    kind: z.literal('rowCount'),
+    table: z.string().regex(SQL_TABLE, 'a table is letters, digits, "_" (optionally schema.table)'),
+    min: z.number().int().min(0),
+  }),
+  /** `SELECT MAX(column) FROM table` must be within `maxAgeHours` of now (default: the RDS class RPO). */
+  z.object({
+    kind: z.literal('freshness'),
+    table: z.string().regex(SQL_TABLE, 'a table is letters, digits, "_" (optionally schema.table)'),
+    column: z.string().regex(SQL_COLUMN, 'a column is letters, digits and "_"'),
+    maxAgeHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .optional(),
+  }),
+  /** One read-only SELECT whose first column of the first row is a number at least `min`. */
+  z.object({
+    kind: z.literal('query'),
+    sql: z.string().regex(/^\s*SELECT\s[^;]*$/i, 'the check query is one SELECT statement without ";"'),
+    min: z.number().int().min(0),
+  }),
+]);
+export type RestoreCheck = z.infer<typeof RestoreCheckSchema>;
+const DEFAULT_RESTORE_CHECK: RestoreCheck = {
+  kind: 'query',
+  sql: 'SELECT COUNT(*) FROM information_schema.tables',
+  min: 1,
+};
+
 export const BackupVerificationConfigSchema = z.object({
   classes: z
     .object({
@@ -268,7 +305,11 @@ export const BackupVerificationConfigSchema = z.object({
       sampleBlocks: z.number().int().min(2).max(1000).default(16),
     })
     .default({ enabled: true, sampleBlocks: 16 }),
-  /** Off by default: a restored instance costs money for the half hour it lives. */
+  /**
+   * The weekly RDS restore test: the newest snapshot is restored to a scratch instance (scratch subnet
+   * group and security group), the checks run against it, and it is deleted on every path. Off by
+   * default (a restored instance costs money while it lives); prod turns it on.
+   */
   rdsRestoreTest: z
     .object({
       enabled: z.boolean().default(false),
@@ -277,20 +318,20 @@ export const BackupVerificationConfigSchema = z.object({
         .string()
         .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/)
         .default('db.t4g.micro'),
-      /** One read-only statement whose first column of the first row is a number, e.g. a row count. */
-      checkQuery: z
-        .string()
-        .regex(/^\s*SELECT\s[^;]*$/i, 'the check query is one SELECT statement without ";"')
-        .default('SELECT COUNT(*) FROM information_schema.tables'),
-      /** The check fails when the number is below this (e.g. 1: the table must not be empty). */
-      minResult: z.number().int().min(0).default(1),
+      /**
+       * Time budget: the restore must be available and checked within this; a slower restore fails
+       * the backup (and the scratch instance is deleted). Also the bound of the cost estimate.
+       */
+      maxMinutes: z.number().int().min(15).max(180).default(60),
+      /** What is checked on the restored database; each check gets its own verdict. */
+      checks: z.array(RestoreCheckSchema).min(1).max(20).default([DEFAULT_RESTORE_CHECK]),
     })
     .default({
       enabled: false,
       weekday: 'SUN',
       instanceClass: 'db.t4g.micro',
-      checkQuery: 'SELECT COUNT(*) FROM information_schema.tables',
-      minResult: 1,
+      maxMinutes: 60,
+      checks: [DEFAULT_RESTORE_CHECK],
     }),
   velero: z
     .object({
@@ -303,8 +344,38 @@ export const BackupVerificationConfigSchema = z.object({
         .default(''),
       /** Velero schedules whose latest backup must be verified. */
       schedules: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)).default(['daily']),
+      /**
+       * The Velero restore test (through the in-VPC kube function): the latest backup of each
+       * namespace is restored into the fixed scratch namespace `restore-check-<namespace>`, checked
+       * for ready pods and bound PVCs, then the scratch namespace is deleted. Off by default.
+       */
+      restoreTest: z
+        .object({
+          enabled: z.boolean().default(false),
+          namespaces: z
+            .array(
+              z.object({
+                namespace: z
+                  .string()
+                  .max(63 - 'restore-check-'.length)
+                  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+                /** The readiness probe: at least this many restored pods Ready… */
+                minReadyPods: z.number().int().min(0).default(1),
+                /** …and at least this many restored PVCs Bound. */
+                minBoundPvcs: z.number().int().min(0).default(0),
+              }),
+            )
+            .default([]),
+          /** Time budget per namespace: restore, readiness and the namespace's deletion. */
+          maxMinutes: z.number().int().min(5).max(120).default(30),
+        })
+        .default({ enabled: false, namespaces: [], maxMinutes: 30 }),
     })
-    .default({ prefix: '', schedules: ['daily'] }),
+    .default({
+      prefix: '',
+      schedules: ['daily'],
+      restoreTest: { enabled: false, namespaces: [], maxMinutes: 30 },
+    }),
 });
 export type BackupVerificationConfig = z.infer<typeof BackupVerificationConfigSchema>;
 

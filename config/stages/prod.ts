@@ -136,6 +136,29 @@ export const prod: StageConfigInput = {
       slackChannel: 'C0PRODALRM1',
       datadogHandles: ['@pagerduty-platform-prod', '@slack-ops-prod-alerts'],
     },
+    // The weekly RDS restore test is on in prod (README "Backup verification"): Sundays, a db.t4g.micro
+    // scratch instance for at most 60 minutes. Add rowCount / freshness checks of the app's tables here.
+    backupVerification: {
+      rdsRestoreTest: {
+        enabled: true,
+        weekday: 'SUN',
+        instanceClass: 'db.t4g.micro',
+        maxMinutes: 60,
+        checks: [{ kind: 'query', sql: 'SELECT COUNT(*) FROM information_schema.tables', min: 1 }],
+      },
+      // The Velero restore test: each namespace's latest backup restored into restore-check-<ns>, checked
+      // for Ready pods / Bound PVCs, then deleted (README "Backup verification").
+      velero: {
+        restoreTest: {
+          enabled: true,
+          namespaces: [
+            { namespace: 'app', minReadyPods: 1, minBoundPvcs: 0 },
+            { namespace: 'data', minReadyPods: 1, minBoundPvcs: 1 },
+          ],
+          maxMinutes: 30,
+        },
+      },
+    },
     schedules: [
       { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },
     ],

@@ -1,6 +1,6 @@
 import * as https from 'node:https';
 import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
-import type { ConfigMap } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Namespace, PersistentVolumeClaimList, PodList } from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 
 /**
@@ -42,6 +42,7 @@ export interface VeleroRestore {
     errors?: number;
     warnings?: number;
     failureReason?: string;
+    progress?: { itemsRestored?: number; totalItems?: number };
     startTimestamp?: string;
     completionTimestamp?: string;
   };
@@ -178,6 +179,28 @@ export class KubeClient {
       method: 'GET',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`,
     });
+  }
+
+  // ---- a restore test's scratch namespace (v1) ----------------------------------------------------
+
+  listPods(namespace: string): Promise<PodList> {
+    return this.request({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods` });
+  }
+
+  listPersistentVolumeClaims(namespace: string): Promise<PersistentVolumeClaimList> {
+    return this.request({
+      method: 'GET',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/persistentvolumeclaims`,
+    });
+  }
+
+  getNamespace(name: string): Promise<Namespace> {
+    return this.request({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(name)}` });
+  }
+
+  /** Deletes a namespace and everything in it (the API answers at once; finalisation follows). */
+  deleteNamespace(name: string): Promise<unknown> {
+    return this.request({ method: 'DELETE', path: `/api/v1/namespaces/${encodeURIComponent(name)}` });
   }
 
   // ---- Velero restores (velero.io/v1) --------------------------------------------------------

@@ -25,6 +25,11 @@ export const KubeSettings = z.object({
   veleroNamespace: z.string().min(1),
   /** A restore may only write into namespaces starting with this (scratch namespaces of restore tests). */
   restoreNamespacePrefix: z.string().min(1),
+  /**
+   * The exact scratch namespaces the Velero restore test uses (one per checked namespace, fixed names
+   * known at deploy time). Only these may be inspected or deleted; the RBAC names them too.
+   */
+  scratchNamespaces: z.array(z.string()).optional(),
   /** Where cluster-autoscaler runs and writes its status ConfigMap. */
   autoscalerNamespace: z.string().min(1),
 });
@@ -61,6 +66,16 @@ export const KubeEvent = z.discriminatedUnion('step', [
     step: z.literal('get-velero-restore'),
     executionName: z.string(),
     name: dns1123,
+  }),
+  z.object({
+    step: z.literal('inspect-scratch-namespace'),
+    executionName: z.string(),
+    namespace: dns1123,
+  }),
+  z.object({
+    step: z.literal('delete-scratch-namespace'),
+    executionName: z.string(),
+    namespace: dns1123,
   }),
   z.object({
     step: z.literal('get-autoscaler-status'),
@@ -114,7 +129,32 @@ export type KubeResult =
       phase: string;
       restore: VeleroRestore;
     }
-  | { step: 'get-autoscaler-status'; status: string; lastUpdated?: string };
+  | { step: 'get-autoscaler-status'; status: string; lastUpdated?: string }
+  | ScratchInspection
+  | { step: 'delete-scratch-namespace'; namespace: string; deleted: true; alreadyGone: boolean };
+
+/** What a restore left in its scratch namespace: pods (ready or not) and PVCs (bound or not). */
+export interface ScratchInspection {
+  step: 'inspect-scratch-namespace';
+  namespace: string;
+  exists: boolean;
+  /** `Active`, `Terminating`, or absent when the namespace does not exist. */
+  phase?: string;
+  pods: { name: string; phase: string; ready: boolean }[];
+  pvcs: { name: string; phase: string }[];
+  readyPods: number;
+  boundPvcs: number;
+}
+
+/** Only the scratch namespaces this stage's restore test owns, by exact name (and prefix, twice). */
+function scratchOnly(settings: KubeSettings, namespace: string): void {
+  const exact = settings.scratchNamespaces ?? [];
+  if (!namespace.startsWith(settings.restoreNamespacePrefix) || !exact.includes(namespace)) {
+    throw new NotAllowListedError(
+      `"${namespace}" is not one of this stage's scratch namespaces (${exact.join(', ') || 'none configured'})`,
+    );
+  }
+}
 
 export async function runKubeStep(input: unknown, deps: KubeDeps): Promise<KubeResult> {
   const event = KubeEvent.parse(input);
@@ -157,6 +197,15 @@ export async function runKubeStep(input: unknown, deps: KubeDeps): Promise<KubeR
           `restores may only write into namespaces starting with "${settings.restoreNamespacePrefix}"; refused: ${outside.join(', ')}`,
         );
       }
+      // With the restore test's fixed scratch namespaces configured, only those: a restore must land
+      // where the automation can inspect and delete it (the RBAC names exactly these).
+      const exact = settings.scratchNamespaces;
+      const unowned = exact ? Object.values(event.namespaceMapping).filter((t) => !exact.includes(t)) : [];
+      if (unowned.length > 0) {
+        throw new NotAllowListedError(
+          `restores may only write into this stage's scratch namespaces (${(exact ?? []).join(', ')}); refused: ${unowned.join(', ')}`,
+        );
+      }
       const restore: VeleroRestore = {
         apiVersion: 'velero.io/v1',
         kind: 'Restore',
@@ -188,6 +237,60 @@ export async function runKubeStep(input: unknown, deps: KubeDeps): Promise<KubeR
       const cm = await client.getConfigMap(settings.autoscalerNamespace, AUTOSCALER_STATUS_CONFIGMAP);
       const lastUpdated = cm.metadata?.annotations?.[AUTOSCALER_LAST_UPDATED];
       return { step: event.step, status: cm.data?.status ?? '', ...(lastUpdated ? { lastUpdated } : {}) };
+    }
+    case 'inspect-scratch-namespace': {
+      scratchOnly(settings, event.namespace);
+      let phase: string | undefined;
+      try {
+        phase = (await client.getNamespace(event.namespace)).status?.phase ?? 'Active';
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+        return {
+          step: event.step,
+          namespace: event.namespace,
+          exists: false,
+          pods: [],
+          pvcs: [],
+          readyPods: 0,
+          boundPvcs: 0,
+        };
+      }
+      const [podList, pvcList] = await Promise.all([
+        client.listPods(event.namespace),
+        client.listPersistentVolumeClaims(event.namespace),
+      ]);
+      const pods = (podList.items ?? []).map((p) => ({
+        name: p.metadata?.name ?? '',
+        phase: p.status?.phase ?? 'Unknown',
+        ready: (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+      }));
+      const pvcs = (pvcList.items ?? []).map((c) => ({
+        name: c.metadata?.name ?? '',
+        phase: c.status?.phase ?? 'Pending',
+      }));
+      return {
+        step: event.step,
+        namespace: event.namespace,
+        exists: true,
+        phase,
+        pods,
+        pvcs,
+        readyPods: pods.filter((p) => p.ready).length,
+        boundPvcs: pvcs.filter((c) => c.phase === 'Bound').length,
+      };
+    }
+    case 'delete-scratch-namespace': {
+      scratchOnly(settings, event.namespace);
+      try {
+        await client.deleteNamespace(event.namespace);
+      } catch (err) {
+        // Already gone (a retried step, or the restore never created it): that is the goal.
+        if (err instanceof KubeApiError && err.status === 404)
+          return { step: event.step, namespace: event.namespace, deleted: true, alreadyGone: true };
+        throw err;
+      }
+      logger.info('scratch namespace deleted', { namespace: event.namespace });
+      return { step: event.step, namespace: event.namespace, deleted: true, alreadyGone: false };
     }
     case 'get-velero-restore': {
       const restore = await client.getRestore(settings.veleroNamespace, event.name);

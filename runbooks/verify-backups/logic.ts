@@ -88,6 +88,65 @@ export const VerifySettingsSchema = z.object({
 });
 export type VerifySettings = z.infer<typeof VerifySettingsSchema>;
 
+/** What the RDS check step answered: one verdict per configured check, and the budget it ran under. */
+export const DatabaseCheckSchema = z.object({
+  results: z.array(z.object({ name: z.string(), verdict: z.enum(['pass', 'fail']), reason: z.string() })),
+  budget: z
+    .object({
+      instanceClass: z.string(),
+      maxMinutes: z.number(),
+      estimatedUsd: z.number().optional(),
+      priceSource: z.string().optional(),
+    })
+    .optional(),
+});
+
+const VeleroStepError = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose();
+/** What one namespace's Velero restore test left in the state (see workflow.ts veleroRestore). */
+export const VeleroNamespaceResultSchema = z.object({
+  namespace: z.string(),
+  scratch: z.string(),
+  verdict: z.enum(['pass', 'fail']),
+  restore: z
+    .object({
+      phase: z.string(),
+      restore: z
+        .object({
+          status: z
+            .object({
+              progress: z
+                .object({ itemsRestored: z.number().optional(), totalItems: z.number().optional() })
+                .loose()
+                .optional(),
+            })
+            .loose()
+            .optional(),
+        })
+        .loose()
+        .optional(),
+    })
+    .loose()
+    .optional(),
+  inspection: z
+    .object({
+      readyPods: z.number(),
+      boundPvcs: z.number(),
+      pods: z.array(z.object({ name: z.string() }).loose()),
+      pvcs: z.array(z.object({ name: z.string() }).loose()),
+    })
+    .loose()
+    .optional(),
+  failure: VeleroStepError.optional(),
+  /** `{ value: { deleted: true } }` after the delete, or the error that stopped it. */
+  cleanup: z
+    .object({ value: z.object({ deleted: z.boolean() }).loose().optional() })
+    .loose()
+    .optional(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+export type VeleroNamespaceResult = z.infer<typeof VeleroNamespaceResultSchema>;
+
 const StepError = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose();
 
 /**
@@ -96,7 +155,9 @@ const StepError = z.object({ Error: z.string().optional(), Cause: z.string().opt
  * check query's result, the error that stopped it, and whether cleanup deleted it.
  */
 export const RestoreObservationSchema = z.object({
-  kind: z.enum(['ebs-content', 'ebs-volume', 'rds-instance']),
+  kind: z.enum(['ebs-content', 'ebs-volume', 'rds-instance', 'velero-restore']),
+  /** Velero: one result per configured namespace (restored into its scratch namespace, then deleted). */
+  velero: z.array(z.lazy(() => VeleroNamespaceResultSchema)).optional(),
   /** The snapshot restored from, and its size (EBS). */
   snapshotId: z.string().optional(),
   expectedSizeGiB: z.number().optional(),
@@ -112,8 +173,8 @@ export const RestoreObservationSchema = z.object({
     .optional(),
   /** EBS content check: its verdict and what it read (the step's own reason). */
   content: z.object({ verdict: z.enum(['verified', 'failed']), reason: z.string() }).optional(),
-  /** RDS: the check query's numeric result and the floor it must reach. */
-  check: z.object({ value: z.number(), minResult: z.number(), query: z.string() }).optional(),
+  /** RDS: each configured check's verdict, and the run's time and cost budget. */
+  check: DatabaseCheckSchema.optional(),
   error: StepError.optional(),
   /** Cleanup: true once the scratch resource was deleted (or there was none to delete). */
   cleanedUp: z.boolean().optional(),
@@ -370,6 +431,7 @@ export function checkRestore(restore: RestoreObservation | undefined, why: strin
       return fail('restore', `content check of ${restore.snapshotId ?? 'the snapshot'}: ${c.reason}`);
     return pass('restore', c.reason);
   }
+  if (restore.kind === 'velero-restore') return checkVeleroRestore(restore);
   if (restore.cleanupError) {
     return fail(
       'restore',
@@ -401,13 +463,65 @@ export function checkRestore(restore: RestoreObservation | undefined, why: strin
     );
   }
   const c = restore.check;
-  if (!c) return fail('restore', 'restored database was not queried');
-  if (c.value < c.minResult)
-    return fail('restore', `check query returned ${c.value}, below the required ${c.minResult}`);
+  if (!c || c.results.length === 0) return fail('restore', 'restored database was not queried');
+  const failing = c.results.filter((r) => r.verdict !== 'pass');
+  const budget = c.budget ? ` [${budgetNote(c.budget)}]` : '';
+  if (failing.length > 0)
+    return fail(
+      'restore',
+      `${failing.length} of ${c.results.length} database checks failed on ${restore.scratchId ?? 'the scratch instance'}: ${failing.map((r) => `${r.name}: ${r.reason}`).join('; ')}${budget}`,
+    );
   return pass(
     'restore',
-    `restored to ${restore.scratchId ?? 'a scratch instance'}, check query returned ${c.value}, then deleted it`,
+    `restored to ${restore.scratchId ?? 'a scratch instance'}, ${c.results.map((r) => `${r.name}: ${r.reason}`).join('; ')}, then deleted it${budget}`,
   );
+}
+
+/**
+ * Velero restore test: every configured namespace restored into its scratch namespace, ready (pods
+ * Ready, PVCs Bound as configured), and the scratch namespace deleted. The reason names what was
+ * restored and how long it took, per namespace.
+ */
+function checkVeleroRestore(restore: RestoreObservation): CheckResult {
+  if (restore.error) return fail('restore', `Velero restore test failed: ${stepError(restore.error)}`);
+  const results = restore.velero ?? [];
+  if (results.length === 0) return fail('restore', 'Velero restore test reported nothing');
+  const lines = results.map((r) => {
+    const seconds = Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000);
+    const deleted = r.cleanup?.value?.deleted === true;
+    const cleanup = deleted
+      ? 'scratch namespace deleted'
+      : `scratch namespace ${r.scratch} NOT deleted: ${stepError(r.cleanup as never)}`;
+    if (r.verdict !== 'pass' || !r.inspection)
+      return {
+        ok: false,
+        text: `${r.namespace}: ${stepError(r.failure ?? {})} (after ${seconds} s; ${cleanup})`,
+      };
+    const p = r.restore?.restore?.status?.progress;
+    const items =
+      p?.itemsRestored !== undefined ? `${p.itemsRestored}/${p.totalItems ?? '?'} items restored, ` : '';
+    const names = (xs: { name: string }[]) => xs.map((x) => x.name).join(', ') || 'none';
+    return {
+      ok: deleted,
+      text: `${r.namespace} → ${r.scratch}: ${items}${r.inspection.readyPods}/${r.inspection.pods.length} pods ready (${names(r.inspection.pods)}), ${r.inspection.boundPvcs}/${r.inspection.pvcs.length} PVCs bound (${names(r.inspection.pvcs)}), ${seconds} s, ${cleanup}`,
+    };
+  });
+  const bad = lines.filter((l) => !l.ok);
+  if (bad.length > 0)
+    return fail(
+      'restore',
+      `${bad.length} of ${lines.length} Velero namespaces failed: ${bad.map((l) => l.text).join('; ')}`,
+    );
+  return pass('restore', `Velero restore verified: ${lines.map((l) => l.text).join('; ')}`);
+}
+
+/** `db.t4g.micro, budget 60 min, est. $0.02/run (prices: …)` for the report. */
+export function budgetNote(b: NonNullable<z.infer<typeof DatabaseCheckSchema>['budget']>): string {
+  const cost =
+    b.estimatedUsd === undefined
+      ? 'no price for this class'
+      : `est. $${b.estimatedUsd.toFixed(2)}/run${b.priceSource ? ` (${b.priceSource})` : ''}`;
+  return `${b.instanceClass}, budget ${b.maxMinutes} min, ${cost}`;
 }
 
 export interface Evaluation {

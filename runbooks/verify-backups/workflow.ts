@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { RestoreCheck } from '../../config/schema.js';
 import {
   acknowledgeInvoke,
   addLambdaRetry,
@@ -14,6 +15,7 @@ import {
   ScopedAwsCall,
   type WorkflowHooks,
 } from '../workflow-kit.js';
+import { estimateRestoreCostUsd, PRICE_SOURCE } from './cost.js';
 import { type BackupClass, type ClassPolicy, EXECUTION_TAG_KEY, SCRATCH_TAG } from './logic.js';
 import { BACKUP_SIGNAL_EVENT } from './report.js';
 
@@ -73,9 +75,26 @@ export interface VerifyBackupsSettings {
       readonly instanceClass: string;
       readonly subnetGroupName?: string;
       readonly securityGroupIds?: readonly string[];
-      readonly checkQuery: string;
-      readonly minResult: number;
+      /** Time budget: the restore is available and checked within this, or the backup fails. */
+      readonly maxMinutes: number;
+      /** The checks run against the restored database (config rdsRestoreTest.checks). */
+      readonly checks: readonly RestoreCheck[];
       readonly database?: string;
+    };
+    /** The Velero restore test through the kube function; off when absent. */
+    readonly velero?: {
+      readonly enabled: boolean;
+      /** Budget per namespace: restore, readiness and the scratch namespace's deletion. */
+      readonly maxMinutes: number;
+      readonly namespaces: readonly {
+        readonly namespace: string;
+        /** The fixed scratch namespace (`restore-check-<namespace>`), the only one the kube function may touch. */
+        readonly scratch: string;
+        /** `{ <namespace>: <scratch> }`: Velero's namespaceMapping for this namespace. */
+        readonly mapping: Readonly<Record<string, string>>;
+        readonly minReadyPods: number;
+        readonly minBoundPvcs: number;
+      }[];
     };
   };
 }
@@ -95,6 +114,8 @@ export interface VerifyBackupsFunctions {
   readonly checkVolumeContent?: lambda.IFunction;
   /** Runs the check query against the restored database (in the VPC). Required when RDS restore tests are on. */
   readonly checkDatabase?: lambda.IFunction;
+  /** The in-VPC Kubernetes access function (functions/kube). Required when the Velero restore test is on. */
+  readonly kube?: lambda.IFunction;
 }
 
 export interface VerifyBackupsWorkflowProps {
@@ -110,7 +131,7 @@ export interface VerifyBackupsWorkflowProps {
   /** Backups checked (and restore-tested) at once. */
   readonly maxConcurrency: number;
   readonly approvalTimeout: Duration;
-  /** Polling of the scratch database restore; default ~75 min. */
+  /** Polling of the scratch database restore; default: as many polls as fit the config's maxMinutes. */
   readonly poll?: { readonly database?: PollSettings };
 }
 
@@ -138,6 +159,8 @@ export class VerifyBackupsWorkflow extends Construct {
       throw new Error('verify-backups: EBS restore tests need the checkVolumeContent function');
     if (settings.restore.rds.enabled && !props.functions.checkDatabase)
       throw new Error('verify-backups: RDS restore tests need the checkDatabase function');
+    if (settings.restore.velero?.enabled && !props.functions.kube)
+      throw new Error('verify-backups: the Velero restore test needs the kube function');
     if (settings.restore.rds.enabled && !settings.databaseInstance)
       throw new Error('verify-backups: RDS restore tests need the database instance identifier');
     const stack = Stack.of(this);
@@ -145,12 +168,7 @@ export class VerifyBackupsWorkflow extends Construct {
       `arn:${stack.partition}:${service}:${region}:${account}:${resource}`;
     const scratchDbPrefix = `${props.namePrefix}-vb-`;
     const scratchTag = { [`aws:RequestTag/${SCRATCH_TAG.key}`]: SCRATCH_TAG.value };
-    const dbPoll = props.poll?.database ?? {
-      firstWait: Duration.minutes(2),
-      backoff: 1.5,
-      maxWait: Duration.minutes(5),
-      maxPolls: 20,
-    };
+    const dbPoll = props.poll?.database ?? pollWithin(settings.restore.rds.maxMinutes);
 
     const retry = (task: sfn.TaskStateBase, errors: readonly string[]) =>
       task.addRetry({ errors: [...errors], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
@@ -298,6 +316,17 @@ export class VerifyBackupsWorkflow extends Construct {
             sfn.Condition.isPresent('$.item.latestCompleted'),
           ),
           dbRestore,
+        );
+      }
+      if (settings.restore.velero?.enabled && props.functions.kube) {
+        choose.when(
+          sfn.Condition.and(
+            sfn.Condition.stringEquals('$.item.class', 'velero'),
+            sfn.Condition.isPresent('$.plan.velero'),
+            sfn.Condition.booleanEquals('$.plan.velero', true),
+            sfn.Condition.isPresent('$.item.latestCompleted'),
+          ),
+          this.veleroRestore(s, settings.restore.velero, props.functions.kube, evaluate, lambdaStep),
         );
       }
       choose.otherwise(evaluate);
@@ -563,6 +592,228 @@ export class VerifyBackupsWorkflow extends Construct {
     return start.next(check);
   }
 
+  /**
+   * Velero: for each configured namespace, restore the latest backup into its fixed scratch
+   * namespace through the kube function (a leftover of a crashed run is deleted first), wait bounded
+   * for the Restore's phase and for the restored pods to be Ready and PVCs Bound (the readiness
+   * probe: at least minReadyPods / minBoundPvcs), then delete the scratch namespace and wait until it
+   * is gone, on every path. Each namespace ends with its own verdict; the others still run.
+   */
+  private veleroRestore(
+    s: Construct,
+    velero: NonNullable<VerifyBackupsSettings['restore']['velero']>,
+    kube: lambda.IFunction,
+    evaluate: sfn.IChainable,
+    lambdaStep: (
+      s: Construct,
+      name: string,
+      fn: lambda.IFunction,
+      payload: sfn.TaskInput,
+      extra?: Partial<tasks.LambdaInvokeProps>,
+    ) => tasks.LambdaInvoke,
+  ): sfn.IChainable {
+    const kubeStep = (name: string, step: string, payload: Record<string, unknown>, resultPath: string) => {
+      const task = lambdaStep(
+        s,
+        name,
+        kube,
+        sfn.TaskInput.fromObject({ step, 'executionName.$': '$$.Execution.Name', ...payload }),
+        { resultSelector: { 'value.$': '$.Payload' }, resultPath },
+      );
+      // Throttling, 5xx and no connection are worth another try; a refusal (403, 404, allow-list) is not.
+      task.addRetry({
+        errors: ['KubeApiUnavailable', 'States.Timeout'],
+        interval: Duration.seconds(5),
+        backoffRate: 2,
+        maxAttempts: 3,
+      });
+      return task;
+    };
+    const scratch = { 'namespace.$': '$.ns.scratch' };
+    const budget = velero.maxMinutes * 60;
+    const polls = (share: number, first: number, max: number) => fitPolls(budget * share, first, 1.5, max);
+
+    const begin = new sfn.Pass(s, 'Start Velero namespace', {
+      parameters: {
+        'startedAt.$': '$$.State.EnteredTime',
+        // DNS-1123 and unique per run and namespace: a re-run of the same execution finds the same Restore.
+        'name.$':
+          "States.Format('vb-{}', States.Hash(States.Format('{}/{}', $$.Execution.Name, $.ns.namespace), 'MD5'))",
+      },
+      resultPath: '$.run',
+    });
+
+    // ---- cleanup, on every path: delete the scratch namespace, wait until it is gone ------------------
+    const passed = new sfn.Pass(s, 'Velero namespace restored', {
+      parameters: {
+        'namespace.$': '$.ns.namespace',
+        'scratch.$': '$.ns.scratch',
+        verdict: 'pass',
+        'restore.$': '$.restore.value',
+        'inspection.$': '$.inspection.value',
+        'cleanup.$': '$.cleanup',
+        'startedAt.$': '$.run.startedAt',
+        'finishedAt.$': '$$.State.EnteredTime',
+      },
+    });
+    const failed = new sfn.Pass(s, 'Velero namespace failed', {
+      parameters: {
+        'namespace.$': '$.ns.namespace',
+        'scratch.$': '$.ns.scratch',
+        verdict: 'fail',
+        'failure.$': '$.failure',
+        'cleanup.$': '$.cleanup',
+        'startedAt.$': '$.run.startedAt',
+        'finishedAt.$': '$$.State.EnteredTime',
+      },
+    });
+    const verdict = new sfn.Choice(s, 'Velero namespace failed?')
+      .when(sfn.Condition.isPresent('$.failure'), failed)
+      .otherwise(passed);
+    const remove = kubeStep('Delete scratch namespace', 'delete-scratch-namespace', scratch, '$.cleanup');
+    const removeFailed = new sfn.Pass(s, 'Scratch namespace not deleted', {
+      parameters: {
+        Error: 'NamespaceNotDeleted',
+        'Cause.$': "States.Format('{} still exists after the delete was requested', $.ns.scratch)",
+      },
+      resultPath: '$.cleanup',
+    }).next(verdict);
+    remove.addCatch(verdict, { resultPath: '$.cleanup' });
+    const checkGone = kubeStep(
+      'Check scratch namespace deleted',
+      'inspect-scratch-namespace',
+      scratch,
+      '$.gone',
+    );
+    checkGone.addCatch(removeFailed, { resultPath: '$.goneError' });
+    const gone = new PollLoop(s, 'Scratch namespace deletion', {
+      check: checkGone,
+      done: sfn.Condition.booleanEquals('$.gone.value.exists', false),
+      ...polls(0.2, 5, 30),
+      onDone: verdict,
+      onTimeout: removeFailed,
+    });
+    remove.next(gone.start);
+    const cleanupPath = remove;
+
+    // ---- a leftover of a crashed run goes first (same fixed name) --------------------------------------
+    const sweep = kubeStep(
+      'Delete leftover scratch namespace',
+      'delete-scratch-namespace',
+      scratch,
+      sfn.JsonPath.DISCARD,
+    );
+    sweep.addCatch(cleanupPath, { resultPath: '$.failure' });
+    const checkLeftover = kubeStep(
+      'Check leftover namespace deleted',
+      'inspect-scratch-namespace',
+      scratch,
+      '$.leftover',
+    );
+    checkLeftover.addCatch(cleanupPath, { resultPath: '$.failure' });
+    const leftoverStuck = new sfn.Pass(s, 'Leftover namespace not deleted', {
+      parameters: {
+        Error: 'ScratchNamespaceBusy',
+        'Cause.$': "States.Format('{} (left by an earlier run) is still terminating', $.ns.scratch)",
+      },
+      resultPath: '$.failure',
+    }).next(cleanupPath);
+
+    // ---- the restore and its phase ----------------------------------------------------------------------
+    const create = kubeStep(
+      'Create Velero restore',
+      'create-velero-restore',
+      { 'name.$': '$.run.name', 'backupName.$': '$.backup', 'namespaceMapping.$': '$.ns.mapping' },
+      '$.restore',
+    );
+    create.addCatch(cleanupPath, { resultPath: '$.failure' });
+    const read = kubeStep(
+      'Read Velero restore',
+      'get-velero-restore',
+      { 'name.$': '$.run.name' },
+      '$.restore',
+    );
+    read.addCatch(cleanupPath, { resultPath: '$.failure' });
+    const phaseIs = (phases: readonly string[]) =>
+      sfn.Condition.or(...phases.map((p) => sfn.Condition.stringEquals('$.restore.value.phase', p)));
+    const restoreFailed = new sfn.Pass(s, 'Velero restore failed', {
+      parameters: {
+        Error: 'RestoreFailed',
+        'Cause.$':
+          "States.Format('Velero restore {} ended {}: {}', $.run.name, $.restore.value.phase, States.JsonToString($.restore.value.restore.status))",
+      },
+      resultPath: '$.failure',
+    }).next(cleanupPath);
+    const restoreSlow = new sfn.Pass(s, 'Velero restore too slow', {
+      parameters: {
+        Error: 'RestoreTimedOut',
+        'Cause.$': `States.Format('Velero restore {} still {} after its time budget (${velero.maxMinutes} min per namespace)', $.run.name, $.restore.value.phase)`,
+      },
+      resultPath: '$.failure',
+    }).next(cleanupPath);
+
+    // ---- readiness: restored pods Ready, PVCs Bound --------------------------------------------------------
+    const inspect = kubeStep(
+      'Inspect restored namespace',
+      'inspect-scratch-namespace',
+      scratch,
+      '$.inspection',
+    );
+    inspect.addCatch(cleanupPath, { resultPath: '$.failure' });
+    const notReady = new sfn.Pass(s, 'Restored workloads not ready', {
+      parameters: {
+        Error: 'NotReady',
+        'Cause.$':
+          "States.Format('{}: {} pods Ready (wanted {}), {} PVCs Bound (wanted {}) within the time budget; pods {}, PVCs {}', $.ns.scratch, $.inspection.value.readyPods, $.ns.minReadyPods, $.inspection.value.boundPvcs, $.ns.minBoundPvcs, States.JsonToString($.inspection.value.pods), States.JsonToString($.inspection.value.pvcs))",
+      },
+      resultPath: '$.failure',
+    }).next(cleanupPath);
+    const ready = new PollLoop(s, 'Restored workloads', {
+      check: inspect,
+      done: sfn.Condition.and(
+        sfn.Condition.numberGreaterThanEqualsJsonPath('$.inspection.value.readyPods', '$.ns.minReadyPods'),
+        sfn.Condition.numberGreaterThanEqualsJsonPath('$.inspection.value.boundPvcs', '$.ns.minBoundPvcs'),
+      ),
+      ...polls(0.4, 15, 60),
+      onDone: cleanupPath,
+      onTimeout: notReady,
+    });
+    const restorePoll = new PollLoop(s, 'Velero restore', {
+      check: read,
+      done: phaseIs(['Completed']),
+      failed: phaseIs(['Failed', 'PartiallyFailed', 'FailedValidation']),
+      ...polls(0.4, 15, 60),
+      onDone: ready.start,
+      onFailed: restoreFailed,
+      onTimeout: restoreSlow,
+    });
+    create.next(restorePoll.start);
+    const leftover = new PollLoop(s, 'Leftover namespace', {
+      check: checkLeftover,
+      done: sfn.Condition.booleanEquals('$.leftover.value.exists', false),
+      ...polls(0.2, 5, 30),
+      onDone: create,
+      onTimeout: leftoverStuck,
+    });
+    sweep.next(leftover.start);
+
+    const each = new sfn.Map(s, 'Restore each Velero namespace', {
+      comment: 'One namespace at a time: each restore test gets the cluster to itself.',
+      itemsPath: '$.settings.restore.velero.namespaces',
+      itemSelector: { 'ns.$': '$$.Map.Item.Value', 'backup.$': '$.item.latestCompleted.id' },
+      maxConcurrency: 1,
+      resultPath: '$.veleroRestore',
+    });
+    each.itemProcessor(begin.next(sweep));
+    each.addCatch(evaluate, { resultPath: '$.restoreError' });
+    each.next(evaluate);
+    const start = new sfn.Pass(s, 'Start Velero restore test', {
+      parameters: { kind: 'velero-restore' },
+      resultPath: '$.restoreTest',
+    });
+    return start.next(each);
+  }
+
   /** RDS: restore the latest snapshot to a small temporary instance, query it, delete it whatever happened. */
   private databaseRestore(
     s: Construct,
@@ -585,6 +836,7 @@ export class VerifyBackupsWorkflow extends Construct {
     },
   ): sfn.IChainable {
     const rds = settings.restore.rds;
+    const estimate = estimateRestoreCostUsd(rds.instanceClass, rds.maxMinutes);
     const dbArn = h.arn('rds', `db:${h.scratchDbPrefix}*`);
     const start = new sfn.Pass(s, 'Start database restore test', {
       parameters: { kind: 'rds-instance' },
@@ -693,16 +945,18 @@ export class VerifyBackupsWorkflow extends Construct {
       checkFunction,
       sfn.TaskInput.fromObject({
         'observed.$': '$.observed',
-        query: rds.checkQuery,
-        minResult: rds.minResult,
+        checks: JSON.parse(JSON.stringify(rds.checks)) as unknown[],
+        defaultMaxAgeHours: settings.classes.rds.rpoHours,
         ...(rds.database ? { database: rds.database } : {}),
+        budget: {
+          instanceClass: rds.instanceClass,
+          maxMinutes: rds.maxMinutes,
+          ...(estimate === undefined ? {} : { estimatedUsd: estimate }),
+          priceSource: PRICE_SOURCE,
+        },
       }),
       {
-        resultSelector: {
-          'value.$': '$.Payload.value',
-          'minResult.$': '$.Payload.minResult',
-          'query.$': '$.Payload.query',
-        },
+        resultSelector: { 'results.$': '$.Payload.results', 'budget.$': '$.Payload.budget' },
         resultPath: '$.check',
       },
     );
@@ -729,7 +983,7 @@ export class VerifyBackupsWorkflow extends Construct {
     const slow = new sfn.Pass(s, 'Test database too slow', {
       parameters: {
         Error: 'RestoreTimedOut',
-        'Cause.$': `States.Format('test database {} not available after ${poll.maxPolls} polls', $.scratch.id)`,
+        'Cause.$': `States.Format('test database {} not available after ${poll.maxPolls} polls (time budget ${rds.maxMinutes} min)', $.scratch.id)`,
       },
       resultPath: '$.restoreError',
     }).next(remove);
@@ -751,4 +1005,47 @@ export class VerifyBackupsWorkflow extends Construct {
     restore.next(loop.start);
     return start.next(name).next(restore);
   }
+}
+
+/** Poll settings whose waits (first, growing by backoff, capped) fit in `budgetSeconds` (at least 3 polls). */
+export function fitPolls(budgetSeconds: number, first: number, backoff: number, max: number): PollSettings {
+  let total = 0;
+  let polls = 0;
+  for (let w = first; ; w *= backoff) {
+    const next = Math.min(Math.round(w), max);
+    if (total + next > budgetSeconds) break;
+    total += next;
+    polls++;
+  }
+  return {
+    firstWait: Duration.seconds(first),
+    backoff,
+    maxWait: Duration.seconds(max),
+    maxPolls: Math.max(3, polls),
+  };
+}
+
+/**
+ * The database poll for a time budget: waits of 2, 3, 4.5 then 5 minutes, as many as fit in
+ * `maxMinutes` less 5 minutes kept for the checks and the delete call (at least 3 polls).
+ */
+export function pollWithin(maxMinutes: number): PollSettings {
+  const firstWait = 120;
+  const backoff = 1.5;
+  const maxWait = 300;
+  const budget = Math.max(0, maxMinutes - 5) * 60;
+  let total = 0;
+  let polls = 0;
+  for (let w = firstWait; ; w *= backoff) {
+    const next = Math.min(Math.round(w), maxWait);
+    if (total + next > budget) break;
+    total += next;
+    polls++;
+  }
+  return {
+    firstWait: Duration.seconds(firstWait),
+    backoff,
+    maxWait: Duration.seconds(maxWait),
+    maxPolls: Math.max(3, polls),
+  };
 }

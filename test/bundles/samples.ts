@@ -316,8 +316,8 @@ export const SAMPLES: Record<string, Sample> = {
   'functions/steps/verify-backups/handlers/check-database.ts': {
     event: {
       observed: { DbInstances: [{ Endpoint: { Address: '127.0.0.1', Port: 9 } }] },
-      query: 'SELECT 1',
-      minResult: 1,
+      checks: [{ kind: 'query', sql: 'SELECT 1', min: 1 }],
+      defaultMaxAgeHours: 26,
     } satisfies CheckDatabaseEvent,
     expect: 'aws',
   },

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
-import { ConfigMap } from 'kubernetes-models/v1';
+import { ConfigMap, Namespace, PersistentVolumeClaim, Pod } from 'kubernetes-models/v1';
 
 /**
  * A Kubernetes API stand-in over real HTTPS on 127.0.0.1, refusing what the real API server
@@ -24,9 +24,11 @@ import { ConfigMap } from 'kubernetes-models/v1';
  *   (apps kinds: `kubernetes-models`, generated from the official schemas; custom resources: the
  *   CRD's openAPIV3Schema), 422 with the failing path otherwise. With `fieldValidation=Strict`
  *   unknown fields are refused too (the server's behaviour for that query parameter);
- * - an in-memory object store: GET after PATCH / POST shows the change.
+ * - an in-memory object store: GET after PATCH / POST shows the change; a list (pods, PVCs in a
+ *   namespace) returns the stored objects of that namespace; deleting a Namespace removes what is in
+ *   it and answers `Terminating` to the next GET of it (as finalisation takes a moment), then 404.
  *
- * Not implemented (answered 501, so a test notices): JSON patch, apply patch, list, watch, delete.
+ * Not implemented (answered 501, so a test notices): JSON patch, apply patch, watch, other deletes.
  */
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'kubernetes');
@@ -101,6 +103,10 @@ interface Route {
   readonly plural: string;
   readonly kind: string;
   readonly collection: boolean;
+  /** Cluster-scoped (Namespace): no namespace in the path. */
+  readonly clusterScoped?: boolean;
+  /** method (lower case) → the RBAC verb, from the spec's `x-kubernetes-action` (post → create). */
+  readonly verbs?: Record<string, string>;
   /** method (lower case) → accepted request content types → body schema validator. */
   readonly operations: Record<string, Record<string, ValidateFunction> | null>;
   /** Validates a whole object of this kind (after a patch, or a created one). */
@@ -114,27 +120,42 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   Deployment,
   StatefulSet,
   ConfigMap,
+  Pod,
+  PersistentVolumeClaim,
+  Namespace,
 };
 
-/** Routes of an OpenAPI excerpt (namespaced `…/{name}` paths of the core or a named group). */
+/** `x-kubernetes-action` → the RBAC verb the API server checks. */
+const ACTION_VERB: Record<string, string> = { post: 'create', put: 'update' };
+
+/**
+ * Routes of an OpenAPI excerpt: namespaced `…/namespaces/{namespace}/<plural>/{name}` items,
+ * namespaced `…/namespaces/{namespace}/<plural>` collections (list), and cluster-scoped
+ * `…/<plural>/{name}` items (Namespace), of the core or a named group.
+ */
 function specRoutes(file: string): Route[] {
   const spec = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as AppsSpec;
   return Object.entries(spec.paths).map(([template, ops]) => {
     const m =
-      /^\/(api|apis\/([a-z0-9.-]+))\/(v[0-9a-z]+)\/namespaces\/\{namespace\}\/([a-z]+)\/\{name\}$/.exec(
+      /^\/(api|apis\/([a-z0-9.-]+))\/(v[0-9a-z]+)\/(?:namespaces\/\{namespace\}\/([a-z]+)(\/\{name\})?|([a-z]+)\/\{name\})$/.exec(
         template,
       );
     if (!m) throw new Error(`unexpected path in ${file}: ${template}`);
     const prefix = m[1] as string;
     const group = m[2] ?? '';
     const version = m[3] as string;
-    const plural = m[4] as string;
+    const clusterScoped = m[6] !== undefined;
+    const plural = (m[4] ?? m[6]) as string;
+    const collection = !clusterScoped && m[5] === undefined;
     const operations: Route['operations'] = {};
+    const verbs: Record<string, string> = {};
     let kind = '';
     for (const [method, op] of Object.entries(ops)) {
       kind = (op as unknown as { 'x-kubernetes-group-version-kind': { kind: string } })[
         'x-kubernetes-group-version-kind'
       ].kind;
+      const action = op['x-kubernetes-action'];
+      verbs[method] = ACTION_VERB[action] ?? action;
       operations[method] = op.requestBody
         ? Object.fromEntries(
             Object.entries(op.requestBody.content).map(([type, { schema }]) => {
@@ -148,15 +169,20 @@ function specRoutes(file: string): Route[] {
     }
     const model = MODELS[kind];
     if (!model) throw new Error(`no kubernetes-models class for ${kind}`);
+    const base = `^/${prefix.replace(/\./g, '\\.')}/${version}`;
     return {
       pattern: new RegExp(
-        `^/${prefix.replace(/\./g, '\\.')}/${version}/namespaces/(?<namespace>[^/]+)/${plural}/(?<name>[^/]+)$`,
+        clusterScoped
+          ? `${base}/${plural}/(?<name>[^/]+)$`
+          : `${base}/namespaces/(?<namespace>[^/]+)/${plural}${collection ? '' : '/(?<name>[^/]+)'}$`,
       ),
       group,
       version,
       plural,
       kind,
-      collection: false,
+      collection,
+      clusterScoped,
+      verbs,
       operations,
       validateObject: (obj) => {
         try {
@@ -240,7 +266,14 @@ const VERB: Record<string, string> = {
 export function rbacAllows(
   rbac: readonly RbacObject[],
   user: UserInfo,
-  req: { verb: string; apiGroup: string; resource: string; namespace?: string; name?: string },
+  req: {
+    verb: string;
+    apiGroup: string;
+    resource: string;
+    namespace?: string;
+    name?: string;
+    clusterScoped?: boolean;
+  },
 ): boolean {
   const isSubject = (s: { kind: string; name: string }) =>
     (s.kind === 'Group' && user.groups.includes(s.name)) || (s.kind === 'User' && s.name === user.username);
@@ -410,10 +443,10 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
         return send(400, status(400, 'BadRequest', `fieldValidation must be one of Ignore, Warn, Strict`));
       }
       const strict = fieldValidation === 'Strict';
-      const namespace = params.namespace as string;
+      const namespace = route.clusterScoped ? '' : (params.namespace as string);
       const name = params.name;
       // Authorisation.
-      const verb = VERB[method] ?? method;
+      const verb = route.verbs?.[method] ?? VERB[method] ?? method;
       const resourceLabel = route.group === '' ? route.plural : `${route.plural}.${route.group}`;
       if (
         !rbacAllows(options.rbac, user, {
@@ -422,6 +455,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
           resource: route.plural,
           namespace,
           ...(name ? { name } : {}),
+          ...(route.clusterScoped ? { clusterScoped: true } : {}),
         })
       ) {
         return send(
@@ -429,7 +463,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
           status(
             403,
             'Forbidden',
-            `${resourceLabel}${name ? ` "${name}"` : ''} is forbidden: User "${user.username}" cannot ${verb} resource "${route.plural}" in API group "${route.group}" in the namespace "${namespace}"`,
+            `${resourceLabel}${name ? ` "${name}"` : ''} is forbidden: User "${user.username}" cannot ${verb} resource "${route.plural}" in API group "${route.group}" ${route.clusterScoped ? 'at the cluster scope' : `in the namespace "${namespace}"`}`,
           ),
         );
       }
@@ -463,7 +497,41 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
             ),
           );
       }
+      if (!accepted && raw.length > 0)
+        return send(400, status(400, 'BadRequest', 'the stand-in accepts no body on this operation'));
       const storeKey = keyOf(route.group, route.plural, namespace, name ?? '');
+      if (method === 'get' && route.collection) {
+        const prefix = keyOf(route.group, route.plural, namespace, '');
+        const items = [...store.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v);
+        return send(200, {
+          apiVersion: route.version,
+          kind: `${route.kind}List`,
+          metadata: { resourceVersion: String(resourceVersion) },
+          items,
+        });
+      }
+      if (method === 'get' && route.kind === 'Namespace') {
+        const obj = store.get(storeKey);
+        if (!obj) return send(404, status(404, 'NotFound', `${resourceLabel} "${name}" not found`));
+        // A deleted namespace answers Terminating once, then it is gone.
+        if ((obj.status as Obj | undefined)?.phase === 'Terminating') store.delete(storeKey);
+        return send(200, obj);
+      }
+      if (method === 'delete' && route.kind === 'Namespace') {
+        const obj = store.get(storeKey);
+        if (!obj) return send(404, status(404, 'NotFound', `${resourceLabel} "${name}" not found`));
+        for (const k of [...store.keys()]) if (k.split('/')[2] === name) store.delete(k);
+        const terminating: Obj = {
+          ...obj,
+          metadata: {
+            ...(obj.metadata as Obj),
+            deletionTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          },
+          status: { phase: 'Terminating' },
+        };
+        store.set(storeKey, terminating);
+        return send(200, terminating);
+      }
       if (method === 'get') {
         const obj = store.get(storeKey);
         if (!obj) return send(404, status(404, 'NotFound', `${resourceLabel} "${name}" not found`));
@@ -556,13 +624,15 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
       const meta = obj.metadata as Obj;
       const plural = pluralOf(String(obj.kind));
       if (!plural) throw new Error(`the stand-in serves no ${String(obj.kind)}`);
-      store.set(keyOf(group, plural, String(meta.namespace), String(meta.name)), structuredClone(obj));
+      const model = MODELS[String(obj.kind)];
+      if (model) new model(obj as never).validate(); // a test's fixture must be a valid object too
+      store.set(keyOf(group, plural, String(meta.namespace ?? ''), String(meta.name)), structuredClone(obj));
     },
     get(apiPath) {
       for (const r of routes) {
         const m = r.pattern.exec(apiPath);
         if (m && !r.collection)
-          return store.get(keyOf(r.group, r.plural, m.groups?.namespace as string, m.groups?.name as string));
+          return store.get(keyOf(r.group, r.plural, m.groups?.namespace ?? '', m.groups?.name as string));
       }
       return undefined;
     },
@@ -570,7 +640,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
       for (const r of routes) {
         const m = r.pattern.exec(apiPath);
         if (m && !r.collection)
-          store.delete(keyOf(r.group, r.plural, m.groups?.namespace as string, m.groups?.name as string));
+          store.delete(keyOf(r.group, r.plural, m.groups?.namespace ?? '', m.groups?.name as string));
       }
     },
     failNext(count, code) {

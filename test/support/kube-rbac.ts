@@ -15,9 +15,9 @@ export function synthesisedKubeRbac(settings: KubeSettings): RbacObject[] {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'KubeRbacTest', { env: { account: '111111111111', region: 'eu-west-1' } });
   const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
-    vpcId: 'vpc-1',
+    vpcId: 'vpc-0123456789abcdef0',
     availabilityZones: ['eu-west-1a'],
-    privateSubnetIds: ['subnet-1'],
+    privateSubnetIds: ['subnet-0123456789abcdef0'],
   });
   const kubectlProvider = eks.KubectlProvider.fromKubectlProviderAttributes(stack, 'Kubectl', {
     serviceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:kubectl',

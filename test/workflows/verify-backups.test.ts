@@ -19,6 +19,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { KubeClient } from '../../functions/kube/client.js';
+import { type KubeSettings, runKubeStep } from '../../functions/kube/core.js';
 import { DatadogApi } from '../../functions/shared/datadog.js';
 import type { OpsLogger } from '../../functions/shared/powertools.js';
 import { SlackApi } from '../../functions/shared/slack.js';
@@ -39,6 +41,8 @@ import { type VerifyBackupsSettings, VerifyBackupsWorkflow } from '../../runbook
 import { definitionProblems } from '../support/asl-contract.js';
 import { type ImageDir, MiB, makeImageDir } from '../support/disk-images.js';
 import { type EbsDirectServer, startEbsDirectServer } from '../support/ebs-direct-server.js';
+import { type KubeApiServer, startKubeApiServer } from '../support/kube-api-server.js';
+import { synthesisedKubeRbac } from '../support/kube-rbac.js';
 import {
   type AslDefinition,
   allStates,
@@ -80,8 +84,8 @@ const SETTINGS: VerifyBackupsSettings = {
       enabled: false,
       weekday: 'SUN',
       instanceClass: 'db.t4g.micro',
-      checkQuery: 'SELECT COUNT(*) FROM information_schema.tables',
-      minResult: 1,
+      maxMinutes: 60,
+      checks: [{ kind: 'query', sql: 'SELECT COUNT(*) FROM information_schema.tables', min: 1 }],
     },
   },
 };
@@ -101,6 +105,7 @@ function build(settings: VerifyBackupsSettings = SETTINGS): AslDefinition {
       checkVolumeContent: fn('CheckVolumeContent'),
       checkDatabase: fn('CheckDatabase'),
       sweep: fn('Sweep'),
+      kube: fn('Kube'),
     },
     settings,
     reportBucket: { name: 'ops-test-reports', arn: 'arn:aws:s3:::ops-test-reports' },
@@ -853,7 +858,10 @@ describe('verify-backups workflow: the weekly database restore test', () => {
         weekday: today,
         subnetGroupName: 'test-platform-db',
         securityGroupIds: ['sg-0restore'],
-        checkQuery: 'SELECT COUNT(*) FROM orders',
+        checks: [
+          { kind: 'rowCount', table: 'orders', min: 2 },
+          { kind: 'freshness', table: 'orders', column: 'created_at' },
+        ],
         database: 'app',
       },
     },
@@ -863,8 +871,11 @@ describe('verify-backups workflow: the weekly database restore test', () => {
   beforeAll(async () => {
     [chat, db] = await Promise.all([startFakeChatOps(), startMariaDb()]);
     await db.query('CREATE DATABASE app');
-    await db.query('CREATE TABLE app.orders (id INT PRIMARY KEY)');
-    await db.query('INSERT INTO app.orders VALUES (1), (2)');
+    await db.query('CREATE TABLE app.orders (id INT PRIMARY KEY, created_at DATETIME)');
+    // One row an hour old: fresh within the class RPO (26 h).
+    await db.query(
+      'INSERT INTO app.orders VALUES (1, UTC_TIMESTAMP() - INTERVAL 3 HOUR), (2, UTC_TIMESTAMP() - INTERVAL 1 HOUR)',
+    );
   });
   afterAll(async () => {
     await Promise.all([chat?.close(), db?.stop()]);
@@ -877,7 +888,7 @@ describe('verify-backups workflow: the weekly database restore test', () => {
     const check = (i: unknown) =>
       checkDatabase(i as never, {
         credentials: async () => ({ username: db.admin.username, password: db.admin.password }),
-        connect: (o) => mysql.createConnection({ ...o, connectTimeout: 5000 }),
+        connect: (o) => mysql.createConnection({ ...o, connectTimeout: 5000, timezone: 'Z' }),
       });
     const { handlers: h, rec } = handlers(goodWorld(), chat, {
       'Restore test database': (i) => {
@@ -929,27 +940,102 @@ describe('verify-backups workflow: the weekly database restore test', () => {
       check: 'restore',
       verdict: 'pass',
       reason: expect.stringMatching(
-        /^restored to ops-test-vb-[0-9a-f]{32}, check query returned 2, then deleted it$/,
+        /^restored to ops-test-vb-[0-9a-f]{32}, rows in orders >= 2: returned 2; max\(created_at\) of orders within 26h: newest created_at is 1h old, then deleted it \[db\.t4g\.micro, budget 60 min, est\. \$0\.02\/run \(RDS MySQL on-demand/,
       ),
     });
   });
 
-  it('a check query that fails still deletes the scratch instance, and fails the backup', async () => {
-    // Prepare
+  it('a failing check still deletes the scratch instance, and fails the backup with that check named', async () => {
+    // Prepare: the same definition, a restored database whose orders are stale (the oracle: 30 h > 26 h RPO).
+    await db.query('CREATE DATABASE stale');
+    await db.query('CREATE TABLE stale.orders (id INT PRIMARY KEY, created_at DATETIME)');
+    await db.query(
+      'INSERT INTO stale.orders VALUES (1, UTC_TIMESTAMP() - INTERVAL 30 HOUR), (2, UTC_TIMESTAMP() - INTERVAL 30 HOUR)',
+    );
     const { h, rec, deleted } = dbHandlers({
       'Run check query': (i) =>
-        checkDatabase({ ...(i as object), query: 'SELECT COUNT(*) FROM missing_table' } as never, {
+        checkDatabase({ ...(i as object), database: 'stale' } as never, {
           credentials: async () => ({ username: db.admin.username, password: db.admin.password }),
-          connect: (o) => mysql.createConnection({ ...o, connectTimeout: 5000 }),
+          connect: (o) => mysql.createConnection({ ...o, connectTimeout: 5000, timezone: 'Z' }),
         }),
     });
     // Act
     const out = await runAsl(asl, INPUT, { handlers: h });
     // Assess
     expect(out.status).toBe('FAILED');
+    expect(deleted).toEqual([expect.objectContaining({ SkipFinalSnapshot: true })]);
+    expect(row(rec, 'test-platform').reason).toMatch(
+      /^restore: 1 of 2 database checks failed on ops-test-vb-[0-9a-f]{32}: max\(created_at\) of orders within 26h: newest created_at is 30h old \(.*\), older than 26h \[db\.t4g\.micro/,
+    );
+  });
+
+  it('a check step that cannot connect still deletes the scratch instance, and fails the backup', async () => {
+    const { h, rec, deleted } = dbHandlers({
+      'Run check query': (i) =>
+        checkDatabase(i as never, {
+          credentials: async () => ({ username: db.admin.username, password: 'not-the-password' }),
+          connect: (o) => mysql.createConnection({ ...o, connectTimeout: 5000 }),
+        }),
+    });
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    expect(out.status).toBe('FAILED');
     expect(deleted).toHaveLength(1);
     expect(row(rec, 'test-platform').reason).toMatch(
-      /^restore: restore test failed: RestoreCheckError: the check query failed: .*missing_table/,
+      /^restore: restore test failed: RestoreCheckError: cannot connect to the restored instance: Access denied/,
+    );
+  });
+
+  it('a restore that never becomes available is polled a bounded number of times, then deleted and failed', async () => {
+    // Prepare: RDS keeps answering "creating".
+    let reads = 0;
+    const { h, rec, deleted } = dbHandlers({
+      'Read test database': () => {
+        reads++;
+        return { DbInstances: [{ DbInstanceStatus: 'creating' }] };
+      },
+    });
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess: a 60 min budget keeps 55 min for polling; waits of 2, 3, 4.5, then 5 min fit 12 of them
+    // (2 + 3 + 4.5 + 5 × 9 = 54.5, by hand), so 12 reads in all.
+    expect(out.status).toBe('FAILED');
+    expect(reads).toBe(12);
+    expect(out.calls['Run check query']).toBeUndefined();
+    expect(deleted).toEqual([
+      expect.objectContaining({ SkipFinalSnapshot: true, DeleteAutomatedBackups: true }),
+    ]);
+    expect(row(rec, 'test-platform').reason).toMatch(
+      /^restore: restore test failed: RestoreTimedOut: test database ops-test-vb-[0-9a-f]{32} not available after 12 polls \(time budget 60 min\)$/,
+    );
+  });
+
+  it('a restore that breaks (incompatible-restore) goes to cleanup without waiting out the budget', async () => {
+    let reads = 0;
+    const { h, rec, deleted } = dbHandlers({
+      'Read test database': () => {
+        reads++;
+        return { DbInstances: [{ DbInstanceStatus: reads < 2 ? 'creating' : 'incompatible-restore' }] };
+      },
+    });
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    expect(out.status).toBe('FAILED');
+    expect(reads).toBe(2);
+    expect(deleted).toHaveLength(1);
+    expect(row(rec, 'test-platform').reason).toMatch(
+      /RestoreFailed: test database ops-test-vb-\w+ cannot become available$/,
+    );
+  });
+
+  it('a missing permission on the delete leaves the reason in the report, naming the leftover for the sweeper', async () => {
+    const { h, rec } = dbHandlers({
+      'Delete test database': () => {
+        throw awsError('Rds.RdsException', 'User is not authorized to perform: rds:DeleteDBInstance');
+      },
+    });
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    expect(out.status).toBe('FAILED');
+    expect(row(rec, 'test-platform').reason).toMatch(
+      /^restore: cleanup failed, ops-test-vb-[0-9a-f]{32} was left behind \(tagged ops-automation:scratch=true for the sweeper\): Rds\.RdsException: User is not authorized/,
     );
   });
 
@@ -971,5 +1057,270 @@ describe('verify-backups workflow: the weekly database restore test', () => {
     expect(row(rec, 'test-platform').reason).toBe(
       'restore: restore test failed: Rds.StorageQuotaExceededException: quota',
     );
+  });
+});
+
+describe('verify-backups workflow: the Velero restore test through the kube function', () => {
+  const NAMESPACES = ['app', 'data'];
+  const asl = build({
+    ...SETTINGS,
+    restore: {
+      ...SETTINGS.restore,
+      ebs: { ...SETTINGS.restore.ebs, enabled: false },
+      velero: {
+        enabled: true,
+        maxMinutes: 30,
+        namespaces: NAMESPACES.map((n) => ({
+          namespace: n,
+          scratch: `restore-check-${n}`,
+          mapping: { [n]: `restore-check-${n}` },
+          minReadyPods: 1,
+          minBoundPvcs: 1,
+        })),
+      },
+    },
+  });
+  const KUBE: KubeSettings = {
+    restartWorkloads: [],
+    veleroNamespace: 'velero',
+    restoreNamespacePrefix: 'restore-check-',
+    scratchNamespaces: NAMESPACES.map((n) => `restore-check-${n}`),
+    autoscalerNamespace: 'kube-system',
+  };
+  const USER = { username: 'ops-test-kube', groups: ['ops-automation'] };
+  // The local runner has no per-state context: $$.State.EnteredTime is one fixed value here, so the
+  // reported duration is 0 s in these tests (Step Functions fills in each state's entry time).
+  const STATE_CONTEXT = { State: { EnteredTime: '2026-11-22T05:00:00Z', Name: 'local' } };
+  let chat: FakeChatOps;
+  let api: KubeApiServer;
+  let client: KubeClient;
+  beforeAll(async () => {
+    [chat, api] = await Promise.all([
+      startFakeChatOps(),
+      startKubeApiServer({
+        authenticate: (t) => (t === 'ok' ? USER : undefined),
+        rbac: synthesisedKubeRbac(KUBE),
+      }),
+    ]);
+    client = new KubeClient({ endpoint: api.url, ca: api.ca, token: async () => 'ok' });
+  });
+  afterAll(async () => {
+    await Promise.all([chat?.close(), api?.close()]);
+  });
+  /** Restores earlier tests created (same execution name → same Restore names): gone before each test. */
+  const restorePaths = new Set<string>();
+  beforeEach(() => {
+    for (const n of NAMESPACES) api.remove(`/api/v1/namespaces/restore-check-${n}`);
+    for (const p of restorePaths) api.remove(p);
+    api.requests.length = 0;
+  });
+
+  type Restored = { pods: { name: string; ready: boolean }[]; pvcs: { name: string; phase: string }[] };
+  /**
+   * Velero's side, at the Kubernetes boundary: when a Restore is read, the controller has run. It
+   * creates the mapped namespace with what the backup held for the source namespace, and sets the
+   * Restore's phase and progress. `backup` is what the backup holds per source namespace.
+   */
+  function velero(backup: Record<string, Restored | undefined>, phase = 'Completed') {
+    return (restorePath: string) => {
+      const r = api.get(restorePath) as
+        | { spec: { namespaceMapping: Record<string, string> }; status?: unknown }
+        | undefined;
+      if (!r || r.status) return;
+      let items = 0;
+      for (const [from, to] of Object.entries(r.spec.namespaceMapping)) {
+        const held = backup[from];
+        if (!held) continue; // a namespace the backup does not hold restores nothing
+        api.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: to } });
+        for (const p of held.pods) {
+          api.put({
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: p.name, namespace: to },
+            spec: { containers: [{ name: 'c', image: 'registry.example/app:1' }] },
+            status: { phase: 'Running', conditions: [{ type: 'Ready', status: p.ready ? 'True' : 'False' }] },
+          });
+        }
+        for (const c of held.pvcs) {
+          api.put({
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            metadata: { name: c.name, namespace: to },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+            status: { phase: c.phase },
+          });
+        }
+        items += 1 + held.pods.length + held.pvcs.length;
+      }
+      api.put({
+        ...(r as unknown as Parameters<KubeApiServer['put']>[0]),
+        status: { phase, progress: { itemsRestored: items, totalItems: items } },
+      });
+    };
+  }
+
+  const GOOD: Record<string, Restored> = {
+    app: { pods: [{ name: 'api-0', ready: true }], pvcs: [{ name: 'data-api-0', phase: 'Bound' }] },
+    data: { pods: [{ name: 'pg-0', ready: true }], pvcs: [{ name: 'data-pg-0', phase: 'Bound' }] },
+  };
+
+  function veleroHandlers(controller: (path: string) => void) {
+    const kube: TaskHandler = async (i) => {
+      const e = i as { step: string; name?: string };
+      if (e.step === 'get-velero-restore') {
+        const path = `/apis/velero.io/v1/namespaces/velero/restores/${e.name}`;
+        restorePaths.add(path);
+        controller(path);
+      }
+      return runKubeStep(i, { client, settings: KUBE, logger: quiet });
+    };
+    const names = [
+      'Delete leftover scratch namespace',
+      'Check leftover namespace deleted',
+      'Create Velero restore',
+      'Read Velero restore',
+      'Inspect restored namespace',
+      'Delete scratch namespace',
+      'Check scratch namespace deleted',
+    ];
+    const { handlers: h, rec } = handlers(goodWorld(), chat, Object.fromEntries(names.map((n) => [n, kube])));
+    delete h['Check volume content'];
+    return { h, rec };
+  }
+  const scratchLeft = () => NAMESPACES.filter((n) => api.get(`/api/v1/namespaces/restore-check-${n}`));
+
+  it('is a valid definition whose AWS calls match the AWS API model', () => {
+    expect(definitionProblems(asl)).toEqual([]);
+  });
+
+  it('restores each namespace into its scratch namespace, checks readiness, reports what was restored and the time, deletes it', async () => {
+    const { h, rec } = veleroHandlers(velero(GOOD));
+    const out = await runAsl(asl, INPUT, { handlers: h, context: STATE_CONTEXT });
+    expect(
+      out.status,
+      `${out.error}: ${out.cause} / ${JSON.stringify(rec.failure)} / ${out.path.slice(-12).join(' > ')}`,
+    ).toBe('SUCCEEDED');
+    expect(row(rec, 'daily').checks.find((c) => c.check === 'restore')).toEqual({
+      check: 'restore',
+      verdict: 'pass',
+      reason: expect.stringMatching(
+        /^Velero restore verified: app → restore-check-app: 3\/3 items restored, 1\/1 pods ready \(api-0\), 1\/1 PVCs bound \(data-api-0\), \d+ s, scratch namespace deleted; data → restore-check-data: .*pg-0.*scratch namespace deleted$/,
+      ),
+    });
+    expect(scratchLeft()).toEqual([]);
+    const restores = api.requests.filter((r) => r.method === 'POST').map((r) => r.body);
+    expect(restores).toEqual([
+      expect.objectContaining({
+        spec: expect.objectContaining({
+          backupName: 'daily-20261122050000',
+          namespaceMapping: { app: 'restore-check-app' },
+        }),
+      }),
+      expect.objectContaining({
+        spec: expect.objectContaining({ namespaceMapping: { data: 'restore-check-data' } }),
+      }),
+    ]);
+  });
+
+  it('a restore that never becomes ready fails that namespace after bounded polls, the other is still checked, both are deleted', async () => {
+    const { h, rec } = veleroHandlers(
+      velero({
+        ...GOOD,
+        app: { pods: [{ name: 'api-0', ready: false }], pvcs: [{ name: 'data-api-0', phase: 'Pending' }] },
+      }),
+    );
+    const out = await runAsl(asl, INPUT, { handlers: h, context: STATE_CONTEXT });
+    expect(out.status).toBe('FAILED');
+    expect(row(rec, 'daily').reason).toMatch(
+      /^restore: 1 of 2 Velero namespaces failed: app: NotReady: restore-check-app: 0 pods Ready \(wanted 1\), 0 PVCs Bound \(wanted 1\)/,
+    );
+    expect(out.calls['Inspect restored namespace']).toBeGreaterThan(2);
+    expect(out.calls['Inspect restored namespace']).toBeLessThan(40);
+    expect(scratchLeft()).toEqual([]);
+  });
+
+  it('a Velero restore that fails, and a namespace the backup does not hold, each end with a clear verdict; nothing is left', async () => {
+    const { h, rec } = veleroHandlers(velero({ app: GOOD.app }, 'PartiallyFailed'));
+    const out = await runAsl(asl, INPUT, { handlers: h, context: STATE_CONTEXT });
+    expect(out.status).toBe('FAILED');
+    const reason = row(rec, 'daily').reason;
+    expect(reason).toMatch(/app: RestoreFailed: Velero restore vb-[0-9a-f]{32} ended PartiallyFailed/);
+    expect(reason).toMatch(/data: RestoreFailed: Velero restore vb-[0-9a-f]{32} ended PartiallyFailed/);
+    expect(scratchLeft()).toEqual([]);
+
+    // A second run of the same execution name would find its Restores: start from a clean cluster.
+    for (const p of restorePaths) api.remove(p);
+    const second = veleroHandlers(velero({ app: GOOD.app }));
+    const again = await runAsl(asl, INPUT, { handlers: second.h, context: STATE_CONTEXT });
+    expect(again.status).toBe('FAILED');
+    expect(row(second.rec, 'daily').reason).toMatch(
+      /^restore: 1 of 2 Velero namespaces failed: data: NotReady: restore-check-data: 0 pods Ready \(wanted 1\), 0 PVCs Bound/,
+    );
+  });
+
+  it('cleanup after a crash: a scratch namespace an earlier run left is deleted first, then the restore runs', async () => {
+    api.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'restore-check-app' } });
+    api.put({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'stale-0', namespace: 'restore-check-app' },
+      spec: { containers: [{ name: 'c', image: 'registry.example/app:0' }] },
+    });
+    const { h, rec } = veleroHandlers(velero(GOOD));
+    const out = await runAsl(asl, INPUT, { handlers: h, context: STATE_CONTEXT });
+    expect(
+      out.status,
+      `${out.error}: ${out.cause} / ${JSON.stringify(rec.failure)} / ${out.path.slice(-12).join(' > ')}`,
+    ).toBe('SUCCEEDED');
+    const deletes = api.requests.filter((r) => r.method === 'DELETE').map((r) => `${r.path} ${r.status}`);
+    expect(deletes[0]).toBe('/api/v1/namespaces/restore-check-app 200');
+    expect(row(rec, 'daily').checks.find((c) => c.check === 'restore')?.reason).not.toContain('stale-0');
+    expect(scratchLeft()).toEqual([]);
+  });
+
+  it('a throttled API is retried and the run recovers', async () => {
+    const { h, rec } = veleroHandlers(velero(GOOD));
+    api.failNext(2, 429);
+    const out = await runAsl(asl, INPUT, { handlers: h, context: STATE_CONTEXT });
+    expect(
+      out.status,
+      `${out.error}: ${out.cause} / ${JSON.stringify(rec.failure)} / ${out.path.slice(-12).join(' > ')}`,
+    ).toBe('SUCCEEDED');
+    expect(api.requests.filter((r) => r.status === 429)).toHaveLength(2);
+  });
+
+  it('a missing permission fails each namespace with the API’s reason and says the scratch namespace may remain', async () => {
+    // Prepare: a cluster whose RBAC lacks the restore-scratch ClusterRole (never applied).
+    const bare = await startKubeApiServer({
+      authenticate: (t) => (t === 'ok' ? USER : undefined),
+      rbac: synthesisedKubeRbac({ ...KUBE, scratchNamespaces: [] }),
+    });
+    const bareClient = new KubeClient({ endpoint: bare.url, ca: bare.ca, token: async () => 'ok' });
+    try {
+      const kube: TaskHandler = (i) => runKubeStep(i, { client: bareClient, settings: KUBE, logger: quiet });
+      const names = [
+        'Delete leftover scratch namespace',
+        'Check leftover namespace deleted',
+        'Create Velero restore',
+        'Read Velero restore',
+        'Inspect restored namespace',
+        'Delete scratch namespace',
+        'Check scratch namespace deleted',
+      ];
+      const { handlers: h, rec } = handlers(
+        goodWorld(),
+        chat,
+        Object.fromEntries(names.map((n) => [n, kube])),
+      );
+      delete h['Check volume content'];
+      const out = await runAsl(asl, INPUT, { handlers: h, context: STATE_CONTEXT });
+      expect(out.status).toBe('FAILED');
+      expect(row(rec, 'daily').reason).toMatch(
+        /^restore: 2 of 2 Velero namespaces failed: app: KubeApiRefused: DELETE \/api\/v1\/namespaces\/restore-check-app → 403 Forbidden.*scratch namespace restore-check-app NOT deleted: KubeApiRefused/,
+      );
+      expect(bare.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    } finally {
+      await bare.close();
+    }
   });
 });

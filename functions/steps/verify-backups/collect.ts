@@ -47,6 +47,7 @@ export const CollectSettings = z.object({
   restore: z.object({
     ebs: z.object({ enabled: z.boolean() }),
     rds: z.object({ enabled: z.boolean(), weekday: z.string() }),
+    velero: z.object({ enabled: z.boolean() }).optional(),
   }),
 });
 export type CollectSettings = z.infer<typeof CollectSettings>;
@@ -71,6 +72,8 @@ export interface CollectClients {
 export interface RestorePlan {
   readonly ebs: boolean;
   readonly rds: boolean;
+  /** The Velero restore test (through the kube function) runs this time. */
+  readonly velero: boolean;
   /** Why a restore test does not run, for the report. */
   readonly skipped: string;
 }
@@ -580,6 +583,7 @@ export async function collectInventory(
     rds:
       restoreWanted &&
       rdsRestoreDue(settings.restore.rds.enabled, settings.restore.rds.weekday, now.getTime()),
+    velero: restoreWanted && settings.restore.velero?.enabled === true,
     skipped: dryRun
       ? 'dry run: no restore tests'
       : !params.restoreTests

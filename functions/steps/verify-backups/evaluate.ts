@@ -2,9 +2,11 @@ import { z } from 'zod';
 import {
   BackupItemSchema,
   ClassPolicySchema,
+  DatabaseCheckSchema,
   type Evaluation,
   evaluateItem,
   type RestoreObservation,
+  VeleroNamespaceResultSchema,
 } from '../../../runbooks/verify-backups/logic.js';
 
 /**
@@ -27,9 +29,13 @@ export const EvaluateEvent = z.object({
     .loose(),
   /** The expected KMS key's ARN (DescribeKey of the alias at the start of the run). */
   keyArn: z.string().min(1),
-  plan: z.object({ ebs: z.boolean(), rds: z.boolean(), skipped: z.string() }),
+  plan: z.object({ ebs: z.boolean(), rds: z.boolean(), velero: z.boolean().optional(), skipped: z.string() }),
   /** Set by the workflow when a restore test ran for this item. */
-  restoreTest: z.object({ kind: z.enum(['ebs-content', 'ebs-volume', 'rds-instance']) }).optional(),
+  restoreTest: z
+    .object({ kind: z.enum(['ebs-content', 'ebs-volume', 'rds-instance', 'velero-restore']) })
+    .optional(),
+  /** Velero: one result per configured namespace. */
+  veleroRestore: z.array(VeleroNamespaceResultSchema).optional(),
   /** EBS: what the content check step answered. */
   content: z
     .object({
@@ -42,7 +48,7 @@ export const EvaluateEvent = z.object({
     .object({ volume: z.record(z.string(), z.unknown()).optional() })
     .loose()
     .optional(),
-  check: z.object({ value: z.number(), minResult: z.number(), query: z.string() }).optional(),
+  check: DatabaseCheckSchema.optional(),
   restoreError: StepError.optional(),
   cleanup: z.object({ deleted: z.boolean() }).optional(),
   cleanupError: StepError.optional(),
@@ -70,6 +76,7 @@ export function restoreObservation(e: z.infer<typeof EvaluateEvent>): RestoreObs
     ...(e.scratch ? { scratchId: e.scratch.id } : {}),
     ...(volume?.success ? { observed: volume.data } : {}),
     ...(e.check ? { check: e.check } : {}),
+    ...(e.veleroRestore ? { velero: e.veleroRestore } : {}),
     ...(e.content
       ? { content: { verdict: e.content.observation.verdict, reason: e.content.observation.reason } }
       : {}),

@@ -24,10 +24,18 @@ type Manifest = Record<string, unknown>;
  * - per namespace of an allow-listed workload: get + patch on those workloads only (resourceNames);
  * - in Velero's namespace: create + get on restores.velero.io (create cannot be limited by name);
  * - in cluster-autoscaler's namespace: get on its status ConfigMap only (resourceNames).
- * Nothing cluster-wide, no Secrets, no delete. Namespaced Roles, so a new namespace grants nothing.
+ * - with the Velero restore test on (scratchNamespaces): a ClusterRole, because a Role cannot live in
+ *   a namespace that does not exist yet and the scratch namespaces are deleted after every test:
+ *   get + delete on exactly those namespaces (resourceNames), and list on pods and PVCs. That list
+ *   grant is cluster-wide (list cannot be narrowed by name): a wider read than the rest, documented;
+ *   the function itself only ever lists the scratch namespaces (functions/kube/core.ts refuses others).
+ * No Secrets, no other delete.
  */
 export function kubeRbacManifests(
-  settings: Pick<KubeSettings, 'restartWorkloads' | 'veleroNamespace' | 'autoscalerNamespace'>,
+  settings: Pick<
+    KubeSettings,
+    'restartWorkloads' | 'veleroNamespace' | 'autoscalerNamespace' | 'scratchNamespaces'
+  >,
 ): Manifest[] {
   const byNamespace = new Map<string, Map<'deployment' | 'statefulset', Set<string>>>();
   for (const ref of settings.restartWorkloads) {
@@ -76,6 +84,29 @@ export function kubeRbacManifests(
       },
     ]),
   );
+  const scratch = [...(settings.scratchNamespaces ?? [])].sort();
+  if (scratch.length > 0) {
+    const name = `${KUBE_GROUP}-restore-scratch`;
+    const labels = { 'app.kubernetes.io/managed-by': 'ops-automation' };
+    manifests.push(
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name, labels },
+        rules: [
+          { apiGroups: [''], resources: ['namespaces'], resourceNames: scratch, verbs: ['get', 'delete'] },
+          { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims'], verbs: ['list'] },
+        ],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: KUBE_GROUP }],
+      },
+    );
+  }
   return manifests;
 }
 

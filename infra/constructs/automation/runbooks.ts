@@ -128,6 +128,7 @@ export class RunbookWorkflows extends Construct {
 
     // Kubernetes access (issue 13): one function in the cluster VPC, its access entry and RBAC, for every runbook.
     if (platform.cluster && platform.vpc) {
+      const veleroRestore = stage.automation.backupVerification.velero.restoreTest;
       this.kube = new KubeAccess(this, 'Kube', {
         namePrefix,
         cluster: platform.cluster,
@@ -138,6 +139,13 @@ export class RunbookWorkflows extends Construct {
           ].sort(),
           veleroNamespace: stage.platform.eks.charts.velero?.namespace ?? 'velero',
           restoreNamespacePrefix: RESTORE_NAMESPACE_PREFIX,
+          ...(veleroRestore.enabled && veleroRestore.namespaces.length > 0
+            ? {
+                scratchNamespaces: veleroRestore.namespaces.map(
+                  (n) => `${RESTORE_NAMESPACE_PREFIX}${n.namespace}`,
+                ),
+              }
+            : {}),
           autoscalerNamespace: stage.platform.eks.charts.clusterAutoscaler?.namespace ?? 'kube-system',
         },
       });
@@ -164,6 +172,7 @@ export class RunbookWorkflows extends Construct {
         hooks,
         platform,
         approvalTimeout,
+        ...(this.kube ? { kubeFunction: this.kube.function } : {}),
       });
       this.stateMachines['verify-backups'] = vb.stateMachine;
     }

@@ -1,7 +1,8 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -13,6 +14,7 @@ import {
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
 import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
+import { RESTORE_NAMESPACE_PREFIX } from './kube-access.js';
 
 export interface VerifyBackupsInfraProps {
   readonly stage: StageConfig;
@@ -20,6 +22,8 @@ export interface VerifyBackupsInfraProps {
   readonly hooks: WorkflowHooks;
   readonly platform: PlatformStack;
   readonly approvalTimeout: Duration;
+  /** The in-VPC Kubernetes access function (KubeAccess): the Velero restore test runs through it. */
+  readonly kubeFunction?: lambda.IFunction;
 }
 
 /**
@@ -64,6 +68,11 @@ export class VerifyBackupsInfra extends Construct {
     // The platform names its database `<stage>-platform` (infra/constructs/platform/database.ts).
     const databaseInstance = `${stage.name}-platform`;
     const rdsRestore = bv.rdsRestoreTest.enabled;
+    // The Velero restore test needs the kube function (a stage with a cluster) and namespaces to check.
+    const veleroRestore =
+      bv.velero.restoreTest.enabled &&
+      bv.velero.restoreTest.namespaces.length > 0 &&
+      props.kubeFunction !== undefined;
 
     // ---- the steps -------------------------------------------------------------------------------
     const step = (
@@ -299,6 +308,8 @@ export class VerifyBackupsInfra extends Construct {
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         securityGroups: [checkSg],
         environment: { MASTER_SECRET_ID: masterSecretArn },
+        // Up to 20 checks, each a COUNT(*) or MAX() over a possibly large, cold table.
+        timeout: Duration.minutes(5),
       });
       checkDatabase.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [masterSecretArn] }),
@@ -310,9 +321,16 @@ export class VerifyBackupsInfra extends Construct {
           conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stage.region}.amazonaws.com` } },
         }),
       );
-      const subnetGroup = platform.database.node.tryFindChild('SubnetGroup') as rds.ISubnetGroup | undefined;
+      // A scratch subnet group of its own (private subnets, like the platform database's), so the
+      // restore never depends on or changes the platform's group.
+      const subnetGroup = new rds.SubnetGroup(this, 'ScratchSubnetGroup', {
+        vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        description: 'verify-backups scratch restores (temporary instances, private subnets)',
+        subnetGroupName: `${namePrefix}-vb-scratch`,
+      });
       restoreNetwork = {
-        ...(subnetGroup ? { subnetGroupName: subnetGroup.subnetGroupName } : {}),
+        subnetGroupName: subnetGroup.subnetGroupName,
         securityGroupIds: [restoredSg.securityGroupId],
       };
     }
@@ -340,11 +358,29 @@ export class VerifyBackupsInfra extends Construct {
           enabled: rdsRestore,
           weekday: bv.rdsRestoreTest.weekday,
           instanceClass: bv.rdsRestoreTest.instanceClass,
-          checkQuery: bv.rdsRestoreTest.checkQuery,
-          minResult: bv.rdsRestoreTest.minResult,
+          maxMinutes: bv.rdsRestoreTest.maxMinutes,
+          checks: bv.rdsRestoreTest.checks,
           database: stage.platform.rds.databaseName,
           ...restoreNetwork,
         },
+        ...(veleroRestore
+          ? {
+              velero: {
+                enabled: true,
+                maxMinutes: bv.velero.restoreTest.maxMinutes,
+                namespaces: bv.velero.restoreTest.namespaces.map((n) => {
+                  const scratch = `${RESTORE_NAMESPACE_PREFIX}${n.namespace}`;
+                  return {
+                    namespace: n.namespace,
+                    scratch,
+                    mapping: { [n.namespace]: scratch },
+                    minReadyPods: n.minReadyPods,
+                    minBoundPvcs: n.minBoundPvcs,
+                  };
+                }),
+              },
+            }
+          : {}),
       },
     };
     const wf = new VerifyBackupsWorkflow(this, 'Workflow', {
@@ -358,6 +394,7 @@ export class VerifyBackupsInfra extends Construct {
         sweep,
         ...(checkVolumeContent ? { checkVolumeContent } : {}),
         ...(checkDatabase ? { checkDatabase } : {}),
+        ...(veleroRestore && props.kubeFunction ? { kube: props.kubeFunction } : {}),
       },
       settings,
       reportBucket: {

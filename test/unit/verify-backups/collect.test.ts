@@ -201,6 +201,7 @@ describe('verify-backups inventory: what the collector finds and how it reads it
     expect(await plan({ dryRun: true })).toEqual({
       ebs: false,
       rds: false,
+      velero: false,
       skipped: 'dry run: no restore tests',
     });
     expect(await plan({ parameters: { scope: [], restoreTests: false } })).toMatchObject({

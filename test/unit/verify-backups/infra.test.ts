@@ -160,19 +160,92 @@ describe('verify-backups infra: schedule, state machine and least-privilege role
     );
   });
 
-  it('creates no database restore resources while the RDS restore test is off (the default)', () => {
+  it('dev (the default) creates no database restore resources: the RDS restore test is off', () => {
+    const dev = synthStage('dev').automationTemplate;
     expect(
       Object.keys(
-        t.findResources('AWS::Lambda::Function', {
-          Properties: { FunctionName: 'ops-prod-verify-backups-check-database' },
+        dev.findResources('AWS::Lambda::Function', {
+          Properties: { FunctionName: 'ops-dev-verify-backups-check-database' },
         }),
       ),
     ).toHaveLength(0);
+    const [sm] = Object.values(
+      dev.findResources('AWS::StepFunctions::StateMachine', {
+        Properties: { StateMachineName: 'ops-dev-verify-backups' },
+      }),
+    ) as { Properties: { DefinitionString: unknown } }[];
+    expect(JSON.stringify(sm?.Properties.DefinitionString)).not.toContain('restoreDBInstanceFromDBSnapshot');
+  });
+
+  it('prod restores weekly into a scratch subnet group and a security group open only to the check function on 3306', () => {
+    // The scratch subnet group: private subnets of the platform VPC, its own name.
+    const groups = t.findResources('AWS::RDS::DBSubnetGroup', {
+      Properties: { DBSubnetGroupName: 'ops-prod-vb-scratch' },
+    });
+    expect(Object.keys(groups)).toHaveLength(1);
+    // The restored instance's SG: one ingress rule, TCP 3306, from the check function's SG; no egress.
+    const sgs = t.findResources('AWS::EC2::SecurityGroup');
+    const restoredId = Object.keys(sgs).find((k) => k.includes('RestoredDatabaseSg'));
+    const checkId = Object.keys(sgs).find((k) => k.includes('CheckDatabaseSg'));
+    expect(restoredId && checkId).toBeTruthy();
+    const restored = sgs[restoredId as string] as { Properties: Record<string, unknown> };
+    expect(restored.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(restored.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' }),
+    ]);
+    const ingress = Object.values(t.findResources('AWS::EC2::SecurityGroupIngress')).filter((r) =>
+      JSON.stringify((r as { Properties: { GroupId: unknown } }).Properties.GroupId).includes(
+        restoredId as string,
+      ),
+    ) as { Properties: Record<string, unknown> }[];
+    expect(ingress.map((r) => r.Properties)).toEqual([
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 3306,
+        ToPort: 3306,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [checkId, 'GroupId'] },
+      }),
+    ]);
+    // The state machine restores into them with the configured class, checks, and budget.
     const [sm] = Object.values(
       t.findResources('AWS::StepFunctions::StateMachine', {
         Properties: { StateMachineName: 'ops-prod-verify-backups' },
       }),
     ) as { Properties: { DefinitionString: unknown } }[];
-    expect(JSON.stringify(sm?.Properties.DefinitionString)).not.toContain('restoreDBInstanceFromDBSnapshot');
+    const definition = JSON.stringify(sm?.Properties.DefinitionString);
+    expect(definition).toContain('restoreDBInstanceFromDBSnapshot');
+    // The subnet group by reference (its name is a token in the definition).
+    expect(definition).toContain(JSON.stringify({ Ref: Object.keys(groups)[0] }));
+    expect(definition).toContain('db.t4g.micro');
+    expect(stage.automation.backupVerification.rdsRestoreTest).toMatchObject({
+      enabled: true,
+      weekday: 'SUN',
+    });
+  });
+
+  it('prod runs the Velero restore test through the kube function, whose RBAC names exactly the scratch namespaces', () => {
+    const [sm] = Object.values(
+      t.findResources('AWS::StepFunctions::StateMachine', {
+        Properties: { StateMachineName: 'ops-prod-verify-backups' },
+      }),
+    ) as { Properties: { DefinitionString: unknown } }[];
+    const definition = JSON.stringify(sm?.Properties.DefinitionString);
+    expect(definition).toContain('Restore each Velero namespace');
+    expect(definition).toContain('restore-check-data');
+    // The RBAC applied to the cluster: one ClusterRole for the scratch namespaces, by name.
+    const manifests = Object.values(t.findResources('Custom::AWSCDK-EKS-KubernetesResource')).flatMap((r) => {
+      const m = (r as { Properties: { Manifest: unknown } }).Properties.Manifest;
+      return typeof m === 'string' ? (JSON.parse(m) as { kind: string; rules?: unknown[] }[]) : [];
+    });
+    const scratchRole = manifests.find((m) => m.kind === 'ClusterRole');
+    expect(scratchRole?.rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['namespaces'],
+        resourceNames: ['restore-check-app', 'restore-check-data'],
+        verbs: ['get', 'delete'],
+      },
+      { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims'], verbs: ['list'] },
+    ]);
   });
 });

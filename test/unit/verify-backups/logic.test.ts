@@ -345,17 +345,30 @@ describe('verify-backups rules: restore', () => {
     );
   });
 
-  it('judges an RDS restore by its check query against the floor', () => {
-    const rds = (value: number): RestoreObservation => ({
+  it('judges an RDS restore by every check: one failing check fails it, with each failing check named', () => {
+    const rds = (verdicts: ('pass' | 'fail')[]): RestoreObservation => ({
       kind: 'rds-instance',
       scratchId: 'ops-test-vb-1',
-      check: { value, minResult: 1, query: 'SELECT COUNT(*) FROM orders' },
+      check: {
+        results: verdicts.map((verdict, i) => ({ name: `check ${i}`, verdict, reason: `reason ${i}` })),
+        budget: { instanceClass: 'db.t4g.micro', maxMinutes: 60, estimatedUsd: 0.02, priceSource: 'list' },
+      },
       cleanedUp: true,
     });
-    expect(checkRestore(rds(1), '').verdict).toBe('pass');
-    expect(checkRestore(rds(0), '').reason).toBe('check query returned 0, below the required 1');
+    expect(checkRestore(rds(['pass', 'pass']), '')).toEqual({
+      check: 'restore',
+      verdict: 'pass',
+      reason:
+        'restored to ops-test-vb-1, check 0: reason 0; check 1: reason 1, then deleted it [db.t4g.micro, budget 60 min, est. $0.02/run (list)]',
+    });
+    expect(checkRestore(rds(['pass', 'fail', 'pass']), '').reason).toBe(
+      '1 of 3 database checks failed on ops-test-vb-1: check 1: reason 1 [db.t4g.micro, budget 60 min, est. $0.02/run (list)]',
+    );
     expect(checkRestore({ kind: 'rds-instance', cleanedUp: true }, '').reason).toBe(
       'restored database was not queried',
+    );
+    expect(checkRestore({ kind: 'rds-instance', cleanedUp: true, check: { results: [] } }, '').verdict).toBe(
+      'fail',
     );
   });
 

@@ -24,7 +24,8 @@ const deps = {
   },
   connect: async (o: { host: string; port: number; user: string; password: string; database?: string }) =>
     // RDS presents a certificate of its own CA; mysql2 ships the Amazon RDS CA bundle as this profile.
-    mysql.createConnection({ ...o, ssl: 'Amazon RDS', connectTimeout: 10_000 }),
+    // DATETIME values are read as UTC (RDS runs in UTC unless a parameter group says otherwise).
+    mysql.createConnection({ ...o, ssl: 'Amazon RDS', connectTimeout: 10_000, timezone: 'Z' }),
 };
 
 /** verify-backups "Run check query": connects to the temporary restored instance (in the VPC). */
