@@ -1030,22 +1030,5 @@ export function fitPolls(budgetSeconds: number, first: number, backoff: number, 
  * `maxMinutes` less 5 minutes kept for the checks and the delete call (at least 3 polls).
  */
 export function pollWithin(maxMinutes: number): PollSettings {
-  const firstWait = 120;
-  const backoff = 1.5;
-  const maxWait = 300;
-  const budget = Math.max(0, maxMinutes - 5) * 60;
-  let total = 0;
-  let polls = 0;
-  for (let w = firstWait; ; w *= backoff) {
-    const next = Math.min(Math.round(w), maxWait);
-    if (total + next > budget) break;
-    total += next;
-    polls++;
-  }
-  return {
-    firstWait: Duration.seconds(firstWait),
-    backoff,
-    maxWait: Duration.seconds(maxWait),
-    maxPolls: Math.max(3, polls),
-  };
+  return fitPolls(Math.max(0, maxMinutes - 5) * 60, 120, 1.5, 300);
 }

@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +12,7 @@ import {
 import { AuditStore } from '../../functions/audit/store.js';
 import { describeVerdict, VERIFIED, verifyChain } from '../../functions/audit/verify.js';
 import { type LocalDynamo, startDynalite } from '../support/dynalite.js';
+import { runOps } from '../support/ops-cli.js';
 import { type LedgerServer, startLedgerServer } from '../support/s3-ledger-server.js';
 import { createAuditTable } from './report-support.js';
 
@@ -24,7 +22,6 @@ import { createAuditTable } from './report-support.js';
  * the table unconditionally (as anyone with dynamodb:PutItem on it can) but not the ledger.
  */
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const STAGE_BUCKET = 'ops-dev-audit-ledger-111111111111-eu-west-1';
 const RESOURCE = 'vol-0chain000000000001';
 
@@ -285,34 +282,16 @@ describe('audit chain: verified against the Object-Locked ledger', () => {
   });
 });
 
-async function opsHistory(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      // As an operator runs it: bin/ops.mjs (the pre-built CLI, or tsx when the build is stale).
-      [join(ROOT, 'bin', 'ops.mjs'), 'history', ...args],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: '/nonexistent',
-          AWS_CONFIG_FILE: '/nonexistent',
-          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
-          AWS_ENDPOINT_URL_S3: ledger.endpoint,
-        },
-        timeout: 60_000,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+/** `ops history` as operators run it, against dynalite and the ledger stand-in. */
+const opsHistory = (args: string[]) =>
+  runOps(['history', ...args], {
+    env: {
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+      AWS_ENDPOINT_URL_S3: ledger.endpoint,
+    },
+  });
 
 describe('audit chain: ops history', () => {
   it('ops history says "verified against the ledger", then detects an entry re-hashed in DynamoDB', async () => {

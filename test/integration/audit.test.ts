@@ -1,44 +1,14 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditEntry, canonicalJson, chainProblems, ledgerKey } from '../../functions/audit/record.js';
 import { AuditStore } from '../../functions/audit/store.js';
 import { VERIFIED, verifyChain } from '../../functions/audit/verify.js';
+import { runOps } from '../support/ops-cli.js';
 import { startLedgerServer } from '../support/s3-ledger-server.js';
 import { type AuditHarness, createAuditTable, startAudit } from './report-support.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-
 /** Runs `ops history …` as an operator would (bin/ops.mjs, a child process), with the given environment only. */
-async function opsHistory(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [join(ROOT, 'bin', 'ops.mjs'), 'history', ...args],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: '/nonexistent',
-          AWS_CONFIG_FILE: '/nonexistent',
-          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          ...env,
-        },
-        timeout: 60_000,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const opsHistory = (args: string[], env: Record<string, string>) => runOps(['history', ...args], { env });
 
 /** stderr without the AWS SDK's Node-version notice (this machine runs Node 20). */
 function ownLines(stderr: string): string[] {
