@@ -7,7 +7,8 @@ import * as path from 'node:path';
  * `npm test` on a fresh machine needs nothing else: when MariaDB (the rotation tests' real
  * server) is missing and we are root, or have passwordless sudo, it is installed from Debian's
  * packages as `.ci/run` does; otherwise the run stops at once with the one command to type.
- * The mkfs tools for filesystem images (ext4, XFS) come along when something is installed anyway.
+ * The EBS content check is tested on real filesystem images, so the tools that make and inspect
+ * them (mkfs.ext4 / dumpe2fs / debugfs, mkfs.xfs / xfs_db, sfdisk) are needed the same way.
  */
 interface Need {
   readonly what: string;
@@ -24,8 +25,9 @@ const NEEDS: readonly Need[] = [
     debianPackage: 'mariadb-server',
     required: true,
   },
-  { what: 'mkfs.ext4', binaries: ['mkfs.ext4'], debianPackage: 'e2fsprogs', required: false },
-  { what: 'mkfs.xfs', binaries: ['mkfs.xfs'], debianPackage: 'xfsprogs', required: false },
+  { what: 'mkfs.ext4', binaries: ['mkfs.ext4'], debianPackage: 'e2fsprogs', required: true },
+  { what: 'mkfs.xfs', binaries: ['mkfs.xfs'], debianPackage: 'xfsprogs', required: true },
+  { what: 'sfdisk', binaries: ['sfdisk'], debianPackage: 'fdisk', required: true },
 ];
 
 const SEARCH = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin'];
