@@ -47,9 +47,9 @@ function problems(
     case 'list':
       if (!Array.isArray(value)) bad('a list');
       else if (shape.member)
-        value.forEach((v, i) =>
-          out.push(...problems(service, shape.member?.shape as string, v, `${path}[${i}]`, required)),
-        );
+        for (const [i, v] of value.entries()) {
+          out.push(...problems(service, shape.member.shape, v, `${path}[${i}]`, required));
+        }
       break;
     case 'map':
       if (typeOf(value) !== 'object') bad('a map');
