@@ -34,7 +34,9 @@ function harness(checks: SweepDeps['checks']) {
       singleMetric: () => {
         let check = '';
         return {
-          addDimension: (_k: string, v: string) => void (check = v),
+          addDimension: (_k: string, v: string) => {
+            check = v;
+          },
           addMetric: (name: string, _u: unknown, value: number) => void metrics.push({ name, check, value }),
         } as never;
       },
