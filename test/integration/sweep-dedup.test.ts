@@ -55,7 +55,7 @@ beforeEach(() => {
   ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: 'off' } });
 });
 
-async function deps(): Promise<IntakeDeps> {
+async function deps(clock?: () => number): Promise<IntakeDeps> {
   const tableName = `sweep-dedup-${++table}`;
   await db.createTable({ name: tableName, partitionKey: 'pk' });
   return {
@@ -65,6 +65,7 @@ async function deps(): Promise<IntakeDeps> {
       tableName,
       stage: 'dev',
       flags: ssmFlagReader(new SSMClient({ region: 'eu-west-1' }), 0),
+      ...(clock ? { now: clock } : {}),
     }),
     stateMachines: {
       'scale-node-group': 'arn:aws:states:eu-west-1:111111111111:stateMachine:ops-dev-scale-node-group',
@@ -179,5 +180,44 @@ describe('sweeps: an event and a sweep finding of one condition start at most on
       executionName: byEvent?.decision.executionName,
     });
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+});
+
+describe('sweeps: a condition the sweep keeps finding is told once a day, not at every run', () => {
+  const trail = (observedAt: string): SweepFinding => ({
+    check: 'trails',
+    condition: 'trail-not-logging',
+    resource: { type: 'trail', id: 'dev-platform-trail', attributes: {} },
+    observedAt,
+    summary: 'trail dev-platform-trail is not logging (IsLogging false)',
+    facts: {},
+  });
+
+  it('four runs 15 minutes apart: one critical notification; the next day: a reminder', async () => {
+    // Prepare
+    let now = Date.parse('2026-12-07T10:00:00Z');
+    const d = await deps(() => now);
+    // Act
+    for (const t of ['10:00', '10:15', '10:30', '10:45']) {
+      now = Date.parse(`2026-12-07T${t}:00Z`);
+      await handleEvent(finding(trail(`2026-12-07T${t}:00Z`), `sweep-${t}`), d);
+    }
+    const sameDay = notified.length;
+    now = Date.parse('2026-12-08T10:00:00Z');
+    await handleEvent(finding(trail('2026-12-08T10:00:00Z'), 'sweep-next-day'), d);
+    // Assess
+    expect(sameDay).toBe(1);
+    expect(notified).toHaveLength(2);
+    expect(notified[0]).toMatchObject({ action: 'notify', severity: 'critical', rule: 'security-calls' });
+  });
+
+  it('the event path is never held back by it: each StopLogging record is told', async () => {
+    // Prepare
+    const d = await deps();
+    // Act
+    await handleEvent(sample('cloudtrail/cloudtrail-stoplogging.json'), d);
+    await handleEvent(sample('cloudtrail/cloudtrail-stoplogging.json'), d);
+    // Assess
+    expect(notified).toHaveLength(2);
   });
 });
