@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SweepCheckName } from '../../config/sweeps.js';
 import type { SweepFinding } from '../../events/sources/sweep/schema.js';
 import type { OpsLogger } from '../shared/powertools.js';
-import { withBoundedRetry } from '../shared/retry.js';
+import { type BoundedRetry, withBoundedRetry } from '../shared/retry.js';
 
 /**
  * The sweep runner (issue 14, "Reconciliation"). A schedule names the checks to run; each check reads
@@ -94,7 +94,7 @@ class AwsCallError extends Error {
 }
 
 /** The retry budget of one read: 4 more attempts after 0.2, 0.4, 0.8, 1.6 s (3 s at most in back-off). */
-export const READ_RETRY = { retries: 4, firstDelayMs: 200, maxDelayMs: 1600 } as const;
+export const READ_RETRY: BoundedRetry = { retries: 4, firstDelayMs: 200, maxDelayMs: 1600 };
 
 /** One AWS read, retried with p-retry when AWS throttles or has a passing fault; other errors at once. */
 export function read<T>(what: string, call: () => Promise<T>, policy = READ_RETRY): Promise<T> {
