@@ -92,8 +92,14 @@ export class Sweeps extends Construct {
     );
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBSnapshotAttributes'],
+        actions: ['rds:DescribeDBSnapshots'],
         resources: [arn('rds', 'snapshot:*'), arn('rds', 'db:*')],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['rds:DescribeDBSnapshotAttributes'],
+        resources: [arn('rds', 'snapshot:*')],
       }),
     );
     const nag = Validations.of(role);
