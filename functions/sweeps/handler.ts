@@ -13,8 +13,8 @@ import { overdueSecrets } from './checks/secrets.js';
 import { sharedDbSnapshots, sharedEbsSnapshots } from './checks/sharing.js';
 import { trailsNotLogging } from './checks/trails.js';
 import { staleVolumes } from './checks/volumes.js';
-import { read, runSweeps, SweepFailedError } from './core.js';
-import { SweepInput, SweepTargets, sweepSettings } from './settings.js';
+import { read, runSweeps, type SweepCheck, SweepFailedError } from './core.js';
+import { type ImplementedSweepCheck, SweepInput, SweepTargets, sweepSettings } from './settings.js';
 
 /** The sweep function: thin. Settings and clients once at cold start; each schedule names its checks. */
 const stage = loadStage(requiredEnv('STAGE'));
@@ -32,7 +32,8 @@ const retryingEc2 = {
     read(`ec2:${command.constructor.name}`, () => ec2.send(command)),
 } as unknown as EC2Client;
 
-const checks = {
+/** Every check infra schedules has its entry here (the type says so). */
+const checks: Record<ImplementedSweepCheck, SweepCheck> = {
   trails: (now: Date) => trailsNotLogging(cloudtrail, settings.targets.trailArns, now),
   'flow-logs': (now: Date) => missingFlowLogs(ec2, settings.targets.vpcIds, now),
   secrets: (now: Date) => overdueSecrets(sm, settings.secrets, now),

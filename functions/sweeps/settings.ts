@@ -16,6 +16,8 @@ export const IMPLEMENTED_SWEEP_CHECKS = [
   'volumes',
 ] as const satisfies readonly SweepCheckName[];
 
+export type ImplementedSweepCheck = (typeof IMPLEMENTED_SWEEP_CHECKS)[number];
+
 /** What a schedule hands the sweep function: the checks to run now. */
 export const SweepInput = z
   .object({
