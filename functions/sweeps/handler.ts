@@ -26,7 +26,7 @@ const sm = new SecretsManagerClient({});
 const lambda = new LambdaClient({});
 const cloudtrail = cloudTrailStatusReader({ region, credentials: defaultProvider() });
 
-/** verify-backups' collector calls EC2 directly: give it the sweep's throttling retry. */
+/** The backup verification's EBS collector calls EC2 directly: give it the sweep's throttling retry. */
 const retryingEc2 = {
   send: (command: Parameters<EC2Client['send']>[0]) =>
     read(`ec2:${command.constructor.name}`, () => ec2.send(command)),

@@ -42,7 +42,7 @@ export interface SweepSettings {
   readonly volumes: VolumesSweepSettings;
 }
 
-/** The checks' settings from the stage config (the allow-lists verify-backups and rotation read) and targets. */
+/** The checks' settings from the stage config (the allow-lists the backup verification and rotation read) and targets. */
 export function sweepSettings(stage: StageConfig, targets: SweepTargets): SweepSettings {
   const a = stage.automation;
   return {

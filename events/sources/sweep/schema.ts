@@ -15,7 +15,7 @@ export const SWEEP_DETAIL_TYPE = 'Ops Sweep Finding';
  * | condition | event path of the same condition |
  * | --- | --- |
  * | `node-group-at-max` | cluster-autoscaler "max node group size reached" (`cluster-autoscaler.node-group-at-max`) |
- * | `volume-snapshot-stale` | verify-backups' backup failure (`backup-verification.backup-failed`, checks exists/fresh) |
+ * | `volume-snapshot-stale` | the backup verification's failure signal (`backup-verification.backup-failed`, checks exists/fresh) |
  * | `trail-not-logging` | CloudTrail `StopLogging` / `DeleteTrail` |
  * | `flow-logs-missing` | CloudTrail `DeleteFlowLogs` |
  * | `snapshot-shared` / `db-snapshot-shared` | CloudTrail `ModifySnapshotAttribute` / `ModifyDBSnapshotAttribute` |
