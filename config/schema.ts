@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SweepsConfigSchema } from './sweeps.js';
 
 /**
  * Typed stage configuration. One `StageConfig` per stage + region stamps out the whole
@@ -523,6 +524,8 @@ export const AutomationConfigSchema = z.object({
       }),
     )
     .default([]),
+  /** Reconciliation sweeps (config/sweeps.ts): intervals per check. */
+  sweeps: SweepsConfigSchema.prefault({}),
   /** Scheduled backup verification (runbook verify-backups). */
   backupVerification: BackupVerificationConfigSchema.default(BackupVerificationConfigSchema.parse({})),
   slack: z.object({

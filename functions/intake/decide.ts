@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Signal } from '../../events/signal.js';
+import { decidedAs } from '../../events/sources/sweep/normalise.js';
 import { findRunbook } from '../../runbooks/registry.js';
 import type { Decision, GuardResult } from './decision.js';
 import { executionName } from './execution-name.js';
@@ -26,7 +27,7 @@ export function formatSchemaError(error: z.ZodError): string {
 
 function evaluate(signal: Signal, ctx: DecideContext): { rule?: PolicyRule; verdicts: readonly Verdict[] } {
   for (const rule of ctx.rules ?? DEFAULT_RULES) {
-    const out = rule.evaluate(signal, ctx);
+    const out = rule.evaluate(decidedAs(signal), ctx); // a sweep finding: as its event path tells it
     const verdicts: readonly Verdict[] = Array.isArray(out) ? out : [out as Verdict];
     if (verdicts.length > 0 && verdicts.every((v) => v.verdict !== 'not-applicable'))
       return { rule, verdicts };

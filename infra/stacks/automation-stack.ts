@@ -10,6 +10,7 @@ import { Reporting } from '../constructs/automation/reporting.js';
 import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
 import { Schedules } from '../constructs/automation/schedules.js';
 import { SlackEndpoint } from '../constructs/automation/slack.js';
+import { Sweeps } from '../constructs/automation/sweeps.js';
 import { globalForwardRuleName, needsGlobalForwarding } from './global-stack.js';
 import type { PlatformStack } from './platform-stack.js';
 
@@ -37,6 +38,7 @@ export class AutomationStack extends Stack {
   readonly intake: Intake;
   readonly slack: SlackEndpoint;
   readonly canaries: Canaries;
+  readonly sweeps: Sweeps;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: AutomationStackProps) {
@@ -104,6 +106,16 @@ export class AutomationStack extends Stack {
       ...(forwardRule ? { forwardedRules: [forwardRule] } : {}),
     });
 
+    // Sweeps find what the rules may have missed and hand it to the same intake (issue 14).
+    this.sweeps = new Sweeps(this, 'Sweeps', {
+      stage,
+      namePrefix: this.namePrefix,
+      intake: this.intake.function,
+      trailArns: [platform.trail.trailArn],
+      vpcIds: [platform.vpc.vpcId],
+      deadLetterQueue: this.intake.deadLetterQueue,
+    });
+
     // 6. Observability, last: alarms and monitors for everything composed above.
     this.observability = new Observability(this, 'Observability', {
       stage,
@@ -111,5 +123,6 @@ export class AutomationStack extends Stack {
       target: this,
     });
     this.canaries.routeAlarmsTo(this.observability.topic);
+    this.sweeps.routeAlarmsTo(this.observability.topic);
   }
 }

@@ -124,6 +124,12 @@ export const SAMPLES: Record<string, Sample> = {
     // A CloudTrail signal's correlation id is the record's eventID (events/sources/cloudtrail).
     correlationId: stopLogging.detail.eventID,
   },
+  // A scheduled sweep (infra/constructs/automation/sweeps.ts): ListSecrets is refused, the run reports it.
+  'functions/sweeps/handler.ts': {
+    event: { checks: ['secrets'], scheduledTime: '2026-12-07T10:00:00Z' },
+    expect: 'aws',
+    logs: true,
+  },
   // The Datadog webhook through its function URL: the token check reads Secrets Manager first.
   'functions/intake/webhook-handler.ts': {
     event: {

@@ -627,7 +627,92 @@ const TABLES: Record<string, { role: () => { id: string; principal: string }; ta
       ],
     },
   },
+  'sweeps (function)': {
+    role: () => ({ id: sweepsRoleId(), principal: arn('iam', 'role/dev-automation-SweepsFunctionRole', '') }),
+    table: {
+      allow: [
+        {
+          action: 'cloudtrail:GetTrailStatus',
+          resource: arn('cloudtrail', 'trail/dev-platform-trail'),
+          why: 'the platform trail',
+        },
+        {
+          action: 'ec2:DescribeFlowLogs',
+          resource: '*',
+          context: { 'ec2:Region': REGION },
+          why: 'flow logs of the stage VPC',
+        },
+        {
+          action: 'ec2:DescribeSnapshotAttribute',
+          resource: arn('ec2', 'snapshot/snap-0aaaaaaaaaaaaaaa1', REGION, ''),
+          context: { 'ec2:Region': REGION },
+          why: 'who may create volumes from a snapshot',
+        },
+        {
+          action: 'rds:DescribeDBSnapshotAttributes',
+          resource: arn('rds', 'snapshot:manual-1'),
+          why: 'who may restore it',
+        },
+        {
+          action: 'secretsmanager:ListSecrets',
+          resource: '*',
+          why: 'rotation dates of the platform secrets',
+        },
+        {
+          action: 'lambda:InvokeFunction',
+          resource: arn('lambda', 'function:ops-dev-intake'),
+          why: 'hands findings to the intake',
+        },
+      ],
+      deny: [
+        {
+          action: 'cloudtrail:StopLogging',
+          resource: arn('cloudtrail', 'trail/dev-platform-trail'),
+          why: 'reads only',
+        },
+        {
+          action: 'cloudtrail:GetTrailStatus',
+          resource: arn('cloudtrail', 'trail/someone-elses-trail'),
+          why: 'only the platform trail',
+        },
+        {
+          action: 'ec2:DescribeFlowLogs',
+          resource: '*',
+          context: { 'ec2:Region': 'us-west-2' },
+          why: 'only its own region',
+        },
+        {
+          action: 'ec2:ModifySnapshotAttribute',
+          resource: arn('ec2', 'snapshot/snap-0aaaaaaaaaaaaaaa1', REGION, ''),
+          why: 'never changes sharing itself',
+        },
+        {
+          action: 'rds:ModifyDBSnapshotAttribute',
+          resource: arn('rds', 'snapshot:manual-1'),
+          why: 'reads only',
+        },
+        {
+          action: 'secretsmanager:GetSecretValue',
+          resource: arn('secretsmanager', 'secret:dev/rds/app-user-AbCdEf'),
+          why: 'rotation dates, never secret values',
+        },
+        {
+          action: 'lambda:InvokeFunction',
+          resource: arn('lambda', 'function:ops-dev-kube'),
+          why: 'only the intake',
+        },
+      ],
+    },
+  },
 };
+
+function sweepsRoleId(): string {
+  const hit = Object.entries(automationTemplate.Resources).find(
+    ([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('SweepsFunctionRole'),
+  );
+  if (!hit) throw new Error('no sweeps function role');
+  return hit[0];
+}
 
 function intakeRoleId(): string {
   const hit = Object.entries(automationTemplate.Resources).find(

@@ -8,6 +8,7 @@ import { requestedRun } from './manual.js';
 import { schedule } from './schedule.js';
 import { secretRead } from './secret-read.js';
 import { securityCalls } from './security-calls.js';
+import { sweepFindings } from './sweep.js';
 import type { PolicyRule } from './types.js';
 
 export * from './types.js';
@@ -27,4 +28,5 @@ export const DEFAULT_RULES: readonly PolicyRule[] = [
   autoScaling,
   backupFailed,
   schedule,
+  sweepFindings,
 ];

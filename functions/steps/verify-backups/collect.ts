@@ -241,7 +241,7 @@ function copySources(s: Snapshot): { snapshot?: string; volume?: string } {
   return { ...(snapshot ? { snapshot } : {}), ...(volume ? { volume } : {}) };
 }
 
-async function collectEbs(clients: CollectClients, s: CollectSettings): Promise<BackupItem[]> {
+export async function collectEbs(clients: CollectClients, s: CollectSettings): Promise<BackupItem[]> {
   const volumes = await protectedVolumes(clients.ec2, s);
   if (volumes.length === 0) return [];
   const ids = volumes.map((v) => v.VolumeId as string);
