@@ -98,7 +98,7 @@ export const CLOUDTRAIL_WRITE_CALLS_RULE: EventRuleSpec = {
 export const CLOUDTRAIL_SECRET_READS_RULE: EventRuleSpec = {
   name: 'cloudtrail-secret-reads',
   description:
-    'Secrets Manager GetSecretValue calls (read-only management events: the rule must be created with ' +
+    'Secrets Manager GetSecretValue and BatchGetSecretValue calls (read-only management events: the rule must be created with ' +
     'state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS). AWS service principals reading on a caller’s ' +
     'behalf are left out.',
   pattern: {
@@ -106,7 +106,8 @@ export const CLOUDTRAIL_SECRET_READS_RULE: EventRuleSpec = {
     'detail-type': [CLOUDTRAIL_API_CALL],
     detail: {
       eventSource: ['secretsmanager.amazonaws.com'],
-      eventName: ['GetSecretValue'],
+      // BatchGetSecretValue reads up to 20 secrets in one call (its request names them in secretIdList).
+      eventName: ['GetSecretValue', 'BatchGetSecretValue'],
       userIdentity: { type: [{ 'anything-but': 'AWSService' }] },
     },
   },

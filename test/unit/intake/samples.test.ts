@@ -73,6 +73,12 @@ const EXPECTED: Record<string, Expect> = {
     runbook: 'rotate-secret',
     parameters: { secretId: 'dev/rds/app-user' },
   },
+  // Two secrets named in secretIdList (an ARN and a name): the first of the two rotations.
+  'cloudtrail/secretsmanager-batchgetsecretvalue-sso-user.json': {
+    action: 'start',
+    runbook: 'rotate-secret',
+    parameters: { secretId: 'dev/rds/app-user' },
+  },
   'cloudtrail/secretsmanager-getsecretvalue-sso-user-denied.json': {
     action: 'ignore',
     reason: 'nothing was disclosed',
