@@ -138,9 +138,12 @@ const EXPECTED: Record<string, Row> = {
     says: ['christophe', 'sg-003dc7f1f1c686164', 'opened to the world', '208.236.235.254/0'],
   },
   // ------------------------------------------------------------------ other techniques: read, never a run
+  // AddPermission20150331v2 with principal "*" and no source account / ARN / organization: anyone may invoke it.
   [`${SRT}/aws.persistence.lambda-backdoor-function.json#0`]: {
-    action: 'ignore',
-    why: 'Lambda resource policy for Principal * is not one of the classes (yet): no rule applies',
+    action: 'notify',
+    severity: 'critical',
+    resource: { type: 'lambda-function', id: 'stratus-red-team-backdoor-f-func' },
+    says: ['christophe', 'stratus-red-team-backdoor-f-func', 'Principal *', 'lambda:InvokeFunction'],
   },
   [`${SRT}/aws.persistence.sts-federation-token.json#0`]: {
     action: 'ignore',
