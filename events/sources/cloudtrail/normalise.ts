@@ -60,6 +60,18 @@ export function ingressCidrs(
   return [...found];
 }
 
+/** Ids of the ingress rules in an AuthorizeSecurityGroupIngress response that are open to the world. */
+export function worldOpenRuleIds(response: Loose | null | undefined): string[] {
+  const ids: string[] = [];
+  for (const rule of items(response?.securityGroupRuleSet)) {
+    if (!isObject(rule) || rule.isEgress === true) continue;
+    const cidr = str(rule, 'cidrIpv4') ?? str(rule, 'cidrIpv6');
+    const id = str(rule, 'securityGroupRuleId');
+    if (id && cidr && isWorldCidr(cidr)) ids.push(id);
+  }
+  return ids;
+}
+
 function ingressPorts(request: Loose | null | undefined): { protocol?: string; from?: number; to?: number } {
   const first = items(request?.ipPermissions).find(isObject);
   return {
@@ -200,6 +212,8 @@ function factsFor(record: CloudTrailRecord, region: string, account: string | un
           ipProtocol: ports.protocol,
           fromPort: ports.from,
           toPort: ports.to,
+          // The rules the call added that are open to the world (the response's securityGroupRuleSet, when recorded).
+          worldOpenRuleIds: worldOpen ? worldOpenRuleIds(response) : undefined,
         },
         alert: worldOpen ? 'security group opened to the world' : undefined,
         change: worldOpen
