@@ -81,7 +81,7 @@ export function guardrailAllowed(p: RestoreGuardrailParameters, cfg: RestoreGuar
         : no(`trail ${target} is not allow-listed`);
     case 'flow-logs':
       return cfg.flowLogs
-        ? yes("the stage VPC's flow log is the platform's")
+        ? yes("the stage VPC's flow log is checked, and recreated if it is gone")
         : no('restoring the stage VPC flow log is turned off (restoreGuardrail.flowLogs)');
     case 'snapshot-sharing': {
       if (cfg.snapshotOwners.length === 0) return no('no snapshot owner is allow-listed');

@@ -30,7 +30,7 @@ export const restoreGuardrailRule: PolicyRule = {
       verdict: 'start',
       runbook: 'restore-guardrail',
       parameters,
-      reasons: [...told.reasons, `restore-guardrail puts it back: ${allowed.detail}`],
+      reasons: [...told.reasons, `restore-guardrail started: ${allowed.detail}`],
       alsoNotify: true,
     };
     return verdict;
