@@ -574,6 +574,30 @@ describe('restore-guardrail: the workflow rendered from its construct, run local
     expect(acct.writes).toEqual(['RevokeSecurityGroupIngress', 'AuthorizeSecurityGroupIngress']);
   });
 
+  it('without rule ids, revokes every world-open ingress rule (IPv4 and IPv6) and never an egress rule', async () => {
+    const acct = account({
+      rules: [
+        rule('sgr-0bbbbbbbbbbbbbbb1', '0.0.0.0/0', 443),
+        rule('sgr-0bbbbbbbbbbbbbbb2', '10.0.0.0/8', 22),
+        rule('sgr-0bbbbbbbbbbbbbbb3', '0.0.0.0/0', 0, {
+          IsEgress: true,
+          IpProtocol: '-1',
+          FromPort: -1,
+          ToPort: -1,
+        }),
+        (({ CidrIpv4: _v4, ...r }) => ({ ...r, CidrIpv6: '::/0' }))(rule('sgr-0bbbbbbbbbbbbbbb4', '', 22)),
+      ],
+    });
+    const out = await runAsl(asl, input({ guardrail: 'security-group-ingress', target: SG }), {
+      handlers: handlers(acct),
+    });
+    expect(out.status).toBe('SUCCEEDED');
+    expect(acct.rules.map((r) => r.SecurityGroupRuleId)).toEqual([
+      'sgr-0bbbbbbbbbbbbbbb2',
+      'sgr-0bbbbbbbbbbbbbbb3',
+    ]);
+  });
+
   it('refuses a security group that is not protected', async () => {
     const acct = account();
     const out = await runAsl(
