@@ -257,7 +257,6 @@ function result(check: CheckResult, draft: Draft | string, outcome: RunResult['o
     ...(outcome !== 'dry-run' && draft.revert
       ? { revert: { guardrail: check.guardrail, target: check.target, ...draft.revert } }
       : {}),
-    ...(outcome === 'dry-run' ? { links: [] } : {}),
   };
 }
 
