@@ -12,7 +12,8 @@ import {
   ScopedAwsCall,
   type WorkflowHooks,
 } from '../workflow-kit.js';
-import type { GuardrailSettings, ReadBranch, WriteBranch } from './logic.js';
+import type { GuardrailSettings, ReadBranch } from './logic.js';
+import type { WriteBranch } from './plan.js';
 
 /**
  * Errors as the Step Functions SDK integration names them (`<Service>.<Code>Exception`; EC2 models no

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { logger, withLogContext } from '../../../functions/shared/powertools.js';
-import { checkRequest, GuardrailSettingsSchema, planRestore } from '../logic.js';
+import { checkRequest, GuardrailSettingsSchema } from '../logic.js';
+import { planRestore } from '../plan.js';
 
 /**
  * The restore-guardrail workflow's Lambda steps, both pure decisions over what its SDK tasks read:

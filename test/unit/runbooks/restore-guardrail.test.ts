@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkRequest,
-  type GuardrailSettings,
-  planRestore,
-} from '../../../runbooks/restore-guardrail/logic.js';
+import { checkRequest, type GuardrailSettings } from '../../../runbooks/restore-guardrail/logic.js';
+import { planRestore } from '../../../runbooks/restore-guardrail/plan.js';
 import { RestoreGuardrailParameters, restoreGuardrail } from '../../../runbooks/restore-guardrail/spec.js';
 import { RefusedError } from '../../../runbooks/shared.js';
 
