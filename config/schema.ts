@@ -380,6 +380,33 @@ export const BackupVerificationConfigSchema = z.object({
 });
 export type BackupVerificationConfig = z.infer<typeof BackupVerificationConfigSchema>;
 
+/**
+ * restore-guardrail (issue 14, runbooks/restore-guardrail/README.md): which of the account's guardrails
+ * are the platform's own, so the runbook may put them back. Everything here is an allow-list: a trail,
+ * bucket, security group or snapshot owner not named is only notified about, never touched.
+ */
+export const RestoreGuardrailConfigSchema = z.object({
+  /** Trails whose logging the runbook restarts (StartLogging), by name: the platform's `<stage>-platform-trail`. */
+  trails: z
+    .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/, 'a CloudTrail trail name'))
+    .default([]),
+  /** Recreate the stage VPC's flow log (as infra/constructs/platform/network.ts configures it) when it is deleted. */
+  flowLogs: z.boolean().default(true),
+  /** Buckets whose public access block the runbook re-applies: names, `*` wildcard (config/wildcard.ts). */
+  buckets: z
+    .array(z.string().regex(/^[a-z0-9*][a-z0-9.*-]{1,62}$/, 'an S3 bucket name or pattern'))
+    .default([]),
+  /** Security groups whose world-open ingress (0.0.0.0/0, ::/0) the runbook revokes, by id. */
+  securityGroups: z
+    .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0'))
+    .default([]),
+  /** Accounts whose EBS snapshots, AMIs and RDS snapshots are the platform's: sharing of these is removed. */
+  snapshotOwners: z.array(accountId).default([]),
+  /** Accounts a platform snapshot may legitimately be shared with (a backup or DR account): never removed. */
+  trustedAccounts: z.array(accountId).default([]),
+});
+export type RestoreGuardrailConfig = z.infer<typeof RestoreGuardrailConfigSchema>;
+
 export const AutomationConfigSchema = z.object({
   /** Global dry-run: every decision is made and reported, nothing mutating runs. */
   dryRun: z.boolean().default(false),
@@ -506,6 +533,8 @@ export const AutomationConfigSchema = z.object({
         .default([]),
     })
     .default({ emails: [], datadogHandles: [] }),
+  /** restore-guardrail: which trails, buckets, security groups and snapshot owners are the platform's. */
+  restoreGuardrail: RestoreGuardrailConfigSchema.prefault({}),
   /** Per-runbook policy overrides on top of each runbook's shipped defaults. */
   runbooks: z.record(runbookName, PolicyOverrideSchema).default({}),
   /** The ingress load balancer name prefix: its replacement triggers update-dns. */

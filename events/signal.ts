@@ -62,6 +62,7 @@ export const ResourceSchema = z.object({
     'machine-image',
     'db-snapshot',
     's3-bucket',
+    'lambda-function',
     'access-key',
     'monitor',
     'schedule',

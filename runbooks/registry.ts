@@ -1,3 +1,4 @@
+import { restoreGuardrail } from './restore-guardrail/spec.js';
 import { rotateSecret } from './rotate-secret/spec.js';
 import { scaleNodeGroup } from './scale-node-group/spec.js';
 import { snapshotVolume } from './snapshot-volume/spec.js';
@@ -8,7 +9,14 @@ import { verifyBackups } from './verify-backups/spec.js';
 export type { RunbookInput, RunbookMode, RunbookPolicyDefaults, RunbookSpec, RunResult } from './types.js';
 
 /** Every runbook the product ships. The intake, `ops list`, Slack and infra iterate over this. */
-export const RUNBOOKS = [snapshotVolume, scaleNodeGroup, updateDns, rotateSecret, verifyBackups] as const;
+export const RUNBOOKS = [
+  snapshotVolume,
+  scaleNodeGroup,
+  updateDns,
+  rotateSecret,
+  verifyBackups,
+  restoreGuardrail,
+] as const;
 
 export type RunbookName = (typeof RUNBOOKS)[number]['name'];
 

@@ -113,6 +113,17 @@ export const dev: StageConfigInput = {
         maxAgeDays: 14,
       },
     },
+    // restore-guardrail (runbooks/restore-guardrail/README.md): the platform's own trail and buckets (CloudFormation
+    // names them after the `dev-platform` stack) and this account's snapshots. Add protected security groups by id.
+    restoreGuardrail: {
+      trails: ['dev-platform-trail'],
+      flowLogs: true,
+      buckets: ['dev-platform-*'],
+      // An example id: list the groups that must never be open to the world (e.g. the database's).
+      securityGroups: ['sg-0d0e0f0a0b0c0d0e0'],
+      snapshotOwners: ['111111111111'],
+      trustedAccounts: [],
+    },
     runbooks: {},
     // Dev audit records are test data: a short GOVERNANCE lock, so the bucket can be emptied and removed.
     audit: { retentionDays: 30, lockMode: 'GOVERNANCE' },

@@ -121,10 +121,22 @@ export const prod: StageConfigInput = {
         maxAgeDays: 35,
       },
     },
+    // restore-guardrail (runbooks/restore-guardrail/README.md): the platform's own trail and buckets (CloudFormation
+    // names them after the `prod-platform` stack) and this account's snapshots. Add protected security groups by id.
+    restoreGuardrail: {
+      trails: ['prod-platform-trail'],
+      flowLogs: true,
+      buckets: ['prod-platform-*'],
+      securityGroups: [],
+      snapshotOwners: ['333333333333'],
+      trustedAccounts: [],
+    },
     runbooks: {
       // Production DNS and secrets are changed only with a human's approval.
       'update-dns': { mode: 'approval' },
       'rotate-secret': { mode: 'approval' },
+      // Putting a guardrail back is safe, but in production a person confirms it first.
+      'restore-guardrail': { mode: 'approval' },
     },
     ingressRecords: [
       { zoneName: 'example.com', recordName: 'app.example.com' },

@@ -116,6 +116,16 @@ export const stage: StageConfigInput = {
         maxAgeDays: 35,
       },
     },
+    // restore-guardrail (runbooks/restore-guardrail/README.md): the platform's own trail and buckets (CloudFormation
+    // names them after the `stage-platform` stack) and this account's snapshots. Add protected security groups by id.
+    restoreGuardrail: {
+      trails: ['stage-platform-trail'],
+      flowLogs: true,
+      buckets: ['stage-platform-*'],
+      securityGroups: [],
+      snapshotOwners: ['222222222222'],
+      trustedAccounts: [],
+    },
     runbooks: {},
     ingressRecords: [{ zoneName: 'stage.example.com', recordName: 'app.stage.example.com' }],
     // Where alarms (SNS topic) and Datadog monitors (@-handles) go: README "Reporting, audit and observability".

@@ -41,7 +41,12 @@ function planStart(
   guards: GuardResult[],
   ctx: DecideContext,
 ): Decision {
-  const base = { dryRun: false, severity: signal.severity, runbook: verdict.runbook };
+  const base = {
+    dryRun: false,
+    severity: signal.severity,
+    runbook: verdict.runbook,
+    ...(verdict.alsoNotify ? { alsoNotify: true } : {}),
+  };
   const reasons = [...verdict.reasons];
   const spec = findRunbook(verdict.runbook);
   if (!spec) {

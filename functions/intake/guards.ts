@@ -1,6 +1,8 @@
 import type { AutomationConfig } from '../../config/schema.js';
 import { wildcardMatch } from '../../config/wildcard.js';
 import type { Signal } from '../../events/signal.js';
+import { guardrailAllowed } from '../../runbooks/restore-guardrail/policy.js';
+import { RestoreGuardrailParameters } from '../../runbooks/restore-guardrail/spec.js';
 import type { RunbookMode, RunbookPolicyDefaults, RunbookSpec } from '../../runbooks/types.js';
 import { recordAllowed } from '../../runbooks/update-dns/logic.js';
 import type { GuardResult } from './decision.js';
@@ -114,6 +116,11 @@ export function allowList(
     }
     case 'verify-backups':
       return pass(name, 'verify-backups only reads (its scratch restores are its own)');
+    case 'restore-guardrail': {
+      // The runbook's own allow-list check (runbooks/restore-guardrail/policy.ts), also run by its first step.
+      const v = guardrailAllowed(RestoreGuardrailParameters.parse(params), automation.restoreGuardrail);
+      return v.allowed ? pass(name, v.detail) : block(name, v.detail);
+    }
     default:
       return block(name, `runbook ${runbook} has no allow-list`);
   }

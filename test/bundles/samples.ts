@@ -301,6 +301,25 @@ export const SAMPLES: Record<string, Sample> = {
     expect: 'returns',
     correlationId: EXECUTION,
   },
+  // restore-guardrail's step entry lives in its runbook folder (one folder per runbook).
+  'runbooks/restore-guardrail/steps/handler.ts': {
+    event: {
+      step: 'check',
+      parameters: { guardrail: 'trail-logging', target: 'dev-platform-trail', reason: 'smoke test' },
+      settings: {
+        trails: ['dev-platform-trail'],
+        flowLogs: false,
+        buckets: [],
+        securityGroups: [],
+        snapshotOwners: [],
+        trustedAccounts: [],
+        optInTag: { key: 'ops-automation', value: 'enabled' },
+      },
+      executionName: EXECUTION,
+    },
+    expect: 'returns',
+    correlationId: EXECUTION,
+  },
   'functions/steps/verify-backups/handlers/collect.ts': { event: collect, expect: 'aws' },
   'functions/steps/verify-backups/handlers/sweep.ts': { event: sweep, expect: 'aws' },
   // Reads the snapshot's block list through the EBS direct API (refused: a failed verdict, returned).

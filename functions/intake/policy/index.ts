@@ -5,6 +5,7 @@ import { datadogMonitor } from './datadog.js';
 import { detachVolume } from './detach-volume.js';
 import { ingressReplaced } from './ingress-replaced.js';
 import { requestedRun } from './manual.js';
+import { restoreGuardrailRule } from './restore-guardrail.js';
 import { schedule } from './schedule.js';
 import { secretRead } from './secret-read.js';
 import { securityCalls } from './security-calls.js';
@@ -19,6 +20,8 @@ export * from './types.js';
  */
 export const DEFAULT_RULES: readonly PolicyRule[] = [
   requestedRun,
+  // Before security-calls: an allow-listed guardrail is put back (and still told); any other goes on to security-calls.
+  restoreGuardrailRule,
   securityCalls,
   secretRead,
   detachVolume,

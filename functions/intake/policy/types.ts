@@ -13,6 +13,8 @@ export interface StartVerdict {
   readonly runbook: string;
   readonly parameters: Record<string, unknown>;
   readonly reasons: readonly string[];
+  /** Tell people as well as start the run (the incident stays a critical notification). */
+  readonly alsoNotify?: boolean;
 }
 export interface NotifyVerdict {
   readonly verdict: 'notify';

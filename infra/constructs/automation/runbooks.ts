@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../../../config/index.js';
+import { buildRestoreGuardrail } from '../../../runbooks/restore-guardrail/infra.js';
 import { ScaleNodeGroupWorkflow } from '../../../runbooks/scale-node-group/workflow.js';
 import { SnapshotVolumeWorkflow } from '../../../runbooks/snapshot-volume/workflow.js';
 import { UpdateDnsWorkflow } from '../../../runbooks/update-dns/workflow.js';
@@ -126,6 +127,19 @@ export class RunbookWorkflows extends Construct {
       }
     }
 
+    // restore-guardrail (issue 14): the runbook builds itself (runbooks/restore-guardrail/infra.ts).
+    {
+      const sm = buildRestoreGuardrail(this, {
+        stage,
+        namePrefix,
+        hooks,
+        approvalTimeout,
+        platform,
+        stepFunction: (id, name, entry) => this.stepFunction(id, name, 'restore-guardrail', entry),
+      });
+      if (sm) this.stateMachines['restore-guardrail'] = sm;
+    }
+
     // Kubernetes access (issue 13): one function in the cluster VPC, its access entry and RBAC, for every runbook.
     if (platform.cluster && platform.vpc) {
       const veleroRestore = stage.automation.backupVerification.velero.restoreTest;
@@ -179,7 +193,12 @@ export class RunbookWorkflows extends Construct {
   }
 
   /** A runbook's step function, with a role named under the automation prefix (loop protection). */
-  private stepFunction(id: string, name: string, service: string): OpsFunction {
+  private stepFunction(
+    id: string,
+    name: string,
+    service: string,
+    entry = `functions/steps/${service}/handler.ts`,
+  ): OpsFunction {
     const role = new iam.Role(this, `${id}Role`, {
       roleName: name,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -187,7 +206,7 @@ export class RunbookWorkflows extends Construct {
       managedPolicies: [XRayWritePolicy.of(this)],
     });
     return new OpsFunction(this, id, {
-      entry: `functions/steps/${service}/handler.ts`,
+      entry,
       service,
       functionName: name,
       role,

@@ -14,7 +14,14 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 const sample = (name: string) => join(ROOT, 'events/samples', name);
 const SECRET_READ = sample('cloudtrail/secretsmanager-getsecretvalue-sso-user.json');
 /** Written by hand from runbooks/: what `ops list` must show. */
-const RUNBOOKS = ['snapshot-volume', 'scale-node-group', 'update-dns', 'rotate-secret', 'verify-backups'];
+const RUNBOOKS = [
+  'snapshot-volume',
+  'scale-node-group',
+  'update-dns',
+  'rotate-secret',
+  'verify-backups',
+  'restore-guardrail',
+];
 
 describe.each([
   ['plan', [SECRET_READ]],
