@@ -10,6 +10,7 @@ import { Reporting } from '../constructs/automation/reporting.js';
 import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
 import { Schedules } from '../constructs/automation/schedules.js';
 import { SlackEndpoint } from '../constructs/automation/slack.js';
+import { VerifyBackupsInfra } from '../constructs/automation/verify-backups.js';
 import { globalForwardRuleName, needsGlobalForwarding } from './global-stack.js';
 import type { PlatformStack } from './platform-stack.js';
 
@@ -111,5 +112,8 @@ export class AutomationStack extends Stack {
       target: this,
     });
     this.canaries.routeAlarmsTo(this.observability.topic);
+    // verify-backups' "last verified restore" alarms (issue 15) go to the same topic.
+    for (const c of this.runbooks.node.findAll())
+      if (c instanceof VerifyBackupsInfra) c.routeAlarmsTo(this.observability.topic);
   }
 }

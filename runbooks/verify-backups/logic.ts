@@ -581,6 +581,11 @@ export function evaluateItem(
   };
 }
 
+/** The name collect gives the stand-in row of a class whose inventory could not be read. */
+export function inventoryRowName(kind: BackupClass): string {
+  return `${kind} inventory`;
+}
+
 /** Whether the weekly RDS restore test is due: enabled, and today (UTC) is its weekday. */
 export function rdsRestoreDue(enabled: boolean, weekday: string, now: number): boolean {
   if (!enabled) return false;

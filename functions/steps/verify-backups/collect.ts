@@ -15,7 +15,7 @@ import {
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { BackupClass, BackupItem, RecoveryPoint } from '../../../runbooks/verify-backups/logic.js';
-import { rdsRestoreDue } from '../../../runbooks/verify-backups/logic.js';
+import { inventoryRowName, rdsRestoreDue } from '../../../runbooks/verify-backups/logic.js';
 import { VerifyBackupsParameters } from '../../../runbooks/verify-backups/spec.js';
 import type { OpsLogger } from '../../shared/powertools.js';
 
@@ -571,7 +571,7 @@ export async function collectInventory(
       logger.error('inventory failed', { class: cls, error: describeError(err) });
       items.push({
         class: cls,
-        resource: `${cls} inventory`,
+        resource: inventoryRowName(cls),
         recoveryPoints: 0,
         collectionError: `listing ${cls} backups failed: ${describeError(err)}`,
       });
