@@ -102,7 +102,7 @@ function checkWord(row: Evaluation, check: 'restore' | 'dr-copy'): string {
   return check === 'restore' ? (row.class === 'ebs' ? 'content ok' : 'restore ok') : 'ok';
 }
 
-function fit(text: string, width: number): string {
+function clip(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
@@ -115,7 +115,7 @@ export function renderTable(report: BackupReport, maxChars = 2900): string[] {
   const header = ['', 'resource', 'kind', 'backup age', 'content/restore', 'DR copy'];
   const lines = report.rows.map((r) => [
     r.verdict === 'fail' ? 'FAIL' : 'ok',
-    fit(r.resource, 32),
+    clip(r.resource, 32),
     r.class,
     formatAge(r),
     checkWord(r, 'restore'),

@@ -65,6 +65,8 @@ export interface VerifyBackupsSettings {
     readonly bucket?: string;
     readonly prefix: string;
     readonly schedules: readonly string[];
+    /** The Velero bucket's replica in drRegion (the platform's DR vault), when known. */
+    readonly drBucket?: string;
   };
   readonly restore: {
     /** EBS content check through the EBS direct APIs: how many blocks to read per snapshot. */

@@ -147,3 +147,42 @@ describe.each([
     expect(body).toContain('\\"AWS/States\\",\\"ExecutionsFailed\\"');
   });
 });
+
+describe('verify-backups DR copies: the Velero replica is looked up where the platform replicates it', () => {
+  it('prod: the collect step may HeadObject (GetObject) and list under backups/ of the DR vault bucket only', () => {
+    const { automationTemplate, stage } = synthStage('prod');
+    // Hand-written: the DR vault's bucket name (<stage>-velero-dr-<account>-<drRegion>).
+    const drBucket = `prod-velero-dr-${stage.account}-eu-central-1`;
+    const statements = Object.values(automationTemplate.toJSON().Resources as Record<string, Resource>)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+      .filter((st) => JSON.stringify(st.Resource).includes(drBucket));
+    // CDK merges each with the home Velero bucket's statement of the same action and condition.
+    const join = (tail: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${tail}`]],
+    });
+    expect(statements.map((st) => [st.Action, st.Resource, st.Condition ?? null])).toEqual([
+      [
+        's3:ListBucket',
+        [{ 'Fn::ImportValue': 'ops-prod-vb-velero-bucket-arn' }, join(drBucket)],
+        { StringLike: { 's3:prefix': ['backups/*'] } },
+      ],
+      [
+        's3:GetObject',
+        [
+          join(`${drBucket}/backups/*`),
+          { 'Fn::Join': ['', [{ 'Fn::ImportValue': 'ops-prod-vb-velero-bucket-arn' }, '/backups/*']] },
+        ],
+        null,
+      ],
+    ]);
+    const machine = Object.values(automationTemplate.toJSON().Resources as Record<string, Resource>).find(
+      (r) =>
+        r.Type === 'AWS::StepFunctions::StateMachine' &&
+        JSON.stringify(r.Properties).includes('verify-backups'),
+    );
+    expect(JSON.stringify(machine?.Properties.DefinitionString)).toContain(
+      `\\"drBucket\\":\\"${drBucket}\\"`,
+    );
+  });
+});

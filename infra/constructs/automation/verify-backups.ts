@@ -25,6 +25,7 @@ import {
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
 import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
+import { drBucketName } from '../platform/dr-names.js';
 import { RESTORE_NAMESPACE_PREFIX } from './kube-access.js';
 
 export interface VerifyBackupsInfraProps {
@@ -147,6 +148,33 @@ export class VerifyBackupsInfra extends Construct {
           }),
         );
       }
+    }
+    // The Velero bucket's replica in drRegion, when the platform replicates it (the platform's own bucket).
+    const veleroDrBucket =
+      stage.drRegion && !bv.velero.bucketName && bv.classes.velero.drCopyRequired
+        ? drBucketName({ stageName: stage.name, account: stage.account, drRegion: stage.drRegion }, 'velero')
+        : undefined;
+    if (veleroDrBucket) {
+      const drArn = `arn:${stack.partition}:s3:::${veleroDrBucket}`;
+      // HeadObject of the backup's replica; ListBucket so a missing replica answers 404, not 403.
+      collect.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [drArn],
+          conditions: { StringLike: { 's3:prefix': [`${bv.velero.prefix}backups/*`] } },
+        }),
+      );
+      collect.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [`${drArn}/${bv.velero.prefix}backups/*`],
+        }),
+      );
+      Validations.of(collect.role as iam.Role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${veleroDrBucket}/${bv.velero.prefix}backups/*]`,
+        reason:
+          'The DR-region replica of each Velero backup is named by schedule and time: s3:GetObject (HeadObject only, no kms:Decrypt) under the backups/ prefix of the Velero DR bucket.',
+      });
     }
     const veleroArn = veleroArnRef.value;
     collect.addToRolePolicy(
@@ -379,6 +407,7 @@ export class VerifyBackupsInfra extends Construct {
         bucket: veleroBucket,
         prefix: bv.velero.prefix,
         schedules: bv.velero.schedules,
+        ...(veleroDrBucket ? { drBucket: veleroDrBucket } : {}),
       },
       restore: {
         ebs: { enabled: bv.ebsRestoreTest.enabled, sampleBlocks: bv.ebsRestoreTest.sampleBlocks },
