@@ -286,6 +286,21 @@ export const BackupVerificationConfigSchema = z.object({
       rds: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 60, drCopyRequired: true },
       velero: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 120, drCopyRequired: true },
     }),
+  /**
+   * "Last verified restore": how old, per kind, the newest successful restore or content check of a
+   * resource may get before its alarm fires (the EBS content check runs daily, the RDS restore
+   * weekly). Alarms exist only for the kinds whose restore test the stage runs.
+   */
+  lastVerifiedMaxHours: z
+    .object({
+      ebs: z.number().positive().default(50),
+      rds: z
+        .number()
+        .positive()
+        .default(8 * 24 + 2),
+      velero: z.number().positive().default(50),
+    })
+    .default({ ebs: 50, rds: 8 * 24 + 2, velero: 50 }),
   /** The KMS key every backup must be encrypted with (resolved to its ARN at run time). */
   kmsKeyAlias: z
     .string()

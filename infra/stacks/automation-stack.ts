@@ -11,6 +11,7 @@ import { RunbookWorkflows } from '../constructs/automation/runbooks.js';
 import { Schedules } from '../constructs/automation/schedules.js';
 import { SlackEndpoint } from '../constructs/automation/slack.js';
 import { Sweeps } from '../constructs/automation/sweeps.js';
+import { VerifyBackupsInfra } from '../constructs/automation/verify-backups.js';
 import { globalForwardRuleName, needsGlobalForwarding } from './global-stack.js';
 import type { PlatformStack } from './platform-stack.js';
 
@@ -124,5 +125,8 @@ export class AutomationStack extends Stack {
     });
     this.canaries.routeAlarmsTo(this.observability.topic);
     this.sweeps.routeAlarmsTo(this.observability.topic);
+    // verify-backups' "last verified restore" alarms (issue 15) go to the same topic.
+    for (const c of this.runbooks.node.findAll())
+      if (c instanceof VerifyBackupsInfra) c.routeAlarmsTo(this.observability.topic);
   }
 }

@@ -1,6 +1,9 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoLastVerifiedStore } from '../../../../runbooks/verify-backups/last-verified.js';
 import { DatadogApi } from '../../../shared/datadog.js';
-import { logger, requiredEnv, withLogContext } from '../../../shared/powertools.js';
+import { logger, metrics, requiredEnv, withLogContext } from '../../../shared/powertools.js';
 import { SlackApi, secretsManagerSecret, secretsManagerToken } from '../../../shared/slack.js';
 import { type PublishEvent, type PublishOutcome, publishReport } from '../publish.js';
 
@@ -11,9 +14,16 @@ const datadog = new DatadogApi({
   apiKey: secretsManagerSecret(secrets, requiredEnv('DATADOG_API_KEY_SECRET')),
   site: requiredEnv('DATADOG_SITE'),
 });
+const lastVerified = {
+  store: dynamoLastVerifiedStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    requiredEnv('LAST_VERIFIED_TABLE'),
+  ),
+  metrics,
+};
 
-/** verify-backups "Publish report": Slack summary + failures, Datadog metrics and events. */
+/** verify-backups "Publish report": Slack summary + failures, Datadog metrics and events, last-verified ages. */
 export const handler = withLogContext(
   async (event: PublishEvent): Promise<PublishOutcome> =>
-    publishReport(event, { slack, datadog, channel, logger }),
+    publishReport(event, { slack, datadog, channel, logger, lastVerified }),
 );
