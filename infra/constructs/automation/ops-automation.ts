@@ -119,7 +119,7 @@ export class OpsAutomation extends Construct {
       // PlatformView's shape); the plugin interface of issue 20a takes the narrow type directly.
       platform: view as unknown as PlatformStack,
     });
-    view.acknowledgeUnimported(this.runbooks);
+    view.retargetAcknowledgements(this.runbooks);
 
     // 4. Intake: every event rule → guards → StartExecution on the runbooks' state machines.
     const forwardRule = props.globalForwardRuleName;
@@ -259,22 +259,23 @@ class PlatformView {
 
   /**
    * The runbook infra acknowledges cdk-nag findings on imported values by their export name. Where a
-   * value was not imported, the finding shows the value itself: the same acknowledgement (same
-   * reason, same scope) is recorded for that rendering too.
+   * value was not imported, the finding shows the value itself: such an acknowledgement is rewritten
+   * in place to name that rendering (same scope, same reason), so it neither misses its finding nor
+   * lingers as an acknowledgement of nothing. Acknowledgements are plain construct metadata
+   * (`Validations.ACKNOWLEDGED_RULES_METADATA_KEY`, `{ id: reason }`) read only at synth.
    */
-  acknowledgeUnimported(root: IConstruct): void {
+  retargetAcknowledgements(root: IConstruct): void {
     if (this.unimported.size === 0) return;
     for (const c of root.node.findAll()) {
       for (const entry of c.node.metadata) {
         if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !entry.data) continue;
-        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        const acks = entry.data as Record<string, string>;
+        for (const [id, reason] of Object.entries(acks)) {
           for (const [name, value] of this.unimported) {
-            if (!id.includes(`Resource::${name}`)) continue;
-            const rendered = renderForNag(this.stack.resolve(value));
-            Validations.of(c).acknowledge({
-              id: id.replace(/^annotation::/i, '').replace(`Resource::${name}`, `Resource::${rendered}`),
-              reason,
-            });
+            const finding = `Resource::${name}`;
+            if (!id.includes(finding)) continue;
+            delete acks[id];
+            acks[id.replace(finding, `Resource::${renderForNag(this.stack.resolve(value))}`)] = reason;
           }
         }
       }
