@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SHOP, shopStage } from '../../examples/existing-cluster/config.js';
 import { buildExampleApp, type ExistingClusterStack } from '../../examples/existing-cluster/stack.js';
+import { strict } from '../../infra/constructs/automation/ops-automation.js';
 import { OpsAutomation, parseStage, type StageConfigInput } from '../../infra/index.js';
 import { auditAcknowledgements } from '../support/nag-audit.js';
 
@@ -196,6 +197,18 @@ describe('OpsAutomation: a missing reference the configuration needs is a clear 
     });
     expect(() => new OpsAutomation(scope, 'Ops', { stage, ...minimal(scope) })).toThrow(
       /rdsRestoreTest\.enabled restores into the VPC and reads the master secret: pass vpc and database/,
+    );
+  });
+});
+
+describe("strict: what stands behind the runbook infra's platform type", () => {
+  it('passes members through, defined or undefined, and names a member that is not there', () => {
+    const view = strict({ vpc: undefined, dataKey: 'k', describe: () => 'view' }, 'the refs');
+    expect(view.dataKey).toBe('k');
+    expect(view.vpc).toBeUndefined();
+    expect(view.describe()).toBe('view');
+    expect(() => (view as unknown as Record<string, unknown>).trail).toThrow(
+      'the refs have no "trail": add it to OpsPlatformRefs and pass it',
     );
   });
 });

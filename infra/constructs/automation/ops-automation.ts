@@ -116,8 +116,9 @@ export class OpsAutomation extends Construct {
       hooks: this.hooks,
       // The runbook infra still declares the whole PlatformStack type but reads only the members
       // PlatformView has (checked by compiling runbooks.ts, rotation.ts and verify-backups.ts against
-      // PlatformView's shape); the plugin interface of issue 20a takes the narrow type directly.
-      platform: view as unknown as PlatformStack,
+      // PlatformView's shape); `strict` turns a read of any other member into a clear synth error.
+      // The plugin interface of issue 20a can take the narrow type and drop this cast.
+      platform: strict(view, 'the platform references given to OpsAutomation') as unknown as PlatformStack,
     });
     view.retargetAcknowledgements(this.runbooks);
 
@@ -200,6 +201,21 @@ function checkRefs(props: OpsAutomationProps): void {
   if (problems.length > 0) {
     throw new Error(`OpsAutomation (${stage.name}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+}
+
+/**
+ * `target`, except that reading a member it does not have throws (naming the member) instead of
+ * yielding `undefined`: what stands behind a widening cast.
+ */
+export function strict<T extends object>(target: T, label: string): T {
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      if (typeof key === 'string' && !(key in t)) {
+        throw new Error(`${label} have no "${key}": add it to OpsPlatformRefs and pass it`);
+      }
+      return Reflect.get(t, key, receiver);
+    },
+  });
 }
 
 /**
