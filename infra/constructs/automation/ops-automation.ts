@@ -45,11 +45,11 @@ export interface OpsPlatformRefs {
    * ingress rule (443, from its kube function) to the cluster security group and an access entry.
    */
   readonly cluster?: eks.ICluster;
-  /** Hosted zones `update-dns` may change records in; matched to `allowLists.hostedZones` by name. */
+  /** Hosted zones the DNS runbook may change records in; matched to `allowLists.hostedZones` by name. */
   readonly zones?: readonly route53.IHostedZone[];
   /** Server access logs of the audit ledger bucket go here, when given. */
   readonly accessLogsBucket?: s3.IBucket;
-  /** Backups are kept here; `verify-backups` writes its reports under `verify-backups/` (PutObject only). */
+  /** Backups are kept here; the backup verification writes its reports under its own prefix (PutObject only). */
   readonly backupBucket: s3.IBucket;
   /** Velero's bucket. Not needed when config names it (`backupVerification.velero.bucketName`). */
   readonly veleroBucket?: s3.IBucket;
@@ -115,8 +115,8 @@ export class OpsAutomation extends Construct {
       namePrefix: this.namePrefix,
       hooks: this.hooks,
       // The runbook infra still declares the whole PlatformStack type but reads only the members
-      // PlatformView has (checked by compiling runbooks.ts, rotation.ts and verify-backups.ts against
-      // PlatformView's shape); `strict` turns a read of any other member into a clear synth error.
+      // PlatformView has (checked by compiling the per-runbook infra files against PlatformView's
+      // shape); `strict` turns a read of any other member into a clear synth error.
       // The plugin interface of issue 20a can take the narrow type and drop this cast.
       platform: strict(view, 'the platform references given to OpsAutomation') as unknown as PlatformStack,
     });
@@ -144,14 +144,14 @@ export class OpsAutomation extends Construct {
       stateMachines: this.runbooks.stateMachines,
       guards: this.intake,
     });
-    // Schedules (verify-backups daily) start through the intake's guards, like every other trigger.
+    // Schedules (the daily backup verification) start through the intake's guards, like every other trigger.
     new Schedules(this, 'Schedules', {
       stage,
       namePrefix: this.namePrefix,
       intake: this.intake.function,
       deadLetterQueue: this.intake.deadLetterQueue,
     });
-    // verify-backups' failure signals come back in through the intake's own rule for them
+    // The backup verification's failure signals come back in through the intake's own rule for them
     // (events/patterns.ts BACKUP_VERIFICATION_RULE), like every other source.
 
     // Every intake rule proves it still delivers: a scheduled canary per rule, an alarm when it stops.
@@ -181,7 +181,7 @@ function checkRefs(props: OpsAutomationProps): void {
   const problems: string[] = [];
   if (!props.veleroBucket && !bv.velero.bucketName) {
     problems.push(
-      'verify-backups checks Velero backups: pass veleroBucket, or name the bucket in automation.backupVerification.velero.bucketName',
+      'the backup verification reads Velero backups: pass veleroBucket, or name the bucket in automation.backupVerification.velero.bucketName',
     );
   }
   if (bv.rdsRestoreTest.enabled && !(props.vpc && props.database)) {
@@ -219,7 +219,7 @@ export function strict<T extends object>(target: T, label: string): T {
 }
 
 /**
- * The members the runbook infra (runbooks.ts, rotation.ts, verify-backups.ts) reads from
+ * The members the runbook infra (runbooks.ts and the per-runbook infra files) reads from
  * `platform`, built from references. `exportValue` keeps the PlatformStack's behaviour where the
  * value lives in another stack (an export named by the caller, so cdk-nag findings name it); a
  * value of this construct's own stack (an imported bucket, a literal) is used as it is.
@@ -243,12 +243,12 @@ class PlatformView {
     this.stack = Stack.of(scope);
     this.vpc = props.vpc;
     this.cluster = props.cluster;
-    // update-dns looks its allow-listed zones up among these two by name.
+    // The DNS runbook looks its allow-listed zones up among these two by name.
     const allowed = new Set(props.stage.automation.allowLists.hostedZones.map((z) => z.zoneName));
     const zones = (props.zones ?? []).filter((z) => allowed.has(z.zoneName));
     if (zones.length > 2) {
       throw new Error(
-        `OpsAutomation (${props.stage.name}): update-dns takes at most two allow-listed zones today; got ${zones.map((z) => z.zoneName).join(', ')}`,
+        `OpsAutomation (${props.stage.name}): the DNS runbook takes at most two allow-listed zones today; got ${zones.map((z) => z.zoneName).join(', ')}`,
       );
     }
     [this.publicZone, this.privateZone] = zones;
