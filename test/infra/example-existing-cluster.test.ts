@@ -1,7 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SHOP, shopStage } from '../../examples/existing-cluster/config.js';
 import { buildExampleApp, type ExistingClusterStack } from '../../examples/existing-cluster/stack.js';
@@ -200,6 +203,59 @@ describe('OpsAutomation: a missing reference the configuration needs is a clear 
     );
   });
 });
+
+describe("OpsAutomation: the DNS runbook's zones", () => {
+  it('refuses more than two allow-listed zones, naming them (the runbook infra reads two today)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const base = new Stack(app, 'S', { env: { account: '222222222222', region: 'eu-central-1' } });
+    const names = ['a.shop.example.com', 'b.shop.example.com', 'c.shop.example.com'];
+    const zones = names.map((zoneName, i) =>
+      route53.HostedZone.fromHostedZoneAttributes(base, `Z${i}`, {
+        zoneName,
+        hostedZoneId: `Z0000000000000000${i}`,
+      }),
+    );
+    expect(
+      () =>
+        new OpsAutomation(base, 'Ops', {
+          stage: stageWithZones(names),
+          zones,
+          backupBucket: s3.Bucket.fromBucketName(base, 'Backups', 'shop-backups'),
+          veleroBucket: s3.Bucket.fromBucketName(base, 'Velero', 'shop-velero'),
+          dataKey: kms.Key.fromKeyArn(base, 'Key', 'arn:aws:kms:eu-central-1:222222222222:key/k'),
+          vpc: ec2.Vpc.fromVpcAttributes(base, 'Vpc', {
+            vpcId: 'vpc-1',
+            availabilityZones: ['eu-central-1a'],
+            privateSubnetIds: ['subnet-1'],
+          }),
+          database: {
+            masterSecret: secretsmanager.Secret.fromSecretNameV2(base, 'Master', 'shop/rds/master'),
+            securityGroup: ec2.SecurityGroup.fromSecurityGroupId(base, 'DbSg', 'sg-1'),
+          },
+        }),
+    ).toThrow(
+      'the DNS runbook takes at most two allow-listed zones today; got a.shop.example.com, b.shop.example.com, c.shop.example.com',
+    );
+  });
+});
+
+/** The example stage with these allow-listed zones. */
+function stageWithZones(zoneNames: string[]) {
+  const input = structuredClone(SHOP);
+  return parseStage(
+    {
+      ...input,
+      automation: {
+        ...input.automation,
+        allowLists: {
+          ...input.automation.allowLists,
+          hostedZones: zoneNames.map((zoneName) => ({ zoneName, records: [zoneName] })),
+        },
+      },
+    },
+    'shop',
+  );
+}
 
 describe("strict: what stands behind the runbook infra's platform type", () => {
   it('passes members through, defined or undefined, and names a member that is not there', () => {
