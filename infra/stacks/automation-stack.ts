@@ -41,6 +41,14 @@ export class AutomationStack extends Stack {
       veleroBucket: platform.veleroBucket,
       dataKey: platform.dataKey,
       trailArns: [platform.trail.trailArn],
+      ...(platform.network.flowLog.iamRole
+        ? {
+            flowLogs: {
+              logGroupName: platform.network.flowLogGroup.logGroupName,
+              deliverLogsRoleArn: platform.network.flowLog.iamRole.roleArn,
+            },
+          }
+        : {}),
       database: {
         masterSecret: platform.masterSecret,
         appUserSecret: platform.appUserSecret,

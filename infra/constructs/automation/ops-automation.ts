@@ -61,6 +61,11 @@ export interface OpsPlatformRefs {
   readonly database?: OpsDatabaseRefs;
   /** CloudTrail trails (ARNs) the sweeps check are logging; none given, none checked. */
   readonly trailArns?: readonly string[];
+  /**
+   * The VPC's flow log (its CloudWatch log group and delivery role): restore-guardrail recreates it
+   * with these when it is deleted (`automation.restoreGuardrail.flowLogs`). Needs `vpc`.
+   */
+  readonly flowLogs?: { readonly logGroupName: string; readonly deliverLogsRoleArn: string };
 }
 
 export interface OpsAutomationProps extends OpsPlatformRefs {
@@ -254,6 +259,12 @@ class PlatformView {
   readonly backupBucket: s3.IBucket;
   readonly veleroBucket?: s3.IBucket;
   readonly dataKey: kms.IKey;
+  /** The flow log restore-guardrail recreates, in the shape the platform's network construct has. */
+  readonly network?: {
+    readonly vpc: ec2.IVpc;
+    readonly flowLogGroup: { readonly logGroupName: string };
+    readonly flowLog: { readonly iamRole: { readonly roleArn: string } };
+  };
   /** Export names asked for whose value was used as it is: name → the value. */
   private readonly unimported = new Map<string, string>();
   private readonly stack: Stack;
@@ -277,6 +288,14 @@ class PlatformView {
     this.backupBucket = props.backupBucket;
     this.veleroBucket = props.veleroBucket;
     this.dataKey = props.dataKey;
+    this.network =
+      props.vpc && props.flowLogs
+        ? {
+            vpc: props.vpc,
+            flowLogGroup: { logGroupName: props.flowLogs.logGroupName },
+            flowLog: { iamRole: { roleArn: props.flowLogs.deliverLogsRoleArn } },
+          }
+        : undefined;
   }
 
   exportValue(value: string, options: ExportValueOptions = {}): string {
