@@ -5,7 +5,6 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, type IDependable } from 'constructs';
 import type { z } from 'zod';
 import type { ChartSchema } from '../../../config/index.js';
-import { acknowledgeFindings } from './acknowledge.js';
 import { PLATFORM_CRITICAL_PRIORITY_CLASS } from './cluster.js';
 import { IrsaRole } from './irsa.js';
 
@@ -87,12 +86,7 @@ export class ExternalSecrets extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
       }),
     );
-    acknowledgeFindings(
-      this.role,
-      'AwsSolutions-IAM5',
-      secretArns.map((a) => `Resource::${a.replace(`arn:${stack.partition}:`, 'arn:<AWS::Partition>:')}`),
-      `secretsmanager:GetSecretValue and secretsmanager:DescribeSecret on exactly these secrets (${props.secrets.map((s) => s.secretName).join(', ')}): the trailing -?????? matches only the six random characters Secrets Manager appends to a secret's ARN.`,
-    );
+    // `-??????` is exact (six characters): cdk-nag's IAM5 flags only `*`, so there is nothing to acknowledge.
 
     this.chart = cluster.addHelmChart('Chart', {
       chart: c.chart,
