@@ -396,6 +396,13 @@ export class PlatformStack extends Stack {
         'kms/data-key-arn': this.dataKey.keyArn,
         'trail/arn': this.trail.trailArn,
         'datadog/integration-role-arn': this.datadogIntegration.role.roleArn,
+        'ingress/internal-host': `ingress.${this.privateZone.zoneName}`,
+        ...(this.search
+          ? {
+              'opensearch/endpoint': this.search.domain.domainEndpoint,
+              'opensearch/master-user-secret-arn': this.search.masterUserSecret.secretArn,
+            }
+          : {}),
       },
     });
   }

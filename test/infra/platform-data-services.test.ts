@@ -344,6 +344,13 @@ describe.each(STAGES)(
       });
     });
 
+    it('publishes the private host name for in-VPC callers under /platform/<stage>/ingress/internal-host', () => {
+      const param = Object.values(resources(t, 'AWS::SSM::Parameter'))
+        .map((r) => r.Properties ?? {})
+        .find((p) => p.Name === `/platform/${stageName}/ingress/internal-host`);
+      expect(param?.Value).toBe(`ingress.${PRIVATE_ZONES[stageName]}`);
+    });
+
     it('names the internal NLB outside the ingress prefix, so ingress-replaced never points public DNS at it', () => {
       const prefix = loadStage(stageName).automation.ingressLoadBalancerPrefix;
       expect(prefix).toBe('ingress');
@@ -449,6 +456,16 @@ describe.each(STAGES)('Amazon OpenSearch (%s)', (stageName) => {
     }
     const [policy] = Object.values(resources(t, 'AWS::Logs::ResourcePolicy')).map((r) => r.Properties ?? {});
     expect(flatten(policy?.PolicyDocument)).toContain('"Service":"es.amazonaws.com"');
+  });
+
+  it('publishes its endpoint and master-user secret under /platform/<stage>/opensearch/', () => {
+    const names = Object.values(resources(t, 'AWS::SSM::Parameter')).map((r) => r.Properties?.Name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        `/platform/${stageName}/opensearch/endpoint`,
+        `/platform/${stageName}/opensearch/master-user-secret-arn`,
+      ]),
+    );
   });
 
   it('admits HTTPS from the cluster security group only, and nothing out', () => {
