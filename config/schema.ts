@@ -177,6 +177,14 @@ export const RabbitMqConfigSchema = z.object({
   /** 1 outside production; 3 (odd, one per AZ) in production for quorum queues. */
   replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
   storageGiB: z.number().int().min(1).default(10),
+  /**
+   * Broker image (RabbitMQ's official image on Docker Hub). Bitnami's own images left docker.io/bitnami
+   * in 2025 (bitnami/containers#83267), so neither the broker nor the operator uses them.
+   */
+  image: z
+    .string()
+    .regex(/^[a-z0-9./-]+:[\w.-]+$/, 'an image with a pinned tag')
+    .default('rabbitmq:3.13.7-management'),
 });
 export type RabbitMqConfig = z.infer<typeof RabbitMqConfigSchema>;
 

@@ -534,6 +534,13 @@ describe.each(STAGES)('RabbitMQ through its Cluster Operator (%s)', (stageName) 
       override: { statefulSet: { spec: { template: { spec: { topologySpreadConstraints: Json[] } } } } };
     };
     expect(spec.replicas).toBe(want.replicas);
+    // Not Bitnami's broker image (removed from docker.io/bitnami in 2025): RabbitMQ's official one.
+    expect((spec as unknown as Json).image).toBe('rabbitmq:3.13.7-management');
+    expect(
+      (values(chart(t, 'rabbitmq-cluster-operator')) as { clusterOperator: Json }).clusterOperator,
+    ).toEqual({
+      image: { registry: 'docker.io', repository: 'rabbitmqoperator/cluster-operator', tag: '2.9.0' },
+    });
     expect(spec.persistence).toEqual({ storageClassName: 'gp3-protected', storage: want.storage });
     expect(spec.override.statefulSet.spec.template.spec.topologySpreadConstraints).toContainEqual({
       maxSkew: 1,

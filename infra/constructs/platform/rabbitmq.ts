@@ -42,6 +42,13 @@ export class RabbitMq extends Construct {
       createNamespace: true,
       values: {
         msgTopologyOperator: { enabled: false },
+        // The chart's default image (docker.io/bitnami/rabbitmq-cluster-operator) is gone from Docker Hub
+        // (bitnami/containers#83267; bitnami/charts#36459): run the upstream operator image of the same
+        // version (appVersion 2.9.0). The chart's deployment runs `/manager`, the upstream image's binary
+        // (templates/cluster-operator/deployment.yaml in bitnami/charts at 011ccfe).
+        clusterOperator: {
+          image: { registry: 'docker.io', repository: 'rabbitmqoperator/cluster-operator', tag: '2.9.0' },
+        },
       },
       // The RabbitmqCluster below needs the operator's CRD.
       wait: true,
@@ -60,6 +67,7 @@ export class RabbitMq extends Construct {
         metadata: { name: RABBITMQ_CLUSTER_NAME, namespace: c.namespace },
         spec: {
           replicas: c.replicas,
+          image: c.image,
           persistence: { storageClassName: PROTECTED_STORAGE_CLASS, storage: `${c.storageGiB}Gi` },
           override: {
             statefulSet: {
