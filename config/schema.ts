@@ -104,6 +104,11 @@ export const GitopsConfigSchema = z.object({
     .default('10m'),
   /** Host name of the Receiver endpoint CI notifies (in the public zone; external-dns publishes it). */
   receiverHost: z.string().min(1),
+  /**
+   * `known_hosts` lines of the Git host. With them, External Secrets builds the deploy-key Secret
+   * (`identity` from `deployKeySecretName`, `known_hosts` from here); without, an operator creates it by hand.
+   */
+  knownHosts: z.array(z.string().regex(/^\S+ (ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) \S+$/)).default([]),
 });
 export type GitopsConfig = z.infer<typeof GitopsConfigSchema>;
 
@@ -123,6 +128,66 @@ export const BottlerocketUpdatesConfigSchema = z.object({
   excludeFromLoadBalancerSeconds: z.number().int().min(0).default(0),
 });
 export type BottlerocketUpdatesConfig = z.infer<typeof BottlerocketUpdatesConfigSchema>;
+
+/**
+ * Amazon OpenSearch (issue 19), optional per stage: a VPC domain in the private subnets, encrypted at
+ * rest with the platform data key, node-to-node encryption, HTTPS only (TLS 1.2+), fine-grained access
+ * control with the master user in Secrets Manager, audit/slow/error logs to KMS log groups, reachable
+ * only from the cluster security group. `zoneAwareness` spreads data nodes (and dedicated masters)
+ * over the stage's three AZs: data nodes must then be a multiple of 3.
+ */
+export const OpenSearchConfigSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** An Amazon OpenSearch Service engine version, e.g. `2.19`. */
+    engineVersion: z
+      .string()
+      .regex(/^\d+\.\d+$/, 'an OpenSearch engine version such as 2.19')
+      .default('2.19'),
+    dataNodeInstanceType: z
+      .string()
+      .regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, 'an OpenSearch instance type such as r7g.large.search')
+      .default('m7g.large.search'),
+    dataNodes: z.number().int().min(1).default(1),
+    /** 0 = none; 3 in production (a quorum that survives one AZ). */
+    dedicatedMasterNodes: z.union([z.literal(0), z.literal(3), z.literal(5)]).default(0),
+    dedicatedMasterInstanceType: z
+      .string()
+      .regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/)
+      .default('m7g.large.search'),
+    /** gp3 EBS per data node. */
+    volumeGiB: z.number().int().min(10).default(50),
+    zoneAwareness: z.boolean().default(false),
+  })
+  .refine((o) => !o.zoneAwareness || o.dataNodes % 3 === 0, {
+    message: 'with zoneAwareness (three AZs) dataNodes must be a multiple of 3',
+    path: ['dataNodes'],
+  });
+export type OpenSearchConfig = z.infer<typeof OpenSearchConfigSchema>;
+
+/**
+ * RabbitMQ through its Cluster Operator (issue 19), optional per stage: chart `charts.rabbitmqClusterOperator`
+ * and one `RabbitmqCluster` in `namespace`, volumes on `gp3-protected`, spread across AZs.
+ */
+export const RabbitMqConfigSchema = z.object({
+  enabled: z.boolean().default(false),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name')
+    .default('rabbitmq'),
+  /** 1 outside production; 3 (odd, one per AZ) in production for quorum queues. */
+  replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
+  storageGiB: z.number().int().min(1).default(10),
+  /**
+   * Broker image (RabbitMQ's official image on Docker Hub). Bitnami's own images left docker.io/bitnami
+   * in 2025 (bitnami/containers#83267), so neither the broker nor the operator uses them.
+   */
+  image: z
+    .string()
+    .regex(/^[a-z0-9./-]+:[\w.-]+$/, 'an image with a pinned tag')
+    .default('rabbitmq:3.13.7-management'),
+});
+export type RabbitMqConfig = z.infer<typeof RabbitMqConfigSchema>;
 
 export const PlatformConfigSchema = z.object({
   vpc: z.object({
@@ -164,6 +229,8 @@ export const PlatformConfigSchema = z.object({
     privateZoneName: z.string(),
     /** Extra certificate names beyond the zone apex and its wildcard. */
     certificateNames: z.array(z.string()).default([]),
+    /** Contact for the Let's Encrypt ACME account of the cert-manager ClusterIssuers (optional for Let's Encrypt). */
+    acmeEmail: z.string().email().optional(),
   }),
   buckets: z.object({
     /** Days before objects move to an archive tier / expire. */
@@ -171,6 +238,8 @@ export const PlatformConfigSchema = z.object({
     logsExpireAfterDays: z.number().int().positive().default(400),
   }),
   gitops: GitopsConfigSchema.optional(),
+  opensearch: OpenSearchConfigSchema.prefault({}),
+  rabbitmq: RabbitMqConfigSchema.prefault({}),
   ecr: EcrConfigSchema.default({
     images: [],
     charts: [],

@@ -63,6 +63,7 @@ export const dev: StageConfigInput = {
     },
     dns: { publicZoneName: 'dev.example.com', privateZoneName: 'dev.internal.example.com' },
     gitops: gitops('dev', 'dev.example.com'),
+    // No OpenSearch domain and no RabbitMQ in dev (both default off): they cost more than dev's nodes.
     ecr: {
       images: ['api', 'worker'],
       charts: ['api'],

@@ -68,6 +68,17 @@ export const prod: StageConfigInput = {
       certificateNames: ['api.example.com'],
     },
     gitops: gitops('prod', 'example.com'),
+    // OpenSearch over three AZs (zone awareness) with three dedicated masters; RabbitMQ with one replica per AZ.
+    opensearch: {
+      enabled: true,
+      dataNodeInstanceType: 'r7g.large.search',
+      dataNodes: 3,
+      dedicatedMasterNodes: 3,
+      dedicatedMasterInstanceType: 'm7g.large.search',
+      volumeGiB: 100,
+      zoneAwareness: true,
+    },
+    rabbitmq: { enabled: true, replicas: 3, storageGiB: 50 },
     ecr: {
       images: ['api', 'worker'],
       charts: ['api'],
@@ -116,7 +127,8 @@ export const prod: StageConfigInput = {
       ],
       volumes: {
         protectedTag: { key: 'backup', value: 'required' },
-        pvcNamespaces: ['app', 'data'],
+        // rabbitmq: the RabbitmqCluster's PVCs (platform.rabbitmq.namespace) are snapshot-volume's too.
+        pvcNamespaces: ['app', 'data', 'rabbitmq'],
         keepLast: 14,
         maxAgeDays: 35,
       },

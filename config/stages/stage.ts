@@ -63,6 +63,9 @@ export const stage: StageConfigInput = {
     },
     dns: { publicZoneName: 'stage.example.com', privateZoneName: 'stage.internal.example.com' },
     gitops: gitops('stage', 'stage.example.com'),
+    // One small OpenSearch node (no zone awareness) and one RabbitMQ replica: enough to test against.
+    opensearch: { enabled: true, dataNodeInstanceType: 'm7g.large.search', dataNodes: 1, volumeGiB: 50 },
+    rabbitmq: { enabled: true, replicas: 1, storageGiB: 10 },
     ecr: {
       images: ['api', 'worker'],
       charts: ['api'],
@@ -111,7 +114,8 @@ export const stage: StageConfigInput = {
       ],
       volumes: {
         protectedTag: { key: 'backup', value: 'required' },
-        pvcNamespaces: ['app', 'data'],
+        // rabbitmq: the RabbitmqCluster's PVCs (platform.rabbitmq.namespace) are snapshot-volume's too.
+        pvcNamespaces: ['app', 'data', 'rabbitmq'],
         keepLast: 14,
         maxAgeDays: 35,
       },
