@@ -24,7 +24,8 @@ beforeAll(() => {
   // Every stage in one app, as `cdk synth` builds it, with cdk-nag on (a finding fails synth).
   ({ app, stacks } = buildApp({ appProps: { context: { 'aws:cdk:bundling-stacks': [] } } }));
   app.synth();
-});
+  // Four stages with cdk-nag (prod-euc1 added a quarter): like dr-copies, more than the default hook budget.
+}, 360_000);
 
 describe('cdk-nag acknowledgements: every stage', () => {
   it('synthesises dev, stage, prod and prod’s second region', () => {
