@@ -398,6 +398,8 @@ describe('platform add-ons: EKS add-ons, storage class, Helm charts', () => {
         `${ns('certManager')}:cert-manager`,
         `${ns('velero')}:velero-server`,
         `${ns('eventExporter')}:kubernetes-event-exporter`,
+        // The app parameters' reader (config platform.appParameters: api in app/api).
+        'app:api',
       ].sort(),
     );
     for (const c of conditions) {
