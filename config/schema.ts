@@ -38,6 +38,18 @@ export const NodeGroupConfigSchema = z.object({
   desiredSize: z.number().int().min(0),
   maxSize: z.number().int().min(1),
   diskSizeGiB: z.number().int().min(20).default(50),
+  /**
+   * How a node group version update (EKS `UpdateNodegroupVersion`) replaces nodes: at most
+   * `maxUnavailable` at a time; `DEFAULT` launches the new nodes first (surge) and drains the old
+   * ones respecting PodDisruptionBudgets, `MINIMAL` terminates first (no surge: cheaper, less safe).
+   * Field names and limits: AWS's EKS API model, `NodegroupUpdateConfig` (maxUnavailable 1–100).
+   */
+  update: z
+    .object({
+      maxUnavailable: z.number().int().min(1).max(100).default(1),
+      strategy: z.enum(['DEFAULT', 'MINIMAL']).default('DEFAULT'),
+    })
+    .default({ maxUnavailable: 1, strategy: 'DEFAULT' }),
 });
 
 /** Upstream registries ECR can cache without credentials (ECR API `UpstreamRegistry`), by their upstream URL. */
@@ -189,6 +201,34 @@ export const RabbitMqConfigSchema = z.object({
 });
 export type RabbitMqConfig = z.infer<typeof RabbitMqConfigSchema>;
 
+/**
+ * The application parameter hierarchy `/app/<stage>/<app>/…` in SSM Parameter Store (issue 19).
+ * Each entry gets a read policy limited to its own path and the platform data key (through SSM
+ * only), and an IRSA role for its Kubernetes service account. SecureString values are written by
+ * an operator or CI with the data key (README "Application parameters"); CloudFormation cannot.
+ */
+export const AppParametersConfigSchema = z.object({
+  /** Path segment: `/app/<stage>/<app>/…`. */
+  app: k8sName,
+  /** The workload's namespace and service account (the IRSA role trusts exactly this pair). */
+  namespace: k8sName,
+  serviceAccount: k8sName,
+});
+export type AppParametersConfig = z.infer<typeof AppParametersConfigSchema>;
+
+/**
+ * Three-AZ HA for data pods (issue 19): a Kyverno ClusterPolicy (chart `charts.kyverno`) gives
+ * every StatefulSet a zone topology spread with `whenUnsatisfiable: DoNotSchedule` and refuses one
+ * that would schedule otherwise. The add-ons' namespaces and kube-system are always excluded.
+ */
+export const ZoneSpreadConfigSchema = z.object({
+  /** `Enforce` refuses a StatefulSet without the spread; `Audit` only reports it. */
+  failureAction: z.enum(['Enforce', 'Audit']).default('Enforce'),
+  /** More namespaces to leave out (beyond kube-system and every chart's namespace). */
+  excludeNamespaces: z.array(k8sName).default([]),
+});
+export type ZoneSpreadConfig = z.infer<typeof ZoneSpreadConfigSchema>;
+
 export const PlatformConfigSchema = z.object({
   vpc: z.object({
     cidr,
@@ -215,7 +255,11 @@ export const PlatformConfigSchema = z.object({
     bottlerocketUpdates: BottlerocketUpdatesConfigSchema.optional(),
     /** Teams and their namespaces (see TeamConfigSchema). */
     teams: z.array(TeamConfigSchema).default([]),
+    /** StatefulSet zone spread, enforced by Kyverno when `charts.kyverno` is pinned (see ZoneSpreadConfigSchema). */
+    zoneSpread: ZoneSpreadConfigSchema.default({ failureAction: 'Enforce', excludeNamespaces: [] }),
   }),
+  /** Workloads reading `/app/<stage>/<app>/…` parameters (see AppParametersConfigSchema). */
+  appParameters: z.array(AppParametersConfigSchema).default([]),
   rds: z.object({
     instanceType: z.string(),
     engineVersion: z.string(),
@@ -251,6 +295,13 @@ export const PlatformConfigSchema = z.object({
     /** External id Datadog gave the account for its AWS integration role. */
     externalId: z.string().min(1),
     datadogAccountId: accountId.default('464622532012'),
+    /**
+     * Also register the account with Datadog as code: a `Datadog::Integrations::AWS` resource
+     * (a third-party CloudFormation registry type). Off by default: the type must first be
+     * activated in the account and region with Datadog API/app keys in its type configuration
+     * (README "Datadog AWS integration as code"); a stack using an unactivated type fails to deploy.
+     */
+    registerIntegration: z.boolean().default(false),
   }),
 });
 export type PlatformConfig = z.infer<typeof PlatformConfigSchema>;

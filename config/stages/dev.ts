@@ -30,6 +30,8 @@ export const dev: StageConfigInput = {
         minSize: 1,
         desiredSize: 1,
         maxSize: 4,
+        // Version updates: one node at a time, new node first (surge), drains respect PodDisruptionBudgets.
+        update: { maxUnavailable: 1, strategy: 'DEFAULT' },
       },
       charts: CHARTS,
       // Nodes update in waves: 2 at a time, only inside the window (UTC).
@@ -72,6 +74,8 @@ export const dev: StageConfigInput = {
       pullThroughCache: ['ecr-public', 'k8s', 'quay'],
     },
     buckets: { archiveAfterDays: 30, logsExpireAfterDays: 90 },
+    // Workloads reading /app/dev/<app>/… (README "Application parameters").
+    appParameters: [{ app: 'api', namespace: 'app', serviceAccount: 'api' }],
     datadog: { externalId: 'dev-datadog-external-id' },
   },
   automation: {

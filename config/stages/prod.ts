@@ -31,6 +31,8 @@ export const prod: StageConfigInput = {
         minSize: 2,
         desiredSize: 3,
         maxSize: 10,
+        // Version updates: one node at a time, new node first (surge), drains respect PodDisruptionBudgets.
+        update: { maxUnavailable: 1, strategy: 'DEFAULT' },
       },
       charts: CHARTS,
       // Nodes update in waves: 1 at a time, only inside the window (UTC).
@@ -87,6 +89,8 @@ export const prod: StageConfigInput = {
       pullThroughCache: ['ecr-public', 'k8s', 'quay'],
     },
     buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
+    // Workloads reading /app/prod/<app>/… (README "Application parameters").
+    appParameters: [{ app: 'api', namespace: 'app', serviceAccount: 'api' }],
     datadog: { externalId: 'prod-datadog-external-id' },
   },
   automation: {

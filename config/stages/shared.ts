@@ -101,6 +101,15 @@ export const CHARTS: StageConfigInput['platform']['eks']['charts'] = {
     version: '4.3.3',
     namespace: 'rabbitmq-system',
   },
+  // kyverno/kyverno charts/kyverno/Chart.yaml at tag kyverno-chart-3.9.0 (ee97ce0, 2026-08-20): version 3.9.0,
+  // appVersion v1.19.0; repository from the chart's README (`helm repo add kyverno …`). Enforces the
+  // StatefulSet zone spread (infra/constructs/platform/zone-spread.ts).
+  kyverno: {
+    chart: 'kyverno',
+    repository: 'https://kyverno.github.io/kyverno/',
+    version: '3.9.0',
+    namespace: 'kyverno',
+  },
   eventExporter: {
     chart: 'kubernetes-event-exporter',
     repository: 'https://charts.bitnami.com/bitnami',

@@ -30,6 +30,8 @@ export const stage: StageConfigInput = {
         minSize: 1,
         desiredSize: 2,
         maxSize: 6,
+        // Version updates: one node at a time, new node first (surge), drains respect PodDisruptionBudgets.
+        update: { maxUnavailable: 1, strategy: 'DEFAULT' },
       },
       charts: CHARTS,
       // Nodes update in waves: 1 at a time, only inside the window (UTC).
@@ -74,6 +76,8 @@ export const stage: StageConfigInput = {
       pullThroughCache: ['ecr-public', 'k8s', 'quay'],
     },
     buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
+    // Workloads reading /app/stage/<app>/… (README "Application parameters").
+    appParameters: [{ app: 'api', namespace: 'app', serviceAccount: 'api' }],
     datadog: { externalId: 'stage-datadog-external-id' },
   },
   automation: {

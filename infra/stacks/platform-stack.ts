@@ -10,6 +10,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
 import { ClusterAddons } from '../constructs/platform/addons.js';
+import { AppParameters } from '../constructs/platform/app-parameters.js';
 import { BottlerocketUpdates } from '../constructs/platform/bottlerocket-updates.js';
 import { LetsEncryptIssuers } from '../constructs/platform/cert-issuers.js';
 import { PlatformCluster } from '../constructs/platform/cluster.js';
@@ -36,6 +37,7 @@ import { RabbitMq } from '../constructs/platform/rabbitmq.js';
 import { PlatformStorage } from '../constructs/platform/storage.js';
 import { TeamRbac } from '../constructs/platform/team-rbac.js';
 import { AuditTrail } from '../constructs/platform/trail.js';
+import { ZoneSpread } from '../constructs/platform/zone-spread.js';
 
 export interface PlatformStackProps extends StackProps {
   readonly stage: StageConfig;
@@ -84,6 +86,8 @@ export class PlatformStack extends Stack {
   readonly externalSecrets: ExternalSecrets;
   readonly search?: PlatformSearch;
   readonly rabbitmq?: RabbitMq;
+  readonly appParameters: AppParameters;
+  readonly zoneSpread?: ZoneSpread;
 
   private readonly azs: string[];
 
@@ -191,6 +195,27 @@ export class PlatformStack extends Stack {
         installAfter: [this.addons.charts.certManager, ...this.platformCluster.nodegroups],
       });
     }
+    // StatefulSets spread across the AZs (DoNotSchedule), enforced by Kyverno when its chart is pinned.
+    const kyverno = p.eks.charts.kyverno;
+    if (kyverno) {
+      this.zoneSpread = new ZoneSpread(this, 'ZoneSpread', {
+        cluster: this.platformCluster.cluster,
+        chart: kyverno,
+        policy: p.eks.zoneSpread,
+        // The add-ons schedule their own pods (zone spread ScheduleAnyway where they support it).
+        excludeNamespaces: Object.values(p.eks.charts).map((c) => c.namespace),
+        highlyAvailable: stage.tier === 'prod',
+        installAfter: [...this.platformCluster.nodegroups, ...Object.values(this.platformCluster.addons)],
+      });
+    }
+    // The application parameter hierarchy /app/<stage>/<app>/… (SecureString with the data key).
+    this.appParameters = new AppParameters(this, 'AppParameters', {
+      stageName: stage.name,
+      cluster: this.platformCluster.cluster,
+      dataKey: this.keys.dataKey,
+      dataKeyAlias: `alias/${stage.name}/platform/data`,
+      apps: p.appParameters,
+    });
     this.data = new PlatformDatabase(this, 'Data', {
       stageName: stage.name,
       rds: p.rds,
@@ -216,6 +241,7 @@ export class PlatformStack extends Stack {
       stageName: stage.name,
       datadogAccountId: p.datadog.datadogAccountId,
       externalId: p.datadog.externalId,
+      ...(p.datadog.registerIntegration ? { register: { hostTags: [`stage:${stage.name}`] } } : {}),
     });
     // Datadog monitors of the platform, each tagged with the runbook it starts (or notify-only).
     this.monitors = new PlatformMonitors(this, 'Monitors', { stage });

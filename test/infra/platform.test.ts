@@ -401,6 +401,8 @@ describe('platform add-ons: EKS add-ons, storage class, Helm charts', () => {
         `${ns('velero')}:velero-server`,
         `${ns('eventExporter')}:kubernetes-event-exporter`,
         `${ns('externalSecrets')}:external-secrets`,
+        // The app parameters' reader (config platform.appParameters: api in app/api).
+        'app:api',
       ].sort(),
     );
     for (const c of conditions) {

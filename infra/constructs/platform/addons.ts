@@ -14,6 +14,7 @@ import {
 } from '../../../events/sources/cluster-autoscaler/schema.js';
 import { acknowledgeFindings } from './acknowledge.js';
 import { PLATFORM_CRITICAL_PRIORITY_CLASS } from './cluster.js';
+import { disruptionValues, mergeValues } from './disruption.js';
 import { IrsaRole } from './irsa.js';
 
 /** The charts this construct installs: each must be pinned in config `platform.eks.charts`. */
@@ -148,7 +149,8 @@ export class ClusterAddons extends Construct {
         namespace: c.namespace,
         release: c.chart,
         createNamespace: true,
-        values,
+        // PodDisruptionBudgets through the chart's own keys (disruption.ts): drains evict one replica at a time.
+        values: mergeValues(values, disruptionValues(k)),
         // Charts whose CRDs and webhooks later manifests use are waited for, within the provider's limit.
         ...(wait ? { wait: true, timeout: Duration.minutes(10) } : {}),
       });

@@ -68,7 +68,7 @@ describe.each([
 
     expect(out.code).toBe(2);
     expect(out.stderr.split('\n')[0]).toBe(
-      `ops ${command}: Unknown stage "moon". Known stages: dev, stage, prod`,
+      `ops ${command}: Unknown stage "moon". Known stages: dev, stage, prod, prod-euc1`,
     );
   });
 });
