@@ -70,6 +70,7 @@ async function deps(clock?: () => number): Promise<IntakeDeps> {
     stateMachines: {
       'scale-node-group': 'arn:aws:states:eu-west-1:111111111111:stateMachine:ops-dev-scale-node-group',
       'snapshot-volume': 'arn:aws:states:eu-west-1:111111111111:stateMachine:ops-dev-snapshot-volume',
+      'restore-guardrail': 'arn:aws:states:eu-west-1:111111111111:stateMachine:ops-dev-restore-guardrail',
     },
     stage: 'dev',
     automation: dev.automation,
@@ -184,12 +185,14 @@ describe('sweeps: an event and a sweep finding of one condition start at most on
 });
 
 describe('sweeps: a condition the sweep keeps finding is told once a day, not at every run', () => {
+  // A trail that is not the platform's (restore-guardrail puts back only allow-listed trails): the
+  // finding is a notification, and that notification is what the daily claim holds back.
   const trail = (observedAt: string): SweepFinding => ({
     check: 'trails',
     condition: 'trail-not-logging',
-    resource: { type: 'trail', id: 'dev-platform-trail', attributes: {} },
+    resource: { type: 'trail', id: 'team-audit-trail', attributes: {} },
     observedAt,
-    summary: 'trail dev-platform-trail is not logging (IsLogging false)',
+    summary: 'trail team-audit-trail is not logging (IsLogging false)',
     facts: {},
   });
 
@@ -209,15 +212,53 @@ describe('sweeps: a condition the sweep keeps finding is told once a day, not at
     expect(sameDay).toBe(1);
     expect(notified).toHaveLength(2);
     expect(notified[0]).toMatchObject({ action: 'notify', severity: 'critical', rule: 'security-calls' });
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('the event path is never held back by it: each StopLogging record is told', async () => {
+    // Prepare: the recorded StopLogging, on that same non-platform trail
+    const d = await deps();
+    const record = sample('cloudtrail/cloudtrail-stoplogging.json') as {
+      detail: { requestParameters: { name: string } };
+    };
+    record.detail.requestParameters.name = 'team-audit-trail';
+    // Act
+    await handleEvent(finding(trail('2026-11-20T13:00:00Z'), 'sweep-first'), d);
+    await handleEvent(record, d);
+    await handleEvent(record, d);
+    // Assess: the sweep's notice, then both records
+    expect(notified.map((n) => n.rule)).toEqual(['security-calls', 'security-calls', 'security-calls']);
+  });
+});
+
+describe('sweeps: the platform trail not logging is put back, once, whichever path sees it first', () => {
+  it('StopLogging on dev-platform-trail at 13:06 and the trail sweep at 13:09: one restore-guardrail run, told once', async () => {
     // Prepare
     const d = await deps();
+    const platformTrail: SweepFinding = {
+      check: 'trails',
+      condition: 'trail-not-logging',
+      resource: { type: 'trail', id: 'dev-platform-trail', attributes: {} },
+      observedAt: '2026-11-20T13:09:00Z',
+      summary: 'trail dev-platform-trail is not logging (IsLogging false)',
+      facts: {},
+    };
     // Act
-    await handleEvent(sample('cloudtrail/cloudtrail-stoplogging.json'), d);
-    await handleEvent(sample('cloudtrail/cloudtrail-stoplogging.json'), d);
+    const [byEvent] = await handleEvent(sample('cloudtrail/cloudtrail-stoplogging.json'), d);
+    const [bySweep] = await handleEvent(finding(platformTrail, 'sweep-platform-trail'), d);
     // Assess
-    expect(notified).toHaveLength(2);
+    expect(byEvent?.decision).toMatchObject({
+      action: 'start',
+      rule: 'restore-guardrail',
+      runbook: 'restore-guardrail',
+      parameters: { guardrail: 'trail-logging', target: 'dev-platform-trail' },
+    });
+    expect(bySweep?.decision).toMatchObject({
+      rule: 'restore-guardrail',
+      executionName: byEvent?.decision.executionName,
+    });
+    expect(bySweep?.decision.action).not.toBe('start');
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    expect(notified).toHaveLength(1);
   });
 });

@@ -48,8 +48,8 @@ const findings: Record<string, SweepFinding> = {
     ...base,
     check: 'sharing',
     condition: 'snapshot-shared',
-    resource: { type: 'snapshot', id: 'snap-0123', attributes: {} },
-    summary: 'snapshot snap-0123 is shared with account 012345678901',
+    resource: { type: 'snapshot', id: 'snap-0123456789abcdef0', attributes: {} },
+    summary: 'snapshot snap-0123456789abcdef0 is shared with account 012345678901',
     facts: { sharedWith: ['012345678901'] },
   },
   rds: {
@@ -77,26 +77,72 @@ const findings: Record<string, SweepFinding> = {
 };
 
 describe('sweep findings: decided by the event path rule of the same condition', () => {
+  // In dev, restore-guardrail recreates the stage VPC's flow log (restoreGuardrail.flowLogs), so that
+  // condition starts it (and is still told). The recorded trail and snapshots are other accounts' or
+  // not allow-listed: notify only. A sharing finding names no account: the sweep lists only the stage
+  // account's own snapshots, so the ones it finds are the platform's and are repaired.
+  const notify = { rule: 'security-calls', action: 'notify', severity: 'critical' };
+  const repair = {
+    rule: 'restore-guardrail',
+    action: 'start',
+    runbook: 'restore-guardrail',
+    severity: 'critical',
+  };
   it.each([
-    ['trail not logging', 'panther-analysis/aws_cloudtrail_stopped.json', findings.trail],
+    ['trail not logging', 'panther-analysis/aws_cloudtrail_stopped.json', findings.trail, notify, notify],
     [
       'flow logs missing',
       'stratus-red-team/aws.defense-evasion.vpc-remove-flow-logs.json',
       findings.flowLogs,
+      repair,
+      repair,
     ],
-    ['EBS snapshot shared', 'stratus-red-team/aws.exfiltration.ec2-share-ebs-snapshot.json', findings.ebs],
-    ['RDS snapshot shared', 'stratus-red-team/aws.exfiltration.rds-share-snapshot.json', findings.rds],
-  ] as const)('%s: security-calls, notify critical, for the record and the finding', (_name, path, f) => {
-    // Prepare
-    const fromEvent = normaliseEvent(record(path));
-    const fromSweep = normaliseEvent(event(f as SweepFinding));
+    [
+      'EBS snapshot shared',
+      'stratus-red-team/aws.exfiltration.ec2-share-ebs-snapshot.json',
+      findings.ebs,
+      notify,
+      repair,
+    ],
+    [
+      'RDS snapshot shared',
+      'stratus-red-team/aws.exfiltration.rds-share-snapshot.json',
+      findings.rds,
+      notify,
+      repair,
+    ],
+  ] as const)(
+    '%s: decided by the same policy for the record and the finding',
+    (_name, path, f, onEvent, onSweep) => {
+      // Prepare
+      const fromEvent = normaliseEvent(record(path));
+      const fromSweep = normaliseEvent(event(f as SweepFinding));
+      // Act
+      const [byEvent] = decide(fromEvent, ctx);
+      const [bySweep] = decide(fromSweep, ctx);
+      // Assess
+      expect(byEvent).toMatchObject(onEvent);
+      expect(bySweep).toMatchObject(onSweep);
+      expect(fromSweep).toMatchObject({ source: 'sweep', kind: `sweep.${(f as SweepFinding).condition}` });
+    },
+  );
+
+  it("a finding on dev's own trail starts restore-guardrail, as StopLogging on it does", () => {
+    // Prepare: the platform trail is allow-listed in dev (automation.restoreGuardrail.trails)
+    const finding: SweepFinding = {
+      ...base,
+      check: 'trails',
+      condition: 'trail-not-logging',
+      resource: { type: 'trail', id: 'dev-platform-trail', attributes: {} },
+      summary: 'trail dev-platform-trail is not logging (GetTrailStatus IsLogging false)',
+    };
     // Act
-    const [byEvent] = decide(fromEvent, ctx);
-    const [bySweep] = decide(fromSweep, ctx);
+    const [d] = decide(normaliseEvent(event(finding)), ctx);
     // Assess
-    expect(byEvent).toMatchObject({ rule: 'security-calls', action: 'notify', severity: 'critical' });
-    expect(bySweep).toMatchObject({ rule: 'security-calls', action: 'notify', severity: 'critical' });
-    expect(fromSweep).toMatchObject({ source: 'sweep', kind: `sweep.${(f as SweepFinding).condition}` });
+    expect(d).toMatchObject({
+      ...repair,
+      parameters: { guardrail: 'trail-logging', target: 'dev-platform-trail' },
+    });
   });
 
   it('a secret past its rotation period and a drifted DNS record: sweep-findings, notify warning', () => {
