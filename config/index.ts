@@ -149,13 +149,18 @@ export function stageNames(): string[] {
   return Object.keys(STAGE_INPUTS);
 }
 
+const single = new Map<string, StageConfig>();
+
 /** One stage by name, with a clear error listing the known ones. */
 export function loadStage(name: string | undefined): StageConfig {
   if (!name) throw new ConfigError(`No stage given. Known stages: ${stageNames().join(', ')}`);
   if (!(name in STAGE_INPUTS)) {
     throw new ConfigError(`Unknown stage "${name}". Known stages: ${stageNames().join(', ')}`);
   }
-  const found = allStages().find((s) => s.name === name);
-  if (!found) throw new ConfigError(`Stage "${name}" failed validation`);
+  // Only the named stage is validated: a Lambda at cold start and an `ops` command need their own stage,
+  // and validating every stage cost each of them the others' parse. The cross-stage checks (disjoint
+  // CIDRs…) run where stages are built together: `allStages()`, which synth always calls (infra/app.ts).
+  const found = cache?.get(name) ?? single.get(name) ?? parseStage(STAGE_INPUTS[name], name);
+  single.set(name, found);
   return found;
 }
