@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { loadStage } from '../../config/index.js';
 import { sweepEvent } from '../../events/sources/sweep/normalise.js';
 import { logger, metrics, requiredEnv, withLogContext } from '../shared/powertools.js';
-import { cloudTrailStatusReader } from './aws-json.js';
 import { missingFlowLogs } from './checks/flow-logs.js';
 import { overdueSecrets } from './checks/secrets.js';
 import { sharedDbSnapshots, sharedEbsSnapshots } from './checks/sharing.js';
@@ -24,7 +23,7 @@ const ec2 = new EC2Client({});
 const rds = new RDSClient({});
 const sm = new SecretsManagerClient({});
 const lambda = new LambdaClient({});
-const cloudtrail = cloudTrailStatusReader({ region, credentials: defaultProvider() });
+const cloudtrail = new CloudTrailClient({});
 
 /** The backup verification's EBS collector calls EC2 directly: give it the sweep's throttling retry. */
 const retryingEc2 = {
