@@ -113,6 +113,19 @@ export class AutomationStack extends Stack {
       intake: this.intake.function,
       trailArns: [platform.trail.trailArn],
       vpcIds: [platform.vpc.vpcId],
+      // The dns check: update-dns's allow-listed records in the platform's own zones, and the audit store.
+      dns: {
+        zones: stage.automation.allowLists.hostedZones.flatMap((allowed) => {
+          const zone = [platform.publicZone, platform.privateZone].find(
+            (z) => z?.zoneName === allowed.zoneName,
+          );
+          return zone
+            ? [{ zoneName: allowed.zoneName, hostedZoneId: zone.hostedZoneId, records: allowed.records }]
+            : [];
+        }),
+        auditTable: this.reporting.table,
+        auditKey: this.reporting.key,
+      },
       deadLetterQueue: this.intake.deadLetterQueue,
     });
 
