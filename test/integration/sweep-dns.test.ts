@@ -20,7 +20,12 @@ const dnsSettings: DnsSettings = {
     {
       zoneName: 'dev.example.com',
       hostedZoneId: ZONE_ID,
-      records: ['api.dev.example.com', 'gone.dev.example.com', '*.apps.dev.example.com'],
+      records: [
+        'api.dev.example.com',
+        'gone.dev.example.com',
+        'edge.dev.example.com',
+        '*.apps.dev.example.com',
+      ],
       overrideExternalDns: false,
     },
   ],
@@ -60,13 +65,19 @@ async function updateDnsRun(
   recordName: string,
   lb: typeof LB_OLD,
   at: string,
-  options: { outcome?: 'succeeded' | 'failed'; dryRun?: boolean; current?: unknown[] } = {},
+  options: {
+    outcome?: 'succeeded' | 'failed';
+    dryRun?: boolean;
+    current?: unknown[];
+    parameters?: Record<string, unknown>;
+  } = {},
 ) {
   const parameters = {
     zoneName: 'dev.example.com',
     recordName,
     recordType: 'A',
     loadBalancerDnsName: lb.DnsName,
+    ...options.parameters,
   };
   const executionName = `update-dns-run-${++seq}`;
   const check = checkRequest(parameters, dnsSettings);
@@ -114,13 +125,18 @@ afterAll(async () => {
 beforeEach(() => {
   r53Mock.reset();
   zone = [];
-  // Route 53: the zone's sets in Route 53's order, one per page (every set after the first needs the cursor), cursor = the next set's name/type.
+  // Route 53: the zone's sets in Route 53's order, one per page (every set after the first needs the cursor), cursor = the next set's name, type and (for weighted, failover… sets) set identifier, as Route 53 pages.
   let throttled = false;
   r53Mock.on(ListResourceRecordSetsCommand).callsFake(
     modelChecked(
       'route53',
       'ListResourceRecordSets',
-      (input: { HostedZoneId: string; StartRecordName?: string; StartRecordType?: string }) => {
+      (input: {
+        HostedZoneId: string;
+        StartRecordName?: string;
+        StartRecordType?: string;
+        StartRecordIdentifier?: string;
+      }) => {
         if (input.HostedZoneId !== ZONE_ID)
           throw Object.assign(new Error('No hosted zone found'), { name: 'NoSuchHostedZone' });
         if (!throttled) {
@@ -131,7 +147,12 @@ beforeEach(() => {
           });
         }
         const from = input.StartRecordName
-          ? zone.findIndex((s) => s.Name === input.StartRecordName && s.Type === input.StartRecordType)
+          ? zone.findIndex(
+              (s) =>
+                s.Name === input.StartRecordName &&
+                s.Type === input.StartRecordType &&
+                s.SetIdentifier === input.StartRecordIdentifier,
+            )
           : 0;
         const page = zone.slice(from, from + 1);
         const next = zone[from + 1];
@@ -139,6 +160,7 @@ beforeEach(() => {
           ResourceRecordSets: page,
           IsTruncated: next !== undefined,
           ...(next ? { NextRecordName: next.Name, NextRecordType: next.Type } : {}),
+          ...(next?.SetIdentifier ? { NextRecordIdentifier: next.SetIdentifier } : {}),
           MaxItems: '1',
         };
       },
@@ -231,6 +253,65 @@ describe('sweeps: DNS records drifted from what automation last set', () => {
       alias('web.apps.dev.example.com', LB_OLD),
     ];
     // Act / Assess
+    expect(await sweep()).toEqual([]);
+  });
+
+  it('sets with a set identifier are judged one by one: a failover undone by hand is two findings', async () => {
+    // Prepare: edge has a failover pair; automation failed it over (PRIMARY now serves 10.0.0.2), then
+    // someone put it back by hand (PRIMARY 10.0.0.1 again). Route 53 answers in its own names (TTL).
+    const pair = (primary: string, secondary: string) => [
+      {
+        Name: 'edge.dev.example.com.',
+        Type: 'A',
+        SetIdentifier: 'primary',
+        Failover: 'PRIMARY',
+        TTL: 60,
+        ResourceRecords: [{ Value: primary }],
+      },
+      {
+        Name: 'edge.dev.example.com.',
+        Type: 'A',
+        SetIdentifier: 'secondary',
+        Failover: 'SECONDARY',
+        TTL: 60,
+        ResourceRecords: [{ Value: secondary }],
+      },
+    ];
+    const asStepFunctionsSees = pair('10.0.0.1', '10.0.0.2').map(({ TTL, ...rest }) => ({
+      ...rest,
+      Ttl: TTL,
+    }));
+    await updateDnsRun('edge.dev.example.com', LB_OLD, '2026-12-05T09:00:00.000Z', {
+      parameters: { change: 'failover', loadBalancerDnsName: undefined },
+      current: asStepFunctionsSees,
+    });
+    zone = [
+      alias('api.dev.example.com', LB_NEW),
+      ...pair('10.0.0.1', '10.0.0.2'),
+      alias('gone.dev.example.com', LB_OLD),
+    ];
+    // Act
+    const found = await sweep();
+    // Assess
+    expect(found.map((f) => [f.resource.id, f.facts?.expected, f.facts?.actual])).toEqual([
+      [
+        'dev.example.com/edge.dev.example.com/A/primary',
+        'TTL 60 10.0.0.2, failover PRIMARY',
+        'TTL 60 10.0.0.1, failover PRIMARY',
+      ],
+      [
+        'dev.example.com/edge.dev.example.com/A/secondary',
+        'TTL 60 10.0.0.1, failover SECONDARY',
+        'TTL 60 10.0.0.2, failover SECONDARY',
+      ],
+    ]);
+    expect(found[0]?.resource.attributes.setIdentifier).toBe('primary');
+    // Once Route 53 holds what automation set, nothing is found.
+    zone = [
+      alias('api.dev.example.com', LB_NEW),
+      ...pair('10.0.0.2', '10.0.0.1'),
+      alias('gone.dev.example.com', LB_OLD),
+    ];
     expect(await sweep()).toEqual([]);
   });
 });
