@@ -305,7 +305,7 @@ describe('sweeps: DNS records drifted from what automation last set', () => {
         'TTL 60 10.0.0.2, failover SECONDARY',
       ],
     ]);
-    expect(found[0]?.resource.attributes.setIdentifier).toBe('primary');
+    expect(found[0]?.resource.attributes?.setIdentifier).toBe('primary');
     // Once Route 53 holds what automation set, nothing is found.
     zone = [
       alias('api.dev.example.com', LB_NEW),
