@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadStage } from '../../config/index.js';
 import { sweepEvent } from '../../events/sources/sweep/normalise.js';
+import { AuditStore } from '../audit/store.js';
 import { logger, metrics, requiredEnv, withLogContext } from '../shared/powertools.js';
-import { cloudTrailStatusReader } from './aws-json.js';
+import { driftedDnsRecords } from './checks/dns.js';
 import { missingFlowLogs } from './checks/flow-logs.js';
 import { overdueSecrets } from './checks/secrets.js';
 import { sharedDbSnapshots, sharedEbsSnapshots } from './checks/sharing.js';
@@ -24,7 +29,17 @@ const ec2 = new EC2Client({});
 const rds = new RDSClient({});
 const sm = new SecretsManagerClient({});
 const lambda = new LambdaClient({});
-const cloudtrail = cloudTrailStatusReader({ region, credentials: defaultProvider() });
+const cloudtrail = new CloudTrailClient({});
+const route53 = new Route53Client({});
+/** The dns check reads the audit table's by-resource index only (history never touches the ledger bucket). */
+const audit = settings.targets.auditTable
+  ? new AuditStore({
+      doc: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+      s3: new S3Client({}),
+      tableName: settings.targets.auditTable,
+      bucketName: 'unused-by-history',
+    })
+  : undefined;
 
 /** The backup verification's EBS collector calls EC2 directly: give it the sweep's throttling retry. */
 const retryingEc2 = {
@@ -42,6 +57,10 @@ const checks: Record<ImplementedSweepCheck, SweepCheck> = {
     ...(await sharedDbSnapshots(rds, now)),
   ],
   volumes: (now: Date) => staleVolumes(retryingEc2, settings.volumes, now),
+  dns: async (now: Date) => {
+    if (!audit) throw new Error('the dns check needs the audit table (SWEEP_TARGETS.auditTable)');
+    return driftedDnsRecords(route53, audit, settings.dns, now);
+  },
 };
 
 export const handler = withLogContext(async (event: unknown) => {

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { StageConfig } from '../../config/index.js';
 import { SWEEP_CHECKS, type SweepCheckName, SweepCheckSchema } from '../../config/sweeps.js';
+import type { DnsSweepSettings } from './checks/dns.js';
 import type { SecretsSweepSettings } from './checks/secrets.js';
 import type { VolumesSweepSettings } from './checks/volumes.js';
 
 /**
  * The checks this function implements (the handler's check table): infra schedules these. `node-groups`
- * and `dns` are in the config's vocabulary but not built yet (README, detection-bound table).
+ * is in the config's vocabulary but not built yet (README, detection-bound table).
  */
 export const IMPLEMENTED_SWEEP_CHECKS = [
   'trails',
@@ -14,6 +15,7 @@ export const IMPLEMENTED_SWEEP_CHECKS = [
   'secrets',
   'sharing',
   'volumes',
+  'dns',
 ] as const satisfies readonly SweepCheckName[];
 
 export type ImplementedSweepCheck = (typeof IMPLEMENTED_SWEEP_CHECKS)[number];
@@ -33,6 +35,17 @@ export const SweepTargets = z.object({
   intakeFunction: z.string().min(1),
   trailArns: z.array(z.string().regex(/^arn:/, 'a trail ARN')).default([]),
   vpcIds: z.array(z.string().min(1)).default([]),
+  /** The dns check: the allow-listed platform zones (ids resolved at deploy) and the audit table it reads. */
+  dnsZones: z
+    .array(
+      z.object({
+        zoneName: z.string().min(1),
+        hostedZoneId: z.string().min(1),
+        records: z.array(z.string().min(1)).min(1),
+      }),
+    )
+    .default([]),
+  auditTable: z.string().min(1).optional(),
 });
 export type SweepTargets = z.infer<typeof SweepTargets>;
 
@@ -40,6 +53,7 @@ export interface SweepSettings {
   readonly targets: SweepTargets;
   readonly secrets: SecretsSweepSettings;
   readonly volumes: VolumesSweepSettings;
+  readonly dns: DnsSweepSettings;
 }
 
 /** The checks' settings from the stage config (the allow-lists the backup verification and rotation read) and targets. */
@@ -59,5 +73,6 @@ export function sweepSettings(stage: StageConfig, targets: SweepTargets): SweepS
       region: stage.region,
       stage: stage.name,
     },
+    dns: { stage: stage.name, zones: targets.dnsZones },
   };
 }

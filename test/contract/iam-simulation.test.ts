@@ -784,8 +784,38 @@ const TABLES: Record<string, { role: () => { id: string; principal: string }; ta
           resource: arn('lambda', 'function:ops-dev-intake'),
           why: 'hands findings to the intake',
         },
+        {
+          action: 'route53:ListResourceRecordSets',
+          resource: `arn:aws:route53:::hostedzone/${zoneId}`,
+          why: 'dns: record sets of the allow-listed platform zone',
+        },
+        {
+          action: 'dynamodb:Query',
+          resource: arn('dynamodb', 'table/ops-dev-audit/index/by-resource'),
+          why: "dns: what update-dns's runs last set, by resource",
+        },
       ],
       deny: [
+        {
+          action: 'route53:ChangeResourceRecordSets',
+          resource: `arn:aws:route53:::hostedzone/${zoneId}`,
+          why: 'dns: reads only',
+        },
+        {
+          action: 'route53:ListResourceRecordSets',
+          resource: `arn:aws:route53:::hostedzone/${otherZone}`,
+          why: "dns: only the platform's zones",
+        },
+        {
+          action: 'dynamodb:Query',
+          resource: arn('dynamodb', 'table/ops-dev-audit'),
+          why: 'dns: the by-resource index only, not the table',
+        },
+        {
+          action: 'dynamodb:PutItem',
+          resource: arn('dynamodb', 'table/ops-dev-audit'),
+          why: 'never writes the audit',
+        },
         {
           action: 'cloudtrail:StopLogging',
           resource: arn('cloudtrail', 'trail/dev-platform-trail'),

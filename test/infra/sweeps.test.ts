@@ -18,6 +18,7 @@ const EXPECTED_RATES: Record<string, string> = {
   secrets: 'rate(60 minutes)',
   sharing: 'rate(60 minutes)',
   volumes: 'rate(60 minutes)',
+  dns: 'rate(60 minutes)',
 };
 
 const emf: string[] = [];
@@ -88,7 +89,14 @@ describe.each(allStages().map((s) => s.name))('sweeps: %s', (stageName) => {
         return [dims.find((d) => d.Name === 'check')?.Value, a.Properties.Period];
       }),
     );
-    expect(byCheck).toEqual({ trails: 900, 'flow-logs': 900, secrets: 3600, sharing: 3600, volumes: 3600 });
+    expect(byCheck).toEqual({
+      trails: 900,
+      'flow-logs': 900,
+      secrets: 3600,
+      sharing: 3600,
+      volumes: 3600,
+      dns: 3600,
+    });
   });
 
   it("the sweep function's Errors alarm is routed to the alarm topic", () => {
@@ -169,8 +177,26 @@ describe.each(allStages().map((s) => s.name))('sweeps: %s', (stageName) => {
         'secretsmanager:ListSecrets',
         'rds:DescribeDBSnapshots',
         'rds:DescribeDBSnapshotAttributes',
+        'route53:ListResourceRecordSets',
+        'dynamodb:Query',
+        'kms:Decrypt',
       ]),
     );
     expect(JSON.stringify(intakeOnly)).toContain('Intake');
+    // The dns check: record sets of the platform's allow-listed zones, the audit's by-resource index, its key.
+    const only = (action: string) => {
+      const found = statements.filter((s) => [s.Action].flat().includes(action));
+      expect(found, action).toHaveLength(1);
+      expect([found[0]?.Action].flat(), action).toEqual([action]);
+      return JSON.stringify(found[0]?.Resource);
+    };
+    const route53 = only('route53:ListResourceRecordSets');
+    expect(route53).toContain(':route53:::hostedzone/');
+    expect(route53).toMatch(/"Fn::ImportValue":"[a-z]+-platform:ExportsOutputRefDnsPublic/);
+    expect(route53).not.toContain('*');
+    expect(only('dynamodb:Query')).toMatch(
+      /"ReportingAuditTable[0-9A-F]{8}","Arn"\]},"\/index\/by-resource"/,
+    );
+    expect(only('kms:Decrypt')).toMatch(/^{"Fn::GetAtt":\["ReportingKey[0-9A-F]{8}","Arn"\]}$/);
   });
 });

@@ -1,10 +1,6 @@
+import { type CloudTrailClient, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import type { SweepFinding } from '../../../events/sources/sweep/schema.js';
 import { read } from '../core.js';
-
-/** CloudTrail GetTrailStatus, as far as this sweep reads it (functions/sweeps/aws-json.ts implements it). */
-export interface TrailStatusReader {
-  getTrailStatus(name: string): Promise<{ IsLogging?: boolean; LatestDeliveryError?: string }>;
-}
 
 /** CloudTrail's answer for a trail that does not exist (deleted). */
 const NOT_FOUND = /TrailNotFoundException/;
@@ -14,7 +10,7 @@ const NOT_FOUND = /TrailNotFoundException/;
  * that is not logging, or no longer exists, is a finding.
  */
 export async function trailsNotLogging(
-  cloudtrail: TrailStatusReader,
+  cloudtrail: Pick<CloudTrailClient, 'send'>,
   trailArns: readonly string[],
   now: Date,
 ): Promise<SweepFinding[]> {
@@ -23,7 +19,9 @@ export async function trailsNotLogging(
     const name = /:trail\/(.+)$/.exec(arn)?.[1] ?? arn;
     let state: string | undefined;
     try {
-      const status = await read('cloudtrail:GetTrailStatus', () => cloudtrail.getTrailStatus(arn));
+      const status = await read('cloudtrail:GetTrailStatus', () =>
+        cloudtrail.send(new GetTrailStatusCommand({ Name: arn })),
+      );
       if (status.IsLogging === true) continue;
       state = `is not logging (IsLogging ${String(status.IsLogging)})${status.LatestDeliveryError ? `, latest delivery error ${status.LatestDeliveryError}` : ''}`;
     } catch (err) {

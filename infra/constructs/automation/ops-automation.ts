@@ -181,6 +181,17 @@ export class OpsAutomation extends Construct {
       intake: this.intake.function,
       trailArns: [...(props.trailArns ?? [])],
       vpcIds: props.vpc ? [props.vpc.vpcId] : [],
+      // The dns check: update-dns's allow-listed records in the zones given, and the audit store.
+      dns: {
+        zones: stage.automation.allowLists.hostedZones.flatMap((allowed) => {
+          const zone = (props.zones ?? []).find((z) => z.zoneName === allowed.zoneName);
+          return zone
+            ? [{ zoneName: allowed.zoneName, hostedZoneId: zone.hostedZoneId, records: allowed.records }]
+            : [];
+        }),
+        auditTable: this.reporting.table,
+        auditKey: this.reporting.key,
+      },
       deadLetterQueue: this.intake.deadLetterQueue,
     });
 

@@ -1,7 +1,9 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -9,6 +11,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../../../config/index.js';
 import type { SweepCheckName } from '../../../config/sweeps.js';
+import { AUDIT_INDEX } from '../../../functions/audit/store.js';
 import { SWEEP_CHECK_DIMENSION, SWEEP_RAN_METRIC } from '../../../functions/sweeps/core.js';
 import { IMPLEMENTED_SWEEP_CHECKS, type SweepTargets } from '../../../functions/sweeps/settings.js';
 import { OpsFunction } from '../ops-function.js';
@@ -26,6 +29,15 @@ export interface SweepsProps {
   /** The platform's trail ARNs (trails check) and VPC ids (flow-logs check). */
   readonly trailArns: readonly string[];
   readonly vpcIds: readonly string[];
+  /**
+   * The dns check: the allow-listed platform zones (update-dns's allow-list, zone ids from the platform) and
+   * the audit store where update-dns's runs record what they set. Without zones the check is not scheduled.
+   */
+  readonly dns?: {
+    readonly zones: readonly { zoneName: string; hostedZoneId: string; records: readonly string[] }[];
+    readonly auditTable: dynamodb.ITable;
+    readonly auditKey: kms.IKey;
+  };
   /** Where Scheduler puts an invocation it could not deliver. */
   readonly deadLetterQueue?: sqs.IQueue;
 }
@@ -49,11 +61,16 @@ export class Sweeps extends Construct {
     const { stage, namePrefix } = props;
     const stack = Stack.of(this);
     const config = stage.automation.sweeps;
-    const checks = IMPLEMENTED_SWEEP_CHECKS.filter((c) => !config.disabled.includes(c));
+    const dns = props.dns && props.dns.zones.length > 0 ? props.dns : undefined;
+    const checks = IMPLEMENTED_SWEEP_CHECKS.filter(
+      (c) => !config.disabled.includes(c) && (c !== 'dns' || dns !== undefined),
+    );
     const targets: SweepTargets = {
       intakeFunction: props.intake.functionArn,
       trailArns: [...props.trailArns],
       vpcIds: [...props.vpcIds],
+      dnsZones: (dns?.zones ?? []).map((z) => ({ ...z, records: [...z.records] })),
+      ...(dns ? { auditTable: dns.auditTable.tableName } : {}),
     };
 
     this.function = new OpsFunction(this, 'Function', {
@@ -102,6 +119,24 @@ export class Sweeps extends Construct {
         resources: [arn('rds', 'snapshot:*')],
       }),
     );
+    if (dns && checks.includes('dns')) {
+      // Route 53 record sets of the allow-listed platform zones only; the audit's by-resource index only.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['route53:ListResourceRecordSets'],
+          resources: dns.zones.map((z) => `arn:${stack.partition}:route53:::hostedzone/${z.hostedZoneId}`),
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [`${dns.auditTable.tableArn}/index/${AUDIT_INDEX.byResource}`],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [dns.auditKey.keyArn] }),
+      );
+    }
     const nag = Validations.of(role);
     nag.acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

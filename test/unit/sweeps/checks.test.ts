@@ -1,5 +1,4 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { CloudTrailClient, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import {
   DescribeFlowLogsCommand,
   DescribeSnapshotAttributeCommand,
@@ -16,14 +15,12 @@ import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secret
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SweepFindingSchema } from '../../../events/sources/sweep/schema.js';
-import { awsJsonCall, cloudTrailStatusReader } from '../../../functions/sweeps/aws-json.js';
 import { missingFlowLogs } from '../../../functions/sweeps/checks/flow-logs.js';
 import { overdueSecrets } from '../../../functions/sweeps/checks/secrets.js';
 import { sharedDbSnapshots, sharedEbsSnapshots } from '../../../functions/sweeps/checks/sharing.js';
-import { type TrailStatusReader, trailsNotLogging } from '../../../functions/sweeps/checks/trails.js';
+import { trailsNotLogging } from '../../../functions/sweeps/checks/trails.js';
 import { staleVolumes } from '../../../functions/sweeps/checks/volumes.js';
 import { allPages, read } from '../../../functions/sweeps/core.js';
-import { serviceModel, sfnActionName } from '../../support/aws-model.js';
 import { modelChecked, sdkRequestProblems } from '../../support/sdk-model.js';
 
 /**
@@ -37,14 +34,17 @@ const ago = (ms: number) => new Date(NOW.getTime() - ms);
 const ec2Mock = mockClient(EC2Client);
 const rdsMock = mockClient(RDSClient);
 const smMock = mockClient(SecretsManagerClient);
+const ctMock = mockClient(CloudTrailClient);
 const ec2 = new EC2Client({ region: 'eu-west-1' });
 const rds = new RDSClient({ region: 'eu-west-1' });
 const sm = new SecretsManagerClient({ region: 'eu-west-1' });
+const ct = new CloudTrailClient({ region: 'eu-west-1' });
 
 beforeEach(() => {
   ec2Mock.reset();
   rdsMock.reset();
   smMock.reset();
+  ctMock.reset();
 });
 
 const valid = (findings: unknown[]) => {
@@ -149,83 +149,44 @@ describe('sweeps: flow logs missing', () => {
 
 describe('sweeps: trails not logging', () => {
   it('not logging and deleted trails are findings; a throttled read is retried', async () => {
-    // Prepare
+    // Prepare: GetTrailStatus checked against CloudTrail's model; trail a is throttled once, b is
+    // stopped with a delivery error, c was deleted (CloudTrail's TrailNotFoundException).
     let throttles = 1;
-    const reader: TrailStatusReader = {
-      async getTrailStatus(arn) {
-        if (arn.endsWith('/a')) {
+    const asked: string[] = [];
+    ctMock.on(GetTrailStatusCommand).callsFake(
+      modelChecked('cloudtrail', 'GetTrailStatus', (input: { Name: string }) => {
+        asked.push(input.Name);
+        if (input.Name.endsWith('/a')) {
           if (throttles-- > 0)
             throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
           return { IsLogging: true };
         }
-        if (arn.endsWith('/b')) return { IsLogging: false };
-        throw Object.assign(new Error('Unknown trail'), { name: 'TrailNotFoundException' });
-      },
-    };
+        if (input.Name.endsWith('/b')) return { IsLogging: false, LatestDeliveryError: 'AccessDenied' };
+        throw Object.assign(new Error('Unknown trail'), {
+          name: 'TrailNotFoundException',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }),
+    );
     const arns = ['a', 'b', 'c'].map((n) => `arn:aws:cloudtrail:eu-west-1:111111111111:trail/${n}`);
     // Act
-    const found = await trailsNotLogging(reader, arns, NOW);
+    const found = await trailsNotLogging(ct, arns, NOW);
     // Assess
     valid(found);
     expect(found.map((f) => [f.resource.id, f.summary])).toEqual([
-      ['b', 'trail b is not logging (IsLogging false)'],
+      ['b', 'trail b is not logging (IsLogging false), latest delivery error AccessDenied'],
       ['c', 'trail c no longer exists (TrailNotFoundException)'],
     ]);
+    expect(asked).toEqual([arns[0], arns[0], arns[1], arns[2]]);
   });
 
-  it('GetTrailStatus goes out signed, as AWS JSON 1.1, with members of the CloudTrail model', async () => {
-    // Prepare: a local endpoint that checks the request like CloudTrail's front door would.
-    const members = Object.keys(
-      serviceModel('cloudtrail').shape(
-        serviceModel('cloudtrail').operation(sfnActionName('GetTrailStatus')).input as string,
-      ).members ?? {},
-    );
-    const seen: { target?: string; auth?: string; body: Record<string, unknown> }[] = [];
-    const server = createServer((req, res) => {
-      let text = '';
-      req.on('data', (c) => (text += c));
-      req.on('end', () => {
-        const body = JSON.parse(text) as Record<string, unknown>;
-        seen.push({ target: req.headers['x-amz-target'] as string, auth: req.headers.authorization, body });
-        const unknown = Object.keys(body).filter((k) => !members.includes(k));
-        res.setHeader('content-type', 'application/x-amz-json-1.1');
-        if (unknown.length > 0 || !req.headers.authorization?.startsWith('AWS4-HMAC-SHA256 ')) {
-          res.statusCode = 400;
-          res.end(JSON.stringify({ __type: 'ValidationException', message: `bad ${unknown.join(',')}` }));
-        } else if (body.Name === 'gone') {
-          res.statusCode = 400;
-          res.end(
-            JSON.stringify({
-              __type: 'com.amazonaws.cloudtrail.v20131101#TrailNotFoundException',
-              message: 'Unknown trail',
-            }),
-          );
-        } else {
-          res.end(JSON.stringify({ IsLogging: false, LatestDeliveryError: 'AccessDenied' }));
-        }
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const options = {
-      region: 'eu-west-1',
-      endpoint,
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    };
-    try {
-      // Act
-      const status = await cloudTrailStatusReader(options).getTrailStatus(
-        'arn:aws:cloudtrail:eu-west-1:111111111111:trail/t',
-      );
-      const gone = await awsJsonCall(options, 'cloudtrail', 'x', { Name: 'gone' }).catch((e: Error) => e);
-      // Assess
-      expect(status).toEqual({ IsLogging: false, LatestDeliveryError: 'AccessDenied' });
-      expect(seen[0]?.target).toBe('com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.GetTrailStatus');
-      expect(seen[0]?.auth).toMatch(/Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/cloudtrail\/aws4_request/);
-      expect(gone).toMatchObject({ name: 'TrailNotFoundException', $metadata: { httpStatusCode: 400 } });
-    } finally {
-      await new Promise((r) => server.close(r));
-    }
+  it('any other error of GetTrailStatus fails the check instead of reading as "not logging"', async () => {
+    ctMock
+      .on(GetTrailStatusCommand)
+      .rejects(Object.assign(new Error('not authorised'), { name: 'AccessDeniedException' }));
+    await expect(
+      trailsNotLogging(ct, ['arn:aws:cloudtrail:eu-west-1:111111111111:trail/a'], NOW),
+    ).rejects.toThrow(/AccessDeniedException/);
   });
 });
 
