@@ -192,7 +192,7 @@ describe.each(allStages().map((s) => s.name))('sweeps: %s', (stageName) => {
     };
     const route53 = only('route53:ListResourceRecordSets');
     expect(route53).toContain(':route53:::hostedzone/');
-    expect(route53).toMatch(/"Fn::ImportValue":"[a-z]+-platform:ExportsOutputRefDnsPublic/);
+    expect(route53).toMatch(/"Fn::ImportValue":"[a-z0-9-]+-platform:ExportsOutputRefDnsPublic/);
     expect(route53).not.toContain('*');
     expect(only('dynamodb:Query')).toMatch(
       /"ReportingAuditTable[0-9A-F]{8}","Arn"\]},"\/index\/by-resource"/,
