@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type FlagReader,
@@ -33,9 +33,7 @@ const fixedFlags = (values: Record<string, string>): FlagReader => ({
 });
 
 /** A fresh table and a store whose clock the test moves (`clock.now`). */
-async function fresh(
-  options: { flags?: FlagReader; claimLeaseSeconds?: number } = {},
-): Promise<{
+async function fresh(options: { flags?: FlagReader; claimLeaseSeconds?: number } = {}): Promise<{
   store: GuardStore;
   clock: { now: number };
   item: (pk: string) => Promise<Record<string, unknown> | undefined>;
@@ -250,6 +248,39 @@ describe('guard store: resource locks', () => {
     expect(await store.acquireLock('rotate-secret', 'res-3', 'exec-2', 20)).toEqual({ acquired: true });
   });
 
+  it('a lock released between the refused take and the read of its holder answers "unknown", never a crash', async () => {
+    // Prepare: exec-1 holds the lock and releases it right after exec-2's conditional put was refused
+    const tableName = `guard-store-${++table}`;
+    await db.createTable({ name: tableName, partitionKey: 'pk' });
+    const holder = new GuardStore({
+      doc: db.doc,
+      tableName,
+      stage: 'dev',
+      flags: fixedFlags({}),
+      now: () => T0,
+    });
+    await holder.acquireLock('scale-node-group', 'res-race', 'exec-1', 20);
+    const racing = new GuardStore({
+      doc: {
+        send: async (command: unknown) => {
+          if (command instanceof GetCommand)
+            await holder.releaseLock('scale-node-group', 'res-race', 'exec-1');
+          return await db.doc.send(command as GetCommand);
+        },
+      } as unknown as DynamoDBDocumentClient,
+      tableName,
+      stage: 'dev',
+      flags: fixedFlags({}),
+      now: () => T0,
+    });
+
+    // Act
+    const result = await racing.acquireLock('scale-node-group', 'res-race', 'exec-2', 20);
+
+    // Assess
+    expect(result).toEqual({ acquired: false, heldBy: 'unknown', untilMs: 0 });
+  });
+
   it('a release by another holder changes nothing; the holder’s own release frees it', async () => {
     // Prepare
     const { store, item } = await fresh();
@@ -352,6 +383,19 @@ describe('guard store: circuit breaker', () => {
     });
   });
 
+  it('fewer failures than the threshold leave the breaker closed (nothing written)', async () => {
+    // Prepare
+    const { store, item } = await fresh();
+
+    // Act
+    await store.recordRunOutcome('scale-node-group', false, breaker);
+    await store.recordRunOutcome('scale-node-group', false, breaker);
+
+    // Assess
+    expect(await item('breaker#scale-node-group')).toBeUndefined();
+    expect(await store.breakerOpenUntil('scale-node-group')).toBeUndefined();
+  });
+
   it('is open until its end (exclusive), then closed', async () => {
     // Prepare
     const { store, clock } = await fresh();
@@ -416,6 +460,13 @@ describe('guard store: failures', () => {
       store.acquireLock('scale-node-group', 'r', 'x', 20).catch((e: unknown) => e),
       store.takeRateToken('scale-node-group', 'r', { maxRuns: 1, perMinutes: 1 }).catch((e: unknown) => e),
       store.releaseClaim('x').catch((e: unknown) => e),
+      store.markStarted('x', 'arn').catch((e: unknown) => e),
+      store.releaseLock('scale-node-group', 'r', 'x').catch((e: unknown) => e),
+      store.returnRateToken('scale-node-group', 'r', { maxRuns: 1, perMinutes: 1 }).catch((e: unknown) => e),
+      store
+        .recordRunOutcome('scale-node-group', false, { failures: 1, perMinutes: 1, openMinutes: 1 })
+        .catch((e: unknown) => e),
+      store.claimRefusalNotice('scale-node-group', 'r', 'paused', 15).catch((e: unknown) => e),
     ]);
 
     // Assess
@@ -425,8 +476,42 @@ describe('guard store: failures', () => {
       'guard store: taking the resource lock failed',
       'guard store: counting the rate limit failed',
       'guard store: releasing the claim failed',
+      'guard store: marking the execution started failed',
+      'guard store: releasing the resource lock failed',
+      'guard store: returning the rate token failed',
+      'guard store: counting the failure failed',
+      'guard store: claiming the refusal notice failed',
     ]);
     expect(errors.every((e) => e instanceof GuardStoreUnavailableError)).toBe(true);
+  });
+
+  it('a failure to write the open breaker is reported as such (the failure was counted)', async () => {
+    // Prepare: the table takes updates (the failure count) but this put fails
+    const tableName = `guard-store-${++table}`;
+    await db.createTable({ name: tableName, partitionKey: 'pk' });
+    const store = new GuardStore({
+      doc: {
+        send: async (command: unknown) => {
+          if (command instanceof PutCommand)
+            throw Object.assign(new Error('503'), { name: 'InternalServerError' });
+          return await db.doc.send(command as GetCommand);
+        },
+      } as unknown as DynamoDBDocumentClient,
+      tableName,
+      stage: 'dev',
+      flags: fixedFlags({}),
+      now: () => T0,
+    });
+
+    // Act
+    const err = await store
+      .recordRunOutcome('scale-node-group', false, { failures: 1, perMinutes: 60, openMinutes: 30 })
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect((err as Error).message).toBe(
+      'guard store: opening the circuit breaker failed: InternalServerError: 503',
+    );
   });
 
   it('uses the system clock when none is given', () => {
