@@ -1,0 +1,283 @@
+import { RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../functions/rotation/mysql.js';
+import {
+  type RotationDeps,
+  recoverStuck,
+  rotationStep,
+  verifyCurrent,
+} from '../../functions/rotation/protocol.js';
+import { SecretStore } from '../../functions/rotation/secrets.js';
+import { parseSettings } from '../../functions/rotation/settings.js';
+import { randomToken } from '../../functions/rotation/strategies.js';
+import type { OpsLogger } from '../../functions/shared/powertools.js';
+import { FakeSecretsManager } from '../support/secrets-manager-fake.js';
+
+/**
+ * The rotation protocol's record of what it did: the log lines an operator reads after a
+ * rotation (each step, the pending value created / found, tested, promoted; recovery), with the
+ * secret's name and version ids and never a value. The random-token strategy needs no database,
+ * so each step here is the protocol's own behaviour against the Secrets Manager fake (which
+ * refuses what Secrets Manager refuses). Every expected line is written out by hand.
+ */
+
+interface Line {
+  readonly level: string;
+  readonly message: string;
+  readonly extra?: unknown;
+}
+
+const client = new SecretsManagerClient({ region: 'eu-west-1' });
+let sm: FakeSecretsManager;
+let lines: Line[];
+let deps: RotationDeps;
+
+function recordingLogger(): OpsLogger {
+  const log = (level: string) => (message: string, extra?: unknown) => {
+    lines.push(extra === undefined ? { level, message } : { level, message, extra });
+  };
+  return {
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    debug: log('debug'),
+    appendKeys: () => undefined,
+  } as unknown as OpsLogger;
+}
+
+beforeEach(() => {
+  sm = new FakeSecretsManager();
+  lines = [];
+  deps = {
+    store: new SecretStore(client),
+    db: {} as Database, // the random strategy never reaches a database
+    strategy: randomToken,
+    settings: parseSettings({ ROTATION_STRATEGY: 'random', TOKEN_FIELD: 'apiToken', TOKEN_LENGTH: '32' }),
+    logger: recordingLogger(),
+  };
+  sm.rotator = (event) => rotationStep(event, deps);
+});
+afterEach(() => sm.restore());
+
+const TOKEN_VALUE = 'original-token-value-0123456789';
+
+describe('rotation protocol: what a rotation logs', () => {
+  it('one line per step, then created, works, finished with the previous version id', async () => {
+    // Prepare
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    const [original] = Object.keys(sm.stages(arn));
+
+    // Act
+    const { VersionId: v } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+
+    // Assess
+    expect(lines).toEqual([
+      {
+        level: 'info',
+        message: 'rotation step',
+        extra: { secret: 'partner', step: 'createSecret', versionId: v },
+      },
+      { level: 'info', message: 'pending value created', extra: { secret: 'partner', versionId: v } },
+      {
+        level: 'info',
+        message: 'rotation step',
+        extra: { secret: 'partner', step: 'setSecret', versionId: v },
+      },
+      {
+        level: 'info',
+        message: 'rotation step',
+        extra: { secret: 'partner', step: 'testSecret', versionId: v },
+      },
+      { level: 'info', message: 'pending value works', extra: { secret: 'partner', versionId: v } },
+      {
+        level: 'info',
+        message: 'rotation step',
+        extra: { secret: 'partner', step: 'finishSecret', versionId: v },
+      },
+      {
+        level: 'info',
+        message: 'rotation finished: version is AWSCURRENT',
+        extra: { secret: 'partner', versionId: v, previousVersionId: original },
+      },
+    ]);
+  });
+
+  it('a repeated createSecret finds the pending value and says so; a step on the current version does nothing', async () => {
+    // Prepare: a rotation whose function stops after createSecret
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    sm.rotator = async (event) => {
+      if (event.Step === 'createSecret') await rotationStep(event, deps);
+      else throw new Error('stopped');
+    };
+    const { VersionId: v } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+    const pending = sm.valueAt(arn, 'AWSPENDING');
+    lines.length = 0;
+
+    // Act
+    await rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: v as string }, deps);
+
+    // Assess
+    expect(sm.valueAt(arn, 'AWSPENDING')).toBe(pending);
+    expect(lines).toEqual([
+      {
+        level: 'info',
+        message: 'rotation step',
+        extra: { secret: 'partner', step: 'createSecret', versionId: v },
+      },
+      { level: 'info', message: 'pending value already created', extra: { secret: 'partner', versionId: v } },
+    ]);
+
+    // Act: finish it, then run finishSecret again on what is now AWSCURRENT
+    for (const Step of ['setSecret', 'testSecret', 'finishSecret'] as const)
+      await rotationStep({ Step, SecretId: arn, ClientRequestToken: v as string }, deps);
+    lines.length = 0;
+    await rotationStep({ Step: 'finishSecret', SecretId: arn, ClientRequestToken: v as string }, deps);
+
+    // Assess
+    expect(lines).toEqual([
+      {
+        level: 'info',
+        message: 'version is already AWSCURRENT: nothing to do',
+        extra: { secret: 'partner', step: 'finishSecret', versionId: v },
+      },
+    ]);
+  });
+
+  it('a pending value stored concurrently under the same token is kept, and the log says so', async () => {
+    // Prepare: another invocation stores its value between this one's check and its put
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    sm.rotator = undefined;
+    const { VersionId: v } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+    const theirs = JSON.stringify({ apiToken: 'their-token-value-abcdefghijklmnop' });
+    const store = deps.store;
+    const racing: RotationDeps = {
+      ...deps,
+      store: Object.assign(Object.create(Object.getPrototypeOf(store)) as SecretStore, store, {
+        putPending: async (secretId: string, token: string, value: string) => {
+          sm.putSecretValue({
+            SecretId: secretId,
+            ClientRequestToken: token,
+            SecretString: theirs,
+            VersionStages: ['AWSPENDING'],
+          });
+          return await store.putPending(secretId, token, value);
+        },
+      }),
+    };
+
+    // Act
+    await rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: v as string }, racing);
+
+    // Assess
+    expect(sm.valueAt(arn, 'AWSPENDING')).toBe(theirs);
+    expect(lines.at(-1)).toEqual({
+      level: 'info',
+      message: 'pending value was created concurrently: kept it',
+      extra: { secret: 'partner', versionId: v },
+    });
+  });
+});
+
+describe('rotation protocol: verify and recover', () => {
+  it('verify logs that AWSCURRENT works, with its version and whether it was the one asked for', async () => {
+    // Prepare
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    const [current] = Object.keys(sm.stages(arn));
+
+    // Act
+    const result = await verifyCurrent({ secretId: arn, expectVersionId: 'c'.repeat(36) }, deps);
+
+    // Assess
+    expect(result).toEqual({
+      secretId: 'partner',
+      versionId: current,
+      works: true,
+      isExpectedVersion: false,
+    });
+    expect(lines).toEqual([
+      {
+        level: 'info',
+        message: 'AWSCURRENT works',
+        extra: { secret: 'partner', versionId: current, isExpectedVersion: false },
+      },
+    ]);
+  });
+
+  it('verify logs why AWSCURRENT does not work (error name and message, no value)', async () => {
+    // Prepare
+    const arn = sm.create('partner', { apiToken: 'short' });
+    const [current] = Object.keys(sm.stages(arn));
+    const reason =
+      'MalformedSecretError: AWSCURRENT of secret partner has no token of at least 16 characters in field apiToken';
+
+    // Act
+    const result = await verifyCurrent({ secretId: arn }, deps);
+
+    // Assess
+    expect(result).toEqual({
+      secretId: 'partner',
+      versionId: current,
+      works: false,
+      isExpectedVersion: true,
+      reason,
+    });
+    expect(lines).toEqual([
+      {
+        level: 'error',
+        message: 'AWSCURRENT does not work',
+        extra: { secret: 'partner', versionId: current, reason },
+      },
+    ]);
+  });
+
+  it('recover logs that it finishes the unfinished rotation', async () => {
+    // Prepare
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    sm.rotator = undefined;
+    const { VersionId: stuck } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+
+    // Act
+    const result = await recoverStuck({ secretId: arn }, deps);
+
+    // Assess
+    expect(result).toEqual({ secretId: 'partner', outcome: 'completed', versionId: stuck });
+    expect(lines[0]).toEqual({
+      level: 'warn',
+      message: 'finishing an unfinished rotation',
+      extra: { secret: 'partner', versionId: stuck },
+    });
+    expect(lines.map((l) => (l.extra as { step?: string }).step).filter(Boolean)).toEqual([
+      'createSecret',
+      'setSecret',
+      'testSecret',
+      'finishSecret',
+    ]);
+  });
+
+  it('recover that abandons a pending version logs why, and keeps the version (only its label goes)', async () => {
+    // Prepare: the pending value has no token field, AWSCURRENT works
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    sm.rotator = undefined;
+    const { VersionId: stuck } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+    sm.putSecretValue({
+      SecretId: arn,
+      ClientRequestToken: stuck,
+      SecretString: '{"broken":true}',
+      VersionStages: ['AWSPENDING'],
+    });
+    const reason =
+      'MalformedSecretError: AWSPENDING of secret partner has no token of at least 16 characters in field apiToken';
+
+    // Act
+    const result = await recoverStuck({ secretId: arn }, deps);
+
+    // Assess
+    expect(result).toEqual({ secretId: 'partner', outcome: 'abandoned', versionId: stuck, reason });
+    expect(lines.at(-1)).toEqual({
+      level: 'warn',
+      message: 'abandoned the unfinished rotation; AWSCURRENT works',
+      extra: { secret: 'partner', versionId: stuck, reason },
+    });
+    expect(sm.versionValue(arn, stuck as string)).toBe('{"broken":true}');
+  });
+});
