@@ -281,3 +281,60 @@ describe('rotation protocol: verify and recover', () => {
     expect(sm.versionValue(arn, stuck as string)).toBe('{"broken":true}');
   });
 });
+
+describe('rotation protocol: safety of the steps', () => {
+  it('a finish that crashed after the promotion clears AWSPENDING when run again (else the next rotation is blocked)', async () => {
+    // Prepare: the steps up to testSecret ran; AWSCURRENT was moved, then the function died
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    const [original] = Object.keys(sm.stages(arn));
+    sm.rotator = async (event) => {
+      if (event.Step !== 'finishSecret') await rotationStep(event, deps);
+      else throw new Error('stopped');
+    };
+    const { VersionId: v } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+    await deps.store.promote(arn, v as string, original);
+    expect(sm.stages(arn)[v as string]?.sort()).toEqual(['AWSCURRENT', 'AWSPENDING']);
+
+    // Act
+    await rotationStep({ Step: 'finishSecret', SecretId: arn, ClientRequestToken: v as string }, deps);
+
+    // Assess
+    expect(sm.stages(arn)[v as string]).toEqual(['AWSCURRENT']);
+  });
+
+  it('another step on a version that is AWSCURRENT and AWSPENDING changes no label', async () => {
+    // Prepare: as above, AWSCURRENT moved, AWSPENDING still on it
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    const [original] = Object.keys(sm.stages(arn));
+    sm.rotator = async (event) => {
+      if (event.Step !== 'finishSecret') await rotationStep(event, deps);
+      else throw new Error('stopped');
+    };
+    const { VersionId: v } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+    await deps.store.promote(arn, v as string, original);
+
+    // Act
+    await rotationStep({ Step: 'testSecret', SecretId: arn, ClientRequestToken: v as string }, deps);
+
+    // Assess
+    expect(sm.stages(arn)[v as string]?.sort()).toEqual(['AWSCURRENT', 'AWSPENDING']);
+  });
+
+  it('recovery that cannot finish while AWSCURRENT does not work either changes nothing and asks for a person', async () => {
+    // Prepare: both AWSCURRENT and the stuck pending value lack a usable token
+    const arn = sm.create('partner', { apiToken: 'short' });
+    sm.rotator = undefined;
+    const { VersionId: stuck } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+    const before = JSON.stringify(sm.stages(arn));
+
+    // Act
+    const err = await recoverStuck({ secretId: arn }, deps).catch((e: unknown) => e);
+
+    // Assess
+    expect((err as Error).name).toBe('RecoveryError');
+    expect((err as Error).message).toBe(
+      `the unfinished rotation of partner (version ${stuck}) cannot be finished (MalformedSecretError: AWSCURRENT of secret partner has no token of at least 16 characters in field apiToken) and AWSCURRENT does not work either (MalformedSecretError: AWSCURRENT of secret partner has no token of at least 16 characters in field apiToken): restore a working credential by hand (see runbooks/rotate-secret/README.md)`,
+    );
+    expect(JSON.stringify(sm.stages(arn))).toBe(before);
+  });
+});
