@@ -310,6 +310,30 @@ describe('admit: fails closed and gives back what it took', () => {
     expect(await item(LOCK)).toBeUndefined();
   });
 
+  it("a store failing before the claim never gives back another invocation's live claim of the same name", async () => {
+    // Prepare: another invocation of the same event holds the claim; this one's breaker read fails
+    const { store, item } = await fresh(OFF, (real) => {
+      return {
+        send: async (command: unknown) => {
+          if (
+            command instanceof GetCommand &&
+            (command.input.Key as { pk: string }).pk.startsWith('breaker#')
+          )
+            throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+          return await real.send(command as GetCommand);
+        },
+      } as unknown as DynamoDBDocumentClient;
+    });
+    await store.claimExecution('exec-admit', 86_400);
+
+    // Act
+    const { decision } = await admit(start(), store, { automation: automation() });
+
+    // Assess
+    expect(decision.reasons.at(-1)).toBe('guard-store-unavailable');
+    expect(await item('dedup#exec-admit')).toMatchObject({ state: 'claimed' });
+  });
+
   it('an error that is not the store being unavailable is not turned into a decision', async () => {
     // Prepare: a flag reader that breaks the program, not the store
     const tableName = `admit-${++table}`;
