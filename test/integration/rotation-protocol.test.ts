@@ -338,3 +338,115 @@ describe('rotation protocol: safety of the steps', () => {
     expect(JSON.stringify(sm.stages(arn))).toBe(before);
   });
 });
+
+describe('rotation protocol: refusals that change nothing', () => {
+  const withSecretId = (secretId: string): RotationDeps => ({
+    ...deps,
+    settings: parseSettings({
+      ROTATION_STRATEGY: 'random',
+      TOKEN_FIELD: 'apiToken',
+      TOKEN_LENGTH: '32',
+      SECRET_ID: secretId,
+    }),
+  });
+
+  it('a function configured for one secret (by ARN or by name) rotates it, and refuses any other secret', async () => {
+    // Prepare
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    const other = sm.create('other', { apiToken: TOKEN_VALUE });
+
+    // Act / Assess: by ARN and by name it works
+    for (const own of [withSecretId(arn), withSecretId('partner')]) {
+      sm.rotator = (event) => rotationStep(event, own);
+      const { VersionId: v } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+      expect(sm.stages(arn)[v as string]).toEqual(['AWSCURRENT']);
+    }
+    // ... and for another secret every entry point refuses
+    const own = withSecretId('partner');
+    const refusal = 'this function rotates partner only, not other';
+    await expect(verifyCurrent({ secretId: other }, own)).rejects.toThrow(refusal);
+    await expect(recoverStuck({ secretId: other }, own)).rejects.toThrow(refusal);
+    const before = JSON.stringify(sm.stages(other));
+    sm.rotator = (event) => rotationStep(event, own);
+    await client.send(new RotateSecretCommand({ SecretId: other }));
+    expect(sm.rotationLog.at(-1)).toMatchObject({ step: 'createSecret', ok: false, error: refusal });
+    expect(Object.values(sm.stages(other)).flat().sort()).toEqual(['AWSCURRENT', 'AWSPENDING']);
+    expect(before).not.toContain('AWSPENDING');
+  });
+
+  it('a step for a token the secret does not have is refused, naming it', async () => {
+    // Prepare
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    const token = 'd'.repeat(36);
+
+    // Act / Assess
+    await expect(
+      rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token }, deps),
+    ).rejects.toThrow(`secret partner has no version ${token} to rotate (no staging label)`);
+  });
+
+  it('a step never rotates to a version that is not AWSPENDING (here AWSPREVIOUS)', async () => {
+    // Prepare: after one rotation the original version is AWSPREVIOUS
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    const [original] = Object.keys(sm.stages(arn));
+    await client.send(new RotateSecretCommand({ SecretId: arn }));
+    const before = JSON.stringify(sm.stages(arn));
+
+    // Act
+    const err = await rotationStep(
+      { Step: 'finishSecret', SecretId: arn, ClientRequestToken: original as string },
+      deps,
+    ).catch((e: unknown) => e);
+
+    // Assess
+    expect((err as Error).name).toBe('RotationStateError');
+    expect((err as Error).message).toBe(
+      `version ${original} of partner is not AWSPENDING: it cannot be rotated to`,
+    );
+    expect(JSON.stringify(sm.stages(arn))).toBe(before);
+  });
+
+  it('setSecret before createSecret stored a value is refused, saying to run createSecret first', async () => {
+    // Prepare: RotateSecret labelled the new version AWSPENDING, no step ran
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    sm.rotator = undefined;
+    const { VersionId: v } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+
+    // Act / Assess
+    await expect(
+      rotationStep({ Step: 'setSecret', SecretId: arn, ClientRequestToken: v as string }, deps),
+    ).rejects.toThrow(`version ${v} of partner has no AWSPENDING value: run createSecret first`);
+  });
+
+  it('recovery whose pending label was already removed meanwhile abandons without touching labels again', async () => {
+    // Prepare: a stuck rotation; while recovery tests it, someone else removes its AWSPENDING label
+    const arn = sm.create('partner', { apiToken: TOKEN_VALUE });
+    sm.rotator = undefined;
+    const { VersionId: stuck } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+    const sabotaged: RotationDeps = {
+      ...deps,
+      strategy: {
+        ...randomToken,
+        async test(value, label, ctx) {
+          if (label === 'AWSPENDING') {
+            await deps.store.clearPending(arn, stuck as string);
+            throw new Error('pending token refused');
+          }
+          await randomToken.test(value, label, ctx);
+        },
+      },
+    };
+
+    // Act
+    const result = await recoverStuck({ secretId: arn }, sabotaged);
+
+    // Assess
+    expect(result).toEqual({
+      secretId: 'partner',
+      outcome: 'abandoned',
+      versionId: stuck,
+      reason: 'Error: pending token refused',
+    });
+    expect(Object.values(sm.stages(arn)).flat()).toEqual(['AWSCURRENT']);
+  });
+});
