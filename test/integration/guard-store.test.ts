@@ -281,6 +281,44 @@ describe('guard store: resource locks', () => {
     expect(result).toEqual({ acquired: false, heldBy: 'unknown', untilMs: 0 });
   });
 
+  it('a held lock whose holder cannot be read makes the store unavailable, saying so', async () => {
+    // Prepare: exec-1 holds the lock; exec-2's read of the holder fails
+    const tableName = `guard-store-${++table}`;
+    await db.createTable({ name: tableName, partitionKey: 'pk' });
+    const holder = new GuardStore({
+      doc: db.doc,
+      tableName,
+      stage: 'dev',
+      flags: fixedFlags({}),
+      now: () => T0,
+    });
+    await holder.acquireLock('scale-node-group', 'res-unread', 'exec-1', 20);
+    const reader = new GuardStore({
+      doc: {
+        send: async (command: unknown) => {
+          if (command instanceof GetCommand)
+            throw Object.assign(new Error('timed out'), { name: 'TimeoutError' });
+          return await db.doc.send(command as PutCommand);
+        },
+      } as unknown as DynamoDBDocumentClient,
+      tableName,
+      stage: 'dev',
+      flags: fixedFlags({}),
+      now: () => T0,
+    });
+
+    // Act
+    const err = await reader
+      .acquireLock('scale-node-group', 'res-unread', 'exec-2', 20)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(err).toBeInstanceOf(GuardStoreUnavailableError);
+    expect((err as Error).message).toBe(
+      'guard store: reading the resource lock failed: TimeoutError: timed out',
+    );
+  });
+
   it('a release by another holder changes nothing; the holder’s own release frees it', async () => {
     // Prepare
     const { store, item } = await fresh();
