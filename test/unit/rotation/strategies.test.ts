@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from '../../../functions/rotation/mysql.js';
 import type { SecretStore } from '../../../functions/rotation/secrets.js';
 import { parseSettings } from '../../../functions/rotation/settings.js';
-import { alternateUser, randomToken, type StrategyContext } from '../../../functions/rotation/strategies.js';
+import {
+  alternateUser,
+  alternatingUsers,
+  randomToken,
+  type StrategyContext,
+  singleUser,
+} from '../../../functions/rotation/strategies.js';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
 
 /**
@@ -67,5 +73,67 @@ describe('randomToken: the shape of a token', () => {
       'AWSPENDING of secret partner',
     );
     await expect(randomToken.test(bad, 'AWSCURRENT', ctx())).rejects.toThrow('AWSCURRENT of secret partner');
+  });
+});
+
+/** A database that must not be reached: these checks come before any login. */
+const unreachable = new Proxy({} as Database, {
+  get: () => () => {
+    throw new Error('the database was reached');
+  },
+});
+
+function mysqlCtx(master?: Record<string, unknown>): StrategyContext {
+  return {
+    ...ctx(),
+    db: unreachable,
+    store: {
+      value: async () => (master ? JSON.stringify(master) : undefined),
+    } as unknown as SecretStore,
+    settings: parseSettings({
+      ROTATION_STRATEGY: 'mysql-alternating-users',
+      MASTER_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:master-AbCdEf',
+    }),
+  };
+}
+
+const secret = (username: string, host = 'db.internal') =>
+  JSON.stringify({ engine: 'mysql', host, port: 3306, username, password: `pw-of-${username}` });
+
+describe('mysql strategies: a pending value for another user or database is refused before any login', () => {
+  it('single user: AWSPENDING must name the same user and host as AWSCURRENT', async () => {
+    await expect(
+      singleUser.set({ current: secret('app'), pending: secret('admin') }, mysqlCtx()),
+    ).rejects.toThrow(
+      'AWSPENDING of partner names user admin@db.internal but AWSCURRENT names app@db.internal',
+    );
+    await expect(
+      singleUser.set({ current: secret('app'), pending: secret('app', 'other.internal') }, mysqlCtx()),
+    ).rejects.toThrow(
+      'AWSPENDING of partner names user app@other.internal but AWSCURRENT names app@db.internal',
+    );
+  });
+
+  it('alternating users: AWSPENDING must name the other user of the pair on the same host', async () => {
+    await expect(
+      alternatingUsers.set({ current: secret('app'), pending: secret('app') }, mysqlCtx()),
+    ).rejects.toThrow('AWSPENDING of partner names app@db.internal; expected app_clone@db.internal');
+    await expect(
+      alternatingUsers.set(
+        { current: secret('app'), pending: secret('app_clone', 'other.internal') },
+        mysqlCtx(),
+      ),
+    ).rejects.toThrow('AWSPENDING of partner names app_clone@other.internal; expected app_clone@db.internal');
+  });
+
+  it('alternating users: a master secret for another database is refused', async () => {
+    await expect(
+      alternatingUsers.set(
+        { current: secret('app'), pending: secret('app_clone') },
+        mysqlCtx({ host: 'elsewhere.internal', username: 'admin', password: 'pw-admin' }),
+      ),
+    ).rejects.toThrow(
+      'the master secret is for elsewhere.internal, but partner is for db.internal: they must be the same database',
+    );
   });
 });
