@@ -5,6 +5,7 @@ import { parseSettings } from '../../../functions/rotation/settings.js';
 import {
   alternateUser,
   alternatingUsers,
+  copyGrant,
   randomToken,
   type StrategyContext,
   singleUser,
@@ -134,6 +135,25 @@ describe('mysql strategies: a pending value for another user or database is refu
       ),
     ).rejects.toThrow(
       'the master secret is for elsewhere.internal, but partner is for db.internal: they must be the same database',
+    );
+  });
+});
+
+describe('copyGrant: user names with characters special in a regular expression', () => {
+  it('copies the grant of a user named app.v2 (the dot matched literally), and not of appxv2', () => {
+    const from = { user: 'app.v2', host: '10.0.%' };
+    const to = { user: 'app.v2_clone', host: '10.0.%' };
+    expect(copyGrant('GRANT SELECT ON `app`.* TO `app.v2`@`10.0.%`', from, to)).toBe(
+      "GRANT SELECT ON `app`.* TO 'app.v2_clone'@'10.0.%'",
+    );
+    expect(copyGrant('GRANT SELECT ON `app`.* TO `appxv2`@`10.0.%`', from, to)).toBeUndefined();
+  });
+
+  it('keeps a row that grants more than USAGE ON *.* (only the bare USAGE row grants nothing)', () => {
+    const from = { user: 'app', host: '%' };
+    const to = { user: 'app_clone', host: '%' };
+    expect(copyGrant('GRANT SELECT, USAGE ON *.* TO `app`@`%`', from, to)).toBe(
+      "GRANT SELECT, USAGE ON *.* TO 'app_clone'@'%'",
     );
   });
 });
