@@ -58,9 +58,9 @@ describe('randomToken: the shape of a token', () => {
   });
 
   it('refuses a token that is not a string, and reads the configured field only', () => {
-    expect(() =>
-      randomToken.validate(JSON.stringify({ apiToken: 1234567890 }), 'AWSCURRENT', ctx()),
-    ).toThrow('has no token');
+    expect(() => randomToken.validate(JSON.stringify({ apiToken: 1234567890 }), 'AWSCURRENT', ctx())).toThrow(
+      'has no token',
+    );
     expect(() =>
       randomToken.validate(JSON.stringify({ apiToken: 'x'.repeat(20) }), 'AWSCURRENT', ctx('token')),
     ).toThrow('AWSCURRENT of secret partner has no token of at least 16 characters in field token');
