@@ -209,6 +209,42 @@ describe('node-groups sweep: at max AND recent unschedulable pods, or nothing', 
     expect(findings).toEqual([]);
   });
 
+  it('events written through events.k8s.io (eventTime, series, no lastTimestamp) count by their last observation', async () => {
+    // Prepare: the scheduler records through events.k8s.io/v1; its core/v1 view has eventTime (MicroTime),
+    // a series when repeated, and no first/last timestamps. web-1: first seen 30 min ago, last 2 min ago
+    // (counts); web-2: seen once 30 min ago (does not).
+    nodeGroups({ 'dev-platform-a': { desired: 4, max: 4 } });
+    const modern = (name: string, pod: string, eventTime: string, lastObservedTime?: string) => {
+      const {
+        firstTimestamp: _f,
+        lastTimestamp: _l,
+        count: _c,
+        source: _s,
+        ...rest
+      } = podEvent(name, 'app', 'FailedScheduling', pod, eventTime);
+      return {
+        ...rest,
+        eventTime: eventTime.replace('Z', '.000000Z'),
+        reportingComponent: 'default-scheduler',
+        reportingInstance: 'default-scheduler-ip-10-10-1-1',
+        action: 'Scheduling',
+        ...(lastObservedTime
+          ? { series: { count: 7, lastObservedTime: lastObservedTime.replace('Z', '.000000Z') } }
+          : {}),
+      };
+    };
+    api.put(modern('e1', 'web-1', at(30), at(2)));
+    api.put(modern('e2', 'web-2', at(30)));
+    // Act
+    const [finding, ...more] = await nodeGroupsAtMax(eks, evidenceFrom(SETTINGS), SWEEP, NOW);
+    // Assess
+    expect(more).toEqual([]);
+    expect(finding?.facts).toMatchObject({
+      unschedulablePods: 1,
+      newestEvidence: '2026-12-07T09:58:00.000Z',
+    });
+  });
+
   it('reads every page of a long event listing (limit / continue)', async () => {
     // Prepare: 251 distinct pods failed scheduling (one more than a page).
     nodeGroups({ 'dev-platform-a': { desired: 4, max: 4 } });
