@@ -73,14 +73,12 @@ describe('node-groups sweep: evidence through the kube function', () => {
 
   it('an answer that is not evidence (another step, no counts) is refused, never read as "no pods"', async () => {
     // Prepare
-    lambdaMock
-      .on(InvokeCommand)
-      .callsFake(
-        modelChecked('lambda', 'Invoke', () => ({
-          StatusCode: 200,
-          Payload: encode({ step: 'get-autoscaler-status' }),
-        })),
-      );
+    lambdaMock.on(InvokeCommand).callsFake(
+      modelChecked('lambda', 'Invoke', () => ({
+        StatusCode: 200,
+        Payload: encode({ step: 'get-autoscaler-status' }),
+      })),
+    );
     // Act / Assess
     await expect(evidenceViaKubeFunction(lambda, KUBE, () => 'x')(SINCE)).rejects.toThrow(
       /something else than evidence/,
