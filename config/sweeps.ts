@@ -50,6 +50,21 @@ export const SweepsConfigSchema = z.object({
    * Only secrets with a rotation schedule are judged. Default: the stage's own prefix `<stage>/`.
    */
   secretNamePrefixes: z.array(z.string().min(1).max(256)).max(10).optional(),
+  /**
+   * Kubernetes namespaces of the platform's workloads. The node-groups sweep reads the evidence of
+   * unschedulable pods there, and only there: core/v1 Events with reason `FailedScheduling` (the
+   * scheduler) or `NotTriggerScaleUp` (cluster-autoscaler). The kube function gets `list` on `events`
+   * in exactly these namespaces. None: the node-groups check is not scheduled (no evidence, no finding).
+   */
+  workloadNamespaces: z
+    .array(
+      z
+        .string()
+        .max(63)
+        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name (DNS-1123 label)'),
+    )
+    .max(20)
+    .default([]),
   /** A secret rotated less than this late is not yet overdue (rotation windows, retries). */
   rotationGraceHours: z.number().int().min(0).max(168).default(24),
 });

@@ -129,6 +129,8 @@ export const dev: StageConfigInput = {
       snapshotOwners: ['111111111111'],
       trustedAccounts: [],
     },
+    // The node-groups sweep reads unschedulable-pod events in the workloads' namespace only.
+    sweeps: { workloadNamespaces: ['app'] },
     runbooks: {},
     // Dev audit records are test data: a short GOVERNANCE lock, so the bucket can be emptied and removed.
     audit: { retentionDays: 30, lockMode: 'GOVERNANCE' },

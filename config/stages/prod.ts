@@ -147,6 +147,8 @@ export const prod: StageConfigInput = {
       snapshotOwners: ['333333333333'],
       trustedAccounts: [],
     },
+    // The node-groups sweep reads unschedulable-pod events in the workloads' namespace only.
+    sweeps: { workloadNamespaces: ['app'] },
     runbooks: {
       // Production DNS and secrets are changed only with a human's approval.
       'update-dns': { mode: 'approval' },

@@ -134,6 +134,8 @@ export const stage: StageConfigInput = {
       snapshotOwners: ['222222222222'],
       trustedAccounts: [],
     },
+    // The node-groups sweep reads unschedulable-pod events in the workloads' namespace only.
+    sweeps: { workloadNamespaces: ['app'] },
     runbooks: {},
     ingressRecords: [{ zoneName: 'stage.example.com', recordName: 'app.stage.example.com' }],
     // Where alarms (SNS topic) and Datadog monitors (@-handles) go: README "Reporting, audit and observability".

@@ -1,6 +1,12 @@
 import * as https from 'node:https';
 import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
-import type { ConfigMap, Namespace, PersistentVolumeClaimList, PodList } from 'kubernetes-types/core/v1.js';
+import type {
+  ConfigMap,
+  EventList,
+  Namespace,
+  PersistentVolumeClaimList,
+  PodList,
+} from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 
 /**
@@ -178,6 +184,25 @@ export class KubeClient {
     return this.request({
       method: 'GET',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`,
+    });
+  }
+
+  // ---- events (v1): the evidence of unschedulable pods ---------------------------------------------
+
+  /**
+   * One page of a namespace's core/v1 Events with one `reason` (field selector: the API server filters,
+   * so only those events cross the wire). `limit` bounds the page; `continue` fetches the next one.
+   */
+  listEvents(
+    namespace: string,
+    reason: string,
+    page: { limit: number; continue?: string },
+  ): Promise<EventList> {
+    const query = new URLSearchParams({ fieldSelector: `reason=${reason}`, limit: String(page.limit) });
+    if (page.continue) query.set('continue', page.continue);
+    return this.request({
+      method: 'GET',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events?${query.toString()}`,
     });
   }
 

@@ -1,3 +1,4 @@
+import type { Event as CoreEvent } from 'kubernetes-types/core/v1.js';
 import { z } from 'zod';
 import type { OpsLogger } from '../shared/powertools.js';
 import {
@@ -32,7 +33,21 @@ export const KubeSettings = z.object({
   scratchNamespaces: z.array(z.string()).optional(),
   /** Where cluster-autoscaler runs and writes its status ConfigMap. */
   autoscalerNamespace: z.string().min(1),
+  /**
+   * The workloads' namespaces (config `automation.sweeps.workloadNamespaces`) whose Events the
+   * node-groups sweep counts; the RBAC grants `list` on `events` in exactly these.
+   */
+  eventNamespaces: z.array(z.string()).optional(),
 });
+
+/**
+ * The Event reasons that say a pod could not be placed: the scheduler's `FailedScheduling`, and
+ * cluster-autoscaler's `NotTriggerScaleUp` (it would not add a node, e.g. "max node group size reached").
+ */
+export const UNSCHEDULABLE_REASONS = ['FailedScheduling', 'NotTriggerScaleUp'] as const;
+/** Events per page, and pages per namespace and reason, at most (a longer listing is refused, not judged). */
+export const EVENT_PAGE_LIMIT = 250;
+export const EVENT_MAX_PAGES = 10;
 
 /** cluster-autoscaler's `--status-config-map-name` default. */
 export const AUTOSCALER_STATUS_CONFIGMAP = 'cluster-autoscaler-status';
@@ -80,6 +95,12 @@ export const KubeEvent = z.discriminatedUnion('step', [
   z.object({
     step: z.literal('get-autoscaler-status'),
     executionName: z.string(),
+  }),
+  z.object({
+    step: z.literal('count-unschedulable-events'),
+    executionName: z.string(),
+    /** Only events last seen at or after this instant count (the sweep passes now − 2 intervals). */
+    since: z.iso.datetime({ offset: true }),
   }),
 ]);
 export type KubeEvent = z.infer<typeof KubeEvent>;
@@ -130,8 +151,28 @@ export type KubeResult =
       restore: VeleroRestore;
     }
   | { step: 'get-autoscaler-status'; status: string; lastUpdated?: string }
+  | UnschedulableEvidence
   | ScratchInspection
   | { step: 'delete-scratch-namespace'; namespace: string; deleted: true; alreadyGone: boolean };
+
+/**
+ * Counts only, never pod specs or names: per namespace, how many distinct pods had a recent
+ * `FailedScheduling` or `NotTriggerScaleUp` event, and the newest such event's time.
+ */
+export interface UnschedulableEvidence {
+  step: 'count-unschedulable-events';
+  since: string;
+  namespaces: { namespace: string; failedScheduling: number; notTriggerScaleUp: number; pods: number }[];
+  /** Distinct pods over every namespace. */
+  pods: number;
+  newest?: string;
+}
+
+/** When an Event was last seen: the newest of its series, last, event and creation times. */
+function lastSeen(e: CoreEvent): number {
+  const t = e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp;
+  return t ? Date.parse(t) : Number.NaN;
+}
 
 /** What a restore left in its scratch namespace: pods (ready or not) and PVCs (bound or not). */
 export interface ScratchInspection {
@@ -232,6 +273,60 @@ export async function runKubeStep(input: unknown, deps: KubeDeps): Promise<KubeR
       }
       logger.info('velero restore requested', { restore: event.name, backup: event.backupName });
       return { step: event.step, name: event.name, phase: created.status?.phase ?? 'New', restore: created };
+    }
+    case 'count-unschedulable-events': {
+      const since = Date.parse(event.since);
+      const namespaces = settings.eventNamespaces ?? [];
+      if (namespaces.length === 0) {
+        throw new NotAllowListedError(
+          'no workload namespaces are configured for event reads (eventNamespaces)',
+        );
+      }
+      const out: UnschedulableEvidence['namespaces'] = [];
+      const allPods = new Set<string>();
+      let newest = Number.NaN;
+      for (const namespace of namespaces) {
+        const counts = { failedScheduling: 0, notTriggerScaleUp: 0 };
+        const pods = new Set<string>();
+        for (const reason of UNSCHEDULABLE_REASONS) {
+          const seen = new Set<string>();
+          let token: string | undefined;
+          let pages = 0;
+          do {
+            if (++pages > EVENT_MAX_PAGES) {
+              throw new Error(
+                `events ${reason} in ${namespace}: more than ${EVENT_MAX_PAGES} pages; refusing to judge a partial listing`,
+              );
+            }
+            const list = await client.listEvents(namespace, reason, {
+              limit: EVENT_PAGE_LIMIT,
+              ...(token ? { continue: token } : {}),
+            });
+            for (const e of list.items ?? []) {
+              // The API filtered by reason already; a stray one (an older server) is not evidence.
+              if (e.reason !== reason || e.involvedObject?.kind !== 'Pod') continue;
+              const at = lastSeen(e);
+              if (!(at >= since)) continue;
+              const pod = `${e.involvedObject.namespace ?? namespace}/${e.involvedObject.name ?? e.involvedObject.uid ?? ''}`;
+              seen.add(pod);
+              pods.add(pod);
+              allPods.add(pod);
+              if (Number.isNaN(newest) || at > newest) newest = at;
+            }
+            token = list.metadata?.continue || undefined;
+          } while (token);
+          if (reason === 'FailedScheduling') counts.failedScheduling = seen.size;
+          else counts.notTriggerScaleUp = seen.size;
+        }
+        out.push({ namespace, ...counts, pods: pods.size });
+      }
+      return {
+        step: event.step,
+        since: new Date(since).toISOString(),
+        namespaces: out,
+        pods: allPods.size,
+        ...(Number.isNaN(newest) ? {} : { newest: new Date(newest).toISOString() }),
+      };
     }
     case 'get-autoscaler-status': {
       const cm = await client.getConfigMap(settings.autoscalerNamespace, AUTOSCALER_STATUS_CONFIGMAP);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -14,6 +15,7 @@ import { AuditStore } from '../audit/store.js';
 import { logger, metrics, requiredEnv, withLogContext } from '../shared/powertools.js';
 import { driftedDnsRecords } from './checks/dns.js';
 import { missingFlowLogs } from './checks/flow-logs.js';
+import { evidenceViaKubeFunction, nodeGroupsAtMax } from './checks/node-groups.js';
 import { overdueSecrets } from './checks/secrets.js';
 import { sharedDbSnapshots, sharedEbsSnapshots } from './checks/sharing.js';
 import { trailsNotLogging } from './checks/trails.js';
@@ -31,6 +33,11 @@ const sm = new SecretsManagerClient({});
 const lambda = new LambdaClient({});
 const cloudtrail = new CloudTrailClient({});
 const route53 = new Route53Client({});
+const eks = new EKSClient({});
+/** The node-groups check counts unschedulable pods through the in-VPC kube function (synchronous invoke). */
+const evidence = settings.targets.kubeFunction
+  ? evidenceViaKubeFunction(lambda, settings.targets.kubeFunction, () => `sweep-node-groups-${randomUUID()}`)
+  : undefined;
 /** The dns check reads the audit table's by-resource index only (history never touches the ledger bucket). */
 const audit = settings.targets.auditTable
   ? new AuditStore({
@@ -49,6 +56,11 @@ const retryingEc2 = {
 
 /** Every check infra schedules has its entry here (the type says so). */
 const checks: Record<ImplementedSweepCheck, SweepCheck> = {
+  'node-groups': (now: Date) => {
+    if (!evidence)
+      throw new Error('the node-groups check needs the kube function (SWEEP_TARGETS.kubeFunction)');
+    return nodeGroupsAtMax(eks, evidence, settings.nodeGroups, now);
+  },
   trails: (now: Date) => trailsNotLogging(cloudtrail, settings.targets.trailArns, now),
   'flow-logs': (now: Date) => missingFlowLogs(ec2, settings.targets.vpcIds, now),
   secrets: (now: Date) => overdueSecrets(sm, settings.secrets, now),

@@ -2,14 +2,13 @@ import { z } from 'zod';
 import type { StageConfig } from '../../config/index.js';
 import { SWEEP_CHECKS, type SweepCheckName, SweepCheckSchema } from '../../config/sweeps.js';
 import type { DnsSweepSettings } from './checks/dns.js';
+import type { NodeGroupsSweepSettings } from './checks/node-groups.js';
 import type { SecretsSweepSettings } from './checks/secrets.js';
 import type { VolumesSweepSettings } from './checks/volumes.js';
 
-/**
- * The checks this function implements (the handler's check table): infra schedules these. `node-groups`
- * is in the config's vocabulary but not built yet (README, detection-bound table).
- */
+/** The checks this function implements (the handler's check table): infra schedules these. */
 export const IMPLEMENTED_SWEEP_CHECKS = [
+  'node-groups',
   'trails',
   'flow-logs',
   'secrets',
@@ -46,6 +45,8 @@ export const SweepTargets = z.object({
     )
     .default([]),
   auditTable: z.string().min(1).optional(),
+  /** The node-groups check: the in-VPC kube function that counts the evidence of unschedulable pods. */
+  kubeFunction: z.string().min(1).optional(),
 });
 export type SweepTargets = z.infer<typeof SweepTargets>;
 
@@ -54,6 +55,7 @@ export interface SweepSettings {
   readonly secrets: SecretsSweepSettings;
   readonly volumes: VolumesSweepSettings;
   readonly dns: DnsSweepSettings;
+  readonly nodeGroups: NodeGroupsSweepSettings;
 }
 
 /** The checks' settings from the stage config (the allow-lists the backup verification and rotation read) and targets. */
@@ -74,5 +76,11 @@ export function sweepSettings(stage: StageConfig, targets: SweepTargets): SweepS
       stage: stage.name,
     },
     dns: { stage: stage.name, zones: targets.dnsZones },
+    nodeGroups: {
+      nodeGroups: a.allowLists.nodeGroups.map((g) => ({ cluster: g.cluster, nodegroup: g.nodegroup })),
+      // Evidence within two intervals: a run that was late or failed once still sees it.
+      evidenceWindowMinutes: 2 * a.sweeps.intervals['node-groups'],
+      region: stage.region,
+    },
   };
 }

@@ -785,6 +785,21 @@ const TABLES: Record<string, { role: () => { id: string; principal: string }; ta
           why: 'hands findings to the intake',
         },
         {
+          action: 'lambda:InvokeFunction',
+          resource: arn('lambda', 'function:ops-dev-kube'),
+          why: 'node-groups: asks the in-VPC kube function to count unschedulable-pod events',
+        },
+        {
+          action: 'eks:ListNodegroups',
+          resource: arn('eks', 'cluster/dev-platform'),
+          why: 'node-groups: the allow-listed cluster',
+        },
+        {
+          action: 'eks:DescribeNodegroup',
+          resource: arn('eks', 'nodegroup/dev-platform/dev-platform-a/0abc'),
+          why: 'node-groups: scaling config of an allow-listed node group',
+        },
+        {
           action: 'route53:ListResourceRecordSets',
           resource: `arn:aws:route53:::hostedzone/${zoneId}`,
           why: 'dns: record sets of the allow-listed platform zone',
@@ -849,8 +864,23 @@ const TABLES: Record<string, { role: () => { id: string; principal: string }; ta
         },
         {
           action: 'lambda:InvokeFunction',
-          resource: arn('lambda', 'function:ops-dev-kube'),
-          why: 'only the intake',
+          resource: arn('lambda', 'function:ops-dev-slack-worker'),
+          why: 'only the intake and the kube function',
+        },
+        {
+          action: 'eks:DescribeNodegroup',
+          resource: arn('eks', 'nodegroup/dev-platform/system/0abc'),
+          why: 'node-groups: only the allow-listed node groups (dev-platform-*)',
+        },
+        {
+          action: 'eks:ListNodegroups',
+          resource: arn('eks', 'cluster/prod-platform'),
+          why: "node-groups: only the stage's allow-listed cluster",
+        },
+        {
+          action: 'eks:UpdateNodegroupConfig',
+          resource: arn('eks', 'nodegroup/dev-platform/dev-platform-a/0abc'),
+          why: 'node-groups: reads only; scale-node-group scales',
         },
       ],
     },

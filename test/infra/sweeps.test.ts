@@ -13,6 +13,7 @@ import { synthStage } from '../support/synth.js';
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
 const EXPECTED_RATES: Record<string, string> = {
+  'node-groups': 'rate(5 minutes)',
   trails: 'rate(15 minutes)',
   'flow-logs': 'rate(15 minutes)',
   secrets: 'rate(60 minutes)',
@@ -90,6 +91,7 @@ describe.each(allStages().map((s) => s.name))('sweeps: %s', (stageName) => {
       }),
     );
     expect(byCheck).toEqual({
+      'node-groups': 300,
       trails: 900,
       'flow-logs': 900,
       secrets: 3600,
@@ -180,9 +182,17 @@ describe.each(allStages().map((s) => s.name))('sweeps: %s', (stageName) => {
         'route53:ListResourceRecordSets',
         'dynamodb:Query',
         'kms:Decrypt',
+        'eks:ListNodegroups',
+        'eks:DescribeNodegroup',
       ]),
     );
+    // Invoke: the intake (findings) and the kube function (the node-groups evidence), nothing else.
     expect(JSON.stringify(intakeOnly)).toContain('Intake');
+    expect(
+      intakeOnly
+        .flatMap((s) => [s.Resource].flat())
+        .map((r) => JSON.stringify(r).match(/"(RunbooksKube|Intake)[A-Za-z]*[0-9A-F]{8}"/)?.[1]),
+    ).toEqual(expect.arrayContaining(['Intake', 'RunbooksKube']));
     // The dns check: record sets of the platform's allow-listed zones, the audit's by-resource index, its key.
     const only = (action: string) => {
       const found = statements.filter((s) => [s.Action].flat().includes(action));
@@ -198,5 +208,34 @@ describe.each(allStages().map((s) => s.name))('sweeps: %s', (stageName) => {
       /"ReportingAuditTable[0-9A-F]{8}","Arn"\]},"\/index\/by-resource"/,
     );
     expect(only('kms:Decrypt')).toMatch(/^{"Fn::GetAtt":\["ReportingKey[0-9A-F]{8}","Arn"\]}$/);
+    // The node-groups check: the allow-listed cluster's node group list, and only allow-listed groups described.
+    const cluster = stage?.automation.allowLists.nodeGroups[0]?.cluster;
+    const pattern = stage?.automation.allowLists.nodeGroups[0]?.nodegroup;
+    expect(only('eks:ListNodegroups')).toContain(`:eks:${stage?.region}:`);
+    expect(only('eks:ListNodegroups')).toMatch(new RegExp(`:cluster/${cluster}"`));
+    expect(only('eks:DescribeNodegroup')).toContain(`:nodegroup/${cluster}/${pattern}/*"`);
+  });
+
+  it('the node-groups check reads its evidence from the kube function, whose RBAC lists events in the workload namespace only', () => {
+    const env = (fn()[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.stringify(env.SWEEP_TARGETS)).toMatch(/kubeFunction.*RunbooksKubeFunction[0-9A-F]{8}/);
+    const rbac = ofType('Custom::AWSCDK-EKS-KubernetesResource').flatMap(([, r]) =>
+      typeof r.Properties.Manifest === 'string'
+        ? (JSON.parse(r.Properties.Manifest) as {
+            kind: string;
+            metadata: { name: string; namespace?: string };
+            rules?: unknown;
+          }[])
+        : [],
+    );
+    const events = rbac.filter((m) => m.metadata.name === 'ops-automation-events');
+    // Hand-written: one Role and its binding, in the stages' workload namespace `app`, list on events only.
+    expect(events.map((m) => `${m.kind} ${m.metadata.namespace}`).sort()).toEqual([
+      'Role app',
+      'RoleBinding app',
+    ]);
+    expect(events.find((m) => m.kind === 'Role')?.rules).toEqual([
+      { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+    ]);
   });
 });

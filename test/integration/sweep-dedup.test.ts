@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } from '@aws-sdk/client-eks';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,7 +13,9 @@ import type { Decision } from '../../functions/intake/decision.js';
 import { GuardStore, ssmFlagReader } from '../../functions/intake/guard-store.js';
 import { handleEvent } from '../../functions/intake/ingest.js';
 import type { OpsLogger } from '../../functions/shared/powertools.js';
+import { nodeGroupsAtMax } from '../../functions/sweeps/checks/node-groups.js';
 import { type LocalDynamo, startDynalite } from '../support/dynalite.js';
+import { modelChecked } from '../support/sdk-model.js';
 
 /**
  * Issue 14, "Reconciliation": an event and a sweep finding of the same condition in one de-duplication
@@ -122,6 +125,52 @@ describe('sweeps: an event and a sweep finding of one condition start at most on
     });
     expect(bySweep?.decision.guards.find((g) => g.name === 'dedup')?.outcome).toBe('block');
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  it("the node-groups check's own finding (not a hand-made one) dedups with the cluster-autoscaler event", async () => {
+    // Prepare: EKS (model-checked) says dev-platform-a is at 4 of 4; the kube side counted 3 pods (its own
+    // test, sweep-node-groups.test.ts, runs that part against the Kubernetes stand-in).
+    const eksMock = mockClient(EKSClient);
+    eksMock
+      .on(ListNodegroupsCommand)
+      .callsFake(modelChecked('eks', 'ListNodegroups', () => ({ nodegroups: ['dev-platform-a'] })));
+    eksMock.on(DescribeNodegroupCommand).callsFake(
+      modelChecked('eks', 'DescribeNodegroup', () => ({
+        nodegroup: { scalingConfig: { minSize: 1, maxSize: 4, desiredSize: 4 } },
+      })),
+    );
+    const d = await deps();
+    try {
+      // Act
+      const [byEvent] = await handleEvent(
+        sample('cluster-autoscaler/failedtoscaleupgroup-dev-platform.json'),
+        d,
+      );
+      const [found] = await nodeGroupsAtMax(
+        new EKSClient({ region: 'eu-west-1' }),
+        async (since) => ({
+          step: 'count-unschedulable-events',
+          since: since.toISOString(),
+          namespaces: [{ namespace: 'app', failedScheduling: 3, notTriggerScaleUp: 0, pods: 3 }],
+          pods: 3,
+        }),
+        { nodeGroups: dev.automation.allowLists.nodeGroups, evidenceWindowMinutes: 10, region: 'eu-west-1' },
+        new Date('2026-11-20T14:09:00Z'),
+      );
+      if (!found) throw new Error('the check found nothing');
+      const [bySweep] = await handleEvent(finding(found, 'sweep-own'), d);
+      // Assess
+      expect(bySweep?.decision).toMatchObject({
+        action: 'ignore',
+        rule: 'cluster-autoscaler',
+        runbook: 'scale-node-group',
+        resourceKey: 'dev-platform/dev-platform-a',
+        executionName: byEvent?.decision.executionName,
+      });
+      expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    } finally {
+      eksMock.restore();
+    }
   });
 
   it('the sweep first, then the event in the same window: still one run', async () => {

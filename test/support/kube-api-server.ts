@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
-import { ConfigMap, Namespace, PersistentVolumeClaim, Pod } from 'kubernetes-models/v1';
+import { ConfigMap, Event, Namespace, PersistentVolumeClaim, Pod } from 'kubernetes-models/v1';
 
 /**
  * A Kubernetes API stand-in over real HTTPS on 127.0.0.1, refusing what the real API server
@@ -123,7 +123,49 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   Pod,
   PersistentVolumeClaim,
   Namespace,
+  Event,
 };
+
+/**
+ * Field selectors the API server accepts per kind (its field label conversion functions): every kind
+ * takes `metadata.name` and `metadata.namespace`; core/v1 Event also these (pkg/apis/core/v1/conversion.go).
+ * Another label is refused with 400, as the real server refuses it.
+ */
+const FIELD_LABELS: Record<string, Record<string, (o: Obj) => Json | undefined>> = {
+  Event: {
+    'involvedObject.kind': (o) => (o.involvedObject as Obj | undefined)?.kind,
+    'involvedObject.namespace': (o) => (o.involvedObject as Obj | undefined)?.namespace,
+    'involvedObject.name': (o) => (o.involvedObject as Obj | undefined)?.name,
+    'involvedObject.uid': (o) => (o.involvedObject as Obj | undefined)?.uid,
+    'involvedObject.apiVersion': (o) => (o.involvedObject as Obj | undefined)?.apiVersion,
+    'involvedObject.resourceVersion': (o) => (o.involvedObject as Obj | undefined)?.resourceVersion,
+    'involvedObject.fieldPath': (o) => (o.involvedObject as Obj | undefined)?.fieldPath,
+    reason: (o) => o.reason,
+    reportingComponent: (o) => o.reportingComponent,
+    source: (o) => (o.source as Obj | undefined)?.component,
+    type: (o) => o.type,
+  },
+};
+
+/** A field selector (`a=b,c!=d`) as a filter, or the server's refusal message. */
+function fieldFilter(kind: string, selector: string | null): ((o: Obj) => boolean) | string {
+  if (!selector) return () => true;
+  const labels: Record<string, (o: Obj) => Json | undefined> = {
+    'metadata.name': (o) => (o.metadata as Obj | undefined)?.name,
+    'metadata.namespace': (o) => (o.metadata as Obj | undefined)?.namespace,
+    ...(FIELD_LABELS[kind] ?? {}),
+  };
+  const terms: ((o: Obj) => boolean)[] = [];
+  for (const term of selector.split(',')) {
+    const m = /^([^=!]+)(==|=|!=)(.*)$/.exec(term);
+    if (!m) return `invalid selector: '${selector}'; can't understand '${term}'`;
+    const [, label, op, value] = m as unknown as [string, string, string, string];
+    const read = labels[label];
+    if (!read) return `field label not supported: ${label}`;
+    terms.push((o) => (String(read(o) ?? '') === value) === (op !== '!='));
+  }
+  return (o) => terms.every((t) => t(o));
+}
 
 /** `x-kubernetes-action` → the RBAC verb the API server checks. */
 const ACTION_VERB: Record<string, string> = { post: 'create', put: 'update' };
@@ -502,11 +544,24 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
       const storeKey = keyOf(route.group, route.plural, namespace, name ?? '');
       if (method === 'get' && route.collection) {
         const prefix = keyOf(route.group, route.plural, namespace, '');
-        const items = [...store.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v);
+        const filter = fieldFilter(route.kind, url.searchParams.get('fieldSelector'));
+        if (typeof filter === 'string') return send(400, status(400, 'BadRequest', filter));
+        const all = [...store.entries()]
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([, v]) => v)
+          .filter(filter);
+        // limit / continue: pages of the filtered list; the token is opaque to clients (here an offset).
+        const limit = Number(url.searchParams.get('limit') ?? 0);
+        const from = Number(url.searchParams.get('continue') ?? 0);
+        const items = limit > 0 ? all.slice(from, from + limit) : all.slice(from);
+        const more = limit > 0 && from + limit < all.length;
         return send(200, {
           apiVersion: route.version,
           kind: `${route.kind}List`,
-          metadata: { resourceVersion: String(resourceVersion) },
+          metadata: {
+            resourceVersion: String(resourceVersion),
+            ...(more ? { continue: String(from + limit) } : {}),
+          },
           items,
         });
       }

@@ -24,6 +24,8 @@ type Manifest = Record<string, unknown>;
  * - per namespace of an allow-listed workload: get + patch on those workloads only (resourceNames);
  * - in Velero's namespace: create + get on restores.velero.io (create cannot be limited by name);
  * - in cluster-autoscaler's namespace: get on its status ConfigMap only (resourceNames).
+ * - in each workload namespace of the node-groups sweep (eventNamespaces): list on events only (the
+ *   evidence of unschedulable pods; events carry reasons and messages, never pod specs or Secrets).
  * - with the Velero restore test on (scratchNamespaces): a ClusterRole, because a Role cannot live in
  *   a namespace that does not exist yet and the scratch namespaces are deleted after every test:
  *   get + delete on exactly those namespaces (resourceNames), and list on pods and PVCs. That list
@@ -34,7 +36,7 @@ type Manifest = Record<string, unknown>;
 export function kubeRbacManifests(
   settings: Pick<
     KubeSettings,
-    'restartWorkloads' | 'veleroNamespace' | 'autoscalerNamespace' | 'scratchNamespaces'
+    'restartWorkloads' | 'veleroNamespace' | 'autoscalerNamespace' | 'scratchNamespaces' | 'eventNamespaces'
   >,
 ): Manifest[] {
   const byNamespace = new Map<string, Map<'deployment' | 'statefulset', Set<string>>>();
@@ -84,6 +86,13 @@ export function kubeRbacManifests(
       },
     ]),
   );
+  for (const namespace of [...new Set(settings.eventNamespaces ?? [])].sort()) {
+    manifests.push(
+      ...roleAndBinding(`${KUBE_GROUP}-events`, namespace, [
+        { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+      ]),
+    );
+  }
   const scratch = [...(settings.scratchNamespaces ?? [])].sort();
   if (scratch.length > 0) {
     const name = `${KUBE_GROUP}-restore-scratch`;

@@ -192,6 +192,8 @@ export class OpsAutomation extends Construct {
         auditTable: this.reporting.table,
         auditKey: this.reporting.key,
       },
+      // The node-groups check counts unschedulable pods through the in-VPC kube function.
+      ...(this.runbooks.kube ? { kubeFunction: this.runbooks.kube.function } : {}),
       deadLetterQueue: this.intake.deadLetterQueue,
     });
 

@@ -161,6 +161,10 @@ export class RunbookWorkflows extends Construct {
               }
             : {}),
           autoscalerNamespace: stage.platform.eks.charts.clusterAutoscaler?.namespace ?? 'kube-system',
+          // The node-groups sweep's evidence of unschedulable pods (Events, `list` in these namespaces only).
+          eventNamespaces: stage.automation.sweeps.disabled.includes('node-groups')
+            ? []
+            : [...stage.automation.sweeps.workloadNamespaces],
         },
       });
     }

@@ -38,6 +38,12 @@ export interface SweepsProps {
     readonly auditTable: dynamodb.ITable;
     readonly auditKey: kms.IKey;
   };
+  /**
+   * The node-groups check: the in-VPC kube function that counts unschedulable pods (its Role may `list`
+   * events in `automation.sweeps.workloadNamespaces`). Scheduled only with this, allow-listed node groups
+   * (`allowLists.nodeGroups`) and at least one workload namespace.
+   */
+  readonly kubeFunction?: lambda.IFunction;
   /** Where Scheduler puts an invocation it could not deliver. */
   readonly deadLetterQueue?: sqs.IQueue;
 }
@@ -62,8 +68,16 @@ export class Sweeps extends Construct {
     const stack = Stack.of(this);
     const config = stage.automation.sweeps;
     const dns = props.dns && props.dns.zones.length > 0 ? props.dns : undefined;
+    const nodeGroups = stage.automation.allowLists.nodeGroups;
+    const kube =
+      props.kubeFunction && nodeGroups.length > 0 && config.workloadNamespaces.length > 0
+        ? props.kubeFunction
+        : undefined;
     const checks = IMPLEMENTED_SWEEP_CHECKS.filter(
-      (c) => !config.disabled.includes(c) && (c !== 'dns' || dns !== undefined),
+      (c) =>
+        !config.disabled.includes(c) &&
+        (c !== 'dns' || dns !== undefined) &&
+        (c !== 'node-groups' || kube !== undefined),
     );
     const targets: SweepTargets = {
       intakeFunction: props.intake.functionArn,
@@ -71,6 +85,7 @@ export class Sweeps extends Construct {
       vpcIds: [...props.vpcIds],
       dnsZones: (dns?.zones ?? []).map((z) => ({ ...z, records: [...z.records] })),
       ...(dns ? { auditTable: dns.auditTable.tableName } : {}),
+      ...(kube && checks.includes('node-groups') ? { kubeFunction: kube.functionArn } : {}),
     };
 
     this.function = new OpsFunction(this, 'Function', {
@@ -137,7 +152,42 @@ export class Sweeps extends Construct {
         new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [dns.auditKey.keyArn] }),
       );
     }
+    if (kube && checks.includes('node-groups')) {
+      // EKS: list the allow-listed clusters' node groups, describe only the allow-listed ones (name
+      // patterns are IAM StringLike-compatible, config/wildcard.ts); the kube function for the evidence.
+      const clusters = [...new Set(nodeGroups.map((g) => g.cluster))].sort();
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['eks:ListNodegroups'],
+          resources: clusters.map((c) => arn('eks', `cluster/${c}`)),
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['eks:DescribeNodegroup'],
+          resources: [
+            ...new Set(nodeGroups.map((g) => arn('eks', `nodegroup/${g.cluster}/${g.nodegroup}/*`))),
+          ],
+        }),
+      );
+      kube.grantInvoke(role);
+    }
     const nag = Validations.of(role);
+    if (kube && checks.includes('node-groups')) {
+      for (const g of nodeGroups) {
+        nag.acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:${stack.region}:${stack.account}:nodegroup/${g.cluster}/${g.nodegroup}/*]`,
+          reason:
+            `eks:DescribeNodegroup (read-only) on the node groups scale-node-group may scale (${g.cluster}/${g.nodegroup}); ` +
+            'the trailing * is the node group id EKS appends to the ARN.',
+        });
+      }
+      nag.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(kube.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+        reason:
+          'lambda:InvokeFunction on the kube function and its versions (<arn>:*) only: the node-groups sweep asks it to count unschedulable-pod events.',
+      });
+    }
     nag.acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
