@@ -1,5 +1,6 @@
 import { NOTIFY_ONLY } from '../../../config/datadog-monitors.js';
 import type { Signal } from '../../../events/signal.js';
+import { findPlugin } from '../../../runbooks/registry.js';
 import {
   fact,
   facts,
@@ -24,23 +25,6 @@ export function tagMap(tags: readonly string[]): Map<string, string> {
   return map;
 }
 
-/**
- * Which resource attributes (set by the Datadog normaliser from the alert's tags and scope, scope
- * first) feed which runbook parameter. Raw tags are read as a fallback, by the same names.
- */
-const TAG_PARAMETERS: Record<string, Record<string, readonly string[]>> = {
-  'scale-node-group': { cluster: ['cluster'], nodegroup: ['nodegroup'] },
-  'snapshot-volume': {
-    volumeId: ['volumeId', 'volume'],
-    cluster: ['cluster'],
-    namespace: ['namespace'],
-    pvc: ['pvc'],
-  },
-  'update-dns': { zoneName: ['zone'], recordName: ['record'], recordType: ['recordType', 'record_type'] },
-  'rotate-secret': { secretId: ['secretName', 'secret'] },
-  'verify-backups': {},
-};
-
 /** The monitor transition, compared loosely: "Re-Triggered", "re_triggered" and "Retriggered" are one. */
 function transitionOf(signal: Signal): { label: string; key: string } {
   const label = fact(signal, 'transition', 'alertTransition') ?? signal.kind.split('.')[1] ?? 'unknown';
@@ -49,7 +33,7 @@ function transitionOf(signal: Signal): { label: string; key: string } {
 
 /**
  * Datadog monitors: Triggered / Re-Triggered with a `runbook:<name>` tag → that runbook, its
- * parameters read from the alert's tags; `runbook:notify-only` or no runbook tag → notify; Recovered → ignore (the run it
+ * parameters read from the alert's tags as the runbook's plugin maps them (`datadog.parameters`); `runbook:notify-only` or no runbook tag → notify; Recovered → ignore (the run it
  * started, if any, finishes on its own); Warn / No Data → notify.
  */
 export const datadogMonitor: PolicyRule = {
@@ -71,7 +55,7 @@ export const datadogMonitor: PolicyRule = {
       return notify(signal.severity, `Datadog monitor ${monitor} ${transition} with no runbook tag`);
     if (runbook.toLowerCase() === NOTIFY_ONLY)
       return notify(signal.severity, `Datadog monitor ${monitor} ${transition} (runbook:${NOTIFY_ONLY})`);
-    const mapping = TAG_PARAMETERS[runbook];
+    const mapping = findPlugin(runbook)?.datadog?.parameters;
     if (!mapping) return reject(`Datadog monitor ${monitor} names unknown runbook "${runbook}"`);
     const parameters: Record<string, unknown> = {
       reason: runReason(`Datadog monitor ${monitor} ${transition}: ${signal.summary}`),

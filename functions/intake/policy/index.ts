@@ -1,12 +1,8 @@
+import { RUNBOOK_PLUGINS } from '../../../runbooks/registry.js';
 import { autoScaling } from './autoscaling.js';
-import { backupFailed } from './backup-failed.js';
-import { clusterAutoscaler } from './cluster-autoscaler.js';
 import { datadogMonitor } from './datadog.js';
-import { detachVolume } from './detach-volume.js';
-import { ingressReplaced } from './ingress-replaced.js';
 import { requestedRun } from './manual.js';
 import { schedule } from './schedule.js';
-import { secretRead } from './secret-read.js';
 import { securityCalls } from './security-calls.js';
 import type { PolicyRule } from './types.js';
 
@@ -14,17 +10,16 @@ export * from './types.js';
 
 /**
  * The shipped policy, in order: the first rule whose verdict is not `not-applicable` decides.
- * Security notifications come first so nothing else can swallow them.
+ * The union of the runbooks' own rules (runbooks/<name>/policy.ts, in registry order) between the
+ * cross-cutting rules: explicit requests and security notifications first, so nothing else can
+ * swallow them; the generic Datadog, Auto Scaling and schedule rules last. The runbooks' rules
+ * match disjoint events (each names its own CloudTrail calls or event source).
  */
 export const DEFAULT_RULES: readonly PolicyRule[] = [
   requestedRun,
   securityCalls,
-  secretRead,
-  detachVolume,
-  ingressReplaced,
-  clusterAutoscaler,
+  ...RUNBOOK_PLUGINS.flatMap((p) => p.rules),
   datadogMonitor,
   autoScaling,
-  backupFailed,
   schedule,
 ];

@@ -7,7 +7,7 @@ import {
   type PolicyRule,
   runReason,
   start,
-} from './types.js';
+} from '../policy.js';
 
 /**
  * The ingress network load balancer was replaced (CreateLoadBalancer of a network load balancer

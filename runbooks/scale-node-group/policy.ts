@@ -1,5 +1,5 @@
-import type { Signal } from '../../../events/signal.js';
-import { fact, facts, ignore, NOT_APPLICABLE, notify, type PolicyRule, runReason, start } from './types.js';
+import type { Signal } from '../../events/signal.js';
+import { fact, facts, ignore, NOT_APPLICABLE, notify, type PolicyRule, runReason, start } from '../policy.js';
 
 const AT_MAX = /max node group size reached|max limit reached|maximum size|node group.*at (its )?max/i;
 /** Without the normaliser's verdict, only a message that names the node group's maximum counts as "no room". */

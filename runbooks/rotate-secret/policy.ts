@@ -7,7 +7,7 @@ import {
   type PolicyRule,
   runReason,
   start,
-} from './types.js';
+} from '../policy.js';
 
 /** `arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf` → `<name>`; a plain name stays. */
 export function secretNameOf(idOrArn: string): string {
