@@ -33,7 +33,7 @@ export interface RotatableSecret {
   /** The secret's ARN (or ARN pattern `…:secret:<name>-??????`): what IAM is scoped to. */
   readonly arn: string;
   readonly strategy: 'mysql-single-user' | 'mysql-alternating-users' | 'random';
-  /** The secret's rotation function (functions/rotation/handler.ts): also runs `verify` and `recover`. */
+  /** The secret's rotation function (runbooks/rotate-secret/steps/handler.ts): also runs `verify` and `recover`. */
   readonly rotationFunction: lambda.IFunction;
   /** Workloads that read the secret, `namespace/kind/name` (kind: deployment or statefulset). */
   readonly restartWorkloads: readonly string[];

@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { type RunbookWorkflowPlugin, stepFunction } from '../build.js';
 import {
   acknowledgeInvoke,
   type BodyTools,
@@ -31,7 +32,7 @@ export interface ScaleNodeGroupWorkflowProps {
   readonly namePrefix: string;
   readonly stage: string;
   readonly hooks: WorkflowHooks;
-  /** The Lambda behind "Plan scaling" (functions/steps/scale-node-group). */
+  /** The Lambda behind "Plan scaling" (runbooks/scale-node-group/steps). */
   readonly stepFunction: lambda.IFunction;
   /** Allow-list: clusters, node-group name patterns, ceilings, steps, scale-back delays. */
   readonly nodeGroups: readonly AllowedNodeGroup[];
@@ -415,3 +416,30 @@ export class ScaleNodeGroupWorkflow extends Construct {
     }
   }
 }
+
+/**
+ * scale-node-group's infra: allow-listed node groups only (none: no state machine), their sizes
+ * recorded in the platform's SSM parameters.
+ */
+export const scaleNodeGroupWorkflow: RunbookWorkflowPlugin = {
+  name: 'scale-node-group',
+  build(scope, ctx) {
+    const { stage, namePrefix } = ctx;
+    if (stage.automation.allowLists.nodeGroups.length === 0) return undefined;
+    const steps = stepFunction(scope, ctx, 'ScaleNodeGroupSteps', {
+      name: `${namePrefix}-scale-node-group-steps`,
+      entry: 'runbooks/scale-node-group/steps/handler.ts',
+      service: 'scale-node-group',
+    });
+    return new ScaleNodeGroupWorkflow(scope, 'ScaleNodeGroup', {
+      namePrefix,
+      stage: stage.name,
+      hooks: ctx.hooks,
+      stepFunction: steps,
+      nodeGroups: stage.automation.allowLists.nodeGroups,
+      sizeParameterPrefix: `/ops/${stage.name}/nodegroups`,
+      intakeFunctionArn: ctx.intakeFunctionArn,
+      approvalTimeout: ctx.approvalTimeout,
+    }).stateMachine;
+  },
+};

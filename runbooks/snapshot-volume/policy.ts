@@ -48,10 +48,10 @@ export const detachVolume: PolicyRule = {
 const FIXED_BY_A_SNAPSHOT = new Set(['exists', 'fresh']);
 
 /**
- * A backup that failed verification (verify-backups puts one signal per failure on the bus).
+ * A backup that failed verification (the backup verification puts one signal per failure on the bus).
  * An EBS volume with no fresh snapshot → snapshot-volume for it, so the gap closes without a
  * human; anything else (wrong key, missing DR copy, a failed restore, Velero, RDS) needs a person
- * → notify critical. The verify-backups report itself already went to Slack and Datadog.
+ * → notify critical. The verification's report itself already went to Slack and Datadog.
  */
 export const backupFailed: PolicyRule = {
   name: 'backup-failed',

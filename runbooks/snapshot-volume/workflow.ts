@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { type RunbookWorkflowPlugin, stepFunction } from '../build.js';
 import {
   acknowledgeInvoke,
   type BodyTools,
@@ -36,7 +37,7 @@ export const EC2_ERRORS = {
 export interface SnapshotVolumeWorkflowProps {
   readonly namePrefix: string;
   readonly hooks: WorkflowHooks;
-  /** The Lambda behind the `plan`, `copy`, `retention` and `revert` steps (functions/steps/snapshot-volume). */
+  /** The Lambda behind the `plan`, `copy`, `retention` and `revert` steps (runbooks/snapshot-volume/steps). */
   readonly stepFunction: lambda.IFunction;
   /** Allow-list and retention (from config `automation.allowLists.volumes` and `optInTag`). */
   readonly settings: Omit<SnapshotSettings, 'drRegion'>;
@@ -651,3 +652,43 @@ function grantStepFunction(
     }),
   );
 }
+
+/**
+ * snapshot-volume's infra: its step function and workflow, from the stage's volume settings
+ * (volumes carrying the protected / opt-in tag, or PVCs of allowed namespaces).
+ */
+export const snapshotVolumeWorkflow: RunbookWorkflowPlugin = {
+  name: 'snapshot-volume',
+  build(scope, ctx) {
+    const { stage, namePrefix } = ctx;
+    const volumes = stage.automation.allowLists.volumes;
+    const steps = stepFunction(scope, ctx, 'SnapshotVolumeSteps', {
+      name: `${namePrefix}-snapshot-volume-steps`,
+      entry: 'runbooks/snapshot-volume/steps/handler.ts',
+      service: 'snapshot-volume',
+    });
+    return new SnapshotVolumeWorkflow(scope, 'SnapshotVolume', {
+      namePrefix,
+      hooks: ctx.hooks,
+      stepFunction: steps,
+      settings: {
+        region: stage.region,
+        createdBy: namePrefix,
+        protectedTag: volumes.protectedTag,
+        optInTag: stage.automation.optInTag,
+        pvcNamespaces: volumes.pvcNamespaces,
+        keepLast: volumes.keepLast,
+        maxAgeDays: volumes.maxAgeDays,
+      },
+      ...(stage.drRegion
+        ? {
+            dr: {
+              region: stage.drRegion,
+              ...(volumes.drKmsKeyAlias ? { kmsKeyAlias: volumes.drKmsKeyAlias } : {}),
+            },
+          }
+        : {}),
+      approvalTimeout: ctx.approvalTimeout,
+    }).stateMachine;
+  },
+};

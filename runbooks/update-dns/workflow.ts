@@ -1,9 +1,10 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { type RunbookWorkflowPlugin, stepFunction } from '../build.js';
 import {
   acknowledgeInvoke,
   type BodyTools,
@@ -28,7 +29,7 @@ export const ROUTE53_ERRORS = {
 export interface UpdateDnsWorkflowProps {
   readonly namePrefix: string;
   readonly hooks: WorkflowHooks;
-  /** The Lambda behind "Check request" and "Plan DNS change" (functions/steps/update-dns). */
+  /** The Lambda behind "Check request" and "Plan DNS change" (runbooks/update-dns/steps). */
   readonly stepFunction: lambda.IFunction;
   /** Allow-listed zones (with their ids) and record names. */
   readonly zones: readonly AllowedZone[];
@@ -273,3 +274,40 @@ export class UpdateDnsWorkflow extends Construct {
     });
   }
 }
+
+/**
+ * update-dns's infra: allow-listed records of the platform's own zones (their ids resolved from the
+ * platform); a zone the platform does not hold is skipped with a warning. No zone: no state machine.
+ */
+export const updateDnsWorkflow: RunbookWorkflowPlugin = {
+  name: 'update-dns',
+  build(scope, ctx) {
+    const { stage, namePrefix, platform } = ctx;
+    const platformZones = [platform.publicZone, platform.privateZone].flatMap((z) => (z ? [z] : []));
+    const zones = stage.automation.allowLists.hostedZones.flatMap((allowed) => {
+      const zone = platformZones.find((z) => z.zoneName === allowed.zoneName);
+      if (!zone) {
+        Annotations.of(scope).addWarningV2(
+          'ops:update-dns-zone',
+          `update-dns: allow-listed zone ${allowed.zoneName} is not one of the platform's zones; skipped (its id is unknown at synth).`,
+        );
+        return [];
+      }
+      return [{ ...allowed, hostedZoneId: zone.hostedZoneId }];
+    });
+    if (zones.length === 0) return undefined;
+    const steps = stepFunction(scope, ctx, 'UpdateDnsSteps', {
+      name: `${namePrefix}-update-dns-steps`,
+      entry: 'runbooks/update-dns/steps/handler.ts',
+      service: 'update-dns',
+    });
+    return new UpdateDnsWorkflow(scope, 'UpdateDns', {
+      namePrefix,
+      hooks: ctx.hooks,
+      stepFunction: steps,
+      zones,
+      loadBalancerPrefix: stage.automation.ingressLoadBalancerPrefix,
+      approvalTimeout: ctx.approvalTimeout,
+    }).stateMachine;
+  },
+};

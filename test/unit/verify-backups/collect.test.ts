@@ -10,7 +10,7 @@ import {
   collectInventory,
   InventoryUnavailableError,
   veleroState,
-} from '../../../functions/steps/verify-backups/collect.js';
+} from '../../../runbooks/verify-backups/steps/collect.js';
 
 const quiet: OpsLogger = {
   info: () => undefined,

@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import { logger, withLogContext } from '../../../functions/shared/powertools.js';
 import {
   checkRequest,
   DnsSettingsSchema,
   LoadBalancerSchema,
   planDnsChange,
   RecordSetSchema,
-} from '../../../runbooks/update-dns/logic.js';
-import { logger, withLogContext } from '../../shared/powertools.js';
+} from '../logic.js';
 
 /**
  * The update-dns workflow's Lambda steps, both pure decisions over what the workflow's SDK tasks

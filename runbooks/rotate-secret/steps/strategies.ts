@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import type { OpsLogger } from '../shared/powertools.js';
+import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import {
   DatabaseLoginError,
   MalformedSecretError,

@@ -1,5 +1,5 @@
-import type { Evaluation } from '../../../../runbooks/verify-backups/logic.js';
-import { withLogContext } from '../../../shared/powertools.js';
+import { withLogContext } from '../../../../functions/shared/powertools.js';
+import type { Evaluation } from '../../logic.js';
 import { type EvaluateEvent, evaluateStep } from '../evaluate.js';
 
 /** verify-backups "Evaluate backup": the verdict of one backup (pure rules; no clients). */

@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DatadogApi } from '../../../shared/datadog.js';
-import { logger, requiredEnv, withLogContext } from '../../../shared/powertools.js';
-import { SlackApi, secretsManagerSecret, secretsManagerToken } from '../../../shared/slack.js';
+import { DatadogApi } from '../../../../functions/shared/datadog.js';
+import { logger, requiredEnv, withLogContext } from '../../../../functions/shared/powertools.js';
+import { SlackApi, secretsManagerSecret, secretsManagerToken } from '../../../../functions/shared/slack.js';
 import { type PublishEvent, type PublishOutcome, publishReport } from '../publish.js';
 
 const secrets = new SecretsManagerClient({});

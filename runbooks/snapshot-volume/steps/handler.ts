@@ -1,5 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { logger, withLogContext } from '../../shared/powertools.js';
+import { logger, withLogContext } from '../../../functions/shared/powertools.js';
 import { runSnapshotStep, SnapshotStepEvent } from './core.js';
 
 /** EC2 clients per region, created once per container. */

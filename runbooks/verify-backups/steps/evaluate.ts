@@ -7,7 +7,7 @@ import {
   evaluateItem,
   type RestoreObservation,
   VeleroNamespaceResultSchema,
-} from '../../../runbooks/verify-backups/logic.js';
+} from '../logic.js';
 
 /**
  * The evaluate step: one iteration of the workflow's Map, as the state stands after the

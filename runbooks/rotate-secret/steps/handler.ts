@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
+import { logger, requiredEnv, withLogContext } from '../../../functions/shared/powertools.js';
 import { createRotationHandler } from './dispatch.js';
 import { Database } from './mysql.js';
 import { SecretStore } from './secrets.js';

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { logger, requiredEnv, withLogContext } from '../../../shared/powertools.js';
+import { logger, requiredEnv, withLogContext } from '../../../../functions/shared/powertools.js';
 import {
   type CheckVolumeContentEvent,
   type ContentObservation,

@@ -1,10 +1,6 @@
 import { z } from 'zod';
-import {
-  NodegroupSchema,
-  planScaling,
-  ScaleSettingsSchema,
-} from '../../../runbooks/scale-node-group/logic.js';
-import { logger, withLogContext } from '../../shared/powertools.js';
+import { logger, withLogContext } from '../../../functions/shared/powertools.js';
+import { NodegroupSchema, planScaling, ScaleSettingsSchema } from '../logic.js';
 
 /**
  * The scale-node-group workflow's one Lambda step: plan the new sizes from what the workflow's

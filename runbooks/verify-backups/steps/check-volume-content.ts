@@ -10,7 +10,7 @@ import {
   parsePartitionTable,
   SECTOR,
   SUPERBLOCK_BYTES,
-} from '../../../runbooks/verify-backups/disk-format.js';
+} from '../disk-format.js';
 import { type EbsDirect, EbsDirectError, type SnapshotBlockRef } from './ebs-direct.js';
 
 /**

@@ -1,7 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import mysql from 'mysql2/promise';
-import { requiredEnv, withLogContext } from '../../../shared/powertools.js';
+import { requiredEnv, withLogContext } from '../../../../functions/shared/powertools.js';
 import { type CheckDatabaseEvent, checkDatabase, parseCredentials } from '../check-database.js';
 
 const secretId = requiredEnv('MASTER_SECRET_ID');

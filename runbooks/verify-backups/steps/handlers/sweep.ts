@@ -1,6 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { logger, withLogContext } from '../../../shared/powertools.js';
+import { logger, withLogContext } from '../../../../functions/shared/powertools.js';
 import { type SweepEvent, type SweepOutcome, sweepScratch } from '../sweep.js';
 
 const clients = { ec2: new EC2Client({}), rds: new RDSClient({}) };

@@ -5,15 +5,16 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { StageConfig } from '../../../config/index.js';
-import { type RotatableSecret, RotateSecretWorkflow } from '../../../runbooks/rotate-secret/workflow.js';
-import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
-import type { PlatformStack } from '../../stacks/platform-stack.js';
-import { grantVpcNetworkInterfaces, OpsFunction, XRayWritePolicy } from '../ops-function.js';
+import type { StageConfig } from '../../config/index.js';
+import type { FunctionFactory, RunbookPlatform, RunbookWorkflowPlugin } from '../build.js';
+import type { WorkflowHooks } from '../workflow-kit.js';
+import { type RotatableSecret, RotateSecretWorkflow } from './workflow.js';
 
 type AllowedSecret = StageConfig['automation']['allowLists']['secrets'][number];
 
 export interface SecretRotationProps {
+  /** The product's one way to define a Lambda (infra's OpsFunction and its shared grants). */
+  readonly functions: FunctionFactory;
   /** Resource-name prefix, e.g. `ops-dev`: function and role names start with it (loop protection). */
   readonly namePrefix: string;
   /** The stage's allow-listed secrets: each gets its own rotation function and schedule. */
@@ -31,7 +32,7 @@ export interface SecretRotationProps {
 const DATABASE_STRATEGIES = new Set(['mysql-single-user', 'mysql-alternating-users']);
 
 /**
- * One Secrets Manager rotation function per allow-listed secret (functions/rotation/handler.ts),
+ * One Secrets Manager rotation function per allow-listed secret (runbooks/rotate-secret/steps/handler.ts),
  * each with a rotation schedule. Least privilege: a function may read and stage versions of its
  * own secret only (+ read the master secret for alternating users); database functions run in
  * the VPC's private subnets behind one security group whose only egress is the database
@@ -39,7 +40,7 @@ const DATABASE_STRATEGIES = new Set(['mysql-single-user', 'mysql-alternating-use
  * group on the MySQL port. `rotatable` is what the rotate-secret workflow needs per secret.
  */
 export class SecretRotation extends Construct {
-  readonly functions: Record<string, OpsFunction> = {};
+  readonly functions: Record<string, lambda.Function> = {};
   readonly rotatable: RotatableSecret[] = [];
   readonly securityGroup?: ec2.SecurityGroup;
 
@@ -101,7 +102,7 @@ export class SecretRotation extends Construct {
         roleName: name,
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
         description: `Rotation function of ${allowed.name}`,
-        managedPolicies: [XRayWritePolicy.of(this)],
+        managedPolicies: [props.functions.xrayWritePolicy(this)],
       });
       const environment: Record<string, string> = {
         ROTATION_STRATEGY: allowed.strategy,
@@ -116,8 +117,8 @@ export class SecretRotation extends Construct {
       if (allowed.strategy === 'mysql-alternating-users' && props.masterSecret) {
         environment.MASTER_SECRET_ARN = props.masterSecret.secretArn;
       }
-      const fn = new OpsFunction(this, `Function${index}`, {
-        entry: 'functions/rotation/handler.ts',
+      const fn = props.functions.create(this, `Function${index}`, {
+        entry: 'runbooks/rotate-secret/steps/handler.ts',
         service: 'rotation',
         functionName: name,
         description: `Rotates ${allowed.name} (${allowed.strategy}); verify / recover for the rotate-secret runbook`,
@@ -132,7 +133,8 @@ export class SecretRotation extends Construct {
             }
           : {}),
       });
-      if (database) grantVpcNetworkInterfaces(role, 'the rotation security group of this construct');
+      if (database)
+        props.functions.grantVpcNetworkInterfaces(role, 'the rotation security group of this construct');
       const keys = [known?.encryptionKey];
       if (allowed.strategy === 'mysql-alternating-users' && props.masterSecret) {
         role.addToPolicy(
@@ -185,7 +187,8 @@ export interface RotateSecretInfraProps {
   readonly stage: StageConfig;
   readonly namePrefix: string;
   readonly hooks: WorkflowHooks;
-  readonly platform: PlatformStack;
+  readonly platform: RunbookPlatform;
+  readonly functions: FunctionFactory;
   readonly approvalTimeout: Duration;
   /**
    * The in-VPC kube function (KubeAccess) the restart step invokes; its allow-list and RBAC hold
@@ -196,7 +199,7 @@ export interface RotateSecretInfraProps {
 
 /**
  * The rotate-secret runbook of one stage: the rotation functions (above) and its state machine.
- * Its restart step invokes the kube function (infra/constructs/automation/kube-access.ts), which
+ * Its restart step invokes the shared in-VPC kube function (infra's KubeAccess), which
  * holds the cluster access: the state machine itself has none.
  */
 export class RotateSecretInfra extends Construct {
@@ -212,6 +215,7 @@ export class RotateSecretInfra extends Construct {
     if (platform.appUserSecret) knownSecrets[`${stage.name}/rds/app-user`] = platform.appUserSecret;
     if (platform.masterSecret) knownSecrets[`${stage.name}/rds/master`] = platform.masterSecret;
     this.rotation = new SecretRotation(this, 'Rotation', {
+      functions: props.functions,
       namePrefix,
       secrets: allowed,
       knownSecrets,
@@ -235,3 +239,20 @@ export class RotateSecretInfra extends Construct {
     this.stateMachine = wf.stateMachine;
   }
 }
+
+/** rotate-secret's infra: only for a stage with allow-listed secrets (none: no state machine). */
+export const rotateSecretWorkflow: RunbookWorkflowPlugin = {
+  name: 'rotate-secret',
+  build(scope, ctx) {
+    if (ctx.stage.automation.allowLists.secrets.length === 0) return undefined;
+    return new RotateSecretInfra(scope, 'RotateSecret', {
+      stage: ctx.stage,
+      namePrefix: ctx.namePrefix,
+      hooks: ctx.hooks,
+      platform: ctx.platform,
+      functions: ctx.functions,
+      approvalTimeout: ctx.approvalTimeout,
+      ...(ctx.kube ? { kubeFunction: ctx.kube.function } : {}),
+    }).stateMachine;
+  },
+};

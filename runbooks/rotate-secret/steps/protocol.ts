@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OpsLogger } from '../shared/powertools.js';
+import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import { RecoveryError, RotationConfigError, RotationStateError } from './errors.js';
 import type { Database } from './mysql.js';
 import {

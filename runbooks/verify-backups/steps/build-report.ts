@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHECKS, type Evaluation } from '../../../runbooks/verify-backups/logic.js';
+import { CHECKS, type Evaluation } from '../logic.js';
 import {
   BACKUP_SIGNAL_EVENT,
   type BackupReport,
@@ -9,7 +9,7 @@ import {
   renderMarkdown,
   renderSlack,
   summaryLine,
-} from '../../../runbooks/verify-backups/report.js';
+} from '../report.js';
 
 /** The build-report step: every Map result → the report, its renderings, and the failure signals. */
 

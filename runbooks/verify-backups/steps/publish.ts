@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { BackupReport, SlackBlock } from '../../../runbooks/verify-backups/report.js';
-import type { DatadogApi, DatadogMetric } from '../../shared/datadog.js';
-import { tag } from '../../shared/datadog.js';
-import type { OpsLogger } from '../../shared/powertools.js';
-import type { SlackApi, SlackBlocks } from '../../shared/slack.js';
+import type { DatadogApi, DatadogMetric } from '../../../functions/shared/datadog.js';
+import { tag } from '../../../functions/shared/datadog.js';
+import type { OpsLogger } from '../../../functions/shared/powertools.js';
+import type { SlackApi, SlackBlocks } from '../../../functions/shared/slack.js';
+import type { BackupReport, SlackBlock } from '../report.js';
 import { EvaluationSchema } from './build-report.js';
 
 /**

@@ -6,24 +6,27 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { StageConfig } from '../../../config/index.js';
-import {
-  type VerifyBackupsSettings,
-  VerifyBackupsWorkflow,
-} from '../../../runbooks/verify-backups/workflow.js';
-import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
-import type { PlatformStack } from '../../stacks/platform-stack.js';
-import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
-import { RESTORE_NAMESPACE_PREFIX } from './kube-access.js';
+import type { StageConfig } from '../../config/index.js';
+import type {
+  FunctionFactory,
+  RunbookFunctionProps,
+  RunbookPlatform,
+  RunbookWorkflowPlugin,
+} from '../build.js';
+import type { WorkflowHooks } from '../workflow-kit.js';
+import { type VerifyBackupsSettings, VerifyBackupsWorkflow } from './workflow.js';
 
 export interface VerifyBackupsInfraProps {
   readonly stage: StageConfig;
   readonly namePrefix: string;
   readonly hooks: WorkflowHooks;
-  readonly platform: PlatformStack;
+  readonly platform: RunbookPlatform;
+  readonly functions: FunctionFactory;
   readonly approvalTimeout: Duration;
   /** The in-VPC Kubernetes access function (KubeAccess): the Velero restore test runs through it. */
   readonly kubeFunction?: lambda.IFunction;
+  /** The prefix of the scratch namespaces the kube function may restore into (KubeAccess). */
+  readonly restoreNamespacePrefix?: string;
 }
 
 /**
@@ -37,9 +40,12 @@ export interface VerifyBackupsInfraProps {
  */
 export class VerifyBackupsInfra extends Construct {
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: Record<'collect' | 'evaluate' | 'buildReport' | 'publish' | 'sweep', OpsFunction> & {
-    readonly checkVolumeContent?: OpsFunction;
-    readonly checkDatabase?: OpsFunction;
+  readonly functions: Record<
+    'collect' | 'evaluate' | 'buildReport' | 'publish' | 'sweep',
+    lambda.Function
+  > & {
+    readonly checkVolumeContent?: lambda.Function;
+    readonly checkDatabase?: lambda.Function;
   };
 
   constructor(scope: Construct, id: string, props: VerifyBackupsInfraProps) {
@@ -75,20 +81,16 @@ export class VerifyBackupsInfra extends Construct {
       props.kubeFunction !== undefined;
 
     // ---- the steps -------------------------------------------------------------------------------
-    const step = (
-      fid: string,
-      file: string,
-      extra: Partial<ConstructorParameters<typeof OpsFunction>[2]> = {},
-    ) => {
+    const step = (fid: string, file: string, extra: Partial<RunbookFunctionProps> = {}) => {
       const name = `${namePrefix}-verify-backups-${file}`;
       const role = new iam.Role(this, `${fid}Role`, {
         roleName: name,
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
         description: `Execution role of ${name}`,
-        managedPolicies: [XRayWritePolicy.of(this)],
+        managedPolicies: [props.functions.xrayWritePolicy(this)],
       });
-      return new OpsFunction(this, fid, {
-        entry: `functions/steps/verify-backups/handlers/${file}.ts`,
+      return props.functions.create(this, fid, {
+        entry: `runbooks/verify-backups/steps/handlers/${file}.ts`,
         service: 'verify-backups',
         functionName: name,
         role,
@@ -250,13 +252,13 @@ export class VerifyBackupsInfra extends Construct {
     ).grantRead(publish);
 
     // ---- the EBS content check (reads snapshots through the EBS direct APIs) -----------------------
-    let checkVolumeContent: OpsFunction | undefined;
+    let checkVolumeContent: lambda.Function | undefined;
     if (bv.ebsRestoreTest.enabled) {
       checkVolumeContent = step('CheckVolumeContent', 'check-volume-content', {
         timeout: Duration.minutes(5),
       });
       // Read-only EBS direct API calls on this region's snapshots. No tag condition: the snapshots
-      // to verify are made by several producers (snapshot-volume, DLM, Velero's CSI snapshots) that
+      // to verify are made by several producers (the snapshot runbook, DLM, Velero's CSI snapshots) that
       // share no tag; the KMS statement below fences which encrypted snapshots can be read at all.
       checkVolumeContent.addToRolePolicy(
         new iam.PolicyStatement({
@@ -281,10 +283,13 @@ export class VerifyBackupsInfra extends Construct {
     }
 
     // ---- the weekly database restore test (off by default: cost) ---------------------------------
-    let checkDatabase: OpsFunction | undefined;
+    let checkDatabase: lambda.Function | undefined;
     let restoreNetwork: { subnetGroupName?: string; securityGroupIds?: string[] } = {};
     if (rdsRestore) {
-      const vpc = platform.vpc;
+      const { vpc, masterSecret } = platform;
+      if (!vpc || !masterSecret) {
+        throw new Error('verify-backups: the RDS restore test needs the platform VPC and master secret');
+      }
       const checkSg = new ec2.SecurityGroup(this, 'CheckDatabaseSg', {
         vpc,
         description: 'verify-backups check query: to the temporary restored database and AWS APIs only',
@@ -302,7 +307,7 @@ export class VerifyBackupsInfra extends Construct {
         ec2.Port.tcp(443),
         'Secrets Manager API (through NAT or an endpoint)',
       );
-      const masterSecretArn = platform.masterSecret.secretArn;
+      const masterSecretArn = masterSecret.secretArn;
       checkDatabase = step('CheckDatabase', 'check-database', {
         vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
@@ -369,7 +374,7 @@ export class VerifyBackupsInfra extends Construct {
                 enabled: true,
                 maxMinutes: bv.velero.restoreTest.maxMinutes,
                 namespaces: bv.velero.restoreTest.namespaces.map((n) => {
-                  const scratch = `${RESTORE_NAMESPACE_PREFIX}${n.namespace}`;
+                  const scratch = `${props.restoreNamespacePrefix ?? ''}${n.namespace}`;
                   return {
                     namespace: n.namespace,
                     scratch,
@@ -422,3 +427,21 @@ export class VerifyBackupsInfra extends Construct {
     };
   }
 }
+
+/** verify-backups' infra: every stage verifies its backups. */
+export const verifyBackupsWorkflow: RunbookWorkflowPlugin = {
+  name: 'verify-backups',
+  build(scope, ctx) {
+    return new VerifyBackupsInfra(scope, 'VerifyBackups', {
+      stage: ctx.stage,
+      namePrefix: ctx.namePrefix,
+      hooks: ctx.hooks,
+      platform: ctx.platform,
+      functions: ctx.functions,
+      approvalTimeout: ctx.approvalTimeout,
+      ...(ctx.kube
+        ? { kubeFunction: ctx.kube.function, restoreNamespacePrefix: ctx.kube.restoreNamespacePrefix }
+        : {}),
+    }).stateMachine;
+  },
+};

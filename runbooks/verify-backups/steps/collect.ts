@@ -14,10 +14,10 @@ import {
 } from '@aws-sdk/client-rds';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import type { BackupClass, BackupItem, RecoveryPoint } from '../../../runbooks/verify-backups/logic.js';
-import { rdsRestoreDue } from '../../../runbooks/verify-backups/logic.js';
-import { VerifyBackupsParameters } from '../../../runbooks/verify-backups/spec.js';
-import type { OpsLogger } from '../../shared/powertools.js';
+import type { OpsLogger } from '../../../functions/shared/powertools.js';
+import type { BackupClass, BackupItem, RecoveryPoint } from '../logic.js';
+import { rdsRestoreDue } from '../logic.js';
+import { VerifyBackupsParameters } from '../spec.js';
 
 /**
  * The inventory step of verify-backups: finds every protected resource and its recovery points

@@ -1,4 +1,4 @@
-import { withLogContext } from '../../../shared/powertools.js';
+import { withLogContext } from '../../../../functions/shared/powertools.js';
 import { type BuildReportEvent, type BuiltReport, buildReportStep } from '../build-report.js';
 
 /** verify-backups "Build report": the table, its renderings and the failure signals (pure). */

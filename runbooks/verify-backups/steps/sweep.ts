@@ -11,9 +11,9 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import { z } from 'zod';
-import type { RunChange } from '../../../runbooks/types.js';
-import { EXECUTION_TAG_KEY, SCRATCH_TAG } from '../../../runbooks/verify-backups/logic.js';
-import type { OpsLogger } from '../../shared/powertools.js';
+import type { OpsLogger } from '../../../functions/shared/powertools.js';
+import type { RunChange } from '../../types.js';
+import { EXECUTION_TAG_KEY, SCRATCH_TAG } from '../logic.js';
 
 /**
  * The sweeper: before a run restores anything, it deletes scratch resources an earlier run left

@@ -1,7 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
-import { logger, withLogContext } from '../../../shared/powertools.js';
+import { logger, withLogContext } from '../../../../functions/shared/powertools.js';
 import { type CollectClients, type CollectEvent, collectInventory, type Inventory } from '../collect.js';
 
 /** DR_REGION is optional: a stage without a DR region reads only its own. */

@@ -5,7 +5,9 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { RefusedError } from '../../../runbooks/shared.js';
+import type { OpsLogger } from '../../../functions/shared/powertools.js';
+import { RefusedError } from '../../shared.js';
+import type { RunResult } from '../../types.js';
 import {
   buildSnapshotResult,
   consoleSnapshotUrl,
@@ -18,10 +20,8 @@ import {
   SnapshotSchema,
   SnapshotSettingsSchema,
   VolumeSchema,
-} from '../../../runbooks/snapshot-volume/logic.js';
-import { SnapshotVolumeParameters } from '../../../runbooks/snapshot-volume/spec.js';
-import type { RunResult } from '../../../runbooks/types.js';
-import type { OpsLogger } from '../../shared/powertools.js';
+} from '../logic.js';
+import { SnapshotVolumeParameters } from '../spec.js';
 
 /**
  * The snapshot-volume workflow's Lambda steps. `plan` and `retention` are pure decisions over
