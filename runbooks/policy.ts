@@ -1,10 +1,13 @@
 import type { AutomationConfig } from '../config/schema.js';
 import type { Severity, Signal } from '../events/signal.js';
+import type { RunbookPlugin } from './plugin.js';
 
 /** What a policy rule sees besides the signal: the stage's automation settings. Pure data, no clients. */
 export interface PolicyContext {
   readonly stage: string;
   readonly automation: AutomationConfig;
+  /** The runbooks to decide with; the registry when omitted (a test may add a fixture runbook). */
+  readonly runbooks?: readonly RunbookPlugin[];
 }
 
 /** Start `runbook` with these (not yet validated) parameters. */

@@ -97,6 +97,13 @@ export interface BodyTools {
   readonly fail: (id: string) => sfn.IChainable;
   /** Where every successful path goes: reports the result and ends the run. */
   readonly done: sfn.IChainable;
+  /**
+   * The catch every step shares: any error of `task` ends the run through the failure path at
+   * a state named `failId`, with `$.error` holding `{ Error, Cause }`. Returns the task.
+   */
+  readonly guard: <T extends sfn.TaskStateBase>(task: T, failId: string) => T;
+  /** A state `id` that takes the run's `RunResult` from `path` into `$.result`, then reports it and ends. */
+  readonly record: (id: string, path: string) => sfn.IChainable;
 }
 
 /**
@@ -185,7 +192,13 @@ export class RunbookFrame extends Construct {
       resultPath: '$.reportError',
     });
     reportResult.next(new sfn.Succeed(this, 'Succeeded', { outputPath: '$.result' }));
-    const bodyThenReport = props.body(this, { fail, done: reportResult });
+    const guard = <T extends sfn.TaskStateBase>(task: T, failId: string): T => {
+      task.addCatch(fail(failId), { resultPath: '$.error' });
+      return task;
+    };
+    const record = (recordId: string, path: string): sfn.IChainable =>
+      new sfn.Pass(this, recordId, { inputPath: path, resultPath: '$.result' }).next(reportResult);
+    const bodyThenReport = props.body(this, { fail, done: reportResult, guard, record });
 
     const requestApproval = new tasks.LambdaInvoke(this, 'Request approval', {
       lambdaFunction: props.hooks.approval,

@@ -8,6 +8,7 @@ import {
   DEFAULT_RULES,
   type PolicyContext,
   type PolicyRule,
+  policyRules,
   type StartVerdict,
   type Verdict,
 } from './policy/index.js';
@@ -25,7 +26,7 @@ export function formatSchemaError(error: z.ZodError): string {
 }
 
 function evaluate(signal: Signal, ctx: DecideContext): { rule?: PolicyRule; verdicts: readonly Verdict[] } {
-  for (const rule of ctx.rules ?? DEFAULT_RULES) {
+  for (const rule of ctx.rules ?? (ctx.runbooks ? policyRules(ctx.runbooks) : DEFAULT_RULES)) {
     const out = rule.evaluate(signal, ctx);
     const verdicts: readonly Verdict[] = Array.isArray(out) ? out : [out as Verdict];
     if (verdicts.length > 0 && verdicts.every((v) => v.verdict !== 'not-applicable'))
@@ -42,7 +43,9 @@ function planStart(
 ): Decision {
   const base = { dryRun: false, severity: signal.severity, runbook: verdict.runbook };
   const reasons = [...verdict.reasons];
-  const spec = findRunbook(verdict.runbook);
+  const spec = ctx.runbooks
+    ? ctx.runbooks.find((p) => p.spec.name === verdict.runbook)?.spec
+    : findRunbook(verdict.runbook);
   if (!spec) {
     guards.push({ name: 'runbook', outcome: 'block', detail: `unknown runbook ${verdict.runbook}` });
     return {
@@ -86,7 +89,7 @@ function planStart(
   const parameters = parsed.data as Record<string, unknown>;
   guards.push({ name: 'parameters', outcome: 'pass', detail: `valid ${spec.name} parameters` });
 
-  const allowed = allowList(spec.name, parameters, ctx.automation);
+  const allowed = allowList(spec.name, parameters, ctx.automation, ctx.runbooks);
   guards.push(allowed);
   if (allowed.outcome === 'block') {
     return { ...base, action: 'reject', parameters, reasons: [...reasons, allowed.detail], guards };

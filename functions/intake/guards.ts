@@ -1,6 +1,6 @@
 import type { AutomationConfig } from '../../config/schema.js';
 import type { Signal } from '../../events/signal.js';
-import { findPlugin } from '../../runbooks/registry.js';
+import { findPlugin, type RunbookPlugin } from '../../runbooks/registry.js';
 import type { RunbookMode, RunbookPolicyDefaults, RunbookSpec } from '../../runbooks/types.js';
 import type { GuardResult } from './decision.js';
 
@@ -65,9 +65,10 @@ export function allowList(
   runbook: string,
   params: Record<string, unknown>,
   automation: AutomationConfig,
+  runbooks?: readonly RunbookPlugin[],
 ): GuardResult {
   const name = 'allow-list';
-  const plugin = findPlugin(runbook);
+  const plugin = runbooks ? runbooks.find((p) => p.spec.name === runbook) : findPlugin(runbook);
   if (!plugin) return block(name, `runbook ${runbook} has no allow-list`);
   const verdict = plugin.allowList(params, automation);
   return verdict.allowed ? pass(name, verdict.detail) : block(name, verdict.detail);

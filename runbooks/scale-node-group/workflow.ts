@@ -161,7 +161,7 @@ export class ScaleNodeGroupWorkflow extends Construct {
           resultPath: '$.nodegroups',
         }),
       );
-      list.addCatch(tools.fail('List node groups failed'), { resultPath: '$.error' });
+      tools.guard(list, 'List node groups failed');
 
       const describe = eksRetry(
         new tasks.CallAwsService(this, 'Describe node group', {
@@ -181,7 +181,7 @@ export class ScaleNodeGroupWorkflow extends Construct {
         resultPath: '$.described',
       });
       describeAll.itemProcessor(describe);
-      describeAll.addCatch(tools.fail('Reading node groups failed'), { resultPath: '$.error' });
+      tools.guard(describeAll, 'Reading node groups failed');
       named.next(describeAll);
       captured.next(describeAll);
       list.next(describeAll);
@@ -193,13 +193,10 @@ export class ScaleNodeGroupWorkflow extends Construct {
         payload: { 'parameters.$': '$.input.parameters', 'nodegroups.$': '$.described', settings },
         resultPath: '$.plan',
       });
-      plan.addCatch(tools.fail('Scaling refused'), { resultPath: '$.error' });
+      tools.guard(plan, 'Scaling refused');
       describeAll.next(plan);
 
-      const dryRun = new sfn.Pass(this, 'Report planned scaling', {
-        inputPath: '$.plan.value.dryRunResult',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const dryRun = tools.record('Report planned scaling', '$.plan.value.dryRunResult');
 
       // 3. Per node group: update, wait, record the sizes for the next CDK deploy.
       const update = new ScopedAwsCall(this, 'Update node group size', {
@@ -306,12 +303,9 @@ export class ScaleNodeGroupWorkflow extends Construct {
         resultPath: sfn.JsonPath.DISCARD,
       });
       scale.itemProcessor(update);
-      scale.addCatch(tools.fail('Scaling failed'), { resultPath: '$.error' });
+      tools.guard(scale, 'Scaling failed');
 
-      const record = new sfn.Pass(this, 'Record result', {
-        inputPath: '$.plan.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const record = tools.record('Record result', '$.plan.value.result');
 
       // 4. Optional scale-back: a one-time schedule that starts a revert run of this state machine.
       let afterScaling: sfn.IChainable = record;
@@ -359,7 +353,7 @@ export class ScaleNodeGroupWorkflow extends Construct {
           errors: ['Scheduler.ConflictException'],
           resultPath: '$.scheduleConflict',
         });
-        schedule.addCatch(tools.fail('Scheduling scale-back failed'), { resultPath: '$.error' });
+        tools.guard(schedule, 'Scheduling scale-back failed');
         schedule.next(record);
         // Written as `IsNull: true` (not `isNotNull`): aws-local-stepfunctions 3 evaluates `IsNull: false` as always false.
         afterScaling = new sfn.Choice(this, 'Scale back later?')

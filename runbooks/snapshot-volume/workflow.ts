@@ -119,13 +119,8 @@ export class SnapshotVolumeWorkflow extends Construct {
         { 'parameters.$': '$.input.parameters', 'dryRun.$': '$.input.dryRun', settings },
         '$.revert',
       );
-      revert.addCatch(tools.fail('Revert failed'), { resultPath: '$.error' });
-      revert.next(
-        new sfn.Pass(this, 'Record revert result', {
-          inputPath: '$.revert.value',
-          resultPath: '$.result',
-        }).next(tools.done),
-      );
+      tools.guard(revert, 'Revert failed');
+      revert.next(tools.record('Record revert result', '$.revert.value'));
 
       const byId = retry(
         new tasks.CallAwsService(this, 'Describe volume', {
@@ -138,7 +133,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         }),
         EC2_ERRORS.throttled,
       );
-      byId.addCatch(tools.fail('Describe volume failed'), { resultPath: '$.error' });
+      tools.guard(byId, 'Describe volume failed');
       const byPvc = retry(
         new tasks.CallAwsService(this, 'Find the PVC’s volume', {
           service: 'ec2',
@@ -158,7 +153,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         }),
         EC2_ERRORS.throttled,
       );
-      byPvc.addCatch(tools.fail('Find volume failed'), { resultPath: '$.error' });
+      tools.guard(byPvc, 'Find volume failed');
 
       const plan = step(
         'Plan snapshot',
@@ -170,14 +165,11 @@ export class SnapshotVolumeWorkflow extends Construct {
         },
         '$.plan',
       );
-      plan.addCatch(tools.fail('Snapshot refused'), { resultPath: '$.error' });
+      tools.guard(plan, 'Snapshot refused');
       byId.next(plan);
       byPvc.next(plan);
 
-      const dryRun = new sfn.Pass(this, 'Report planned snapshot', {
-        inputPath: '$.plan.value.dryRunResult',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const dryRun = tools.record('Report planned snapshot', '$.plan.value.dryRunResult');
 
       const create = new ScopedAwsCall(this, 'Create snapshot', {
         service: 'ec2',
@@ -205,7 +197,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         backoffRate: 2,
         maxAttempts: 3,
       });
-      create.addCatch(tools.fail('Create snapshot failed'), { resultPath: '$.error' });
+      tools.guard(create, 'Create snapshot failed');
 
       const read = retry(
         new tasks.CallAwsService(this, 'Read snapshot state', {
@@ -219,7 +211,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         // Right after CreateSnapshot, EC2 may not list the snapshot yet (eventual consistency).
         [...EC2_ERRORS.throttled, 'Ec2.InvalidSnapshot.NotFoundException'],
       );
-      read.addCatch(tools.fail('Read snapshot failed'), { resultPath: '$.error' });
+      tools.guard(read, 'Read snapshot failed');
 
       // After completion: DR copy (when configured and asked for), then retention.
       const list = retry(
@@ -242,7 +234,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         }),
         EC2_ERRORS.throttled,
       );
-      list.addCatch(tools.fail('List snapshots failed'), { resultPath: '$.error' });
+      tools.guard(list, 'List snapshots failed');
 
       let afterCompleted: sfn.IChainable = list;
       const noCopy = new sfn.Pass(this, 'No DR copy', {
@@ -270,7 +262,7 @@ export class SnapshotVolumeWorkflow extends Construct {
           },
           '$.copyResult',
         );
-        copy.addCatch(tools.fail('DR copy failed'), { resultPath: '$.error' });
+        tools.guard(copy, 'DR copy failed');
         copy
           .next(new sfn.Pass(this, 'Note DR copy', { inputPath: '$.copyResult.value', resultPath: '$.copy' }))
           .next(list);
@@ -318,7 +310,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         },
         '$.retention',
       );
-      retention.addCatch(tools.fail('Retention failed'), { resultPath: '$.error' });
+      tools.guard(retention, 'Retention failed');
       list.next(retention);
 
       const remove = new ScopedAwsCall(this, 'Delete old snapshot', {
@@ -350,12 +342,9 @@ export class SnapshotVolumeWorkflow extends Construct {
         resultPath: sfn.JsonPath.DISCARD,
       });
       prune.itemProcessor(remove);
-      prune.addCatch(tools.fail('Pruning failed'), { resultPath: '$.error' });
+      tools.guard(prune, 'Pruning failed');
       retention.next(prune);
-      const recordResult = new sfn.Pass(this, 'Record result', {
-        inputPath: '$.retention.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const recordResult = tools.record('Record result', '$.retention.value.result');
 
       // Reclaim (asked for with `reclaim: true`, never by the detach trigger): only after the snapshot
       // completed, re-read the volume and let the pure guard decide; DeleteVolume is tag-scoped in IAM.
@@ -375,7 +364,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         resultPath: '$.reclaimVolume',
       });
       reread.addCatch(gone, { errors: ['Ec2.InvalidVolume.NotFoundException'], resultPath: '$.error' });
-      reread.addCatch(tools.fail('Re-read volume failed'), { resultPath: '$.error' });
+      tools.guard(reread, 'Re-read volume failed');
       const decide = step(
         'Decide reclaim',
         'reclaim',
@@ -389,13 +378,10 @@ export class SnapshotVolumeWorkflow extends Construct {
         },
         '$.reclaim',
       );
-      decide.addCatch(tools.fail('Reclaim refused'), { resultPath: '$.error' });
+      tools.guard(decide, 'Reclaim refused');
       reread.next(decide);
       gone.next(decide);
-      const recordReclaim = new sfn.Pass(this, 'Record reclaim result', {
-        inputPath: '$.reclaim.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const recordReclaim = tools.record('Record reclaim result', '$.reclaim.value.result');
       const deleteVolume = new ScopedAwsCall(this, 'Delete the released volume', {
         service: 'ec2',
         action: 'deleteVolume',
@@ -420,7 +406,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         errors: ['Ec2.InvalidVolume.NotFoundException'],
         resultPath: '$.error',
       });
-      deleteVolume.addCatch(tools.fail('Delete volume failed'), { resultPath: '$.error' });
+      tools.guard(deleteVolume, 'Delete volume failed');
       deleteVolume.next(recordReclaim);
       decide.next(
         new sfn.Choice(this, 'Delete the volume?')
@@ -439,10 +425,7 @@ export class SnapshotVolumeWorkflow extends Construct {
           .otherwise(recordResult),
       );
 
-      const declined = new sfn.Pass(this, 'Report declined snapshot', {
-        inputPath: '$.plan.value.declined',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const declined = tools.record('Report declined snapshot', '$.plan.value.declined');
       // `IsNull: true` first: aws-local-stepfunctions 3 evaluates `IsNull: false` as always false.
       plan.next(
         new sfn.Choice(this, 'Allow-listed?')

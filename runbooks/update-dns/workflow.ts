@@ -91,7 +91,7 @@ export class UpdateDnsWorkflow extends Construct {
         { 'parameters.$': '$.input.parameters', settings },
         '$.check',
       );
-      check.addCatch(tools.fail('Request refused'), { resultPath: '$.error' });
+      tools.guard(check, 'Request refused');
 
       const readRecords = r53Retry(
         new tasks.CallAwsService(this, 'Read record sets', {
@@ -107,7 +107,7 @@ export class UpdateDnsWorkflow extends Construct {
           resultPath: '$.records',
         }),
       );
-      readRecords.addCatch(tools.fail('Read record sets failed'), { resultPath: '$.error' });
+      tools.guard(readRecords, 'Read record sets failed');
       const readRegistry = r53Retry(
         new tasks.CallAwsService(this, 'Read external-dns registry', {
           service: 'route53',
@@ -123,7 +123,7 @@ export class UpdateDnsWorkflow extends Construct {
           resultPath: '$.registry',
         }),
       );
-      readRegistry.addCatch(tools.fail('Read registry failed'), { resultPath: '$.error' });
+      tools.guard(readRegistry, 'Read registry failed');
       check.next(readRecords);
       readRecords.next(readRegistry);
 
@@ -145,7 +145,7 @@ export class UpdateDnsWorkflow extends Construct {
         backoffRate: 2,
         maxAttempts: 4,
       });
-      describeLbs.addCatch(tools.fail('Describe load balancers failed'), { resultPath: '$.error' });
+      tools.guard(describeLbs, 'Describe load balancers failed');
       const noLbs = new sfn.Pass(this, 'No load balancer needed', {
         parameters: { LoadBalancers: [] },
         resultPath: '$.loadBalancers',
@@ -164,7 +164,7 @@ export class UpdateDnsWorkflow extends Construct {
         },
         '$.plan',
       );
-      plan.addCatch(tools.fail('DNS change refused'), { resultPath: '$.error' });
+      tools.guard(plan, 'DNS change refused');
       describeLbs.next(plan);
       noLbs.next(plan);
       readRegistry.next(
@@ -197,7 +197,7 @@ export class UpdateDnsWorkflow extends Construct {
         ),
       });
       r53Retry(change, 6);
-      change.addCatch(tools.fail('Change record sets failed'), { resultPath: '$.error' });
+      tools.guard(change, 'Change record sets failed');
 
       const readChange = r53Retry(
         new tasks.CallAwsService(this, 'Read change status', {
@@ -209,12 +209,9 @@ export class UpdateDnsWorkflow extends Construct {
           resultPath: '$.changeStatus',
         }),
       );
-      readChange.addCatch(tools.fail('Read change failed'), { resultPath: '$.error' });
+      tools.guard(readChange, 'Read change failed');
 
-      const record = new sfn.Pass(this, 'Record result', {
-        inputPath: '$.plan.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const record = tools.record('Record result', '$.plan.value.result');
       const loop = new PollLoop(this, 'Change', {
         check: readChange,
         done: sfn.Condition.stringEquals('$.changeStatus.status', 'INSYNC'),
@@ -233,14 +230,8 @@ export class UpdateDnsWorkflow extends Construct {
       });
       change.next(loop.start);
 
-      const dryRun = new sfn.Pass(this, 'Report planned change', {
-        inputPath: '$.plan.value.dryRunResult',
-        resultPath: '$.result',
-      }).next(tools.done);
-      const nothing = new sfn.Pass(this, 'Nothing to change', {
-        inputPath: '$.plan.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const dryRun = tools.record('Report planned change', '$.plan.value.dryRunResult');
+      const nothing = tools.record('Nothing to change', '$.plan.value.result');
       plan.next(
         new sfn.Choice(this, 'Dry run or nothing to do?')
           .when(isDryRun, dryRun)

@@ -211,7 +211,7 @@ export class VerifyBackupsWorkflow extends Construct {
         ],
       });
       retry(resolveKey, SDK_ERRORS.kms);
-      resolveKey.addCatch(tools.fail('Key lookup failed'), { resultPath: '$.error' });
+      tools.guard(resolveKey, 'Key lookup failed');
 
       const collect = lambdaStep(
         s,
@@ -233,7 +233,7 @@ export class VerifyBackupsWorkflow extends Construct {
         backoffRate: 2,
         maxAttempts: 3,
       });
-      collect.addCatch(tools.fail('Inventory failed'), { resultPath: '$.error' });
+      tools.guard(collect, 'Inventory failed');
 
       // Leftovers of crashed runs go first; a failing sweep is recorded and never blocks verification.
       const sweep = lambdaStep(
@@ -344,7 +344,7 @@ export class VerifyBackupsWorkflow extends Construct {
         resultPath: '$.evaluations',
       });
       checkEach.itemProcessor(choose);
-      checkEach.addCatch(tools.fail('Checks failed'), { resultPath: '$.error' });
+      tools.guard(checkEach, 'Checks failed');
 
       // ---- the report --------------------------------------------------------------------------------
       const build = lambdaStep(
@@ -361,7 +361,7 @@ export class VerifyBackupsWorkflow extends Construct {
         }),
         { resultSelector: { 'value.$': '$.Payload' }, resultPath: '$.built' },
       );
-      build.addCatch(tools.fail('Report failed'), { resultPath: '$.error' });
+      tools.guard(build, 'Report failed');
 
       const store = (name: string, key: string, bodyPath: string, contentType: string) => {
         const task = new ScopedAwsCall(s, name, {
@@ -390,7 +390,7 @@ export class VerifyBackupsWorkflow extends Construct {
           ],
         });
         retry(task, SDK_ERRORS.s3);
-        task.addCatch(tools.fail(`${name} failed`), { resultPath: '$.error' });
+        tools.guard(task, `${name} failed`);
         return task;
       };
       const storeJson = store(
@@ -459,7 +459,7 @@ export class VerifyBackupsWorkflow extends Construct {
         }),
         { resultSelector: { 'value.$': '$.Payload' }, resultPath: '$.published' },
       );
-      publish.addCatch(tools.fail('Publishing failed'), { resultPath: '$.error' });
+      tools.guard(publish, 'Publishing failed');
       // EventBridge answers 200 with FailedEntryCount > 0 for entries it refused: each batch says
       // `accepted` or `refused`, and one `refused` anywhere is recorded.
       const countRejected = new sfn.Pass(s, 'Check signals', {

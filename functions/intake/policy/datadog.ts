@@ -40,7 +40,7 @@ export const datadogMonitor: PolicyRule = {
   name: 'datadog-monitor',
   description:
     'Triggered / Re-Triggered with runbook:<name> → that runbook (parameters from tags); else notify; Recovered → ignore',
-  evaluate(signal) {
+  evaluate(signal, ctx) {
     if (signal.source !== 'datadog') return NOT_APPLICABLE;
     const { label: transition, key } = transitionOf(signal);
     const monitor = fact(signal, 'monitorId') ?? signal.resource.id;
@@ -55,7 +55,8 @@ export const datadogMonitor: PolicyRule = {
       return notify(signal.severity, `Datadog monitor ${monitor} ${transition} with no runbook tag`);
     if (runbook.toLowerCase() === NOTIFY_ONLY)
       return notify(signal.severity, `Datadog monitor ${monitor} ${transition} (runbook:${NOTIFY_ONLY})`);
-    const mapping = findPlugin(runbook)?.datadog?.parameters;
+    const plugin = ctx.runbooks ? ctx.runbooks.find((p) => p.spec.name === runbook) : findPlugin(runbook);
+    const mapping = plugin?.datadog?.parameters;
     if (!mapping) return reject(`Datadog monitor ${monitor} names unknown runbook "${runbook}"`);
     const parameters: Record<string, unknown> = {
       reason: runReason(`Datadog monitor ${monitor} ${transition}: ${signal.summary}`),

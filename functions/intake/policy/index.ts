@@ -1,4 +1,4 @@
-import { RUNBOOK_PLUGINS } from '../../../runbooks/registry.js';
+import { RUNBOOK_PLUGINS, type RunbookPlugin } from '../../../runbooks/registry.js';
 import { autoScaling } from './autoscaling.js';
 import { datadogMonitor } from './datadog.js';
 import { requestedRun } from './manual.js';
@@ -15,11 +15,15 @@ export * from './types.js';
  * swallow them; the generic Datadog, Auto Scaling and schedule rules last. The runbooks' rules
  * match disjoint events (each names its own CloudTrail calls or event source).
  */
-export const DEFAULT_RULES: readonly PolicyRule[] = [
-  requestedRun,
-  securityCalls,
-  ...RUNBOOK_PLUGINS.flatMap((p) => p.rules),
-  datadogMonitor,
-  autoScaling,
-  schedule,
-];
+export function policyRules(runbooks: readonly RunbookPlugin[]): readonly PolicyRule[] {
+  return [
+    requestedRun,
+    securityCalls,
+    ...runbooks.flatMap((p) => p.rules),
+    datadogMonitor,
+    autoScaling,
+    schedule,
+  ];
+}
+
+export const DEFAULT_RULES: readonly PolicyRule[] = policyRules(RUNBOOK_PLUGINS);
