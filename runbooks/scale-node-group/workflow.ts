@@ -12,6 +12,7 @@ import {
   lambdaStep,
   PollLoop,
   RunbookFrame,
+  retryOn,
   ScopedAwsCall,
   type WorkflowHooks,
 } from '../workflow-kit.js';
@@ -124,13 +125,7 @@ export class ScaleNodeGroupWorkflow extends Construct {
     };
 
     const eksRetry = (task: sfn.TaskStateBase) => {
-      task.addRetry({
-        errors: [...EKS_ERRORS.retryable],
-        interval: Duration.seconds(5),
-        backoffRate: 2,
-        maxAttempts: 4,
-        maxDelay: Duration.minutes(1),
-      });
+      retryOn(task, EKS_ERRORS.retryable, { interval: Duration.seconds(5), maxDelay: Duration.minutes(1) });
       return task;
     };
     /** Inside a Map a failure can only re-raise to the Map, whose catch reaches the frame's failure path. */
@@ -238,16 +233,11 @@ export class ScaleNodeGroupWorkflow extends Construct {
       read.addCatch(raise('Read update failed'), { resultPath: '$.error' });
 
       const ssmRetry = (task: sfn.TaskStateBase) => {
-        task.addRetry({
-          errors: [
-            'Ssm.ThrottlingException',
-            'Ssm.TooManyUpdatesException',
-            'Ssm.InternalServerErrorException',
-          ],
-          interval: Duration.seconds(2),
-          backoffRate: 2,
-          maxAttempts: 4,
-        });
+        retryOn(task, [
+          'Ssm.ThrottlingException',
+          'Ssm.TooManyUpdatesException',
+          'Ssm.InternalServerErrorException',
+        ]);
         return task;
       };
       const putParameter = (name: string, nameField: string, valueField: string) => {
@@ -342,12 +332,7 @@ export class ScaleNodeGroupWorkflow extends Construct {
             }),
           ],
         });
-        schedule.addRetry({
-          errors: ['Scheduler.ThrottlingException', 'Scheduler.InternalServerException'],
-          interval: Duration.seconds(2),
-          backoffRate: 2,
-          maxAttempts: 4,
-        });
+        retryOn(schedule, ['Scheduler.ThrottlingException', 'Scheduler.InternalServerException']);
         // The schedule's name derives from the execution name: it existing already means a retry made it.
         schedule.addCatch(new sfn.Pass(this, 'Scale-back already scheduled').next(record), {
           errors: ['Scheduler.ConflictException'],

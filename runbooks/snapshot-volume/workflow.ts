@@ -12,6 +12,7 @@ import {
   lambdaStep,
   PollLoop,
   RunbookFrame,
+  retryOn,
   ScopedAwsCall,
   type WorkflowHooks,
 } from '../workflow-kit.js';
@@ -90,19 +91,8 @@ export class SnapshotVolumeWorkflow extends Construct {
     const step = (name: string, stepName: string, payload: Record<string, unknown>, resultPath: string) =>
       lambdaStep(this, name, { fn: props.stepFunction, step: stepName, payload, resultPath });
     const retry = (task: sfn.TaskStateBase, errors: readonly string[], maxAttempts = 4) => {
-      task.addRetry({
-        errors: [...errors],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts,
-        maxDelay: Duration.seconds(60),
-      });
-      task.addRetry({
-        errors: [...EC2_ERRORS.generic],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 2,
-      });
+      retryOn(task, errors, { maxAttempts, maxDelay: Duration.seconds(60) });
+      retryOn(task, EC2_ERRORS.generic, { maxAttempts: 2 });
       return task;
     };
     const failWith = (tools: BodyTools, failId: string, error: string, cause: string) =>
@@ -183,20 +173,13 @@ export class SnapshotVolumeWorkflow extends Construct {
         resultPath: '$.snapshot',
         policy: createSnapshotPolicy(volumeArn, snapshotArn(region), settings),
       });
-      create.addRetry({
-        errors: [...EC2_ERRORS.snapshotRate],
+      retryOn(create, EC2_ERRORS.snapshotRate, {
         interval: Duration.seconds(15),
-        backoffRate: 2,
         maxAttempts: 6,
         maxDelay: Duration.minutes(2),
       });
       // EC2 rejects before creating anything, so retrying the generic wrapper cannot create a second snapshot.
-      create.addRetry({
-        errors: [...EC2_ERRORS.generic],
-        interval: Duration.seconds(15),
-        backoffRate: 2,
-        maxAttempts: 3,
-      });
+      retryOn(create, EC2_ERRORS.generic, { interval: Duration.seconds(15), maxAttempts: 3 });
       tools.guard(create, 'Create snapshot failed');
 
       const read = retry(

@@ -12,6 +12,7 @@ import {
   lambdaStep,
   PollLoop,
   RunbookFrame,
+  retryOn,
   ScopedAwsCall,
   type WorkflowHooks,
 } from '../workflow-kit.js';
@@ -74,13 +75,7 @@ export class UpdateDnsWorkflow extends Construct {
     const step = (name: string, stepName: string, payload: Record<string, unknown>, resultPath: string) =>
       lambdaStep(this, name, { fn: props.stepFunction, step: stepName, payload, resultPath });
     const r53Retry = (task: sfn.TaskStateBase, maxAttempts = 5) => {
-      task.addRetry({
-        errors: [...ROUTE53_ERRORS.retryable],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts,
-        maxDelay: Duration.seconds(30),
-      });
+      retryOn(task, ROUTE53_ERRORS.retryable, { maxAttempts, maxDelay: Duration.seconds(30) });
       return task;
     };
 
@@ -136,15 +131,10 @@ export class UpdateDnsWorkflow extends Construct {
         resultSelector: { 'LoadBalancers.$': '$.LoadBalancers' },
         resultPath: '$.loadBalancers',
       });
-      describeLbs.addRetry({
-        errors: [
-          'ElasticLoadBalancingV2.ThrottlingException',
-          'ElasticLoadBalancingV2.ElasticLoadBalancingV2Exception',
-        ],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 4,
-      });
+      retryOn(describeLbs, [
+        'ElasticLoadBalancingV2.ThrottlingException',
+        'ElasticLoadBalancingV2.ElasticLoadBalancingV2Exception',
+      ]);
       tools.guard(describeLbs, 'Describe load balancers failed');
       const noLbs = new sfn.Pass(this, 'No load balancer needed', {
         parameters: { LoadBalancers: [] },

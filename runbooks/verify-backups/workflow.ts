@@ -12,6 +12,7 @@ import {
   isDryRun,
   PollLoop,
   RunbookFrame,
+  retryOn,
   ScopedAwsCall,
   type WorkflowHooks,
 } from '../workflow-kit.js';
@@ -171,7 +172,7 @@ export class VerifyBackupsWorkflow extends Construct {
     const dbPoll = props.poll?.database ?? pollWithin(settings.restore.rds.maxMinutes);
 
     const retry = (task: sfn.TaskStateBase, errors: readonly string[]) =>
-      task.addRetry({ errors: [...errors], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
+      retryOn(task, errors, { maxAttempts: 3 });
     const lambdaStep = (
       s: Construct,
       name: string,
@@ -227,12 +228,7 @@ export class VerifyBackupsWorkflow extends Construct {
           resultPath: '$.inventory',
         },
       );
-      collect.addRetry({
-        errors: ['InventoryUnavailableError'],
-        interval: Duration.seconds(10),
-        backoffRate: 2,
-        maxAttempts: 3,
-      });
+      retryOn(collect, ['InventoryUnavailableError'], { interval: Duration.seconds(10), maxAttempts: 3 });
       tools.guard(collect, 'Inventory failed');
 
       // Leftovers of crashed runs go first; a failing sweep is recorded and never blocks verification.
@@ -621,10 +617,8 @@ export class VerifyBackupsWorkflow extends Construct {
         { resultSelector: { 'value.$': '$.Payload' }, resultPath },
       );
       // Throttling, 5xx and no connection are worth another try; a refusal (403, 404, allow-list) is not.
-      task.addRetry({
-        errors: ['KubeApiUnavailable', 'States.Timeout'],
+      retryOn(task, ['KubeApiUnavailable', 'States.Timeout'], {
         interval: Duration.seconds(5),
-        backoffRate: 2,
         maxAttempts: 3,
       });
       return task;
