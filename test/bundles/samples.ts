@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ApprovalRequestEvent } from '../../functions/approval/core.js';
 import type { ReportEvent } from '../../functions/report/schema.js';
 import type { RotationEvent } from '../../runbooks/rotate-secret/steps/protocol.js';
+import { evaluateItem } from '../../runbooks/verify-backups/logic.js';
 import type { BuildReportEvent } from '../../runbooks/verify-backups/steps/build-report.js';
 import { buildReportStep } from '../../runbooks/verify-backups/steps/build-report.js';
 import type { CheckDatabaseEvent } from '../../runbooks/verify-backups/steps/check-database.js';
@@ -11,7 +12,6 @@ import type { CollectEvent } from '../../runbooks/verify-backups/steps/collect.j
 import type { EvaluateEvent } from '../../runbooks/verify-backups/steps/evaluate.js';
 import type { PublishEvent } from '../../runbooks/verify-backups/steps/publish.js';
 import type { SweepEvent } from '../../runbooks/verify-backups/steps/sweep.js';
-import { evaluateItem } from '../../runbooks/verify-backups/logic.js';
 import { ebsItem, KEY_ARN, NOW, SETTINGS } from '../unit/verify-backups/fixtures.js';
 
 /**

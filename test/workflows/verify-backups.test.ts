@@ -24,6 +24,8 @@ import { type KubeSettings, runKubeStep } from '../../functions/kube/core.js';
 import { DatadogApi } from '../../functions/shared/datadog.js';
 import type { OpsLogger } from '../../functions/shared/powertools.js';
 import { SlackApi } from '../../functions/shared/slack.js';
+import type { Evaluation } from '../../runbooks/verify-backups/logic.js';
+import type { BackupReport } from '../../runbooks/verify-backups/report.js';
 import { checkDatabase } from '../../runbooks/verify-backups/steps/check-database.js';
 import {
   type ContentCheckDeps,
@@ -35,8 +37,6 @@ import { handler as buildReportHandler } from '../../runbooks/verify-backups/ste
 import { handler as evaluateHandler } from '../../runbooks/verify-backups/steps/handlers/evaluate.js';
 import { publishReport } from '../../runbooks/verify-backups/steps/publish.js';
 import { sweepScratch } from '../../runbooks/verify-backups/steps/sweep.js';
-import type { Evaluation } from '../../runbooks/verify-backups/logic.js';
-import type { BackupReport } from '../../runbooks/verify-backups/report.js';
 import { type VerifyBackupsSettings, VerifyBackupsWorkflow } from '../../runbooks/verify-backups/workflow.js';
 import { definitionProblems } from '../support/asl-contract.js';
 import { type ImageDir, MiB, makeImageDir } from '../support/disk-images.js';

@@ -4,11 +4,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as scaleSteps } from '../../../runbooks/scale-node-group/steps/handler.js';
-import { handler as snapshotSteps } from '../../../runbooks/snapshot-volume/steps/handler.js';
-import { handler as dnsSteps } from '../../../runbooks/update-dns/steps/handler.js';
 import { ScaleNodeGroupWorkflow } from '../../../runbooks/scale-node-group/workflow.js';
 import { SNAPSHOT_TAGS } from '../../../runbooks/snapshot-volume/logic.js';
+import { handler as snapshotSteps } from '../../../runbooks/snapshot-volume/steps/handler.js';
 import { SnapshotVolumeWorkflow } from '../../../runbooks/snapshot-volume/workflow.js';
+import { handler as dnsSteps } from '../../../runbooks/update-dns/steps/handler.js';
 import { UpdateDnsWorkflow } from '../../../runbooks/update-dns/workflow.js';
 import {
   type AslDefinition,
