@@ -54,6 +54,14 @@ describe('architecture: each runbook lives in its own folder', () => {
     }
   });
 
+  it.each(runbookFolders())('%s has the plugin shape: spec, plugin, workflow, README', (runbook) => {
+    const own = new Set(sourceFiles().filter((f) => f.startsWith(`runbooks/${runbook}/`)));
+    for (const file of ['spec.ts', 'plugin.ts', 'workflow.ts']) {
+      expect(own.has(`runbooks/${runbook}/${file}`), `runbooks/${runbook}/${file}`).toBe(true);
+    }
+    expect(read(`runbooks/${runbook}/README.md`).length).toBeGreaterThan(200);
+  });
+
   it.each(runbookFolders())('%s is named by at most 2 source files outside its folder', (runbook) => {
     const outside = namingFiles(runbook);
     expect(
