@@ -21,6 +21,12 @@ export interface RunbookPlugin<P extends z.ZodType = z.ZodType> {
    */
   readonly rules: readonly PolicyRule[];
   /**
+   * Rules that repair a security incident: evaluated before the security notifications (which
+   * would otherwise decide first), with `ctx.securityNotice` to read what they would say. A start
+   * from one is always told as well (`alsoNotify`), so a repaired incident is never only logged.
+   */
+  readonly incidentRules?: readonly PolicyRule[];
+  /**
    * The allow-list check: may automation run this runbook with these parameters
    * in this stage? Called by the one central guard (functions/intake/guards.ts), which
    * may also hand it parameters that were never validated (`ops plan`): read them defensively.

@@ -8,6 +8,12 @@ export interface PolicyContext {
   readonly automation: AutomationConfig;
   /** The runbooks to decide with; the registry when omitted (a test may add a fixture runbook). */
   readonly runbooks?: readonly RunbookPlugin[];
+  /**
+   * What the cross-cutting security notifications say about this signal (their notify verdict), or
+   * undefined when they say nothing. Set by the intake for a runbook's incident rules, so a repair
+   * tells the incident in the same words the notification would have used.
+   */
+  readonly securityNotice?: (signal: Signal) => NotifyVerdict | undefined;
 }
 
 /** Start `runbook` with these (not yet validated) parameters. */
@@ -16,6 +22,8 @@ export interface StartVerdict {
   readonly runbook: string;
   readonly parameters: Record<string, unknown>;
   readonly reasons: readonly string[];
+  /** Tell people as well as start the run (an incident a runbook repairs stays a notification too). */
+  readonly alsoNotify?: boolean;
 }
 export interface NotifyVerdict {
   readonly verdict: 'notify';

@@ -6,12 +6,14 @@ import { executionName } from './execution-name.js';
 import { allowList, effectivePolicy, loopProtection } from './guards.js';
 import {
   DEFAULT_RULES,
+  type NotifyVerdict,
   type PolicyContext,
   type PolicyRule,
   policyRules,
   type StartVerdict,
   type Verdict,
 } from './policy/index.js';
+import { securityCalls } from './policy/security-calls.js';
 
 export interface DecideContext extends PolicyContext {
   /** The policy rules, first applicable wins; the shipped defaults when omitted. */
@@ -26,8 +28,14 @@ export function formatSchemaError(error: z.ZodError): string {
 }
 
 function evaluate(signal: Signal, ctx: DecideContext): { rule?: PolicyRule; verdicts: readonly Verdict[] } {
+  // What the security notifications would say, for the runbooks' incident rules.
+  const securityNotice = (s: Signal) => {
+    const v = securityCalls.evaluate(s, ctx);
+    return !Array.isArray(v) && (v as Verdict).verdict === 'notify' ? (v as NotifyVerdict) : undefined;
+  };
+  const ruleCtx = { ...ctx, securityNotice };
   for (const rule of ctx.rules ?? (ctx.runbooks ? policyRules(ctx.runbooks) : DEFAULT_RULES)) {
-    const out = rule.evaluate(signal, ctx);
+    const out = rule.evaluate(signal, ruleCtx);
     const verdicts: readonly Verdict[] = Array.isArray(out) ? out : [out as Verdict];
     if (verdicts.length > 0 && verdicts.every((v) => v.verdict !== 'not-applicable'))
       return { rule, verdicts };

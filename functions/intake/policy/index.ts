@@ -4,7 +4,7 @@ import { datadogMonitor } from './datadog.js';
 import { requestedRun } from './manual.js';
 import { schedule } from './schedule.js';
 import { securityCalls } from './security-calls.js';
-import type { PolicyRule } from './types.js';
+import type { PolicyRule, StartVerdict, Verdict } from './types.js';
 
 export * from './types.js';
 
@@ -12,12 +12,28 @@ export * from './types.js';
  * The shipped policy, in order: the first rule whose verdict is not `not-applicable` decides.
  * The union of the runbooks' own rules (runbooks/<name>/policy.ts, in registry order) between the
  * cross-cutting rules: explicit requests and security notifications first, so nothing else can
- * swallow them; the generic Datadog, Auto Scaling and schedule rules last. The runbooks' rules
+ * swallow them (only a runbook's incident rules come before them, and what they start is told too); the generic Datadog, Auto Scaling and schedule rules last. The runbooks' rules
  * match disjoint events (each names its own CloudTrail calls or event source).
  */
+/** An incident rule as the intake runs it: any start it decides is told as well. */
+function toldAsWell(rule: PolicyRule): PolicyRule {
+  return {
+    name: rule.name,
+    description: rule.description,
+    evaluate(signal, ctx) {
+      const out = rule.evaluate(signal, ctx);
+      const tell = (v: Verdict): Verdict => (v.verdict === 'start' ? { ...v, alsoNotify: true } : v);
+      return Array.isArray(out)
+        ? out.map((v: StartVerdict) => ({ ...v, alsoNotify: true }))
+        : tell(out as Verdict);
+    },
+  };
+}
+
 export function policyRules(runbooks: readonly RunbookPlugin[]): readonly PolicyRule[] {
   return [
     requestedRun,
+    ...runbooks.flatMap((p) => (p.incidentRules ?? []).map(toldAsWell)),
     securityCalls,
     ...runbooks.flatMap((p) => p.rules),
     datadogMonitor,
