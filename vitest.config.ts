@@ -11,6 +11,10 @@ export default defineConfig({
     // CDK synthesis and local servers are slow on 2 cores; keep room for them.
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // Handler code run in-process (workflow tests) logs through the shared Powertools logger; its
+    // INFO lines would fill the test output. Tests that read logs build their own logger with an
+    // explicit level (test/support/capture-logger.ts) or set the level of the process they spawn.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
     pool: 'forks',
     maxWorkers: 2,
   },

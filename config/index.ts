@@ -2,12 +2,19 @@ import type { z } from 'zod';
 import { type StageConfig, type StageConfigInput, StageConfigSchema } from './schema.js';
 import { dev } from './stages/dev.js';
 import { prod } from './stages/prod.js';
+import { prodEuc1 } from './stages/prod-euc1.js';
 import { stage } from './stages/stage.js';
 
 export * from './schema.js';
 
 /** Every configured stage. A new stage or region is one more entry here and one file in `stages/`. */
-export const STAGE_INPUTS: Readonly<Record<string, StageConfigInput>> = { dev, stage, prod };
+export const STAGE_INPUTS: Readonly<Record<string, StageConfigInput>> = {
+  dev,
+  stage,
+  prod,
+  // prod's second region (eu-central-1): same code, its own CIDR, zones and DR region.
+  'prod-euc1': prodEuc1,
+};
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -50,6 +57,11 @@ export function parseStage(input: unknown, label = 'stage'): StageConfig {
     if (allowed.ceiling < ng.minSize)
       problems.push(`node group ceiling ${allowed.ceiling} is below minSize ${ng.minSize}`);
   }
+  const apps = cfg.platform.appParameters.map((a) => a.app);
+  for (const dup of new Set(apps.filter((a, i) => apps.indexOf(a) !== i)))
+    problems.push(
+      `platform.appParameters lists "${dup}" twice: one path /app/${cfg.name}/${dup}/ has one reader role`,
+    );
   if (cfg.tier === 'prod' && !cfg.platform.rds.deletionProtection)
     problems.push('prod databases need deletionProtection');
   if (cfg.tier === 'prod' && cfg.platform.eks.nodeGroup.capacityType === 'SPOT')
@@ -129,6 +141,19 @@ export function checkStages(stages: readonly StageConfig[]): void {
       }
     }
   }
+  // Datadog has one AWS integration per account: registering it as code from two stages of one
+  // account would make the second registration fail (and replace the first one's external id).
+  const registering = new Map<string, string[]>();
+  for (const s of stages) {
+    if (!s.platform.datadog.registerIntegration) continue;
+    registering.set(s.account, [...(registering.get(s.account) ?? []), s.name]);
+  }
+  for (const [account, names] of registering) {
+    if (names.length > 1)
+      problems.push(
+        `platform.datadog.registerIntegration is on in ${names.join(' and ')}, all in account ${account}: Datadog has one AWS integration per account, register it from one stage only`,
+      );
+  }
   if (problems.length > 0)
     throw new ConfigError(`Stage configurations conflict:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 }
@@ -149,13 +174,18 @@ export function stageNames(): string[] {
   return Object.keys(STAGE_INPUTS);
 }
 
+const single = new Map<string, StageConfig>();
+
 /** One stage by name, with a clear error listing the known ones. */
 export function loadStage(name: string | undefined): StageConfig {
   if (!name) throw new ConfigError(`No stage given. Known stages: ${stageNames().join(', ')}`);
   if (!(name in STAGE_INPUTS)) {
     throw new ConfigError(`Unknown stage "${name}". Known stages: ${stageNames().join(', ')}`);
   }
-  const found = allStages().find((s) => s.name === name);
-  if (!found) throw new ConfigError(`Stage "${name}" failed validation`);
+  // Only the named stage is validated: a Lambda at cold start and an `ops` command need their own stage,
+  // and validating every stage cost each of them the others' parse. The cross-stage checks (disjoint
+  // CIDRs…) run where stages are built together: `allStages()`, which synth always calls (infra/app.ts).
+  const found = cache?.get(name) ?? single.get(name) ?? parseStage(STAGE_INPUTS[name], name);
+  single.set(name, found);
   return found;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SweepsConfigSchema } from './sweeps.js';
 
 /**
  * Typed stage configuration. One `StageConfig` per stage + region stamps out the whole
@@ -37,6 +38,18 @@ export const NodeGroupConfigSchema = z.object({
   desiredSize: z.number().int().min(0),
   maxSize: z.number().int().min(1),
   diskSizeGiB: z.number().int().min(20).default(50),
+  /**
+   * How a node group version update (EKS `UpdateNodegroupVersion`) replaces nodes: at most
+   * `maxUnavailable` at a time; `DEFAULT` launches the new nodes first (surge) and drains the old
+   * ones respecting PodDisruptionBudgets, `MINIMAL` terminates first (no surge: cheaper, less safe).
+   * Field names and limits: AWS's EKS API model, `NodegroupUpdateConfig` (maxUnavailable 1–100).
+   */
+  update: z
+    .object({
+      maxUnavailable: z.number().int().min(1).max(100).default(1),
+      strategy: z.enum(['DEFAULT', 'MINIMAL']).default('DEFAULT'),
+    })
+    .default({ maxUnavailable: 1, strategy: 'DEFAULT' }),
 });
 
 /** Upstream registries ECR can cache without credentials (ECR API `UpstreamRegistry`), by their upstream URL. */
@@ -103,6 +116,11 @@ export const GitopsConfigSchema = z.object({
     .default('10m'),
   /** Host name of the Receiver endpoint CI notifies (in the public zone; external-dns publishes it). */
   receiverHost: z.string().min(1),
+  /**
+   * `known_hosts` lines of the Git host. With them, External Secrets builds the deploy-key Secret
+   * (`identity` from `deployKeySecretName`, `known_hosts` from here); without, an operator creates it by hand.
+   */
+  knownHosts: z.array(z.string().regex(/^\S+ (ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) \S+$/)).default([]),
 });
 export type GitopsConfig = z.infer<typeof GitopsConfigSchema>;
 
@@ -122,6 +140,94 @@ export const BottlerocketUpdatesConfigSchema = z.object({
   excludeFromLoadBalancerSeconds: z.number().int().min(0).default(0),
 });
 export type BottlerocketUpdatesConfig = z.infer<typeof BottlerocketUpdatesConfigSchema>;
+
+/**
+ * Amazon OpenSearch (issue 19), optional per stage: a VPC domain in the private subnets, encrypted at
+ * rest with the platform data key, node-to-node encryption, HTTPS only (TLS 1.2+), fine-grained access
+ * control with the master user in Secrets Manager, audit/slow/error logs to KMS log groups, reachable
+ * only from the cluster security group. `zoneAwareness` spreads data nodes (and dedicated masters)
+ * over the stage's three AZs: data nodes must then be a multiple of 3.
+ */
+export const OpenSearchConfigSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** An Amazon OpenSearch Service engine version, e.g. `2.19`. */
+    engineVersion: z
+      .string()
+      .regex(/^\d+\.\d+$/, 'an OpenSearch engine version such as 2.19')
+      .default('2.19'),
+    dataNodeInstanceType: z
+      .string()
+      .regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, 'an OpenSearch instance type such as r7g.large.search')
+      .default('m7g.large.search'),
+    dataNodes: z.number().int().min(1).default(1),
+    /** 0 = none; 3 in production (a quorum that survives one AZ). */
+    dedicatedMasterNodes: z.union([z.literal(0), z.literal(3), z.literal(5)]).default(0),
+    dedicatedMasterInstanceType: z
+      .string()
+      .regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/)
+      .default('m7g.large.search'),
+    /** gp3 EBS per data node. */
+    volumeGiB: z.number().int().min(10).default(50),
+    zoneAwareness: z.boolean().default(false),
+  })
+  .refine((o) => !o.zoneAwareness || o.dataNodes % 3 === 0, {
+    message: 'with zoneAwareness (three AZs) dataNodes must be a multiple of 3',
+    path: ['dataNodes'],
+  });
+export type OpenSearchConfig = z.infer<typeof OpenSearchConfigSchema>;
+
+/**
+ * RabbitMQ through its Cluster Operator (issue 19), optional per stage: chart `charts.rabbitmqClusterOperator`
+ * and one `RabbitmqCluster` in `namespace`, volumes on `gp3-protected`, spread across AZs.
+ */
+export const RabbitMqConfigSchema = z.object({
+  enabled: z.boolean().default(false),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name')
+    .default('rabbitmq'),
+  /** 1 outside production; 3 (odd, one per AZ) in production for quorum queues. */
+  replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
+  storageGiB: z.number().int().min(1).default(10),
+  /**
+   * Broker image (RabbitMQ's official image on Docker Hub). Bitnami's own images left docker.io/bitnami
+   * in 2025 (bitnami/containers#83267), so neither the broker nor the operator uses them.
+   */
+  image: z
+    .string()
+    .regex(/^[a-z0-9./-]+:[\w.-]+$/, 'an image with a pinned tag')
+    .default('rabbitmq:3.13.7-management'),
+});
+export type RabbitMqConfig = z.infer<typeof RabbitMqConfigSchema>;
+
+/**
+ * The application parameter hierarchy `/app/<stage>/<app>/…` in SSM Parameter Store (issue 19).
+ * Each entry gets a read policy limited to its own path and the platform data key (through SSM
+ * only), and an IRSA role for its Kubernetes service account. SecureString values are written by
+ * an operator or CI with the data key (README "Application parameters"); CloudFormation cannot.
+ */
+export const AppParametersConfigSchema = z.object({
+  /** Path segment: `/app/<stage>/<app>/…`. */
+  app: k8sName,
+  /** The workload's namespace and service account (the IRSA role trusts exactly this pair). */
+  namespace: k8sName,
+  serviceAccount: k8sName,
+});
+export type AppParametersConfig = z.infer<typeof AppParametersConfigSchema>;
+
+/**
+ * Three-AZ HA for data pods (issue 19): a Kyverno ClusterPolicy (chart `charts.kyverno`) gives
+ * every StatefulSet a zone topology spread with `whenUnsatisfiable: DoNotSchedule` and refuses one
+ * that would schedule otherwise. The add-ons' namespaces and kube-system are always excluded.
+ */
+export const ZoneSpreadConfigSchema = z.object({
+  /** `Enforce` refuses a StatefulSet without the spread; `Audit` only reports it. */
+  failureAction: z.enum(['Enforce', 'Audit']).default('Enforce'),
+  /** More namespaces to leave out (beyond kube-system and every chart's namespace). */
+  excludeNamespaces: z.array(k8sName).default([]),
+});
+export type ZoneSpreadConfig = z.infer<typeof ZoneSpreadConfigSchema>;
 
 export const PlatformConfigSchema = z.object({
   vpc: z.object({
@@ -149,7 +255,11 @@ export const PlatformConfigSchema = z.object({
     bottlerocketUpdates: BottlerocketUpdatesConfigSchema.optional(),
     /** Teams and their namespaces (see TeamConfigSchema). */
     teams: z.array(TeamConfigSchema).default([]),
+    /** StatefulSet zone spread, enforced by Kyverno when `charts.kyverno` is pinned (see ZoneSpreadConfigSchema). */
+    zoneSpread: ZoneSpreadConfigSchema.default({ failureAction: 'Enforce', excludeNamespaces: [] }),
   }),
+  /** Workloads reading `/app/<stage>/<app>/…` parameters (see AppParametersConfigSchema). */
+  appParameters: z.array(AppParametersConfigSchema).default([]),
   rds: z.object({
     instanceType: z.string(),
     engineVersion: z.string(),
@@ -163,6 +273,8 @@ export const PlatformConfigSchema = z.object({
     privateZoneName: z.string(),
     /** Extra certificate names beyond the zone apex and its wildcard. */
     certificateNames: z.array(z.string()).default([]),
+    /** Contact for the Let's Encrypt ACME account of the cert-manager ClusterIssuers (optional for Let's Encrypt). */
+    acmeEmail: z.string().email().optional(),
   }),
   buckets: z.object({
     /** Days before objects move to an archive tier / expire. */
@@ -170,6 +282,8 @@ export const PlatformConfigSchema = z.object({
     logsExpireAfterDays: z.number().int().positive().default(400),
   }),
   gitops: GitopsConfigSchema.optional(),
+  opensearch: OpenSearchConfigSchema.prefault({}),
+  rabbitmq: RabbitMqConfigSchema.prefault({}),
   ecr: EcrConfigSchema.default({
     images: [],
     charts: [],
@@ -181,6 +295,13 @@ export const PlatformConfigSchema = z.object({
     /** External id Datadog gave the account for its AWS integration role. */
     externalId: z.string().min(1),
     datadogAccountId: accountId.default('464622532012'),
+    /**
+     * Also register the account with Datadog as code: a `Datadog::Integrations::AWS` resource
+     * (a third-party CloudFormation registry type). Off by default: the type must first be
+     * activated in the account and region with Datadog API/app keys in its type configuration
+     * (README "Datadog AWS integration as code"); a stack using an unactivated type fails to deploy.
+     */
+    registerIntegration: z.boolean().default(false),
   }),
 });
 export type PlatformConfig = z.infer<typeof PlatformConfigSchema>;
@@ -285,6 +406,21 @@ export const BackupVerificationConfigSchema = z.object({
       rds: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 60, drCopyRequired: true },
       velero: { rpoHours: 26, minRecoveryPoints: 1, maxRecoveryPoints: 120, drCopyRequired: true },
     }),
+  /**
+   * "Last verified restore": how old, per kind, the newest successful restore or content check of a
+   * resource may get before its alarm fires (the EBS content check runs daily, the RDS restore
+   * weekly). Alarms exist only for the kinds whose restore test the stage runs.
+   */
+  lastVerifiedMaxHours: z
+    .object({
+      ebs: z.number().positive().default(50),
+      rds: z
+        .number()
+        .positive()
+        .default(8 * 24 + 2),
+      velero: z.number().positive().default(50),
+    })
+    .default({ ebs: 50, rds: 8 * 24 + 2, velero: 50 }),
   /** The KMS key every backup must be encrypted with (resolved to its ARN at run time). */
   kmsKeyAlias: z
     .string()
@@ -378,6 +514,33 @@ export const BackupVerificationConfigSchema = z.object({
     }),
 });
 export type BackupVerificationConfig = z.infer<typeof BackupVerificationConfigSchema>;
+
+/**
+ * restore-guardrail (issue 14, runbooks/restore-guardrail/README.md): which of the account's guardrails
+ * are the platform's own, so the runbook may put them back. Everything here is an allow-list: a trail,
+ * bucket, security group or snapshot owner not named is only notified about, never touched.
+ */
+export const RestoreGuardrailConfigSchema = z.object({
+  /** Trails whose logging the runbook restarts (StartLogging), by name: the platform's `<stage>-platform-trail`. */
+  trails: z
+    .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/, 'a CloudTrail trail name'))
+    .default([]),
+  /** Recreate the stage VPC's flow log (as infra/constructs/platform/network.ts configures it) when it is deleted. */
+  flowLogs: z.boolean().default(true),
+  /** Buckets whose public access block the runbook re-applies: names, `*` wildcard (config/wildcard.ts). */
+  buckets: z
+    .array(z.string().regex(/^[a-z0-9*][a-z0-9.*-]{1,62}$/, 'an S3 bucket name or pattern'))
+    .default([]),
+  /** Security groups whose world-open ingress (0.0.0.0/0, ::/0) the runbook revokes, by id. */
+  securityGroups: z
+    .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0'))
+    .default([]),
+  /** Accounts whose EBS snapshots, AMIs and RDS snapshots are the platform's: sharing of these is removed. */
+  snapshotOwners: z.array(accountId).default([]),
+  /** Accounts a platform snapshot may legitimately be shared with (a backup or DR account): never removed. */
+  trustedAccounts: z.array(accountId).default([]),
+});
+export type RestoreGuardrailConfig = z.infer<typeof RestoreGuardrailConfigSchema>;
 
 export const AutomationConfigSchema = z.object({
   /** Global dry-run: every decision is made and reported, nothing mutating runs. */
@@ -505,6 +668,8 @@ export const AutomationConfigSchema = z.object({
         .default([]),
     })
     .default({ emails: [], datadogHandles: [] }),
+  /** restore-guardrail: which trails, buckets, security groups and snapshot owners are the platform's. */
+  restoreGuardrail: RestoreGuardrailConfigSchema.prefault({}),
   /** Per-runbook policy overrides on top of each runbook's shipped defaults. */
   runbooks: z.record(runbookName, PolicyOverrideSchema).default({}),
   /** The ingress load balancer name prefix: its replacement triggers update-dns. */
@@ -523,6 +688,8 @@ export const AutomationConfigSchema = z.object({
       }),
     )
     .default([]),
+  /** Reconciliation sweeps (config/sweeps.ts): intervals per check. */
+  sweeps: SweepsConfigSchema.prefault({}),
   /** Scheduled backup verification (runbook verify-backups). */
   backupVerification: BackupVerificationConfigSchema.default(BackupVerificationConfigSchema.parse({})),
   slack: z.object({

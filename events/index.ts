@@ -29,6 +29,8 @@ import { DATADOG_DETAIL_TYPE, DATADOG_PARTNER_SOURCE_PREFIX } from './sources/da
 import { normaliseScheduledRule, scheduleSignal } from './sources/schedule/normalise.js';
 import { SCHEDULED_EVENT_DETAIL_TYPE } from './sources/schedule/schema.js';
 import type { NormaliseOptions } from './sources/shared.js';
+import { normaliseSweep } from './sources/sweep/normalise.js';
+import { SWEEP_DETAIL_TYPE, SWEEP_SOURCE } from './sources/sweep/schema.js';
 
 export {
   type AnyOfPattern,
@@ -90,6 +92,8 @@ export type { ManualRequest } from './sources/manual/schema.js';
 export { scheduleSignal } from './sources/schedule/normalise.js';
 export { type SchedulerInput, schedulerTargetInput } from './sources/schedule/schema.js';
 export type { NormaliseOptions } from './sources/shared.js';
+export { decidedAs, normaliseSweep, sweepEvent } from './sources/sweep/normalise.js';
+export * from './sources/sweep/schema.js';
 
 const AUTOSCALING_TYPES: readonly string[] = Object.values(AUTOSCALING_DETAIL_TYPES);
 
@@ -99,7 +103,7 @@ const HANDLED =
   `"${KUBERNETES_EVENT_DETAIL_TYPE}" from ${KUBERNETES_EVENT_SOURCE}, ` +
   `"${DATADOG_DETAIL_TYPE}" from ${DATADOG_PARTNER_SOURCE_PREFIX}/*, ` +
   `"${SCHEDULED_EVENT_DETAIL_TYPE}" from aws.events, "${BACKUP_VERIFICATION_DETAIL_TYPE}" from ` +
-  `${BACKUP_VERIFICATION_SOURCE}, or an EventBridge Scheduler input with scheduleArn`;
+  `${BACKUP_VERIFICATION_SOURCE}, "${SWEEP_DETAIL_TYPE}" from ${SWEEP_SOURCE}, or an EventBridge Scheduler input with scheduleArn`;
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -149,6 +153,7 @@ export function normaliseEvent(raw: unknown, options: NormaliseOptions = {}): Si
   if (source === BACKUP_VERIFICATION_SOURCE && detailType === BACKUP_VERIFICATION_DETAIL_TYPE) {
     return normaliseBackupVerification(raw);
   }
+  if (source === SWEEP_SOURCE && detailType === SWEEP_DETAIL_TYPE) return normaliseSweep(raw);
   throw new UnrecognisedEventError(
     `no normaliser for source ${describe(source)} with detail-type ${describe(detailType)}; we handle ${HANDLED}`,
   );

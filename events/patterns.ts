@@ -73,6 +73,8 @@ export const CLOUDTRAIL_WRITE_CALLS = {
   'aws.organizations': ['LeaveOrganization'],
   'aws.rds': ['ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute'],
   'aws.s3': ['PutBucketPolicy', 'PutBucketAcl', 'DeleteBucketPublicAccessBlock'],
+  // CloudTrail names Lambda calls with their API version (AddPermission20150331v2 today).
+  'aws.lambda': ['AddPermission20150331v2', 'AddPermission20150331'],
   // IAM is a global service: its calls reach EventBridge in us-east-1 only.
   'aws.iam': ['CreateAccessKey'],
 } as const;
@@ -84,7 +86,7 @@ export const CLOUDTRAIL_WRITE_CALLS_RULE: EventRuleSpec = {
   description:
     'CloudTrail management write calls: trail stopped/deleted/narrowed, flow logs, DNS query logging, ' +
     'GuardDuty or Config switched off, leaving the organization, snapshots/AMIs shared, buckets opened, ' +
-    'root access keys, KMS key disabled/scheduled for deletion, security group ingress, EBS volume detached, ' +
+    'root access keys, KMS key disabled/scheduled for deletion, security group ingress, Lambda permissions, EBS volume detached, ' +
     'load balancer created/deleted.',
   pattern: {
     source: Object.keys(CLOUDTRAIL_WRITE_CALLS),
@@ -98,7 +100,7 @@ export const CLOUDTRAIL_WRITE_CALLS_RULE: EventRuleSpec = {
 export const CLOUDTRAIL_SECRET_READS_RULE: EventRuleSpec = {
   name: 'cloudtrail-secret-reads',
   description:
-    'Secrets Manager GetSecretValue calls (read-only management events: the rule must be created with ' +
+    'Secrets Manager GetSecretValue and BatchGetSecretValue calls (read-only management events: the rule must be created with ' +
     'state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS). AWS service principals reading on a caller’s ' +
     'behalf are left out.',
   pattern: {
@@ -106,7 +108,8 @@ export const CLOUDTRAIL_SECRET_READS_RULE: EventRuleSpec = {
     'detail-type': [CLOUDTRAIL_API_CALL],
     detail: {
       eventSource: ['secretsmanager.amazonaws.com'],
-      eventName: ['GetSecretValue'],
+      // BatchGetSecretValue reads up to 20 secrets in one call (its request names them in secretIdList).
+      eventName: ['GetSecretValue', 'BatchGetSecretValue'],
       userIdentity: { type: [{ 'anything-but': 'AWSService' }] },
     },
   },

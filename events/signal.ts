@@ -16,6 +16,8 @@ export const SIGNAL_SOURCES = [
   /** A manual request from the `ops` command line (same shape as a Slack request). */
   'cli',
   'backup-verification',
+  /** A condition a scheduled sweep found directly (events/sources/sweep). */
+  'sweep',
 ] as const;
 export const SignalSourceSchema = z.enum(SIGNAL_SOURCES);
 export type SignalSource = z.infer<typeof SignalSourceSchema>;
@@ -60,6 +62,7 @@ export const ResourceSchema = z.object({
     'machine-image',
     'db-snapshot',
     's3-bucket',
+    'lambda-function',
     'access-key',
     'monitor',
     'schedule',

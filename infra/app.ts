@@ -33,7 +33,9 @@ export function buildApp(options: BuildOptions = {}): { app: App; stacks: StageS
     ...options.appProps,
     context: { ...FEATURE_FLAGS, ...options.appProps?.context },
   });
-  const stages = options.stage ? [loadStage(options.stage)] : allStages();
+  // Every stage is validated, with the checks across stages, even when one is synthesised.
+  const every = allStages();
+  const stages = options.stage ? [loadStage(options.stage)] : every;
   const stacks = stages.map((stage) => {
     const env = { account: stage.account, region: stage.region };
     const platform = new PlatformStack(app, `${stage.name}-platform`, {

@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/index.js';
@@ -33,6 +34,12 @@ export interface RunbookPlatform {
   readonly backupBucket: s3.IBucket;
   readonly veleroBucket: s3.IBucket;
   readonly dataKey: kms.IKey;
+  /** The stage VPC's flow log as deployed (a runbook may recreate it when it is deleted). */
+  readonly network?: {
+    readonly vpc: { readonly vpcId: string };
+    readonly flowLogGroup: { readonly logGroupName: string };
+    readonly flowLog: { readonly iamRole?: { readonly roleArn: string } };
+  };
   /** Exports a platform value under a name of ours (the name is what cdk-nag shows for it). */
   exportValue(value: string, options: { readonly name: string }): string;
 }
@@ -65,8 +72,18 @@ export interface RunbookBuildContext {
   readonly functions: FunctionFactory;
   /** The one in-VPC Kubernetes access function, when the stage has a cluster. */
   readonly kube?: { readonly function: lambda.IFunction; readonly restoreNamespacePrefix: string };
+  /** The name of a platform bucket's replica in the stage's DR region; absent without a DR region. */
+  readonly drBucketName?: (purpose: 'velero' | 'backups') => string;
   /** The intake function's ARN (named by the `ops-<stage>-intake` contract; built after the runbooks). */
   readonly intakeFunctionArn: string;
+}
+
+/**
+ * A runbook construct with alarms of its own (e.g. the backup verification's "last verified
+ * restore"): infra routes them to the stage's alarm topic, which exists only after the runbooks.
+ */
+export interface AlarmSource {
+  routeAlarmsTo(topic: sns.ITopic): void;
 }
 
 /** A runbook's CDK side: `build` adds its constructs under `scope` and returns its state machine. */

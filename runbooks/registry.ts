@@ -1,4 +1,5 @@
 import type { RunbookPlugin } from './plugin.js';
+import { restoreGuardrailPlugin } from './restore-guardrail/plugin.js';
 import { rotateSecretPlugin } from './rotate-secret/plugin.js';
 import { scaleNodeGroupPlugin } from './scale-node-group/plugin.js';
 import { snapshotVolumePlugin } from './snapshot-volume/plugin.js';
@@ -19,6 +20,7 @@ export const RUNBOOK_PLUGINS = [
   updateDnsPlugin,
   rotateSecretPlugin,
   verifyBackupsPlugin,
+  restoreGuardrailPlugin,
 ] as const;
 
 /** The runbooks' specs, in registry order. */

@@ -30,6 +30,8 @@ export const dev: StageConfigInput = {
         minSize: 1,
         desiredSize: 1,
         maxSize: 4,
+        // Version updates: one node at a time, new node first (surge), drains respect PodDisruptionBudgets.
+        update: { maxUnavailable: 1, strategy: 'DEFAULT' },
       },
       charts: CHARTS,
       // Nodes update in waves: 2 at a time, only inside the window (UTC).
@@ -63,6 +65,7 @@ export const dev: StageConfigInput = {
     },
     dns: { publicZoneName: 'dev.example.com', privateZoneName: 'dev.internal.example.com' },
     gitops: gitops('dev', 'dev.example.com'),
+    // No OpenSearch domain and no RabbitMQ in dev (both default off): they cost more than dev's nodes.
     ecr: {
       images: ['api', 'worker'],
       charts: ['api'],
@@ -71,6 +74,8 @@ export const dev: StageConfigInput = {
       pullThroughCache: ['ecr-public', 'k8s', 'quay'],
     },
     buckets: { archiveAfterDays: 30, logsExpireAfterDays: 90 },
+    // Workloads reading /app/dev/<app>/… (README "Application parameters").
+    appParameters: [{ app: 'api', namespace: 'app', serviceAccount: 'api' }],
     datadog: { externalId: 'dev-datadog-external-id' },
   },
   automation: {
@@ -112,6 +117,17 @@ export const dev: StageConfigInput = {
         keepLast: 3,
         maxAgeDays: 14,
       },
+    },
+    // restore-guardrail (runbooks/restore-guardrail/README.md): the platform's own trail and buckets (CloudFormation
+    // names them after the `dev-platform` stack) and this account's snapshots. Add protected security groups by id.
+    restoreGuardrail: {
+      trails: ['dev-platform-trail'],
+      flowLogs: true,
+      buckets: ['dev-platform-*'],
+      // An example id: list the groups that must never be open to the world (e.g. the database's).
+      securityGroups: ['sg-0d0e0f0a0b0c0d0e0'],
+      snapshotOwners: ['111111111111'],
+      trustedAccounts: [],
     },
     runbooks: {},
     // Dev audit records are test data: a short GOVERNANCE lock, so the bucket can be emptied and removed.

@@ -31,6 +31,8 @@ export const prod: StageConfigInput = {
         minSize: 2,
         desiredSize: 3,
         maxSize: 10,
+        // Version updates: one node at a time, new node first (surge), drains respect PodDisruptionBudgets.
+        update: { maxUnavailable: 1, strategy: 'DEFAULT' },
       },
       charts: CHARTS,
       // Nodes update in waves: 1 at a time, only inside the window (UTC).
@@ -68,6 +70,17 @@ export const prod: StageConfigInput = {
       certificateNames: ['api.example.com'],
     },
     gitops: gitops('prod', 'example.com'),
+    // OpenSearch over three AZs (zone awareness) with three dedicated masters; RabbitMQ with one replica per AZ.
+    opensearch: {
+      enabled: true,
+      dataNodeInstanceType: 'r7g.large.search',
+      dataNodes: 3,
+      dedicatedMasterNodes: 3,
+      dedicatedMasterInstanceType: 'm7g.large.search',
+      volumeGiB: 100,
+      zoneAwareness: true,
+    },
+    rabbitmq: { enabled: true, replicas: 3, storageGiB: 50 },
     ecr: {
       images: ['api', 'worker'],
       charts: ['api'],
@@ -76,6 +89,8 @@ export const prod: StageConfigInput = {
       pullThroughCache: ['ecr-public', 'k8s', 'quay'],
     },
     buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
+    // Workloads reading /app/prod/<app>/… (README "Application parameters").
+    appParameters: [{ app: 'api', namespace: 'app', serviceAccount: 'api' }],
     datadog: { externalId: 'prod-datadog-external-id' },
   },
   automation: {
@@ -116,15 +131,28 @@ export const prod: StageConfigInput = {
       ],
       volumes: {
         protectedTag: { key: 'backup', value: 'required' },
-        pvcNamespaces: ['app', 'data'],
+        // rabbitmq: the RabbitmqCluster's PVCs (platform.rabbitmq.namespace) are snapshot-volume's too.
+        pvcNamespaces: ['app', 'data', 'rabbitmq'],
         keepLast: 14,
         maxAgeDays: 35,
       },
+    },
+    // restore-guardrail (runbooks/restore-guardrail/README.md): the platform's own trail and buckets (CloudFormation
+    // names them after the `prod-platform` stack) and this account's snapshots. Add protected security groups by id.
+    restoreGuardrail: {
+      trails: ['prod-platform-trail'],
+      flowLogs: true,
+      buckets: ['prod-platform-*'],
+      securityGroups: [],
+      snapshotOwners: ['333333333333'],
+      trustedAccounts: [],
     },
     runbooks: {
       // Production DNS and secrets are changed only with a human's approval.
       'update-dns': { mode: 'approval' },
       'rotate-secret': { mode: 'approval' },
+      // Putting a guardrail back is safe, but in production a person confirms it first.
+      'restore-guardrail': { mode: 'approval' },
     },
     ingressRecords: [
       { zoneName: 'example.com', recordName: 'app.example.com' },

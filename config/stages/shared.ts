@@ -84,6 +84,32 @@ export const CHARTS: StageConfigInput['platform']['eks']['charts'] = {
     version: '1.4.0',
     namespace: 'brupop-bottlerocket-aws',
   },
+  externalSecrets: {
+    // external-secrets/external-secrets deploy/charts/external-secrets/Chart.yaml at 0060da0 (version 2.0.0,
+    // appVersion v2.0.0); values keys installCRDs, serviceAccount.{create,name,annotations} from its values.yaml.
+    chart: 'external-secrets',
+    repository: 'https://charts.external-secrets.io',
+    version: '2.0.0',
+    namespace: 'external-secrets',
+  },
+  rabbitmqClusterOperator: {
+    // bitnami/charts bitnami/rabbitmq-cluster-operator/Chart.yaml at fac4cc4 (version 4.3.3, appVersion 2.9.0:
+    // RabbitMQ's Cluster Operator 2.9.0, CRD rabbitmq.com/v1beta1 RabbitmqCluster). Installed only where
+    // platform.rabbitmq.enabled.
+    chart: 'rabbitmq-cluster-operator',
+    repository: 'https://charts.bitnami.com/bitnami',
+    version: '4.3.3',
+    namespace: 'rabbitmq-system',
+  },
+  // kyverno/kyverno charts/kyverno/Chart.yaml at tag kyverno-chart-3.9.0 (ee97ce0, 2026-08-20): version 3.9.0,
+  // appVersion v1.19.0; repository from the chart's README (`helm repo add kyverno …`). Enforces the
+  // StatefulSet zone spread (infra/constructs/platform/zone-spread.ts).
+  kyverno: {
+    chart: 'kyverno',
+    repository: 'https://kyverno.github.io/kyverno/',
+    version: '3.9.0',
+    namespace: 'kyverno',
+  },
   eventExporter: {
     chart: 'kubernetes-event-exporter',
     repository: 'https://charts.bitnami.com/bitnami',
@@ -101,6 +127,11 @@ export function gitops(stage: string, publicZoneName: string) {
     deployKeySecretName: `ops/${stage}/gitops/deploy-key`,
     interval: '10m',
     receiverHost: `flux-webhook.${publicZoneName}`,
+    // GitHub's published SSH host key (docs.github.com "GitHub's SSH key fingerprints"): External Secrets
+    // builds the deploy-key Secret with it, so no one runs ssh-keyscan (trust on first use) by hand.
+    knownHosts: [
+      'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl',
+    ],
   };
 }
 

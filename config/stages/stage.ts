@@ -30,6 +30,8 @@ export const stage: StageConfigInput = {
         minSize: 1,
         desiredSize: 2,
         maxSize: 6,
+        // Version updates: one node at a time, new node first (surge), drains respect PodDisruptionBudgets.
+        update: { maxUnavailable: 1, strategy: 'DEFAULT' },
       },
       charts: CHARTS,
       // Nodes update in waves: 1 at a time, only inside the window (UTC).
@@ -63,6 +65,9 @@ export const stage: StageConfigInput = {
     },
     dns: { publicZoneName: 'stage.example.com', privateZoneName: 'stage.internal.example.com' },
     gitops: gitops('stage', 'stage.example.com'),
+    // One small OpenSearch node (no zone awareness) and one RabbitMQ replica: enough to test against.
+    opensearch: { enabled: true, dataNodeInstanceType: 'm7g.large.search', dataNodes: 1, volumeGiB: 50 },
+    rabbitmq: { enabled: true, replicas: 1, storageGiB: 10 },
     ecr: {
       images: ['api', 'worker'],
       charts: ['api'],
@@ -71,6 +76,8 @@ export const stage: StageConfigInput = {
       pullThroughCache: ['ecr-public', 'k8s', 'quay'],
     },
     buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
+    // Workloads reading /app/stage/<app>/… (README "Application parameters").
+    appParameters: [{ app: 'api', namespace: 'app', serviceAccount: 'api' }],
     datadog: { externalId: 'stage-datadog-external-id' },
   },
   automation: {
@@ -111,10 +118,21 @@ export const stage: StageConfigInput = {
       ],
       volumes: {
         protectedTag: { key: 'backup', value: 'required' },
-        pvcNamespaces: ['app', 'data'],
+        // rabbitmq: the RabbitmqCluster's PVCs (platform.rabbitmq.namespace) are snapshot-volume's too.
+        pvcNamespaces: ['app', 'data', 'rabbitmq'],
         keepLast: 14,
         maxAgeDays: 35,
       },
+    },
+    // restore-guardrail (runbooks/restore-guardrail/README.md): the platform's own trail and buckets (CloudFormation
+    // names them after the `stage-platform` stack) and this account's snapshots. Add protected security groups by id.
+    restoreGuardrail: {
+      trails: ['stage-platform-trail'],
+      flowLogs: true,
+      buckets: ['stage-platform-*'],
+      securityGroups: [],
+      snapshotOwners: ['222222222222'],
+      trustedAccounts: [],
     },
     runbooks: {},
     ingressRecords: [{ zoneName: 'stage.example.com', recordName: 'app.stage.example.com' }],

@@ -9,6 +9,7 @@ import { type Decision, type GuardResult, REASON } from './decision.js';
 import { effectivePolicy } from './guards.js';
 import type { PolicyRule } from './policy/index.js';
 import { type StartDeps, start } from './start.js';
+import { firstSweepNotice } from './sweep-notice.js';
 
 /** Tells people: a notification decision, or a start a guard turned into one. */
 export interface Notifier {
@@ -125,7 +126,10 @@ export async function processSignal(signal: Signal, deps: IntakeDeps): Promise<I
     });
     const refusal = refusalOf(signal, decision);
     if (refusal) await tellRefusal(deps, signal, decision, refusal);
-    else if (decision.action === 'notify') await tell(deps, signal, decision);
+    else if (decision.action === 'notify' && (await firstSweepNotice(deps, signal)))
+      await tell(deps, signal, decision);
+    // A started repair of a critical incident (a runbook's incident rule) is still told as the incident it is.
+    else if (decision.action === 'start' && decision.alsoNotify) await tell(deps, signal, decision);
     if (decision.action === 'reject' && decision.reasons.includes(REASON.guardStoreUnavailable)) {
       // Fail closed, loudly: the run did not start, and people hear why.
       await tell(deps, signal, {

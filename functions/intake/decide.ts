@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Signal } from '../../events/signal.js';
+import { decidedAs } from '../../events/sources/sweep/normalise.js';
 import { findRunbook } from '../../runbooks/registry.js';
 import type { Decision, GuardResult } from './decision.js';
 import { executionName } from './execution-name.js';
@@ -34,8 +35,9 @@ function evaluate(signal: Signal, ctx: DecideContext): { rule?: PolicyRule; verd
     return !Array.isArray(v) && (v as Verdict).verdict === 'notify' ? (v as NotifyVerdict) : undefined;
   };
   const ruleCtx = { ...ctx, securityNotice };
+  const decided = decidedAs(signal); // a sweep finding: as its event path tells it
   for (const rule of ctx.rules ?? (ctx.runbooks ? policyRules(ctx.runbooks) : DEFAULT_RULES)) {
-    const out = rule.evaluate(signal, ruleCtx);
+    const out = rule.evaluate(decided, ruleCtx);
     const verdicts: readonly Verdict[] = Array.isArray(out) ? out : [out as Verdict];
     if (verdicts.length > 0 && verdicts.every((v) => v.verdict !== 'not-applicable'))
       return { rule, verdicts };
@@ -49,7 +51,12 @@ function planStart(
   guards: GuardResult[],
   ctx: DecideContext,
 ): Decision {
-  const base = { dryRun: false, severity: signal.severity, runbook: verdict.runbook };
+  const base = {
+    dryRun: false,
+    severity: signal.severity,
+    runbook: verdict.runbook,
+    ...(verdict.alsoNotify ? { alsoNotify: true } : {}),
+  };
   const reasons = [...verdict.reasons];
   const spec = ctx.runbooks
     ? ctx.runbooks.find((p) => p.spec.name === verdict.runbook)?.spec

@@ -95,23 +95,34 @@ export interface RedactOptions {
  */
 export function redact<T>(value: T, options: RedactOptions = {}): T {
   const secrets = options.secrets ?? [];
-  const seen = new WeakSet<object>();
+  // A cycle is an object met again among its own ancestors. An object reached twice by different paths
+  // (a DNS failover swap shares one ResourceRecords array between two record sets) is not a
+  // cycle: it is copied once and that copy reused, so nothing is lost and the work stays linear.
+  const ancestors = new WeakSet<object>();
+  const copied = new WeakMap<object, unknown>();
   const walk = (v: unknown, depth: number): unknown => {
     if (typeof v === 'string') return redactString(v, secrets);
     if (v === null || typeof v !== 'object') return v;
-    if (seen.has(v)) return '[Circular]';
+    if (ancestors.has(v)) return '[Circular]';
+    if (copied.has(v)) return copied.get(v);
     if (depth > 40) return '[Truncated]';
-    seen.add(v);
     if (v instanceof Date) return v.toISOString();
     if (v instanceof Error) {
       return { name: v.name, message: redactString(v.message, secrets) };
     }
-    if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(v)) {
-      out[key] =
-        isSensitiveKey(key) && item !== undefined && item !== null ? REDACTED : walk(item, depth + 1);
+    ancestors.add(v);
+    let out: unknown;
+    if (Array.isArray(v)) out = v.map((item) => walk(item, depth + 1));
+    else {
+      const record: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(v)) {
+        record[key] =
+          isSensitiveKey(key) && item !== undefined && item !== null ? REDACTED : walk(item, depth + 1);
+      }
+      out = record;
     }
+    ancestors.delete(v);
+    copied.set(v, out);
     return out;
   };
   return walk(value, 0) as T;

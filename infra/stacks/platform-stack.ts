@@ -10,22 +10,34 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
 import { ClusterAddons } from '../constructs/platform/addons.js';
+import { AppParameters } from '../constructs/platform/app-parameters.js';
 import { BottlerocketUpdates } from '../constructs/platform/bottlerocket-updates.js';
+import { LetsEncryptIssuers } from '../constructs/platform/cert-issuers.js';
 import { PlatformCluster } from '../constructs/platform/cluster.js';
 import { MYSQL_PORT, PlatformDatabase } from '../constructs/platform/database.js';
 import { DatadogIntegration } from '../constructs/platform/datadog-integration.js';
 import { PlatformDns } from '../constructs/platform/dns.js';
 import { DrKeyLookup } from '../constructs/platform/dr-key-lookup.js';
 import { PlatformRegistry } from '../constructs/platform/ecr.js';
-import { FluxGitops } from '../constructs/platform/flux.js';
+import { ExternalSecrets, type SyncedSecret } from '../constructs/platform/external-secrets.js';
+import {
+  DEPLOY_KEY_K8S_SECRET,
+  FLUX_NAMESPACE,
+  FluxGitops,
+  RECEIVER_TOKEN_K8S_SECRET,
+  receiverTokenSecretName,
+} from '../constructs/platform/flux.js';
 import { PlatformKeys } from '../constructs/platform/keys.js';
 import { PlatformMonitors } from '../constructs/platform/monitors.js';
 import { PlatformNetwork } from '../constructs/platform/network.js';
 import { NodeAccess } from '../constructs/platform/node-access.js';
+import { PlatformSearch } from '../constructs/platform/opensearch.js';
 import { PlatformOutputs } from '../constructs/platform/outputs.js';
+import { RabbitMq } from '../constructs/platform/rabbitmq.js';
 import { PlatformStorage } from '../constructs/platform/storage.js';
 import { TeamRbac } from '../constructs/platform/team-rbac.js';
 import { AuditTrail } from '../constructs/platform/trail.js';
+import { ZoneSpread } from '../constructs/platform/zone-spread.js';
 
 export interface PlatformStackProps extends StackProps {
   readonly stage: StageConfig;
@@ -70,6 +82,12 @@ export class PlatformStack extends Stack {
   readonly teamRbac: TeamRbac;
   readonly flux?: FluxGitops;
   readonly bottlerocketUpdates?: BottlerocketUpdates;
+  readonly letsEncrypt: LetsEncryptIssuers;
+  readonly externalSecrets: ExternalSecrets;
+  readonly search?: PlatformSearch;
+  readonly rabbitmq?: RabbitMq;
+  readonly appParameters: AppParameters;
+  readonly zoneSpread?: ZoneSpread;
 
   private readonly azs: string[];
 
@@ -134,6 +152,8 @@ export class PlatformStack extends Stack {
       dataKey: this.keys.dataKey,
       logsBucket: this.storage.logsBucket,
       ingressLoadBalancerPrefix: stage.automation.ingressLoadBalancerPrefix,
+      certificateArn: this.dns.certificate.certificateArn,
+      privateZone: this.dns.privateZone,
       datadogSite: stage.automation.datadog.site,
       highlyAvailable: stage.tier === 'prod',
       installAfter: [...this.platformCluster.nodegroups, ...Object.values(this.platformCluster.addons)],
@@ -175,6 +195,27 @@ export class PlatformStack extends Stack {
         installAfter: [this.addons.charts.certManager, ...this.platformCluster.nodegroups],
       });
     }
+    // StatefulSets spread across the AZs (DoNotSchedule), enforced by Kyverno when its chart is pinned.
+    const kyverno = p.eks.charts.kyverno;
+    if (kyverno) {
+      this.zoneSpread = new ZoneSpread(this, 'ZoneSpread', {
+        cluster: this.platformCluster.cluster,
+        chart: kyverno,
+        policy: p.eks.zoneSpread,
+        // The add-ons schedule their own pods (zone spread ScheduleAnyway where they support it).
+        excludeNamespaces: Object.values(p.eks.charts).map((c) => c.namespace),
+        highlyAvailable: stage.tier === 'prod',
+        installAfter: [...this.platformCluster.nodegroups, ...Object.values(this.platformCluster.addons)],
+      });
+    }
+    // The application parameter hierarchy /app/<stage>/<app>/… (SecureString with the data key).
+    this.appParameters = new AppParameters(this, 'AppParameters', {
+      stageName: stage.name,
+      cluster: this.platformCluster.cluster,
+      dataKey: this.keys.dataKey,
+      dataKeyAlias: `alias/${stage.name}/platform/data`,
+      apps: p.appParameters,
+    });
     this.data = new PlatformDatabase(this, 'Data', {
       stageName: stage.name,
       rds: p.rds,
@@ -200,6 +241,7 @@ export class PlatformStack extends Stack {
       stageName: stage.name,
       datadogAccountId: p.datadog.datadogAccountId,
       externalId: p.datadog.externalId,
+      ...(p.datadog.registerIntegration ? { register: { hostTags: [`stage:${stage.name}`] } } : {}),
     });
     // Datadog monitors of the platform, each tagged with the runbook it starts (or notify-only).
     this.monitors = new PlatformMonitors(this, 'Monitors', { stage });
@@ -255,6 +297,98 @@ export class PlatformStack extends Stack {
       });
     }
 
+    // Let's Encrypt (staging + production) through cert-manager's DNS-01 role in the public zone.
+    this.letsEncrypt = new LetsEncryptIssuers(this, 'LetsEncrypt', {
+      cluster: this.cluster,
+      publicZone: this.publicZone,
+      ...(p.dns.acmeEmail ? { email: p.dns.acmeEmail } : {}),
+      after: [this.addons.charts.certManager],
+    });
+
+    // External Secrets: the Kubernetes Secrets the cluster once needed by hand, from Secrets Manager.
+    const externalSecretsChart = p.eks.charts.externalSecrets;
+    if (!externalSecretsChart) {
+      throw new Error(`${stage.name}: platform.eks.charts.externalSecrets must be pinned`);
+    }
+    const synced: SyncedSecret[] = [
+      {
+        id: 'DatadogApiKey',
+        namespace: p.eks.charts.datadog?.namespace ?? 'datadog',
+        name: 'datadog-secret',
+        secretName: stage.automation.datadog.apiKeySecretName,
+        key: 'api-key',
+        after: [this.addons.charts.datadog],
+      },
+    ];
+    if (this.flux && p.gitops) {
+      synced.push({
+        id: 'FluxReceiverToken',
+        namespace: FLUX_NAMESPACE,
+        name: RECEIVER_TOKEN_K8S_SECRET,
+        secretName: receiverTokenSecretName(stage.name),
+        key: 'token',
+        after: [this.flux.chart],
+      });
+      if (p.gitops.knownHosts.length > 0) {
+        synced.push({
+          id: 'FluxDeployKey',
+          namespace: FLUX_NAMESPACE,
+          name: DEPLOY_KEY_K8S_SECRET,
+          secretName: p.gitops.deployKeySecretName,
+          key: 'identity',
+          literals: { known_hosts: p.gitops.knownHosts.join('\n') },
+          after: [this.flux.chart],
+        });
+      }
+    }
+    this.externalSecrets = new ExternalSecrets(this, 'ExternalSecrets', {
+      cluster: this.cluster,
+      chart: externalSecretsChart,
+      secrets: synced,
+      keys: [this.dataKey],
+      highlyAvailable: stage.tier === 'prod',
+      installAfter: [...this.platformCluster.nodegroups, ...Object.values(this.platformCluster.addons)],
+    });
+
+    // Amazon OpenSearch (optional per stage): private, encrypted, fine-grained access, cluster-only.
+    if (p.opensearch.enabled) {
+      this.search = new PlatformSearch(this, 'Search', {
+        stageName: stage.name,
+        config: p.opensearch,
+        vpc: this.vpc,
+        availabilityZones: stage.availabilityZones,
+        clientSecurityGroup: this.cluster.clusterSecurityGroup,
+        dataKey: this.dataKey,
+        logsKey: this.keys.logsKey,
+        retain,
+      });
+    }
+
+    // RabbitMQ through its operator (optional per stage); its PVCs must be the snapshot runbook's to protect.
+    if (p.rabbitmq.enabled) {
+      const rabbitChart = p.eks.charts.rabbitmqClusterOperator;
+      if (!rabbitChart) {
+        throw new Error(
+          `${stage.name}: platform.rabbitmq needs platform.eks.charts.rabbitmqClusterOperator pinned`,
+        );
+      }
+      if (!stage.automation.allowLists.volumes.pvcNamespaces.includes(p.rabbitmq.namespace)) {
+        throw new Error(
+          `${stage.name}: automation.allowLists.volumes.pvcNamespaces must list ${p.rabbitmq.namespace} (platform.rabbitmq.namespace) so automation may snapshot RabbitMQ's volumes`,
+        );
+      }
+      this.rabbitmq = new RabbitMq(this, 'RabbitMq', {
+        cluster: this.cluster,
+        config: p.rabbitmq,
+        chart: rabbitChart,
+        installAfter: [
+          ...this.platformCluster.nodegroups,
+          ...Object.values(this.platformCluster.addons),
+          this.platformCluster.protectedStorageClass,
+        ],
+      });
+    }
+
     const ids = (subnets: ec2.ISubnet[]) =>
       Fn.join(
         ',',
@@ -288,6 +422,13 @@ export class PlatformStack extends Stack {
         'kms/data-key-arn': this.dataKey.keyArn,
         'trail/arn': this.trail.trailArn,
         'datadog/integration-role-arn': this.datadogIntegration.role.roleArn,
+        'ingress/internal-host': `ingress.${this.privateZone.zoneName}`,
+        ...(this.search
+          ? {
+              'opensearch/endpoint': this.search.domain.domainEndpoint,
+              'opensearch/master-user-secret-arn': this.search.masterUserSecret.secretArn,
+            }
+          : {}),
       },
     });
   }

@@ -1,19 +1,31 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
 import type {
+  AlarmSource,
   FunctionFactory,
   RunbookFunctionProps,
   RunbookPlatform,
   RunbookWorkflowPlugin,
 } from '../build.js';
 import type { WorkflowHooks } from '../workflow-kit.js';
+import {
+  CHECKED_METRIC,
+  FAILED_METRIC,
+  LAST_VERIFIED_MAX_METRIC,
+  LAST_VERIFIED_METRIC,
+} from './last-verified.js';
+import { BACKUP_CLASSES, type BackupClass } from './logic.js';
 import { type VerifyBackupsSettings, VerifyBackupsWorkflow } from './workflow.js';
 
 export interface VerifyBackupsInfraProps {
@@ -27,6 +39,8 @@ export interface VerifyBackupsInfraProps {
   readonly kubeFunction?: lambda.IFunction;
   /** The prefix of the scratch namespaces the kube function may restore into (KubeAccess). */
   readonly restoreNamespacePrefix?: string;
+  /** The name of a platform bucket's replica in the stage's DR region (infra/constructs/platform/dr-names.ts). */
+  readonly drBucketName?: (purpose: 'velero' | 'backups') => string;
 }
 
 /**
@@ -38,8 +52,14 @@ export interface VerifyBackupsInfraProps {
  * Platform ARNs used in IAM statements (Velero bucket, backup bucket) are imported through exports
  * named here (`<prefix>-vb-…`), so each wildcard statement has a stable, reviewable cdk-nag id.
  */
-export class VerifyBackupsInfra extends Construct {
+export class VerifyBackupsInfra extends Construct implements AlarmSource {
   readonly stateMachine: sfn.StateMachine;
+  /** The "last verified restore" record (one item per stage + kind + resource). */
+  readonly lastVerifiedTable: dynamodb.Table;
+  /** One alarm per kind whose restore test the stage runs: its oldest last-verified age above the bound. */
+  readonly lastVerifiedAlarms: Partial<Record<BackupClass, cloudwatch.Alarm>> = {};
+  /** Verification ages and outcomes over time, for this stage. */
+  readonly dashboard: cloudwatch.Dashboard;
   readonly functions: Record<
     'collect' | 'evaluate' | 'buildReport' | 'publish' | 'sweep',
     lambda.Function
@@ -132,6 +152,33 @@ export class VerifyBackupsInfra extends Construct {
           }),
         );
       }
+    }
+    // The Velero bucket's replica in drRegion, when the platform replicates it (the platform's own bucket).
+    const veleroDrBucket =
+      stage.drRegion && !bv.velero.bucketName && bv.classes.velero.drCopyRequired
+        ? props.drBucketName?.('velero')
+        : undefined;
+    if (veleroDrBucket) {
+      const drArn = `arn:${stack.partition}:s3:::${veleroDrBucket}`;
+      // HeadObject of the backup's replica; ListBucket so a missing replica answers 404, not 403.
+      collect.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [drArn],
+          conditions: { StringLike: { 's3:prefix': [`${bv.velero.prefix}backups/*`] } },
+        }),
+      );
+      collect.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [`${drArn}/${bv.velero.prefix}backups/*`],
+        }),
+      );
+      Validations.of(collect.role as iam.Role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${veleroDrBucket}/${bv.velero.prefix}backups/*]`,
+        reason:
+          'The DR-region replica of each Velero backup is named by schedule and time: s3:GetObject (HeadObject only, no kms:Decrypt) under the backups/ prefix of the Velero DR bucket.',
+      });
     }
     const veleroArn = veleroArnRef.value;
     collect.addToRolePolicy(
@@ -250,6 +297,17 @@ export class VerifyBackupsInfra extends Construct {
       'DatadogApiKey',
       stage.automation.datadog.apiKeySecretName,
     ).grantRead(publish);
+    // "Last verified restore" (issue 15): kept across runs, since most runs do not restore everything.
+    this.lastVerifiedTable = new dynamodb.Table(this, 'LastVerified', {
+      tableName: `${namePrefix}-verify-backups-last-verified`,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: stage.tier === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.lastVerifiedTable.grant(publish, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
+    publish.addEnvironment('LAST_VERIFIED_TABLE', this.lastVerifiedTable.tableName);
 
     // ---- the EBS content check (reads snapshots through the EBS direct APIs) -----------------------
     let checkVolumeContent: lambda.Function | undefined;
@@ -356,6 +414,7 @@ export class VerifyBackupsInfra extends Construct {
         bucket: veleroBucket,
         prefix: bv.velero.prefix,
         schedules: bv.velero.schedules,
+        ...(veleroDrBucket ? { drBucket: veleroDrBucket } : {}),
       },
       restore: {
         ebs: { enabled: bv.ebsRestoreTest.enabled, sampleBlocks: bv.ebsRestoreTest.sampleBlocks },
@@ -411,6 +470,91 @@ export class VerifyBackupsInfra extends Construct {
       approvalTimeout: props.approvalTimeout,
     });
     this.stateMachine = wf.stateMachine;
+
+    // ---- what people see: alarms on the last-verified age, and the dashboard ----------------------
+    // The metrics the publish step writes as EMF (runbooks/verify-backups/last-verified.ts).
+    const metric = (name: string, dims: Record<string, string>, period: Duration, statistic = 'Maximum') =>
+      new cloudwatch.Metric({
+        namespace: 'OpsAutomation',
+        metricName: name,
+        dimensionsMap: { service: 'verify-backups', stage: stage.name, ...dims },
+        period,
+        statistic,
+      });
+    const restoreTested: Record<BackupClass, boolean> = {
+      ebs: bv.ebsRestoreTest.enabled,
+      rds: rdsRestore,
+      velero: veleroRestore,
+    };
+    for (const kind of BACKUP_CLASSES) {
+      if (!restoreTested[kind]) continue;
+      const bound = bv.lastVerifiedMaxHours[kind];
+      // Four 6-hour periods: a daily run's data point always falls in the last four complete ones.
+      // No data point at all in a day means verification did not report: that breaches too.
+      this.lastVerifiedAlarms[kind] = new cloudwatch.Alarm(this, `LastVerified-${kind}`, {
+        alarmName: `${namePrefix}-verify-backups-last-verified-${kind}`,
+        alarmDescription: `A ${kind} resource's last verified restore is older than ${bound} h (config backupVerification.lastVerifiedMaxHours.${kind}), or verify-backups reported no ${kind} ages for a day.`,
+        metric: metric(LAST_VERIFIED_MAX_METRIC, { kind }, Duration.hours(6)),
+        threshold: bound,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 4,
+        datapointsToAlarm: 1,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
+
+    const day = Duration.days(1);
+    const kinds = [...BACKUP_CLASSES];
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${namePrefix}-verify-backups`,
+      defaultInterval: Duration.days(28),
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: `Last verified restore, oldest per kind (hours): ${stage.name}`,
+            width: 12,
+            left: kinds.map((k) =>
+              metric(LAST_VERIFIED_MAX_METRIC, { kind: k }, Duration.hours(6)).with({ label: k }),
+            ),
+            leftAnnotations: kinds
+              .filter((k) => restoreTested[k])
+              .map((k) => ({ value: bv.lastVerifiedMaxHours[k], label: `${k} bound` })),
+          }),
+          new cloudwatch.GraphWidget({
+            title: `Last verified restore per resource (hours): ${stage.name}`,
+            width: 12,
+            left: [
+              new cloudwatch.MathExpression({
+                expression: `SEARCH('{OpsAutomation,service,stage,kind,resource} MetricName="${LAST_VERIFIED_METRIC}" service="verify-backups" stage="${stage.name}"', 'Maximum', 21600)`,
+                label: '',
+                period: Duration.hours(6),
+              }),
+            ],
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: `Backups checked and failed per run: ${stage.name}`,
+            width: 12,
+            stacked: false,
+            left: kinds.map((k) => metric(CHECKED_METRIC, { kind: k }, day).with({ label: `${k} checked` })),
+            right: kinds.map((k) => metric(FAILED_METRIC, { kind: k }, day).with({ label: `${k} failed` })),
+          }),
+          new cloudwatch.GraphWidget({
+            title: `verify-backups runs: ${stage.name}`,
+            width: 12,
+            left: [
+              wf.stateMachine.metricSucceeded({ period: day, label: 'succeeded' }),
+              wf.stateMachine.metricFailed({
+                period: day,
+                label: 'failed (a backup failed, or the run did)',
+              }),
+              wf.stateMachine.metricTimedOut({ period: day, label: 'timed out' }),
+            ],
+          }),
+        ],
+      ],
+    });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${backupArnRef.name}/verify-backups/*]`,
       reason:
@@ -426,6 +570,12 @@ export class VerifyBackupsInfra extends Construct {
       ...(checkDatabase ? { checkDatabase } : {}),
     };
   }
+
+  /** The last-verified alarms notify the stage's alarm topic (called by the automation stack). */
+  routeAlarmsTo(topic: sns.ITopic): void {
+    const action = new actions.SnsAction(topic);
+    for (const alarm of Object.values(this.lastVerifiedAlarms)) alarm.addAlarmAction(action);
+  }
 }
 
 /** verify-backups' infra: every stage verifies its backups. */
@@ -439,6 +589,7 @@ export const verifyBackupsWorkflow: RunbookWorkflowPlugin = {
       platform: ctx.platform,
       functions: ctx.functions,
       approvalTimeout: ctx.approvalTimeout,
+      ...(ctx.drBucketName ? { drBucketName: ctx.drBucketName } : {}),
       ...(ctx.kube
         ? { kubeFunction: ctx.kube.function, restoreNamespacePrefix: ctx.kube.restoreNamespacePrefix }
         : {}),

@@ -63,6 +63,8 @@ export const BackupItemSchema = z.object({
   latestCompleted: RecoveryPointSchema.optional(),
   /** The newest copy in the DR region, when the stage has one. */
   drCopy: RecoveryPointSchema.optional(),
+  /** Velero: the DR bucket was searched for the replica (absent `drCopy` then means none there). */
+  drCopyLookedUp: z.boolean().optional(),
   /** Part of the inventory could not be read: the item fails rather than passing on half the facts. */
   collectionError: z.string().optional(),
 });
@@ -338,8 +340,13 @@ export function checkEncrypted(
 }
 
 /**
- * dr-copy: when the stage has a DR region and the class requires it, a completed, encrypted copy
- * exists there and is itself within the RPO. Velero: its tarball's S3 replication completed.
+ * dr-copy: when the stage has a DR region and the class requires it, a completed copy exists there,
+ * says it is encrypted, and is itself within the RPO. All three kinds are judged the same way on the
+ * copy the inventory found in the DR region (EBS snapshot copy; RDS snapshot copy or replicated
+ * automated backup, dated by its restore window's latest time; Velero: the replica of the backup's
+ * tarball in the DR bucket, dated by the backup it replicates). A Velero item whose replica was not
+ * looked up (no DR bucket known: a configured external bucket) falls back to its tarball's S3
+ * replication status.
  */
 export function checkDrCopy(
   item: BackupItem,
@@ -349,7 +356,7 @@ export function checkDrCopy(
 ): CheckResult {
   if (!settings.drRegion) return na('dr-copy', 'the stage has no DR region');
   if (!policy.drCopyRequired) return na('dr-copy', `${item.class} backups need no DR copy (config)`);
-  if (item.class === 'velero') {
+  if (item.class === 'velero' && !item.drCopyLookedUp) {
     const status = item.latestCompleted?.replication;
     if (status === 'COMPLETED')
       return pass('dr-copy', `replicated to ${settings.drRegion} (S3 replication COMPLETED)`);
@@ -366,6 +373,11 @@ export function checkDrCopy(
     return fail('dr-copy', `the copy ${copy.id} in ${settings.drRegion} is ${describeState(copy)}`);
   if (copy.encrypted === false)
     return fail('dr-copy', `the copy ${copy.id} in ${settings.drRegion} is not encrypted`);
+  if (copy.encrypted !== true)
+    return fail(
+      'dr-copy',
+      `the copy ${copy.id} in ${settings.drRegion}: encryption unknown (the source did not say)`,
+    );
   const fresh = checkFresh({ ...item, latestCompleted: copy }, policy, settings.clockSkewMinutes, now);
   if (fresh.verdict === 'fail')
     return fail('dr-copy', `the newest copy in ${settings.drRegion}: ${fresh.reason}`);
@@ -579,6 +591,11 @@ export function evaluateItem(
           : 'all checks passed',
     checks,
   };
+}
+
+/** The name collect gives the stand-in row of a class whose inventory could not be read. */
+export function inventoryRowName(kind: BackupClass): string {
+  return `${kind} inventory`;
 }
 
 /** Whether the weekly RDS restore test is due: enabled, and today (UTC) is its weekday. */

@@ -95,7 +95,57 @@ export interface SlackBlock {
   readonly elements?: readonly SlackText[];
 }
 
-/** Slack shows the summary and the failures only (at most `maxFailures`); the full table is linked. */
+function checkWord(row: Evaluation, check: 'restore' | 'dr-copy'): string {
+  const c = row.checks.find((x) => x.check === check);
+  if (!c || c.verdict === 'not-applicable') return check === 'restore' ? 'not run' : 'n/a';
+  if (c.verdict === 'fail') return 'FAILED';
+  return check === 'restore' ? (row.class === 'ebs' ? 'content ok' : 'restore ok') : 'ok';
+}
+
+function clip(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}
+
+/**
+ * The daily table for Slack: one line per backup in the report's order (failures first), fixed-width
+ * columns in a code block: verdict, resource, kind, backup age, content/restore verdict, DR copy.
+ * Split into chunks that each fit one Slack section (3,000 characters).
+ */
+export function renderTable(report: BackupReport, maxChars = 2900): string[] {
+  const header = ['', 'resource', 'kind', 'backup age', 'content/restore', 'DR copy'];
+  const lines = report.rows.map((r) => [
+    r.verdict === 'fail' ? 'FAIL' : 'ok',
+    clip(r.resource, 32),
+    r.class,
+    formatAge(r),
+    checkWord(r, 'restore'),
+    checkWord(r, 'dr-copy'),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const render = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const head = render(header);
+  const chunks: string[] = [];
+  let current: string[] = [];
+  for (const line of lines.map(render)) {
+    const size = [head, ...current, line].join('\n').length + 8;
+    if (current.length > 0 && size > maxChars) {
+      chunks.push(['```', head, ...current, '```'].join('\n'));
+      current = [];
+    }
+    current.push(line);
+  }
+  if (current.length > 0) chunks.push(['```', head, ...current, '```'].join('\n'));
+  return chunks;
+}
+
+/**
+ * Slack shows the summary, the failures with their reasons (at most `maxFailures`), then the table
+ * of every backup (failures first); the full report is linked.
+ */
 export function renderSlack(
   report: BackupReport,
   options: { readonly reportUrl?: string; readonly maxFailures?: number } = {},
@@ -115,6 +165,9 @@ export function renderSlack(
     if (failures.length > max) lines.push(`…and ${failures.length - max} more in the full report`);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });
   }
+  // A message holds at most 50 blocks: the table keeps 45 of them (about 1,200 rows).
+  for (const chunk of renderTable(report).slice(0, 45))
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
   const context = [
     `run \`${report.executionName}\``,
     `${report.totals.passed}/${report.totals.checked} passed`,

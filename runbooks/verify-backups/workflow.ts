@@ -66,6 +66,8 @@ export interface VerifyBackupsSettings {
     readonly bucket?: string;
     readonly prefix: string;
     readonly schedules: readonly string[];
+    /** The Velero bucket's replica in drRegion (the platform's DR vault), when known. */
+    readonly drBucket?: string;
   };
   readonly restore: {
     /** EBS content check through the EBS direct APIs: how many blocks to read per snapshot. */
@@ -837,9 +839,10 @@ export class VerifyBackupsWorkflow extends Construct {
       resultPath: '$.restoreTest',
     });
     const name = new sfn.Pass(s, 'Name test database', {
-      comment: 'One temporary instance per run: a re-run of the same execution finds the same name.',
+      comment:
+        'One temporary instance per run and database: a re-run of the same execution finds the same name, and two databases restored in one run never share one.',
       parameters: {
-        'id.$': `States.Format('${h.scratchDbPrefix}{}', States.Hash($$.Execution.Name, 'MD5'))`,
+        'id.$': `States.Format('${h.scratchDbPrefix}{}', States.Hash(States.Format('{}/{}', $$.Execution.Name, $.item.resource), 'MD5'))`,
       },
       resultPath: '$.scratch',
     });

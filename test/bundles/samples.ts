@@ -124,6 +124,12 @@ export const SAMPLES: Record<string, Sample> = {
     // A CloudTrail signal's correlation id is the record's eventID (events/sources/cloudtrail).
     correlationId: stopLogging.detail.eventID,
   },
+  // A scheduled sweep (infra/constructs/automation/sweeps.ts): ListSecrets is refused, the run reports it.
+  'functions/sweeps/handler.ts': {
+    event: { checks: ['secrets'], scheduledTime: '2026-12-07T10:00:00Z' },
+    expect: 'aws',
+    logs: true,
+  },
   // The Datadog webhook through its function URL: the token check reads Secrets Manager first.
   'functions/intake/webhook-handler.ts': {
     event: {
@@ -289,6 +295,25 @@ export const SAMPLES: Record<string, Sample> = {
         ],
         loadBalancerPrefix: 'ingress',
         externalDnsTxtPrefix: '',
+      },
+      executionName: EXECUTION,
+    },
+    expect: 'returns',
+    correlationId: EXECUTION,
+  },
+  // restore-guardrail's step entry lives in its runbook folder (one folder per runbook).
+  'runbooks/restore-guardrail/steps/handler.ts': {
+    event: {
+      step: 'check',
+      parameters: { guardrail: 'trail-logging', target: 'dev-platform-trail', reason: 'smoke test' },
+      settings: {
+        trails: ['dev-platform-trail'],
+        flowLogs: false,
+        buckets: [],
+        securityGroups: [],
+        snapshotOwners: [],
+        trustedAccounts: [],
+        optInTag: { key: 'ops-automation', value: 'enabled' },
       },
       executionName: EXECUTION,
     },

@@ -233,6 +233,127 @@ const TABLES: Record<string, { role: () => { id: string; principal: string }; ta
       ],
     },
   },
+  // Written by hand from runbooks/restore-guardrail/README.md and dev's restoreGuardrail allow-lists.
+  'restore-guardrail (state machine)': {
+    role: () => byName('ops-dev-restore-guardrail'),
+    table: {
+      allow: [
+        {
+          action: 'cloudtrail:StartLogging',
+          resource: arn('cloudtrail', 'trail/dev-platform-trail'),
+          why: 'the platform trail',
+        },
+        {
+          action: 'cloudtrail:GetTrailStatus',
+          resource: arn('cloudtrail', 'trail/dev-platform-trail'),
+          why: 'reads it first',
+        },
+        {
+          action: 'ec2:ModifySnapshotAttribute',
+          resource: arn('ec2', 'snapshot/snap-0123456789abcdef0', REGION, ''),
+          context: { 'ec2:Owner': ACCOUNT },
+          why: "unshares the stage account's snapshot",
+        },
+        {
+          action: 'ec2:ModifyImageAttribute',
+          resource: arn('ec2', 'image/ami-0123456789abcdef0', REGION, ''),
+          context: { 'ec2:Owner': ACCOUNT },
+          why: "unshares the stage account's AMI",
+        },
+        {
+          action: 'rds:ModifyDBSnapshotAttribute',
+          resource: arn('rds', 'snapshot:app-manual'),
+          why: 'an own DB snapshot',
+        },
+        {
+          action: 'rds:ModifyDBClusterSnapshotAttribute',
+          resource: arn('rds', 'cluster-snapshot:app-cluster'),
+          why: 'an own DB cluster snapshot',
+        },
+        {
+          action: 'ec2:RevokeSecurityGroupIngress',
+          resource: arn('ec2', 'security-group/sg-0d0e0f0a0b0c0d0e0'),
+          why: 'the protected group',
+        },
+        {
+          action: 's3:PutBucketPublicAccessBlock',
+          resource: 'arn:aws:s3:::dev-platform-storagestatic1a2b3c4d-abcdef',
+          why: 'a platform bucket',
+        },
+        {
+          action: 'ec2:CreateFlowLogs',
+          resource: arn('ec2', 'vpc-flow-log/fl-0123456789abcdef0'),
+          context: { 'aws:RequestTag/ops-automation': 'enabled', 'aws:TagKeys': ['ops-automation'] },
+          why: 'a new flow log carrying the opt-in tag',
+        },
+        { action: 'ec2:DescribeSecurityGroupRules', resource: '*', why: 'read-only, no resource type' },
+      ],
+      deny: [
+        {
+          action: 'cloudtrail:StartLogging',
+          resource: arn('cloudtrail', 'trail/team-trail'),
+          why: 'another trail',
+        },
+        {
+          action: 'cloudtrail:StopLogging',
+          resource: arn('cloudtrail', 'trail/dev-platform-trail'),
+          why: 'never stops it',
+        },
+        {
+          action: 'cloudtrail:DeleteTrail',
+          resource: arn('cloudtrail', 'trail/dev-platform-trail'),
+          why: 'never deletes it',
+        },
+        {
+          action: 'ec2:ModifySnapshotAttribute',
+          resource: arn('ec2', 'snapshot/snap-0123456789abcdef0', REGION, ''),
+          context: { 'ec2:Owner': '999999999999' },
+          why: "another owner's snapshot",
+        },
+        {
+          action: 'rds:ModifyDBSnapshotAttribute',
+          resource: arn('rds', 'snapshot:x', REGION, '999999999999'),
+          why: 'another account',
+        },
+        {
+          action: 'ec2:RevokeSecurityGroupIngress',
+          resource: arn('ec2', 'security-group/sg-0123456789abcdef0'),
+          why: 'a group that is not protected',
+        },
+        {
+          action: 'ec2:AuthorizeSecurityGroupIngress',
+          resource: arn('ec2', 'security-group/sg-0123456789abcdef0'),
+          why: 'opening any other group',
+        },
+        {
+          action: 's3:PutBucketPublicAccessBlock',
+          resource: 'arn:aws:s3:::marketing-site',
+          why: 'a bucket outside the pattern',
+        },
+        {
+          action: 's3:PutBucketPolicy',
+          resource: 'arn:aws:s3:::dev-platform-x',
+          why: 'never writes a bucket policy',
+        },
+        {
+          action: 'ec2:CreateFlowLogs',
+          resource: arn('ec2', 'vpc-flow-log/fl-0123456789abcdef0'),
+          why: 'a flow log without the opt-in tag',
+        },
+        {
+          action: 'ec2:DeleteFlowLogs',
+          resource: arn('ec2', 'vpc-flow-log/fl-0123456789abcdef0'),
+          why: 'never deletes one',
+        },
+        {
+          action: 'iam:PassRole',
+          resource: arn('iam', 'role/Admin', ''),
+          context: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' },
+          why: 'any role but the flow-log role',
+        },
+      ],
+    },
+  },
   'update-dns (state machine)': {
     role: () => byName('ops-dev-update-dns'),
     table: {
@@ -627,7 +748,122 @@ const TABLES: Record<string, { role: () => { id: string; principal: string }; ta
       ],
     },
   },
+  'sweeps (function)': {
+    role: () => ({ id: sweepsRoleId(), principal: arn('iam', 'role/dev-automation-SweepsFunctionRole', '') }),
+    table: {
+      allow: [
+        {
+          action: 'cloudtrail:GetTrailStatus',
+          resource: arn('cloudtrail', 'trail/dev-platform-trail'),
+          why: 'the platform trail',
+        },
+        {
+          action: 'ec2:DescribeFlowLogs',
+          resource: '*',
+          context: { 'ec2:Region': REGION },
+          why: 'flow logs of the stage VPC',
+        },
+        {
+          action: 'ec2:DescribeSnapshotAttribute',
+          resource: arn('ec2', 'snapshot/snap-0aaaaaaaaaaaaaaa1', REGION, ''),
+          context: { 'ec2:Region': REGION },
+          why: 'who may create volumes from a snapshot',
+        },
+        {
+          action: 'rds:DescribeDBSnapshotAttributes',
+          resource: arn('rds', 'snapshot:manual-1'),
+          why: 'who may restore it',
+        },
+        {
+          action: 'secretsmanager:ListSecrets',
+          resource: '*',
+          why: 'rotation dates of the platform secrets',
+        },
+        {
+          action: 'lambda:InvokeFunction',
+          resource: arn('lambda', 'function:ops-dev-intake'),
+          why: 'hands findings to the intake',
+        },
+        {
+          action: 'route53:ListResourceRecordSets',
+          resource: `arn:aws:route53:::hostedzone/${zoneId}`,
+          why: 'dns: record sets of the allow-listed platform zone',
+        },
+        {
+          action: 'dynamodb:Query',
+          resource: arn('dynamodb', 'table/ops-dev-audit/index/by-resource'),
+          why: "dns: what update-dns's runs last set, by resource",
+        },
+      ],
+      deny: [
+        {
+          action: 'route53:ChangeResourceRecordSets',
+          resource: `arn:aws:route53:::hostedzone/${zoneId}`,
+          why: 'dns: reads only',
+        },
+        {
+          action: 'route53:ListResourceRecordSets',
+          resource: `arn:aws:route53:::hostedzone/${otherZone}`,
+          why: "dns: only the platform's zones",
+        },
+        {
+          action: 'dynamodb:Query',
+          resource: arn('dynamodb', 'table/ops-dev-audit'),
+          why: 'dns: the by-resource index only, not the table',
+        },
+        {
+          action: 'dynamodb:PutItem',
+          resource: arn('dynamodb', 'table/ops-dev-audit'),
+          why: 'never writes the audit',
+        },
+        {
+          action: 'cloudtrail:StopLogging',
+          resource: arn('cloudtrail', 'trail/dev-platform-trail'),
+          why: 'reads only',
+        },
+        {
+          action: 'cloudtrail:GetTrailStatus',
+          resource: arn('cloudtrail', 'trail/someone-elses-trail'),
+          why: 'only the platform trail',
+        },
+        {
+          action: 'ec2:DescribeFlowLogs',
+          resource: '*',
+          context: { 'ec2:Region': 'us-west-2' },
+          why: 'only its own region',
+        },
+        {
+          action: 'ec2:ModifySnapshotAttribute',
+          resource: arn('ec2', 'snapshot/snap-0aaaaaaaaaaaaaaa1', REGION, ''),
+          why: 'never changes sharing itself',
+        },
+        {
+          action: 'rds:ModifyDBSnapshotAttribute',
+          resource: arn('rds', 'snapshot:manual-1'),
+          why: 'reads only',
+        },
+        {
+          action: 'secretsmanager:GetSecretValue',
+          resource: arn('secretsmanager', 'secret:dev/rds/app-user-AbCdEf'),
+          why: 'rotation dates, never secret values',
+        },
+        {
+          action: 'lambda:InvokeFunction',
+          resource: arn('lambda', 'function:ops-dev-kube'),
+          why: 'only the intake',
+        },
+      ],
+    },
+  },
 };
+
+function sweepsRoleId(): string {
+  const hit = Object.entries(automationTemplate.Resources).find(
+    ([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('SweepsFunctionRole'),
+  );
+  if (!hit) throw new Error('no sweeps function role');
+  return hit[0];
+}
 
 function intakeRoleId(): string {
   const hit = Object.entries(automationTemplate.Resources).find(

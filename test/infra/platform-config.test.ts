@@ -40,7 +40,7 @@ function stageLike(base: string, name: string, cidr: string) {
 describe('platform config: stages, CIDRs and the charts the platform needs', () => {
   it('accepts the configured stages: disjoint CIDRs, valid one by one', () => {
     expect(() => allStages()).not.toThrow();
-    expect(allStages().map((s) => s.name)).toEqual(['dev', 'stage', 'prod']);
+    expect(allStages().map((s) => s.name)).toEqual(['dev', 'stage', 'prod', 'prod-euc1']);
   });
 
   it('rejects two stages whose VPC CIDRs overlap, naming both and their ranges', () => {
@@ -55,9 +55,42 @@ describe('platform config: stages, CIDRs and the charts the platform needs', () 
   });
 
   it('accepts a new region with its own range', () => {
-    const stages = [...allStages(), stageLike('prod', 'prod-euc1', '10.40.0.0/16')];
+    const stages = [...allStages(), stageLike('prod', 'prod-use1', '10.50.0.0/16')];
 
     expect(() => checkStages(stages)).not.toThrow();
+  });
+
+  it('lets only one stage per account register the Datadog AWS integration as code', () => {
+    // Prepare: prod and its second region share account 333333333333; both ask to register.
+    const register = (name: string) => {
+      const s = loadStage(name);
+      return {
+        ...s,
+        platform: { ...s.platform, datadog: { ...s.platform.datadog, registerIntegration: true } },
+      };
+    };
+
+    // Act + Assess
+    expect(() => checkStages([register('prod'), loadStage('prod-euc1')])).not.toThrow();
+    expect(() => checkStages([register('prod'), register('prod-euc1')])).toThrow(
+      /registerIntegration is on in prod and prod-euc1, all in account 333333333333/,
+    );
+  });
+
+  it('refuses an application listed twice under /app/<stage>/', () => {
+    const input = structuredClone(STAGE_INPUTS.dev);
+    if (!input) throw new Error('no dev stage');
+    const twice = {
+      ...input,
+      platform: {
+        ...input.platform,
+        appParameters: [
+          { app: 'api', namespace: 'app', serviceAccount: 'api' },
+          { app: 'api', namespace: 'other', serviceAccount: 'api' },
+        ],
+      },
+    };
+    expect(() => parseStage(twice, 'dev')).toThrow(/platform\.appParameters lists "api" twice/);
   });
 
   it('rejects a VPC range that overlaps the office networks reached over the VPN', () => {
@@ -132,7 +165,7 @@ describe('platform config: stages, CIDRs and the charts the platform needs', () 
   });
 
   it('rotates the RDS master secret of every configured stage with the single-user strategy', () => {
-    for (const name of ['dev', 'stage', 'prod']) {
+    for (const name of ['dev', 'stage', 'prod', 'prod-euc1']) {
       expect(loadStage(name).automation.allowLists.secrets).toContainEqual(
         expect.objectContaining({ name: `${name}/rds/master`, strategy: 'mysql-single-user' }),
       );

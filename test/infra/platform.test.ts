@@ -301,7 +301,9 @@ describe('platform add-ons: EKS add-ons, storage class, Helm charts', () => {
 
   it('installs exactly the charts pinned in config, at their pinned versions and repositories', () => {
     const charts = chartsByName(dev.platformTemplate);
-    const pinned = Object.values(devConfig.platform.eks.charts);
+    // The RabbitMQ operator is optional per stage (platform.rabbitmq.enabled; off in dev).
+    const optional = devConfig.platform.rabbitmq.enabled ? [] : ['rabbitmq-cluster-operator'];
+    const pinned = Object.values(devConfig.platform.eks.charts).filter((c) => !optional.includes(c.chart));
     expect([...charts.keys()].sort()).toEqual(pinned.map((c) => c.chart).sort());
     for (const c of pinned) {
       expect(charts.get(c.chart)).toMatchObject({
@@ -398,6 +400,9 @@ describe('platform add-ons: EKS add-ons, storage class, Helm charts', () => {
         `${ns('certManager')}:cert-manager`,
         `${ns('velero')}:velero-server`,
         `${ns('eventExporter')}:kubernetes-event-exporter`,
+        `${ns('externalSecrets')}:external-secrets`,
+        // The app parameters' reader (config platform.appParameters: api in app/api).
+        'app:api',
       ].sort(),
     );
     for (const c of conditions) {

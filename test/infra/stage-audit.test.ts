@@ -25,11 +25,12 @@ beforeAll(() => {
   // Every stage in one app, as `cdk synth` builds it, with cdk-nag on (a finding fails synth).
   ({ app, stacks } = buildApp({ appProps: { context: { 'aws:cdk:bundling-stacks': [] } } }));
   app.synth();
-});
+  // Four stages with cdk-nag (prod-euc1 added a quarter): like dr-copies, more than the default hook budget.
+}, 360_000);
 
 describe('cdk-nag acknowledgements: every stage', () => {
-  it('synthesises dev, stage and prod', () => {
-    expect(stacks.map((s) => s.stage.name)).toEqual(['dev', 'stage', 'prod']);
+  it('synthesises dev, stage, prod and prod’s second region', () => {
+    expect(stacks.map((s) => s.stage.name)).toEqual(['dev', 'stage', 'prod', 'prod-euc1']);
   });
 
   it('has wildcard grants to audit in every stage (the audit is not vacuous)', () => {
@@ -52,36 +53,39 @@ describe('cdk-nag acknowledgements: every stage', () => {
 });
 
 describe('RDS master secret: rotated in every stage', () => {
-  it.each(['dev', 'stage', 'prod'])('%s: a rotation function and schedule for <stage>/rds/master', (name) => {
-    const s = stacks.find((x) => x.stage.name === name);
-    if (!s) throw new Error(`no stage ${name}`);
-    const automation = Template.fromStack(s.automation);
-    const platform = Template.fromStack(s.platform);
-    // The master secret is the platform's generated one, attached to the instance …
-    platform.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `${name}/rds/master` });
-    // … and the automation stack rotates that very secret (imported by ARN from the platform).
-    const schedules = automation.findResources('AWS::SecretsManager::RotationSchedule');
-    const onMaster = Object.values(schedules).filter((r) =>
-      JSON.stringify(r.Properties.SecretId).includes('InstanceSecretAttachment'),
-    );
-    expect(onMaster).toHaveLength(1);
-    const rotationLambda = JSON.stringify(onMaster[0]?.Properties.RotationLambdaARN);
-    const fns = automation.findResources('AWS::Lambda::Function', {
-      Properties: {
-        FunctionName: `ops-${name}-rotation-${name}-rds-master`,
-        Environment: {
-          Variables: Match.objectLike({
-            ROTATION_STRATEGY: 'mysql-single-user',
-            SECRET_ID: `${name}/rds/master`,
-          }),
+  it.each(['dev', 'stage', 'prod', 'prod-euc1'])(
+    '%s: a rotation function and schedule for <stage>/rds/master',
+    (name) => {
+      const s = stacks.find((x) => x.stage.name === name);
+      if (!s) throw new Error(`no stage ${name}`);
+      const automation = Template.fromStack(s.automation);
+      const platform = Template.fromStack(s.platform);
+      // The master secret is the platform's generated one, attached to the instance …
+      platform.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `${name}/rds/master` });
+      // … and the automation stack rotates that very secret (imported by ARN from the platform).
+      const schedules = automation.findResources('AWS::SecretsManager::RotationSchedule');
+      const onMaster = Object.values(schedules).filter((r) =>
+        JSON.stringify(r.Properties.SecretId).includes('InstanceSecretAttachment'),
+      );
+      expect(onMaster).toHaveLength(1);
+      const rotationLambda = JSON.stringify(onMaster[0]?.Properties.RotationLambdaARN);
+      const fns = automation.findResources('AWS::Lambda::Function', {
+        Properties: {
+          FunctionName: `ops-${name}-rotation-${name}-rds-master`,
+          Environment: {
+            Variables: Match.objectLike({
+              ROTATION_STRATEGY: 'mysql-single-user',
+              SECRET_ID: `${name}/rds/master`,
+            }),
+          },
         },
-      },
-    });
-    const [fnId] = Object.keys(fns);
-    expect(fnId).toBeDefined();
-    expect(rotationLambda).toContain(fnId);
-    expect(onMaster[0]?.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(29 days)' });
-  });
+      });
+      const [fnId] = Object.keys(fns);
+      expect(fnId).toBeDefined();
+      expect(rotationLambda).toContain(fnId);
+      expect(onMaster[0]?.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(29 days)' });
+    },
+  );
 });
 
 /** A stack with one real rotation construct (a `random` secret: no VPC needed), cdk-nag on. */
@@ -167,6 +171,12 @@ const DESTINATIONS: Record<string, { emails: string[]; slackChannel?: string; ha
     slackChannel: 'C0PRODALRM1',
     handles: ['@pagerduty-platform-prod', '@slack-ops-prod-alerts'],
   },
+  // prod's second region pages the same people (config/stages/prod-euc1.ts).
+  'prod-euc1': {
+    emails: ['platform-oncall@example.com'],
+    slackChannel: 'C0PRODALRM1',
+    handles: ['@pagerduty-platform-prod', '@slack-ops-prod-alerts'],
+  },
 };
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -181,7 +191,7 @@ function templatesOf(name: string): Record<string, Resource>[] {
 }
 
 describe('alarm routing: every alarm and monitor ends at a configured destination', () => {
-  it.each(['dev', 'stage', 'prod'])(
+  it.each(['dev', 'stage', 'prod', 'prod-euc1'])(
     '%s: every CloudWatch alarm notifies a topic that reaches the configured people',
     (name) => {
       const expected = DESTINATIONS[name];
@@ -235,16 +245,19 @@ describe('alarm routing: every alarm and monitor ends at a configured destinatio
     },
   );
 
-  it.each(['dev', 'stage', 'prod'])('%s: every Datadog monitor names the configured @-handles', (name) => {
-    const expected = DESTINATIONS[name];
-    if (!expected) throw new Error(`no expectation for ${name}`);
-    const monitors = templatesOf(name).flatMap((resources) =>
-      Object.entries(resources).filter(([, r]) => r.Type === 'Datadog::Monitors::Monitor'),
-    );
-    expect(monitors.length).toBeGreaterThan(10);
-    for (const [id, m] of monitors) {
-      const words = String(m.Properties.Message).split(/\s+/);
-      for (const handle of expected.handles) expect(words, `${name}: monitor ${id}`).toContain(handle);
-    }
-  });
+  it.each(['dev', 'stage', 'prod', 'prod-euc1'])(
+    '%s: every Datadog monitor names the configured @-handles',
+    (name) => {
+      const expected = DESTINATIONS[name];
+      if (!expected) throw new Error(`no expectation for ${name}`);
+      const monitors = templatesOf(name).flatMap((resources) =>
+        Object.entries(resources).filter(([, r]) => r.Type === 'Datadog::Monitors::Monitor'),
+      );
+      expect(monitors.length).toBeGreaterThan(10);
+      for (const [id, m] of monitors) {
+        const words = String(m.Properties.Message).split(/\s+/);
+        for (const handle of expected.handles) expect(words, `${name}: monitor ${id}`).toContain(handle);
+      }
+    },
+  );
 });

@@ -18,9 +18,14 @@ const SECRETS = [
   'ops/dev/datadog/app-key',
   'ops/dev/datadog/webhook-token',
 ];
-const PAUSES = ['snapshot-volume', 'scale-node-group', 'update-dns', 'rotate-secret', 'verify-backups'].map(
-  (r) => `/ops/dev/paused/${r}`,
-);
+const PAUSES = [
+  'snapshot-volume',
+  'scale-node-group',
+  'update-dns',
+  'rotate-secret',
+  'verify-backups',
+  'restore-guardrail',
+].map((r) => `/ops/dev/paused/${r}`);
 const ALARM_TOPIC = 'arn:aws:sns:eu-west-1:111111111111:ops-dev-alarms';
 
 const secret = (name: string) => ({

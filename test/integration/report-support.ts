@@ -164,6 +164,8 @@ export interface LedgerFake {
   readonly puts: PutObjectCommandInput[];
   /** The next `count` PutObject calls fail as an S3 outage would (503 SlowDown). */
   failNextPuts(count: number): void;
+  /** At most this many keys per ListObjectsV2 page (S3: up to 1,000; fewer is allowed), so paging happens. */
+  setListPageSize(size: number): void;
   restore(): void;
 }
 
@@ -211,17 +213,35 @@ export function ledgerFake(bucket: string): LedgerFake {
   mock.on(DeleteObjectCommand).callsFake(() => {
     throw s3Error('AccessDenied', 403, 'Object Lock: the object is under retention');
   });
-  mock.on(ListObjectsV2Command).callsFake((input: { Bucket: string; Prefix?: string }) => {
-    if (input.Bucket !== bucket) throw s3Error('NoSuchBucket', 404, 'no such bucket');
-    const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).sort();
-    return { KeyCount: keys.length, IsTruncated: false, Contents: keys.map((Key) => ({ Key })) };
-  });
+  let listPage = 1000;
+  mock
+    .on(ListObjectsV2Command)
+    .callsFake((input: { Bucket: string; Prefix?: string; MaxKeys?: number; ContinuationToken?: string }) => {
+      if (input.Bucket !== bucket) throw s3Error('NoSuchBucket', 404, 'no such bucket');
+      const all = [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).sort();
+      // S3 answers at most MaxKeys (and at most 1,000) keys per page, continuing after the token.
+      const from = input.ContinuationToken === undefined ? 0 : Number(input.ContinuationToken.slice(4));
+      if (input.ContinuationToken !== undefined && !input.ContinuationToken.startsWith('tok-'))
+        throw s3Error('InvalidArgument', 400, 'The continuation token provided is incorrect');
+      const keys = all.slice(from, from + Math.min(input.MaxKeys ?? 1000, listPage));
+      const truncated = from + keys.length < all.length;
+      return {
+        KeyCount: keys.length,
+        IsTruncated: truncated,
+        ...(truncated ? { NextContinuationToken: `tok-${from + keys.length}` } : {}),
+        // S3 leaves Contents out of an empty page.
+        ...(keys.length ? { Contents: keys.map((Key) => ({ Key })) } : {}),
+      };
+    });
   return {
     s3,
     objects,
     puts,
     failNextPuts: (count) => {
       failing = count;
+    },
+    setListPageSize: (size) => {
+      listPage = size;
     },
     restore: () => mock.restore(),
   };

@@ -559,7 +559,8 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
     clearRegisteredSecretValues();
     registerSecretValue(DB_PASSWORD);
 
-    // Act
+    // Act: at INFO for this line (the suite runs quiet, vitest.config.ts)
+    sharedLogger.setLogLevel('INFO');
     sharedLogger.info('careless line', {
       password: DB_PASSWORD,
       input: { taskToken: TASK_TOKEN, trigger: { slack: { responseUrl: RESPONSE_URL } } },
@@ -573,6 +574,7 @@ describe('report hook: one Slack message per run, a Datadog event per phase, an 
     expect(printed).toContain('dev/rds/app-user');
     for (const secret of [DB_PASSWORD, SLACK_TOKEN, TASK_TOKEN, RESPONSE_URL])
       expect(printed).not.toContain(secret);
+    sharedLogger.setLogLevel('SILENT');
     clearRegisteredSecretValues();
   });
 

@@ -30,6 +30,8 @@ const client = new SecretsManagerClient({ region: 'eu-west-1' });
 
 beforeAll(async () => {
   capture = captureLogger('rotation');
+  // The handler's own logger is read here: undo the suite's quiet default (vitest.config.ts).
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
   vi.stubEnv('ROTATION_STRATEGY', 'random');
   vi.stubEnv('TOKEN_FIELD', 'apiToken');
   vi.stubEnv('TOKEN_LENGTH', '48');

@@ -73,6 +73,10 @@ function refAndArn(
       const n = `arn:${p}:states:${g}:${a}:stateMachine:${named('StateMachineName')}`;
       return { ref: n, arn: n };
     }
+    case 'AWS::CloudTrail::Trail': {
+      const n = named('TrailName');
+      return { ref: n, arn: `arn:${p}:cloudtrail:${g}:${a}:trail/${n}` };
+    }
     case 'AWS::IAM::Role': {
       const n = named('RoleName');
       return { ref: n, arn: `arn:${p}:iam::${a}:role/${n}` };

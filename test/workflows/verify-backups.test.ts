@@ -945,6 +945,25 @@ describe('verify-backups workflow: the weekly database restore test', () => {
     });
   });
 
+  it('two databases in one run get two scratch instances, each deleted under its own name', async () => {
+    // Prepare: the inventory holds a second database (the collector finds one; the workflow maps any number).
+    const { h, deleted, restored } = dbHandlers();
+    const collect = h['Collect backups'] as TaskHandler;
+    h['Collect backups'] = async (i) => {
+      const inv = (await collect(i)) as { items: { class: string; resource: string }[] };
+      const platform = inv.items.find((x) => x.class === 'rds');
+      return { ...inv, items: [...inv.items, { ...platform, resource: 'test-orders' }] };
+    };
+    // Act
+    const out = await runAsl(asl, INPUT, { handlers: h });
+    // Assess
+    expect(out.status).toBe('SUCCEEDED');
+    const ids = (xs: unknown[]) =>
+      xs.map((x) => (x as { DbInstanceIdentifier: string }).DbInstanceIdentifier);
+    expect(new Set(ids(restored)).size).toBe(2);
+    expect(ids(deleted).sort()).toEqual(ids(restored).sort());
+  });
+
   it('a failing check still deletes the scratch instance, and fails the backup with that check named', async () => {
     // Prepare: the same definition, a restored database whose orders are stale (the oracle: 30 h > 26 h RPO).
     await db.query('CREATE DATABASE stale');

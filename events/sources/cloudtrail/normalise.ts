@@ -60,6 +60,18 @@ export function ingressCidrs(
   return [...found];
 }
 
+/** Ids of the ingress rules in an AuthorizeSecurityGroupIngress response that are open to the world. */
+export function worldOpenRuleIds(response: Loose | null | undefined): string[] {
+  const ids: string[] = [];
+  for (const rule of items(response?.securityGroupRuleSet)) {
+    if (!isObject(rule) || rule.isEgress === true) continue;
+    const cidr = str(rule, 'cidrIpv4') ?? str(rule, 'cidrIpv6');
+    const id = str(rule, 'securityGroupRuleId');
+    if (id && cidr && isWorldCidr(cidr)) ids.push(id);
+  }
+  return ids;
+}
+
 function ingressPorts(request: Loose | null | undefined): { protocol?: string; from?: number; to?: number } {
   const first = items(request?.ipPermissions).find(isObject);
   return {
@@ -85,6 +97,51 @@ function loadBalancerNameFromArn(arn: string): string | undefined {
   );
 }
 
+/**
+ * BatchGetSecretValue names its secrets in `secretIdList` (names or ARNs) or selects them with
+ * `filters` (Secrets Manager API reference, BatchGetSecretValue); there is no `secretId`. The signal
+ * lists every named secret; a filter read names none (Secrets Manager also records one GetSecretValue
+ * per secret it returns, which names each).
+ */
+function batchSecretReadFacts(
+  request: Loose | undefined,
+  base: { region: string; account: string | undefined },
+): Facts {
+  const secretIds = items(request?.secretIdList).filter(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
+  const secretNames = [...new Set(secretIds.map(secretNameFromId))];
+  const filters = items(request?.filters)
+    .filter(isObject)
+    .map(
+      (f) =>
+        `${str(f, 'key') ?? '?'}=${items(f.values)
+          .filter((v) => typeof v === 'string')
+          .join('|')}`,
+    );
+  const id =
+    secretNames.length === 1
+      ? (secretNames[0] as string)
+      : secretNames.length
+        ? `${secretNames.length} secrets`
+        : 'secrets-by-filter';
+  return {
+    resource: {
+      ...base,
+      type: 'secret',
+      id,
+      attributes: compactStrings({
+        secretNames: secretNames.join(','),
+        filters: filters.join(', ') || undefined,
+      }),
+    },
+    details: { secretIds, secretNames, ...(filters.length ? { secretFilters: filters } : {}) },
+    what: secretNames.length
+      ? `secret${secretNames.length > 1 ? 's' : ''} ${secretNames.join(', ')}`
+      : `secrets selected by filter ${filters.join(', ') || '(none given)'}`,
+  };
+}
+
 /** The resource a call is about and the request facts policy needs, per API. */
 function factsFor(record: CloudTrailRecord, region: string, account: string | undefined): Facts {
   const request = record.requestParameters ?? undefined;
@@ -95,6 +152,10 @@ function factsFor(record: CloudTrailRecord, region: string, account: string | un
 
   const security = securityFacts(record, base);
   if (security) return security;
+
+  if (record.eventSource === 'secretsmanager.amazonaws.com' && record.eventName === 'BatchGetSecretValue') {
+    return batchSecretReadFacts(request, base);
+  }
 
   if (record.eventSource === 'secretsmanager.amazonaws.com') {
     const secretId = str(request, 'secretId') ?? str(request, 'name') ?? firstArn;
@@ -151,6 +212,8 @@ function factsFor(record: CloudTrailRecord, region: string, account: string | un
           ipProtocol: ports.protocol,
           fromPort: ports.from,
           toPort: ports.to,
+          // The rules the call added that are open to the world (the response's securityGroupRuleSet, when recorded).
+          worldOpenRuleIds: worldOpen ? worldOpenRuleIds(response) : undefined,
         },
         alert: worldOpen ? 'security group opened to the world' : undefined,
         change: worldOpen

@@ -449,6 +449,53 @@ function exposureFacts(record: CloudTrailRecord, base: Base): SecurityFacts | un
   return undefined;
 }
 
+// ---------------------------------------------------------------------------------------- Lambda permission
+
+/**
+ * AddPermission (CloudTrail names it by API version: `AddPermission20150331v2`, `AddPermission20150331`)
+ * adds a statement to a function's resource policy. `principal: "*"` with none of the request members
+ * that narrow it (`sourceAccount`, `sourceArn`, `principalOrgID`) lets anyone invoke the function: the
+ * backdoor technique Stratus Red Team's `aws.persistence.lambda-backdoor-function` detonates.
+ * A function URL with `functionUrlAuthType: AWS_IAM` still needs signed requests, so it is not public.
+ * Reference: Lambda API reference, AddPermission (request members).
+ */
+export function lambdaPermissionIsPublic(request: Loose | undefined): boolean {
+  const principal = request?.principal;
+  const everyone = principal === '*' || (isObject(principal) && principal.AWS === '*');
+  if (!everyone) return false;
+  if (str(request, 'sourceAccount') || str(request, 'sourceArn') || str(request, 'principalOrgID'))
+    return false;
+  return str(request, 'functionUrlAuthType') !== 'AWS_IAM';
+}
+
+function lambdaFacts(record: CloudTrailRecord, base: Base): SecurityFacts | undefined {
+  if (
+    record.eventSource !== 'lambda.amazonaws.com' ||
+    !/^AddPermission(\d{8}(v\d+)?)?$/.test(record.eventName)
+  ) {
+    return undefined;
+  }
+  const request = record.requestParameters ?? undefined;
+  const fn = str(request, 'functionName') ?? 'unknown-function';
+  // The function name may be given as a name, a partial ARN or a full ARN.
+  const name = /:function:([^:]+)/.exec(fn)?.[1] ?? fn;
+  const action = str(request, 'action') ?? 'an action';
+  const isPublic = lambdaPermissionIsPublic(request);
+  const change = isPublic
+    ? `function ${name} resource policy lets anyone (Principal *) call ${action}`
+    : `function ${name} resource policy grants ${action} to ${typeof request?.principal === 'string' ? request.principal : 'a principal'}`;
+  return facts(
+    base,
+    'lambda-function',
+    name,
+    { functionName: name, statementId: str(request, 'statementId') },
+    `function ${name}`,
+    { functionName: name, statementId: str(request, 'statementId'), madePublic: isPublic },
+    change,
+    isPublic ? 'Lambda function opened to everyone' : undefined,
+  );
+}
+
 // ----------------------------------------------------------------------------------------------- identity
 
 function identityFacts(record: CloudTrailRecord, base: Base): SecurityFacts | undefined {
@@ -474,5 +521,10 @@ function identityFacts(record: CloudTrailRecord, base: Base): SecurityFacts | un
 /** Facts for the defence-evasion, data-exposure and identity calls; undefined for any other call. */
 export function securityFacts(record: CloudTrailRecord, base: Base): SecurityFacts | undefined {
   if (record.eventSource === 'cloudtrail.amazonaws.com') return cloudTrailFacts(record, base);
-  return defenceFacts(record, base) ?? exposureFacts(record, base) ?? identityFacts(record, base);
+  return (
+    defenceFacts(record, base) ??
+    exposureFacts(record, base) ??
+    lambdaFacts(record, base) ??
+    identityFacts(record, base)
+  );
 }

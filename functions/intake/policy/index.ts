@@ -4,6 +4,7 @@ import { datadogMonitor } from './datadog.js';
 import { requestedRun } from './manual.js';
 import { schedule } from './schedule.js';
 import { securityCalls } from './security-calls.js';
+import { sweepFindings } from './sweep.js';
 import type { PolicyRule, StartVerdict, Verdict } from './types.js';
 
 export * from './types.js';
@@ -12,7 +13,8 @@ export * from './types.js';
  * The shipped policy, in order: the first rule whose verdict is not `not-applicable` decides.
  * The union of the runbooks' own rules (runbooks/<name>/policy.ts, in registry order) between the
  * cross-cutting rules: explicit requests and security notifications first, so nothing else can
- * swallow them (only a runbook's incident rules come before them, and what they start is told too); the generic Datadog, Auto Scaling and schedule rules last. The runbooks' rules
+ * swallow them (only a runbook's incident rules come before them, and what they start is told too);
+ * the generic Datadog, Auto Scaling, schedule and sweep-finding rules last. The runbooks' rules
  * match disjoint events (each names its own CloudTrail calls or event source).
  */
 /** An incident rule as the intake runs it: any start it decides is told as well. */
@@ -39,6 +41,7 @@ export function policyRules(runbooks: readonly RunbookPlugin[]): readonly Policy
     datadogMonitor,
     autoScaling,
     schedule,
+    sweepFindings,
   ];
 }
 

@@ -40,7 +40,7 @@ export const securityCalls: PolicyRule = {
   name: 'security-calls',
   description:
     'trail stopped/deleted/narrowed, flow logs or DNS query logging removed, GuardDuty/Config off, leaving the ' +
-    'organization, snapshot/AMI/DB snapshot shared or public, bucket opened, root access key, KMS key ' +
+    'organization, snapshot/AMI/DB snapshot shared or public, bucket opened, Lambda function opened to Principal *, root access key, KMS key ' +
     'disabled/deleted, world-open ingress → notify critical (warning if refused); root sign-in → critical; ' +
     'IAM user sign-in without MFA → warning',
   evaluate(signal) {

@@ -1,13 +1,15 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../../../config/index.js';
-import type { FunctionFactory, RunbookBuildContext } from '../../../runbooks/build.js';
+import type { AlarmSource, FunctionFactory, RunbookBuildContext } from '../../../runbooks/build.js';
 import { RUNBOOK_PLUGINS, type RunbookPlugin } from '../../../runbooks/registry.js';
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
 import { RUNBOOK_WORKFLOWS, type RunbookWorkflowPlugin } from '../../../runbooks/workflows.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
 import { grantVpcNetworkInterfaces, OpsFunction, XRayWritePolicy } from '../ops-function.js';
+import { drBucketName } from '../platform/dr-names.js';
 import { KubeAccess, RESTORE_NAMESPACE_PREFIX } from './kube-access.js';
 
 export interface RunbookWorkflowsProps {
@@ -84,6 +86,15 @@ export class RunbookWorkflows extends Construct {
       approvalTimeout: Duration.minutes(stage.automation.slack.approvalTimeoutMinutes),
       platform,
       functions: OPS_FUNCTIONS,
+      ...(stage.drRegion
+        ? {
+            drBucketName: (purpose: 'velero' | 'backups') =>
+              drBucketName(
+                { stageName: stage.name, account: stage.account, drRegion: stage.drRegion as string },
+                purpose,
+              ),
+          }
+        : {}),
       get kube() {
         const kube = kubeOnce();
         return kube
@@ -99,17 +110,28 @@ export class RunbookWorkflows extends Construct {
       }),
     };
 
-    const runbooks = props.runbooks ?? RUNBOOK_PLUGINS;
-    const workflows = new Map((props.workflows ?? RUNBOOK_WORKFLOWS).map((w) => [w.name, w]));
-    for (const { spec } of runbooks) {
-      const workflow = workflows.get(spec.name);
-      if (!workflow) throw new Error(`runbook ${spec.name} has no workflow (runbooks/workflows.ts)`);
-      workflows.delete(spec.name);
+    // Built in the order of runbooks/workflows.ts (construct order fixes the order of resources
+    // such as metric filters); every registered runbook must have its workflow and the reverse.
+    const registered = new Set((props.runbooks ?? RUNBOOK_PLUGINS).map((p) => p.spec.name));
+    const workflows = props.workflows ?? RUNBOOK_WORKFLOWS;
+    for (const workflow of workflows) {
+      if (!registered.delete(workflow.name)) {
+        throw new Error(`workflow ${workflow.name} has no registered runbook (runbooks/registry.ts)`);
+      }
       const stateMachine = workflow.build(this, ctx);
-      if (stateMachine) this.stateMachines[spec.name] = stateMachine;
+      if (stateMachine) this.stateMachines[workflow.name] = stateMachine;
     }
     kubeOnce();
-    const orphans = [...workflows.keys()];
-    if (orphans.length > 0) throw new Error(`workflows without a registered runbook: ${orphans.join(', ')}`);
+    const missing = [...registered];
+    if (missing.length > 0)
+      throw new Error(`runbooks without a workflow (runbooks/workflows.ts): ${missing.join(', ')}`);
+  }
+
+  /** Routes every runbook's own alarms (constructs implementing `AlarmSource`) to the stage's alarm topic. */
+  routeAlarmsTo(topic: sns.ITopic): void {
+    for (const c of this.node.findAll()) {
+      const source = c as Construct & Partial<AlarmSource>;
+      if (c !== this && typeof source.routeAlarmsTo === 'function') source.routeAlarmsTo(topic);
+    }
   }
 }

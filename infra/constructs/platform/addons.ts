@@ -14,6 +14,7 @@ import {
 } from '../../../events/sources/cluster-autoscaler/schema.js';
 import { acknowledgeFindings } from './acknowledge.js';
 import { PLATFORM_CRITICAL_PRIORITY_CLASS } from './cluster.js';
+import { disruptionValues, mergeValues } from './disruption.js';
 import { IrsaRole } from './irsa.js';
 
 /** The charts this construct installs: each must be pinned in config `platform.eks.charts`. */
@@ -42,6 +43,21 @@ export const EVENT_EXPORTER_ROUTE = {
   reason: `^(${CLUSTER_AUTOSCALER_REASONS.join('|')})$`,
 };
 
+/**
+ * TLS policy of the ingress NLBs' TLS listeners: TLS 1.3 and 1.2 only (Elastic Load Balancing
+ * "Security policies for your Network Load Balancer": ELBSecurityPolicy-TLS13-1-2-2021-06, the
+ * console's recommended policy).
+ */
+export const INGRESS_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+/**
+ * Name of the internal ingress NLB. It must NOT start with `ingressLoadBalancerPrefix`: the intake's
+ * ingress-replaced rule re-points the public ingress records at any new NLB with that prefix.
+ */
+export function internalIngressLoadBalancerName(prefix: string, stageName: string): string {
+  return `private-${prefix}-${stageName}`.slice(0, 32);
+}
+
 /** The velero-plugin-for-aws image matching the pinned Velero chart (Velero 1.16). */
 export const VELERO_AWS_PLUGIN_IMAGE = 'velero/velero-plugin-for-aws:v1.12.1';
 
@@ -60,8 +76,12 @@ export interface ClusterAddonsProps {
   readonly dataKey: kms.IKey;
   /** Load balancer access logs (the ingress NLB). */
   readonly logsBucket: s3.IBucket;
-  /** Name prefix of the ingress NLB (config `automation.ingressLoadBalancerPrefix`): update-dns watches it. */
+  /** Name prefix of the ingress NLB (config `automation.ingressLoadBalancerPrefix`): the DNS runbook watches it. */
   readonly ingressLoadBalancerPrefix: string;
+  /** ACM certificate (public zone apex + wildcard) the ingress NLBs' TLS listeners present. */
+  readonly certificateArn: string;
+  /** The internal NLB's DNS name is published here by external-dns as `ingress.<private zone>`. */
+  readonly privateZone: route53.IHostedZone;
   /** Datadog site, e.g. `datadoghq.eu`. */
   readonly datadogSite: string;
   /** Production runs more replicas of the critical add-ons. */
@@ -129,7 +149,8 @@ export class ClusterAddons extends Construct {
         namespace: c.namespace,
         release: c.chart,
         createNamespace: true,
-        values,
+        // PodDisruptionBudgets through the chart's own keys (disruption.ts): drains evict one replica at a time.
+        values: mergeValues(values, disruptionValues(k)),
         // Charts whose CRDs and webhooks later manifests use are waited for, within the provider's limit.
         ...(wait ? { wait: true, timeout: Duration.minutes(10) } : {}),
       });
@@ -395,6 +416,15 @@ export class ClusterAddons extends Construct {
         },
       }),
     );
+    // cert-manager's Route 53 guide (cert-manager.io/docs/configuration/acme/dns01/route53) grants
+    // route53:ListResourceRecordSets on the zone beside the change; read-only, this zone only.
+    cm.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadChallengeZone',
+        actions: ['route53:ListResourceRecordSets'],
+        resources: [props.publicZone.hostedZoneArn],
+      }),
+    );
     cm.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadChanges',
@@ -606,6 +636,32 @@ export class ClusterAddons extends Construct {
     });
 
     const nlbName = `${props.ingressLoadBalancerPrefix}-${stageName}`.slice(0, 32);
+    const internalNlbName = internalIngressLoadBalancerName(props.ingressLoadBalancerPrefix, stageName);
+    if (internalNlbName.startsWith(props.ingressLoadBalancerPrefix)) {
+      throw new Error(
+        `internal ingress NLB ${internalNlbName} starts with ingressLoadBalancerPrefix ${props.ingressLoadBalancerPrefix}: ingress-replaced would point public records at it`,
+      );
+    }
+    // Both NLBs: the AWS Load Balancer Controller's NLB, IP targets, proxy protocol v2 (nginx reads
+    // the client address from it), cross-zone, access logs; a TLS listener on 443 presenting the ACM
+    // certificate with a TLS 1.2+ policy, forwarding the decrypted stream to nginx's plain-HTTP port
+    // (annotations from kubernetes-sigs/aws-load-balancer-controller docs/guide/service/annotations.md).
+    const nlbAnnotations = (name: string, scheme: 'internet-facing' | 'internal', logPrefix: string) => ({
+      'service.beta.kubernetes.io/aws-load-balancer-name': name,
+      'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': scheme,
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-proxy-protocol': '*',
+      'service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled': 'true',
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': props.certificateArn,
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': '443',
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy': INGRESS_TLS_POLICY,
+      'service.beta.kubernetes.io/aws-load-balancer-attributes': [
+        'access_logs.s3.enabled=true',
+        `access_logs.s3.bucket=${props.logsBucket.bucketName}`,
+        `access_logs.s3.prefix=${logPrefix}`,
+      ].join(','),
+    });
     const ingress = helm('ingressNginx', {
       controller: {
         replicaCount: replicas,
@@ -618,20 +674,23 @@ export class ClusterAddons extends Construct {
         config: { 'use-proxy-protocol': 'true' },
         service: {
           type: 'LoadBalancer',
-          // One NLB for every Ingress, provisioned by the AWS Load Balancer Controller.
+          // One public NLB for every Ingress, provisioned by the AWS Load Balancer Controller.
           loadBalancerClass: 'service.k8s.aws/nlb',
-          annotations: {
-            'service.beta.kubernetes.io/aws-load-balancer-name': nlbName,
-            'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
-            'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
-            'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
-            'service.beta.kubernetes.io/aws-load-balancer-proxy-protocol': '*',
-            'service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled': 'true',
-            'service.beta.kubernetes.io/aws-load-balancer-attributes': [
-              'access_logs.s3.enabled=true',
-              `access_logs.s3.bucket=${props.logsBucket.bucketName}`,
-              'access_logs.s3.prefix=elb',
-            ].join(','),
+          annotations: nlbAnnotations(nlbName, 'internet-facing', 'elb'),
+          // TLS ends at the NLB (ACM certificate): port 443 forwards to nginx's HTTP port.
+          targetPorts: { http: 'http', https: 'http' },
+          // A second Service of the same controller pods (chart value controller.service.internal,
+          // templates/controller-service-internal.yaml in kubernetes/ingress-nginx at 094b903): an
+          // internal NLB in the private subnets, so in-VPC functions reach every Ingress without
+          // leaving the VPC. Same controller, not a second class: one fleet to run and scale, and every
+          // host is reachable on both paths. Its ports and target ports default to the ones above.
+          internal: {
+            enabled: true,
+            loadBalancerClass: 'service.k8s.aws/nlb',
+            annotations: {
+              ...nlbAnnotations(internalNlbName, 'internal', 'elb-internal'),
+              'external-dns.alpha.kubernetes.io/hostname': `ingress.${props.privateZone.zoneName}`,
+            },
           },
         },
       },

@@ -223,6 +223,8 @@ export class PlatformCluster extends Construct {
         minSize: cfg.nodeGroup.minSize,
         desiredSize: cfg.nodeGroup.desiredSize,
         maxSize: cfg.nodeGroup.maxSize,
+        // Version updates replace at most this many nodes at a time (EKS NodegroupUpdateConfig).
+        maxUnavailable: cfg.nodeGroup.update.maxUnavailable,
         labels: {
           'platform/zone': az,
           'platform/nodegroup': nodegroupName,
@@ -234,6 +236,8 @@ export class PlatformCluster extends Construct {
       const cfn = ng.node.defaultChild as eks.CfnNodegroup;
       cfn.addPropertyOverride('ScalingConfig.MaxSize', `{{resolve:ssm:${names.maxSize}}}`);
       cfn.addPropertyOverride('ScalingConfig.DesiredSize', `{{resolve:ssm:${names.desiredSize}}}`);
+      // DEFAULT launches the replacement nodes before draining the old ones (surge); MINIMAL does not.
+      cfn.addPropertyOverride('UpdateConfig.UpdateStrategy', cfg.nodeGroup.update.strategy);
       ng.node.addDependency(maxSize, desiredSize);
       this.nodegroups.push(ng);
       this.nodegroupNames.push(nodegroupName);

@@ -9,10 +9,12 @@ import type { ChartSchema, GitopsConfig } from '../../../config/index.js';
 export const FLUX_NAMESPACE = 'flux-system';
 /** The ConfigMap Flux Kustomizations use for `postBuild.substituteFrom` (see gitops/README.md). */
 export const PLATFORM_OUTPUTS_CONFIGMAP = 'platform-outputs';
-/** Kubernetes Secrets an operator creates once per stage from Secrets Manager (README "GitOps with Flux"). */
+/** Kubernetes Secrets External Secrets builds from Secrets Manager (external-secrets.ts; README "Platform"). */
 export const DEPLOY_KEY_K8S_SECRET = 'flux-system';
 export const RECEIVER_TOKEN_K8S_SECRET = 'receiver-token';
 export const RECEIVER_NAME = 'ci';
+/** Secrets Manager name of the receiver token the stack generates (External Secrets copies it into the cluster). */
+export const receiverTokenSecretName = (stageName: string) => `ops/${stageName}/gitops/receiver-token`;
 
 /** Flux's post-build variable names: `^[_[:alpha:]][_[:alpha:][:digit:]]*$` (kustomize-controller docs). */
 const VARIABLE_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
@@ -75,7 +77,7 @@ export class FluxGitops extends Construct {
     for (const d of props.installAfter ?? []) this.chart.node.addDependency(d);
 
     this.receiverToken = new secretsmanager.Secret(this, 'ReceiverToken', {
-      secretName: `ops/${stageName}/gitops/receiver-token`,
+      secretName: receiverTokenSecretName(stageName),
       description: `${stageName}: HMAC key CI signs Flux Receiver notifications with`,
       encryptionKey: props.dataKey,
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
@@ -83,7 +85,7 @@ export class FluxGitops extends Construct {
     Validations.of(this.receiverToken).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The Flux receiver token is copied into the cluster and CI by hand (README "GitOps with Flux"); a scheduled rotation would break notifications until both copies change, so it is rotated by that documented procedure.',
+        'The Flux receiver token is copied into CI by hand (gitops/README.md); External Secrets refreshes the cluster copy hourly, but a scheduled rotation would break CI notifications until CI changes too, so it is rotated by that documented procedure.',
     });
     this.deployKeySecret = secretsmanager.Secret.fromSecretNameV2(
       this,

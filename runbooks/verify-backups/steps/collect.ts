@@ -16,7 +16,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Clien
 import { z } from 'zod';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import type { BackupClass, BackupItem, RecoveryPoint } from '../logic.js';
-import { rdsRestoreDue } from '../logic.js';
+import { inventoryRowName, rdsRestoreDue } from '../logic.js';
 import { VerifyBackupsParameters } from '../spec.js';
 
 /**
@@ -43,7 +43,13 @@ export const CollectSettings = z.object({
   pvcNamespaces: z.array(z.string()).default([]),
   /** The platform database's instance identifier; no RDS checks without one. */
   databaseInstance: z.string().optional(),
-  velero: z.object({ bucket: z.string().optional(), prefix: z.string(), schedules: z.array(z.string()) }),
+  velero: z.object({
+    bucket: z.string().optional(),
+    prefix: z.string(),
+    schedules: z.array(z.string()),
+    /** The bucket in drRegion the Velero bucket replicates to (same keys), when known. */
+    drBucket: z.string().optional(),
+  }),
   restore: z.object({
     ebs: z.object({ enabled: z.boolean() }),
     rds: z.object({ enabled: z.boolean(), weekday: z.string() }),
@@ -67,6 +73,7 @@ export interface CollectClients {
   /** Clients in the DR region; absent when the stage has none. */
   readonly ec2Dr?: EC2Client;
   readonly rdsDr?: RDSClient;
+  readonly s3Dr?: S3Client;
 }
 
 export interface RestorePlan {
@@ -241,7 +248,7 @@ function copySources(s: Snapshot): { snapshot?: string; volume?: string } {
   return { ...(snapshot ? { snapshot } : {}), ...(volume ? { volume } : {}) };
 }
 
-async function collectEbs(clients: CollectClients, s: CollectSettings): Promise<BackupItem[]> {
+export async function collectEbs(clients: CollectClients, s: CollectSettings): Promise<BackupItem[]> {
   const volumes = await protectedVolumes(clients.ec2, s);
   if (volumes.length === 0) return [];
   const ids = volumes.map((v) => v.VolumeId as string);
@@ -491,6 +498,44 @@ async function inspectVeleroObjects(
   };
 }
 
+/**
+ * The replica of a Velero backup in the DR bucket (S3 replication keeps the key): its tarball's
+ * HeadObject there. Dated by the backup it replicates, encrypted as the DR bucket reports. None when
+ * the replica is not there (yet); a refused read is a copy in an unknown state, naming the error.
+ */
+async function veleroReplica(
+  s3Dr: S3Client,
+  drBucket: string,
+  drRegion: string,
+  backupsDir: string,
+  point: RecoveryPoint,
+): Promise<{ copy?: RecoveryPoint }> {
+  const key = `${backupsDir}${point.id}/${point.id}.tar.gz`;
+  const base = {
+    id: `s3://${drBucket}/${key}`,
+    ...(point.createdAt ? { createdAt: point.createdAt } : {}),
+    ...(point.completedAt ? { completedAt: point.completedAt } : {}),
+    origin: 's3-replication',
+    region: drRegion,
+  };
+  try {
+    const head = await s3Dr.send(new HeadObjectCommand({ Bucket: drBucket, Key: key }));
+    return {
+      copy: {
+        ...base,
+        state: 'completed',
+        rawState: head.ReplicationStatus ?? 'present',
+        encrypted: head.ServerSideEncryption !== undefined,
+        ...(head.SSEKMSKeyId ? { kmsKeyId: head.SSEKMSKeyId } : {}),
+      },
+    };
+  } catch (err) {
+    if (isNotFound(err)) return {};
+    if (isTransient(err)) throw err;
+    return { copy: { ...base, state: 'unknown', rawState: `unreadable: ${describeError(err)}` } };
+  }
+}
+
 async function collectVelero(clients: CollectClients, s: CollectSettings): Promise<BackupItem[]> {
   const bucket = s.velero.bucket;
   if (!bucket) return [];
@@ -526,9 +571,14 @@ async function collectVelero(clients: CollectClients, s: CollectSettings): Promi
         : newest
           ? await inspectVeleroObjects(clients.s3, bucket, `${backupsDir}${newest.id}/`, newest)
           : undefined;
+    const dr =
+      latestCompleted && s.drRegion && s.velero.drBucket && clients.s3Dr
+        ? await veleroReplica(clients.s3Dr, s.velero.drBucket, s.drRegion, backupsDir, latestCompleted)
+        : undefined;
     items.push({
       class: 'velero',
       resource: schedule,
+      ...(dr ? { drCopyLookedUp: true, ...(dr.copy ? { drCopy: dr.copy } : {}) } : {}),
       label: `s3://${bucket}/${backupsDir}`,
       recoveryPoints: names.length,
       ...(newestInspected ? { newest: newestInspected } : {}),
@@ -571,7 +621,7 @@ export async function collectInventory(
       logger.error('inventory failed', { class: cls, error: describeError(err) });
       items.push({
         class: cls,
-        resource: `${cls} inventory`,
+        resource: inventoryRowName(cls),
         recoveryPoints: 0,
         collectionError: `listing ${cls} backups failed: ${describeError(err)}`,
       });

@@ -1,8 +1,16 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import type { DatadogApi, DatadogMetric } from '../../../functions/shared/datadog.js';
 import { tag } from '../../../functions/shared/datadog.js';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import type { SlackApi, SlackBlocks } from '../../../functions/shared/slack.js';
+import {
+  emitCloudWatch,
+  LAST_VERIFIED_DATADOG,
+  type LastVerifiedAge,
+  type LastVerifiedStore,
+  lastVerifiedAges,
+} from '../last-verified.js';
 import type { BackupReport, SlackBlock } from '../report.js';
 import { EvaluationSchema } from './build-report.js';
 
@@ -43,12 +51,19 @@ export interface PublishDeps {
   /** The stage's automation channel (config automation.slack.channel). */
   readonly channel: string;
   readonly logger: OpsLogger;
+  /** "Last verified restore": the record kept across runs, and CloudWatch (EMF) for its ages. */
+  readonly lastVerified?: {
+    readonly store: LastVerifiedStore;
+    readonly metrics: Pick<Metrics, 'singleMetric'>;
+  };
 }
 
 export interface PublishOutcome {
   readonly slack: string;
   readonly metrics: string;
   readonly events: string;
+  /** `recorded` once every resource's last-verified record was updated, else what failed. */
+  readonly lastVerified?: string;
 }
 
 export const METRIC_AGE = 'ops.backup.age_hours';
@@ -62,6 +77,21 @@ export function backupMetrics(report: BackupReport): DatadogMetric[] {
     metrics.push({ name: METRIC_VERIFIED, type: 'gauge', value: r.verdict === 'pass' ? 1 : 0, tags });
   }
   return metrics;
+}
+
+/** Datadog's "last verified restore" gauge, one per resource. */
+export function lastVerifiedMetrics(stage: string, ages: readonly LastVerifiedAge[]): DatadogMetric[] {
+  return ages.map((a) => ({
+    name: LAST_VERIFIED_DATADOG,
+    type: 'gauge' as const,
+    value: a.ageHours,
+    tags: [
+      tag('stage', stage),
+      tag('backup_class', a.kind),
+      tag('resource', a.resource),
+      tag('verified', a.everVerified ? 'yes' : 'never'),
+    ],
+  }));
 }
 
 function why(err: unknown): string {
@@ -84,9 +114,24 @@ export async function publishReport(event: PublishEvent, deps: PublishDeps): Pro
     slack = why(err);
     deps.logger.error('slack report failed', { error: slack });
   }
+  // The last-verified record first: its ages go to Datadog with the other metrics, and to CloudWatch.
+  let lastVerified: string | undefined;
+  let ages: LastVerifiedAge[] = [];
+  if (deps.lastVerified) {
+    try {
+      ages = await lastVerifiedAges(report, deps.lastVerified.store);
+      lastVerified = 'recorded';
+    } catch (err) {
+      lastVerified = why(err);
+      deps.logger.error('last-verified record failed', { error: lastVerified });
+    }
+    // Per-kind checked/failed counts go out even when the store failed (its ages are then missing,
+    // which the age alarms treat as breaching).
+    emitCloudWatch(report, ages, deps.lastVerified.metrics);
+  }
   let metrics = 'submitted';
   try {
-    await deps.datadog.submitMetrics(backupMetrics(report));
+    await deps.datadog.submitMetrics([...backupMetrics(report), ...lastVerifiedMetrics(report.stage, ages)]);
   } catch (err) {
     metrics = why(err);
     deps.logger.error('datadog metrics failed', { error: metrics });
@@ -115,5 +160,5 @@ export async function publishReport(event: PublishEvent, deps: PublishDeps): Pro
       break;
     }
   }
-  return { slack, metrics, events };
+  return { slack, metrics, events, ...(lastVerified ? { lastVerified } : {}) };
 }

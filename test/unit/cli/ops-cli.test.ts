@@ -14,7 +14,14 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 const sample = (name: string) => join(ROOT, 'events/samples', name);
 const SECRET_READ = sample('cloudtrail/secretsmanager-getsecretvalue-sso-user.json');
 /** Written by hand from runbooks/: what `ops list` must show. */
-const RUNBOOKS = ['snapshot-volume', 'scale-node-group', 'update-dns', 'rotate-secret', 'verify-backups'];
+const RUNBOOKS = [
+  'snapshot-volume',
+  'scale-node-group',
+  'update-dns',
+  'rotate-secret',
+  'verify-backups',
+  'restore-guardrail',
+];
 
 describe.each([
   ['plan', [SECRET_READ]],
@@ -61,7 +68,7 @@ describe.each([
 
     expect(out.code).toBe(2);
     expect(out.stderr.split('\n')[0]).toBe(
-      `ops ${command}: Unknown stage "moon". Known stages: dev, stage, prod`,
+      `ops ${command}: Unknown stage "moon". Known stages: dev, stage, prod, prod-euc1`,
     );
   });
 });

@@ -125,7 +125,7 @@ describe('ops replay: the same command line as every other', () => {
     expect(none.stderr).toMatch(/^ops replay: missing required argument 'paths'/);
     expect(stage.code).toBe(2);
     expect(stage.stderr.split('\n')[0]).toBe(
-      'ops replay: Unknown stage "moon". Known stages: dev, stage, prod',
+      'ops replay: Unknown stage "moon". Known stages: dev, stage, prod, prod-euc1',
     );
   });
 });
@@ -149,9 +149,10 @@ describe('ops replay: a day of CloudTrail, streamed', () => {
     const s = JSON.parse(out.stdout) as Summary;
     expect(s.events).toBe(RECORDS);
     expect(s.decisions).toBe(RECORDS);
+    // StopLogging on dev's own trail starts restore-guardrail (allow-listed in dev) and is still told.
     expect(s.byOutcome).toEqual({
-      start: CYCLES,
-      notify: 2 * CYCLES,
+      start: 2 * CYCLES,
+      notify: CYCLES,
       reject: CYCLES,
       ignore: 6 * CYCLES,
       malformed: 0,
@@ -159,7 +160,8 @@ describe('ops replay: a day of CloudTrail, streamed', () => {
       unreadable: 0,
     });
     expect(s.byRule).toEqual({
-      'security-calls': { notify: 2 * CYCLES },
+      'security-calls': { notify: CYCLES },
+      'restore-guardrail': { start: CYCLES },
       'secret-read': { start: CYCLES, ignore: 3 * CYCLES },
       'detach-volume': { reject: CYCLES },
       '(no rule)': { ignore: 3 * CYCLES },
@@ -167,6 +169,7 @@ describe('ops replay: a day of CloudTrail, streamed', () => {
     expect(s.byRunbook).toEqual({
       'rotate-secret': { start: CYCLES },
       'snapshot-volume': { reject: CYCLES },
+      'restore-guardrail': { start: CYCLES },
     });
     expect(s.byEventRule).toEqual({
       'cloudtrail-write-calls': 5 * CYCLES,
@@ -180,9 +183,10 @@ describe('ops replay: a day of CloudTrail, streamed', () => {
     expect(s.notable.slice(0, 4)).toEqual([
       expect.objectContaining({
         where: `${big}: Records[0]`,
-        action: 'notify',
+        action: 'start',
+        runbook: 'restore-guardrail',
         severity: 'critical',
-        rule: 'security-calls',
+        rule: 'restore-guardrail',
         occurredAt: at(0),
         resource: 'trail dev-platform-trail',
         eventRules: ['cloudtrail-write-calls'],
@@ -204,7 +208,7 @@ describe('ops replay: a day of CloudTrail, streamed', () => {
         resource: 'account 111111111111',
         eventRules: ['console-sign-in'],
       }),
-      expect.objectContaining({ where: `${big}: Records[10]`, action: 'notify', occurredAt: at(10) }),
+      expect.objectContaining({ where: `${big}: Records[10]`, action: 'start', occurredAt: at(10) }),
     ]);
     expect(s.notable[1]?.executionName).toMatch(/^rotate-secret-[0-9a-f]+-20261201T0000Z$/);
     expect(s.unreadable).toEqual([]);
@@ -251,16 +255,19 @@ describe('ops replay on real CloudTrail records (Stratus Red Team detonation log
     const s = JSON.parse(out.stdout) as Summary;
     expect(s.files).toBe(names.length);
     expect(s.events).toBe(records.length);
-    expect(s.byOutcome).toMatchObject({ malformed: 0, unhandled: 0, unreadable: 0, start: 0 });
+    // The one start: dev recreates its own flow log whichever flow log was deleted (restore-guardrail
+    // checks the stage VPC's flow log first; the notification still goes out).
+    expect(s.byOutcome).toMatchObject({ malformed: 0, unhandled: 0, unreadable: 0, start: 1 });
     // Written by hand from what each technique does (the same verdicts as the corpus test's table).
     expect(s.notable.map((n) => [String(n.where).slice(real.length + 1), n.action, n.severity])).toEqual([
       ['aws.defense-evasion.cloudtrail-event-selectors.json.gz: [0]', 'notify', 'critical'],
       ['aws.defense-evasion.dns-delete-logs.json.gz: [0]', 'notify', 'critical'],
-      ['aws.defense-evasion.vpc-remove-flow-logs.json.gz: [0]', 'notify', 'critical'],
+      ['aws.defense-evasion.vpc-remove-flow-logs.json.gz: [0]', 'start', 'critical'],
       ['aws.exfiltration.ec2-security-group-open-port-22-ingress.json.gz: [0]', 'notify', 'critical'],
       ['aws.exfiltration.ec2-share-ami.json.gz: [0]', 'notify', 'critical'],
       ['aws.exfiltration.ec2-share-ebs-snapshot.json.gz: [0]', 'notify', 'critical'],
       ['aws.exfiltration.rds-share-snapshot.json.gz: [0]', 'notify', 'critical'],
+      ['aws.persistence.lambda-backdoor-function.json.gz: [0]', 'notify', 'critical'],
     ]);
   });
 });
@@ -384,7 +391,8 @@ describe('ops replay: what it cannot read is listed with the reason, and the run
     const s = JSON.parse(withMissing.stdout) as Summary;
     expect(s.failed).toEqual([{ where: missing, reason: expect.stringContaining('ENOENT') }]);
     expect(s.events).toBe(1);
-    expect(s.byOutcome.notify).toBe(1);
+    // StopLogging on dev's own trail: restore-guardrail puts it back (and tells people).
+    expect(s.byOutcome.start).toBe(1);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain('Could not read: 8');
     expect(strictClean.code).toBe(0);
@@ -408,12 +416,13 @@ describe('ops replay: what it cannot read is listed with the reason, and the run
     const lines = out.stdout.split('\n');
     expect(lines[0]).toMatch(/^Replayed +1 events from 1 file \(0\.0 MB read\), stage dev$/);
     expect(lines).toContain('OUTCOME     COUNT');
-    expect(lines).toContain('notify      1');
-    expect(lines).toContain('POLICY RULE     START  NOTIFY  REJECT  IGNORE');
-    expect(lines).toContain('security-calls  0      1       0       0');
+    // StopLogging on dev's own trail starts restore-guardrail.
+    expect(lines).toContain('start       1');
+    expect(lines).toContain('POLICY RULE        START  NOTIFY  REJECT  IGNORE');
+    expect(lines).toContain('restore-guardrail  1      0       0       0');
     expect(lines).toContain('Notable decisions: 1 (starts and critical notifications)');
     expect(out.stdout).toMatch(
-      /2026-12-01T00:00:00\.000Z +notify critical +trail dev-platform-trail +.*hostile\.json: Records\[0\]/,
+      /2026-12-01T00:00:00\.000Z +start restore-guardrail +trail dev-platform-trail +.*hostile\.json: Records\[0\]/,
     );
     // No progress without a terminal unless asked for.
     expect(out.stderr).toBe('');

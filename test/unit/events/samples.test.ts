@@ -279,6 +279,17 @@ const EXPECTATIONS: Readonly<Record<string, Expectation>> = {
       expect(s.actor?.type).toBe('human');
     },
   },
+  // BatchGetSecretValue has no secretId: every secret its secretIdList names is listed (one ARN, one name).
+  'cloudtrail/secretsmanager-batchgetsecretvalue-sso-user.json': {
+    kind: 'cloudtrail.api-call',
+    severity: 'info',
+    resourceType: 'secret',
+    check: (s) => {
+      expect(s.resource.id).toBe('2 secrets');
+      expect(s.details.secretNames).toEqual(['dev/rds/app-user', 'dev/api/partner-token']);
+      expect(s.actor?.type).toBe('human');
+    },
+  },
   'cloudtrail/secretsmanager-getsecretvalue-sso-user.json': {
     kind: 'cloudtrail.api-call',
     severity: 'info',

@@ -29,7 +29,14 @@ type Row =
       /** Words the notification must contain: who, what resource, what changed. */
       readonly says: readonly string[];
     }
-  | { readonly action: 'ignore'; readonly why: string };
+  | { readonly action: 'ignore'; readonly why: string }
+  | {
+      /** restore-guardrail starts for a platform guardrail, and people are still told (critical). */
+      readonly action: 'start';
+      readonly resource: { readonly type: Resource['type']; readonly id: string };
+      readonly parameters: Record<string, unknown>;
+      readonly says: readonly string[];
+    };
 
 const SRT = 'stratus-red-team';
 const PA = 'panther-analysis';
@@ -58,11 +65,12 @@ const EXPECTED: Record<string, Row> = {
     resource: { type: 'trail', id: 'example-trail' },
     says: ['Tester', 'example-trail', 'InvalidTrailNameException'],
   },
+  // Any deleted flow log makes restore-guardrail check the stage VPC's own (dev restores it: restoreGuardrail.flowLogs).
   [`${SRT}/aws.defense-evasion.vpc-remove-flow-logs.json#0`]: {
-    action: 'notify',
-    severity: 'critical',
+    action: 'start',
     resource: { type: 'flow-log', id: 'fl-0e17aa62a21d4bbfe' },
-    says: ['christophe', 'fl-0e17aa62a21d4bbfe', 'deleted'],
+    parameters: { guardrail: 'flow-logs' },
+    says: ['christophe', 'fl-0e17aa62a21d4bbfe', 'deleted', "stage VPC's flow log"],
   },
   [`${SRT}/aws.defense-evasion.dns-delete-logs.json#0`]: {
     action: 'notify',
@@ -138,9 +146,12 @@ const EXPECTED: Record<string, Row> = {
     says: ['christophe', 'sg-003dc7f1f1c686164', 'opened to the world', '208.236.235.254/0'],
   },
   // ------------------------------------------------------------------ other techniques: read, never a run
+  // AddPermission20150331v2 with principal "*" and no source account / ARN / organization: anyone may invoke it.
   [`${SRT}/aws.persistence.lambda-backdoor-function.json#0`]: {
-    action: 'ignore',
-    why: 'Lambda resource policy for Principal * is not one of the classes (yet): no rule applies',
+    action: 'notify',
+    severity: 'critical',
+    resource: { type: 'lambda-function', id: 'stratus-red-team-backdoor-f-func' },
+    says: ['christophe', 'stratus-red-team-backdoor-f-func', 'Principal *', 'lambda:InvokeFunction'],
   },
   [`${SRT}/aws.persistence.sts-federation-token.json#0`]: {
     action: 'ignore',
@@ -265,24 +276,28 @@ describe('CloudTrail corpus (issue 14): real recorded records', () => {
     const every = out.decisions ?? [out.decision];
     // Assess
     expect(every.map((d) => d.action)).toEqual(every.map(() => row.action));
-    if (row.action !== 'notify') return;
-    expect(out.decision.severity).toBe(row.severity);
+    if (row.action === 'ignore') return;
+    if (row.action === 'start') {
+      expect(out.decision.runbook).toBe('restore-guardrail');
+      expect(out.decision.parameters).toMatchObject(row.parameters);
+    }
+    expect(out.decision.severity).toBe(row.action === 'start' ? 'critical' : row.severity);
     expect(out.signal.resource).toMatchObject(row.resource);
     const text = out.decision.reasons.join(' | ');
     for (const word of row.says) expect(text).toContain(word);
   });
 
-  it.each(records.filter((r) => EXPECTED[r.key]?.action === 'notify'))(
+  it.each(records.filter((r) => EXPECTED[r.key]?.action !== 'ignore'))(
     '$key reaches the intake through exactly one EventBridge rule',
     ({ key, record }) => {
       expect(rulesMatching(wrap(key, record)).map((r) => r.name)).toHaveLength(1);
     },
   );
 
-  it.each(records.filter((r) => EXPECTED[r.key]?.action === 'notify'))(
+  it.each(records.filter((r) => EXPECTED[r.key]?.action !== 'ignore'))(
     '$key: the Slack message people read names the actor, the resource and the change',
     ({ key, record }) => {
-      const row = EXPECTED[key] as Extract<Row, { action: 'notify' }>;
+      const row = EXPECTED[key] as Exclude<Row, { action: 'ignore' }>;
       const signal = normaliseEvent(wrap(key, record));
       const [decision] = decide(signal, { stage: 'dev', automation: dev.automation });
       if (!decision) throw new Error('no decision');
@@ -293,10 +308,78 @@ describe('CloudTrail corpus (issue 14): real recorded records', () => {
     },
   );
 
-  it('starts no mutating runbook for any recorded record (the table names none)', () => {
+  it('starts a runbook only where the table says so', () => {
     const started = records.filter(
       (r) => planEvent(JSON.stringify(wrap(r.key, r.record)), dev).decision.action === 'start',
     );
-    expect(started.map((r) => r.key)).toEqual([]);
+    expect(started.map((r) => r.key)).toEqual([`${SRT}/aws.defense-evasion.vpc-remove-flow-logs.json#0`]);
+  });
+});
+
+/**
+ * restore-guardrail on the real records: a stage whose restoreGuardrail allow-lists name the recorded
+ * resources (their trails, owners and security group, as the records show them). Written by hand: which
+ * records start the runbook with which parameters; the anonymised ids that are not valid AWS ids
+ * (`snap-1111`, `ami-1111`, `ami-de1fbCab6ccB03e6D`) are refused by the parameters and only notified.
+ */
+describe('CloudTrail corpus: restore-guardrail for allow-listed platform resources', () => {
+  const allowing = {
+    ...dev,
+    automation: {
+      ...dev.automation,
+      restoreGuardrail: {
+        trails: ['example-trail'],
+        flowLogs: true,
+        buckets: [],
+        securityGroups: ['sg-003dc7f1f1c686164'],
+        snapshotOwners: ['756680937392', '171471557522', '118238665043', '123456789012'],
+        trustedAccounts: [],
+      },
+    },
+  };
+  const STARTS: Record<string, Record<string, unknown>> = {
+    [`${PA}/aws_cloudtrail_stopped.json#0`]: { guardrail: 'trail-logging', target: 'example-trail' },
+    [`${SRT}/aws.defense-evasion.vpc-remove-flow-logs.json#0`]: { guardrail: 'flow-logs' },
+    [`${SRT}/aws.exfiltration.ec2-share-ebs-snapshot.json#0`]: {
+      guardrail: 'snapshot-sharing',
+      kind: 'ebs-snapshot',
+      target: 'snap-041993b54a9b3af6f',
+      account: '756680937392',
+    },
+    [`${SRT}/aws.exfiltration.rds-share-snapshot.json#0`]: {
+      guardrail: 'snapshot-sharing',
+      kind: 'db-snapshot',
+      target: 'exfiltration',
+      account: '171471557522',
+    },
+    [`${SRT}/aws.exfiltration.ec2-security-group-open-port-22-ingress.json#0`]: {
+      guardrail: 'security-group-ingress',
+      target: 'sg-003dc7f1f1c686164',
+      ruleIds: ['sgr-09b3e3d2ca1edf2a2'],
+    },
+  };
+
+  it('starts restore-guardrail for exactly these records, with these parameters', () => {
+    const started = Object.fromEntries(
+      records.flatMap((r) => {
+        const d = planEvent(JSON.stringify(wrap(r.key, r.record)), allowing).decision;
+        return d.action === 'start' ? [[r.key, { runbook: d.runbook, parameters: d.parameters }]] : [];
+      }),
+    );
+    expect(Object.keys(started).sort()).toEqual(Object.keys(STARTS).sort());
+    for (const [key, parameters] of Object.entries(STARTS)) {
+      expect(started[key]?.runbook).toBe('restore-guardrail');
+      expect(started[key]?.parameters).toMatchObject(parameters);
+    }
+  });
+
+  it('still tells people, critically, when it starts (the notification keeps the actor and the change)', () => {
+    for (const key of Object.keys(STARTS)) {
+      const r = records.find((x) => x.key === key) as Recorded;
+      const d = planEvent(JSON.stringify(wrap(r.key, r.record)), allowing).decision;
+      expect(d.severity).toBe('critical');
+      const row = EXPECTED[key] as Exclude<Row, { action: 'ignore' }>;
+      for (const word of row.says) expect(d.reasons.join(' | ')).toContain(word);
+    }
   });
 });

@@ -68,7 +68,11 @@ type Case = readonly [
   source: string,
   eventName: string,
   request: Record<string, unknown>,
-  expected: { action: 'notify'; says: readonly string[] } | { action: 'ignore' },
+  expected:
+    | { action: 'notify'; says: readonly string[] }
+    | { action: 'ignore' }
+    // A platform resource (dev's allow-lists, config/stages/dev.ts): restore-guardrail starts, and people are told.
+    | { action: 'start'; says: readonly string[]; parameters: Record<string, unknown> },
 ];
 
 const CASES: readonly Case[] = [
@@ -203,8 +207,61 @@ const CASES: readonly Case[] = [
     'ModifyDBClusterSnapshotAttribute',
     { dBClusterSnapshotIdentifier: 'orders-final', attributeName: 'restore', valuesToAdd: ['all'] },
     {
-      action: 'notify',
+      action: 'start',
       says: ['DB cluster snapshot orders-final made public (group all)', 'ops-admin/mallory'],
+      parameters: {
+        guardrail: 'snapshot-sharing',
+        kind: 'db-cluster-snapshot',
+        target: 'orders-final',
+        account: '111111111111',
+      },
+    },
+  ],
+  [
+    'platform bucket public access block deleted',
+    's3',
+    'DeleteBucketPublicAccessBlock',
+    { bucketName: 'dev-platform-storagestatic4b1c2d3e-0a1b2c3d4e5f' },
+    {
+      action: 'start',
+      says: ['dev-platform-storagestatic4b1c2d3e-0a1b2c3d4e5f', 'public access block deleted'],
+      parameters: {
+        guardrail: 'bucket-public-access',
+        target: 'dev-platform-storagestatic4b1c2d3e-0a1b2c3d4e5f',
+      },
+    },
+  ],
+  [
+    'protected security group opened to the world',
+    'ec2',
+    'AuthorizeSecurityGroupIngress',
+    {
+      groupId: 'sg-0d0e0f0a0b0c0d0e0',
+      ipPermissions: {
+        items: [
+          { ipProtocol: 'tcp', fromPort: 3306, toPort: 3306, ipRanges: { items: [{ cidrIp: '0.0.0.0/0' }] } },
+        ],
+      },
+    },
+    {
+      action: 'start',
+      says: ['sg-0d0e0f0a0b0c0d0e0', 'opened to the world', 'ops-admin/mallory'],
+      parameters: { guardrail: 'security-group-ingress', target: 'sg-0d0e0f0a0b0c0d0e0' },
+    },
+  ],
+  [
+    'platform EBS snapshot shared with another account',
+    'ec2',
+    'ModifySnapshotAttribute',
+    {
+      snapshotId: 'snap-0123456789abcdef0',
+      attributeType: 'CREATE_VOLUME_PERMISSION',
+      createVolumePermission: { add: { items: [{ userId: '999999999999' }] } },
+    },
+    {
+      action: 'start',
+      says: ['snap-0123456789abcdef0', 'shared with account 999999999999'],
+      parameters: { guardrail: 'snapshot-sharing', kind: 'ebs-snapshot', target: 'snap-0123456789abcdef0' },
     },
   ],
   [
@@ -294,7 +351,11 @@ describe('security calls the corpus lacks (issue 14)', () => {
     const out = planEvent(JSON.stringify(e), dev);
     // Assess
     expect(out.decision.action).toBe(expected.action);
-    if (expected.action !== 'notify') return;
+    if (expected.action === 'start') {
+      expect(out.decision.runbook).toBe('restore-guardrail');
+      expect(out.decision.parameters).toMatchObject(expected.parameters);
+    }
+    if (expected.action === 'ignore') return;
     expect(out.decision.severity).toBe('critical');
     for (const word of expected.says) expect(out.decision.reasons.join(' | ')).toContain(word);
     // The call reaches the intake: exactly one rule carries it.

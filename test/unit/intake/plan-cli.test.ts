@@ -95,7 +95,7 @@ describe('ops plan: the command line', () => {
     const stage = ops('plan', sample('datadog/webhook-warn.json'), '--stage', 'moon');
     expect(stage.code).toBe(2);
     expect(stage.stderr.split('\n')).toEqual([
-      'ops plan: Unknown stage "moon". Known stages: dev, stage, prod',
+      'ops plan: Unknown stage "moon". Known stages: dev, stage, prod, prod-euc1',
       'Run "ops plan --help" for usage.',
     ]);
     const none = ops('plan');

@@ -32,9 +32,11 @@ const EXPECTED: Record<string, Expect> = {
     severity: 'critical',
     reason: 'trail was deleted',
   },
+  // dev-platform-trail is the dev stage's own trail (restoreGuardrail.trails): logging is restarted, and people told.
   'cloudtrail/cloudtrail-stoplogging.json': {
-    action: 'notify',
-    severity: 'critical',
+    action: 'start',
+    runbook: 'restore-guardrail',
+    parameters: { guardrail: 'trail-logging', target: 'dev-platform-trail' },
     reason: 'logging was stopped',
   },
   'cloudtrail/ec2-authorizesecuritygroupingress-narrow-cidr.json': { action: 'ignore' },
@@ -69,6 +71,12 @@ const EXPECTED: Record<string, Expect> = {
     reason: 'scheduled for deletion',
   },
   'cloudtrail/secretsmanager-getsecretvalue-iam-user.json': {
+    action: 'start',
+    runbook: 'rotate-secret',
+    parameters: { secretId: 'dev/rds/app-user' },
+  },
+  // Two secrets named in secretIdList (an ARN and a name): the first of the two rotations.
+  'cloudtrail/secretsmanager-batchgetsecretvalue-sso-user.json': {
     action: 'start',
     runbook: 'rotate-secret',
     parameters: { secretId: 'dev/rds/app-user' },

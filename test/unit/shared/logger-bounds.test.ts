@@ -5,6 +5,9 @@ import { newOpsLogger, SafeLogger } from '../../../functions/shared/powertools.j
 import { REDACTED } from '../../../functions/shared/redact.js';
 import { describeRejectedPayload, logRejectedPayload } from '../../../functions/shared/rejected-payload.js';
 
+// These tests read what the logger writes: undo the suite's quiet default (vitest.config.ts) for this file.
+vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+
 /**
  * The shared logger (the real Powertools Logger, configured as every function configures it) never
  * throws and never writes an unbounded line, whatever it is handed. Lines are captured where

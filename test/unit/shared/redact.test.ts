@@ -202,12 +202,21 @@ describe('redact: structures', () => {
     expect(input).toEqual({ password: 'p', nested: { note: 'xoxb-12345678' } });
   });
 
-  it('survives cycles and stops at depth 40', () => {
+  it('survives cycles and stops at depth 40; an object reached by two paths is no cycle and is kept', () => {
     const a: Record<string, unknown> = { name: 'a' };
     a.self = a;
     expect(redact(a)).toEqual({ name: 'a', self: '[Circular]' });
-    const shared = { v: 1 };
-    expect(redact({ x: shared, y: shared })).toEqual({ x: { v: 1 }, y: '[Circular]' });
+    const shared = { v: 1, token: 't' };
+    expect(redact({ x: shared, y: shared })).toEqual({
+      x: { v: 1, token: REDACTED },
+      y: { v: 1, token: REDACTED },
+    });
+    const twice: Record<string, unknown> = { list: [] };
+    (twice.list as unknown[]).push({ back: twice });
+    expect(redact({ one: twice, two: twice })).toEqual({
+      one: { list: [{ back: '[Circular]' }] },
+      two: { list: [{ back: '[Circular]' }] },
+    });
 
     let list: unknown = ['leaf'];
     for (let i = 0; i < 41; i++) list = [list];

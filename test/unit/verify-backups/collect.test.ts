@@ -11,6 +11,7 @@ import {
   InventoryUnavailableError,
   veleroState,
 } from '../../../runbooks/verify-backups/steps/collect.js';
+import { requestProblems, responseProblems, sfnMemberName } from '../../support/aws-model.js';
 
 const quiet: OpsLogger = {
   info: () => undefined,
@@ -215,5 +216,119 @@ describe('verify-backups inventory: what the collector finds and how it reads it
       collectInventory({ settings, parameters: { scope: ['s3'] } }, { ec2, rds, s3 }, quiet, SUNDAY),
     ).rejects.toThrow();
     expect(ec2Mock.calls()).toHaveLength(0);
+  });
+});
+
+describe('verify-backups inventory: the Velero backup replica in the DR region', () => {
+  const s3Dr = new S3Client({ region: 'eu-central-1' });
+  const drMock = mockClient(s3Dr);
+  const drSettings = {
+    ...settings,
+    drRegion: 'eu-central-1',
+    velero: { ...settings.velero, drBucket: 'velero-dr' },
+  };
+  /** A fake S3 answer, checked against the S3 model (JS SDK names are the model's). */
+  const answer = <T extends object>(result: T): T => {
+    const sfnNames = Object.fromEntries(Object.entries(result).map(([k, v]) => [sfnMemberName(k), v]));
+    expect(responseProblems('s3', 'headObject', sfnNames)).toEqual([]);
+    return result;
+  };
+  beforeEach(() => {
+    s3Mock.reset();
+    drMock.reset();
+    s3Mock.on(ListObjectsV2Command, { Delimiter: '/' }).resolves({
+      CommonPrefixes: [{ Prefix: 'cluster-a/backups/daily-20261122030000/' }],
+    });
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'cluster-a/backups/daily-20261122030000/' }).resolves({
+      Contents: ['velero-backup.json', 'daily-20261122030000.tar.gz', 'daily-20261122030000-logs.gz'].map(
+        (k) => ({
+          Key: `cluster-a/backups/daily-20261122030000/${k}`,
+        }),
+      ),
+    });
+    const json = JSON.stringify({
+      kind: 'Backup',
+      metadata: { name: 'daily-20261122030000' },
+      status: {
+        phase: 'Completed',
+        startTimestamp: '2026-11-22T03:00:00Z',
+        completionTimestamp: '2026-11-22T03:04:00Z',
+      },
+    });
+    s3Mock.on(GetObjectCommand).resolves({ Body: { transformToString: async () => json } as never });
+    s3Mock
+      .on(HeadObjectCommand)
+      .resolves(
+        answer({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'k', ReplicationStatus: 'COMPLETED' }),
+      );
+  });
+  const collect = () =>
+    collectInventory(
+      { settings: drSettings, parameters: { scope: ['velero'] } },
+      { ec2, rds, s3, s3Dr },
+      quiet,
+      SUNDAY,
+    );
+
+  it('finds the replica of the newest completed backup, encrypted, dated by the backup', async () => {
+    drMock.on(HeadObjectCommand).resolves(
+      answer({
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: 'arn:aws:kms:eu-central-1:1:key/dr',
+        ReplicationStatus: 'REPLICA',
+      }),
+    );
+    const [item] = (await collect()).items;
+    expect(item?.drCopyLookedUp).toBe(true);
+    expect(item?.drCopy).toEqual({
+      id: 's3://velero-dr/cluster-a/backups/daily-20261122030000/daily-20261122030000.tar.gz',
+      createdAt: '2026-11-22T03:00:00Z',
+      completedAt: '2026-11-22T03:04:00Z',
+      origin: 's3-replication',
+      region: 'eu-central-1',
+      state: 'completed',
+      rawState: 'REPLICA',
+      encrypted: true,
+      kmsKeyId: 'arn:aws:kms:eu-central-1:1:key/dr',
+    });
+    const calls = drMock.commandCalls(HeadObjectCommand).map((c) => c.args[0].input);
+    expect(calls).toEqual([
+      { Bucket: 'velero-dr', Key: 'cluster-a/backups/daily-20261122030000/daily-20261122030000.tar.gz' },
+    ]);
+    for (const input of calls) expect(requestProblems('s3', 'headObject', input)).toEqual([]);
+  });
+
+  it('a replica not there is no copy; a refused read is a copy in an unknown state naming the error', async () => {
+    drMock
+      .on(HeadObjectCommand)
+      .rejects(
+        Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
+      );
+    const [missing] = (await collect()).items;
+    expect(missing?.drCopyLookedUp).toBe(true);
+    expect(missing?.drCopy).toBeUndefined();
+    drMock.reset();
+    drMock.on(HeadObjectCommand).rejects(
+      Object.assign(new Error('Access Denied'), {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
+    const [denied] = (await collect()).items;
+    expect(denied?.drCopy).toMatchObject({
+      state: 'unknown',
+      rawState: 'unreadable: AccessDenied: Access Denied',
+    });
+  });
+
+  it('looks nothing up without a DR bucket (a configured external Velero bucket)', async () => {
+    const inv = await collectInventory(
+      { settings: { ...drSettings, velero: settings.velero }, parameters: { scope: ['velero'] } },
+      { ec2, rds, s3, s3Dr },
+      quiet,
+      SUNDAY,
+    );
+    expect(inv.items[0]?.drCopyLookedUp).toBeUndefined();
+    expect(drMock.commandCalls(HeadObjectCommand)).toHaveLength(0);
   });
 });

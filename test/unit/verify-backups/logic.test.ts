@@ -229,6 +229,54 @@ describe('verify-backups rules: DR copy', () => {
     expect(checkDrCopy(ebsItem({ drCopy: point({ id: 'c' }, 40) }), EBS, dr, NOW).reason).toBe(
       'the newest copy in eu-central-1: age 40.0 h exceeds RPO 26 h',
     );
+    const { encrypted: _, ...unsaid } = point({ id: 'c' });
+    expect(checkDrCopy(ebsItem({ drCopy: unsaid }), EBS, dr, NOW).reason).toBe(
+      'the copy c in eu-central-1: encryption unknown (the source did not say)',
+    );
+  });
+
+  it('judges an RDS replicated automated backup and a Velero replica like an EBS copy: there, encrypted, within the RPO', () => {
+    const policy = { ...SETTINGS.classes.velero, drCopyRequired: true };
+    const rds = (copy?: ReturnType<typeof point>) =>
+      ebsItem({ class: 'rds', resource: 'db', ...(copy ? { drCopy: copy } : { drCopy: undefined }) });
+    expect(
+      checkDrCopy(rds(point({ id: 'arn:aws:rds:eu-central-1:1:auto-backup:ab-1' }, 25.9)), policy, dr, NOW),
+    ).toMatchObject({
+      verdict: 'pass',
+      reason: 'arn:aws:rds:eu-central-1:1:auto-backup:ab-1 in eu-central-1, age 25.9 h within RPO 26 h',
+    });
+    expect(checkDrCopy(rds(point({ id: 'ab' }, 26.5)), policy, dr, NOW).reason).toBe(
+      'the newest copy in eu-central-1: age 26.5 h exceeds RPO 26 h',
+    );
+    const velero = (copy?: ReturnType<typeof point>) =>
+      ebsItem({
+        class: 'velero',
+        // The source's replication status says COMPLETED, but the DR bucket is what counts once looked at.
+        latestCompleted: point({ id: 'daily-1', replication: 'COMPLETED' }, 30),
+        drCopyLookedUp: true,
+        ...(copy ? { drCopy: copy } : { drCopy: undefined }),
+      });
+    expect(checkDrCopy(velero(), policy, dr, NOW).reason).toBe('no copy in eu-central-1');
+    expect(checkDrCopy(velero(point({ id: 's3://dr/x.tar.gz' }, 30)), policy, dr, NOW).reason).toBe(
+      'the newest copy in eu-central-1: age 30.0 h exceeds RPO 26 h',
+    );
+    expect(
+      checkDrCopy(velero(point({ id: 's3://dr/x.tar.gz', encrypted: false }, 3)), policy, dr, NOW).reason,
+    ).toBe('the copy s3://dr/x.tar.gz in eu-central-1 is not encrypted');
+    expect(
+      checkDrCopy(
+        velero(
+          point(
+            { id: 's3://dr/x.tar.gz', state: 'unknown', rawState: 'unreadable: AccessDenied: Access Denied' },
+            3,
+          ),
+        ),
+        policy,
+        dr,
+        NOW,
+      ).reason,
+    ).toBe('the copy s3://dr/x.tar.gz in eu-central-1 is unknown (unreadable: AccessDenied: Access Denied)');
+    expect(checkDrCopy(velero(point({ id: 's3://dr/x.tar.gz' }, 3)), policy, dr, NOW).verdict).toBe('pass');
   });
 
   it('judges Velero by the S3 replication status of its tarball', () => {

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SignalSchema } from '../../../events/signal.js';
-import { evaluateItem } from '../../../runbooks/verify-backups/logic.js';
+import { type Evaluation, evaluateItem } from '../../../runbooks/verify-backups/logic.js';
 import {
   buildReport,
   failureSignals,
   renderMarkdown,
   renderSlack,
+  renderTable,
   summaryLine,
 } from '../../../runbooks/verify-backups/report.js';
 import { ebsItem, NOW, OTHER_KEY_ARN, point, SETTINGS } from './fixtures.js';
@@ -116,7 +117,7 @@ describe('verify-backups report: the table of every backup checked', () => {
       '• `ebs` *vol-0aaaaaaaaaaaaaaa1*: age 30.0 h / RPO 26 h: fresh: age 30.0 h exceeds RPO 26 h',
     );
     expect(failures).not.toContain('vol-0bbbbbbbbbbbbbbb2');
-    expect(slack.blocks[2]?.elements?.[0]?.text).toBe(
+    expect(slack.blocks.at(-1)?.elements?.[0]?.text).toBe(
       'run `verify-backups-all-backups-20261122T0500` · 2/4 passed · <https://example.invalid/report.md|full report>',
     );
   });
@@ -134,7 +135,7 @@ describe('verify-backups report: the table of every backup checked', () => {
       now: NOW,
     });
     expect(summaryLine(ok)).toBe('verify-backups dev: all 1 backups verified');
-    expect(renderSlack(ok).blocks).toHaveLength(2);
+    expect(renderSlack(ok).blocks).toHaveLength(3);
     expect(summaryLine(buildReport([], { stage: 'dev', executionName: 'x', now: NOW }))).toBe(
       'verify-backups dev: no backups found to check',
     );
@@ -168,5 +169,74 @@ describe('verify-backups report: failure signals into the intake', () => {
       id: 'prod-platform',
       attributes: { backupClass: 'rds' },
     });
+  });
+});
+
+describe('verify-backups report: the daily Slack table', () => {
+  type Verdict = 'pass' | 'fail' | 'not-applicable';
+  const row = (
+    cls: 'ebs' | 'rds' | 'velero',
+    resource: string,
+    ageHours: number | undefined,
+    restore: Verdict,
+    dr: Verdict,
+    other: Verdict = 'pass',
+  ): Evaluation => ({
+    class: cls,
+    resource,
+    verdict: [restore, dr, other].includes('fail') ? 'fail' : 'pass',
+    ...(ageHours !== undefined ? { ageHours } : {}),
+    rpoHours: 26,
+    reason: 'r',
+    checks: [
+      { check: 'fresh', verdict: other, reason: 'x' },
+      { check: 'dr-copy', verdict: dr, reason: 'x' },
+      { check: 'restore', verdict: restore, reason: 'x' },
+    ],
+  });
+
+  it('is one table, failures first, with backup age, content/restore verdict and DR copy', () => {
+    // Prepare: rows in no particular order.
+    const report = buildReport(
+      [
+        row('velero', 'daily', 5, 'pass', 'pass'),
+        row('ebs', 'vol-0bbbbbbbbbbbbbbb2', 3.3, 'pass', 'pass'),
+        row('rds', 'prod-platform', 2.9, 'not-applicable', 'fail'),
+        row('ebs', 'vol-0aaaaaaaaaaaaaaa1', 30, 'pass', 'pass', 'fail'),
+        row('ebs', 'vol-0ccccccccccccccc3', undefined, 'fail', 'not-applicable'),
+      ],
+      { stage: 'prod', executionName: 'run', now: NOW },
+    );
+    // Act
+    const table = renderTable(report);
+    // Assess: written by hand.
+    expect(table).toEqual([
+      [
+        '```',
+        '      resource               kind    backup age  content/restore  DR copy',
+        'FAIL  vol-0aaaaaaaaaaaaaaa1  ebs     30.0 h      content ok       ok',
+        'FAIL  vol-0ccccccccccccccc3  ebs     —           FAILED           n/a',
+        'FAIL  prod-platform          rds     2.9 h       not run          FAILED',
+        'ok    vol-0bbbbbbbbbbbbbbb2  ebs     3.3 h       content ok       ok',
+        'ok    daily                  velero  5.0 h       restore ok       ok',
+        '```',
+      ].join('\n'),
+    ]);
+    const slack = renderSlack(report);
+    expect(slack.blocks.map((b) => b.text?.text ?? b.elements?.[0]?.text).slice(2, 3)).toEqual(table);
+  });
+
+  it('splits a long table into sections that fit Slack, header repeated', () => {
+    const rows = Array.from({ length: 60 }, (_, i) =>
+      row('ebs', `vol-${String(i).padStart(17, '0')}`, 1, 'pass', 'pass'),
+    );
+    const table = renderTable(buildReport(rows, { stage: 'prod', executionName: 'run', now: NOW }));
+    // Rows of 64 characters, header 69 (only "ok" and "ebs": those columns are 2 and 4 wide),
+    // fences 2 × 4: 4 + 69 + 43 × 65 + 4 = 2,872 fits in 2,900, 44 rows (2,937) would not.
+    expect(table.map((c) => c.split('\n').length - 3)).toEqual([43, 17]);
+    for (const chunk of table) {
+      expect(chunk.length).toBeLessThanOrEqual(2900);
+      expect(chunk.split('\n')[1]).toMatch(/^ +resource/);
+    }
   });
 });

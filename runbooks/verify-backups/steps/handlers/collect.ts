@@ -11,7 +11,11 @@ const clients: CollectClients = {
   rds: new RDSClient({}),
   s3: new S3Client({}),
   ...(drRegion
-    ? { ec2Dr: new EC2Client({ region: drRegion }), rdsDr: new RDSClient({ region: drRegion }) }
+    ? {
+        ec2Dr: new EC2Client({ region: drRegion }),
+        rdsDr: new RDSClient({ region: drRegion }),
+        s3Dr: new S3Client({ region: drRegion }),
+      }
     : {}),
 };
 

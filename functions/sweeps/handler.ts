@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadStage } from '../../config/index.js';
+import { sweepEvent } from '../../events/sources/sweep/normalise.js';
+import { AuditStore } from '../audit/store.js';
+import { logger, metrics, requiredEnv, withLogContext } from '../shared/powertools.js';
+import { driftedDnsRecords } from './checks/dns.js';
+import { missingFlowLogs } from './checks/flow-logs.js';
+import { overdueSecrets } from './checks/secrets.js';
+import { sharedDbSnapshots, sharedEbsSnapshots } from './checks/sharing.js';
+import { trailsNotLogging } from './checks/trails.js';
+import { staleVolumes } from './checks/volumes.js';
+import { read, runSweeps, type SweepCheck, SweepFailedError } from './core.js';
+import { type ImplementedSweepCheck, SweepInput, SweepTargets, sweepSettings } from './settings.js';
+
+/** The sweep function: thin. Settings and clients once at cold start; each schedule names its checks. */
+const stage = loadStage(requiredEnv('STAGE'));
+const settings = sweepSettings(stage, SweepTargets.parse(JSON.parse(requiredEnv('SWEEP_TARGETS'))));
+const region = stage.region;
+const ec2 = new EC2Client({});
+const rds = new RDSClient({});
+const sm = new SecretsManagerClient({});
+const lambda = new LambdaClient({});
+const cloudtrail = new CloudTrailClient({});
+const route53 = new Route53Client({});
+/** The dns check reads the audit table's by-resource index only (history never touches the ledger bucket). */
+const audit = settings.targets.auditTable
+  ? new AuditStore({
+      doc: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+      s3: new S3Client({}),
+      tableName: settings.targets.auditTable,
+      bucketName: 'unused-by-history',
+    })
+  : undefined;
+
+/** The backup verification's EBS collector calls EC2 directly: give it the sweep's throttling retry. */
+const retryingEc2 = {
+  send: (command: Parameters<EC2Client['send']>[0]) =>
+    read(`ec2:${command.constructor.name}`, () => ec2.send(command)),
+} as unknown as EC2Client;
+
+/** Every check infra schedules has its entry here (the type says so). */
+const checks: Record<ImplementedSweepCheck, SweepCheck> = {
+  trails: (now: Date) => trailsNotLogging(cloudtrail, settings.targets.trailArns, now),
+  'flow-logs': (now: Date) => missingFlowLogs(ec2, settings.targets.vpcIds, now),
+  secrets: (now: Date) => overdueSecrets(sm, settings.secrets, now),
+  sharing: async (now: Date) => [
+    ...(await sharedEbsSnapshots(ec2, now)),
+    ...(await sharedDbSnapshots(rds, now)),
+  ],
+  volumes: (now: Date) => staleVolumes(retryingEc2, settings.volumes, now),
+  dns: async (now: Date) => {
+    if (!audit) throw new Error('the dns check needs the audit table (SWEEP_TARGETS.auditTable)');
+    return driftedDnsRecords(route53, audit, settings.dns, now);
+  },
+};
+
+export const handler = withLogContext(async (event: unknown) => {
+  const input = SweepInput.parse(event);
+  const report = await runSweeps(input.checks, {
+    checks,
+    logger,
+    metrics,
+    now: () => new Date(),
+    send: async (finding) => {
+      const payload = sweepEvent(finding, { id: randomUUID(), region });
+      await read('lambda:Invoke', () =>
+        lambda.send(
+          new InvokeCommand({
+            FunctionName: settings.targets.intakeFunction,
+            InvocationType: 'Event',
+            Payload: new TextEncoder().encode(JSON.stringify(payload)),
+          }),
+        ),
+      );
+    },
+  });
+  logger.info('sweep finished', { ...report });
+  if (report.failed.length > 0) {
+    throw new SweepFailedError(
+      `sweep checks failed: ${report.failed.map((f) => `${f.check} (${f.error})`).join('; ')}; ` +
+        `the others ran: ${report.ran.join(', ') || 'none'}`,
+    );
+  }
+  return report;
+});

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import type { OpsLogger } from '../../../functions/shared/powertools.js';
+import type { Database } from '../../../runbooks/rotate-secret/steps/mysql.js';
+import type { SecretStore } from '../../../runbooks/rotate-secret/steps/secrets.js';
+import { parseSettings } from '../../../runbooks/rotate-secret/steps/settings.js';
+import {
+  alternateUser,
+  alternatingUsers,
+  copyGrant,
+  randomToken,
+  type StrategyContext,
+  singleUser,
+} from '../../../runbooks/rotate-secret/steps/strategies.js';
+
+/**
+ * The strategies' pure parts, with hand-written inputs and answers: the alternating pair's user
+ * names (MySQL allows 32 characters) and the random token's shape check (at least 16 characters in
+ * the configured field).
+ */
+
+function ctx(field = 'apiToken'): StrategyContext {
+  return {
+    secret: 'partner',
+    store: {} as SecretStore,
+    db: {} as Database,
+    settings: parseSettings({ ROTATION_STRATEGY: 'random', TOKEN_FIELD: field, TOKEN_LENGTH: '32' }),
+    logger: {} as OpsLogger,
+  };
+}
+
+describe('alternateUser', () => {
+  it('pairs app with app_clone, both ways', () => {
+    expect(alternateUser('app')).toBe('app_clone');
+    expect(alternateUser('app_clone')).toBe('app');
+  });
+
+  it('accepts a pair name of exactly 32 characters and refuses 33, naming both', () => {
+    // Prepare: 26 + "_clone" = 32; 27 + "_clone" = 33
+    const ok = 'a'.repeat(26);
+    const long = 'b'.repeat(27);
+
+    // Act / Assess
+    expect(alternateUser(ok)).toBe(`${ok}_clone`);
+    expect(() => alternateUser(long)).toThrow(
+      `user name ${long}_clone is longer than MySQL's 32 characters: shorten ${long}`,
+    );
+  });
+});
+
+describe('randomToken: the shape of a token', () => {
+  it('accepts 16 characters in the configured field and refuses 15, naming the label, secret and field', () => {
+    expect(() =>
+      randomToken.validate(JSON.stringify({ apiToken: 'x'.repeat(16) }), 'AWSCURRENT', ctx()),
+    ).not.toThrow();
+    expect(() =>
+      randomToken.validate(JSON.stringify({ apiToken: 'x'.repeat(15) }), 'AWSPENDING', ctx()),
+    ).toThrow('AWSPENDING of secret partner has no token of at least 16 characters in field apiToken');
+  });
+
+  it('refuses a token that is not a string, and reads the configured field only', () => {
+    expect(() => randomToken.validate(JSON.stringify({ apiToken: 1234567890 }), 'AWSCURRENT', ctx())).toThrow(
+      'has no token',
+    );
+    expect(() =>
+      randomToken.validate(JSON.stringify({ apiToken: 'x'.repeat(20) }), 'AWSCURRENT', ctx('token')),
+    ).toThrow('AWSCURRENT of secret partner has no token of at least 16 characters in field token');
+  });
+
+  it('set and test accept a well-formed pending value and refuse a malformed one', async () => {
+    const good = JSON.stringify({ apiToken: 'y'.repeat(20) });
+    const bad = JSON.stringify({ apiToken: 'short' });
+    await expect(randomToken.set({ current: good, pending: good }, ctx())).resolves.toBeUndefined();
+    await expect(randomToken.set({ current: good, pending: bad }, ctx())).rejects.toThrow(
+      'AWSPENDING of secret partner',
+    );
+    await expect(randomToken.test(bad, 'AWSCURRENT', ctx())).rejects.toThrow('AWSCURRENT of secret partner');
+  });
+});
+
+/** A database that must not be reached: these checks come before any login. */
+const unreachable = new Proxy({} as Database, {
+  get: () => () => {
+    throw new Error('the database was reached');
+  },
+});
+
+function mysqlCtx(master?: Record<string, unknown>): StrategyContext {
+  return {
+    ...ctx(),
+    db: unreachable,
+    store: {
+      value: async () => (master ? JSON.stringify(master) : undefined),
+    } as unknown as SecretStore,
+    settings: parseSettings({
+      ROTATION_STRATEGY: 'mysql-alternating-users',
+      MASTER_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:master-AbCdEf',
+    }),
+  };
+}
+
+const secret = (username: string, host = 'db.internal') =>
+  JSON.stringify({ engine: 'mysql', host, port: 3306, username, password: `pw-of-${username}` });
+
+describe('mysql strategies: a pending value for another user or database is refused before any login', () => {
+  it('single user: AWSPENDING must name the same user and host as AWSCURRENT', async () => {
+    await expect(
+      singleUser.set({ current: secret('app'), pending: secret('admin') }, mysqlCtx()),
+    ).rejects.toThrow(
+      'AWSPENDING of partner names user admin@db.internal but AWSCURRENT names app@db.internal',
+    );
+    await expect(
+      singleUser.set({ current: secret('app'), pending: secret('app', 'other.internal') }, mysqlCtx()),
+    ).rejects.toThrow(
+      'AWSPENDING of partner names user app@other.internal but AWSCURRENT names app@db.internal',
+    );
+  });
+
+  it('alternating users: AWSPENDING must name the other user of the pair on the same host', async () => {
+    await expect(
+      alternatingUsers.set({ current: secret('app'), pending: secret('app') }, mysqlCtx()),
+    ).rejects.toThrow('AWSPENDING of partner names app@db.internal; expected app_clone@db.internal');
+    await expect(
+      alternatingUsers.set(
+        { current: secret('app'), pending: secret('app_clone', 'other.internal') },
+        mysqlCtx(),
+      ),
+    ).rejects.toThrow('AWSPENDING of partner names app_clone@other.internal; expected app_clone@db.internal');
+  });
+
+  it('alternating users: a master secret for another database is refused', async () => {
+    await expect(
+      alternatingUsers.set(
+        { current: secret('app'), pending: secret('app_clone') },
+        mysqlCtx({ host: 'elsewhere.internal', username: 'admin', password: 'pw-admin' }),
+      ),
+    ).rejects.toThrow(
+      'the master secret is for elsewhere.internal, but partner is for db.internal: they must be the same database',
+    );
+  });
+});
+
+describe('copyGrant: user names with characters special in a regular expression', () => {
+  it('copies the grant of a user named app.v2 (the dot matched literally), and not of appxv2', () => {
+    const from = { user: 'app.v2', host: '10.0.%' };
+    const to = { user: 'app.v2_clone', host: '10.0.%' };
+    expect(copyGrant('GRANT SELECT ON `app`.* TO `app.v2`@`10.0.%`', from, to)).toBe(
+      "GRANT SELECT ON `app`.* TO 'app.v2_clone'@'10.0.%'",
+    );
+    expect(copyGrant('GRANT SELECT ON `app`.* TO `appxv2`@`10.0.%`', from, to)).toBeUndefined();
+  });
+
+  it('keeps a row that grants more than USAGE ON *.* (only the bare USAGE row grants nothing)', () => {
+    const from = { user: 'app', host: '%' };
+    const to = { user: 'app_clone', host: '%' };
+    expect(copyGrant('GRANT SELECT, USAGE ON *.* TO `app`@`%`', from, to)).toBe(
+      "GRANT SELECT, USAGE ON *.* TO 'app_clone'@'%'",
+    );
+  });
+});
