@@ -23,8 +23,8 @@ export default {
     'functions/slack/verify.ts',
     'functions/slack/authz.ts',
     // rotation protocol and strategies
-    'functions/rotation/protocol.ts',
-    'functions/rotation/strategies.ts',
+    'runbooks/rotate-secret/steps/protocol.ts',
+    'runbooks/rotate-secret/steps/strategies.ts',
     // approval store, audit record and chain, redaction, the conditional-write test
     'functions/approval/store.ts',
     'functions/audit/record.ts',

@@ -346,7 +346,7 @@ const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
 const SQL_TABLE = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$/;
 const SQL_COLUMN = /^[A-Za-z0-9_]+$/;
 
-/** One check of the restored database (see functions/steps/verify-backups/check-database.ts). */
+/** One check of the restored database (see runbooks/verify-backups/steps/check-database.ts). */
 export const RestoreCheckSchema = z.discriminatedUnion('kind', [
   /** `SELECT COUNT(*) FROM table` must be at least `min`. */
   z.object({

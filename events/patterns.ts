@@ -171,7 +171,7 @@ export const DATADOG_ALERTS_RULE: EventRuleSpec = {
 export const BACKUP_VERIFICATION_RULE: EventRuleSpec = {
   name: 'backup-verification-failures',
   description:
-    'Backups that failed verification (put on the default bus by verify-backups), so the incident path follows.',
+    'Backups that failed verification (put on the default bus by the scheduled backup verification), so the incident path follows.',
   pattern: {
     source: [BACKUP_VERIFICATION_SOURCE],
     'detail-type': [BACKUP_VERIFICATION_DETAIL_TYPE],

@@ -1,31 +1,52 @@
-import { restoreGuardrail } from './restore-guardrail/spec.js';
-import { rotateSecret } from './rotate-secret/spec.js';
-import { scaleNodeGroup } from './scale-node-group/spec.js';
-import { snapshotVolume } from './snapshot-volume/spec.js';
+import type { RunbookPlugin } from './plugin.js';
+import { restoreGuardrailPlugin } from './restore-guardrail/plugin.js';
+import { rotateSecretPlugin } from './rotate-secret/plugin.js';
+import { scaleNodeGroupPlugin } from './scale-node-group/plugin.js';
+import { snapshotVolumePlugin } from './snapshot-volume/plugin.js';
 import type { RunbookSpec } from './types.js';
-import { updateDns } from './update-dns/spec.js';
-import { verifyBackups } from './verify-backups/spec.js';
+import { updateDnsPlugin } from './update-dns/plugin.js';
+import { verifyBackupsPlugin } from './verify-backups/plugin.js';
 
+export type { AllowListVerdict, DatadogBinding, RunbookPlugin } from './plugin.js';
 export type { RunbookInput, RunbookMode, RunbookPolicyDefaults, RunbookSpec, RunResult } from './types.js';
 
-/** Every runbook the product ships. The intake, `ops list`, Slack and infra iterate over this. */
-export const RUNBOOKS = [
-  snapshotVolume,
-  scaleNodeGroup,
-  updateDns,
-  rotateSecret,
-  verifyBackups,
-  restoreGuardrail,
+/**
+ * Every runbook the product ships, one line each: the intake (policy, allow-lists, Datadog tags),
+ * `ops list`, Slack and infra (through `workflows.ts`) iterate over this. Pure: safe in a Lambda bundle.
+ */
+export const RUNBOOK_PLUGINS = [
+  snapshotVolumePlugin,
+  scaleNodeGroupPlugin,
+  updateDnsPlugin,
+  rotateSecretPlugin,
+  verifyBackupsPlugin,
+  restoreGuardrailPlugin,
 ] as const;
 
-export type RunbookName = (typeof RUNBOOKS)[number]['name'];
+/** The runbooks' specs, in registry order. */
+export const RUNBOOKS = RUNBOOK_PLUGINS.map((p) => p.spec);
 
-const byName = new Map<string, RunbookSpec>(RUNBOOKS.map((r) => [r.name, r as unknown as RunbookSpec]));
+export type RunbookName = (typeof RUNBOOK_PLUGINS)[number]['spec']['name'];
 
-export function findRunbook(name: string): RunbookSpec | undefined {
+const byName = new Map<string, RunbookPlugin>(
+  RUNBOOK_PLUGINS.map((p) => [p.spec.name, p as unknown as RunbookPlugin]),
+);
+
+export function findPlugin(name: string): RunbookPlugin | undefined {
   return byName.get(name);
 }
 
+export function findRunbook(name: string): RunbookSpec | undefined {
+  return byName.get(name)?.spec;
+}
+
 export function runbookNames(): string[] {
-  return RUNBOOKS.map((r) => r.name);
+  return RUNBOOK_PLUGINS.map((p) => p.spec.name);
+}
+
+/** For the Datadog normaliser: each runbook's preferred target kinds, by name (events/ knows no runbook). */
+export function runbookTargets(): Record<string, readonly string[]> {
+  return Object.fromEntries(
+    RUNBOOK_PLUGINS.map((p): [string, readonly string[]] => [p.spec.name, p.datadog?.targets ?? []]),
+  );
 }

@@ -33,7 +33,7 @@ export interface RunbookSpec<P extends z.ZodType = z.ZodType> {
   readonly summary: string;
   /** What triggers it, as prose for `ops list`. */
   readonly triggers: readonly string[];
-  /** Whether it changes anything in AWS (verify-backups does not, except its scratch restores). */
+  /** Whether it changes anything in AWS (the backup verification does not, except its scratch restores). */
   readonly mutating: boolean;
   /** Whether a `revert` of a finished run is supported. */
   readonly revertible: boolean;

@@ -93,10 +93,40 @@ export function addLambdaRetry(task: sfn.TaskStateBase): sfn.TaskStateBase {
   return task;
 }
 
+/**
+ * The retry every AWS call shares: `errors` retried with exponential back-off (rate 2) from
+ * `interval` (default 2 s), `maxAttempts` times (default 4), each wait capped at `maxDelay` when given.
+ * Returns the task, so a call reads `retryOn(new CallAwsService(…), SERVICE_ERRORS.retryable)`.
+ */
+export function retryOn<T extends { addRetry(props: sfn.RetryProps): unknown }>(
+  task: T,
+  errors: readonly string[],
+  options: { readonly interval?: Duration; readonly maxAttempts?: number; readonly maxDelay?: Duration } = {},
+): T {
+  task.addRetry({
+    errors: [...errors],
+    interval: options.interval ?? Duration.seconds(2),
+    backoffRate: 2,
+    maxAttempts: options.maxAttempts ?? 4,
+    ...(options.maxDelay ? { maxDelay: options.maxDelay } : {}),
+  });
+  return task;
+}
+
+/** A state that can catch errors: a task, a Map, a Parallel. */
+export type Catchable = { addCatch(handler: sfn.IChainable, props?: sfn.CatchProps): unknown };
+
 export interface BodyTools {
   readonly fail: (id: string) => sfn.IChainable;
   /** Where every successful path goes: reports the result and ends the run. */
   readonly done: sfn.IChainable;
+  /**
+   * The catch every step shares: any error of `task` ends the run through the failure path at
+   * a state named `failId`, with `$.error` holding `{ Error, Cause }`. Returns the task.
+   */
+  readonly guard: <T extends Catchable>(task: T, failId: string) => T;
+  /** A state `id` that takes the run's `RunResult` from `path` into `$.result`, then reports it and ends. */
+  readonly record: (id: string, path: string) => sfn.IChainable;
 }
 
 /**
@@ -185,7 +215,13 @@ export class RunbookFrame extends Construct {
       resultPath: '$.reportError',
     });
     reportResult.next(new sfn.Succeed(this, 'Succeeded', { outputPath: '$.result' }));
-    const bodyThenReport = props.body(this, { fail, done: reportResult });
+    const guard = <T extends Catchable>(task: T, failId: string): T => {
+      task.addCatch(fail(failId), { resultPath: '$.error' });
+      return task;
+    };
+    const record = (recordId: string, path: string): sfn.IChainable =>
+      new sfn.Pass(this, recordId, { inputPath: path, resultPath: '$.result' }).next(reportResult);
+    const bodyThenReport = props.body(this, { fail, done: reportResult, guard, record });
 
     const requestApproval = new tasks.LambdaInvoke(this, 'Request approval', {
       lambdaFunction: props.hooks.approval,

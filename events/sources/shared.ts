@@ -10,6 +10,13 @@ export interface NormaliseOptions {
   readonly automationRolePrefix?: string;
   /** Datadog web host for monitor links when the payload does not say (e.g. `app.datadoghq.eu`). */
   readonly datadogHost?: string;
+  /**
+   * For a Datadog alert tagged `runbook:<name>`: the target kinds that runbook acts on, in order of
+   * preference (`ebs-volume`, `pvc`, `node-group`, `dns-record`, `secret`), so the signal's resource is
+   * the one the runbook will touch. Given by the caller (the intake, from its runbook registry):
+   * events/ knows no runbook.
+   */
+  readonly runbookTargets?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The EventBridge envelope every rule target receives. */

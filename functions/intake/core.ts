@@ -128,7 +128,7 @@ export async function processSignal(signal: Signal, deps: IntakeDeps): Promise<I
     if (refusal) await tellRefusal(deps, signal, decision, refusal);
     else if (decision.action === 'notify' && (await firstSweepNotice(deps, signal)))
       await tell(deps, signal, decision);
-    // A started repair of a critical incident (restore-guardrail) is still told as the incident it is.
+    // A started repair of a critical incident (a runbook's incident rule) is still told as the incident it is.
     else if (decision.action === 'start' && decision.alsoNotify) await tell(deps, signal, decision);
     if (decision.action === 'reject' && decision.reasons.includes(REASON.guardStoreUnavailable)) {
       // Fail closed, loudly: the run did not start, and people hear why.

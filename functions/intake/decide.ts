@@ -7,11 +7,14 @@ import { executionName } from './execution-name.js';
 import { allowList, effectivePolicy, loopProtection } from './guards.js';
 import {
   DEFAULT_RULES,
+  type NotifyVerdict,
   type PolicyContext,
   type PolicyRule,
+  policyRules,
   type StartVerdict,
   type Verdict,
 } from './policy/index.js';
+import { securityCalls } from './policy/security-calls.js';
 
 export interface DecideContext extends PolicyContext {
   /** The policy rules, first applicable wins; the shipped defaults when omitted. */
@@ -26,8 +29,15 @@ export function formatSchemaError(error: z.ZodError): string {
 }
 
 function evaluate(signal: Signal, ctx: DecideContext): { rule?: PolicyRule; verdicts: readonly Verdict[] } {
-  for (const rule of ctx.rules ?? DEFAULT_RULES) {
-    const out = rule.evaluate(decidedAs(signal), ctx); // a sweep finding: as its event path tells it
+  // What the security notifications would say, for the runbooks' incident rules.
+  const securityNotice = (s: Signal) => {
+    const v = securityCalls.evaluate(s, ctx);
+    return !Array.isArray(v) && (v as Verdict).verdict === 'notify' ? (v as NotifyVerdict) : undefined;
+  };
+  const ruleCtx = { ...ctx, securityNotice };
+  const decided = decidedAs(signal); // a sweep finding: as its event path tells it
+  for (const rule of ctx.rules ?? (ctx.runbooks ? policyRules(ctx.runbooks) : DEFAULT_RULES)) {
+    const out = rule.evaluate(decided, ruleCtx);
     const verdicts: readonly Verdict[] = Array.isArray(out) ? out : [out as Verdict];
     if (verdicts.length > 0 && verdicts.every((v) => v.verdict !== 'not-applicable'))
       return { rule, verdicts };
@@ -48,7 +58,9 @@ function planStart(
     ...(verdict.alsoNotify ? { alsoNotify: true } : {}),
   };
   const reasons = [...verdict.reasons];
-  const spec = findRunbook(verdict.runbook);
+  const spec = ctx.runbooks
+    ? ctx.runbooks.find((p) => p.spec.name === verdict.runbook)?.spec
+    : findRunbook(verdict.runbook);
   if (!spec) {
     guards.push({ name: 'runbook', outcome: 'block', detail: `unknown runbook ${verdict.runbook}` });
     return {
@@ -92,7 +104,7 @@ function planStart(
   const parameters = parsed.data as Record<string, unknown>;
   guards.push({ name: 'parameters', outcome: 'pass', detail: `valid ${spec.name} parameters` });
 
-  const allowed = allowList(spec.name, parameters, ctx.automation);
+  const allowed = allowList(spec.name, parameters, ctx.automation, ctx.runbooks);
   guards.push(allowed);
   if (allowed.outcome === 'block') {
     return { ...base, action: 'reject', parameters, reasons: [...reasons, allowed.detail], guards };

@@ -32,7 +32,7 @@ export interface Decision {
   readonly severity: Severity;
   readonly reasons: readonly string[];
   readonly guards: readonly GuardResult[];
-  /** A start that people are also told about at once (a critical incident the run repairs: restore-guardrail). */
+  /** A start that people are also told about at once (a critical incident the run repairs: a runbook's incident rule). */
   readonly alsoNotify?: boolean;
 }
 

@@ -13,7 +13,7 @@ export function windowStart(occurredAt: string, windowMinutes: number): Date {
 
 /**
  * Deterministic execution name: `<runbook>-<hash(resourceKey)>-<window start>`, e.g.
- * `scale-node-group-3f9a2c1b7d04-20240731T1230Z`. The same runbook, resource and window always give
+ * `<runbook>-3f9a2c1b7d04-20240731T1230Z`. The same runbook, resource and window always give
  * the same name, so Step Functions itself refuses a second run (ExecutionAlreadyExists) even if the
  * guard store were bypassed. The hash keeps arbitrary resource keys (ARNs, slashes) inside the
  * allowed characters and length.

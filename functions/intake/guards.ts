@@ -1,10 +1,7 @@
 import type { AutomationConfig } from '../../config/schema.js';
-import { wildcardMatch } from '../../config/wildcard.js';
 import type { Signal } from '../../events/signal.js';
-import { guardrailAllowed } from '../../runbooks/restore-guardrail/policy.js';
-import { RestoreGuardrailParameters } from '../../runbooks/restore-guardrail/spec.js';
+import { findPlugin, type RunbookPlugin } from '../../runbooks/registry.js';
 import type { RunbookMode, RunbookPolicyDefaults, RunbookSpec } from '../../runbooks/types.js';
-import { recordAllowed } from '../../runbooks/update-dns/logic.js';
 import type { GuardResult } from './decision.js';
 
 /**
@@ -58,70 +55,21 @@ export function loopProtection(signal: Signal, automation: AutomationConfig): Gu
   );
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
 /**
- * Allow-lists: automation touches only the zones / records, node groups, secrets and PVC
- * namespaces the stage names. An unknown runbook has no allow-list and is blocked (fail closed).
+ * Allow-lists: automation touches only what the stage names (zones / records, node groups,
+ * secrets, PVC namespaces...). Each runbook's check is a function of its spec and the stage's
+ * configuration (runbooks/<name>/plugin.ts); this is the one guard that calls it. An unknown
+ * runbook has no allow-list and is blocked (fail closed).
  */
 export function allowList(
   runbook: string,
   params: Record<string, unknown>,
   automation: AutomationConfig,
+  runbooks?: readonly RunbookPlugin[],
 ): GuardResult {
-  const lists = automation.allowLists;
   const name = 'allow-list';
-  switch (runbook) {
-    case 'scale-node-group': {
-      const cluster = str(params.cluster) ?? '';
-      const nodegroup = str(params.nodegroup);
-      const entry = lists.nodeGroups.find(
-        (g) => g.cluster === cluster && (nodegroup === undefined || wildcardMatch(g.nodegroup, nodegroup)),
-      );
-      if (!entry) return block(name, `node group ${cluster}/${nodegroup ?? '*'} is not allow-listed`);
-      return pass(
-        name,
-        `node group ${cluster}/${nodegroup ?? entry.nodegroup} allowed up to ${entry.ceiling} nodes`,
-      );
-    }
-    case 'update-dns': {
-      const zone = str(params.zoneName) ?? '';
-      const record = str(params.recordName) ?? '';
-      const z = lists.hostedZones.find((h) => h.zoneName.toLowerCase() === zone.toLowerCase());
-      if (!z) return block(name, `hosted zone ${zone} is not allow-listed`);
-      // The same rule as the update-dns step: DNS names compared normalised (case, trailing dot).
-      if (!recordAllowed(z.records, record)) {
-        return block(name, `record ${record} is not allow-listed in zone ${zone}`);
-      }
-      return pass(name, `record ${record} in zone ${zone} is allow-listed`);
-    }
-    case 'rotate-secret': {
-      const secret = str(params.secretId) ?? '';
-      const s = lists.secrets.find((x) => x.name === secret);
-      if (!s) return block(name, `secret ${secret} is not allow-listed`);
-      return pass(name, `secret ${secret} is allow-listed (${s.strategy})`);
-    }
-    case 'snapshot-volume': {
-      if (str(params.volumeId)) {
-        const { key, value } = lists.volumes.protectedTag;
-        return pass(
-          name,
-          `volume ${String(params.volumeId)}: the workflow snapshots it only if tagged ${key}=${value}`,
-        );
-      }
-      const ns = str(params.namespace) ?? '';
-      if (!lists.volumes.pvcNamespaces.includes(ns))
-        return block(name, `PVC namespace ${ns} is not allow-listed`);
-      return pass(name, `PVC namespace ${ns} is allow-listed`);
-    }
-    case 'verify-backups':
-      return pass(name, 'verify-backups only reads (its scratch restores are its own)');
-    case 'restore-guardrail': {
-      // The runbook's own allow-list check (runbooks/restore-guardrail/policy.ts), also run by its first step.
-      const v = guardrailAllowed(RestoreGuardrailParameters.parse(params), automation.restoreGuardrail);
-      return v.allowed ? pass(name, v.detail) : block(name, v.detail);
-    }
-    default:
-      return block(name, `runbook ${runbook} has no allow-list`);
-  }
+  const plugin = runbooks ? runbooks.find((p) => p.spec.name === runbook) : findPlugin(runbook);
+  if (!plugin) return block(name, `runbook ${runbook} has no allow-list`);
+  const verdict = plugin.allowList(params, automation);
+  return verdict.allowed ? pass(name, verdict.detail) : block(name, verdict.detail);
 }

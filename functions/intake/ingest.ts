@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { WEBHOOK_TOKEN_HEADER } from '../../config/datadog-wiring.js';
 import { normaliseDatadogWebhook, normaliseEvent, readCanary } from '../../events/index.js';
 import { MalformedEventError, type Signal, UnrecognisedEventError } from '../../events/signal.js';
+import { runbookTargets } from '../../runbooks/registry.js';
 import { logRejectedPayload } from '../shared/rejected-payload.js';
 import { recordCanary } from './canary.js';
 import { type IntakeDeps, type IntakeResult, processSignal } from './core.js';
@@ -54,7 +55,10 @@ export async function handleEvent(raw: unknown, deps: IntakeDeps): Promise<Intak
       recordCanary(canary, deps);
       return [];
     }
-    signal = normaliseEvent(raw, { automationRolePrefix: deps.automation.automationRolePrefix });
+    signal = normaliseEvent(raw, {
+      automationRolePrefix: deps.automation.automationRolePrefix,
+      runbookTargets: runbookTargets(),
+    });
   } catch (err) {
     if (!isBadInput(err)) throw err;
     logRejectedPayload(deps.logger, 'rejected event', raw, { reason: err.message, error: err.name });
@@ -130,6 +134,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
   try {
     signal = normaliseDatadogWebhook(request.body ?? '', {
       automationRolePrefix: deps.automation.automationRolePrefix,
+      runbookTargets: runbookTargets(),
     });
   } catch (err) {
     if (!isBadInput(err)) throw err;

@@ -7,6 +7,7 @@ import {
   normaliseEvent,
 } from '../../events/index.js';
 import type { Signal } from '../../events/signal.js';
+import { runbookTargets } from '../../runbooks/registry.js';
 import { decide } from './decide.js';
 import type { Decision } from './decision.js';
 
@@ -103,7 +104,7 @@ export function planSignal(signal: Signal, stage: StageConfig): PlanOutput {
 
 /** The stage's settings the normalisers take (the automation's own roles are marked as such). */
 export function normaliseOptions(stage: StageConfig): NormaliseOptions {
-  return { automationRolePrefix: stage.automation.automationRolePrefix };
+  return { automationRolePrefix: stage.automation.automationRolePrefix, runbookTargets: runbookTargets() };
 }
 
 /** `ops plan`: raw event text → signal → decisions, offline. */

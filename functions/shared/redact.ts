@@ -96,7 +96,7 @@ export interface RedactOptions {
 export function redact<T>(value: T, options: RedactOptions = {}): T {
   const secrets = options.secrets ?? [];
   // A cycle is an object met again among its own ancestors. An object reached twice by different paths
-  // (update-dns's failover swap shares one ResourceRecords array between two record sets) is not a
+  // (a DNS failover swap shares one ResourceRecords array between two record sets) is not a
   // cycle: it is copied once and that copy reused, so nothing is lost and the work stays linear.
   const ancestors = new WeakSet<object>();
   const copied = new WeakMap<object, unknown>();

@@ -364,7 +364,7 @@ export class PlatformStack extends Stack {
       });
     }
 
-    // RabbitMQ through its operator (optional per stage); its PVCs must be snapshot-volume's to protect.
+    // RabbitMQ through its operator (optional per stage); its PVCs must be the snapshot runbook's to protect.
     if (p.rabbitmq.enabled) {
       const rabbitChart = p.eks.charts.rabbitmqClusterOperator;
       if (!rabbitChart) {
@@ -374,7 +374,7 @@ export class PlatformStack extends Stack {
       }
       if (!stage.automation.allowLists.volumes.pvcNamespaces.includes(p.rabbitmq.namespace)) {
         throw new Error(
-          `${stage.name}: automation.allowLists.volumes.pvcNamespaces must list ${p.rabbitmq.namespace} (platform.rabbitmq.namespace) so snapshot-volume may snapshot RabbitMQ's volumes`,
+          `${stage.name}: automation.allowLists.volumes.pvcNamespaces must list ${p.rabbitmq.namespace} (platform.rabbitmq.namespace) so automation may snapshot RabbitMQ's volumes`,
         );
       }
       this.rabbitmq = new RabbitMq(this, 'RabbitMq', {

@@ -1,9 +1,5 @@
-import type { Duration } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import type { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
-import type { WorkflowHooks } from '../workflow-kit.js';
+import { type RunbookWorkflowPlugin, stepFunction } from '../build.js';
 import type { GuardrailSettings } from './logic.js';
 import { hasGuardrails, RestoreGuardrailWorkflow } from './workflow.js';
 
@@ -17,17 +13,6 @@ export interface GuardrailPlatform {
     readonly flowLogGroup: { readonly logGroupName: string };
     readonly flowLog: { readonly iamRole?: { readonly roleArn: string } };
   };
-}
-
-/** What infra hands every runbook's builder (the plugin shape): the stage, names, hooks, and a step-function factory. */
-export interface RunbookBuildContext {
-  readonly stage: StageConfig;
-  readonly namePrefix: string;
-  readonly hooks: WorkflowHooks;
-  readonly approvalTimeout: Duration;
-  readonly platform: GuardrailPlatform;
-  /** Builds a runbook step Lambda (OpsFunction, role under the automation prefix) from an entry file. */
-  readonly stepFunction: (id: string, functionName: string, entry: string) => lambda.IFunction;
 }
 
 /** The settings the workflow bakes in, from the stage's config and the platform. */
@@ -56,25 +41,25 @@ export function guardrailSettings(stage: StageConfig, platform: GuardrailPlatfor
   };
 }
 
-/** Builds restore-guardrail's step function and state machine for one stage; none when nothing is configured. */
-export function buildRestoreGuardrail(
-  scope: Construct,
-  ctx: RunbookBuildContext,
-): sfn.StateMachine | undefined {
-  const settings = guardrailSettings(ctx.stage, ctx.platform);
-  if (!hasGuardrails(settings, settings.flowLog?.deliverLogsPermissionArn)) return undefined;
-  const steps = ctx.stepFunction(
-    'RestoreGuardrailSteps',
-    `${ctx.namePrefix}-restore-guardrail-steps`,
-    RESTORE_GUARDRAIL_STEPS_ENTRY,
-  );
-  const wf = new RestoreGuardrailWorkflow(scope, 'RestoreGuardrail', {
-    namePrefix: ctx.namePrefix,
-    hooks: ctx.hooks,
-    stepFunction: steps,
-    settings,
-    ...(settings.flowLog ? { flowLogRoleArn: settings.flowLog.deliverLogsPermissionArn } : {}),
-    approvalTimeout: ctx.approvalTimeout,
-  });
-  return wf.stateMachine;
-}
+/** restore-guardrail's infra: its step function and state machine; none when the stage configures nothing. */
+export const restoreGuardrailWorkflow: RunbookWorkflowPlugin = {
+  name: 'restore-guardrail',
+  build(scope, ctx) {
+    const settings = guardrailSettings(ctx.stage, ctx.platform);
+    if (!hasGuardrails(settings, settings.flowLog?.deliverLogsPermissionArn)) return undefined;
+    const steps = stepFunction(scope, ctx, 'RestoreGuardrailSteps', {
+      name: `${ctx.namePrefix}-restore-guardrail-steps`,
+      entry: RESTORE_GUARDRAIL_STEPS_ENTRY,
+      service: 'restore-guardrail',
+    });
+    const wf = new RestoreGuardrailWorkflow(scope, 'RestoreGuardrail', {
+      namePrefix: ctx.namePrefix,
+      hooks: ctx.hooks,
+      stepFunction: steps,
+      settings,
+      ...(settings.flowLog ? { flowLogRoleArn: settings.flowLog.deliverLogsPermissionArn } : {}),
+      approvalTimeout: ctx.approvalTimeout,
+    });
+    return wf.stateMachine;
+  },
+};

@@ -1,7 +1,8 @@
 import type { RestoreGuardrailConfig } from '../../config/schema.js';
 import { wildcardMatch } from '../../config/wildcard.js';
 import type { Signal } from '../../events/signal.js';
-import type { RestoreGuardrailParameters } from './spec.js';
+import { NOT_APPLICABLE, type PolicyRule, runReason, type StartVerdict } from '../policy.js';
+import { RestoreGuardrailParameters } from './spec.js';
 
 /**
  * The runbook's two pure decisions about an incident, shared by the intake (its policy rule and its
@@ -114,3 +115,37 @@ export function guardrailAllowed(p: RestoreGuardrailParameters, cfg: RestoreGuar
       return no(`unknown guardrail ${String(p.guardrail)}`);
   }
 }
+
+/**
+ * A critical defence-evasion or data-exposure call on one of the platform's own guardrails (allow-listed
+ * in `restoreGuardrail`) → start restore-guardrail AND tell people, with the same words the security
+ * notification uses (`ctx.securityNotice`). Anything else (another account's snapshot, a bucket not on
+ * the list, a refused attempt, a trail deleted rather than stopped) is left to the security
+ * notifications: notify only. An incident rule: the intake evaluates it before them.
+ */
+export const restoreGuardrailRule: PolicyRule = {
+  name: 'restore-guardrail',
+  description:
+    'trail logging stopped, flow log deleted, snapshot/AMI/DB snapshot shared, world-open ingress, bucket opened — on an ' +
+    'allow-listed platform resource → restore-guardrail, and notify critical (not allow-listed: security-calls notifies)',
+  evaluate(signal, ctx) {
+    const request = guardrailRequest(signal);
+    if (!request) return NOT_APPLICABLE;
+    const told = ctx.securityNotice?.(signal);
+    if (told?.severity !== 'critical') return NOT_APPLICABLE;
+    const headline = told.reasons.join('; ');
+    const parameters = { ...request, reason: runReason(headline) };
+    const parsed = RestoreGuardrailParameters.safeParse(parameters);
+    if (!parsed.success) return NOT_APPLICABLE;
+    const allowed = guardrailAllowed(parsed.data, ctx.automation.restoreGuardrail);
+    if (!allowed.allowed) return NOT_APPLICABLE;
+    const verdict: StartVerdict = {
+      verdict: 'start',
+      runbook: 'restore-guardrail',
+      parameters,
+      reasons: [...told.reasons, `restore-guardrail started: ${allowed.detail}`],
+      alsoNotify: true,
+    };
+    return verdict;
+  },
+};

@@ -9,6 +9,7 @@ import {
   lambdaStep,
   PollLoop,
   RunbookFrame,
+  retryOn,
   type WorkflowHooks,
 } from '../workflow-kit.js';
 
@@ -33,7 +34,7 @@ export interface RotatableSecret {
   /** The secret's ARN (or ARN pattern `…:secret:<name>-??????`): what IAM is scoped to. */
   readonly arn: string;
   readonly strategy: 'mysql-single-user' | 'mysql-alternating-users' | 'random';
-  /** The secret's rotation function (functions/rotation/handler.ts): also runs `verify` and `recover`. */
+  /** The secret's rotation function (runbooks/rotate-secret/steps/handler.ts): also runs `verify` and `recover`. */
   readonly rotationFunction: lambda.IFunction;
   /** Workloads that read the secret, `namespace/kind/name` (kind: deployment or statefulset). */
   readonly restartWorkloads: readonly string[];
@@ -382,12 +383,7 @@ export class RotateSecretWorkflow extends Construct {
             payload: { 'workload.$': '$.workload', 'restartedAt.$': '$.restartedAt' },
             resultPath: '$.restart',
           });
-          patch.addRetry({
-            errors: ['KubeApiUnavailable', 'States.Timeout'],
-            interval: Duration.seconds(2),
-            maxAttempts: 3,
-            backoffRate: 2,
-          });
+          retryOn(patch, ['KubeApiUnavailable', 'States.Timeout'], { maxAttempts: 3 });
           const each = new sfn.Map(s, 'Restart each workload', {
             itemsPath: '$.secret.workloads',
             maxConcurrency: 5,
@@ -495,29 +491,27 @@ function rotationFunctionCall(
       ResultPath: resultPath,
     },
   });
-  state.addRetry({
-    errors: [
+  retryOn(
+    state,
+    [
       'Lambda.ServiceException',
       'Lambda.AWSLambdaException',
       'Lambda.SdkClientException',
       'Lambda.TooManyRequestsException',
     ],
-    interval: Duration.seconds(2),
-    maxAttempts: 3,
-    backoffRate: 2,
-  });
+    { maxAttempts: 3 },
+  );
   return state;
 }
 
 function sdkRetry(task: sfn.TaskStateBase): void {
-  task.addRetry({
-    errors: [
+  retryOn(
+    task,
+    [
       'SecretsManager.InternalServiceErrorException',
       'SecretsManager.ThrottlingException',
       'SecretsManager.SdkClientException',
     ],
-    interval: Duration.seconds(2),
-    maxAttempts: 3,
-    backoffRate: 2,
-  });
+    { maxAttempts: 3 },
+  );
 }

@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { type RunbookWorkflowPlugin, stepFunction } from '../build.js';
 import {
   acknowledgeInvoke,
   type BodyTools,
@@ -11,6 +12,7 @@ import {
   lambdaStep,
   PollLoop,
   RunbookFrame,
+  retryOn,
   ScopedAwsCall,
   type WorkflowHooks,
 } from '../workflow-kit.js';
@@ -31,7 +33,7 @@ export interface ScaleNodeGroupWorkflowProps {
   readonly namePrefix: string;
   readonly stage: string;
   readonly hooks: WorkflowHooks;
-  /** The Lambda behind "Plan scaling" (functions/steps/scale-node-group). */
+  /** The Lambda behind "Plan scaling" (runbooks/scale-node-group/steps). */
   readonly stepFunction: lambda.IFunction;
   /** Allow-list: clusters, node-group name patterns, ceilings, steps, scale-back delays. */
   readonly nodeGroups: readonly AllowedNodeGroup[];
@@ -123,13 +125,7 @@ export class ScaleNodeGroupWorkflow extends Construct {
     };
 
     const eksRetry = (task: sfn.TaskStateBase) => {
-      task.addRetry({
-        errors: [...EKS_ERRORS.retryable],
-        interval: Duration.seconds(5),
-        backoffRate: 2,
-        maxAttempts: 4,
-        maxDelay: Duration.minutes(1),
-      });
+      retryOn(task, EKS_ERRORS.retryable, { interval: Duration.seconds(5), maxDelay: Duration.minutes(1) });
       return task;
     };
     /** Inside a Map a failure can only re-raise to the Map, whose catch reaches the frame's failure path. */
@@ -160,7 +156,7 @@ export class ScaleNodeGroupWorkflow extends Construct {
           resultPath: '$.nodegroups',
         }),
       );
-      list.addCatch(tools.fail('List node groups failed'), { resultPath: '$.error' });
+      tools.guard(list, 'List node groups failed');
 
       const describe = eksRetry(
         new tasks.CallAwsService(this, 'Describe node group', {
@@ -180,7 +176,7 @@ export class ScaleNodeGroupWorkflow extends Construct {
         resultPath: '$.described',
       });
       describeAll.itemProcessor(describe);
-      describeAll.addCatch(tools.fail('Reading node groups failed'), { resultPath: '$.error' });
+      tools.guard(describeAll, 'Reading node groups failed');
       named.next(describeAll);
       captured.next(describeAll);
       list.next(describeAll);
@@ -192,13 +188,10 @@ export class ScaleNodeGroupWorkflow extends Construct {
         payload: { 'parameters.$': '$.input.parameters', 'nodegroups.$': '$.described', settings },
         resultPath: '$.plan',
       });
-      plan.addCatch(tools.fail('Scaling refused'), { resultPath: '$.error' });
+      tools.guard(plan, 'Scaling refused');
       describeAll.next(plan);
 
-      const dryRun = new sfn.Pass(this, 'Report planned scaling', {
-        inputPath: '$.plan.value.dryRunResult',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const dryRun = tools.record('Report planned scaling', '$.plan.value.dryRunResult');
 
       // 3. Per node group: update, wait, record the sizes for the next CDK deploy.
       const update = new ScopedAwsCall(this, 'Update node group size', {
@@ -240,16 +233,11 @@ export class ScaleNodeGroupWorkflow extends Construct {
       read.addCatch(raise('Read update failed'), { resultPath: '$.error' });
 
       const ssmRetry = (task: sfn.TaskStateBase) => {
-        task.addRetry({
-          errors: [
-            'Ssm.ThrottlingException',
-            'Ssm.TooManyUpdatesException',
-            'Ssm.InternalServerErrorException',
-          ],
-          interval: Duration.seconds(2),
-          backoffRate: 2,
-          maxAttempts: 4,
-        });
+        retryOn(task, [
+          'Ssm.ThrottlingException',
+          'Ssm.TooManyUpdatesException',
+          'Ssm.InternalServerErrorException',
+        ]);
         return task;
       };
       const putParameter = (name: string, nameField: string, valueField: string) => {
@@ -305,12 +293,9 @@ export class ScaleNodeGroupWorkflow extends Construct {
         resultPath: sfn.JsonPath.DISCARD,
       });
       scale.itemProcessor(update);
-      scale.addCatch(tools.fail('Scaling failed'), { resultPath: '$.error' });
+      tools.guard(scale, 'Scaling failed');
 
-      const record = new sfn.Pass(this, 'Record result', {
-        inputPath: '$.plan.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const record = tools.record('Record result', '$.plan.value.result');
 
       // 4. Optional scale-back: a one-time schedule that starts a revert run of this state machine.
       let afterScaling: sfn.IChainable = record;
@@ -347,18 +332,13 @@ export class ScaleNodeGroupWorkflow extends Construct {
             }),
           ],
         });
-        schedule.addRetry({
-          errors: ['Scheduler.ThrottlingException', 'Scheduler.InternalServerException'],
-          interval: Duration.seconds(2),
-          backoffRate: 2,
-          maxAttempts: 4,
-        });
+        retryOn(schedule, ['Scheduler.ThrottlingException', 'Scheduler.InternalServerException']);
         // The schedule's name derives from the execution name: it existing already means a retry made it.
         schedule.addCatch(new sfn.Pass(this, 'Scale-back already scheduled').next(record), {
           errors: ['Scheduler.ConflictException'],
           resultPath: '$.scheduleConflict',
         });
-        schedule.addCatch(tools.fail('Scheduling scale-back failed'), { resultPath: '$.error' });
+        tools.guard(schedule, 'Scheduling scale-back failed');
         schedule.next(record);
         // Written as `IsNull: true` (not `isNotNull`): aws-local-stepfunctions 3 evaluates `IsNull: false` as always false.
         afterScaling = new sfn.Choice(this, 'Scale back later?')
@@ -415,3 +395,30 @@ export class ScaleNodeGroupWorkflow extends Construct {
     }
   }
 }
+
+/**
+ * scale-node-group's infra: allow-listed node groups only (none: no state machine), their sizes
+ * recorded in the platform's SSM parameters.
+ */
+export const scaleNodeGroupWorkflow: RunbookWorkflowPlugin = {
+  name: 'scale-node-group',
+  build(scope, ctx) {
+    const { stage, namePrefix } = ctx;
+    if (stage.automation.allowLists.nodeGroups.length === 0) return undefined;
+    const steps = stepFunction(scope, ctx, 'ScaleNodeGroupSteps', {
+      name: `${namePrefix}-scale-node-group-steps`,
+      entry: 'runbooks/scale-node-group/steps/handler.ts',
+      service: 'scale-node-group',
+    });
+    return new ScaleNodeGroupWorkflow(scope, 'ScaleNodeGroup', {
+      namePrefix,
+      stage: stage.name,
+      hooks: ctx.hooks,
+      stepFunction: steps,
+      nodeGroups: stage.automation.allowLists.nodeGroups,
+      sizeParameterPrefix: `/ops/${stage.name}/nodegroups`,
+      intakeFunctionArn: ctx.intakeFunctionArn,
+      approvalTimeout: ctx.approvalTimeout,
+    }).stateMachine;
+  },
+};

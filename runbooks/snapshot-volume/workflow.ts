@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { type RunbookWorkflowPlugin, stepFunction } from '../build.js';
 import {
   acknowledgeInvoke,
   type BodyTools,
@@ -11,6 +12,7 @@ import {
   lambdaStep,
   PollLoop,
   RunbookFrame,
+  retryOn,
   ScopedAwsCall,
   type WorkflowHooks,
 } from '../workflow-kit.js';
@@ -36,7 +38,7 @@ export const EC2_ERRORS = {
 export interface SnapshotVolumeWorkflowProps {
   readonly namePrefix: string;
   readonly hooks: WorkflowHooks;
-  /** The Lambda behind the `plan`, `copy`, `retention` and `revert` steps (functions/steps/snapshot-volume). */
+  /** The Lambda behind the `plan`, `copy`, `retention` and `revert` steps (runbooks/snapshot-volume/steps). */
   readonly stepFunction: lambda.IFunction;
   /** Allow-list and retention (from config `automation.allowLists.volumes` and `optInTag`). */
   readonly settings: Omit<SnapshotSettings, 'drRegion'>;
@@ -89,19 +91,8 @@ export class SnapshotVolumeWorkflow extends Construct {
     const step = (name: string, stepName: string, payload: Record<string, unknown>, resultPath: string) =>
       lambdaStep(this, name, { fn: props.stepFunction, step: stepName, payload, resultPath });
     const retry = (task: sfn.TaskStateBase, errors: readonly string[], maxAttempts = 4) => {
-      task.addRetry({
-        errors: [...errors],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts,
-        maxDelay: Duration.seconds(60),
-      });
-      task.addRetry({
-        errors: [...EC2_ERRORS.generic],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 2,
-      });
+      retryOn(task, errors, { maxAttempts, maxDelay: Duration.seconds(60) });
+      retryOn(task, EC2_ERRORS.generic, { maxAttempts: 2 });
       return task;
     };
     const failWith = (tools: BodyTools, failId: string, error: string, cause: string) =>
@@ -118,13 +109,8 @@ export class SnapshotVolumeWorkflow extends Construct {
         { 'parameters.$': '$.input.parameters', 'dryRun.$': '$.input.dryRun', settings },
         '$.revert',
       );
-      revert.addCatch(tools.fail('Revert failed'), { resultPath: '$.error' });
-      revert.next(
-        new sfn.Pass(this, 'Record revert result', {
-          inputPath: '$.revert.value',
-          resultPath: '$.result',
-        }).next(tools.done),
-      );
+      tools.guard(revert, 'Revert failed');
+      revert.next(tools.record('Record revert result', '$.revert.value'));
 
       const byId = retry(
         new tasks.CallAwsService(this, 'Describe volume', {
@@ -137,7 +123,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         }),
         EC2_ERRORS.throttled,
       );
-      byId.addCatch(tools.fail('Describe volume failed'), { resultPath: '$.error' });
+      tools.guard(byId, 'Describe volume failed');
       const byPvc = retry(
         new tasks.CallAwsService(this, 'Find the PVC’s volume', {
           service: 'ec2',
@@ -157,7 +143,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         }),
         EC2_ERRORS.throttled,
       );
-      byPvc.addCatch(tools.fail('Find volume failed'), { resultPath: '$.error' });
+      tools.guard(byPvc, 'Find volume failed');
 
       const plan = step(
         'Plan snapshot',
@@ -169,14 +155,11 @@ export class SnapshotVolumeWorkflow extends Construct {
         },
         '$.plan',
       );
-      plan.addCatch(tools.fail('Snapshot refused'), { resultPath: '$.error' });
+      tools.guard(plan, 'Snapshot refused');
       byId.next(plan);
       byPvc.next(plan);
 
-      const dryRun = new sfn.Pass(this, 'Report planned snapshot', {
-        inputPath: '$.plan.value.dryRunResult',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const dryRun = tools.record('Report planned snapshot', '$.plan.value.dryRunResult');
 
       const create = new ScopedAwsCall(this, 'Create snapshot', {
         service: 'ec2',
@@ -190,21 +173,14 @@ export class SnapshotVolumeWorkflow extends Construct {
         resultPath: '$.snapshot',
         policy: createSnapshotPolicy(volumeArn, snapshotArn(region), settings),
       });
-      create.addRetry({
-        errors: [...EC2_ERRORS.snapshotRate],
+      retryOn(create, EC2_ERRORS.snapshotRate, {
         interval: Duration.seconds(15),
-        backoffRate: 2,
         maxAttempts: 6,
         maxDelay: Duration.minutes(2),
       });
       // EC2 rejects before creating anything, so retrying the generic wrapper cannot create a second snapshot.
-      create.addRetry({
-        errors: [...EC2_ERRORS.generic],
-        interval: Duration.seconds(15),
-        backoffRate: 2,
-        maxAttempts: 3,
-      });
-      create.addCatch(tools.fail('Create snapshot failed'), { resultPath: '$.error' });
+      retryOn(create, EC2_ERRORS.generic, { interval: Duration.seconds(15), maxAttempts: 3 });
+      tools.guard(create, 'Create snapshot failed');
 
       const read = retry(
         new tasks.CallAwsService(this, 'Read snapshot state', {
@@ -218,7 +194,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         // Right after CreateSnapshot, EC2 may not list the snapshot yet (eventual consistency).
         [...EC2_ERRORS.throttled, 'Ec2.InvalidSnapshot.NotFoundException'],
       );
-      read.addCatch(tools.fail('Read snapshot failed'), { resultPath: '$.error' });
+      tools.guard(read, 'Read snapshot failed');
 
       // After completion: DR copy (when configured and asked for), then retention.
       const list = retry(
@@ -241,7 +217,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         }),
         EC2_ERRORS.throttled,
       );
-      list.addCatch(tools.fail('List snapshots failed'), { resultPath: '$.error' });
+      tools.guard(list, 'List snapshots failed');
 
       let afterCompleted: sfn.IChainable = list;
       const noCopy = new sfn.Pass(this, 'No DR copy', {
@@ -269,7 +245,7 @@ export class SnapshotVolumeWorkflow extends Construct {
           },
           '$.copyResult',
         );
-        copy.addCatch(tools.fail('DR copy failed'), { resultPath: '$.error' });
+        tools.guard(copy, 'DR copy failed');
         copy
           .next(new sfn.Pass(this, 'Note DR copy', { inputPath: '$.copyResult.value', resultPath: '$.copy' }))
           .next(list);
@@ -317,7 +293,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         },
         '$.retention',
       );
-      retention.addCatch(tools.fail('Retention failed'), { resultPath: '$.error' });
+      tools.guard(retention, 'Retention failed');
       list.next(retention);
 
       const remove = new ScopedAwsCall(this, 'Delete old snapshot', {
@@ -349,12 +325,9 @@ export class SnapshotVolumeWorkflow extends Construct {
         resultPath: sfn.JsonPath.DISCARD,
       });
       prune.itemProcessor(remove);
-      prune.addCatch(tools.fail('Pruning failed'), { resultPath: '$.error' });
+      tools.guard(prune, 'Pruning failed');
       retention.next(prune);
-      const recordResult = new sfn.Pass(this, 'Record result', {
-        inputPath: '$.retention.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const recordResult = tools.record('Record result', '$.retention.value.result');
 
       // Reclaim (asked for with `reclaim: true`, never by the detach trigger): only after the snapshot
       // completed, re-read the volume and let the pure guard decide; DeleteVolume is tag-scoped in IAM.
@@ -374,7 +347,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         resultPath: '$.reclaimVolume',
       });
       reread.addCatch(gone, { errors: ['Ec2.InvalidVolume.NotFoundException'], resultPath: '$.error' });
-      reread.addCatch(tools.fail('Re-read volume failed'), { resultPath: '$.error' });
+      tools.guard(reread, 'Re-read volume failed');
       const decide = step(
         'Decide reclaim',
         'reclaim',
@@ -388,13 +361,10 @@ export class SnapshotVolumeWorkflow extends Construct {
         },
         '$.reclaim',
       );
-      decide.addCatch(tools.fail('Reclaim refused'), { resultPath: '$.error' });
+      tools.guard(decide, 'Reclaim refused');
       reread.next(decide);
       gone.next(decide);
-      const recordReclaim = new sfn.Pass(this, 'Record reclaim result', {
-        inputPath: '$.reclaim.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const recordReclaim = tools.record('Record reclaim result', '$.reclaim.value.result');
       const deleteVolume = new ScopedAwsCall(this, 'Delete the released volume', {
         service: 'ec2',
         action: 'deleteVolume',
@@ -419,7 +389,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         errors: ['Ec2.InvalidVolume.NotFoundException'],
         resultPath: '$.error',
       });
-      deleteVolume.addCatch(tools.fail('Delete volume failed'), { resultPath: '$.error' });
+      tools.guard(deleteVolume, 'Delete volume failed');
       deleteVolume.next(recordReclaim);
       decide.next(
         new sfn.Choice(this, 'Delete the volume?')
@@ -438,10 +408,7 @@ export class SnapshotVolumeWorkflow extends Construct {
           .otherwise(recordResult),
       );
 
-      const declined = new sfn.Pass(this, 'Report declined snapshot', {
-        inputPath: '$.plan.value.declined',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const declined = tools.record('Report declined snapshot', '$.plan.value.declined');
       // `IsNull: true` first: aws-local-stepfunctions 3 evaluates `IsNull: false` as always false.
       plan.next(
         new sfn.Choice(this, 'Allow-listed?')
@@ -651,3 +618,43 @@ function grantStepFunction(
     }),
   );
 }
+
+/**
+ * snapshot-volume's infra: its step function and workflow, from the stage's volume settings
+ * (volumes carrying the protected / opt-in tag, or PVCs of allowed namespaces).
+ */
+export const snapshotVolumeWorkflow: RunbookWorkflowPlugin = {
+  name: 'snapshot-volume',
+  build(scope, ctx) {
+    const { stage, namePrefix } = ctx;
+    const volumes = stage.automation.allowLists.volumes;
+    const steps = stepFunction(scope, ctx, 'SnapshotVolumeSteps', {
+      name: `${namePrefix}-snapshot-volume-steps`,
+      entry: 'runbooks/snapshot-volume/steps/handler.ts',
+      service: 'snapshot-volume',
+    });
+    return new SnapshotVolumeWorkflow(scope, 'SnapshotVolume', {
+      namePrefix,
+      hooks: ctx.hooks,
+      stepFunction: steps,
+      settings: {
+        region: stage.region,
+        createdBy: namePrefix,
+        protectedTag: volumes.protectedTag,
+        optInTag: stage.automation.optInTag,
+        pvcNamespaces: volumes.pvcNamespaces,
+        keepLast: volumes.keepLast,
+        maxAgeDays: volumes.maxAgeDays,
+      },
+      ...(stage.drRegion
+        ? {
+            dr: {
+              region: stage.drRegion,
+              ...(volumes.drKmsKeyAlias ? { kmsKeyAlias: volumes.drKmsKeyAlias } : {}),
+            },
+          }
+        : {}),
+      approvalTimeout: ctx.approvalTimeout,
+    }).stateMachine;
+  },
+};

@@ -1,9 +1,10 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { type RunbookWorkflowPlugin, stepFunction } from '../build.js';
 import {
   acknowledgeInvoke,
   type BodyTools,
@@ -11,6 +12,7 @@ import {
   lambdaStep,
   PollLoop,
   RunbookFrame,
+  retryOn,
   ScopedAwsCall,
   type WorkflowHooks,
 } from '../workflow-kit.js';
@@ -28,7 +30,7 @@ export const ROUTE53_ERRORS = {
 export interface UpdateDnsWorkflowProps {
   readonly namePrefix: string;
   readonly hooks: WorkflowHooks;
-  /** The Lambda behind "Check request" and "Plan DNS change" (functions/steps/update-dns). */
+  /** The Lambda behind "Check request" and "Plan DNS change" (runbooks/update-dns/steps). */
   readonly stepFunction: lambda.IFunction;
   /** Allow-listed zones (with their ids) and record names. */
   readonly zones: readonly AllowedZone[];
@@ -73,13 +75,7 @@ export class UpdateDnsWorkflow extends Construct {
     const step = (name: string, stepName: string, payload: Record<string, unknown>, resultPath: string) =>
       lambdaStep(this, name, { fn: props.stepFunction, step: stepName, payload, resultPath });
     const r53Retry = (task: sfn.TaskStateBase, maxAttempts = 5) => {
-      task.addRetry({
-        errors: [...ROUTE53_ERRORS.retryable],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts,
-        maxDelay: Duration.seconds(30),
-      });
+      retryOn(task, ROUTE53_ERRORS.retryable, { maxAttempts, maxDelay: Duration.seconds(30) });
       return task;
     };
 
@@ -90,7 +86,7 @@ export class UpdateDnsWorkflow extends Construct {
         { 'parameters.$': '$.input.parameters', settings },
         '$.check',
       );
-      check.addCatch(tools.fail('Request refused'), { resultPath: '$.error' });
+      tools.guard(check, 'Request refused');
 
       const readRecords = r53Retry(
         new tasks.CallAwsService(this, 'Read record sets', {
@@ -106,7 +102,7 @@ export class UpdateDnsWorkflow extends Construct {
           resultPath: '$.records',
         }),
       );
-      readRecords.addCatch(tools.fail('Read record sets failed'), { resultPath: '$.error' });
+      tools.guard(readRecords, 'Read record sets failed');
       const readRegistry = r53Retry(
         new tasks.CallAwsService(this, 'Read external-dns registry', {
           service: 'route53',
@@ -122,7 +118,7 @@ export class UpdateDnsWorkflow extends Construct {
           resultPath: '$.registry',
         }),
       );
-      readRegistry.addCatch(tools.fail('Read registry failed'), { resultPath: '$.error' });
+      tools.guard(readRegistry, 'Read registry failed');
       check.next(readRecords);
       readRecords.next(readRegistry);
 
@@ -135,16 +131,11 @@ export class UpdateDnsWorkflow extends Construct {
         resultSelector: { 'LoadBalancers.$': '$.LoadBalancers' },
         resultPath: '$.loadBalancers',
       });
-      describeLbs.addRetry({
-        errors: [
-          'ElasticLoadBalancingV2.ThrottlingException',
-          'ElasticLoadBalancingV2.ElasticLoadBalancingV2Exception',
-        ],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 4,
-      });
-      describeLbs.addCatch(tools.fail('Describe load balancers failed'), { resultPath: '$.error' });
+      retryOn(describeLbs, [
+        'ElasticLoadBalancingV2.ThrottlingException',
+        'ElasticLoadBalancingV2.ElasticLoadBalancingV2Exception',
+      ]);
+      tools.guard(describeLbs, 'Describe load balancers failed');
       const noLbs = new sfn.Pass(this, 'No load balancer needed', {
         parameters: { LoadBalancers: [] },
         resultPath: '$.loadBalancers',
@@ -163,7 +154,7 @@ export class UpdateDnsWorkflow extends Construct {
         },
         '$.plan',
       );
-      plan.addCatch(tools.fail('DNS change refused'), { resultPath: '$.error' });
+      tools.guard(plan, 'DNS change refused');
       describeLbs.next(plan);
       noLbs.next(plan);
       readRegistry.next(
@@ -196,7 +187,7 @@ export class UpdateDnsWorkflow extends Construct {
         ),
       });
       r53Retry(change, 6);
-      change.addCatch(tools.fail('Change record sets failed'), { resultPath: '$.error' });
+      tools.guard(change, 'Change record sets failed');
 
       const readChange = r53Retry(
         new tasks.CallAwsService(this, 'Read change status', {
@@ -208,12 +199,9 @@ export class UpdateDnsWorkflow extends Construct {
           resultPath: '$.changeStatus',
         }),
       );
-      readChange.addCatch(tools.fail('Read change failed'), { resultPath: '$.error' });
+      tools.guard(readChange, 'Read change failed');
 
-      const record = new sfn.Pass(this, 'Record result', {
-        inputPath: '$.plan.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const record = tools.record('Record result', '$.plan.value.result');
       const loop = new PollLoop(this, 'Change', {
         check: readChange,
         done: sfn.Condition.stringEquals('$.changeStatus.status', 'INSYNC'),
@@ -232,14 +220,8 @@ export class UpdateDnsWorkflow extends Construct {
       });
       change.next(loop.start);
 
-      const dryRun = new sfn.Pass(this, 'Report planned change', {
-        inputPath: '$.plan.value.dryRunResult',
-        resultPath: '$.result',
-      }).next(tools.done);
-      const nothing = new sfn.Pass(this, 'Nothing to change', {
-        inputPath: '$.plan.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
+      const dryRun = tools.record('Report planned change', '$.plan.value.dryRunResult');
+      const nothing = tools.record('Nothing to change', '$.plan.value.result');
       plan.next(
         new sfn.Choice(this, 'Dry run or nothing to do?')
           .when(isDryRun, dryRun)
@@ -273,3 +255,40 @@ export class UpdateDnsWorkflow extends Construct {
     });
   }
 }
+
+/**
+ * update-dns's infra: allow-listed records of the platform's own zones (their ids resolved from the
+ * platform); a zone the platform does not hold is skipped with a warning. No zone: no state machine.
+ */
+export const updateDnsWorkflow: RunbookWorkflowPlugin = {
+  name: 'update-dns',
+  build(scope, ctx) {
+    const { stage, namePrefix, platform } = ctx;
+    const platformZones = [platform.publicZone, platform.privateZone].flatMap((z) => (z ? [z] : []));
+    const zones = stage.automation.allowLists.hostedZones.flatMap((allowed) => {
+      const zone = platformZones.find((z) => z.zoneName === allowed.zoneName);
+      if (!zone) {
+        Annotations.of(scope).addWarningV2(
+          'ops:update-dns-zone',
+          `update-dns: allow-listed zone ${allowed.zoneName} is not one of the platform's zones; skipped (its id is unknown at synth).`,
+        );
+        return [];
+      }
+      return [{ ...allowed, hostedZoneId: zone.hostedZoneId }];
+    });
+    if (zones.length === 0) return undefined;
+    const steps = stepFunction(scope, ctx, 'UpdateDnsSteps', {
+      name: `${namePrefix}-update-dns-steps`,
+      entry: 'runbooks/update-dns/steps/handler.ts',
+      service: 'update-dns',
+    });
+    return new UpdateDnsWorkflow(scope, 'UpdateDns', {
+      namePrefix,
+      hooks: ctx.hooks,
+      stepFunction: steps,
+      zones,
+      loadBalancerPrefix: stage.automation.ingressLoadBalancerPrefix,
+      approvalTimeout: ctx.approvalTimeout,
+    }).stateMachine;
+  },
+};

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * The pure verdict rules of verify-backups: one function per check, each a function of the
  * facts the workflow collected (no clients, no clock: `now` is an argument) returning an
  * explicit verdict (`pass` / `fail` / `not-applicable`, always with a reason). The Lambda steps
- * in functions/steps/verify-backups/ call these; the unit tests pin every boundary.
+ * in runbooks/verify-backups/steps/ call these; the unit tests pin every boundary.
  */
 
 export const BACKUP_CLASSES = ['ebs', 'rds', 'velero'] as const;
@@ -34,7 +34,7 @@ export const RecoveryPointSchema = z.object({
   /** KMS key ARN (or id) the point is encrypted with. */
   kmsKeyId: z.string().optional(),
   sizeGiB: z.number().optional(),
-  /** Who made it: snapshot-volume, velero, dlm, aws-backup, rds-automated, rds-manual, other. */
+  /** Who made it: the snapshot runbook (its created-by tag), velero, dlm, aws-backup, rds-automated, rds-manual, other. */
   origin: z.string().optional(),
   /** Velero: status.errors / status.warnings. */
   errors: z.number().int().optional(),

@@ -187,7 +187,7 @@ const RESOURCE_TYPE = { ebs: 'ebs-volume', rds: 'backup', velero: 'backup' } as 
 
 /**
  * One intake `Signal` per failed backup, so the normal incident path follows (notify; for an
- * EBS volume with no fresh snapshot, the policy may start snapshot-volume). Correlation ids are
+ * EBS volume with no fresh snapshot, the policy may start a snapshot). Correlation ids are
  * stable per run and resource, so a re-delivered event is de-duplicated by the intake.
  */
 export function failureSignals(

@@ -12,6 +12,7 @@ import {
   isDryRun,
   PollLoop,
   RunbookFrame,
+  retryOn,
   ScopedAwsCall,
   type WorkflowHooks,
 } from '../workflow-kit.js';
@@ -173,7 +174,7 @@ export class VerifyBackupsWorkflow extends Construct {
     const dbPoll = props.poll?.database ?? pollWithin(settings.restore.rds.maxMinutes);
 
     const retry = (task: sfn.TaskStateBase, errors: readonly string[]) =>
-      task.addRetry({ errors: [...errors], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
+      retryOn(task, errors, { maxAttempts: 3 });
     const lambdaStep = (
       s: Construct,
       name: string,
@@ -213,7 +214,7 @@ export class VerifyBackupsWorkflow extends Construct {
         ],
       });
       retry(resolveKey, SDK_ERRORS.kms);
-      resolveKey.addCatch(tools.fail('Key lookup failed'), { resultPath: '$.error' });
+      tools.guard(resolveKey, 'Key lookup failed');
 
       const collect = lambdaStep(
         s,
@@ -229,13 +230,8 @@ export class VerifyBackupsWorkflow extends Construct {
           resultPath: '$.inventory',
         },
       );
-      collect.addRetry({
-        errors: ['InventoryUnavailableError'],
-        interval: Duration.seconds(10),
-        backoffRate: 2,
-        maxAttempts: 3,
-      });
-      collect.addCatch(tools.fail('Inventory failed'), { resultPath: '$.error' });
+      retryOn(collect, ['InventoryUnavailableError'], { interval: Duration.seconds(10), maxAttempts: 3 });
+      tools.guard(collect, 'Inventory failed');
 
       // Leftovers of crashed runs go first; a failing sweep is recorded and never blocks verification.
       const sweep = lambdaStep(
@@ -346,7 +342,7 @@ export class VerifyBackupsWorkflow extends Construct {
         resultPath: '$.evaluations',
       });
       checkEach.itemProcessor(choose);
-      checkEach.addCatch(tools.fail('Checks failed'), { resultPath: '$.error' });
+      tools.guard(checkEach, 'Checks failed');
 
       // ---- the report --------------------------------------------------------------------------------
       const build = lambdaStep(
@@ -363,7 +359,7 @@ export class VerifyBackupsWorkflow extends Construct {
         }),
         { resultSelector: { 'value.$': '$.Payload' }, resultPath: '$.built' },
       );
-      build.addCatch(tools.fail('Report failed'), { resultPath: '$.error' });
+      tools.guard(build, 'Report failed');
 
       const store = (name: string, key: string, bodyPath: string, contentType: string) => {
         const task = new ScopedAwsCall(s, name, {
@@ -392,7 +388,7 @@ export class VerifyBackupsWorkflow extends Construct {
           ],
         });
         retry(task, SDK_ERRORS.s3);
-        task.addCatch(tools.fail(`${name} failed`), { resultPath: '$.error' });
+        tools.guard(task, `${name} failed`);
         return task;
       };
       const storeJson = store(
@@ -461,7 +457,7 @@ export class VerifyBackupsWorkflow extends Construct {
         }),
         { resultSelector: { 'value.$': '$.Payload' }, resultPath: '$.published' },
       );
-      publish.addCatch(tools.fail('Publishing failed'), { resultPath: '$.error' });
+      tools.guard(publish, 'Publishing failed');
       // EventBridge answers 200 with FailedEntryCount > 0 for entries it refused: each batch says
       // `accepted` or `refused`, and one `refused` anywhere is recorded.
       const countRejected = new sfn.Pass(s, 'Check signals', {
@@ -623,10 +619,8 @@ export class VerifyBackupsWorkflow extends Construct {
         { resultSelector: { 'value.$': '$.Payload' }, resultPath },
       );
       // Throttling, 5xx and no connection are worth another try; a refusal (403, 404, allow-list) is not.
-      task.addRetry({
-        errors: ['KubeApiUnavailable', 'States.Timeout'],
+      retryOn(task, ['KubeApiUnavailable', 'States.Timeout'], {
         interval: Duration.seconds(5),
-        backoffRate: 2,
         maxAttempts: 3,
       });
       return task;

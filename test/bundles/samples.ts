@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApprovalRequestEvent } from '../../functions/approval/core.js';
 import type { ReportEvent } from '../../functions/report/schema.js';
-import type { RotationEvent } from '../../functions/rotation/protocol.js';
-import type { BuildReportEvent } from '../../functions/steps/verify-backups/build-report.js';
-import { buildReportStep } from '../../functions/steps/verify-backups/build-report.js';
-import type { CheckDatabaseEvent } from '../../functions/steps/verify-backups/check-database.js';
-import type { CheckVolumeContentEvent } from '../../functions/steps/verify-backups/check-volume-content.js';
-import type { CollectEvent } from '../../functions/steps/verify-backups/collect.js';
-import type { EvaluateEvent } from '../../functions/steps/verify-backups/evaluate.js';
-import type { PublishEvent } from '../../functions/steps/verify-backups/publish.js';
-import type { SweepEvent } from '../../functions/steps/verify-backups/sweep.js';
+import type { RotationEvent } from '../../runbooks/rotate-secret/steps/protocol.js';
 import { evaluateItem } from '../../runbooks/verify-backups/logic.js';
+import type { BuildReportEvent } from '../../runbooks/verify-backups/steps/build-report.js';
+import { buildReportStep } from '../../runbooks/verify-backups/steps/build-report.js';
+import type { CheckDatabaseEvent } from '../../runbooks/verify-backups/steps/check-database.js';
+import type { CheckVolumeContentEvent } from '../../runbooks/verify-backups/steps/check-volume-content.js';
+import type { CollectEvent } from '../../runbooks/verify-backups/steps/collect.js';
+import type { EvaluateEvent } from '../../runbooks/verify-backups/steps/evaluate.js';
+import type { PublishEvent } from '../../runbooks/verify-backups/steps/publish.js';
+import type { SweepEvent } from '../../runbooks/verify-backups/steps/sweep.js';
 import { ebsItem, KEY_ARN, NOW, SETTINGS } from '../unit/verify-backups/fixtures.js';
 
 /**
@@ -221,13 +221,13 @@ export const SAMPLES: Record<string, Sample> = {
   },
   'functions/approval/handler.ts': { event: approval, expect: 'aws', correlationId: EXECUTION },
   'functions/report/handler.ts': { event: report, expect: 'aws', correlationId: EXECUTION },
-  'functions/rotation/handler.ts': {
+  'runbooks/rotate-secret/steps/handler.ts': {
     event: rotation,
     expect: 'aws',
     logs: true,
     correlationId: rotation.ClientRequestToken,
   },
-  'functions/steps/snapshot-volume/handler.ts': {
+  'runbooks/snapshot-volume/steps/handler.ts': {
     event: {
       step: 'copy',
       executionName: EXECUTION,
@@ -248,7 +248,7 @@ export const SAMPLES: Record<string, Sample> = {
     expect: 'aws',
     correlationId: EXECUTION,
   },
-  'functions/steps/scale-node-group/handler.ts': {
+  'runbooks/scale-node-group/steps/handler.ts': {
     event: {
       step: 'plan',
       parameters: { cluster: 'dev-platform', nodegroup: 'dev-platform-a', reason: 'smoke test' },
@@ -280,7 +280,7 @@ export const SAMPLES: Record<string, Sample> = {
     logs: true,
     correlationId: EXECUTION,
   },
-  'functions/steps/update-dns/handler.ts': {
+  'runbooks/update-dns/steps/handler.ts': {
     event: {
       step: 'check',
       parameters: { zoneName: 'dev.example.com', recordName: 'app.dev.example.com', reason: 'smoke test' },
@@ -320,10 +320,10 @@ export const SAMPLES: Record<string, Sample> = {
     expect: 'returns',
     correlationId: EXECUTION,
   },
-  'functions/steps/verify-backups/handlers/collect.ts': { event: collect, expect: 'aws' },
-  'functions/steps/verify-backups/handlers/sweep.ts': { event: sweep, expect: 'aws' },
+  'runbooks/verify-backups/steps/handlers/collect.ts': { event: collect, expect: 'aws' },
+  'runbooks/verify-backups/steps/handlers/sweep.ts': { event: sweep, expect: 'aws' },
   // Reads the snapshot's block list through the EBS direct API (refused: a failed verdict, returned).
-  'functions/steps/verify-backups/handlers/check-volume-content.ts': {
+  'runbooks/verify-backups/steps/handlers/check-volume-content.ts': {
     event: {
       snapshot: { id: 'snap-0123456789abcdef0', sizeGiB: 8 },
       sampleBlocks: 4,
@@ -331,14 +331,14 @@ export const SAMPLES: Record<string, Sample> = {
     expect: 'aws',
     logs: true,
   },
-  'functions/steps/verify-backups/handlers/evaluate.ts': { event: evaluate, expect: 'returns' },
-  'functions/steps/verify-backups/handlers/build-report.ts': {
+  'runbooks/verify-backups/steps/handlers/evaluate.ts': { event: evaluate, expect: 'returns' },
+  'runbooks/verify-backups/steps/handlers/build-report.ts': {
     event: buildReport,
     expect: 'returns',
     correlationId: EXECUTION,
   },
-  'functions/steps/verify-backups/handlers/publish.ts': { event: publish, expect: 'aws' },
-  'functions/steps/verify-backups/handlers/check-database.ts': {
+  'runbooks/verify-backups/steps/handlers/publish.ts': { event: publish, expect: 'aws' },
+  'runbooks/verify-backups/steps/handlers/check-database.ts': {
     event: {
       observed: { DbInstances: [{ Endpoint: { Address: '127.0.0.1', Port: 9 } }] },
       checks: [{ kind: 'query', sql: 'SELECT 1', min: 1 }],

@@ -9,8 +9,9 @@ import {
   KubeAccess,
   RESTORE_NAMESPACE_PREFIX,
 } from '../../infra/constructs/automation/kube-access.js';
-import { RotateSecretInfra } from '../../infra/constructs/automation/rotation.js';
+import { OPS_FUNCTIONS } from '../../infra/constructs/automation/runbooks.js';
 import { PlatformStack } from '../../infra/stacks/platform-stack.js';
+import { RotateSecretInfra } from '../../runbooks/rotate-secret/infra.js';
 
 /**
  * The rotate-secret infra of the dev stage (two allow-listed secrets: the platform's RDS app user,
@@ -46,6 +47,7 @@ beforeAll(() => {
     namePrefix: 'ops-dev',
     hooks,
     platform,
+    functions: OPS_FUNCTIONS,
     approvalTimeout: Duration.minutes(30),
     kubeFunction: kube.function,
   });

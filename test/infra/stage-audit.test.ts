@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type StageStacks } from '../../infra/app.js';
-import { SecretRotation } from '../../infra/constructs/automation/rotation.js';
+import { OPS_FUNCTIONS } from '../../infra/constructs/automation/runbooks.js';
+import { SecretRotation } from '../../runbooks/rotate-secret/infra.js';
 import { acknowledgements, auditAcknowledgements, wildcardGrants } from '../support/nag-audit.js';
 
 /**
@@ -92,6 +93,7 @@ function rotationStack(): { app: App; role: iam.Role } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Probe', { env: { account: '111111111111', region: 'eu-west-1' } });
   const rotation = new SecretRotation(stack, 'Rotation', {
+    functions: OPS_FUNCTIONS,
     namePrefix: 'ops-probe',
     secrets: [
       {

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ContentCheckDeps,
   checkVolumeContent,
-} from '../../functions/steps/verify-backups/check-volume-content.js';
-import { HttpEbsDirect } from '../../functions/steps/verify-backups/ebs-direct.js';
+} from '../../runbooks/verify-backups/steps/check-volume-content.js';
+import { HttpEbsDirect } from '../../runbooks/verify-backups/steps/ebs-direct.js';
 import { type ImageDir, MiB, makeImageDir } from '../support/disk-images.js';
 import { type EbsDirectServer, startEbsDirectServer } from '../support/ebs-direct-server.js';
 

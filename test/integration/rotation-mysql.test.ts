@@ -12,8 +12,8 @@ import {
   MalformedSecretError,
   RotationConfigError,
   RotationStateError,
-} from '../../functions/rotation/errors.js';
-import { Database } from '../../functions/rotation/mysql.js';
+} from '../../runbooks/rotate-secret/steps/errors.js';
+import { Database } from '../../runbooks/rotate-secret/steps/mysql.js';
 import {
   ROTATION_STEPS,
   type RotationDeps,
@@ -21,10 +21,10 @@ import {
   recoverStuck,
   rotationStep,
   verifyCurrent,
-} from '../../functions/rotation/protocol.js';
-import { SecretStore } from '../../functions/rotation/secrets.js';
-import { parseSettings, type StrategyName } from '../../functions/rotation/settings.js';
-import { copyGrant, STRATEGY_BY_NAME } from '../../functions/rotation/strategies.js';
+} from '../../runbooks/rotate-secret/steps/protocol.js';
+import { SecretStore } from '../../runbooks/rotate-secret/steps/secrets.js';
+import { parseSettings, type StrategyName } from '../../runbooks/rotate-secret/steps/settings.js';
+import { copyGrant, STRATEGY_BY_NAME } from '../../runbooks/rotate-secret/steps/strategies.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { type MariaDb, startMariaDb } from '../support/mariadb.js';
 import { FakeSecretsManager } from '../support/secrets-manager-fake.js';

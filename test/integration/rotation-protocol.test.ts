@@ -1,16 +1,16 @@
 import { RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../functions/rotation/mysql.js';
+import type { OpsLogger } from '../../functions/shared/powertools.js';
+import type { Database } from '../../runbooks/rotate-secret/steps/mysql.js';
 import {
   type RotationDeps,
   recoverStuck,
   rotationStep,
   verifyCurrent,
-} from '../../functions/rotation/protocol.js';
-import { SecretStore } from '../../functions/rotation/secrets.js';
-import { parseSettings } from '../../functions/rotation/settings.js';
-import { randomToken } from '../../functions/rotation/strategies.js';
-import type { OpsLogger } from '../../functions/shared/powertools.js';
+} from '../../runbooks/rotate-secret/steps/protocol.js';
+import { SecretStore } from '../../runbooks/rotate-secret/steps/secrets.js';
+import { parseSettings } from '../../runbooks/rotate-secret/steps/settings.js';
+import { randomToken } from '../../runbooks/rotate-secret/steps/strategies.js';
 import { FakeSecretsManager } from '../support/secrets-manager-fake.js';
 
 /**

@@ -1,7 +1,7 @@
 import { RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Database } from '../../functions/rotation/mysql.js';
+import { Database } from '../../runbooks/rotate-secret/steps/mysql.js';
 import {
   OpsRequestSchema,
   type RecoverResult,
@@ -9,10 +9,10 @@ import {
   RotationEventSchema,
   rotationStep,
   type VerifyResult,
-} from '../../functions/rotation/protocol.js';
-import { SecretStore } from '../../functions/rotation/secrets.js';
-import { parseSettings } from '../../functions/rotation/settings.js';
-import { randomToken } from '../../functions/rotation/strategies.js';
+} from '../../runbooks/rotate-secret/steps/protocol.js';
+import { SecretStore } from '../../runbooks/rotate-secret/steps/secrets.js';
+import { parseSettings } from '../../runbooks/rotate-secret/steps/settings.js';
+import { randomToken } from '../../runbooks/rotate-secret/steps/strategies.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { FakeSecretsManager } from '../support/secrets-manager-fake.js';
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
   vi.stubEnv('TOKEN_LENGTH', '48');
   vi.stubEnv('EXCLUDE_PUNCTUATION', 'true');
   vi.stubEnv('EXCLUDE_CHARACTERS', 'lIO01');
-  ({ handler } = (await import('../../functions/rotation/handler.js')) as { handler: Handler });
+  ({ handler } = (await import('../../runbooks/rotate-secret/steps/handler.js')) as { handler: Handler });
 });
 
 afterAll(() => capture.restore());

@@ -5,11 +5,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { KubeClient } from '../../functions/kube/client.js';
 import { type KubeSettings, runKubeStep } from '../../functions/kube/core.js';
 import { eksToken } from '../../functions/kube/token.js';
-import { createRotationHandler, type RotationHandler } from '../../functions/rotation/dispatch.js';
-import { Database } from '../../functions/rotation/mysql.js';
-import { SecretStore } from '../../functions/rotation/secrets.js';
-import { parseSettings, type StrategyName } from '../../functions/rotation/settings.js';
-import { STRATEGY_BY_NAME } from '../../functions/rotation/strategies.js';
+import { createRotationHandler, type RotationHandler } from '../../runbooks/rotate-secret/steps/dispatch.js';
+import { Database } from '../../runbooks/rotate-secret/steps/mysql.js';
+import { SecretStore } from '../../runbooks/rotate-secret/steps/secrets.js';
+import { parseSettings, type StrategyName } from '../../runbooks/rotate-secret/steps/settings.js';
+import { STRATEGY_BY_NAME } from '../../runbooks/rotate-secret/steps/strategies.js';
 import { RotateSecretWorkflow } from '../../runbooks/rotate-secret/workflow.js';
 import { expectResilientJsonPath } from '../support/asl-assertions.js';
 import { renameForSfn } from '../support/aws-model.js';

@@ -2,8 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { scheduleSignal } from '../../events/sources/schedule/normalise.js';
-import { handler } from '../../functions/steps/scale-node-group/handler.js';
 import { ScaleNodeGroupParameters } from '../../runbooks/scale-node-group/spec.js';
+import { handler } from '../../runbooks/scale-node-group/steps/handler.js';
 import { ScaleNodeGroupWorkflow } from '../../runbooks/scale-node-group/workflow.js';
 import { expectResilientJsonPath } from '../support/asl-assertions.js';
 import {

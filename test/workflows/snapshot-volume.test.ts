@@ -9,8 +9,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { handler } from '../../functions/steps/snapshot-volume/handler.js';
 import { RECLAIM_TAG, SNAPSHOT_TAGS } from '../../runbooks/snapshot-volume/logic.js';
+import { handler } from '../../runbooks/snapshot-volume/steps/handler.js';
 import { SnapshotVolumeWorkflow } from '../../runbooks/snapshot-volume/workflow.js';
 import { expectResilientJsonPath } from '../support/asl-assertions.js';
 import {

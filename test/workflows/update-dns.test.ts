@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { handler } from '../../functions/steps/update-dns/handler.js';
 import type { RecordSet } from '../../runbooks/update-dns/logic.js';
+import { handler } from '../../runbooks/update-dns/steps/handler.js';
 import { UpdateDnsWorkflow } from '../../runbooks/update-dns/workflow.js';
 import { expectResilientJsonPath } from '../support/asl-assertions.js';
 import {

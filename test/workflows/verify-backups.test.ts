@@ -24,19 +24,19 @@ import { type KubeSettings, runKubeStep } from '../../functions/kube/core.js';
 import { DatadogApi } from '../../functions/shared/datadog.js';
 import type { OpsLogger } from '../../functions/shared/powertools.js';
 import { SlackApi } from '../../functions/shared/slack.js';
-import { checkDatabase } from '../../functions/steps/verify-backups/check-database.js';
+import type { Evaluation } from '../../runbooks/verify-backups/logic.js';
+import type { BackupReport } from '../../runbooks/verify-backups/report.js';
+import { checkDatabase } from '../../runbooks/verify-backups/steps/check-database.js';
 import {
   type ContentCheckDeps,
   checkVolumeContent,
-} from '../../functions/steps/verify-backups/check-volume-content.js';
-import { collectInventory } from '../../functions/steps/verify-backups/collect.js';
-import { HttpEbsDirect } from '../../functions/steps/verify-backups/ebs-direct.js';
-import { handler as buildReportHandler } from '../../functions/steps/verify-backups/handlers/build-report.js';
-import { handler as evaluateHandler } from '../../functions/steps/verify-backups/handlers/evaluate.js';
-import { publishReport } from '../../functions/steps/verify-backups/publish.js';
-import { sweepScratch } from '../../functions/steps/verify-backups/sweep.js';
-import type { Evaluation } from '../../runbooks/verify-backups/logic.js';
-import type { BackupReport } from '../../runbooks/verify-backups/report.js';
+} from '../../runbooks/verify-backups/steps/check-volume-content.js';
+import { collectInventory } from '../../runbooks/verify-backups/steps/collect.js';
+import { HttpEbsDirect } from '../../runbooks/verify-backups/steps/ebs-direct.js';
+import { handler as buildReportHandler } from '../../runbooks/verify-backups/steps/handlers/build-report.js';
+import { handler as evaluateHandler } from '../../runbooks/verify-backups/steps/handlers/evaluate.js';
+import { publishReport } from '../../runbooks/verify-backups/steps/publish.js';
+import { sweepScratch } from '../../runbooks/verify-backups/steps/sweep.js';
 import { type VerifyBackupsSettings, VerifyBackupsWorkflow } from '../../runbooks/verify-backups/workflow.js';
 import { definitionProblems } from '../support/asl-contract.js';
 import { type ImageDir, MiB, makeImageDir } from '../support/disk-images.js';

@@ -2,7 +2,7 @@ import { MalformedEventError, type Signal } from '../../signal.js';
 import { describeIssues, EnvelopeSchema, parseOrThrow } from '../shared.js';
 import { BackupFailureSignalSchema } from './schema.js';
 
-/** A verify-backups failure event (EventBridge envelope, detail = Signal) → that Signal, checked. */
+/** A backup-verification failure event (EventBridge envelope, detail = Signal) → that Signal, checked. */
 export function normaliseBackupVerification(raw: unknown): Signal {
   const envelope = parseOrThrow(EnvelopeSchema, raw, 'backup-verification', 'EventBridge envelope');
   const parsed = BackupFailureSignalSchema.safeParse(envelope.detail);

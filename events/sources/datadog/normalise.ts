@@ -37,19 +37,28 @@ const KIND_BY_TRANSITION: Readonly<Record<TransitionKind, { kind: string; severi
   other: { kind: 'datadog.monitor-event', severity: 'info' },
 };
 
+type TargetType = 'ebs-volume' | 'pvc' | 'node-group' | 'dns-record' | 'secret';
+
 /**
- * The resource an alert is about, from its tags. With a `runbook:` tag the runbook's own target wins
- * (e.g. a node group for scale-node-group); otherwise the most specific target the tags name; otherwise
- * the monitor itself.
+ * The resource an alert is about, from its tags. The `runbook:` tag is a generic fact here: which
+ * target kinds a named runbook prefers is the caller's knowledge (`options.runbookTargets`, built by
+ * the intake from the runbook registry). A preferred kind the tags name wins; otherwise the most
+ * specific target the tags name; otherwise the monitor itself. A `cluster` tag alone names the
+ * cluster's node groups only when the runbook prefers node groups.
  */
-export function resourceFromTags(facts: TagFacts, monitorId: string): Pick<Resource, 'type' | 'id'> {
+export function resourceFromTags(
+  facts: TagFacts,
+  monitorId: string,
+  runbookTargets: NormaliseOptions['runbookTargets'] = {},
+): Pick<Resource, 'type' | 'id'> {
+  const preferred: readonly string[] = (facts.runbook ? runbookTargets[facts.runbook] : undefined) ?? [];
   const volume = facts.volumeId ? { type: 'ebs-volume' as const, id: facts.volumeId } : undefined;
   const pvc =
     facts.pvc && facts.namespace
       ? { type: 'pvc' as const, id: `${facts.cluster ?? 'unknown-cluster'}/${facts.namespace}/${facts.pvc}` }
       : undefined;
   const nodeGroup =
-    facts.nodegroup || (facts.cluster && facts.runbook === 'scale-node-group')
+    facts.nodegroup || (facts.cluster && preferred.includes('node-group'))
       ? { type: 'node-group' as const, id: `${facts.cluster ?? 'unknown-cluster'}/${facts.nodegroup ?? '*'}` }
       : undefined;
   const record = facts.record
@@ -59,20 +68,15 @@ export function resourceFromTags(facts: TagFacts, monitorId: string): Pick<Resou
       }
     : undefined;
   const secret = facts.secretName ? { type: 'secret' as const, id: facts.secretName } : undefined;
-  const byRunbook: Record<string, Pick<Resource, 'type' | 'id'> | undefined> = {
-    'scale-node-group': nodeGroup,
-    'snapshot-volume': volume ?? pvc,
-    'update-dns': record,
-    'rotate-secret': secret,
+  const targets: Record<TargetType, Pick<Resource, 'type' | 'id'> | undefined> = {
+    'ebs-volume': volume,
+    pvc,
+    'node-group': nodeGroup,
+    'dns-record': record,
+    secret,
   };
-  return (
-    (facts.runbook ? byRunbook[facts.runbook] : undefined) ??
-    volume ??
-    pvc ??
-    nodeGroup ??
-    record ??
-    secret ?? { type: 'monitor', id: monitorId }
-  );
+  const wanted = preferred.map((t) => targets[t as TargetType]).find((t) => t !== undefined);
+  return wanted ?? volume ?? pvc ?? nodeGroup ?? record ?? secret ?? { type: 'monitor', id: monitorId };
 }
 
 interface Alert {
@@ -91,6 +95,7 @@ interface Alert {
 }
 
 function buildSignal(
+  options: NormaliseOptions,
   alert: Alert,
   envelope: { correlationId: string; occurredAt: string; region?: string; account?: string },
   raw: unknown,
@@ -99,7 +104,7 @@ function buildSignal(
   const facts = tagFacts(alert.tags, alert.scope);
   const transition = transitionKind(alert.transition);
   const { kind, severity } = KIND_BY_TRANSITION[transition];
-  const target = resourceFromTags(facts, alert.monitorId);
+  const target = resourceFromTags(facts, alert.monitorId, options.runbookTargets);
   const name = alert.monitorName ?? alert.title ?? `monitor ${alert.monitorId}`;
   const scope =
     alert.scope && alert.scope !== '*'
@@ -164,6 +169,7 @@ export function normaliseDatadogEvent(raw: unknown, options: NormaliseOptions = 
   const d = event.detail;
   const monitor = d.meta.monitor;
   return buildSignal(
+    options,
     {
       monitorId: monitor.id,
       monitorName: monitor.name,
@@ -231,6 +237,7 @@ export function normaliseDatadogWebhook(rawBody: string, options: NormaliseOptio
   const body = parseOrThrow(DatadogWebhookBodySchema, parsed, 'datadog', 'Datadog webhook body');
   const occurredAt = epochOrIso(body.date) ?? epochOrIso(body.last_updated);
   return buildSignal(
+    options,
     {
       monitorId: body.alert_id,
       monitorName: monitorNameFromTitle(body.alert_title),

@@ -1,6 +1,6 @@
 /**
  * Datadog tags → the facts policy reads. Tags arrive as an array (EventBridge) or as `$TAGS`, a comma-separated
- * string ("monitor, runbook:scale-node-group, cluster:prod"). Keys are matched case-insensitively, with the
+ * string ("monitor, runbook:<name>, cluster:prod"). Keys are matched case-insensitively, with the
  * Datadog Kubernetes integration's standard names accepted as aliases.
  */
 

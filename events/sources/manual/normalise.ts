@@ -32,7 +32,8 @@ function resourceOf(runbook: string, parameters: Record<string, unknown>): Pick<
   const recordName = text(parameters, 'recordName');
   if (volumeId) return { type: 'ebs-volume', id: volumeId };
   if (cluster && namespace && pvc) return { type: 'pvc', id: `${cluster}/${namespace}/${pvc}` };
-  if (cluster && (nodegroup || runbook === 'scale-node-group')) {
+  // A cluster named with nothing narrower (no PVC, secret or record) means the cluster's node groups.
+  if (cluster && (nodegroup || (!namespace && !pvc && !secretId && !zoneName && !recordName))) {
     return { type: 'node-group', id: `${cluster}/${nodegroup ?? '*'}` };
   }
   if (secretId) return { type: 'secret', id: secretId };

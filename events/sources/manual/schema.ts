@@ -6,7 +6,9 @@ import { z } from 'zod';
  * and are validated against the runbook's own schema by the intake.
  */
 export const ManualRequestSchema = z.object({
-  runbook: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a runbook name is kebab-case, e.g. snapshot-volume'),
+  runbook: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'a runbook name is kebab-case (lower-case words joined by hyphens)'),
   parameters: z.record(z.string(), z.unknown()).default({}),
   /** Slack user id (U…/W…) or, from the CLI, the caller's IAM ARN. */
   requestedBy: z.string().min(1),

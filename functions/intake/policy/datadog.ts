@@ -1,5 +1,6 @@
 import { NOTIFY_ONLY } from '../../../config/datadog-monitors.js';
 import type { Signal } from '../../../events/signal.js';
+import { findPlugin } from '../../../runbooks/registry.js';
 import {
   fact,
   facts,
@@ -24,23 +25,6 @@ export function tagMap(tags: readonly string[]): Map<string, string> {
   return map;
 }
 
-/**
- * Which resource attributes (set by the Datadog normaliser from the alert's tags and scope, scope
- * first) feed which runbook parameter. Raw tags are read as a fallback, by the same names.
- */
-const TAG_PARAMETERS: Record<string, Record<string, readonly string[]>> = {
-  'scale-node-group': { cluster: ['cluster'], nodegroup: ['nodegroup'] },
-  'snapshot-volume': {
-    volumeId: ['volumeId', 'volume'],
-    cluster: ['cluster'],
-    namespace: ['namespace'],
-    pvc: ['pvc'],
-  },
-  'update-dns': { zoneName: ['zone'], recordName: ['record'], recordType: ['recordType', 'record_type'] },
-  'rotate-secret': { secretId: ['secretName', 'secret'] },
-  'verify-backups': {},
-};
-
 /** The monitor transition, compared loosely: "Re-Triggered", "re_triggered" and "Retriggered" are one. */
 function transitionOf(signal: Signal): { label: string; key: string } {
   const label = fact(signal, 'transition', 'alertTransition') ?? signal.kind.split('.')[1] ?? 'unknown';
@@ -49,14 +33,14 @@ function transitionOf(signal: Signal): { label: string; key: string } {
 
 /**
  * Datadog monitors: Triggered / Re-Triggered with a `runbook:<name>` tag → that runbook, its
- * parameters read from the alert's tags; `runbook:notify-only` or no runbook tag → notify; Recovered → ignore (the run it
+ * parameters read from the alert's tags as the runbook's plugin maps them (`datadog.parameters`); `runbook:notify-only` or no runbook tag → notify; Recovered → ignore (the run it
  * started, if any, finishes on its own); Warn / No Data → notify.
  */
 export const datadogMonitor: PolicyRule = {
   name: 'datadog-monitor',
   description:
     'Triggered / Re-Triggered with runbook:<name> → that runbook (parameters from tags); else notify; Recovered → ignore',
-  evaluate(signal) {
+  evaluate(signal, ctx) {
     if (signal.source !== 'datadog') return NOT_APPLICABLE;
     const { label: transition, key } = transitionOf(signal);
     const monitor = fact(signal, 'monitorId') ?? signal.resource.id;
@@ -71,7 +55,8 @@ export const datadogMonitor: PolicyRule = {
       return notify(signal.severity, `Datadog monitor ${monitor} ${transition} with no runbook tag`);
     if (runbook.toLowerCase() === NOTIFY_ONLY)
       return notify(signal.severity, `Datadog monitor ${monitor} ${transition} (runbook:${NOTIFY_ONLY})`);
-    const mapping = TAG_PARAMETERS[runbook];
+    const plugin = ctx.runbooks ? ctx.runbooks.find((p) => p.spec.name === runbook) : findPlugin(runbook);
+    const mapping = plugin?.datadog?.parameters;
     if (!mapping) return reject(`Datadog monitor ${monitor} names unknown runbook "${runbook}"`);
     const parameters: Record<string, unknown> = {
       reason: runReason(`Datadog monitor ${monitor} ${transition}: ${signal.summary}`),

@@ -1,35 +1,48 @@
+import { RUNBOOK_PLUGINS, type RunbookPlugin } from '../../../runbooks/registry.js';
 import { autoScaling } from './autoscaling.js';
-import { backupFailed } from './backup-failed.js';
-import { clusterAutoscaler } from './cluster-autoscaler.js';
 import { datadogMonitor } from './datadog.js';
-import { detachVolume } from './detach-volume.js';
-import { ingressReplaced } from './ingress-replaced.js';
 import { requestedRun } from './manual.js';
-import { restoreGuardrailRule } from './restore-guardrail.js';
 import { schedule } from './schedule.js';
-import { secretRead } from './secret-read.js';
 import { securityCalls } from './security-calls.js';
 import { sweepFindings } from './sweep.js';
-import type { PolicyRule } from './types.js';
+import type { PolicyRule, StartVerdict, Verdict } from './types.js';
 
 export * from './types.js';
 
 /**
  * The shipped policy, in order: the first rule whose verdict is not `not-applicable` decides.
- * Security notifications come first so nothing else can swallow them.
+ * The union of the runbooks' own rules (runbooks/<name>/policy.ts, in registry order) between the
+ * cross-cutting rules: explicit requests and security notifications first, so nothing else can
+ * swallow them (only a runbook's incident rules come before them, and what they start is told too);
+ * the generic Datadog, Auto Scaling, schedule and sweep-finding rules last. The runbooks' rules
+ * match disjoint events (each names its own CloudTrail calls or event source).
  */
-export const DEFAULT_RULES: readonly PolicyRule[] = [
-  requestedRun,
-  // Before security-calls: an allow-listed guardrail is put back (and still told); any other goes on to security-calls.
-  restoreGuardrailRule,
-  securityCalls,
-  secretRead,
-  detachVolume,
-  ingressReplaced,
-  clusterAutoscaler,
-  datadogMonitor,
-  autoScaling,
-  backupFailed,
-  schedule,
-  sweepFindings,
-];
+/** An incident rule as the intake runs it: any start it decides is told as well. */
+function toldAsWell(rule: PolicyRule): PolicyRule {
+  return {
+    name: rule.name,
+    description: rule.description,
+    evaluate(signal, ctx) {
+      const out = rule.evaluate(signal, ctx);
+      const tell = (v: Verdict): Verdict => (v.verdict === 'start' ? { ...v, alsoNotify: true } : v);
+      return Array.isArray(out)
+        ? out.map((v: StartVerdict) => ({ ...v, alsoNotify: true }))
+        : tell(out as Verdict);
+    },
+  };
+}
+
+export function policyRules(runbooks: readonly RunbookPlugin[]): readonly PolicyRule[] {
+  return [
+    requestedRun,
+    ...runbooks.flatMap((p) => (p.incidentRules ?? []).map(toldAsWell)),
+    securityCalls,
+    ...runbooks.flatMap((p) => p.rules),
+    datadogMonitor,
+    autoScaling,
+    schedule,
+    sweepFindings,
+  ];
+}
+
+export const DEFAULT_RULES: readonly PolicyRule[] = policyRules(RUNBOOK_PLUGINS);

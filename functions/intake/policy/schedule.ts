@@ -6,7 +6,7 @@ import { fact, NOT_APPLICABLE, type PolicyRule, reject, runReason, start } from 
  */
 export const schedule: PolicyRule = {
   name: 'schedule',
-  description: 'a schedule tick → the runbook its configuration names (verify-backups daily)',
+  description: 'a schedule tick → the runbook its configuration names (e.g. the daily backup verification)',
   evaluate(signal, ctx) {
     if (signal.source !== 'schedule' || signal.request) return NOT_APPLICABLE;
     const name = fact(signal, 'scheduleName', 'ruleName', 'schedule') ?? signal.resource.id;

@@ -1,7 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SweepFinding } from '../../../events/sources/sweep/schema.js';
 import { type ClassPolicy, checkExists, checkFresh } from '../../../runbooks/verify-backups/logic.js';
-import { type CollectSettings, collectEbs } from '../../steps/verify-backups/collect.js';
+import { type CollectSettings, collectEbs } from '../../../runbooks/verify-backups/steps/collect.js';
 
 export interface VolumesSweepSettings {
   /** The allow-list verify-backups reads: volumes with this tag, and PVC volumes of these namespaces. */

@@ -18,7 +18,6 @@ import { RunbookWorkflows } from './runbooks.js';
 import { Schedules } from './schedules.js';
 import { SlackEndpoint } from './slack.js';
 import { Sweeps } from './sweeps.js';
-import { VerifyBackupsInfra } from './verify-backups.js';
 
 /** The database the automation rotates secrets of and restore-tests (MySQL). */
 export interface OpsDatabaseRefs {
@@ -62,7 +61,7 @@ export interface OpsPlatformRefs {
   /** CloudTrail trails (ARNs) the sweeps check are logging; none given, none checked. */
   readonly trailArns?: readonly string[];
   /**
-   * The VPC's flow log (its CloudWatch log group and delivery role): restore-guardrail recreates it
+   * The VPC's flow log (its CloudWatch log group and delivery role): the guardrail runbook recreates it
    * with these when it is deleted (`automation.restoreGuardrail.flowLogs`). Needs `vpc`.
    */
   readonly flowLogs?: { readonly logGroupName: string; readonly deliverLogsRoleArn: string };
@@ -181,7 +180,7 @@ export class OpsAutomation extends Construct {
       intake: this.intake.function,
       trailArns: [...(props.trailArns ?? [])],
       vpcIds: props.vpc ? [props.vpc.vpcId] : [],
-      // The dns check: update-dns's allow-listed records in the zones given, and the audit store.
+      // The dns check: the DNS runbook's allow-listed records in the zones given, and the audit store.
       dns: {
         zones: stage.automation.allowLists.hostedZones.flatMap((allowed) => {
           const zone = (props.zones ?? []).find((z) => z.zoneName === allowed.zoneName);
@@ -205,9 +204,8 @@ export class OpsAutomation extends Construct {
     });
     this.canaries.routeAlarmsTo(this.observability.topic);
     this.sweeps.routeAlarmsTo(this.observability.topic);
-    // verify-backups' "last verified restore" alarms (issue 15) go to the same topic.
-    for (const c of this.runbooks.node.findAll())
-      if (c instanceof VerifyBackupsInfra) c.routeAlarmsTo(this.observability.topic);
+    // Runbooks' own alarms (e.g. the backup verification's "last verified restore", issue 15) go to the same topic.
+    this.runbooks.routeAlarmsTo(this.observability.topic);
   }
 }
 
@@ -272,7 +270,7 @@ class PlatformView {
   readonly backupBucket: s3.IBucket;
   readonly veleroBucket?: s3.IBucket;
   readonly dataKey: kms.IKey;
-  /** The flow log restore-guardrail recreates, in the shape the platform's network construct has. */
+  /** The flow log the guardrail runbook recreates, in the shape the platform's network construct has. */
   readonly network?: {
     readonly vpc: ec2.IVpc;
     readonly flowLogGroup: { readonly logGroupName: string };

@@ -1,149 +1,62 @@
-import { Annotations, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../../../config/index.js';
-import { buildRestoreGuardrail } from '../../../runbooks/restore-guardrail/infra.js';
-import { ScaleNodeGroupWorkflow } from '../../../runbooks/scale-node-group/workflow.js';
-import { SnapshotVolumeWorkflow } from '../../../runbooks/snapshot-volume/workflow.js';
-import { UpdateDnsWorkflow } from '../../../runbooks/update-dns/workflow.js';
+import type { AlarmSource, FunctionFactory, RunbookBuildContext } from '../../../runbooks/build.js';
+import { RUNBOOK_PLUGINS, type RunbookPlugin } from '../../../runbooks/registry.js';
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
+import { RUNBOOK_WORKFLOWS, type RunbookWorkflowPlugin } from '../../../runbooks/workflows.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
-import { OpsFunction, XRayWritePolicy } from '../ops-function.js';
+import { grantVpcNetworkInterfaces, OpsFunction, XRayWritePolicy } from '../ops-function.js';
+import { drBucketName } from '../platform/dr-names.js';
 import { KubeAccess, RESTORE_NAMESPACE_PREFIX } from './kube-access.js';
-import { RotateSecretInfra } from './rotation.js';
-import { VerifyBackupsInfra } from './verify-backups.js';
 
 export interface RunbookWorkflowsProps {
   readonly stage: StageConfig;
   readonly namePrefix: string;
   readonly hooks: WorkflowHooks;
   readonly platform: PlatformStack;
+  /** The runbooks to build, in order (default: the registry). A test may add a fixture runbook. */
+  readonly runbooks?: readonly RunbookPlugin[];
+  /** Their CDK side, by name (default: runbooks/workflows.ts). */
+  readonly workflows?: readonly RunbookWorkflowPlugin[];
 }
 
+/** The product's one way to define a Lambda, handed to every runbook's `build` (runbooks/build.ts). */
+export const OPS_FUNCTIONS: FunctionFactory = {
+  create: (scope, id, props) => new OpsFunction(scope, id, props),
+  xrayWritePolicy: (scope) => XRayWritePolicy.of(scope),
+  grantVpcNetworkInterfaces,
+};
+
 /**
- * Builds every runbook's state machine for one stage, each with its own least-privilege role,
- * from the stage's allow-lists. One block per runbook; `stateMachines` maps runbook name →
- * state machine for the intake, the Slack endpoint and the schedules.
+ * Builds every runbook of the registry for one stage by calling its plugin's `build` (each runbook
+ * folder holds its own workflow, step functions and least-privilege IAM, from the stage's
+ * configuration); `stateMachines` maps runbook name → state machine for the intake, the Slack
+ * endpoint and the schedules. No runbook has a block of its own here.
  */
 export class RunbookWorkflows extends Construct {
   readonly stateMachines: Record<string, sfn.StateMachine> = {};
+  private kubeAccess?: KubeAccess;
+
   /** The one in-VPC path to the Kubernetes API every runbook's Kubernetes action takes. */
-  readonly kube?: KubeAccess;
+  get kube(): KubeAccess | undefined {
+    return this.kubeAccess;
+  }
 
   constructor(scope: Construct, id: string, props: RunbookWorkflowsProps) {
     super(scope, id);
-    void props;
-    // Each runbook adds its block here: build its step function(s) with OpsFunction, its workflow
-    // construct from runbooks/<name>/workflow.ts, then `this.stateMachines['<name>'] = wf.stateMachine`.
     const { stage, namePrefix, hooks, platform } = props;
-    const approvalTimeout = Duration.minutes(stage.automation.slack.approvalTimeoutMinutes);
 
-    // snapshot-volume (issue 3): volumes carrying the protected / opt-in tag, or PVCs of allowed namespaces.
-    {
-      const volumes = stage.automation.allowLists.volumes;
-      const steps = this.stepFunction(
-        'SnapshotVolumeSteps',
-        `${namePrefix}-snapshot-volume-steps`,
-        'snapshot-volume',
-      );
-      const wf = new SnapshotVolumeWorkflow(this, 'SnapshotVolume', {
-        namePrefix,
-        hooks,
-        stepFunction: steps,
-        settings: {
-          region: stage.region,
-          createdBy: namePrefix,
-          protectedTag: volumes.protectedTag,
-          optInTag: stage.automation.optInTag,
-          pvcNamespaces: volumes.pvcNamespaces,
-          keepLast: volumes.keepLast,
-          maxAgeDays: volumes.maxAgeDays,
-        },
-        ...(stage.drRegion
-          ? {
-              dr: {
-                region: stage.drRegion,
-                ...(volumes.drKmsKeyAlias ? { kmsKeyAlias: volumes.drKmsKeyAlias } : {}),
-              },
-            }
-          : {}),
-        approvalTimeout,
-      });
-      this.stateMachines['snapshot-volume'] = wf.stateMachine;
-    }
-
-    // scale-node-group (issue 3): allow-listed node groups, sizes recorded in the platform's SSM parameters.
-    if (stage.automation.allowLists.nodeGroups.length > 0) {
-      const steps = this.stepFunction(
-        'ScaleNodeGroupSteps',
-        `${namePrefix}-scale-node-group-steps`,
-        'scale-node-group',
-      );
-      const wf = new ScaleNodeGroupWorkflow(this, 'ScaleNodeGroup', {
-        namePrefix,
-        stage: stage.name,
-        hooks,
-        stepFunction: steps,
-        nodeGroups: stage.automation.allowLists.nodeGroups,
-        sizeParameterPrefix: `/ops/${stage.name}/nodegroups`,
-        // Named by the cross-team contract (functions `ops-<stage>-<purpose>`); the intake is built after the runbooks.
-        intakeFunctionArn: Stack.of(this).formatArn({
-          service: 'lambda',
-          resource: 'function',
-          resourceName: `${namePrefix}-intake`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-        approvalTimeout,
-      });
-      this.stateMachines['scale-node-group'] = wf.stateMachine;
-    }
-
-    // update-dns (issue 3): allow-listed records of the platform's own zones (ids resolved from the platform stack).
-    {
-      const platformZones = [platform.publicZone, platform.privateZone].filter(Boolean);
-      const zones = stage.automation.allowLists.hostedZones.flatMap((allowed) => {
-        const zone = platformZones.find((z) => z.zoneName === allowed.zoneName);
-        if (!zone) {
-          Annotations.of(this).addWarningV2(
-            'ops:update-dns-zone',
-            `update-dns: allow-listed zone ${allowed.zoneName} is not one of the platform's zones; skipped (its id is unknown at synth).`,
-          );
-          return [];
-        }
-        return [{ ...allowed, hostedZoneId: zone.hostedZoneId }];
-      });
-      if (zones.length > 0) {
-        const steps = this.stepFunction('UpdateDnsSteps', `${namePrefix}-update-dns-steps`, 'update-dns');
-        const wf = new UpdateDnsWorkflow(this, 'UpdateDns', {
-          namePrefix,
-          hooks,
-          stepFunction: steps,
-          zones,
-          loadBalancerPrefix: stage.automation.ingressLoadBalancerPrefix,
-          approvalTimeout,
-        });
-        this.stateMachines['update-dns'] = wf.stateMachine;
-      }
-    }
-
-    // restore-guardrail (issue 14): the runbook builds itself (runbooks/restore-guardrail/infra.ts).
-    {
-      const sm = buildRestoreGuardrail(this, {
-        stage,
-        namePrefix,
-        hooks,
-        approvalTimeout,
-        platform,
-        stepFunction: (id, name, entry) => this.stepFunction(id, name, 'restore-guardrail', entry),
-      });
-      if (sm) this.stateMachines['restore-guardrail'] = sm;
-    }
-
-    // Kubernetes access (issue 13): one function in the cluster VPC, its access entry and RBAC, for every runbook.
-    if (platform.cluster && platform.vpc) {
+    // Kubernetes access (issue 13): one function in the cluster VPC, its access entry and RBAC,
+    // shared by every runbook; its allow-list comes from the stage's configuration. Built when the
+    // first runbook asks for it (so the construct order, hence the template, stays as it was), and
+    // in any case for a stage with a cluster.
+    const kubeOnce = (): KubeAccess | undefined => {
+      if (this.kubeAccess || !platform.cluster || !platform.vpc) return this.kubeAccess;
       const veleroRestore = stage.automation.backupVerification.velero.restoreTest;
-      this.kube = new KubeAccess(this, 'Kube', {
+      this.kubeAccess = new KubeAccess(this, 'Kube', {
         namePrefix,
         cluster: platform.cluster,
         vpc: platform.vpc,
@@ -167,54 +80,62 @@ export class RunbookWorkflows extends Construct {
             : [...stage.automation.sweeps.workloadNamespaces],
         },
       });
-    }
+      return this.kubeAccess;
+    };
 
-    // rotate-secret (issue 4): one rotation function + schedule per allow-listed secret, and the runbook driving them.
-    if (stage.automation.allowLists.secrets.length > 0) {
-      const rs = new RotateSecretInfra(this, 'RotateSecret', {
-        stage,
-        namePrefix,
-        hooks,
-        platform,
-        approvalTimeout,
-        ...(this.kube ? { kubeFunction: this.kube.function } : {}),
-      });
-      this.stateMachines['rotate-secret'] = rs.stateMachine;
-    }
+    const ctx: RunbookBuildContext = {
+      stage,
+      namePrefix,
+      hooks,
+      approvalTimeout: Duration.minutes(stage.automation.slack.approvalTimeoutMinutes),
+      platform,
+      functions: OPS_FUNCTIONS,
+      ...(stage.drRegion
+        ? {
+            drBucketName: (purpose: 'velero' | 'backups') =>
+              drBucketName(
+                { stageName: stage.name, account: stage.account, drRegion: stage.drRegion as string },
+                purpose,
+              ),
+          }
+        : {}),
+      get kube() {
+        const kube = kubeOnce();
+        return kube
+          ? { function: kube.function, restoreNamespacePrefix: RESTORE_NAMESPACE_PREFIX }
+          : undefined;
+      },
+      // Named by the cross-team contract (functions `ops-<stage>-<purpose>`); the intake is built after the runbooks.
+      intakeFunctionArn: Stack.of(this).formatArn({
+        service: 'lambda',
+        resource: 'function',
+        resourceName: `${namePrefix}-intake`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    };
 
-    // verify-backups (issue 6): daily proof that every backup exists, is fresh, encrypted, copied and restorable.
-    {
-      const vb = new VerifyBackupsInfra(this, 'VerifyBackups', {
-        stage,
-        namePrefix,
-        hooks,
-        platform,
-        approvalTimeout,
-        ...(this.kube ? { kubeFunction: this.kube.function } : {}),
-      });
-      this.stateMachines['verify-backups'] = vb.stateMachine;
+    // Built in the order of runbooks/workflows.ts (construct order fixes the order of resources
+    // such as metric filters); every registered runbook must have its workflow and the reverse.
+    const registered = new Set((props.runbooks ?? RUNBOOK_PLUGINS).map((p) => p.spec.name));
+    const workflows = props.workflows ?? RUNBOOK_WORKFLOWS;
+    for (const workflow of workflows) {
+      if (!registered.delete(workflow.name)) {
+        throw new Error(`workflow ${workflow.name} has no registered runbook (runbooks/registry.ts)`);
+      }
+      const stateMachine = workflow.build(this, ctx);
+      if (stateMachine) this.stateMachines[workflow.name] = stateMachine;
     }
+    kubeOnce();
+    const missing = [...registered];
+    if (missing.length > 0)
+      throw new Error(`runbooks without a workflow (runbooks/workflows.ts): ${missing.join(', ')}`);
   }
 
-  /** A runbook's step function, with a role named under the automation prefix (loop protection). */
-  private stepFunction(
-    id: string,
-    name: string,
-    service: string,
-    entry = `functions/steps/${service}/handler.ts`,
-  ): OpsFunction {
-    const role = new iam.Role(this, `${id}Role`, {
-      roleName: name,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of ${name}`,
-      managedPolicies: [XRayWritePolicy.of(this)],
-    });
-    return new OpsFunction(this, id, {
-      entry,
-      service,
-      functionName: name,
-      role,
-      timeout: Duration.seconds(60),
-    });
+  /** Routes every runbook's own alarms (constructs implementing `AlarmSource`) to the stage's alarm topic. */
+  routeAlarmsTo(topic: sns.ITopic): void {
+    for (const c of this.node.findAll()) {
+      const source = c as Construct & Partial<AlarmSource>;
+      if (c !== this && typeof source.routeAlarmsTo === 'function') source.routeAlarmsTo(topic);
+    }
   }
 }

@@ -18,7 +18,7 @@ export interface SchedulesProps {
 
 /**
  * One EventBridge Scheduler schedule per config `automation.schedules` entry (e.g. the daily
- * verify-backups run). The target is the intake function, not the state machine, so a scheduled run
+ * backup verification run). The target is the intake function, not the state machine, so a scheduled run
  * passes the same guards as any other; the input is the shape `events/sources/schedule` normalises
  * (`scheduleSignal`), with Scheduler's context attributes filled in at delivery.
  */

@@ -30,8 +30,8 @@ export interface SweepsProps {
   readonly trailArns: readonly string[];
   readonly vpcIds: readonly string[];
   /**
-   * The dns check: the allow-listed platform zones (update-dns's allow-list, zone ids from the platform) and
-   * the audit store where update-dns's runs record what they set. Without zones the check is not scheduled.
+   * The dns check: the allow-listed platform zones (the DNS runbook's allow-list, zone ids from the platform) and
+   * the audit store where the DNS runbook's runs record what they set. Without zones the check is not scheduled.
    */
   readonly dns?: {
     readonly zones: readonly { zoneName: string; hostedZoneId: string; records: readonly string[] }[];

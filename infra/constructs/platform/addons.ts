@@ -76,7 +76,7 @@ export interface ClusterAddonsProps {
   readonly dataKey: kms.IKey;
   /** Load balancer access logs (the ingress NLB). */
   readonly logsBucket: s3.IBucket;
-  /** Name prefix of the ingress NLB (config `automation.ingressLoadBalancerPrefix`): update-dns watches it. */
+  /** Name prefix of the ingress NLB (config `automation.ingressLoadBalancerPrefix`): the DNS runbook watches it. */
   readonly ingressLoadBalancerPrefix: string;
   /** ACM certificate (public zone apex + wildcard) the ingress NLBs' TLS listeners present. */
   readonly certificateArn: string;

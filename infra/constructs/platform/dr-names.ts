@@ -9,7 +9,7 @@ export interface DrTarget {
   readonly drRegion: string;
 }
 
-/** The platform buckets replicated to the DR region (what verify-backups and a restore read there). */
+/** The platform buckets replicated to the DR region (what the backup verification and a restore read there). */
 export const REPLICATED_BUCKETS = ['velero', 'backups'] as const;
 export type ReplicatedBucket = (typeof REPLICATED_BUCKETS)[number];
 

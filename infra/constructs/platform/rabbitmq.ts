@@ -19,7 +19,7 @@ export interface RabbitMqProps {
  * RabbitMQ through its Cluster Operator (issue 19): the pinned operator chart (Messaging Topology
  * Operator off: queues and users come from the apps' own manifests through Flux), the namespace, and
  * one `RabbitmqCluster` with `replicas` nodes whose volumes are on `gp3-protected` (reclaim Retain,
- * tagged with the protected tag: snapshot-volume snapshots them before they can go) and whose pods
+ * tagged with the protected tag: the snapshot runbook snapshots them before they can go) and whose pods
  * must spread over the AZs (`DoNotSchedule`: three replicas never share an AZ). Velero's daily
  * schedule backs up every namespace, this one included (addons.ts).
  */

@@ -3,12 +3,12 @@ import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as scaleSteps } from '../../../functions/steps/scale-node-group/handler.js';
-import { handler as snapshotSteps } from '../../../functions/steps/snapshot-volume/handler.js';
-import { handler as dnsSteps } from '../../../functions/steps/update-dns/handler.js';
+import { handler as scaleSteps } from '../../../runbooks/scale-node-group/steps/handler.js';
 import { ScaleNodeGroupWorkflow } from '../../../runbooks/scale-node-group/workflow.js';
 import { SNAPSHOT_TAGS } from '../../../runbooks/snapshot-volume/logic.js';
+import { handler as snapshotSteps } from '../../../runbooks/snapshot-volume/steps/handler.js';
 import { SnapshotVolumeWorkflow } from '../../../runbooks/snapshot-volume/workflow.js';
+import { handler as dnsSteps } from '../../../runbooks/update-dns/steps/handler.js';
 import { UpdateDnsWorkflow } from '../../../runbooks/update-dns/workflow.js';
 import {
   type AslDefinition,

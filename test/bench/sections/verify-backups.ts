@@ -1,15 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
-import { handler as buildReportHandler } from '../../../functions/steps/verify-backups/handlers/build-report.js';
-import { handler as evaluateHandler } from '../../../functions/steps/verify-backups/handlers/evaluate.js';
-import { publishReport } from '../../../functions/steps/verify-backups/publish.js';
 import { estimateRestoreCostUsd } from '../../../runbooks/verify-backups/cost.js';
 import type {
   LastVerifiedRecord,
   LastVerifiedStore,
 } from '../../../runbooks/verify-backups/last-verified.js';
 import type { BackupItem, RecoveryPoint } from '../../../runbooks/verify-backups/logic.js';
+import { handler as buildReportHandler } from '../../../runbooks/verify-backups/steps/handlers/build-report.js';
+import { handler as evaluateHandler } from '../../../runbooks/verify-backups/steps/handlers/evaluate.js';
+import { publishReport } from '../../../runbooks/verify-backups/steps/publish.js';
 import {
   type VerifyBackupsSettings,
   VerifyBackupsWorkflow,

@@ -99,10 +99,27 @@ describe('datadog: tags name the runbook and its target', () => {
     ['monitor,team:payments', 'monitor', '148972345'],
   ])('$TAGS "%s" → %s %s', (tags, type, id) => {
     // Act: the scope of the sample names cluster/nodegroup; clear it so only the tags speak.
-    const signal = normaliseDatadogWebhook(webhookBody({ tags, alert_scope: '*' }));
+    // The caller (the intake, from its registry) says which targets a runbook prefers; events/ knows none.
+    const signal = normaliseDatadogWebhook(webhookBody({ tags, alert_scope: '*' }), {
+      runbookTargets: { 'scale-node-group': ['node-group'] },
+    });
     // Assess
     expect(signal.resource.type).toBe(type);
     expect(signal.resource.id).toBe(id);
+  });
+
+  it('treats runbook:<name> as a generic fact: the caller-given preference picks among named targets', () => {
+    const tags = 'runbook:any-runbook,volume:vol-0abc1234def567890,secret:prod/orders/db,cluster:prod';
+    const body = webhookBody({ tags, alert_scope: '*' });
+    // Without a preference the most specific target wins; a cluster alone is not a node group.
+    expect(normaliseDatadogWebhook(body).resource).toMatchObject({ type: 'ebs-volume' });
+    expect(
+      normaliseDatadogWebhook(webhookBody({ tags: 'runbook:any-runbook,cluster:prod', alert_scope: '*' }))
+        .resource.type,
+    ).toBe('monitor');
+    // With one, the runbook's own target kind wins.
+    const preferred = normaliseDatadogWebhook(body, { runbookTargets: { 'any-runbook': ['secret'] } });
+    expect(preferred.resource).toMatchObject({ type: 'secret', id: 'prod/orders/db' });
   });
 
   it('copies every fact policy reads into attributes', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Database } from '../../../functions/rotation/mysql.js';
-import type { SecretStore } from '../../../functions/rotation/secrets.js';
-import { parseSettings } from '../../../functions/rotation/settings.js';
+import type { OpsLogger } from '../../../functions/shared/powertools.js';
+import type { Database } from '../../../runbooks/rotate-secret/steps/mysql.js';
+import type { SecretStore } from '../../../runbooks/rotate-secret/steps/secrets.js';
+import { parseSettings } from '../../../runbooks/rotate-secret/steps/settings.js';
 import {
   alternateUser,
   alternatingUsers,
@@ -9,8 +10,7 @@ import {
   randomToken,
   type StrategyContext,
   singleUser,
-} from '../../../functions/rotation/strategies.js';
-import type { OpsLogger } from '../../../functions/shared/powertools.js';
+} from '../../../runbooks/rotate-secret/steps/strategies.js';
 
 /**
  * The strategies' pure parts, with hand-written inputs and answers: the alternating pair's user

@@ -7,7 +7,7 @@ import {
   parseCredentials,
   quoteTable,
   RestoreCheckError,
-} from '../../../functions/steps/verify-backups/check-database.js';
+} from '../../../runbooks/verify-backups/steps/check-database.js';
 import { type MariaDb, startMariaDb } from '../../support/mariadb.js';
 
 /** The restored database stand-in: a real MariaDB on 127.0.0.1, as the check query would see RDS MySQL. */

@@ -10,7 +10,7 @@ import {
   collectInventory,
   InventoryUnavailableError,
   veleroState,
-} from '../../../functions/steps/verify-backups/collect.js';
+} from '../../../runbooks/verify-backups/steps/collect.js';
 import { requestProblems, responseProblems, sfnMemberName } from '../../support/aws-model.js';
 
 const quiet: OpsLogger = {

@@ -4,7 +4,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { DatadogApi } from '../../../functions/shared/datadog.js';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import { SlackApi } from '../../../functions/shared/slack.js';
-import { publishReport } from '../../../functions/steps/verify-backups/publish.js';
 import {
   dynamoLastVerifiedStore,
   emitCloudWatch,
@@ -12,6 +11,7 @@ import {
 } from '../../../runbooks/verify-backups/last-verified.js';
 import type { CheckResult, Evaluation } from '../../../runbooks/verify-backups/logic.js';
 import { buildReport, renderSlack } from '../../../runbooks/verify-backups/report.js';
+import { publishReport } from '../../../runbooks/verify-backups/steps/publish.js';
 import { deadEndpoint, documentClient, type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { type FakeChatOps, receivedMetrics, startFakeChatOps } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateStep } from '../../../functions/steps/verify-backups/evaluate.js';
 import { checkFresh, evaluateItem } from '../../../runbooks/verify-backups/logic.js';
+import { evaluateStep } from '../../../runbooks/verify-backups/steps/evaluate.js';
 import { ebsItem, HOUR, KEY_ARN, NOW, point, SETTINGS } from './fixtures.js';
 
 describe('verify-backups rules: properties over many inputs', () => {

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DatadogApi } from '../../../functions/shared/datadog.js';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import { SlackApi } from '../../../functions/shared/slack.js';
-import { buildReportStep } from '../../../functions/steps/verify-backups/build-report.js';
-import { publishReport } from '../../../functions/steps/verify-backups/publish.js';
 import { evaluateItem } from '../../../runbooks/verify-backups/logic.js';
+import { buildReportStep } from '../../../runbooks/verify-backups/steps/build-report.js';
+import { publishReport } from '../../../runbooks/verify-backups/steps/publish.js';
 import {
   ebsItem,
   type FakeChatOps,

@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
-import { sweepScratch } from '../../../functions/steps/verify-backups/sweep.js';
+import { sweepScratch } from '../../../runbooks/verify-backups/steps/sweep.js';
 
 const quiet: OpsLogger = {
   info: () => undefined,
