@@ -6,7 +6,7 @@ import type { UnschedulableEvidence } from '../../kube/core.js';
 import { allPages, read } from '../core.js';
 
 export interface NodeGroupsSweepSettings {
-  /** scale-node-group's allow-list: cluster and node group name (`*` wildcard, config/wildcard.ts). */
+  /** The node groups automation may scale (`allowLists.nodeGroups`: cluster and node group name, `*` wildcard, config/wildcard.ts). */
   readonly nodeGroups: readonly { readonly cluster: string; readonly nodegroup: string }[];
   /** Evidence older than this does not count: two sweep intervals. */
   readonly evidenceWindowMinutes: number;
@@ -19,7 +19,7 @@ export type UnschedulableEvidenceReader = (since: Date) => Promise<Unschedulable
 /**
  * Node groups at max with unschedulable pods (issue 14 sweep 1), every 5 minutes: what cluster-autoscaler's
  * "max node group size reached" event says, found directly when that event was lost. Both halves are
- * required, because the finding reads as that event and may start scale-node-group:
+ * required, because the finding reads as that event and may start a scale-up:
  * - at max: EKS DescribeNodegroup of each allow-listed node group, `desiredSize` equal to `maxSize`;
  * - unschedulable pods: recent `FailedScheduling` / `NotTriggerScaleUp` Events in the workload namespaces,
  *   counted by the in-VPC kube function (counts only; no pod spec or name leaves it).

@@ -178,7 +178,7 @@ export class Sweeps extends Construct {
         nag.acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:${stack.region}:${stack.account}:nodegroup/${g.cluster}/${g.nodegroup}/*]`,
           reason:
-            `eks:DescribeNodegroup (read-only) on the node groups scale-node-group may scale (${g.cluster}/${g.nodegroup}); ` +
+            `eks:DescribeNodegroup (read-only) on the node groups automation may scale (allowLists.nodeGroups: ${g.cluster}/${g.nodegroup}); ` +
             'the trailing * is the node group id EKS appends to the ARN.',
         });
       }
