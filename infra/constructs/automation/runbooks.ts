@@ -158,6 +158,11 @@ export class RunbookWorkflows extends Construct {
                 scratchNamespaces: veleroRestore.namespaces.map(
                   (n) => `${RESTORE_NAMESPACE_PREFIX}${n.namespace}`,
                 ),
+                scratchProbes: veleroRestore.namespaces.flatMap((n) =>
+                  n.probe
+                    ? [`${RESTORE_NAMESPACE_PREFIX}${n.namespace}/${n.probe.service}:${n.probe.port}`]
+                    : [],
+                ),
               }
             : {}),
           autoscalerNamespace: stage.platform.eks.charts.clusterAutoscaler?.namespace ?? 'kube-system',

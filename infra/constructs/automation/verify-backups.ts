@@ -433,6 +433,7 @@ export class VerifyBackupsInfra extends Construct {
                     mapping: { [n.namespace]: scratch },
                     minReadyPods: n.minReadyPods,
                     minBoundPvcs: n.minBoundPvcs,
+                    ...(n.probe ? { probe: n.probe } : {}),
                   };
                 }),
               },
