@@ -662,6 +662,8 @@ export class VerifyBackupsWorkflow extends Construct {
         verdict: 'pass',
         'restore.$': '$.restore.value',
         'inspection.$': '$.inspection.value',
+        // Set on every path here: the probe's answer, or `{ configured: false }`.
+        'probe.$': '$.probe.value',
         'cleanup.$': '$.cleanup',
         'startedAt.$': '$.run.startedAt',
         'finishedAt.$': '$$.State.EnteredTime',
@@ -800,9 +802,13 @@ export class VerifyBackupsWorkflow extends Construct {
         .when(sfn.Condition.booleanEquals('$.probe.value.ok', true), cleanupPath)
         .otherwise(probeFailed),
     );
+    const noProbe = new sfn.Pass(s, 'No readiness probe', {
+      parameters: { value: { configured: false } },
+      resultPath: '$.probe',
+    }).next(cleanupPath);
     const afterReady = new sfn.Choice(s, 'Readiness probe configured?')
       .when(sfn.Condition.isPresent('$.ns.probe'), probe)
-      .otherwise(cleanupPath);
+      .otherwise(noProbe);
     const ready = new PollLoop(s, 'Restored workloads', {
       check: inspect,
       done: sfn.Condition.and(

@@ -1278,7 +1278,13 @@ describe('verify-backups workflow: the Velero restore test through the kube func
       out.status,
       `${out.error}: ${out.cause} / ${JSON.stringify(rec.failure)} / ${out.path.slice(-12).join(' > ')}`,
     ).toBe('SUCCEEDED');
-    expect(row(rec, 'daily').checks.find((c) => c.check === 'restore')?.verdict).toBe('pass');
+    expect(row(rec, 'daily').checks.find((c) => c.check === 'restore')).toEqual({
+      check: 'restore',
+      verdict: 'pass',
+      reason: expect.stringMatching(
+        /^Velero restore verified: app → restore-check-app: .*1\/1 PVCs bound \(data-api-0\), probe GET \/healthz on web:8080 answered 200 \(23 bytes\), \d+ s, scratch namespace deleted; data → restore-check-data: .*1\/1 PVCs bound \(data-pg-0\), \d+ s, scratch namespace deleted$/,
+      ),
+    });
     // Only `app` has a probe: one GET, after its pods were inspected, before its namespace was deleted.
     const trail = api.requests.map((r) => `${r.method} ${r.path} ${r.status}`);
     const probes = trail.filter((t) => t.includes('/proxy/'));
