@@ -499,6 +499,31 @@ export const BackupVerificationConfigSchema = z.object({
                 minReadyPods: z.number().int().min(0).default(1),
                 /** …and at least this many restored PVCs Bound. */
                 minBoundPvcs: z.number().int().min(0).default(0),
+                /**
+                 * Then, when set, an HTTP readiness probe of a restored Service through the API server's
+                 * service proxy: GET `path` on `service:port` in the scratch namespace must answer
+                 * `expectStatus` within `timeoutSeconds`. Only its status and length are kept, never the body.
+                 */
+                probe: z
+                  .object({
+                    service: z
+                      .string()
+                      .max(63)
+                      .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'a Service name (DNS-1035 label)'),
+                    port: z.number().int().min(1).max(65535),
+                    path: z
+                      .string()
+                      .max(1024)
+                      .regex(
+                        /^\/[A-Za-z0-9._~/-]*$/,
+                        'a path starts with "/" and holds only letters, digits and . _ ~ / - (no query)',
+                      )
+                      .refine((p) => !p.split('/').includes('..'), 'a path has no ".." segment'),
+                    expectStatus: z.number().int().min(100).max(599).default(200),
+                    /** Under the kube function's own 30 s timeout. */
+                    timeoutSeconds: z.number().int().min(1).max(20).default(5),
+                  })
+                  .optional(),
               }),
             )
             .default([]),

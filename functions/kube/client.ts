@@ -30,6 +30,9 @@ export const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
  */
 const STRICT = 'fieldValidation=Strict';
 
+/** A probe reads at most this much of a Service's answer (it only counts it). */
+export const PROBE_MAX_BYTES = 1024 * 1024;
+
 const PLURAL: Record<WorkloadKind, string> = { deployment: 'deployments', statefulset: 'statefulsets' };
 
 /** Velero 1.16 `velero.io/v1` Restore: the fields the runbooks set and read. */
@@ -226,6 +229,99 @@ export class KubeClient {
   /** Deletes a namespace and everything in it (the API answers at once; finalisation follows). */
   deleteNamespace(name: string): Promise<unknown> {
     return this.request({ method: 'DELETE', path: `/api/v1/namespaces/${encodeURIComponent(name)}` });
+  }
+
+  // ---- a restored Service, through the API server's service proxy (v1) ----------------------------
+
+  /**
+   * GET `path` on a Service's port through the API server's proxy
+   * (`connectCoreV1GetNamespacedServiceProxyWithPath`). The answer is the Service's, passed through:
+   * only its status and length are returned, never the body (only a Kubernetes `Status` the API server
+   * wrote itself is read, for its reason). Bounded: `timeoutMs` for the whole exchange, at most
+   * `PROBE_MAX_BYTES` read. An API refusal (401/403 Status) throws `KubeApiError`; so does a timeout
+   * (reason `Timeout`) or no connection.
+   */
+  async probeService(
+    namespace: string,
+    service: string,
+    port: number,
+    path: string,
+    timeoutMs: number,
+  ): Promise<{ status: number; bytes: number; truncated: boolean; apiReason?: string }> {
+    const token = await this.options.token();
+    const apiPath = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(service)}:${port}/proxy${path}`;
+    const answer = await new Promise<{ status: number; bytes: number; truncated: boolean; head: string }>(
+      (resolve, reject) => {
+        const r = https.request(
+          {
+            protocol: 'https:',
+            hostname: this.url.hostname,
+            port: this.url.port || 443,
+            path: apiPath,
+            method: 'GET',
+            headers: { authorization: `Bearer ${token}`, 'user-agent': 'ops-automation-kube/1' },
+            ca: this.options.ca,
+          },
+          (res) => {
+            let bytes = 0;
+            let head = '';
+            res.on('data', (c: Buffer) => {
+              bytes += c.length;
+              if (head.length < 4096) head += c.toString('utf8', 0, Math.min(c.length, 4096));
+              if (bytes > PROBE_MAX_BYTES) {
+                res.destroy();
+                resolve({ status: res.statusCode ?? 0, bytes, truncated: true, head });
+              }
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, truncated: false, head }));
+            res.on('error', reject);
+          },
+        );
+        const timer = setTimeout(
+          () =>
+            r.destroy(
+              Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'PROBE_TIMEOUT' }),
+            ),
+          timeoutMs,
+        );
+        r.on('close', () => clearTimeout(timer));
+        r.on('error', reject);
+        r.end();
+      },
+    ).catch((err: Error & { code?: string }) => {
+      const timedOut = err.code === 'PROBE_TIMEOUT';
+      throw new KubeApiError(`GET ${apiPath}: ${err.message}`, 0, timedOut ? 'Timeout' : 'ConnectionFailed');
+    });
+    // The API server's own answer (not the Service's) is a Kubernetes Status object.
+    let apiReason: string | undefined;
+    if (answer.status >= 400) {
+      try {
+        const s = JSON.parse(answer.head) as {
+          kind?: string;
+          apiVersion?: string;
+          reason?: string;
+          message?: string;
+        };
+        if (s.kind === 'Status' && s.apiVersion === 'v1') {
+          apiReason = s.reason ?? `HTTP${answer.status}`;
+          if (answer.status === 401 || answer.status === 403)
+            throw new KubeApiError(
+              `GET ${apiPath} → ${answer.status} ${apiReason}: ${s.message ?? ''}`,
+              answer.status,
+              apiReason,
+            );
+        }
+      } catch (err) {
+        if (err instanceof KubeApiError) throw err;
+        // not a Status: the Service's own answer, unread
+      }
+    }
+    return {
+      status: answer.status,
+      bytes: answer.bytes,
+      truncated: answer.truncated,
+      ...(apiReason ? { apiReason } : {}),
+    };
   }
 
   // ---- Velero restores (velero.io/v1) --------------------------------------------------------

@@ -31,6 +31,11 @@ export const KubeSettings = z.object({
    * known at deploy time). Only these may be inspected or deleted; the RBAC names them too.
    */
   scratchNamespaces: z.array(z.string()).optional(),
+  /**
+   * The restore test's readiness probes, `<scratch namespace>/<service>:<port>`: the only Services the
+   * `probe-scratch-service` step may GET through the API server's proxy (the RBAC names the same).
+   */
+  scratchProbes: z.array(z.string()).optional(),
   /** Where cluster-autoscaler runs and writes its status ConfigMap. */
   autoscalerNamespace: z.string().min(1),
   /**
@@ -60,6 +65,19 @@ const dns1123 = z
   .max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'not a DNS-1123 label');
 
+/** A Service name (DNS-1035 label: starts with a letter). */
+export const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** A probe path: absolute, plain characters only (no query, no percent-encoding), no `..` segment. */
+export const PROBE_PATH = /^\/[A-Za-z0-9._~/-]*$/;
+export const probePathProblem = (p: string): string | undefined =>
+  !PROBE_PATH.test(p)
+    ? 'a probe path starts with "/" and holds only letters, digits and . _ ~ / -'
+    : p.split('/').includes('..')
+      ? 'a probe path has no ".." segment'
+      : undefined;
+/** The probe's own bound; under the function's 30 s timeout. */
+export const PROBE_MAX_TIMEOUT_SECONDS = 20;
+
 export const KubeEvent = z.discriminatedUnion('step', [
   z.object({
     step: z.literal('restart-workload'),
@@ -86,6 +104,24 @@ export const KubeEvent = z.discriminatedUnion('step', [
     step: z.literal('inspect-scratch-namespace'),
     executionName: z.string(),
     namespace: dns1123,
+  }),
+  z.object({
+    step: z.literal('probe-scratch-service'),
+    executionName: z.string(),
+    namespace: dns1123,
+    probe: z.object({
+      service: z.string().max(63).regex(SERVICE_NAME, 'not a DNS-1035 label'),
+      port: z.number().int().min(1).max(65535),
+      path: z
+        .string()
+        .max(1024)
+        .superRefine((p, ctx) => {
+          const problem = probePathProblem(p);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      expectStatus: z.number().int().min(100).max(599).default(200),
+      timeoutSeconds: z.number().int().min(1).max(PROBE_MAX_TIMEOUT_SECONDS).default(5),
+    }),
   }),
   z.object({
     step: z.literal('delete-scratch-namespace'),
@@ -153,6 +189,7 @@ export type KubeResult =
   | { step: 'get-autoscaler-status'; status: string; lastUpdated?: string }
   | UnschedulableEvidence
   | ScratchInspection
+  | ProbeResult
   | { step: 'delete-scratch-namespace'; namespace: string; deleted: true; alreadyGone: boolean };
 
 /**
@@ -185,6 +222,27 @@ export interface ScratchInspection {
   pvcs: { name: string; phase: string }[];
   readyPods: number;
   boundPvcs: number;
+}
+
+/**
+ * A readiness probe's outcome: the Service's status and how many bytes it answered, never the body.
+ * `ok`: the status is the one expected. `answeredBy`: `service` (the Service's own answer), `api-server
+ * (<reason>)` when the API server answered itself (no such Service, no endpoints), or `nobody (timeout)`
+ * when there was no answer within the probe's bound (`status` 0).
+ */
+export interface ProbeResult {
+  step: 'probe-scratch-service';
+  namespace: string;
+  target: string;
+  path: string;
+  ok: boolean;
+  expectStatus: number;
+  status: number;
+  bytes: number;
+  truncated: boolean;
+  timedOut: boolean;
+  answeredBy: string;
+  ms: number;
 }
 
 /** Only the scratch namespaces this stage's restore test owns, by exact name (and prefix, twice). */
@@ -373,6 +431,48 @@ export async function runKubeStep(input: unknown, deps: KubeDeps): Promise<KubeR
         readyPods: pods.filter((p) => p.ready).length,
         boundPvcs: pvcs.filter((c) => c.phase === 'Bound').length,
       };
+    }
+    case 'probe-scratch-service': {
+      scratchOnly(settings, event.namespace);
+      const { service, port, path, expectStatus, timeoutSeconds } = event.probe;
+      const target = `${service}:${port}`;
+      const probes = settings.scratchProbes ?? [];
+      if (!probes.includes(`${event.namespace}/${target}`)) {
+        throw new NotAllowListedError(
+          `${event.namespace}/${target} is not one of this stage's restore-test probes (${probes.join(', ') || 'none configured'})`,
+        );
+      }
+      const started = Date.now();
+      const base = { step: event.step, namespace: event.namespace, target, path, expectStatus };
+      try {
+        const answer = await client.probeService(event.namespace, service, port, path, timeoutSeconds * 1000);
+        const out: ProbeResult = {
+          ...base,
+          ok: answer.status === expectStatus,
+          status: answer.status,
+          bytes: answer.bytes,
+          truncated: answer.truncated,
+          timedOut: false,
+          answeredBy: answer.apiReason ? `api-server (${answer.apiReason})` : 'service',
+          ms: Date.now() - started,
+        };
+        logger.info('readiness probe answered', { ...out });
+        return out;
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.reason === 'Timeout')) throw err;
+        const out: ProbeResult = {
+          ...base,
+          ok: false,
+          status: 0,
+          bytes: 0,
+          truncated: false,
+          timedOut: true,
+          answeredBy: 'nobody (timeout)',
+          ms: Date.now() - started,
+        };
+        logger.info('readiness probe timed out', { ...out });
+        return out;
+      }
     }
     case 'delete-scratch-namespace': {
       scratchOnly(settings, event.namespace);

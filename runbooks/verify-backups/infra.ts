@@ -440,6 +440,7 @@ export class VerifyBackupsInfra extends Construct implements AlarmSource {
                     mapping: { [n.namespace]: scratch },
                     minReadyPods: n.minReadyPods,
                     minBoundPvcs: n.minBoundPvcs,
+                    ...(n.probe ? { probe: n.probe } : {}),
                   };
                 }),
               },

@@ -138,6 +138,16 @@ export const VeleroNamespaceResultSchema = z.object({
     })
     .loose()
     .optional(),
+  /** The configured readiness probe's answer (status and length only), or `{ configured: false }`. */
+  probe: z
+    .object({
+      path: z.string().optional(),
+      target: z.string().optional(),
+      status: z.number().optional(),
+      bytes: z.number().optional(),
+    })
+    .loose()
+    .optional(),
   failure: VeleroStepError.optional(),
   /** `{ value: { deleted: true } }` after the delete, or the error that stopped it. */
   cleanup: z
@@ -513,9 +523,13 @@ function checkVeleroRestore(restore: RestoreObservation): CheckResult {
     const items =
       p?.itemsRestored !== undefined ? `${p.itemsRestored}/${p.totalItems ?? '?'} items restored, ` : '';
     const names = (xs: { name: string }[]) => xs.map((x) => x.name).join(', ') || 'none';
+    const probe =
+      r.probe?.status !== undefined
+        ? `, probe GET ${r.probe.path} on ${r.probe.target} answered ${r.probe.status} (${r.probe.bytes} bytes)`
+        : '';
     return {
       ok: deleted,
-      text: `${r.namespace} → ${r.scratch}: ${items}${r.inspection.readyPods}/${r.inspection.pods.length} pods ready (${names(r.inspection.pods)}), ${r.inspection.boundPvcs}/${r.inspection.pvcs.length} PVCs bound (${names(r.inspection.pvcs)}), ${seconds} s, ${cleanup}`,
+      text: `${r.namespace} → ${r.scratch}: ${items}${r.inspection.readyPods}/${r.inspection.pods.length} pods ready (${names(r.inspection.pods)}), ${r.inspection.boundPvcs}/${r.inspection.pvcs.length} PVCs bound (${names(r.inspection.pvcs)})${probe}, ${seconds} s, ${cleanup}`,
     };
   });
   const bad = lines.filter((l) => !l.ok);

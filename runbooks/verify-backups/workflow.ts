@@ -97,6 +97,14 @@ export interface VerifyBackupsSettings {
         readonly mapping: Readonly<Record<string, string>>;
         readonly minReadyPods: number;
         readonly minBoundPvcs: number;
+        /** After readiness: GET `path` on `service:port` through the API server's proxy must answer `expectStatus`. */
+        readonly probe?: {
+          readonly service: string;
+          readonly port: number;
+          readonly path: string;
+          readonly expectStatus: number;
+          readonly timeoutSeconds: number;
+        };
       }[];
     };
   };
@@ -594,8 +602,9 @@ export class VerifyBackupsWorkflow extends Construct {
    * Velero: for each configured namespace, restore the latest backup into its fixed scratch
    * namespace through the kube function (a leftover of a crashed run is deleted first), wait bounded
    * for the Restore's phase and for the restored pods to be Ready and PVCs Bound (the readiness
-   * probe: at least minReadyPods / minBoundPvcs), then delete the scratch namespace and wait until it
-   * is gone, on every path. Each namespace ends with its own verdict; the others still run.
+   * probe: at least minReadyPods / minBoundPvcs), then, when configured, GET the restored Service's
+   * probe path through the API server's proxy (its status must be the expected one), then delete the
+   * scratch namespace and wait until it is gone, on every path. Each namespace ends with its own verdict; the others still run.
    */
   private veleroRestore(
     s: Construct,
@@ -647,6 +656,8 @@ export class VerifyBackupsWorkflow extends Construct {
         verdict: 'pass',
         'restore.$': '$.restore.value',
         'inspection.$': '$.inspection.value',
+        // Set on every path here: the probe's answer, or `{ configured: false }`.
+        'probe.$': '$.probe.value',
         'cleanup.$': '$.cleanup',
         'startedAt.$': '$.run.startedAt',
         'finishedAt.$': '$$.State.EnteredTime',
@@ -764,6 +775,34 @@ export class VerifyBackupsWorkflow extends Construct {
       },
       resultPath: '$.failure',
     }).next(cleanupPath);
+    // ---- the configured readiness probe: one GET through the service proxy, bounded by its timeout ------
+    const probe = kubeStep(
+      'Probe restored service',
+      'probe-scratch-service',
+      { ...scratch, 'probe.$': '$.ns.probe' },
+      '$.probe',
+    );
+    probe.addCatch(cleanupPath, { resultPath: '$.failure' });
+    const probeFailed = new sfn.Pass(s, 'Restored service probe failed', {
+      parameters: {
+        Error: 'ProbeFailed',
+        'Cause.$':
+          "States.Format('{}: GET {} on {} answered {} (wanted {}) from {}, {} bytes', $.ns.scratch, $.probe.value.path, $.probe.value.target, $.probe.value.status, $.probe.value.expectStatus, $.probe.value.answeredBy, $.probe.value.bytes)",
+      },
+      resultPath: '$.failure',
+    }).next(cleanupPath);
+    probe.next(
+      new sfn.Choice(s, 'Probe answered as expected?')
+        .when(sfn.Condition.booleanEquals('$.probe.value.ok', true), cleanupPath)
+        .otherwise(probeFailed),
+    );
+    const noProbe = new sfn.Pass(s, 'No readiness probe', {
+      parameters: { value: { configured: false } },
+      resultPath: '$.probe',
+    }).next(cleanupPath);
+    const afterReady = new sfn.Choice(s, 'Readiness probe configured?')
+      .when(sfn.Condition.isPresent('$.ns.probe'), probe)
+      .otherwise(noProbe);
     const ready = new PollLoop(s, 'Restored workloads', {
       check: inspect,
       done: sfn.Condition.and(
@@ -771,7 +810,7 @@ export class VerifyBackupsWorkflow extends Construct {
         sfn.Condition.numberGreaterThanEqualsJsonPath('$.inspection.value.boundPvcs', '$.ns.minBoundPvcs'),
       ),
       ...polls(0.4, 15, 60),
-      onDone: cleanupPath,
+      onDone: afterReady,
       onTimeout: notReady,
     });
     const restorePoll = new PollLoop(s, 'Velero restore', {

@@ -27,6 +27,11 @@ import { ConfigMap, Event, Namespace, PersistentVolumeClaim, Pod } from 'kuberne
  * - an in-memory object store: GET after PATCH / POST shows the change; a list (pods, PVCs in a
  *   namespace) returns the stored objects of that namespace; deleting a Namespace removes what is in
  *   it and answers `Terminating` to the next GET of it (as finalisation takes a moment), then 404.
+ * - the service proxy (`…/services/{name}/proxy/{path}`, a `connect` operation of the spec): RBAC `get`
+ *   on `services/proxy` with the `{name}` segment (`<service>:<port>`) as the resource name, then the
+ *   request goes to the backend a test registered with `serviceBackend` (the restored workload's
+ *   answer, status and body passed through as the API server does); no such Service: 404; no backend
+ *   on that port: 503 (the server's "no endpoints available").
  *
  * Not implemented (answered 501, so a test notices): JSON patch, apply patch, watch, other deletes.
  */
@@ -80,6 +85,9 @@ export interface RecordedRequest {
   readonly status: number;
 }
 
+/** What a Service's pods answer a proxied GET: status and body (passed through by the API server). */
+export type ServiceBackend = (path: string) => { status: number; body: string; delayMs?: number };
+
 export interface KubeApiServer {
   readonly url: string;
   /** PEM of the CA that signed the server's certificate (self-signed). */
@@ -91,6 +99,11 @@ export interface KubeApiServer {
   get(apiPath: string): Obj | undefined;
   /** Removes the stored object at an API path (a workload someone deleted). */
   remove(apiPath: string): void;
+  /**
+   * A Service in `namespace` whose pods answer on `port` (what a restore brought back); the service proxy
+   * routes to it. Deleting the namespace removes it.
+   */
+  serviceBackend(namespace: string, service: string, port: number, backend: ServiceBackend): void;
   /** The next `count` requests are answered `code` (e.g. 503 during a control-plane upgrade). */
   failNext(count: number, code: number): void;
   close(): Promise<void>;
@@ -105,6 +118,8 @@ interface Route {
   readonly collection: boolean;
   /** Cluster-scoped (Namespace): no namespace in the path. */
   readonly clusterScoped?: boolean;
+  /** A `connect` subresource (`proxy`): RBAC resource `<plural>/<subresource>`, the request goes to a backend. */
+  readonly subresource?: string;
   /** method (lower case) → the RBAC verb, from the spec's `x-kubernetes-action` (post → create). */
   readonly verbs?: Record<string, string>;
   /** method (lower case) → accepted request content types → body schema validator. */
@@ -178,6 +193,31 @@ const ACTION_VERB: Record<string, string> = { post: 'create', put: 'update' };
 function specRoutes(file: string): Route[] {
   const spec = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as AppsSpec;
   return Object.entries(spec.paths).map(([template, ops]) => {
+    const proxy =
+      /^\/api\/(v[0-9a-z]+)\/namespaces\/\{namespace\}\/([a-z]+)\/\{name\}\/proxy\/\{path\}$/.exec(template);
+    if (proxy) {
+      const [, version, plural] = proxy as unknown as [string, string, string];
+      const verbs: Record<string, string> = {};
+      for (const [method, op] of Object.entries(ops)) {
+        // A `connect` action is authorised with the HTTP method's verb (GET → get) on the subresource.
+        if (op['x-kubernetes-action'] !== 'connect') throw new Error(`unexpected action on ${template}`);
+        verbs[method] = VERB[method] ?? method;
+      }
+      return {
+        pattern: new RegExp(
+          `^/api/${version}/namespaces/(?<namespace>[^/]+)/${plural}/(?<name>[^/]+)/proxy/(?<path>.*)$`,
+        ),
+        group: '',
+        version,
+        plural,
+        kind: 'ServiceProxyOptions',
+        collection: false,
+        subresource: 'proxy',
+        verbs,
+        operations: Object.fromEntries(Object.keys(ops).map((m) => [m, null])),
+        validateObject: () => 'a proxy request has no object',
+      } satisfies Route;
+    }
     const m =
       /^\/(api|apis\/([a-z0-9.-]+))\/(v[0-9a-z]+)\/(?:namespaces\/\{namespace\}\/([a-z]+)(\/\{name\})?|([a-z]+)\/\{name\})$/.exec(
         template,
@@ -415,6 +455,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
   const store = new Map<string, Obj>();
   const requests: RecordedRequest[] = [];
   const failures = { count: 0, code: 503 };
+  /** `namespace/service` → port → backend. */
+  const backends = new Map<string, Map<number, ServiceBackend>>();
   let resourceVersion = 1000;
   const keyOf = (group: string, plural: string, namespace: string, name: string) =>
     `${group}/${plural}/${namespace}/${name}`;
@@ -490,11 +532,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
       // Authorisation.
       const verb = route.verbs?.[method] ?? VERB[method] ?? method;
       const resourceLabel = route.group === '' ? route.plural : `${route.plural}.${route.group}`;
+      const rbacResource = route.subresource ? `${route.plural}/${route.subresource}` : route.plural;
       if (
         !rbacAllows(options.rbac, user, {
           verb,
           apiGroup: route.group,
-          resource: route.plural,
+          resource: rbacResource,
           namespace,
           ...(name ? { name } : {}),
           ...(route.clusterScoped ? { clusterScoped: true } : {}),
@@ -505,7 +548,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
           status(
             403,
             'Forbidden',
-            `${resourceLabel}${name ? ` "${name}"` : ''} is forbidden: User "${user.username}" cannot ${verb} resource "${route.plural}" in API group "${route.group}" ${route.clusterScoped ? 'at the cluster scope' : `in the namespace "${namespace}"`}`,
+            `${resourceLabel}${name ? ` "${name}"` : ''} is forbidden: User "${user.username}" cannot ${verb} resource "${rbacResource}" in API group "${route.group}" ${route.clusterScoped ? 'at the cluster scope' : `in the namespace "${namespace}"`}`,
           ),
         );
       }
@@ -541,6 +584,29 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
       }
       if (!accepted && raw.length > 0)
         return send(400, status(400, 'BadRequest', 'the stand-in accepts no body on this operation'));
+      if (route.subresource === 'proxy') {
+        // `[scheme:]name[:port]`, as the API server reads a proxy's {name}.
+        const parts = (name ?? '').split(':');
+        const [svc, port] = parts.length === 3 ? [parts[1], parts[2]] : [parts[0], parts[1]];
+        const ports = backends.get(`${namespace}/${svc}`);
+        if (!ports) return send(404, status(404, 'NotFound', `services "${svc}" not found`));
+        const backend = ports.get(Number(port ?? 80));
+        if (!backend)
+          return send(503, status(503, 'ServiceUnavailable', `no endpoints available for service "${name}"`));
+        const answer = backend(`/${params.path ?? ''}${url.search}`);
+        requests.push({
+          method: method.toUpperCase(),
+          path: `${url.pathname}${url.search}`,
+          status: answer.status,
+        });
+        // A slow workload answers late (the client's bound decides); a closed connection is not an error here.
+        setTimeout(() => {
+          if (res.destroyed) return;
+          res.writeHead(answer.status, { 'content-type': 'text/plain' });
+          res.end(answer.body);
+        }, answer.delayMs ?? 0);
+        return;
+      }
       const storeKey = keyOf(route.group, route.plural, namespace, name ?? '');
       if (method === 'get' && route.collection) {
         const prefix = keyOf(route.group, route.plural, namespace, '');
@@ -576,6 +642,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
         const obj = store.get(storeKey);
         if (!obj) return send(404, status(404, 'NotFound', `${resourceLabel} "${name}" not found`));
         for (const k of [...store.keys()]) if (k.split('/')[2] === name) store.delete(k);
+        for (const k of [...backends.keys()]) if (k.split('/')[0] === name) backends.delete(k);
         const terminating: Obj = {
           ...obj,
           metadata: {
@@ -697,6 +764,11 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
         if (m && !r.collection)
           store.delete(keyOf(r.group, r.plural, m.groups?.namespace ?? '', m.groups?.name as string));
       }
+    },
+    serviceBackend(namespace, service, port, backend) {
+      const ports = backends.get(`${namespace}/${service}`) ?? new Map<number, ServiceBackend>();
+      ports.set(port, backend);
+      backends.set(`${namespace}/${service}`, ports);
     },
     failNext(count, code) {
       failures.count = count;

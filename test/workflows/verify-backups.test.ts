@@ -1104,8 +1104,31 @@ describe('verify-backups workflow: the Velero restore test through the kube func
     veleroNamespace: 'velero',
     restoreNamespacePrefix: 'restore-check-',
     scratchNamespaces: NAMESPACES.map((n) => `restore-check-${n}`),
+    // The readiness probe of the `app` namespace (used by the probe tests below; the RBAC grants it).
+    scratchProbes: ['restore-check-app/web:8080'],
     autoscalerNamespace: 'kube-system',
   };
+  /** The same test with an HTTP readiness probe configured for `app`. */
+  const PROBE = { service: 'web', port: 8080, path: '/healthz', expectStatus: 200, timeoutSeconds: 5 };
+  const aslProbe = build({
+    ...SETTINGS,
+    restore: {
+      ...SETTINGS.restore,
+      ebs: { ...SETTINGS.restore.ebs, enabled: false },
+      velero: {
+        enabled: true,
+        maxMinutes: 30,
+        namespaces: NAMESPACES.map((n) => ({
+          namespace: n,
+          scratch: `restore-check-${n}`,
+          mapping: { [n]: `restore-check-${n}` },
+          minReadyPods: 1,
+          minBoundPvcs: 1,
+          ...(n === 'app' ? { probe: PROBE } : {}),
+        })),
+      },
+    },
+  });
   const USER = { username: 'ops-test-kube', groups: ['ops-automation'] };
   // The local runner has no per-state context: $$.State.EnteredTime is one fixed value here, so the
   // reported duration is 0 s in these tests (Step Functions fills in each state's entry time).
@@ -1140,7 +1163,12 @@ describe('verify-backups workflow: the Velero restore test through the kube func
    * creates the mapped namespace with what the backup held for the source namespace, and sets the
    * Restore's phase and progress. `backup` is what the backup holds per source namespace.
    */
-  function velero(backup: Record<string, Restored | undefined>, phase = 'Completed') {
+  function velero(
+    backup: Record<string, Restored | undefined>,
+    phase = 'Completed',
+    /** What the restored `web` Service answers on 8080 (its pods, behind the API server's proxy). */
+    webStatus = 200,
+  ) {
     return (restorePath: string) => {
       const r = api.get(restorePath) as
         | { spec: { namespaceMapping: Record<string, string> }; status?: unknown }
@@ -1169,6 +1197,7 @@ describe('verify-backups workflow: the Velero restore test through the kube func
             status: { phase: c.phase },
           });
         }
+        api.serviceBackend(to, 'web', 8080, () => ({ status: webStatus, body: 'restored app says hello' }));
         items += 1 + held.pods.length + held.pvcs.length;
       }
       api.put({
@@ -1199,6 +1228,7 @@ describe('verify-backups workflow: the Velero restore test through the kube func
       'Create Velero restore',
       'Read Velero restore',
       'Inspect restored namespace',
+      'Probe restored service',
       'Delete scratch namespace',
       'Check scratch namespace deleted',
     ];
@@ -1239,6 +1269,50 @@ describe('verify-backups workflow: the Velero restore test through the kube func
         spec: expect.objectContaining({ namespaceMapping: { data: 'restore-check-data' } }),
       }),
     ]);
+  });
+
+  it('with a readiness probe configured, the restored Service is probed after readiness and the namespace passes', async () => {
+    const { h, rec } = veleroHandlers(velero(GOOD));
+    const out = await runAsl(aslProbe, INPUT, { handlers: h, context: STATE_CONTEXT });
+    expect(
+      out.status,
+      `${out.error}: ${out.cause} / ${JSON.stringify(rec.failure)} / ${out.path.slice(-12).join(' > ')}`,
+    ).toBe('SUCCEEDED');
+    expect(row(rec, 'daily').checks.find((c) => c.check === 'restore')).toEqual({
+      check: 'restore',
+      verdict: 'pass',
+      reason: expect.stringMatching(
+        /^Velero restore verified: app → restore-check-app: .*1\/1 PVCs bound \(data-api-0\), probe GET \/healthz on web:8080 answered 200 \(23 bytes\), \d+ s, scratch namespace deleted; data → restore-check-data: .*1\/1 PVCs bound \(data-pg-0\), \d+ s, scratch namespace deleted$/,
+      ),
+    });
+    // Only `app` has a probe: one GET, after its pods were inspected, before its namespace was deleted.
+    const trail = api.requests.map((r) => `${r.method} ${r.path} ${r.status}`);
+    const probes = trail.filter((t) => t.includes('/proxy/'));
+    expect(probes).toEqual(['GET /api/v1/namespaces/restore-check-app/services/web:8080/proxy/healthz 200']);
+    const at = trail.indexOf(probes[0] as string);
+    expect(trail.slice(0, at).at(-1)).toMatch(
+      /^GET \/api\/v1\/namespaces\/restore-check-app\/persistentvolumeclaims 200$/,
+    );
+    expect(trail.slice(at + 1)[0]).toBe('DELETE /api/v1/namespaces/restore-check-app 200');
+    expect(scratchLeft()).toEqual([]);
+  });
+
+  it('a readiness probe answering another status fails that namespace with a clear reason; both are still deleted', async () => {
+    const { h, rec } = veleroHandlers(velero(GOOD, 'Completed', 503));
+    const out = await runAsl(aslProbe, INPUT, { handlers: h, context: STATE_CONTEXT });
+    expect(out.status).toBe('FAILED');
+    expect(row(rec, 'daily').reason).toMatch(
+      /^restore: 1 of 2 Velero namespaces failed: app: ProbeFailed: restore-check-app: GET \/healthz on web:8080 answered 503 \(wanted 200\) from service, 23 bytes/,
+    );
+    expect(row(rec, 'daily').reason).not.toContain('hello');
+    expect(out.calls['Probe restored service']).toBe(1);
+    expect(scratchLeft()).toEqual([]);
+    expect(api.requests.filter((r) => r.method === 'DELETE').map((r) => `${r.path} ${r.status}`)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/namespaces/restore-check-app 200',
+        '/api/v1/namespaces/restore-check-data 200',
+      ]),
+    );
   });
 
   it('a restore that never becomes ready fails that namespace after bounded polls, the other is still checked, both are deleted', async () => {
@@ -1323,6 +1397,7 @@ describe('verify-backups workflow: the Velero restore test through the kube func
         'Create Velero restore',
         'Read Velero restore',
         'Inspect restored namespace',
+        'Probe restored service',
         'Delete scratch namespace',
         'Check scratch namespace deleted',
       ];

@@ -31,12 +31,21 @@ type Manifest = Record<string, unknown>;
  *   get + delete on exactly those namespaces (resourceNames), and list on pods and PVCs. That list
  *   grant is cluster-wide (list cannot be narrowed by name): a wider read than the rest, documented;
  *   the function itself only ever lists the scratch namespaces (functions/kube/core.ts refuses others).
+ *   With readiness probes configured (scratchProbes): get on `services/proxy` with exactly the probed
+ *   `<service>:<port>` names (the resource name RBAC sees for a proxy request). A ClusterRole rule cannot
+ *   name a namespace, so a Service of that name and port in another namespace is readable too (GET only);
+ *   the function refuses any namespace but the scratch ones and any path with `..` before the call.
  * No Secrets, no other delete.
  */
 export function kubeRbacManifests(
   settings: Pick<
     KubeSettings,
-    'restartWorkloads' | 'veleroNamespace' | 'autoscalerNamespace' | 'scratchNamespaces' | 'eventNamespaces'
+    | 'restartWorkloads'
+    | 'veleroNamespace'
+    | 'autoscalerNamespace'
+    | 'scratchNamespaces'
+    | 'eventNamespaces'
+    | 'scratchProbes'
   >,
 ): Manifest[] {
   const byNamespace = new Map<string, Map<'deployment' | 'statefulset', Set<string>>>();
@@ -94,6 +103,14 @@ export function kubeRbacManifests(
     );
   }
   const scratch = [...(settings.scratchNamespaces ?? [])].sort();
+  // `<scratch namespace>/<service>:<port>` → `<service>:<port>`, only for this stage's scratch namespaces.
+  const probeTargets = [
+    ...new Set(
+      (settings.scratchProbes ?? [])
+        .filter((p) => scratch.includes(p.slice(0, p.indexOf('/'))))
+        .map((p) => p.slice(p.indexOf('/') + 1)),
+    ),
+  ].sort();
   if (scratch.length > 0) {
     const name = `${KUBE_GROUP}-restore-scratch`;
     const labels = { 'app.kubernetes.io/managed-by': 'ops-automation' };
@@ -105,6 +122,16 @@ export function kubeRbacManifests(
         rules: [
           { apiGroups: [''], resources: ['namespaces'], resourceNames: scratch, verbs: ['get', 'delete'] },
           { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims'], verbs: ['list'] },
+          ...(probeTargets.length > 0
+            ? [
+                {
+                  apiGroups: [''],
+                  resources: ['services/proxy'],
+                  resourceNames: probeTargets,
+                  verbs: ['get'],
+                },
+              ]
+            : []),
         ],
       },
       {

@@ -71,6 +71,16 @@ export class RunbookWorkflows extends Construct {
                 scratchNamespaces: veleroRestore.namespaces.map(
                   (n) => `${RESTORE_NAMESPACE_PREFIX}${n.namespace}`,
                 ),
+                // The readiness probes' Services (`<scratch>/<service>:<port>`), when any is configured.
+                ...(veleroRestore.namespaces.some((n) => n.probe)
+                  ? {
+                      scratchProbes: veleroRestore.namespaces.flatMap((n) =>
+                        n.probe
+                          ? [`${RESTORE_NAMESPACE_PREFIX}${n.namespace}/${n.probe.service}:${n.probe.port}`]
+                          : [],
+                      ),
+                    }
+                  : {}),
               }
             : {}),
           autoscalerNamespace: stage.platform.eks.charts.clusterAutoscaler?.namespace ?? 'kube-system',

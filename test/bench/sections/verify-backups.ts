@@ -63,6 +63,7 @@ const KUBE_STATES = [
   'Create Velero restore',
   'Read Velero restore',
   'Inspect restored namespace',
+  'Probe restored service',
   'Delete scratch namespace',
   'Check scratch namespace deleted',
 ];
