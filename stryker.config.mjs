@@ -17,6 +17,8 @@ export default {
     'functions/intake/execution-name.ts',
     'functions/intake/admit.ts',
     'functions/intake/policy/*.ts',
+    'runbooks/*/policy.ts',
+    'runbooks/*/plugin.ts',
     // allow-list matching
     'config/wildcard.ts',
     // Slack: signature and authorisation

@@ -5,7 +5,12 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Checks (and, as root, installs) what the tests need from the machine (MariaDB, mkfs tools), then
     // builds the `ops` command once (dist/), so the CLI tests run it as operators do.
-    globalSetup: ['./test/support/global-setup.ts', './test/support/build-ops.ts'],
+    // A temporary folder of the run's own, removed at the end (test/support/temp-dir.ts).
+    globalSetup: [
+      './test/support/temp-dir.ts',
+      './test/support/global-setup.ts',
+      './test/support/build-ops.ts',
+    ],
     // The default report, then one plain `N passed, N failed` line for CI.
     reporters: ['default', './test/support/summary-reporter.ts'],
     // CDK synthesis and local servers are slow on 2 cores; keep room for them.
