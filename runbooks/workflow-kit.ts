@@ -47,7 +47,7 @@ export interface RunbookFrameProps {
   /** Upper bound for a whole run. */
   readonly timeout: Duration;
   /**
-   * Name of the state machine's execution role, e.g. `ops-dev-snapshot-volume`: the intake's loop
+   * Name of the state machine's execution role, e.g. `ops-dev-<runbook>`: the intake's loop
    * protection recognises the automation's own CloudTrail events by the role-name prefix.
    * @default a generated name
    */

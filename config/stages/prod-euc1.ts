@@ -1,4 +1,5 @@
 import type { StageConfigInput } from '../schema.js';
+import { PROD_AUTOMATION_POLICY } from './prod.js';
 import { CHARTS, gitops, secretNames } from './shared.js';
 
 const names = secretNames('prod-euc1');
@@ -155,50 +156,10 @@ export const prodEuc1: StageConfigInput = {
       snapshotOwners: ['333333333333'],
       trustedAccounts: [],
     },
-    // The node-groups sweep reads unschedulable-pod events in the workloads' namespace only.
-    sweeps: { workloadNamespaces: ['app'] },
-    runbooks: {
-      // Production DNS and secrets are changed only with a human's approval.
-      'update-dns': { mode: 'approval' },
-      'rotate-secret': { mode: 'approval' },
-      // Putting a guardrail back is safe, but in production a person confirms it first.
-      'restore-guardrail': { mode: 'approval' },
-    },
+    ...PROD_AUTOMATION_POLICY,
     ingressRecords: [
       { zoneName: 'euc1.example.com', recordName: 'app.euc1.example.com' },
       { zoneName: 'euc1.example.com', recordName: 'api.euc1.example.com' },
-    ],
-    // Where alarms (SNS topic) and Datadog monitors (@-handles) go: README "Reporting, audit and observability".
-    alerting: {
-      emails: ['platform-oncall@example.com'],
-      slackChannel: 'C0PRODALRM1',
-      datadogHandles: ['@pagerduty-platform-prod', '@slack-ops-prod-alerts'],
-    },
-    // The weekly RDS restore test is on in prod (README "Backup verification"): Sundays, a db.t4g.micro
-    // scratch instance for at most 60 minutes. Add rowCount / freshness checks of the app's tables here.
-    backupVerification: {
-      rdsRestoreTest: {
-        enabled: true,
-        weekday: 'SUN',
-        instanceClass: 'db.t4g.micro',
-        maxMinutes: 60,
-        checks: [{ kind: 'query', sql: 'SELECT COUNT(*) FROM information_schema.tables', min: 1 }],
-      },
-      // The Velero restore test: each namespace's latest backup restored into restore-check-<ns>, checked
-      // for Ready pods / Bound PVCs, then deleted (README "Backup verification").
-      velero: {
-        restoreTest: {
-          enabled: true,
-          namespaces: [
-            { namespace: 'app', minReadyPods: 1, minBoundPvcs: 0 },
-            { namespace: 'data', minReadyPods: 1, minBoundPvcs: 1 },
-          ],
-          maxMinutes: 30,
-        },
-      },
-    },
-    schedules: [
-      { name: 'daily-backup-verification', runbook: 'verify-backups', expression: 'cron(0 5 * * ? *)' },
     ],
     slack: {
       channel: 'C0PRODEUC01',

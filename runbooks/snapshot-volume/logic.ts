@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RECLAIM_TAG } from '../../config/tags.js';
 import { RefusedError } from '../shared.js';
 import type { RunChange, RunResult } from '../types.js';
 import { SnapshotVolumeParameters } from './spec.js';
@@ -42,13 +43,8 @@ export const SNAPSHOT_TAGS = {
   sourceSnapshot: 'ops-automation:source-snapshot',
 } as const;
 
-/**
- * The tag the protected StorageClass (`gp3-protected`, reclaim policy `Retain`) puts on every volume
- * it provisions (EBS CSI driver `tagSpecification_N` parameter). Only a volume carrying it may be
- * deleted by a reclaim run, and only after its snapshot completed; IAM says the same
- * (`ec2:DeleteVolume` conditioned on this resource tag). See README "Protected volumes".
- */
-export const RECLAIM_TAG = { key: 'ops-automation:reclaim', value: 'after-snapshot' } as const;
+/** The protected StorageClass's reclaim tag: a contract with the platform, so it lives in config/. */
+export { RECLAIM_TAG };
 
 const TagSchema = z.object({ Key: z.string(), Value: z.string().default('') });
 type Tag = z.infer<typeof TagSchema>;

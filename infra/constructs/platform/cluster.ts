@@ -9,7 +9,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { rules as nagRules } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../../config/index.js';
-import { RECLAIM_TAG } from '../../../runbooks/snapshot-volume/logic.js';
+import { RECLAIM_TAG } from '../../../config/tags.js';
 import { acknowledgeFindings, acknowledgeGenerated } from './acknowledge.js';
 import { BRUPOP_NODE_LABEL } from './bottlerocket-updates.js';
 import { IrsaRole } from './irsa.js';
@@ -69,7 +69,7 @@ export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
 export const PLATFORM_CRITICAL_PRIORITY_CLASS = 'platform-critical';
 
 /** Graviton families carry a `g` after the generation digit (m7g, c7gn, r8g): Bottlerocket ARM. */
-/** The StorageClass protected workloads must use (reclaim policy Retain; see runbooks/snapshot-volume/README.md). */
+/** The StorageClass protected workloads must use (reclaim policy Retain; see README "Protected volumes"). */
 export const PROTECTED_STORAGE_CLASS = 'gp3-protected';
 
 export function bottlerocketAmiFor(instanceTypes: readonly string[]): eks.NodegroupAmiType {
@@ -328,10 +328,10 @@ export class PlatformCluster extends Construct {
     });
     this.storageClass.node.addDependency(this.addons.ebsCsi);
 
-    // Protected data (runbooks/snapshot-volume/README.md, "Protected volumes"): with reclaim policy
+    // Protected data (README "Protected volumes"): with reclaim policy
     // Delete, deleting a PVC makes the CSI driver detach and delete the volume within seconds, before
     // a snapshot triggered by the detach can start. Retain keeps the EBS volume when the PVC goes
-    // (the PV turns Released); snapshot-volume snapshots it and, asked to reclaim, deletes it only
+    // (the PV turns Released); the snapshot runbook snapshots it and, asked to reclaim, deletes it only
     // after the snapshot completed. The driver copies `tagSpecification_<n>: "key=value"` parameters
     // onto every volume it creates (kubernetes-sigs/aws-ebs-csi-driver docs/tagging.md): the
     // protected tag (snapshot on detach, allow-list) and the reclaim tag (the only volumes a

@@ -12,7 +12,7 @@ export interface PlatformDnsProps {
 
 /**
  * Route 53 zones for the stage: a public zone (what customers resolve; external-dns and the
- * update-dns runbook write records in it) and a private zone associated with the VPC, plus
+ * DNS runbook write records in it) and a private zone associated with the VPC, plus
  * one ACM certificate for the public zone apex, its wildcard and any extra names in config,
  * validated by DNS records in the public zone.
  */

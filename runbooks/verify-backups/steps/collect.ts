@@ -30,7 +30,7 @@ import { VerifyBackupsParameters } from '../spec.js';
 /** The EBS CSI driver's tags on the volumes it provisions for a PVC. */
 export const PVC_NAMESPACE_TAG = 'kubernetes.io/created-for/pvc/namespace';
 export const PVC_NAME_TAG = 'kubernetes.io/created-for/pvc/name';
-/** snapshot-volume's tag on the snapshots it makes, and on DR copies the source it came from. */
+/** The snapshot runbook's tag on the snapshots it makes, and on DR copies the source it came from. */
 export const CREATED_BY_TAG = 'ops-automation:created-by';
 export const SOURCE_SNAPSHOT_TAG = 'ops-automation:source-snapshot';
 export const SOURCE_VOLUME_TAG = 'ops-automation:source-volume';
@@ -240,7 +240,7 @@ function volumeLabel(v: Volume): string | undefined {
   return tags.get('Name') || undefined;
 }
 
-/** A DR copy's source: snapshot-volume's tag, else the `snap-…` id in the copy's description. */
+/** A DR copy's source: the snapshot runbook's tag, else the `snap-…` id in the copy's description. */
 function copySources(s: Snapshot): { snapshot?: string; volume?: string } {
   const tags = tagMap(s.Tags);
   const snapshot = tags.get(SOURCE_SNAPSHOT_TAG) ?? /snap-[0-9a-f]{8,17}/.exec(s.Description ?? '')?.[0];
