@@ -16,24 +16,15 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 const strs = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
 
-/** The sweeps' read calls (events/sources/sweep/normalise.ts) → the call whose effect they found. */
-const SWEPT_AS: Readonly<Record<string, string>> = {
-  GetTrailStatus: 'StopLogging',
-  DescribeFlowLogs: 'DeleteFlowLogs',
-  DescribeSnapshotAttribute: 'ModifySnapshotAttribute',
-  DescribeDBSnapshotAttributes: 'ModifyDBSnapshotAttribute',
-};
-
 /** The parameters (before validation) that undo what `signal` did, or undefined if it took no guardrail away. */
 export function guardrailRequest(signal: Signal): Record<string, unknown> | undefined {
   if (signal.source !== 'cloudtrail') return undefined;
   const d = signal.details;
   if (str(d.errorCode)) return undefined; // AWS refused the call: nothing to put back.
   const account = signal.resource.account;
-  // A sweep finding is seen here as the read call that found the condition (events/sources/sweep
-  // `decidedAs`): GetTrailStatus (not logging), DescribeFlowLogs (none), DescribeSnapshotAttribute /
-  // DescribeDBSnapshotAttributes (shared). The same guardrail is missing, so the same repair follows.
-  const eventName = SWEPT_AS[str(d.eventName) ?? ''] ?? str(d.eventName);
+  // A sweep finding names the call whose effect it found (`causedBy`, events/sources/sweep `decidedAs`):
+  // the same guardrail is missing, so the same repair follows.
+  const eventName = str(d.causedBy) ?? str(d.eventName);
   switch (eventName) {
     case 'StopLogging':
       return { guardrail: 'trail-logging', target: str(d.trailName) ?? signal.resource.id };

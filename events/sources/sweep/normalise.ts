@@ -76,8 +76,12 @@ export function normaliseSweep(raw: unknown): Signal {
 
 const condition = (signal: Signal) => signal.details.condition as ParsedSweepFinding['condition'];
 
-/** A sweep finding seen as CloudTrail would have told it: the call that found it, flagged like the normaliser flags. */
-function asCloudTrail(signal: Signal, readCall: string, reason: string): Signal {
+/**
+ * A sweep finding seen as CloudTrail would have told it: the call that found it (`eventName`, so the
+ * words stay true), flagged like the normaliser flags, and `causedBy`, the call whose effect was found,
+ * for a rule that repairs by cause.
+ */
+function asCloudTrail(signal: Signal, readCall: string, causedBy: string, reason: string): Signal {
   return {
     ...signal,
     source: 'cloudtrail',
@@ -85,6 +89,7 @@ function asCloudTrail(signal: Signal, readCall: string, reason: string): Signal 
     details: {
       ...signal.details,
       eventName: readCall,
+      causedBy,
       securityRelevant: true,
       securityReason: reason,
       change: signal.summary,
@@ -126,13 +131,23 @@ export function decidedAs(signal: Signal): Signal {
       };
     }
     case 'trail-not-logging':
-      return asCloudTrail(signal, 'GetTrailStatus', 'audit logging stopped');
+      return asCloudTrail(signal, 'GetTrailStatus', 'StopLogging', 'audit logging stopped');
     case 'flow-logs-missing':
-      return asCloudTrail(signal, 'DescribeFlowLogs', 'VPC flow logs deleted');
+      return asCloudTrail(signal, 'DescribeFlowLogs', 'DeleteFlowLogs', 'VPC flow logs deleted');
     case 'snapshot-shared':
-      return asCloudTrail(signal, 'DescribeSnapshotAttribute', 'EBS snapshot shared');
+      return asCloudTrail(
+        signal,
+        'DescribeSnapshotAttribute',
+        'ModifySnapshotAttribute',
+        'EBS snapshot shared',
+      );
     case 'db-snapshot-shared':
-      return asCloudTrail(signal, 'DescribeDBSnapshotAttributes', 'RDS snapshot shared');
+      return asCloudTrail(
+        signal,
+        'DescribeDBSnapshotAttributes',
+        'ModifyDBSnapshotAttribute',
+        'RDS snapshot shared',
+      );
     default:
       return signal;
   }
