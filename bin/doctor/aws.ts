@@ -1,89 +1,68 @@
+import { CloudFormationClient, DescribeTypeCommand } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeEventBusCommand,
+  EventBridgeClient,
+  ListEventSourcesCommand,
+  ListRulesCommand,
+} from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { AwsRpc, CLOUDFORMATION, EVENTBRIDGE, SNS, xmlAll, xmlText } from './aws-rpc.js';
 import type { CloudFormationPort, DoctorClients, EventBridgePort, SnsPort } from './checks.js';
 
 /** Bounded pagination: a doctor reads a handful of pages at most. */
 const MAX_PAGES = 10;
 
-export function eventBridgePort(rpc: AwsRpc): EventBridgePort {
+/** Every page of a NextToken-paged read, up to MAX_PAGES. */
+async function pages<T>(read: (token: string | undefined) => Promise<{ items?: T[]; next?: string }>) {
+  const all: T[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const { items, next } = await read(token);
+    all.push(...(items ?? []));
+    token = next;
+    if (!token) break;
+  }
+  return all;
+}
+
+export function eventBridgePort(client: EventBridgeClient): EventBridgePort {
   return {
-    describeEventBus: (input) => rpc.json('DescribeEventBus', input),
-    listEventSources: async (input) => {
-      const sources: { Name?: string; State?: string }[] = [];
-      let token: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const out = await rpc.json<{ EventSources?: typeof sources; NextToken?: string }>(
-          'ListEventSources',
-          {
-            ...input,
-            ...(token ? { NextToken: token } : {}),
-          },
-        );
-        sources.push(...(out.EventSources ?? []));
-        token = out.NextToken;
-        if (!token) break;
-      }
-      return { EventSources: sources };
-    },
-    listRules: async (input) => {
-      const rules: { Name?: string; State?: string }[] = [];
-      let token: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const out = await rpc.json<{ Rules?: typeof rules; NextToken?: string }>('ListRules', {
-          ...input,
-          ...(token ? { NextToken: token } : {}),
-        });
-        rules.push(...(out.Rules ?? []));
-        token = out.NextToken;
-        if (!token) break;
-      }
-      return { Rules: rules };
-    },
+    describeEventBus: (input) => client.send(new DescribeEventBusCommand(input)),
+    listEventSources: async (input) => ({
+      EventSources: await pages(async (NextToken) => {
+        const out = await client.send(new ListEventSourcesCommand({ ...input, NextToken }));
+        return { items: out.EventSources, next: out.NextToken };
+      }),
+    }),
+    listRules: async (input) => ({
+      Rules: await pages(async (NextToken) => {
+        const out = await client.send(new ListRulesCommand({ ...input, NextToken }));
+        return { items: out.Rules, next: out.NextToken };
+      }),
+    }),
   };
 }
 
-export function cloudFormationPort(rpc: AwsRpc): CloudFormationPort {
+export function cloudFormationPort(client: CloudFormationClient): CloudFormationPort {
+  return { describeType: (input) => client.send(new DescribeTypeCommand(input)) };
+}
+
+export function snsPort(client: SNSClient): SnsPort {
   return {
-    describeType: async (input) => {
-      const xml = await rpc.query('DescribeType', input);
-      const activated = xmlText(xml, 'IsActivated');
-      return {
-        ...(xmlText(xml, 'Arn') ? { Arn: xmlText(xml, 'Arn') } : {}),
-        ...(activated !== undefined ? { IsActivated: activated === 'true' } : {}),
-        ...(xmlText(xml, 'DefaultVersionId') ? { DefaultVersionId: xmlText(xml, 'DefaultVersionId') } : {}),
-      };
-    },
+    listSubscriptionsByTopic: async (input) => ({
+      Subscriptions: await pages(async (NextToken) => {
+        const out = await client.send(new ListSubscriptionsByTopicCommand({ ...input, NextToken }));
+        return { items: out.Subscriptions, next: out.NextToken };
+      }),
+    }),
   };
 }
 
-export function snsPort(rpc: AwsRpc): SnsPort {
-  return {
-    listSubscriptionsByTopic: async (input) => {
-      const subscriptions: { SubscriptionArn?: string; Protocol?: string; Endpoint?: string }[] = [];
-      let token: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const xml = await rpc.query('ListSubscriptionsByTopic', {
-          ...input,
-          ...(token ? { NextToken: token } : {}),
-        });
-        const list = xmlAll(xml, 'Subscriptions')[0] ?? '';
-        for (const member of xmlAll(list, 'member')) {
-          subscriptions.push({
-            SubscriptionArn: xmlText(member, 'SubscriptionArn'),
-            Protocol: xmlText(member, 'Protocol'),
-            Endpoint: xmlText(member, 'Endpoint'),
-          });
-        }
-        token = xmlText(xml, 'NextToken');
-        if (!token) break;
-      }
-      return { Subscriptions: subscriptions };
-    },
-  };
-}
-
-/** The real clients for a stage's region (default credential chain, AWS_ENDPOINT_URL_* honoured). */
+/**
+ * The real clients for a stage's region: the SDK's default credential chain, and its endpoint
+ * settings (AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL), read from `env`.
+ */
 export function awsDoctorClients(
   region: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -94,17 +73,25 @@ export function awsDoctorClients(
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 5000, requestTimeout: 10_000 },
   };
-  const secretsManager = new SecretsManagerClient(settings);
-  const ssm = new SSMClient(settings);
+  const endpoint = (serviceEnvName: string) => {
+    const url = env[`AWS_ENDPOINT_URL_${serviceEnvName}`] ?? env.AWS_ENDPOINT_URL;
+    return url ? { endpoint: url } : {};
+  };
+  const clients = {
+    secretsManager: new SecretsManagerClient({ ...settings, ...endpoint('SECRETS_MANAGER') }),
+    ssm: new SSMClient({ ...settings, ...endpoint('SSM') }),
+    eventBridge: new EventBridgeClient({ ...settings, ...endpoint('EVENTBRIDGE') }),
+    cloudFormation: new CloudFormationClient({ ...settings, ...endpoint('CLOUDFORMATION') }),
+    sns: new SNSClient({ ...settings, ...endpoint('SNS') }),
+  };
   return {
-    secretsManager,
-    ssm,
-    eventBridge: eventBridgePort(new AwsRpc(EVENTBRIDGE, { region, env })),
-    cloudFormation: cloudFormationPort(new AwsRpc(CLOUDFORMATION, { region, env })),
-    sns: snsPort(new AwsRpc(SNS, { region, env })),
+    secretsManager: clients.secretsManager,
+    ssm: clients.ssm,
+    eventBridge: eventBridgePort(clients.eventBridge),
+    cloudFormation: cloudFormationPort(clients.cloudFormation),
+    sns: snsPort(clients.sns),
     destroy() {
-      secretsManager.destroy();
-      ssm.destroy();
+      for (const client of Object.values(clients)) client.destroy();
     },
   };
 }
