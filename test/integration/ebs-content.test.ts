@@ -3,7 +3,7 @@ import {
   type ContentCheckDeps,
   checkVolumeContent,
 } from '../../runbooks/verify-backups/steps/check-volume-content.js';
-import { HttpEbsDirect } from '../../runbooks/verify-backups/steps/ebs-direct.js';
+import { SdkEbsDirect } from '../../runbooks/verify-backups/steps/ebs-direct.js';
 import { type ImageDir, MiB, makeImageDir } from '../support/disk-images.js';
 import { type EbsDirectServer, startEbsDirectServer } from '../support/ebs-direct-server.js';
 
@@ -71,7 +71,7 @@ describe('verify-backups EBS content check: real images through an EBS direct AP
       [SNAP.corruptHead]: { image: image.ext4, corruptBlock: 0 },
     });
     deps = {
-      ebs: new HttpEbsDirect({
+      ebs: new SdkEbsDirect({
         region: 'eu-central-1',
         endpoint: server.endpoint,
         credentials: {
@@ -310,7 +310,7 @@ describe('EBS direct API stand-in: refuses what the real API refuses', () => {
   it('an unsigned request is denied; unknown parameters, bad tokens and maxResults out of range are refused', async () => {
     const unsigned = await fetch(`${server.endpoint}/snapshots/${SNAP.ext4}/blocks`);
     expect(unsigned.status).toBe(403);
-    const signed = new HttpEbsDirect({
+    const signed = new SdkEbsDirect({
       region: 'eu-central-1',
       endpoint: server.endpoint,
       credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
@@ -329,7 +329,7 @@ describe('EBS direct API stand-in: refuses what the real API refuses', () => {
 
   it('signs exactly what it sends, as botocore (an independent SigV4 implementation) would sign it', async () => {
     // Prepare
-    const signed = new HttpEbsDirect({
+    const signed = new SdkEbsDirect({
       region: 'eu-central-1',
       endpoint: server.endpoint,
       credentials: {
@@ -374,7 +374,7 @@ print(json.dumps(out))
   });
 
   it('pages the listing with NextToken, and every written block is listed once', async () => {
-    const signed = new HttpEbsDirect({
+    const signed = new SdkEbsDirect({
       region: 'eu-central-1',
       endpoint: server.endpoint,
       credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },

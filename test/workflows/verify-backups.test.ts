@@ -32,7 +32,7 @@ import {
   checkVolumeContent,
 } from '../../runbooks/verify-backups/steps/check-volume-content.js';
 import { collectInventory } from '../../runbooks/verify-backups/steps/collect.js';
-import { HttpEbsDirect } from '../../runbooks/verify-backups/steps/ebs-direct.js';
+import { SdkEbsDirect } from '../../runbooks/verify-backups/steps/ebs-direct.js';
 import { handler as buildReportHandler } from '../../runbooks/verify-backups/steps/handlers/build-report.js';
 import { handler as evaluateHandler } from '../../runbooks/verify-backups/steps/handlers/evaluate.js';
 import { publishReport } from '../../runbooks/verify-backups/steps/publish.js';
@@ -424,7 +424,7 @@ describe('verify-backups workflow: executed locally from its CDK definition', ()
       [SNAP_B]: { image: images.xfs, volumeSizeGiB: 20 },
     });
     ebsDeps = {
-      ebs: new HttpEbsDirect({
+      ebs: new SdkEbsDirect({
         region: 'eu-west-1',
         endpoint: ebs.endpoint,
         credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'test-secret' },

@@ -1,14 +1,16 @@
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import {
+  EBSClient,
+  type EBSServiceException,
+  GetSnapshotBlockCommand,
+  ListSnapshotBlocksCommand,
+} from '@aws-sdk/client-ebs';
+import type { AwsCredentialIdentity } from '@smithy/types';
 
 /**
  * The two read calls of the EBS direct APIs the content check needs, behind a small interface, and
- * one implementation over HTTPS signed with SigV4. `@aws-sdk/client-ebs` is not a dependency of
- * this project yet; when it is, an adapter over its `ListSnapshotBlocksCommand` /
- * `GetSnapshotBlockCommand` can replace `HttpEbsDirect` without touching the check.
+ * one implementation over the AWS SDK v3 client (`@aws-sdk/client-ebs`).
  *
- * Paths, query names, response headers and error codes are those of the API reference
+ * The wire shapes are those of the API reference
  * (https://docs.aws.amazon.com/ebs/latest/APIReference/API_ListSnapshotBlocks.html and
  * .../API_GetSnapshotBlock.html), as AWS's own model states them (botocore `ebs/2019-11-02`):
  *   GET /snapshots/{snapshotId}/blocks?maxResults=&pageToken=&startingBlockIndex=
@@ -74,67 +76,37 @@ export class EbsDirectError extends Error {
   }
 }
 
-export interface HttpEbsDirectOptions {
+export interface SdkEbsDirectOptions {
   readonly region: string;
-  readonly credentials: ConstructorParameters<typeof SignatureV4>[0]['credentials'];
-  /** Defaults to https://ebs.<region>.amazonaws.com; tests point it at a local stand-in. */
+  /** Defaults to the SDK's credential chain. */
+  readonly credentials?: AwsCredentialIdentity;
+  /** Defaults to the SDK's (AWS_ENDPOINT_URL_EBS, AWS_ENDPOINT_URL, else AWS's); tests point it at a stand-in. */
   readonly endpoint?: string;
   /** Per request. */
   readonly timeoutMs?: number;
 }
 
-export class HttpEbsDirect implements EbsDirect {
-  private readonly endpoint: URL;
-  private readonly signer: SignatureV4;
+/** An SDK error as an EbsDirectError: its name is the code, Reason comes from the body. */
+function asEbsError(err: unknown): unknown {
+  const e = err as Partial<EBSServiceException> & { Reason?: string };
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof e.name !== 'string' || status === undefined) return err;
+  return new EbsDirectError(e.name, `${e.name}: ${e.message ?? ''}`, status, e.Reason);
+}
 
-  constructor(private readonly options: HttpEbsDirectOptions) {
-    this.endpoint = new URL(options.endpoint ?? `https://ebs.${options.region}.amazonaws.com`);
-    this.signer = new SignatureV4({
-      credentials: options.credentials,
+export class SdkEbsDirect implements EbsDirect {
+  private readonly client: EBSClient;
+
+  constructor(options: SdkEbsDirectOptions) {
+    this.client = new EBSClient({
       region: options.region,
-      service: 'ebs',
-      sha256: Hash.bind(null, 'sha256'),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      // The content check retries throttling and server errors itself (EbsDirectError.retryable),
+      // within the Lambda's deadline: one attempt per call here, so the two do not multiply.
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: options.timeoutMs ?? 30_000 },
     });
-  }
-
-  private async send(path: string, query: Record<string, string>): Promise<Response> {
-    const request = new HttpRequest({
-      method: 'GET',
-      protocol: this.endpoint.protocol,
-      hostname: this.endpoint.hostname,
-      ...(this.endpoint.port ? { port: Number(this.endpoint.port) } : {}),
-      path,
-      query,
-      headers: { host: this.endpoint.host },
-    });
-    const signed = await this.signer.sign(request);
-    const url = new URL(path, this.endpoint);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const headers = Object.fromEntries(
-      Object.entries(signed.headers).filter(([k]) => k.toLowerCase() !== 'host'),
-    );
-    const response = await fetch(url, {
-      method: 'GET',
-      headers,
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-    });
-    if (!response.ok) {
-      const text = await response.text();
-      let body: { Message?: string; message?: string; Reason?: string } = {};
-      try {
-        body = JSON.parse(text) as typeof body;
-      } catch {
-        // Not JSON (a proxy's page): the status says enough.
-      }
-      const code = (response.headers.get('x-amzn-errortype') ?? `Http${response.status}`).split(':')[0] ?? '';
-      throw new EbsDirectError(
-        code,
-        `${code}: ${body.Message ?? body.message ?? (text.slice(0, 200) || response.statusText)}`,
-        response.status,
-        body.Reason,
-      );
-    }
-    return response;
   }
 
   async listSnapshotBlocks(input: {
@@ -142,30 +114,26 @@ export class HttpEbsDirect implements EbsDirect {
     maxResults?: number;
     nextToken?: string;
   }): Promise<ListSnapshotBlocksOutput> {
-    const query: Record<string, string> = {};
-    if (input.maxResults !== undefined) query.maxResults = String(input.maxResults);
-    if (input.nextToken) query.pageToken = input.nextToken;
-    const res = await this.send(`/snapshots/${encodeURIComponent(input.snapshotId)}/blocks`, query);
-    const body = (await res.json()) as {
-      Blocks?: SnapshotBlockRef[];
-      BlockSize?: number;
-      VolumeSize?: number;
-      ExpiryTime?: number | string;
-      NextToken?: string;
-    };
+    const out = await this.client
+      .send(
+        new ListSnapshotBlocksCommand({
+          SnapshotId: input.snapshotId,
+          ...(input.maxResults !== undefined ? { MaxResults: input.maxResults } : {}),
+          ...(input.nextToken ? { NextToken: input.nextToken } : {}),
+        }),
+      )
+      .catch((err: unknown) => {
+        throw asEbsError(err);
+      });
     return {
-      Blocks: body.Blocks ?? [],
-      BlockSize: body.BlockSize ?? 0,
-      VolumeSize: body.VolumeSize ?? 0,
-      ...(body.ExpiryTime !== undefined
-        ? {
-            ExpiryTime:
-              typeof body.ExpiryTime === 'number'
-                ? new Date(body.ExpiryTime * 1000).toISOString()
-                : body.ExpiryTime,
-          }
-        : {}),
-      ...(body.NextToken ? { NextToken: body.NextToken } : {}),
+      Blocks: (out.Blocks ?? []).map((b) => ({
+        BlockIndex: b.BlockIndex ?? 0,
+        BlockToken: b.BlockToken ?? '',
+      })),
+      BlockSize: out.BlockSize ?? 0,
+      VolumeSize: out.VolumeSize ?? 0,
+      ...(out.ExpiryTime ? { ExpiryTime: out.ExpiryTime.toISOString() } : {}),
+      ...(out.NextToken ? { NextToken: out.NextToken } : {}),
     };
   }
 
@@ -174,16 +142,23 @@ export class HttpEbsDirect implements EbsDirect {
     blockIndex: number;
     blockToken: string;
   }): Promise<SnapshotBlock> {
-    const res = await this.send(
-      `/snapshots/${encodeURIComponent(input.snapshotId)}/blocks/${input.blockIndex}`,
-      { blockToken: input.blockToken },
-    );
-    const data = Buffer.from(await res.arrayBuffer());
+    const out = await this.client
+      .send(
+        new GetSnapshotBlockCommand({
+          SnapshotId: input.snapshotId,
+          BlockIndex: input.blockIndex,
+          BlockToken: input.blockToken,
+        }),
+      )
+      .catch((err: unknown) => {
+        throw asEbsError(err);
+      });
+    const data = out.BlockData ? Buffer.from(await out.BlockData.transformToByteArray()) : Buffer.alloc(0);
     return {
       data,
-      checksum: res.headers.get('x-amz-checksum') ?? '',
-      checksumAlgorithm: res.headers.get('x-amz-checksum-algorithm') ?? '',
-      dataLength: Number(res.headers.get('x-amz-data-length') ?? data.length),
+      checksum: out.Checksum ?? '',
+      checksumAlgorithm: out.ChecksumAlgorithm ?? '',
+      dataLength: out.DataLength ?? data.length,
     };
   }
 }

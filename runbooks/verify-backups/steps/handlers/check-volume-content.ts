@@ -5,25 +5,11 @@ import {
   type ContentObservation,
   checkVolumeContent,
 } from '../check-volume-content.js';
-import { HttpEbsDirect } from '../ebs-direct.js';
+import { SdkEbsDirect } from '../ebs-direct.js';
 
-/**
- * The execution role's credentials, as Lambda puts them in the environment (what the SDK's `fromEnv`
- * reads; they last as long as the sandbox). Read per call, never logged.
- */
-const credentials = async () => ({
-  accessKeyId: requiredEnv('AWS_ACCESS_KEY_ID'),
-  secretAccessKey: requiredEnv('AWS_SECRET_ACCESS_KEY'),
-  ...(process.env.AWS_SESSION_TOKEN ? { sessionToken: process.env.AWS_SESSION_TOKEN } : {}),
-});
-
-// The endpoint the AWS SDKs would use: the service-specific or the global override, else AWS's.
-const endpoint = process.env.AWS_ENDPOINT_URL_EBS ?? process.env.AWS_ENDPOINT_URL;
-const ebs = new HttpEbsDirect({
-  region: requiredEnv('AWS_REGION'),
-  credentials,
-  ...(endpoint ? { endpoint } : {}),
-});
+// The SDK's own credential chain (the execution role's credentials from the environment) and
+// endpoint settings (AWS_ENDPOINT_URL_EBS, AWS_ENDPOINT_URL, else AWS's).
+const ebs = new SdkEbsDirect({ region: requiredEnv('AWS_REGION') });
 
 /** Stop starting calls this long before the Lambda times out, so the verdict is still returned. */
 const MARGIN_MS = 15_000;
