@@ -139,12 +139,15 @@ function storm(): { events: Generated[]; deliveries: Delivery[] } {
   let flapIndex = 0;
 
   // Right at the boundaries: one second before, on it, one second after, for a resource of each kind.
+  // Volumes of their own (no other traffic) take each combination, so an event on the boundary must
+  // fall in the window it opens: {before, on} is two runs, {on, after} one, {before, after} two.
   const edges = (b: number) => [b - 1000, b, b + 1000];
   let edgeVolume = 1000;
-  for (const b of boundaries(T0, T_END, windowMinutes(loadStage('dev'), 'snapshot-volume'))) {
-    const v = edgeVolume++;
-    for (const at of edges(b)) events.push(volume(at, v));
-  }
+  for (const b of boundaries(T0, T_END, windowMinutes(loadStage('dev'), 'snapshot-volume')))
+    for (const times of [edges(b), [b - 1000, b], [b, b + 1000], [b - 1000, b + 1000], [b]]) {
+      const v = edgeVolume++;
+      for (const at of times) events.push(volume(at, v));
+    }
   for (const e of episodes)
     for (const b of boundaries(e.from + 1000, e.to - 1000, 15))
       for (const at of edges(b)) events.push(group(at, e.group));
