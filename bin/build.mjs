@@ -5,7 +5,7 @@
 // Our TypeScript, commander and zod are bundled, split per command; other packages stay in node_modules.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 let esbuild;
@@ -30,6 +30,31 @@ const external = Object.keys({
   ...pkg.optionalDependencies,
 }).filter((name) => !BUNDLED.has(name));
 rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+
+// The snapshot (bin/cli/prebuilt.ts): every valid stage as loadStage returns it and `ops list`'s rows,
+// computed once here by the same source, so `ops list` and the stage of every command need no zod at
+// start. Built to a throw-away module, run, and embedded below as JSON text.
+const snapshotFile = join(outdir, `.snapshot-${process.pid}.mjs`);
+const snapshotBuild = await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: ['bin/cli/snapshot.ts'],
+  outfile: snapshotFile,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  external,
+  metafile: true,
+  logLevel: 'warning',
+});
+let snapshot;
+try {
+  snapshot = (await import(pathToFileURL(snapshotFile).href)).buildSnapshot();
+} finally {
+  rmSync(snapshotFile, { force: true });
+}
+
 const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: { ops: 'bin/main.ts' },
@@ -47,8 +72,11 @@ const result = await esbuild.build({
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',
+  define: { __OPS_SNAPSHOT__: JSON.stringify(JSON.stringify(snapshot)) },
 });
-const inputs = Object.keys(result.metafile.inputs)
+const inputs = [
+  ...new Set([...Object.keys(result.metafile.inputs), ...Object.keys(snapshotBuild.metafile.inputs)]),
+]
   .filter((p) => !p.split('/').includes('node_modules'))
   .sort();
 mkdirSync(outdir, { recursive: true });
