@@ -353,6 +353,11 @@ export async function run(): Promise<BenchSection> {
           name: `${s.runbook}: estimated cost per 1,000 runs`,
           value: usd(perRun * 1000),
           unit: 'USD',
+          // Same prices and Lambda time, the minimum's transitions: what the state machine's frame costs.
+          baseline: {
+            name: 'same, at the minimum transitions',
+            value: usd((perRun - (out.transitions - minimumTransitions) * PRICE.transition) * 1000),
+          },
           note:
             `Step Functions ${usd(out.transitions * PRICE.transition * 1000)} + Lambda ${usd(((stepGbS + hookGbS) * PRICE.gbSecondArm + lambdaRequests * PRICE.request) * 1000)} ` +
             `(steps billed ${billedMs.join('+')} ms at 512 MB arm64, hooks assumed ${HOOK_MS} ms)`,
