@@ -79,18 +79,18 @@ export function buildProgram(deps: CliDeps): { program: Command; exitCode: () =>
   // The stage comes from the build's snapshot when the command runs pre-built and the stage validated
   // at build time (no zod, no schemas at start); otherwise from config/index.ts, which validates it.
   const context = async (stageName: string): Promise<CommandContext> => {
-    if (deps.loadStage) return { io, loadStage: deps.loadStage };
-    const snapshot = (await import('./cli/prebuilt.js')).prebuilt();
+    const snapshot = deps.loadStage ? undefined : (await import('./cli/prebuilt.js')).prebuilt();
     if (snapshot?.stages[stageName]) {
-      const stages = snapshot.stages;
+      const { stages, names } = snapshot;
       const loadStage = (name: string) => {
         const found = stages[name];
         if (!found) throw new Error(`stage ${name} is not the one this command was started for`);
         return found;
       };
-      return { io, loadStage, prebuilt: snapshot };
+      return { io, loadStage, stageNames: () => names, prebuilt: snapshot };
     }
-    return { io, loadStage: (await import('../config/index.js')).loadStage };
+    const config = await import('../config/index.js');
+    return { io, loadStage: deps.loadStage ?? config.loadStage, stageNames: config.stageNames };
   };
   const program = new Command('ops')
     .description(

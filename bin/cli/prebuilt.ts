@@ -9,6 +9,8 @@ import type { ListRow } from '../commands/list-rows.js';
  * snapshot is as fresh as the code around it; from source (tsx) there is none and everything is computed.
  */
 export interface OpsSnapshot {
+  /** Every configured stage name, valid or not. */
+  readonly names: readonly string[];
   readonly stages: Readonly<Record<string, StageConfig>>;
   readonly lists: Readonly<Record<string, readonly ListRow[]>>;
 }

@@ -24,5 +24,5 @@ export function buildSnapshot(): OpsSnapshot {
     stages[name] = stage;
     lists[name] = listRows(stage);
   }
-  return { stages, lists };
+  return { names: stageNames(), stages, lists };
 }

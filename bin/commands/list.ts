@@ -15,7 +15,7 @@ export async function list(opts: CommonOptions, ctx: CommandContext): Promise<nu
       import('../cli/stage.js'),
       import('./list-rows.js'),
     ]);
-    rows = listRows(stageFor(opts.stage, ctx.loadStage));
+    rows = listRows(stageFor(opts.stage, ctx));
   }
   if (opts.json) {
     ctx.io.out(safeJson(rows));
