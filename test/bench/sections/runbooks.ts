@@ -146,12 +146,16 @@ function scenarios(): Scenario[] {
       }),
       'Delete old snapshot': () => ({}),
       'Find the PVC’s volume': () => ({ Volumes: [] }),
+      // Reclaim runs only when asked for (`reclaim: true`); the typical run here does not reach these.
+      'Re-read the volume': () => ({ Volumes: [] }),
+      'Delete the released volume': () => ({}),
     },
     steps: {
       'Plan snapshot': snapshotSteps,
       'Copy snapshot to the DR region': snapshotSteps,
       'Decide retention': snapshotSteps,
       'Delete the reverted run’s snapshots': snapshotSteps,
+      'Decide reclaim': snapshotSteps,
     },
     // DescribeVolumes (guard), CreateSnapshot, one DescribeSnapshots seeing it completed, the
     // retention listing, one DeleteSnapshot (one over keep-last), the DR copy's look-up + copy.
