@@ -9,7 +9,7 @@ import { type BenchCheck, type BenchRow, type BenchSection, median } from '../ty
  */
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-const RUNS = 15;
+const RUNS = 25;
 const SAMPLE = 'events/samples/cloudtrail/secretsmanager-getsecretvalue-sso-user.json';
 
 const COMMANDS: Record<string, string[]> = {
