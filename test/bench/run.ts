@@ -64,7 +64,8 @@ function format(section: BenchSection): string {
     const base = r.baseline ? `${r.baseline.value} ${r.unit} (${r.baseline.name})` : '';
     const ratio = r.baseline && r.baseline.value !== 0 ? `${(r.value / r.baseline.value).toFixed(2)}×` : '';
     const ok = meetsGoal(r);
-    const goal = r.goal ? `${r.goal.op} ${r.goal.ratio}× ${ok ? 'met' : 'MISSED'}` : '';
+    const verdict = ok === undefined ? 'not measurable (no baseline)' : ok ? 'met' : 'MISSED';
+    const goal = r.goal ? `${r.goal.op} ${r.goal.ratio}× ${verdict}` : '';
     lines.push(`| ${r.name} | ${r.value} ${r.unit} | ${base} | ${ratio} | ${goal} | ${r.note ?? ''} |`);
   }
   for (const c of section.checks ?? []) lines.push('', `${c.ok ? 'PASS' : 'FAIL'}: ${c.name}: ${c.detail}`);
