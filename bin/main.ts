@@ -1,14 +1,19 @@
 /** The `ops` process: runs one command line and exits with its code (bin/ops.mjs loads this). */
 
-import { z } from 'zod';
 import { processIo } from './cli/io.js';
 import { runCli } from './ops.js';
 
 // zod compiles each object schema into a fast parser on its first use. A command that validates one
 // stage's config once pays that compile and never gains from it (`ops list`: 4.1× → 3.4× the CPU of
 // `node -e 0`, measured interleaved); `replay` and `serve` parse many events and keep the compiled path.
+// zod reads its settings from `globalThis.__zod_globalConfig` (zod/v4/core/core.js: the object every
+// copy of zod shares), and an object schema reads `jitless` when it is created: setting it here, before
+// any schema exists, spares `--help`, `--version` and `list` loading zod just to configure it.
 const command = process.argv[2];
-if (command !== 'replay' && command !== 'serve') z.config({ jitless: true });
+if (command !== 'replay' && command !== 'serve') {
+  const g = globalThis as { __zod_globalConfig?: { jitless?: boolean } };
+  g.__zod_globalConfig = Object.assign(g.__zod_globalConfig ?? {}, { jitless: true });
+}
 
 runCli(process.argv.slice(2), { io: processIo() }).then(
   (code) => process.exit(code),

@@ -76,10 +76,22 @@ function parser<T>(parse: (value: string) => T): (value: string) => T {
 export function buildProgram(deps: CliDeps): { program: Command; exitCode: () => number } {
   const { io } = deps;
   let code: number = EXIT.ok;
-  const context = async (): Promise<CommandContext> => ({
-    io,
-    loadStage: deps.loadStage ?? (await import('../config/index.js')).loadStage,
-  });
+  // The stage comes from the build's snapshot when the command runs pre-built and the stage validated
+  // at build time (no zod, no schemas at start); otherwise from config/index.ts, which validates it.
+  const context = async (stageName: string): Promise<CommandContext> => {
+    const snapshot = deps.loadStage ? undefined : (await import('./cli/prebuilt.js')).prebuilt();
+    if (snapshot?.stages[stageName]) {
+      const { stages, names } = snapshot;
+      const loadStage = (name: string) => {
+        const found = stages[name];
+        if (!found) throw new Error(`stage ${name} is not the one this command was started for`);
+        return found;
+      };
+      return { io, loadStage, stageNames: () => names, prebuilt: snapshot };
+    }
+    const config = await import('../config/index.js');
+    return { io, loadStage: deps.loadStage ?? config.loadStage, stageNames: config.stageNames };
+  };
   const program = new Command('ops')
     .description(
       'Operate the ops automation: plan and replay events offline, list runbooks, read history, check a stage.',
@@ -127,7 +139,7 @@ export function buildProgram(deps: CliDeps): { program: Command; exitCode: () =>
     .addOption(json())
     .action(async (event: string, opts) => {
       const { plan } = await import('./commands/plan.js');
-      code = await plan(event, opts, await context());
+      code = await plan(event, opts, await context(opts.stage));
     });
 
   command(
@@ -142,14 +154,14 @@ export function buildProgram(deps: CliDeps): { program: Command; exitCode: () =>
     .addOption(new Option('--stats', 'add elapsed time, events per second and peak memory (RSS)'))
     .action(async (paths: string[], opts) => {
       const { replay } = await import('./commands/replay.js');
-      code = await replay(paths, opts, await context());
+      code = await replay(paths, opts, await context(opts.stage));
     });
 
   command('list', 'list the runbooks, their mode and what triggers each', LIST_DESCRIPTION)
     .addOption(json())
     .action(async (opts) => {
       const { list } = await import('./commands/list.js');
-      code = await list(opts, await context());
+      code = await list(opts, await context(opts.stage));
     });
 
   command('history', 'the audited runs that touched a resource (needs AWS credentials)', HISTORY_DESCRIPTION)
@@ -163,7 +175,7 @@ export function buildProgram(deps: CliDeps): { program: Command; exitCode: () =>
     .addOption(json())
     .action(async (resource: string, opts) => {
       const { history } = await import('./commands/history.js');
-      code = await history(resource, opts, await context());
+      code = await history(resource, opts, await context(opts.stage));
     });
 
   command('serve', 'run the Slack endpoint locally and print each run', SERVE_DESCRIPTION)
@@ -177,7 +189,7 @@ export function buildProgram(deps: CliDeps): { program: Command; exitCode: () =>
     .addOption(new Option('--json', 'print one JSON object per line for each request, message and run'))
     .action(async (opts) => {
       const { serve } = await import('./commands/serve.js');
-      code = await serve(opts, await context());
+      code = await serve(opts, await context(opts.stage));
     });
 
   command(
@@ -188,7 +200,7 @@ export function buildProgram(deps: CliDeps): { program: Command; exitCode: () =>
     .addOption(json())
     .action(async (opts) => {
       const { doctor } = await import('./commands/doctor.js');
-      code = await doctor(opts, await context());
+      code = await doctor(opts, await context(opts.stage));
     });
 
   return { program, exitCode: () => code };

@@ -35,7 +35,7 @@ export async function doctor(
   opts: CommonOptions,
   ctx: CommandContext & { readonly doctorClients?: (region: string) => DoctorClients },
 ): Promise<number> {
-  const stage = stageFor(opts.stage, ctx.loadStage);
+  const stage = stageFor(opts.stage, ctx);
   const owned = ctx.doctorClients ? undefined : awsDoctorClients(stage.region, ctx.io.env);
   const clients = ctx.doctorClients?.(stage.region) ?? (owned as DoctorClients);
   try {

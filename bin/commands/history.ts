@@ -29,7 +29,7 @@ function changesText(entry: AuditEntry): string {
 
 /** `ops history <resource>`: the audit record of every run that touched a resource. */
 export async function history(resource: string, opts: HistoryOptions, ctx: CommandContext): Promise<number> {
-  const stage = stageFor(opts.stage, ctx.loadStage);
+  const stage = stageFor(opts.stage, ctx);
   const tableName = `ops-${stage.name}-audit`;
   const dynamo = new DynamoDBClient({ region: stage.region, maxAttempts: 2 });
   try {

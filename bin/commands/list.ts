@@ -1,49 +1,39 @@
-import { effectivePolicy } from '../../functions/intake/guards.js';
-import { RUNBOOKS } from '../../runbooks/registry.js';
-import type { RunbookSpec } from '../../runbooks/types.js';
 import type { CommandContext, CommonOptions } from '../cli/context.js';
 import { type Cell, EXIT, table } from '../cli/io.js';
 import { safeJson } from '../cli/sanitise.js';
-import { stageFor } from '../cli/stage.js';
+import type { ListRow } from './list-rows.js';
 
-/** `ops list`: the runbooks, their effective mode in the stage and what triggers each. */
+/**
+ * `ops list`: the runbooks, their effective mode in the stage and what triggers each. The pre-built
+ * command has the rows of every stage computed at build time (bin/cli/prebuilt.ts), so it loads
+ * neither the stage schemas nor the runbooks; otherwise they are computed here.
+ */
 export async function list(opts: CommonOptions, ctx: CommandContext): Promise<number> {
-  const stage = stageFor(opts.stage, ctx.loadStage);
-  const rows = RUNBOOKS.map((r) => {
-    const spec = r as unknown as RunbookSpec;
-    const policy = effectivePolicy(spec, stage.automation);
-    return { spec, policy };
-  });
+  let rows: readonly ListRow[] | undefined = ctx.prebuilt?.lists[opts.stage];
+  if (!rows) {
+    const [{ stageFor }, { listRows }] = await Promise.all([
+      import('../cli/stage.js'),
+      import('./list-rows.js'),
+    ]);
+    rows = listRows(stageFor(opts.stage, ctx));
+  }
   if (opts.json) {
-    ctx.io.out(
-      safeJson(
-        rows.map(({ spec, policy }) => ({
-          name: spec.name,
-          summary: spec.summary,
-          stage: stage.name,
-          enabled: policy.enabled,
-          mode: policy.mode,
-          dryRun: policy.dryRun,
-          mutating: spec.mutating,
-          revertible: spec.revertible,
-          triggers: spec.triggers,
-        })),
-      ),
-    );
+    ctx.io.out(safeJson(rows));
     return EXIT.ok;
   }
+  const stageName = rows[0]?.stage ?? opts.stage;
   const lines: (string | Cell)[][] = [];
-  for (const { spec, policy } of rows) {
-    const mode = `${policy.mode}${policy.dryRun ? ', dry run' : ''}`;
-    const changes = spec.mutating ? (spec.revertible ? 'mutating, revertible' : 'mutating') : 'read-only';
+  for (const row of rows) {
+    const mode = `${row.mode}${row.dryRun ? ', dry run' : ''}`;
+    const changes = row.mutating ? (row.revertible ? 'mutating, revertible' : 'mutating') : 'read-only';
     lines.push([
-      { text: spec.name, style: 'cyan' },
-      policy.enabled ? mode : { text: 'disabled', style: 'dim' },
+      { text: row.name, style: 'cyan' },
+      row.enabled ? mode : { text: 'disabled', style: 'dim' },
       changes,
-      spec.triggers[0] ?? '',
+      row.triggers[0] ?? '',
     ]);
-    for (const trigger of spec.triggers.slice(1)) lines.push(['', '', '', trigger]);
+    for (const trigger of row.triggers.slice(1)) lines.push(['', '', '', trigger]);
   }
-  ctx.io.out(table(ctx.io, ['RUNBOOK', `MODE (${stage.name})`, 'CHANGES', 'TRIGGERED BY'], lines));
+  ctx.io.out(table(ctx.io, ['RUNBOOK', `MODE (${stageName})`, 'CHANGES', 'TRIGGERED BY'], lines));
   return EXIT.ok;
 }

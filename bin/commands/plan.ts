@@ -21,7 +21,7 @@ const VERDICT_STYLE = { pass: 'green', block: 'red', skip: 'dim' } as const;
 
 /** `ops plan`: what the intake would decide for a recorded event, before a policy change is deployed. */
 export async function plan(input: string, opts: CommonOptions, ctx: CommandContext): Promise<number> {
-  const stage = stageFor(opts.stage, ctx.loadStage);
+  const stage = stageFor(opts.stage, ctx);
   const { text, label } = await readInput(ctx.io, input);
   let output: PlanOutput;
   try {

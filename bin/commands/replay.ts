@@ -50,7 +50,7 @@ export async function replay(
   opts: ReplayCommandOptions,
   ctx: CommandContext,
 ): Promise<number> {
-  const stage = stageFor(opts.stage, ctx.loadStage);
+  const stage = stageFor(opts.stage, ctx);
   const { io } = ctx;
   const showProgress = io.progress !== undefined && (opts.progress === true || io.stderrIsTTY === true);
   let last = 0;

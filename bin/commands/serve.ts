@@ -326,7 +326,7 @@ export function printServeEvent(io: Io, json: boolean, event: ServeEvent): void 
 
 /** `ops serve`: the Slack endpoint on this machine until Ctrl-C. */
 export async function serve(opts: ServeCliOptions, ctx: CommandContext): Promise<number> {
-  const stage = stageFor(opts.stage, ctx.loadStage);
+  const stage = stageFor(opts.stage, ctx);
   const signingSecret = ctx.io.env.SLACK_SIGNING_SECRET;
   if (!signingSecret) {
     throw new UsageError("set SLACK_SIGNING_SECRET to the Slack app's signing secret");

@@ -137,20 +137,33 @@ export const STATE_MACHINES = Object.fromEntries(
   ]),
 );
 
+/** One StartExecution call as the fake Step Functions received it. */
+export interface StartCall {
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly input: string;
+}
+
 /**
  * The intake's dependencies against a real guard store (dynalite): Step Functions and SSM faked at the
- * SDK boundary. `started` records every StartExecution name, in order.
+ * SDK boundary. `started` records every StartExecution name, in order; `starts` the whole calls.
+ * `onStart` (optional) runs inside each StartExecution, with the guard store, before it answers: the storm
+ * uses it to end each run at once, as the run's end hook would.
  */
 export async function intakeOnDynalite(
   db: LocalDynamo,
   stage: StageConfig,
   tableName: string,
-): Promise<{ deps: WebhookDeps; started: string[]; restore: () => void }> {
+  options: { readonly onStart?: (call: StartCall, store: GuardStore) => Promise<void> } = {},
+): Promise<{ deps: WebhookDeps; started: string[]; starts: StartCall[]; restore: () => void }> {
   await db.createTable({ name: tableName, partitionKey: 'pk' });
   const started: string[] = [];
+  const starts: StartCall[] = [];
   const sfn = mockClient(SFNClient);
-  sfn.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string }) => {
+  sfn.on(StartExecutionCommand).callsFake(async (input: StartCall) => {
     started.push(input.name);
+    starts.push({ stateMachineArn: input.stateMachineArn, name: input.name, input: input.input });
+    await options.onStart?.(input, store);
     return {
       executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.name}`,
       startDate: new Date(),
@@ -177,6 +190,7 @@ export async function intakeOnDynalite(
   return {
     deps,
     started,
+    starts,
     restore: () => {
       sfn.restore();
       ssm.restore();

@@ -24,6 +24,35 @@ function runnerOf(mod: SectionModule): (() => Promise<BenchSection>) | undefined
   return named?.[1] as (() => Promise<BenchSection>) | undefined;
 }
 
+/**
+ * What the runner holds every section to (issue 17): each figure carries a baseline measured in the same
+ * run (a figure without one cannot be compared with anything), and each goal a row states is met. Either
+ * failing is a failed check, so the run exits 1.
+ */
+function withRunnerChecks(section: BenchSection): BenchSection {
+  const bare = section.rows.filter((r) => !r.baseline || r.baseline.value === 0).map((r) => r.name);
+  const missed = section.rows.filter((r) => meetsGoal(r) === false).map((r) => r.name);
+  return {
+    ...section,
+    checks: [
+      ...(section.checks ?? []),
+      {
+        name: 'every figure has a same-run baseline',
+        ok: bare.length === 0,
+        detail: bare.length === 0 ? `${section.rows.length} figures` : `without one: ${bare.join('; ')}`,
+      },
+      {
+        name: 'every goal is met',
+        ok: missed.length === 0,
+        detail:
+          missed.length === 0
+            ? `${section.rows.filter((r) => r.goal).length} goals`
+            : `missed: ${missed.join('; ')}`,
+      },
+    ],
+  };
+}
+
 function format(section: BenchSection): string {
   const lines = [
     `## ${section.title}`,
@@ -35,7 +64,8 @@ function format(section: BenchSection): string {
     const base = r.baseline ? `${r.baseline.value} ${r.unit} (${r.baseline.name})` : '';
     const ratio = r.baseline && r.baseline.value !== 0 ? `${(r.value / r.baseline.value).toFixed(2)}×` : '';
     const ok = meetsGoal(r);
-    const goal = r.goal ? `${r.goal.op} ${r.goal.ratio}× ${ok ? 'met' : 'MISSED'}` : '';
+    const verdict = ok === undefined ? 'not measurable (no baseline)' : ok ? 'met' : 'MISSED';
+    const goal = r.goal ? `${r.goal.op} ${r.goal.ratio}× ${verdict}` : '';
     lines.push(`| ${r.name} | ${r.value} ${r.unit} | ${base} | ${ratio} | ${goal} | ${r.note ?? ''} |`);
   }
   for (const c of section.checks ?? []) lines.push('', `${c.ok ? 'PASS' : 'FAIL'}: ${c.name}: ${c.detail}`);
@@ -59,7 +89,7 @@ async function main(filter: string[]): Promise<number> {
       const mod = (await import(pathToFileURL(join(SECTIONS, file)).href)) as SectionModule;
       const run = runnerOf(mod);
       if (!run) throw new Error(`${file} exports no run() function`);
-      const section = await run();
+      const section = withRunnerChecks(await run());
       const seconds = (performance.now() - started) / 1000;
       console.log(`${format(section)}\n\n(${file}: ${seconds.toFixed(1)} s)\n`);
       if (section.checks?.some((c) => !c.ok)) failed = true;

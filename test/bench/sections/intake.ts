@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { loadStage } from '../../../config/index.js';
 import type { Signal } from '../../../events/signal.js';
@@ -15,10 +16,12 @@ import { intakeOnDynalite, pool, volumeDetached } from '../intake-fixtures.js';
 import { type BenchRow, type BenchSection, median } from '../types.js';
 
 /**
- * Intake (issue 2):
- * - decisions per second on the pure path (`decide` on normalised signals; `planEvent` = normalise +
- *   decide on raw text, what `ops plan` runs), and with the guard store on dynalite (decide → admit →
- *   StartExecution on a faked Step Functions client), sequential and 16 in flight;
+ * Intake (issue 2), each figure against a baseline interleaved with it in this run (issue 17):
+ * - decisions per second on the pure path (`decide` on normalised signals, against a JSON round trip
+ *   of the same signal; `planEvent` = normalise + decide on raw text, what `ops plan` runs, against
+ *   JSON.parse + JSON.stringify of the same text), and with the guard store on dynalite (decide →
+ *   admit → StartExecution on a faked Step Functions client), sequential and 16 in flight, against
+ *   one conditional PutItem per event on the same dynalite;
  * - the intake handler bundled with the product's settings (infra/constructs/ops-function.ts BUNDLING)
  *   next to a naive bundle of the same handler (CommonJS, not minified, default main fields), built in
  *   the same run: size and cold load (a fresh Node process importing the bundle).
@@ -40,15 +43,29 @@ function sampleTexts(): string[] {
   return texts;
 }
 
-/** Calls `fn` over and over for about `ms` milliseconds; returns calls per second. */
-function rate(fn: (i: number) => void, ms = 1500): number {
-  for (let i = 0; i < 200; i++) fn(i); // warm-up
+/**
+ * Calls per second of `fn` and of its baseline `base`, interleaved in slices of 50 calls (fn, base, fn,
+ * base…) for about `ms` milliseconds in all, after a warm-up of each, so machine load hits both alike.
+ */
+function rates(fn: (i: number) => void, base: (i: number) => void, ms = 3000): { fn: number; base: number } {
+  for (let i = 0; i < 200; i++) {
+    fn(i);
+    base(i);
+  }
   let n = 0;
+  let fnMs = 0;
+  let baseMs = 0;
   const start = performance.now();
   while (performance.now() - start < ms) {
-    for (let k = 0; k < 50; k++) fn(n++);
+    let t = performance.now();
+    for (let k = 0; k < 50; k++) fn(n + k);
+    fnMs += performance.now() - t;
+    t = performance.now();
+    for (let k = 0; k < 50; k++) base(n + k);
+    baseMs += performance.now() - t;
+    n += 50;
   }
-  return n / ((performance.now() - start) / 1000);
+  return { fn: n / (fnMs / 1000), base: n / (baseMs / 1000) };
 }
 
 async function throughput(): Promise<BenchRow[]> {
@@ -56,20 +73,30 @@ async function throughput(): Promise<BenchRow[]> {
   const signals: Signal[] = texts.map((t) =>
     signalFromText(t, { automationRolePrefix: dev.automation.automationRolePrefix }),
   );
-  const pure = rate((i) => decide(signals[i % signals.length] as Signal, ctx));
-  const plan = rate((i) => planEvent(texts[i % texts.length] as string, dev));
+  // Baselines: the same signal through JSON.stringify + JSON.parse (a copy), the same raw text through
+  // JSON.parse + JSON.stringify, each interleaved with what it is compared with.
+  const pure = rates(
+    (i) => decide(signals[i % signals.length] as Signal, ctx),
+    (i) => JSON.parse(JSON.stringify(signals[i % signals.length])),
+  );
+  const plan = rates(
+    (i) => planEvent(texts[i % texts.length] as string, dev),
+    (i) => JSON.stringify(JSON.parse(texts[i % texts.length] as string)),
+  );
 
   const db = await startDynalite();
   const rows: BenchRow[] = [
     {
       name: `decide(): pure path, ${signals.length} recorded signals round-robin`,
-      value: Math.round(pure),
+      value: Math.round(pure.fn),
       unit: 'decisions/s',
+      baseline: { name: 'JSON round trip of the same signal', value: Math.round(pure.base) },
     },
     {
       name: 'planEvent(): normalise + decide from raw text (ops plan)',
-      value: Math.round(plan),
+      value: Math.round(plan.fn),
       unit: 'decisions/s',
+      baseline: { name: 'JSON.parse + JSON.stringify of the same text', value: Math.round(plan.base) },
     },
   ];
   try {
@@ -85,14 +112,39 @@ async function throughput(): Promise<BenchRow[]> {
           volumeDetached(i, new Date(base + i * 100), 10_000 + i),
         );
         const signals2 = events.map((e) => signalFromText(JSON.stringify((e as { event: unknown }).event)));
-        const t = performance.now();
-        await pool(signals2, concurrency, async (s) => void (await processSignal(s, deps)));
-        const seconds = (performance.now() - t) / 1000;
+        // Baseline: one conditional PutItem per event on the same dynalite, at the same concurrency,
+        // interleaved with the guard path in slices of SLICE events.
+        const table = `bench-base-${concurrency}`;
+        await db.createTable({ name: table, partitionKey: 'pk' });
+        const SLICE = 300;
+        let guardMs = 0;
+        let baseMs = 0;
+        for (let from = 0; from < count; from += SLICE) {
+          const slice = signals2.slice(from, from + SLICE);
+          let t = performance.now();
+          await pool(slice, concurrency, async (s) => {
+            await db.doc.send(
+              new PutCommand({
+                TableName: table,
+                Item: { pk: `${s.correlationId}#${s.resource.id}`, at: s.occurredAt },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              }),
+            );
+          });
+          baseMs += performance.now() - t;
+          t = performance.now();
+          await pool(slice, concurrency, async (s) => void (await processSignal(s, deps)));
+          guardMs += performance.now() - t;
+        }
         if (started.length !== count) throw new Error(`expected ${count} starts, got ${started.length}`);
         rows.push({
           name: `with guard store on dynalite (${label}): every decision a start through all guards`,
-          value: Math.round(count / seconds),
+          value: Math.round(count / (guardMs / 1000)),
           unit: 'decisions/s',
+          baseline: {
+            name: 'one conditional PutItem per event, same dynalite and concurrency',
+            value: Math.round(count / (baseMs / 1000)),
+          },
           note: 'dynalite is an in-memory JS server on the same 2 cores; real DynamoDB adds ~5–10 ms per request',
         });
       } finally {
@@ -105,8 +157,11 @@ async function throughput(): Promise<BenchRow[]> {
   return rows;
 }
 
-/** Median wall time for a fresh Node process to import `file` (ms), measured inside that process. */
-function coldLoad(file: string, runs = 7): number {
+/**
+ * Median wall time for a fresh Node process to import each of `files` (ms), measured inside that process,
+ * the files taking turns run by run so machine load hits them alike.
+ */
+function coldLoads(files: readonly string[], runs = 7): number[] {
   const env = {
     PATH: process.env.PATH,
     STAGE: 'dev',
@@ -116,14 +171,19 @@ function coldLoad(file: string, runs = 7): number {
     AWS_REGION: 'eu-west-1',
     POWERTOOLS_SERVICE_NAME: 'intake',
   };
-  const script = `const t=performance.now();await import(${JSON.stringify(`file://${file}`)});console.log(performance.now()-t)`;
-  const times: number[] = [];
+  const times: number[][] = files.map(() => []);
   for (let i = 0; i < runs; i++) {
-    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`loading ${file} failed: ${out.stderr}`);
-    times.push(Number(out.stdout.trim()));
+    for (const [k, file] of files.entries()) {
+      const script = `const t=performance.now();await import(${JSON.stringify(`file://${file}`)});console.log(performance.now()-t)`;
+      const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        env,
+        encoding: 'utf8',
+      });
+      if (out.status !== 0) throw new Error(`loading ${file} failed: ${out.stderr}`);
+      times[k]?.push(Number(out.stdout.trim()));
+    }
   }
-  return median(times);
+  return times.map((xs) => median(xs));
 }
 
 async function bundles(): Promise<BenchRow[]> {
@@ -157,6 +217,7 @@ async function bundles(): Promise<BenchRow[]> {
     });
     const size = (f: string) => statSync(f).size / 1024;
     const gz = (f: string) => Math.round(gzipSync(readFileSync(f)).length / 1024);
+    const [naiveMs = Number.NaN, oursMs = Number.NaN] = coldLoads([naive, ours]);
     return [
       {
         name: 'intake handler bundle (our settings: ESM, minified, module-first)',
@@ -166,10 +227,10 @@ async function bundles(): Promise<BenchRow[]> {
         note: `${gz(ours)} vs ${gz(naive)} KiB gzipped; source map kept beside it, not counted`,
       },
       {
-        name: 'intake handler cold load (fresh process import, median of 7)',
-        value: Math.round(coldLoad(ours)),
+        name: 'intake handler cold load (fresh process import, median of 7, interleaved)',
+        value: Math.round(oursMs),
         unit: 'ms',
-        baseline: { name: 'naive CJS bundle', value: Math.round(coldLoad(naive)) },
+        baseline: { name: 'naive CJS bundle', value: Math.round(naiveMs) },
       },
     ];
   } finally {

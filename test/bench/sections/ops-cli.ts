@@ -9,7 +9,7 @@ import { type BenchCheck, type BenchRow, type BenchSection, median } from '../ty
  */
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-const RUNS = 15;
+const RUNS = 25;
 const SAMPLE = 'events/samples/cloudtrail/secretsmanager-getsecretvalue-sso-user.json';
 
 const COMMANDS: Record<string, string[]> = {
@@ -36,18 +36,26 @@ export async function run(): Promise<BenchSection> {
     }
   }
   const base = median(times['node -e 0'] ?? []);
-  const rows: BenchRow[] = Object.entries(times).map(([name, xs]) => ({
-    name,
-    value: Math.round(median(xs)),
-    unit: 'ms',
-    ...(name === 'node -e 0' ? {} : { baseline: { name: 'node -e 0', value: Math.round(base) } }),
-  }));
-  const version = median(times['ops --version'] ?? []);
+  // Every command against the baseline, with the issue's goal; `node -e 0` itself is the baseline column.
+  const rows: BenchRow[] = Object.entries(times)
+    .filter(([name]) => name !== 'node -e 0')
+    .map(([name, xs]) => ({
+      name,
+      value: Math.round(median(xs)),
+      unit: 'ms',
+      baseline: { name: 'node -e 0', value: Math.round(base) },
+      goal: { op: '≤', ratio: 2 },
+      note: `median of ${RUNS} interleaved runs`,
+    }));
+  const missed = rows.filter((r) => r.value > 2 * (r.baseline?.value ?? 0)).map((r) => r.name);
   const checks: BenchCheck[] = [
     {
-      name: 'ops starts in ≤ 2× node -e 0 (issue 17)',
-      ok: version <= 2 * base,
-      detail: `ops --version ${version.toFixed(0)} ms vs node -e 0 ${base.toFixed(0)} ms (${(version / base).toFixed(2)}×)`,
+      name: 'every ops command starts in ≤ 2× node -e 0 (issue 17)',
+      ok: missed.length === 0,
+      detail:
+        missed.length === 0
+          ? `all ${rows.length} within 2× node -e 0 (${Math.round(base)} ms)`
+          : `over 2× node -e 0 (${Math.round(base)} ms): ${missed.join(', ')}`,
     },
   ];
   return { title: 'ops command start-up (pre-built dist/ops.mjs)', rows, checks };

@@ -146,12 +146,16 @@ function scenarios(): Scenario[] {
       }),
       'Delete old snapshot': () => ({}),
       'Find the PVC’s volume': () => ({ Volumes: [] }),
+      // Reclaim runs only when asked for (`reclaim: true`); the typical run here does not reach these.
+      'Re-read the volume': () => ({ Volumes: [] }),
+      'Delete the released volume': () => ({}),
     },
     steps: {
       'Plan snapshot': snapshotSteps,
       'Copy snapshot to the DR region': snapshotSteps,
       'Decide retention': snapshotSteps,
       'Delete the reverted run’s snapshots': snapshotSteps,
+      'Decide reclaim': snapshotSteps,
     },
     // DescribeVolumes (guard), CreateSnapshot, one DescribeSnapshots seeing it completed, the
     // retention listing, one DeleteSnapshot (one over keep-last), the DR copy's look-up + copy.
@@ -353,6 +357,11 @@ export async function run(): Promise<BenchSection> {
           name: `${s.runbook}: estimated cost per 1,000 runs`,
           value: usd(perRun * 1000),
           unit: 'USD',
+          // Same prices and Lambda time, the minimum's transitions: what the state machine's frame costs.
+          baseline: {
+            name: 'same, at the minimum transitions',
+            value: usd((perRun - (out.transitions - minimumTransitions) * PRICE.transition) * 1000),
+          },
           note:
             `Step Functions ${usd(out.transitions * PRICE.transition * 1000)} + Lambda ${usd(((stepGbS + hookGbS) * PRICE.gbSecondArm + lambdaRequests * PRICE.request) * 1000)} ` +
             `(steps billed ${billedMs.join('+')} ms at 512 MB arm64, hooks assumed ${HOOK_MS} ms)`,
