@@ -1,6 +1,6 @@
 /** The `ops` process: runs one command line and exits with its code (bin/ops.mjs loads this). */
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { processIo } from './cli/io.js';
 import { runCli } from './ops.js';
 

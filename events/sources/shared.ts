@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedEventError, type Signal, SignalSchema, type SignalSource } from '../signal.js';
 
 /** Options that tune normalisation without changing what a source means. */

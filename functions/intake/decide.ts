@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Signal } from '../../events/signal.js';
 import { decidedAs } from '../../events/sources/sweep/normalise.js';
 import { findRunbook } from '../../runbooks/registry.js';
