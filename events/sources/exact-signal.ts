@@ -1,3 +1,4 @@
+import type * as z from 'zod';
 import { ActorSchema, ResourceSchema, type Signal, SignalSchema } from '../signal.js';
 
 /**
@@ -8,10 +9,50 @@ import { ActorSchema, ResourceSchema, type Signal, SignalSchema } from '../signa
  *
  * Stricter than the schema, never looser: anything it is unsure of answers false and takes the
  * schema's own path, so every error message still comes from zod. Leaves with checks (the kind's
- * pattern, the timestamp, non-empty ids) are asked of the schema's own leaf; enumerations are the
- * schema's own options. test/unit/events/exact-signal.test.ts holds it to the schema (the same
+ * pattern, the timestamp, non-empty ids) run the checks read from the schema's own leaf; enumerations
+ * are the schema's own options. test/unit/events/exact-signal.test.ts holds it to the schema (the same
  * answers on every sample and on mutations of them) and to a fingerprint of the schema's shape.
  */
+/** A zod check or schema definition, read loosely: only the fields a string leaf's checks carry. */
+interface LeafDef {
+  readonly type?: string;
+  readonly check?: string;
+  readonly format?: string;
+  readonly pattern?: unknown;
+  readonly minimum?: unknown;
+  readonly checks?: ReadonlyArray<{ readonly _zod: { readonly def: LeafDef } }>;
+}
+
+const plainPattern = (p: unknown): p is RegExp => p instanceof RegExp && !p.global && !p.sticky;
+
+/**
+ * A string leaf's own checks as a plain predicate, read from its definition: a pattern (`regex`,
+ * `z.iso.datetime`) and a minimum length. A leaf with any other check is asked of zod itself.
+ */
+function leafTest(leaf: z.ZodType): (value: unknown) => boolean {
+  const viaZod = (value: unknown) => leaf.safeParse(value).success;
+  const def = leaf._zod.def as unknown as LeafDef;
+  if (def.type !== 'string') return viaZod;
+  const tests: Array<(value: string) => boolean> = [];
+  const add = (check: LeafDef): boolean => {
+    if (check.check === 'string_format' && (check.format === 'regex' || check.format === 'datetime')) {
+      const pattern = check.pattern;
+      if (!plainPattern(pattern)) return false;
+      tests.push((v) => pattern.test(v));
+      return true;
+    }
+    if (check.check === 'min_length' && typeof check.minimum === 'number') {
+      const minimum = check.minimum;
+      tests.push((v) => v.length >= minimum);
+      return true;
+    }
+    return false;
+  };
+  if (def.check !== undefined && !add(def)) return viaZod;
+  for (const check of def.checks ?? []) if (!add(check._zod.def)) return viaZod;
+  return (value) => typeof value === 'string' && tests.every((t) => t(value));
+}
+
 const shape = SignalSchema.shape;
 const resourceShape = ResourceSchema.shape;
 const actorShape = ActorSchema.shape;
@@ -23,6 +64,10 @@ const SOURCES: ReadonlySet<unknown> = new Set(shape.source.options);
 const SEVERITIES: ReadonlySet<unknown> = new Set(shape.severity.options);
 const RESOURCE_TYPES: ReadonlySet<unknown> = new Set(resourceShape.type.options);
 const ACTOR_TYPES: ReadonlySet<unknown> = new Set(actorShape.type.options);
+const KIND = leafTest(shape.kind);
+const OCCURRED_AT = leafTest(shape.occurredAt);
+const CORRELATION_ID = leafTest(shape.correlationId);
+const RESOURCE_ID = leafTest(resourceShape.id);
 
 /** An object literal's shape (no class instance, no array, no odd prototype). */
 function isPlain(value: unknown): value is Record<string, unknown> {
@@ -69,7 +114,7 @@ function resource(value: unknown): boolean {
   if (!isPlain(value) || !onlyKeys(value, RESOURCE_KEYS)) return false;
   return (
     RESOURCE_TYPES.has(value.type) &&
-    resourceShape.id.safeParse(value.id).success &&
+    RESOURCE_ID(value.id) &&
     optionalString(value.region) &&
     optionalString(value.account) &&
     stringRecord(value.attributes)
@@ -97,9 +142,9 @@ export function isExactSignal(value: unknown): value is Signal {
     SEVERITIES.has(value.severity) &&
     typeof value.summary === 'string' &&
     optionalString(value.link) &&
-    shape.kind.safeParse(value.kind).success &&
-    shape.occurredAt.safeParse(value.occurredAt).success &&
-    shape.correlationId.safeParse(value.correlationId).success &&
+    KIND(value.kind) &&
+    OCCURRED_AT(value.occurredAt) &&
+    CORRELATION_ID(value.correlationId) &&
     resource(value.resource) &&
     actor(value.actor) &&
     details(value.details)
