@@ -135,7 +135,7 @@ export async function run(): Promise<BenchSection> {
   const ratio = oursRate / baseRate;
   const rows: BenchRow[] = [
     {
-      name: `intake normalise + decide, ${texts.length} events (recorded samples + generated storm), text in`,
+      name: `intake normalise + decide, ${texts.length} events (recorded samples + generated storm), as the Lambda receives them`,
       value: oursRate,
       unit: 'events/s',
       baseline: { name: 'JSON.parse + JSON.stringify of the same texts', value: baseRate },
