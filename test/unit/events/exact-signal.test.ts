@@ -115,14 +115,15 @@ describe('isExactSignal: finalise’s shortcut never says yes where zod would di
   });
 
   it('says no to a __proto__ key, a class instance and a missing raw', () => {
-    const [signal] = signals;
-    if (!signal) throw new Error('no sample signal');
+    const signal: Signal | undefined = signals[0];
+    if (signal === undefined) throw new Error('no sample signal');
+    const source = signal.source;
     expect(isExactSignal({ ...signal })).toBe(true);
     const withProto = JSON.parse(`{"__proto__": "x", "a": "b"}`) as Record<string, string>;
     expect(isExactSignal({ ...signal, details: withProto })).toBe(false);
     expect(isExactSignal({ ...signal, resource: { ...signal.resource, attributes: withProto } })).toBe(false);
     class Other {
-      readonly source = signal.source;
+      readonly source = source;
     }
     expect(isExactSignal(Object.assign(new Other(), signal))).toBe(false);
     const { raw: _raw, ...noRaw } = signal;
