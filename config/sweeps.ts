@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Reconciliation sweeps (issue 14): scheduled checks that find conditions directly and feed the intake,

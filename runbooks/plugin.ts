@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { AutomationConfig } from '../config/schema.js';
 import type { PolicyRule } from './policy.js';
 import type { RunbookPolicyDefaults, RunbookSpec } from './types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Parameters every runbook accepts besides its own. */
 export const reason = z.string().min(1).max(500).default('requested');

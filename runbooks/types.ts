@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * What every runbook declares about itself, without AWS or CDK: the intake, the `ops`

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OpsLogger } from '../shared/powertools.js';
 import type { SlackApi } from '../shared/slack.js';
 import { approvalRequestBlocks } from './messages.js';

@@ -1,5 +1,6 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Signal } from '../../events/signal.js';
+import { parserFor } from '../../events/sources/shared.js';
 import { decidedAs } from '../../events/sources/sweep/normalise.js';
 import { findRunbook } from '../../runbooks/registry.js';
 import type { Decision, GuardResult } from './decision.js';
@@ -89,7 +90,8 @@ function planStart(
   }
   guards.push({ name: 'enabled', outcome: 'pass', detail: `${spec.name} is enabled in stage ${ctx.stage}` });
 
-  const parsed = spec.parameters.safeParse(verdict.parameters);
+  // zod's generated parser once the schema is in steady use (same answers and messages: parserFor).
+  const parsed = parserFor(spec.parameters).safeParse(verdict.parameters);
   if (!parsed.success) {
     const message = formatSchemaError(parsed.error);
     guards.push({ name: 'parameters', outcome: 'block', detail: message });

@@ -1,5 +1,5 @@
 import type { Event as CoreEvent } from 'kubernetes-types/core/v1.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OpsLogger } from '../shared/powertools.js';
 import {
   KubeApiError,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OpsLogger } from '../shared/powertools.js';
 import type { SlackApi, SlackMessage } from '../shared/slack.js';
 

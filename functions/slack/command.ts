@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { findRunbook, runbookNames } from '../../runbooks/registry.js';
 import type { RunbookSpec } from '../../runbooks/types.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AutomationConfig } from '../../config/schema.js';
 import { findRunbook } from '../../runbooks/registry.js';
 import type { RunbookSpec } from '../../runbooks/types.js';

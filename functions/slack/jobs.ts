@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The work the endpoint hands to the worker after acknowledging Slack: everything the worker

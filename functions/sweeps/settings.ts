@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StageConfig } from '../../config/index.js';
 import { SWEEP_CHECKS, type SweepCheckName, SweepCheckSchema } from '../../config/sweeps.js';
 import type { DnsSweepSettings } from './checks/dns.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RefusedError } from '../shared.js';
 import { guardrailAllowed } from './policy.js';
 import { type Guardrail, RestoreGuardrailParameters, type SnapshotKind } from './spec.js';

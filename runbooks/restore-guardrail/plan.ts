@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RunChange, RunResult } from '../types.js';
 import { type CheckResult, type GuardrailSettings, refuse } from './logic.js';
 import { RestoreGuardrailParameters, type SnapshotKind } from './spec.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { wildcardMatch } from '../../config/wildcard.js';
 import { schedulerTargetInput } from '../../events/sources/schedule/schema.js';
 import { RefusedError } from '../shared.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RECLAIM_TAG } from '../../config/tags.js';
 import { RefusedError } from '../shared.js';
 import type { RunChange, RunResult } from '../types.js';

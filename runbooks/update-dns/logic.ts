@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { wildcardMatch } from '../../config/wildcard.js';
 import { RefusedError } from '../shared.js';
 import type { RunChange, RunResult } from '../types.js';

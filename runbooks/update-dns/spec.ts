@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { reason, revertFields } from '../shared.js';
 import type { RunbookSpec } from '../types.js';
 

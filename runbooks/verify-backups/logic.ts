@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The pure verdict rules of verify-backups: one function per check, each a function of the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SignalSchema } from '../../signal.js';
 
 /** EventBridge `source` and `detail-type` of a backup-failure signal that the scheduled backup verification puts on the default bus. */

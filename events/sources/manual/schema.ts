@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A person asking for a runbook by name: `/ops <runbook> <args>` in Slack, or `ops run` on the command line.

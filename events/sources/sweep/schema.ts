@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A sweep finding: a condition a scheduled sweep found directly (functions/sweeps/), fed to the same

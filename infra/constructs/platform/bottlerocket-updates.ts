@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct, type IDependable } from 'constructs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { BottlerocketUpdatesConfig, ChartSchema } from '../../../config/index.js';
 
 /** Nodes carrying this label (value = the agent's interface version) are updated by brupop; others are left alone. */

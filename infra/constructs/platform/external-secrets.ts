@@ -3,7 +3,7 @@ import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, type IDependable } from 'constructs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ChartSchema } from '../../../config/index.js';
 import { PLATFORM_CRITICAL_PRIORITY_CLASS } from './cluster.js';
 import { IrsaRole } from './irsa.js';

@@ -3,7 +3,7 @@ import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IDependable } from 'constructs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ChartSchema, GitopsConfig } from '../../../config/index.js';
 
 export const FLUX_NAMESPACE = 'flux-system';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger, withLogContext } from '../../../functions/shared/powertools.js';
 import { checkRequest, GuardrailSettingsSchema } from '../logic.js';
 import { planRestore } from '../plan.js';

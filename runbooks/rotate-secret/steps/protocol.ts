@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import { RecoveryError, RotationConfigError, RotationStateError } from './errors.js';
 import type { Database } from './mysql.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A rotation function's configuration, read once at cold start from its environment (the

@@ -4,7 +4,7 @@ import {
   DescribeSnapshotsCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import { RefusedError } from '../../shared.js';
 import type { RunResult } from '../../types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHECKS, type Evaluation } from '../logic.js';
 import {
   BACKUP_SIGNAL_EVENT,

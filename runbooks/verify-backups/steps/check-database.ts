@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RestoreCheckSchema } from '../../../config/schema.js';
 
 /**

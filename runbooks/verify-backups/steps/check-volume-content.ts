@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pRetry from 'p-retry';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type FilesystemFacts,
   formatSize,

@@ -13,7 +13,7 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import type { BackupClass, BackupItem, RecoveryPoint } from '../logic.js';
 import { inventoryRowName, rdsRestoreDue } from '../logic.js';

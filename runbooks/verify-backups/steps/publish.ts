@@ -1,5 +1,5 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DatadogApi, DatadogMetric } from '../../../functions/shared/datadog.js';
 import { tag } from '../../../functions/shared/datadog.js';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';

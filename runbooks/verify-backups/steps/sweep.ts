@@ -10,7 +10,7 @@ import {
   DescribeDBInstancesCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import type { RunChange } from '../../types.js';
 import { EXECUTION_TAG_KEY, SCRATCH_TAG } from '../logic.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadStage } from '../../../config/index.js';
 import type { AutomationConfig } from '../../../config/schema.js';
 import { decide, formatSchemaError } from '../../../functions/intake/decide.js';
