@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
  *
  * Payload contracts (JSONPath; the runbook body reads `$.input` and writes `$.result`):
  * - execution input: `RunbookInput` (runbooks/types.ts)
- * - state after "Prepare run": `{ input: RunbookInput, execution: { name, startTime }, approval }`
+ * - state after "Announce start": `{ input: RunbookInput, execution: { name, startTime }, approval }`
  *   where `approval` is `{ status: 'not-requested' }` until "Request approval" replaces it with
  *   the approver's answer `{ approved, approver, at }`
  * - `hooks.report` is invoked with `{ phase, execution, startTime, input, approval, result?, error? }`
@@ -171,7 +171,7 @@ export class RunbookFrame extends Construct {
         'execution.$': '$$.Execution.Name',
         'startTime.$': '$$.Execution.StartTime',
         'input.$': '$.input',
-        // Who approved and when, for the audit record (set by "Prepare run", replaced on approval).
+        // Who approved and when, for the audit record (set by "Announce start", replaced on approval).
         'approval.$': '$.approval',
       };
       for (const [k, v] of Object.entries(extra)) fields[`${k}.$`] = v;
@@ -199,16 +199,35 @@ export class RunbookFrame extends Construct {
       return new sfn.Pass(this, failId, { comment: 'Route to the shared failure path.' }).next(reportFailure);
     };
 
-    const prepare = new sfn.Pass(this, 'Prepare run', {
-      parameters: {
+    // The run's state, `{ input, execution, approval }`, is built by "Announce start" itself (its
+    // ResultSelector reads the execution input from the context object): no Pass state of its own.
+    const runState = {
+      'input.$': '$$.Execution.Input',
+      execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
+      approval: { status: 'not-requested' },
+    };
+    const announce = new tasks.LambdaInvoke(this, 'Announce start', {
+      lambdaFunction: props.hooks.report,
+      payload: sfn.TaskInput.fromObject({
+        phase: 'started',
+        'execution.$': '$$.Execution.Name',
+        'startTime.$': '$$.Execution.StartTime',
         'input.$': '$',
-        execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
         approval: { status: 'not-requested' },
-      },
+      }),
+      // No ResultPath: the default (`$`) makes the selected result the whole state.
+      resultSelector: runState,
+      retryOnServiceExceptions: false,
     });
-
-    const announce = report('Announce start', 'started');
-    announce.addCatch(fail('Announce failed'), { resultPath: '$.error' });
+    addLambdaRetry(announce);
+    // Caught before the run state exists: the failure path builds it beside the error.
+    announce.addCatch(
+      new sfn.Pass(this, 'Announce failed', {
+        comment: 'Route to the shared failure path.',
+        parameters: { ...runState, 'error.$': '$.error' },
+      }).next(reportFailure),
+      { resultPath: '$.error' },
+    );
 
     const reportResult = report('Report result', 'succeeded', { result: '$.result' });
     reportResult.addCatch(new sfn.Succeed(this, 'Succeeded without report', { outputPath: '$.result' }), {
@@ -255,7 +274,7 @@ export class RunbookFrame extends Construct {
       .when(sfn.Condition.stringEquals('$.input.mode', 'approval'), requestApproval)
       .otherwise(bodyThenReport);
 
-    const definition = sfn.Chain.start(prepare).next(announce).next(needsApproval);
+    const definition = sfn.Chain.start(announce).next(needsApproval);
 
     acknowledgeInvoke(this, props.hooks.report);
     acknowledgeInvoke(this, props.hooks.approval);
@@ -302,29 +321,31 @@ export interface PollLoopProps {
   readonly onDone: sfn.IChainable;
   readonly onFailed?: sfn.IChainable;
   readonly onTimeout: sfn.IChainable;
+  /**
+   * Where the poll counter lives when the task that starts the loop sets it: that task's
+   * ResultSelector holds `poll: POLL_START` and this is `<its ResultPath>.poll`. The loop then
+   * starts at `check`, with no Pass state of its own. Default: `$.poll.<id>`, set by a
+   * "start polling" Pass.
+   */
+  readonly counterAt?: string;
 }
+
+/** The poll counter a loop starts with (see `PollLoopProps.counterAt`): one read about to be made. */
+export const POLL_START = { count: 1 } as const;
 
 export class PollLoop extends Construct {
   readonly start: sfn.IChainable;
 
   constructor(scope: Construct, id: string, props: PollLoopProps) {
     super(scope, id);
-    const counter = `$.poll.${id.replace(/[^A-Za-z0-9]/g, '')}`;
-    const init = new sfn.Pass(this, `${id}: start polling`, {
-      parameters: { count: 0, waitSeconds: props.firstWait.toSeconds() },
-      resultPath: counter,
-    });
+    // One iteration is four states: back off → wait → check → done?. The count and the next wait
+    // are set by one Pass (JSONPath has no variables and a Wait or Choice cannot change the state).
+    const counter = props.counterAt ?? `$.poll.${id.replace(/[^A-Za-z0-9]/g, '')}`;
     const wait = new sfn.Wait(this, `${id}: wait`, {
       time: sfn.WaitTime.secondsPath(`${counter}.waitSeconds`),
     });
-    const bump = new sfn.Pass(this, `${id}: count poll`, {
-      parameters: {
-        'count.$': `States.MathAdd(${counter}.count, 1)`,
-        'waitSeconds.$': `${counter}.waitSeconds`,
-      },
-      resultPath: counter,
-    });
-    // Back-off: grow the wait, capped. JSONPath has no multiply, so the growth sequence is precomputed.
+    // Back-off: grow the wait, capped. JSONPath has no multiply, so the growth sequence is precomputed;
+    // the wait before read n + 1 is waits[n - 1].
     const waits: number[] = [];
     let w = props.firstWait.toSeconds();
     for (let i = 0; i < props.maxPolls; i++) {
@@ -333,8 +354,8 @@ export class PollLoop extends Construct {
     }
     const nextWait = new sfn.Pass(this, `${id}: back off`, {
       parameters: {
-        'count.$': `${counter}.count`,
-        'waitSeconds.$': `States.ArrayGetItem(States.Array(${waits.join(', ')}), ${counter}.count)`,
+        'count.$': `States.MathAdd(${counter}.count, 1)`,
+        'waitSeconds.$': `States.ArrayGetItem(States.Array(0, ${waits.join(', ')}), ${counter}.count)`,
       },
       resultPath: counter,
     });
@@ -345,10 +366,16 @@ export class PollLoop extends Construct {
     decide.otherwise(nextWait);
     nextWait.next(wait);
     wait.next(props.check);
-    props.check.next(bump);
-    bump.next(decide);
-    init.next(props.check);
-    this.start = init;
+    props.check.next(decide);
+    if (props.counterAt) {
+      this.start = props.check;
+    } else {
+      const init = new sfn.Pass(this, `${id}: start polling`, {
+        parameters: POLL_START,
+        resultPath: counter,
+      });
+      this.start = init.next(props.check);
+    }
   }
 }
 

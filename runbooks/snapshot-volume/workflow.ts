@@ -10,6 +10,7 @@ import {
   type BodyTools,
   isDryRun,
   lambdaStep,
+  POLL_START,
   PollLoop,
   RunbookFrame,
   retryOn,
@@ -169,7 +170,7 @@ export class SnapshotVolumeWorkflow extends Construct {
           'Description.$': '$.plan.value.description',
           'TagSpecifications.$': '$.plan.value.tagSpecifications',
         },
-        resultSelector: { 'SnapshotId.$': '$.SnapshotId' },
+        resultSelector: { 'SnapshotId.$': '$.SnapshotId', poll: POLL_START },
         resultPath: '$.snapshot',
         policy: createSnapshotPolicy(volumeArn, snapshotArn(region), settings),
       });
@@ -220,8 +221,9 @@ export class SnapshotVolumeWorkflow extends Construct {
       tools.guard(list, 'List snapshots failed');
 
       let afterCompleted: sfn.IChainable = list;
+      // `$.copy.value`: the copy step's answer, or `{ skipped: true }`.
       const noCopy = new sfn.Pass(this, 'No DR copy', {
-        parameters: { skipped: true },
+        parameters: { value: { skipped: true } },
         resultPath: '$.copy',
       });
       noCopy.next(list);
@@ -243,12 +245,10 @@ export class SnapshotVolumeWorkflow extends Construct {
                 : {}),
             },
           },
-          '$.copyResult',
+          '$.copy',
         );
         tools.guard(copy, 'DR copy failed');
-        copy
-          .next(new sfn.Pass(this, 'Note DR copy', { inputPath: '$.copyResult.value', resultPath: '$.copy' }))
-          .next(list);
+        copy.next(list);
         afterCompleted = new sfn.Choice(this, 'Copy to the DR region?')
           .when(sfn.Condition.booleanEquals('$.plan.value.copyToDr', true), copy)
           .otherwise(noCopy);
@@ -264,6 +264,7 @@ export class SnapshotVolumeWorkflow extends Construct {
         firstWait: poll.firstWait,
         backoff: poll.backoff,
         maxWait: poll.maxWait,
+        counterAt: '$.snapshot.poll',
         onDone: afterCompleted,
         onFailed: failWith(
           tools,
@@ -287,7 +288,7 @@ export class SnapshotVolumeWorkflow extends Construct {
           'volumeId.$': '$.plan.value.volumeId',
           'pvc.$': '$.plan.value.pvc',
           'snapshotId.$': '$.snapshot.SnapshotId',
-          'copy.$': '$.copy',
+          'copy.$': '$.copy.value',
           'snapshots.$': '$.listing.Snapshots',
           settings,
         },
@@ -410,22 +411,18 @@ export class SnapshotVolumeWorkflow extends Construct {
 
       const declined = tools.record('Report declined snapshot', '$.plan.value.declined');
       // `IsNull: true` first: aws-local-stepfunctions 3 evaluates `IsNull: false` as always false.
+      // One Choice for both guards: allow-listed (not declined), then dry run.
       plan.next(
-        new sfn.Choice(this, 'Allow-listed?')
-          .when(
-            sfn.Condition.isNull('$.plan.value.declined'),
-            new sfn.Choice(this, 'Dry run?').when(isDryRun, dryRun).otherwise(create),
-          )
+        new sfn.Choice(this, 'Allow-listed, and live?')
+          .when(sfn.Condition.and(sfn.Condition.isNull('$.plan.value.declined'), isDryRun), dryRun)
+          .when(sfn.Condition.isNull('$.plan.value.declined'), create)
           .otherwise(declined),
       );
 
-      return new sfn.Choice(this, 'Revert?')
+      return new sfn.Choice(this, 'Revert, volume id or PVC?')
         .when(sfn.Condition.isPresent('$.input.parameters.revertOf'), revert)
-        .otherwise(
-          new sfn.Choice(this, 'Volume id given?')
-            .when(sfn.Condition.isPresent('$.input.parameters.volumeId'), byId)
-            .otherwise(byPvc),
-        );
+        .when(sfn.Condition.isPresent('$.input.parameters.volumeId'), byId)
+        .otherwise(byPvc);
     };
 
     this.frame = new RunbookFrame(this, 'Frame', {
