@@ -127,6 +127,14 @@ export interface BodyTools {
   readonly guard: <T extends Catchable>(task: T, failId: string) => T;
   /** A state `id` that takes the run's `RunResult` from `path` into `$.result`, then reports it and ends. */
   readonly record: (id: string, path: string) => sfn.IChainable;
+  /**
+   * The body's routing Choice, with the approval gate as its first rule: in approval mode, before
+   * approval, it leads to "Request approval", which comes back to this Choice; otherwise the
+   * body's own rules route (add them with `.when` / `.otherwise`). A body that uses it saves the
+   * frame's separate "Needs approval?" Choice; it must place it before any AWS call that reads or
+   * changes a resource (a pure checking step before it is fine). At most one per body.
+   */
+  readonly route: (id: string) => sfn.Choice;
 }
 
 /**
@@ -240,8 +248,6 @@ export class RunbookFrame extends Construct {
     };
     const record = (recordId: string, path: string): sfn.IChainable =>
       new sfn.Pass(this, recordId, { inputPath: path, resultPath: '$.result' }).next(reportResult);
-    const bodyThenReport = props.body(this, { fail, done: reportResult, guard, record });
-
     const requestApproval = new tasks.LambdaInvoke(this, 'Request approval', {
       lambdaFunction: props.hooks.approval,
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -268,13 +274,30 @@ export class RunbookFrame extends Construct {
       resultPath: '$.error',
     });
     requestApproval.addCatch(fail('Approval failed'), { resultPath: '$.error' });
-    requestApproval.next(bodyThenReport);
+    let routed: sfn.Choice | undefined;
+    // Before approval in approval mode (the approver's answer has no `status`).
+    const awaitingApproval = sfn.Condition.and(
+      sfn.Condition.stringEquals('$.input.mode', 'approval'),
+      sfn.Condition.isPresent('$.approval.status'),
+    );
+    const route = (routeId: string): sfn.Choice => {
+      if (routed) throw new Error(`${props.runbook}: tools.route() is called once per body`);
+      routed = new sfn.Choice(this, routeId).when(awaitingApproval, requestApproval);
+      return routed;
+    };
+    const bodyThenReport = props.body(this, { fail, done: reportResult, guard, record, route });
 
-    const needsApproval = new sfn.Choice(this, 'Needs approval?')
-      .when(sfn.Condition.stringEquals('$.input.mode', 'approval'), requestApproval)
-      .otherwise(bodyThenReport);
-
-    const definition = sfn.Chain.start(announce).next(needsApproval);
+    let definition: sfn.IChainable;
+    if (routed) {
+      requestApproval.next(routed);
+      definition = sfn.Chain.start(announce).next(bodyThenReport);
+    } else {
+      requestApproval.next(bodyThenReport);
+      const needsApproval = new sfn.Choice(this, 'Needs approval?')
+        .when(sfn.Condition.stringEquals('$.input.mode', 'approval'), requestApproval)
+        .otherwise(bodyThenReport);
+      definition = sfn.Chain.start(announce).next(needsApproval);
+    }
 
     acknowledgeInvoke(this, props.hooks.report);
     acknowledgeInvoke(this, props.hooks.approval);
@@ -319,6 +342,11 @@ export interface PollLoopProps {
   readonly backoff: number;
   readonly maxWait: Duration;
   readonly onDone: sfn.IChainable;
+  /**
+   * When done, these rules route first, in order (`onDone` when none matches): the Choice that
+   * would follow the loop is merged into the loop's own.
+   */
+  readonly doneRoutes?: readonly { readonly when: sfn.Condition; readonly next: sfn.IChainable }[];
   readonly onFailed?: sfn.IChainable;
   readonly onTimeout: sfn.IChainable;
   /**
@@ -360,6 +388,7 @@ export class PollLoop extends Construct {
       resultPath: counter,
     });
     const decide = new sfn.Choice(this, `${id}: done?`);
+    for (const r of props.doneRoutes ?? []) decide.when(sfn.Condition.and(props.done, r.when), r.next);
     decide.when(props.done, props.onDone);
     if (props.failed && props.onFailed) decide.when(props.failed, props.onFailed);
     decide.when(sfn.Condition.numberGreaterThanEquals(`${counter}.count`, props.maxPolls), props.onTimeout);

@@ -170,7 +170,11 @@ export class SnapshotVolumeWorkflow extends Construct {
           'Description.$': '$.plan.value.description',
           'TagSpecifications.$': '$.plan.value.tagSpecifications',
         },
-        resultSelector: { 'SnapshotId.$': '$.SnapshotId', poll: POLL_START },
+        resultSelector: {
+          'SnapshotId.$': '$.SnapshotId',
+          poll: POLL_START,
+          copy: { value: { skipped: true } },
+        },
         resultPath: '$.snapshot',
         policy: createSnapshotPolicy(volumeArn, snapshotArn(region), settings),
       });
@@ -220,13 +224,8 @@ export class SnapshotVolumeWorkflow extends Construct {
       );
       tools.guard(list, 'List snapshots failed');
 
-      let afterCompleted: sfn.IChainable = list;
-      // `$.copy.value`: the copy step's answer, or `{ skipped: true }`.
-      const noCopy = new sfn.Pass(this, 'No DR copy', {
-        parameters: { value: { skipped: true } },
-        resultPath: '$.copy',
-      });
-      noCopy.next(list);
+      // `$.snapshot.copy.value`: `{ skipped: true }` as Create snapshot sets it, or the copy step's answer.
+      const copyRoutes: { when: sfn.Condition; next: sfn.IChainable }[] = [];
       if (props.dr) {
         const copy = step(
           'Copy snapshot to the DR region',
@@ -245,15 +244,11 @@ export class SnapshotVolumeWorkflow extends Construct {
                 : {}),
             },
           },
-          '$.copy',
+          '$.snapshot.copy',
         );
         tools.guard(copy, 'DR copy failed');
         copy.next(list);
-        afterCompleted = new sfn.Choice(this, 'Copy to the DR region?')
-          .when(sfn.Condition.booleanEquals('$.plan.value.copyToDr', true), copy)
-          .otherwise(noCopy);
-      } else {
-        afterCompleted = noCopy;
+        copyRoutes.push({ when: sfn.Condition.booleanEquals('$.plan.value.copyToDr', true), next: copy });
       }
 
       const loop = new PollLoop(this, 'Snapshot', {
@@ -265,7 +260,8 @@ export class SnapshotVolumeWorkflow extends Construct {
         backoff: poll.backoff,
         maxWait: poll.maxWait,
         counterAt: '$.snapshot.poll',
-        onDone: afterCompleted,
+        doneRoutes: copyRoutes,
+        onDone: list,
         onFailed: failWith(
           tools,
           'Snapshot failed',
@@ -288,7 +284,7 @@ export class SnapshotVolumeWorkflow extends Construct {
           'volumeId.$': '$.plan.value.volumeId',
           'pvc.$': '$.plan.value.pvc',
           'snapshotId.$': '$.snapshot.SnapshotId',
-          'copy.$': '$.copy.value',
+          'copy.$': '$.snapshot.copy.value',
           'snapshots.$': '$.listing.Snapshots',
           settings,
         },
@@ -419,7 +415,8 @@ export class SnapshotVolumeWorkflow extends Construct {
           .otherwise(declined),
       );
 
-      return new sfn.Choice(this, 'Revert, volume id or PVC?')
+      return tools
+        .route('Revert, volume id or PVC?')
         .when(sfn.Condition.isPresent('$.input.parameters.revertOf'), revert)
         .when(sfn.Condition.isPresent('$.input.parameters.volumeId'), byId)
         .otherwise(byPvc);
