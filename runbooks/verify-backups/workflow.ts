@@ -10,6 +10,7 @@ import {
   addLambdaRetry,
   type BodyTools,
   isDryRun,
+  POLL_START,
   PollLoop,
   RunbookFrame,
   retryOn,
@@ -201,11 +202,9 @@ export class VerifyBackupsWorkflow extends Construct {
     };
 
     const body = (s: Construct, tools: BodyTools): sfn.IChainable => {
-      const loadSettings = new sfn.Pass(s, 'Load settings', {
-        comment: 'The stage configuration this state machine was deployed with.',
-        parameters: JSON.parse(JSON.stringify(settings)) as Record<string, unknown>,
-        resultPath: '$.settings',
-      });
+      // The stage configuration this state machine was deployed with, written into the payloads that
+      // read it (no Pass state to load it).
+      const settingsJson = JSON.parse(JSON.stringify(settings)) as Record<string, unknown>;
 
       const resolveKey = new ScopedAwsCall(s, 'Resolve expected KMS key', {
         service: 'kms',
@@ -229,7 +228,7 @@ export class VerifyBackupsWorkflow extends Construct {
         'Collect backups',
         props.functions.collect,
         sfn.TaskInput.fromObject({
-          'settings.$': '$.settings',
+          settings: settingsJson,
           'parameters.$': '$.input.parameters',
           'dryRun.$': '$.input.dryRun',
         }),
@@ -268,10 +267,12 @@ export class VerifyBackupsWorkflow extends Construct {
         parameters: { changes: [], failed: [] },
         resultPath: '$.sweep',
       });
-      sweep.next(collect);
-      sweepFailed.next(collect);
-      noSweep.next(collect);
-      const sweepOrNot = new sfn.Choice(s, 'Dry run?').when(isDryRun, noSweep).otherwise(sweep);
+      sweep.next(resolveKey);
+      sweepFailed.next(resolveKey);
+      noSweep.next(resolveKey);
+      resolveKey.next(collect);
+      // The frame's approval gate first, then: a dry run sweeps nothing.
+      const sweepOrNot = tools.route('Dry run?').when(isDryRun, noSweep).otherwise(sweep);
 
       // ---- one backup: optional restore test, then the verdict --------------------------------------
       const evaluate = lambdaStep(
@@ -342,7 +343,7 @@ export class VerifyBackupsWorkflow extends Construct {
         itemsPath: '$.inventory.items',
         itemSelector: {
           'item.$': '$$.Map.Item.Value',
-          'settings.$': '$.settings',
+          settings: settingsJson,
           'keyArn.$': '$.key.arn',
           'plan.$': '$.inventory.plan',
         },
@@ -508,7 +509,7 @@ export class VerifyBackupsWorkflow extends Construct {
       publish.next(new sfn.Choice(s, 'All verified?').when(anyFailed, verificationFailed).otherwise(result));
 
       collect.next(checkEach).next(build).next(storeJson).next(storeMarkdown).next(signalsNeeded);
-      return sfn.Chain.start(loadSettings).next(resolveKey).next(sweepOrNot);
+      return sweepOrNot;
     };
 
     this.frame = new RunbookFrame(this, 'Frame', {
@@ -644,6 +645,8 @@ export class VerifyBackupsWorkflow extends Construct {
         // DNS-1123 and unique per run and namespace: a re-run of the same execution finds the same Restore.
         'name.$':
           "States.Format('vb-{}', States.Hash(States.Format('{}/{}', $$.Execution.Name, $.ns.namespace), 'MD5'))",
+        // The four poll loops' counters start here (no Pass state per loop).
+        polls: { leftover: POLL_START, restore: POLL_START, ready: POLL_START, gone: POLL_START },
       },
       resultPath: '$.run',
     });
@@ -697,7 +700,10 @@ export class VerifyBackupsWorkflow extends Construct {
       check: checkGone,
       done: sfn.Condition.booleanEquals('$.gone.value.exists', false),
       ...polls(0.2, 5, 30),
-      onDone: verdict,
+      counterAt: '$.run.polls.gone',
+      // The verdict Choice merged into the loop's own.
+      doneRoutes: [{ when: sfn.Condition.isPresent('$.failure'), next: failed }],
+      onDone: passed,
       onTimeout: removeFailed,
     });
     remove.next(gone.start);
@@ -800,9 +806,6 @@ export class VerifyBackupsWorkflow extends Construct {
       parameters: { value: { configured: false } },
       resultPath: '$.probe',
     }).next(cleanupPath);
-    const afterReady = new sfn.Choice(s, 'Readiness probe configured?')
-      .when(sfn.Condition.isPresent('$.ns.probe'), probe)
-      .otherwise(noProbe);
     const ready = new PollLoop(s, 'Restored workloads', {
       check: inspect,
       done: sfn.Condition.and(
@@ -810,7 +813,10 @@ export class VerifyBackupsWorkflow extends Construct {
         sfn.Condition.numberGreaterThanEqualsJsonPath('$.inspection.value.boundPvcs', '$.ns.minBoundPvcs'),
       ),
       ...polls(0.4, 15, 60),
-      onDone: afterReady,
+      counterAt: '$.run.polls.ready',
+      // "Readiness probe configured?" merged into the loop's own Choice.
+      doneRoutes: [{ when: sfn.Condition.isPresent('$.ns.probe'), next: probe }],
+      onDone: noProbe,
       onTimeout: notReady,
     });
     const restorePoll = new PollLoop(s, 'Velero restore', {
@@ -818,6 +824,7 @@ export class VerifyBackupsWorkflow extends Construct {
       done: phaseIs(['Completed']),
       failed: phaseIs(['Failed', 'PartiallyFailed', 'FailedValidation']),
       ...polls(0.4, 15, 60),
+      counterAt: '$.run.polls.restore',
       onDone: ready.start,
       onFailed: restoreFailed,
       onTimeout: restoreSlow,
@@ -827,6 +834,7 @@ export class VerifyBackupsWorkflow extends Construct {
       check: checkLeftover,
       done: sfn.Condition.booleanEquals('$.leftover.value.exists', false),
       ...polls(0.2, 5, 30),
+      counterAt: '$.run.polls.leftover',
       onDone: create,
       onTimeout: leftoverStuck,
     });
@@ -882,6 +890,8 @@ export class VerifyBackupsWorkflow extends Construct {
         'One temporary instance per run and database: a re-run of the same execution finds the same name, and two databases restored in one run never share one.',
       parameters: {
         'id.$': `States.Format('${h.scratchDbPrefix}{}', States.Hash(States.Format('{}/{}', $$.Execution.Name, $.item.resource), 'MD5'))`,
+        // The status poll's counter (the restore call's result is not kept: a re-run catches AlreadyExists).
+        poll: POLL_START,
       },
       resultPath: '$.scratch',
     });
@@ -1028,6 +1038,7 @@ export class VerifyBackupsWorkflow extends Construct {
       done: status(['available']),
       failed: status(RDS_DEAD_STATES),
       ...poll,
+      counterAt: '$.scratch.poll',
       onDone: check,
       onFailed: broke,
       onTimeout: slow,
