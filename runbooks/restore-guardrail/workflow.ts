@@ -429,7 +429,18 @@ export class RestoreGuardrailWorkflow extends Construct {
           ),
         );
       }
-      const whichWrite = new sfn.Choice(this, 'Which change?');
+      const dryRun = new sfn.Pass(this, 'Report planned change', {
+        inputPath: '$.plan.value.dryRunResult',
+        resultPath: '$.result',
+      }).next(tools.done);
+      const nothing = new sfn.Pass(this, 'Nothing to change', {
+        inputPath: '$.plan.value.result',
+        resultPath: '$.result',
+      }).next(tools.done);
+      // One Choice: dry run, nothing to do, else the one write the plan names.
+      const whichWrite = new sfn.Choice(this, 'Dry run, nothing to do, or which change?')
+        .when(isDryRun, dryRun)
+        .when(sfn.Condition.booleanEquals('$.plan.value.noop', true), nothing);
       for (const [branch, task] of writes)
         whichWrite.when(sfn.Condition.stringEquals('$.plan.value.write', branch), task);
       whichWrite.otherwise(
@@ -441,21 +452,7 @@ export class RestoreGuardrailWorkflow extends Construct {
           resultPath: '$.error',
         }).next(tools.fail('Change refused')),
       );
-
-      const dryRun = new sfn.Pass(this, 'Report planned change', {
-        inputPath: '$.plan.value.dryRunResult',
-        resultPath: '$.result',
-      }).next(tools.done);
-      const nothing = new sfn.Pass(this, 'Nothing to change', {
-        inputPath: '$.plan.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
-      plan.next(
-        new sfn.Choice(this, 'Dry run or nothing to do?')
-          .when(isDryRun, dryRun)
-          .when(sfn.Condition.booleanEquals('$.plan.value.noop', true), nothing)
-          .otherwise(whichWrite),
-      );
+      plan.next(whichWrite);
       return check;
     };
 
