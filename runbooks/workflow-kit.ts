@@ -60,6 +60,13 @@ export interface RunbookFrameProps {
    * `$.result` set to a `RunResult`.
    */
   readonly body: (scope: Construct, tools: BodyTools) => sfn.IChainable;
+  /**
+   * Where the body leaves its `RunResult` for "Report result" and the run's output. A body whose
+   * last step computes the result (e.g. a planning Lambda step) names that path here and goes to
+   * `tools.done` with no Pass state to copy it.
+   * @default '$.result'
+   */
+  readonly resultPath?: string;
 }
 
 /**
@@ -125,7 +132,7 @@ export interface BodyTools {
    * a state named `failId`, with `$.error` holding `{ Error, Cause }`. Returns the task.
    */
   readonly guard: <T extends Catchable>(task: T, failId: string) => T;
-  /** A state `id` that takes the run's `RunResult` from `path` into `$.result`, then reports it and ends. */
+  /** A state `id` that takes the run's `RunResult` from `path` to the frame's `resultPath`, then reports it and ends. */
   readonly record: (id: string, path: string) => sfn.IChainable;
   /**
    * The body's routing Choice, with the approval gate as its first rule: in approval mode, before
@@ -237,17 +244,18 @@ export class RunbookFrame extends Construct {
       { resultPath: '$.error' },
     );
 
-    const reportResult = report('Report result', 'succeeded', { result: '$.result' });
-    reportResult.addCatch(new sfn.Succeed(this, 'Succeeded without report', { outputPath: '$.result' }), {
+    const resultPath = props.resultPath ?? '$.result';
+    const reportResult = report('Report result', 'succeeded', { result: resultPath });
+    reportResult.addCatch(new sfn.Succeed(this, 'Succeeded without report', { outputPath: resultPath }), {
       resultPath: '$.reportError',
     });
-    reportResult.next(new sfn.Succeed(this, 'Succeeded', { outputPath: '$.result' }));
+    reportResult.next(new sfn.Succeed(this, 'Succeeded', { outputPath: resultPath }));
     const guard = <T extends Catchable>(task: T, failId: string): T => {
       task.addCatch(fail(failId), { resultPath: '$.error' });
       return task;
     };
     const record = (recordId: string, path: string): sfn.IChainable =>
-      new sfn.Pass(this, recordId, { inputPath: path, resultPath: '$.result' }).next(reportResult);
+      new sfn.Pass(this, recordId, { inputPath: path, resultPath }).next(reportResult);
     const requestApproval = new tasks.LambdaInvoke(this, 'Request approval', {
       lambdaFunction: props.hooks.approval,
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
