@@ -189,7 +189,7 @@ export class RotateSecretWorkflow extends Construct {
         // One Choice: the approval gate (the frame's), then per secret a dry run (say what would
         // happen, call nothing) or the rotation.
         const whichSecret = route('Which secret?');
-        const rotation: sfn.IChainable[] = [];
+        const rotation: sfn.Pass[] = [];
         props.secrets.forEach((secret, index) => {
           const workloads = workloadsBySecret.get(secret.name) ?? [];
           const planned = [

@@ -336,7 +336,7 @@ describe('workflow kit: merged bookkeeping states (issue 17)', () => {
 
   it('waits firstWait before the second read, then grows by the back-off, capped', () => {
     // firstWait 5 s, backoff 2, maxWait 30 s, 3 polls: waits of 5 then 10 s (a leading 0 for index 0).
-    const backOff = asl.States['Thing: back off'] as { Parameters: Record<string, string> };
+    const backOff = asl.States['Thing: back off'] as unknown as { Parameters: Record<string, string> };
     expect(backOff.Parameters['waitSeconds.$']).toBe(
       'States.ArrayGetItem(States.Array(0, 5, 10, 20), $.thing.poll.count)',
     );

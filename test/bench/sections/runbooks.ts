@@ -146,12 +146,16 @@ function scenarios(): Scenario[] {
       }),
       'Delete old snapshot': () => ({}),
       'Find the PVC’s volume': () => ({ Volumes: [] }),
+      // Reclaim (not asked for here): never called.
+      'Re-read the volume': () => ({ Volumes: [] }),
+      'Delete the released volume': () => ({}),
     },
     steps: {
       'Plan snapshot': snapshotSteps,
       'Copy snapshot to the DR region': snapshotSteps,
       'Decide retention': snapshotSteps,
       'Delete the reverted run’s snapshots': snapshotSteps,
+      'Decide reclaim': snapshotSteps,
     },
     // DescribeVolumes (guard), CreateSnapshot, one DescribeSnapshots seeing it completed, the
     // retention listing, one DeleteSnapshot (one over keep-last), the DR copy's look-up + copy.
@@ -340,7 +344,7 @@ export async function run(): Promise<BenchSection> {
             name: 'minimum: one state per necessary AWS call + 2 report hooks',
             value: minimumTransitions,
           },
-          note: 'the rest: frame (prepare, approval choice), choices, poll counters and waits, Lambda planning steps',
+          note: 'the rest: routing and guard choices, poll back-offs and waits, Lambda planning steps (against a lean design of the same steps: the transitions section)',
         },
         {
           name: `${s.runbook}: AWS API calls`,
