@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
  *
  * Payload contracts (JSONPath; the runbook body reads `$.input` and writes `$.result`):
  * - execution input: `RunbookInput` (runbooks/types.ts)
- * - state after "Prepare run": `{ input: RunbookInput, execution: { name, startTime }, approval }`
+ * - state after "Announce start": `{ input: RunbookInput, execution: { name, startTime }, approval }`
  *   where `approval` is `{ status: 'not-requested' }` until "Request approval" replaces it with
  *   the approver's answer `{ approved, approver, at }`
  * - `hooks.report` is invoked with `{ phase, execution, startTime, input, approval, result?, error? }`
@@ -60,6 +60,13 @@ export interface RunbookFrameProps {
    * `$.result` set to a `RunResult`.
    */
   readonly body: (scope: Construct, tools: BodyTools) => sfn.IChainable;
+  /**
+   * Where the body leaves its `RunResult` for "Report result" and the run's output. A body whose
+   * last step computes the result (e.g. a planning Lambda step) names that path here and goes to
+   * `tools.done` with no Pass state to copy it.
+   * @default '$.result'
+   */
+  readonly resultPath?: string;
 }
 
 /**
@@ -125,8 +132,16 @@ export interface BodyTools {
    * a state named `failId`, with `$.error` holding `{ Error, Cause }`. Returns the task.
    */
   readonly guard: <T extends Catchable>(task: T, failId: string) => T;
-  /** A state `id` that takes the run's `RunResult` from `path` into `$.result`, then reports it and ends. */
+  /** A state `id` that takes the run's `RunResult` from `path` to the frame's `resultPath`, then reports it and ends. */
   readonly record: (id: string, path: string) => sfn.IChainable;
+  /**
+   * The body's routing Choice, with the approval gate as its first rule: in approval mode, before
+   * approval, it leads to "Request approval", which comes back to this Choice; otherwise the
+   * body's own rules route (add them with `.when` / `.otherwise`). A body that uses it saves the
+   * frame's separate "Needs approval?" Choice; it must place it before any AWS call that reads or
+   * changes a resource (a pure checking step before it is fine). At most one per body.
+   */
+  readonly route: (id: string) => sfn.Choice;
 }
 
 /**
@@ -171,7 +186,7 @@ export class RunbookFrame extends Construct {
         'execution.$': '$$.Execution.Name',
         'startTime.$': '$$.Execution.StartTime',
         'input.$': '$.input',
-        // Who approved and when, for the audit record (set by "Prepare run", replaced on approval).
+        // Who approved and when, for the audit record (set by "Announce start", replaced on approval).
         'approval.$': '$.approval',
       };
       for (const [k, v] of Object.entries(extra)) fields[`${k}.$`] = v;
@@ -199,30 +214,48 @@ export class RunbookFrame extends Construct {
       return new sfn.Pass(this, failId, { comment: 'Route to the shared failure path.' }).next(reportFailure);
     };
 
-    const prepare = new sfn.Pass(this, 'Prepare run', {
-      parameters: {
+    // The run's state, `{ input, execution, approval }`, is built by "Announce start" itself (its
+    // ResultSelector reads the execution input from the context object): no Pass state of its own.
+    const runState = {
+      'input.$': '$$.Execution.Input',
+      execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
+      approval: { status: 'not-requested' },
+    };
+    const announce = new tasks.LambdaInvoke(this, 'Announce start', {
+      lambdaFunction: props.hooks.report,
+      payload: sfn.TaskInput.fromObject({
+        phase: 'started',
+        'execution.$': '$$.Execution.Name',
+        'startTime.$': '$$.Execution.StartTime',
         'input.$': '$',
-        execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
         approval: { status: 'not-requested' },
-      },
+      }),
+      // No ResultPath: the default (`$`) makes the selected result the whole state.
+      resultSelector: runState,
+      retryOnServiceExceptions: false,
     });
+    addLambdaRetry(announce);
+    // Caught before the run state exists: the failure path builds it beside the error.
+    announce.addCatch(
+      new sfn.Pass(this, 'Announce failed', {
+        comment: 'Route to the shared failure path.',
+        parameters: { ...runState, 'error.$': '$.error' },
+      }).next(reportFailure),
+      { resultPath: '$.error' },
+    );
 
-    const announce = report('Announce start', 'started');
-    announce.addCatch(fail('Announce failed'), { resultPath: '$.error' });
-
-    const reportResult = report('Report result', 'succeeded', { result: '$.result' });
-    reportResult.addCatch(new sfn.Succeed(this, 'Succeeded without report', { outputPath: '$.result' }), {
+    const resultPath = props.resultPath ?? '$.result';
+    const reportResult = report('Report result', 'succeeded', { result: resultPath });
+    reportResult.addCatch(new sfn.Succeed(this, 'Succeeded without report', { outputPath: resultPath }), {
       resultPath: '$.reportError',
     });
-    reportResult.next(new sfn.Succeed(this, 'Succeeded', { outputPath: '$.result' }));
+    reportResult.next(new sfn.Succeed(this, 'Succeeded', { outputPath: resultPath }));
     const guard = <T extends Catchable>(task: T, failId: string): T => {
       task.addCatch(fail(failId), { resultPath: '$.error' });
       return task;
     };
     const record = (recordId: string, path: string): sfn.IChainable =>
-      new sfn.Pass(this, recordId, { inputPath: path, resultPath: '$.result' }).next(reportResult);
-    const bodyThenReport = props.body(this, { fail, done: reportResult, guard, record });
-
+      new sfn.Pass(this, recordId, { inputPath: path, resultPath }).next(reportResult);
     const requestApproval = new tasks.LambdaInvoke(this, 'Request approval', {
       lambdaFunction: props.hooks.approval,
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -249,13 +282,30 @@ export class RunbookFrame extends Construct {
       resultPath: '$.error',
     });
     requestApproval.addCatch(fail('Approval failed'), { resultPath: '$.error' });
-    requestApproval.next(bodyThenReport);
+    let routed: sfn.Choice | undefined;
+    // Before approval in approval mode (the approver's answer has no `status`).
+    const awaitingApproval = sfn.Condition.and(
+      sfn.Condition.stringEquals('$.input.mode', 'approval'),
+      sfn.Condition.isPresent('$.approval.status'),
+    );
+    const route = (routeId: string): sfn.Choice => {
+      if (routed) throw new Error(`${props.runbook}: tools.route() is called once per body`);
+      routed = new sfn.Choice(this, routeId).when(awaitingApproval, requestApproval);
+      return routed;
+    };
+    const bodyThenReport = props.body(this, { fail, done: reportResult, guard, record, route });
 
-    const needsApproval = new sfn.Choice(this, 'Needs approval?')
-      .when(sfn.Condition.stringEquals('$.input.mode', 'approval'), requestApproval)
-      .otherwise(bodyThenReport);
-
-    const definition = sfn.Chain.start(prepare).next(announce).next(needsApproval);
+    let definition: sfn.IChainable;
+    if (routed) {
+      requestApproval.next(routed);
+      definition = sfn.Chain.start(announce).next(bodyThenReport);
+    } else {
+      requestApproval.next(bodyThenReport);
+      const needsApproval = new sfn.Choice(this, 'Needs approval?')
+        .when(sfn.Condition.stringEquals('$.input.mode', 'approval'), requestApproval)
+        .otherwise(bodyThenReport);
+      definition = sfn.Chain.start(announce).next(needsApproval);
+    }
 
     acknowledgeInvoke(this, props.hooks.report);
     acknowledgeInvoke(this, props.hooks.approval);
@@ -300,31 +350,38 @@ export interface PollLoopProps {
   readonly backoff: number;
   readonly maxWait: Duration;
   readonly onDone: sfn.IChainable;
+  /**
+   * When done, these rules route first, in order (`onDone` when none matches): the Choice that
+   * would follow the loop is merged into the loop's own.
+   */
+  readonly doneRoutes?: readonly { readonly when: sfn.Condition; readonly next: sfn.IChainable }[];
   readonly onFailed?: sfn.IChainable;
   readonly onTimeout: sfn.IChainable;
+  /**
+   * Where the poll counter lives when the task that starts the loop sets it: that task's
+   * ResultSelector holds `poll: POLL_START` and this is `<its ResultPath>.poll`. The loop then
+   * starts at `check`, with no Pass state of its own. Default: `$.poll.<id>`, set by a
+   * "start polling" Pass.
+   */
+  readonly counterAt?: string;
 }
+
+/** The poll counter a loop starts with (see `PollLoopProps.counterAt`): one read about to be made. */
+export const POLL_START = { count: 1 } as const;
 
 export class PollLoop extends Construct {
   readonly start: sfn.IChainable;
 
   constructor(scope: Construct, id: string, props: PollLoopProps) {
     super(scope, id);
-    const counter = `$.poll.${id.replace(/[^A-Za-z0-9]/g, '')}`;
-    const init = new sfn.Pass(this, `${id}: start polling`, {
-      parameters: { count: 0, waitSeconds: props.firstWait.toSeconds() },
-      resultPath: counter,
-    });
+    // One iteration is four states: back off → wait → check → done?. The count and the next wait
+    // are set by one Pass (JSONPath has no variables and a Wait or Choice cannot change the state).
+    const counter = props.counterAt ?? `$.poll.${id.replace(/[^A-Za-z0-9]/g, '')}`;
     const wait = new sfn.Wait(this, `${id}: wait`, {
       time: sfn.WaitTime.secondsPath(`${counter}.waitSeconds`),
     });
-    const bump = new sfn.Pass(this, `${id}: count poll`, {
-      parameters: {
-        'count.$': `States.MathAdd(${counter}.count, 1)`,
-        'waitSeconds.$': `${counter}.waitSeconds`,
-      },
-      resultPath: counter,
-    });
-    // Back-off: grow the wait, capped. JSONPath has no multiply, so the growth sequence is precomputed.
+    // Back-off: grow the wait, capped. JSONPath has no multiply, so the growth sequence is precomputed;
+    // the wait before read n + 1 is waits[n - 1].
     const waits: number[] = [];
     let w = props.firstWait.toSeconds();
     for (let i = 0; i < props.maxPolls; i++) {
@@ -333,22 +390,29 @@ export class PollLoop extends Construct {
     }
     const nextWait = new sfn.Pass(this, `${id}: back off`, {
       parameters: {
-        'count.$': `${counter}.count`,
-        'waitSeconds.$': `States.ArrayGetItem(States.Array(${waits.join(', ')}), ${counter}.count)`,
+        'count.$': `States.MathAdd(${counter}.count, 1)`,
+        'waitSeconds.$': `States.ArrayGetItem(States.Array(0, ${waits.join(', ')}), ${counter}.count)`,
       },
       resultPath: counter,
     });
     const decide = new sfn.Choice(this, `${id}: done?`);
+    for (const r of props.doneRoutes ?? []) decide.when(sfn.Condition.and(props.done, r.when), r.next);
     decide.when(props.done, props.onDone);
     if (props.failed && props.onFailed) decide.when(props.failed, props.onFailed);
     decide.when(sfn.Condition.numberGreaterThanEquals(`${counter}.count`, props.maxPolls), props.onTimeout);
     decide.otherwise(nextWait);
     nextWait.next(wait);
     wait.next(props.check);
-    props.check.next(bump);
-    bump.next(decide);
-    init.next(props.check);
-    this.start = init;
+    props.check.next(decide);
+    if (props.counterAt) {
+      this.start = props.check;
+    } else {
+      const init = new sfn.Pass(this, `${id}: start polling`, {
+        parameters: POLL_START,
+        resultPath: counter,
+      });
+      this.start = init.next(props.check);
+    }
   }
 }
 

@@ -273,10 +273,8 @@ export class RestoreGuardrailWorkflow extends Construct {
       check.next(whichRead);
 
       // ---------------------------------------------------------------- writes: the one call that puts it back
-      const record = new sfn.Pass(this, 'Record result', {
-        inputPath: '$.plan.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
+      // The plan's result is the run's (the frame's resultPath): a write goes straight to the report.
+      const record = tools.done;
       const req = (key: string) => ({ [`${key}.$`]: `$.plan.value.request.${key}` });
       const writes: [WriteBranch, sfn.IChainable][] = [];
       const write = (branch: WriteBranch, task: ScopedAwsCall) => {
@@ -429,7 +427,12 @@ export class RestoreGuardrailWorkflow extends Construct {
           ),
         );
       }
-      const whichWrite = new sfn.Choice(this, 'Which change?');
+      const dryRun = tools.record('Report planned change', '$.plan.value.dryRunResult');
+      const nothing = tools.done;
+      // One Choice: dry run, nothing to do, else the one write the plan names.
+      const whichWrite = new sfn.Choice(this, 'Dry run, nothing to do, or which change?')
+        .when(isDryRun, dryRun)
+        .when(sfn.Condition.booleanEquals('$.plan.value.noop', true), nothing);
       for (const [branch, task] of writes)
         whichWrite.when(sfn.Condition.stringEquals('$.plan.value.write', branch), task);
       whichWrite.otherwise(
@@ -441,21 +444,7 @@ export class RestoreGuardrailWorkflow extends Construct {
           resultPath: '$.error',
         }).next(tools.fail('Change refused')),
       );
-
-      const dryRun = new sfn.Pass(this, 'Report planned change', {
-        inputPath: '$.plan.value.dryRunResult',
-        resultPath: '$.result',
-      }).next(tools.done);
-      const nothing = new sfn.Pass(this, 'Nothing to change', {
-        inputPath: '$.plan.value.result',
-        resultPath: '$.result',
-      }).next(tools.done);
-      plan.next(
-        new sfn.Choice(this, 'Dry run or nothing to do?')
-          .when(isDryRun, dryRun)
-          .when(sfn.Condition.booleanEquals('$.plan.value.noop', true), nothing)
-          .otherwise(whichWrite),
-      );
+      plan.next(whichWrite);
       return check;
     };
 
@@ -466,6 +455,7 @@ export class RestoreGuardrailWorkflow extends Construct {
       hooks: props.hooks,
       approvalTimeout: props.approvalTimeout,
       timeout: Duration.minutes(30),
+      resultPath: '$.plan.value.result',
       body,
     });
     this.stateMachine = frame.stateMachine;

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import {
   acknowledgeInvoke,
   lambdaStep,
+  POLL_START,
   PollLoop,
   RunbookFrame,
   retryOn,
@@ -133,7 +134,7 @@ export class RotateSecretWorkflow extends Construct {
       approvalTimeout: props.approvalTimeout,
       timeout: props.timeout ?? Duration.hours(1),
       ...(props.roleName ? { roleName: props.roleName } : {}),
-      body: (s, { fail, done }) => {
+      body: (s, { fail, done, route }) => {
         // ---- failure path: which step, does AWSCURRENT still work, what to do -------------------
         const checkCurrent = rotationFunctionCall(s, 'Check AWSCURRENT still works', {
           action: 'verify',
@@ -185,48 +186,56 @@ export class RotateSecretWorkflow extends Construct {
           },
           resultPath: '$.error',
         }).next(fail('Refused'));
-        const whichSecret = new sfn.Choice(s, 'Which secret?');
-        const dryRun = new sfn.Choice(s, 'Dry run?');
+        // One Choice: the approval gate (the frame's), then per secret a dry run (say what would
+        // happen, call nothing) or the rotation.
+        const whichSecret = route('Which secret?');
+        const rotation: sfn.Pass[] = [];
         props.secrets.forEach((secret, index) => {
           const workloads = workloadsBySecret.get(secret.name) ?? [];
+          const planned = [
+            { action: 'rotate-secret', resource: secret.name },
+            ...workloads.map((w) => ({
+              action: 'restart-workload',
+              resource: `${w.namespace}/${w.kind}/${w.name}`,
+            })),
+          ];
+          // The whole run state, with this secret and the rotation's token (the frame's fields kept).
           const use = new sfn.Pass(s, `Use secret ${index + 1}`, {
             comment: secret.name,
             parameters: {
-              name: secret.name,
-              strategy: secret.strategy,
-              functionArn: secret.rotationFunction.functionArn,
-              workloads,
-              workloadCount: workloads.length,
-              planned: [
-                { action: 'rotate-secret', resource: secret.name },
-                ...workloads.map((w) => ({
-                  action: 'restart-workload',
-                  resource: `${w.namespace}/${w.kind}/${w.name}`,
-                })),
-              ],
+              'input.$': '$.input',
+              'execution.$': '$.execution',
+              'approval.$': '$.approval',
+              secret: {
+                name: secret.name,
+                strategy: secret.strategy,
+                functionArn: secret.rotationFunction.functionArn,
+                workloads,
+                workloadCount: workloads.length,
+                planned,
+              },
+              rotation: { 'token.$': 'States.UUID()', 'requestedAt.$': '$$.Execution.StartTime' },
             },
-            resultPath: '$.secret',
-          }).next(dryRun);
-          whichSecret.when(
-            sfn.Condition.and(
-              sfn.Condition.isPresent('$.input.parameters.secretId'),
-              sfn.Condition.stringEquals('$.input.parameters.secretId', secret.name),
-            ),
-            use,
+          });
+          rotation.push(use);
+          const plan = new sfn.Pass(s, `Report what would rotate ${index + 1}`, {
+            comment: secret.name,
+            parameters: {
+              outcome: 'dry-run',
+              summary: `Dry run: would rotate ${secret.name} through its ${secret.strategy} rotation function, verify AWSCURRENT, then restart ${workloads.length} workload(s).`,
+              changes: planned,
+            },
+            resultPath: '$.result',
+          }).next(done);
+          const isThis = sfn.Condition.and(
+            sfn.Condition.isPresent('$.input.parameters.secretId'),
+            sfn.Condition.stringEquals('$.input.parameters.secretId', secret.name),
           );
+          whichSecret
+            .when(sfn.Condition.and(isThis, sfn.Condition.booleanEquals('$.input.dryRun', true)), plan)
+            .when(isThis, use);
         });
         whichSecret.otherwise(notAllowed);
-
-        // ---- dry run: say what would happen, call nothing -------------------------------------------
-        const plan = new sfn.Pass(s, 'Report what would rotate', {
-          parameters: {
-            outcome: 'dry-run',
-            'summary.$':
-              "States.Format('Dry run: would rotate {} through its {} rotation function, verify AWSCURRENT, then restart {} workload(s).', $.secret.name, $.secret.strategy, $.secret.workloadCount)",
-            'changes.$': '$.secret.planned',
-          },
-          resultPath: '$.result',
-        }).next(done);
 
         // ---- rotation enabled? -------------------------------------------------------------------
         const describe = new tasks.CallAwsService(s, STEPS.describe, {
@@ -256,10 +265,6 @@ export class RotateSecretWorkflow extends Construct {
         const enabled = new sfn.Choice(s, 'Rotation turned on?');
 
         // ---- request the rotation (once more after recovering an unfinished one) -----------------
-        const prepare = new sfn.Pass(s, 'Prepare rotation', {
-          parameters: { 'token.$': 'States.UUID()', 'requestedAt.$': '$$.Execution.StartTime' },
-          resultPath: '$.rotation',
-        });
         const rotate = (name: string) => {
           const t = new tasks.CallAwsService(s, name, {
             service: 'secretsmanager',
@@ -270,7 +275,7 @@ export class RotateSecretWorkflow extends Construct {
               RotateImmediately: true,
             },
             iamResources: secretArns,
-            resultSelector: { 'versionId.$': '$.VersionId' },
+            resultSelector: { 'versionId.$': '$.VersionId', poll: POLL_START },
             resultPath: '$.rotation.started',
           });
           sdkRetry(t);
@@ -330,7 +335,7 @@ export class RotateSecretWorkflow extends Construct {
           },
           resultPath: '$.failure',
         }).next(failedAt(STEPS.verify, 'Verification failed'));
-        const verdictNew = new sfn.Choice(s, 'New secret works?');
+        const verdictNew = new sfn.Choice(s, 'New secret works? Restart consumers?');
         verify.next(verdictNew);
 
         const timedOut = new sfn.Pass(s, 'Rotation did not finish in time', {
@@ -357,23 +362,29 @@ export class RotateSecretWorkflow extends Construct {
           firstWait: polling.firstWait,
           backoff: polling.backoff,
           maxWait: polling.maxWait,
+          counterAt: '$.rotation.started.poll',
           onDone: verify,
           onTimeout: timedOut,
         });
         rotateFirst.next(loop.start);
         rotateAgain.next(loop.start);
 
-        const succeeded = new sfn.Pass(s, 'Build result', {
-          parameters: {
-            outcome: 'succeeded',
-            'summary.$':
-              "States.Format('Rotated {}: version {} is AWSCURRENT and works; consumers restarted: {}.', $.secret.name, $.verified.value.versionId, $.restarted)",
-            'changes.$': '$.secret.planned',
-          },
-          resultPath: '$.result',
-        }).next(done);
+        /** The run's result; how the consumers were restarted is known on each path that builds it. */
+        const succeeded = (name: string, restarted: string) =>
+          new sfn.Pass(s, name, {
+            parameters: {
+              outcome: 'succeeded',
+              'summary.$': `States.Format('Rotated {}: version {} is AWSCURRENT and works; consumers restarted: ${restarted}.', $.secret.name, $.verified.value.versionId)`,
+              'changes.$': '$.secret.planned',
+            },
+            resultPath: '$.result',
+          }).next(done);
+        const newWorks = sfn.Condition.and(
+          sfn.Condition.booleanEquals('$.verified.value.works', true),
+          sfn.Condition.booleanEquals('$.verified.value.isExpectedVersion', true),
+        );
 
-        let restartStart: sfn.IChainable = succeeded;
+        // One Choice: the new secret works (else the failure path), and whether to restart.
         if (anyWorkloads && props.kubeFunction) {
           // The kube function checks its allow-list again and answers KubeApiUnavailable (429, 5xx,
           // no connection: retried here) or KubeApiRefused / NotAllowListedError (caught by the Map).
@@ -407,52 +418,35 @@ export class RotateSecretWorkflow extends Construct {
             }).next(fail('Restart failed')),
             { resultPath: '$.failure' },
           );
-          const mark = new sfn.Pass(s, 'Consumers restarted', {
-            result: sfn.Result.fromString('yes'),
-            resultPath: '$.restarted',
-          }).next(succeeded);
-          each.next(mark);
-          restartStart = new sfn.Choice(s, 'Restart consumers?')
+          each.next(succeeded('Build result', 'yes'));
+          verdictNew
             .when(
               sfn.Condition.and(
+                newWorks,
                 sfn.Condition.isPresent('$.input.parameters.restartConsumers'),
                 sfn.Condition.booleanEquals('$.input.parameters.restartConsumers', true),
                 sfn.Condition.numberGreaterThan('$.secret.workloadCount', 0),
               ),
               each,
             )
-            .otherwise(
-              new sfn.Pass(s, 'Restart not requested', {
-                result: sfn.Result.fromString('no (not requested, or no workloads configured)'),
-                resultPath: '$.restarted',
-              }).next(succeeded),
+            .when(
+              newWorks,
+              succeeded('Restart not requested', 'no (not requested, or no workloads configured)'),
             );
         } else {
-          restartStart = new sfn.Pass(s, 'No consumers to restart', {
-            result: sfn.Result.fromString('no (no workloads configured)'),
-            resultPath: '$.restarted',
-          }).next(succeeded);
+          verdictNew.when(newWorks, succeeded('No consumers to restart', 'no (no workloads configured)'));
         }
-        verdictNew
-          .when(
-            sfn.Condition.and(
-              sfn.Condition.booleanEquals('$.verified.value.works', true),
-              sfn.Condition.booleanEquals('$.verified.value.isExpectedVersion', true),
-            ),
-            restartStart,
-          )
-          .otherwise(notVerified);
+        verdictNew.otherwise(notVerified);
 
-        dryRun
-          .when(sfn.Condition.booleanEquals('$.input.dryRun', true), plan)
-          .otherwise(describe.next(enabled));
+        for (const use of rotation) use.next(describe);
+        describe.next(enabled);
         enabled
           .when(
             sfn.Condition.and(
               sfn.Condition.isPresent('$.before.secret.RotationEnabled'),
               sfn.Condition.booleanEquals('$.before.secret.RotationEnabled', true),
             ),
-            prepare.next(rotateFirst),
+            rotateFirst,
           )
           .otherwise(notEnabled);
         return whichSecret;

@@ -10,6 +10,7 @@ import {
   type BodyTools,
   isDryRun,
   lambdaStep,
+  POLL_START,
   PollLoop,
   RunbookFrame,
   retryOn,
@@ -207,7 +208,7 @@ export class ScaleNodeGroupWorkflow extends Construct {
           },
           'ClientRequestToken.$': '$.clientRequestToken',
         },
-        resultSelector: { 'id.$': '$.Update.Id' },
+        resultSelector: { 'id.$': '$.Update.Id', poll: POLL_START },
         resultPath: '$.update',
         policy: [
           new iam.PolicyStatement({ actions: ['eks:UpdateNodegroupConfig'], resources: nodegroupArns }),
@@ -273,6 +274,7 @@ export class ScaleNodeGroupWorkflow extends Construct {
         firstWait: poll.firstWait,
         backoff: poll.backoff,
         maxWait: poll.maxWait,
+        counterAt: '$.update.poll',
         onDone: recordMax,
         onFailed: reason(
           'Update did not succeed',
@@ -348,7 +350,8 @@ export class ScaleNodeGroupWorkflow extends Construct {
       scale.next(afterScaling);
       plan.next(new sfn.Choice(this, 'Dry run?').when(isDryRun, dryRun).otherwise(scale));
 
-      return new sfn.Choice(this, 'Which node groups?')
+      return tools
+        .route('Which node groups?')
         .when(sfn.Condition.isPresent('$.input.parameters.revertOf'), captured)
         .when(sfn.Condition.isPresent('$.input.parameters.nodegroup'), named)
         .otherwise(list);

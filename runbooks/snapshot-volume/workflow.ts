@@ -10,6 +10,7 @@ import {
   type BodyTools,
   isDryRun,
   lambdaStep,
+  POLL_START,
   PollLoop,
   RunbookFrame,
   retryOn,
@@ -169,7 +170,11 @@ export class SnapshotVolumeWorkflow extends Construct {
           'Description.$': '$.plan.value.description',
           'TagSpecifications.$': '$.plan.value.tagSpecifications',
         },
-        resultSelector: { 'SnapshotId.$': '$.SnapshotId' },
+        resultSelector: {
+          'SnapshotId.$': '$.SnapshotId',
+          poll: POLL_START,
+          copy: { value: { skipped: true } },
+        },
         resultPath: '$.snapshot',
         policy: createSnapshotPolicy(volumeArn, snapshotArn(region), settings),
       });
@@ -219,12 +224,8 @@ export class SnapshotVolumeWorkflow extends Construct {
       );
       tools.guard(list, 'List snapshots failed');
 
-      let afterCompleted: sfn.IChainable = list;
-      const noCopy = new sfn.Pass(this, 'No DR copy', {
-        parameters: { skipped: true },
-        resultPath: '$.copy',
-      });
-      noCopy.next(list);
+      // `$.snapshot.copy.value`: `{ skipped: true }` as Create snapshot sets it, or the copy step's answer.
+      const copyRoutes: { when: sfn.Condition; next: sfn.IChainable }[] = [];
       if (props.dr) {
         const copy = step(
           'Copy snapshot to the DR region',
@@ -243,17 +244,11 @@ export class SnapshotVolumeWorkflow extends Construct {
                 : {}),
             },
           },
-          '$.copyResult',
+          '$.snapshot.copy',
         );
         tools.guard(copy, 'DR copy failed');
-        copy
-          .next(new sfn.Pass(this, 'Note DR copy', { inputPath: '$.copyResult.value', resultPath: '$.copy' }))
-          .next(list);
-        afterCompleted = new sfn.Choice(this, 'Copy to the DR region?')
-          .when(sfn.Condition.booleanEquals('$.plan.value.copyToDr', true), copy)
-          .otherwise(noCopy);
-      } else {
-        afterCompleted = noCopy;
+        copy.next(list);
+        copyRoutes.push({ when: sfn.Condition.booleanEquals('$.plan.value.copyToDr', true), next: copy });
       }
 
       const loop = new PollLoop(this, 'Snapshot', {
@@ -264,7 +259,9 @@ export class SnapshotVolumeWorkflow extends Construct {
         firstWait: poll.firstWait,
         backoff: poll.backoff,
         maxWait: poll.maxWait,
-        onDone: afterCompleted,
+        counterAt: '$.snapshot.poll',
+        doneRoutes: copyRoutes,
+        onDone: list,
         onFailed: failWith(
           tools,
           'Snapshot failed',
@@ -287,7 +284,7 @@ export class SnapshotVolumeWorkflow extends Construct {
           'volumeId.$': '$.plan.value.volumeId',
           'pvc.$': '$.plan.value.pvc',
           'snapshotId.$': '$.snapshot.SnapshotId',
-          'copy.$': '$.copy',
+          'copy.$': '$.snapshot.copy.value',
           'snapshots.$': '$.listing.Snapshots',
           settings,
         },
@@ -410,22 +407,19 @@ export class SnapshotVolumeWorkflow extends Construct {
 
       const declined = tools.record('Report declined snapshot', '$.plan.value.declined');
       // `IsNull: true` first: aws-local-stepfunctions 3 evaluates `IsNull: false` as always false.
+      // One Choice for both guards: allow-listed (not declined), then dry run.
       plan.next(
-        new sfn.Choice(this, 'Allow-listed?')
-          .when(
-            sfn.Condition.isNull('$.plan.value.declined'),
-            new sfn.Choice(this, 'Dry run?').when(isDryRun, dryRun).otherwise(create),
-          )
+        new sfn.Choice(this, 'Allow-listed, and live?')
+          .when(sfn.Condition.and(sfn.Condition.isNull('$.plan.value.declined'), isDryRun), dryRun)
+          .when(sfn.Condition.isNull('$.plan.value.declined'), create)
           .otherwise(declined),
       );
 
-      return new sfn.Choice(this, 'Revert?')
+      return tools
+        .route('Revert, volume id or PVC?')
         .when(sfn.Condition.isPresent('$.input.parameters.revertOf'), revert)
-        .otherwise(
-          new sfn.Choice(this, 'Volume id given?')
-            .when(sfn.Condition.isPresent('$.input.parameters.volumeId'), byId)
-            .otherwise(byPvc),
-        );
+        .when(sfn.Condition.isPresent('$.input.parameters.volumeId'), byId)
+        .otherwise(byPvc);
     };
 
     this.frame = new RunbookFrame(this, 'Frame', {

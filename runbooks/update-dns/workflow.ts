@@ -10,6 +10,7 @@ import {
   type BodyTools,
   isDryRun,
   lambdaStep,
+  POLL_START,
   PollLoop,
   RunbookFrame,
   retryOn,
@@ -167,7 +168,7 @@ export class UpdateDnsWorkflow extends Construct {
         service: 'route53',
         action: 'changeResourceRecordSets',
         parameters: { 'HostedZoneId.$': '$.check.value.zoneId', 'ChangeBatch.$': '$.plan.value.changeBatch' },
-        resultSelector: { 'id.$': '$.ChangeInfo.Id', 'status.$': '$.ChangeInfo.Status' },
+        resultSelector: { 'id.$': '$.ChangeInfo.Id', 'status.$': '$.ChangeInfo.Status', poll: POLL_START },
         resultPath: '$.change',
         policy: props.zones.map(
           (zone) =>
@@ -209,6 +210,7 @@ export class UpdateDnsWorkflow extends Construct {
         firstWait: poll.firstWait,
         backoff: poll.backoff,
         maxWait: poll.maxWait,
+        counterAt: '$.change.poll',
         onDone: record,
         onTimeout: new sfn.Pass(this, 'Change not in sync', {
           parameters: {

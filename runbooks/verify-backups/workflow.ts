@@ -10,6 +10,7 @@ import {
   addLambdaRetry,
   type BodyTools,
   isDryRun,
+  POLL_START,
   PollLoop,
   RunbookFrame,
   retryOn,
@@ -201,11 +202,9 @@ export class VerifyBackupsWorkflow extends Construct {
     };
 
     const body = (s: Construct, tools: BodyTools): sfn.IChainable => {
-      const loadSettings = new sfn.Pass(s, 'Load settings', {
-        comment: 'The stage configuration this state machine was deployed with.',
-        parameters: JSON.parse(JSON.stringify(settings)) as Record<string, unknown>,
-        resultPath: '$.settings',
-      });
+      // The stage configuration this state machine was deployed with, written into the payloads that
+      // read it (no Pass state to load it).
+      const settingsJson = JSON.parse(JSON.stringify(settings)) as Record<string, unknown>;
 
       const resolveKey = new ScopedAwsCall(s, 'Resolve expected KMS key', {
         service: 'kms',
@@ -223,23 +222,6 @@ export class VerifyBackupsWorkflow extends Construct {
       });
       retry(resolveKey, SDK_ERRORS.kms);
       tools.guard(resolveKey, 'Key lookup failed');
-
-      const collect = lambdaStep(
-        s,
-        'Collect backups',
-        props.functions.collect,
-        sfn.TaskInput.fromObject({
-          'settings.$': '$.settings',
-          'parameters.$': '$.input.parameters',
-          'dryRun.$': '$.input.dryRun',
-        }),
-        {
-          resultSelector: { 'items.$': '$.Payload.items', 'plan.$': '$.Payload.plan' },
-          resultPath: '$.inventory',
-        },
-      );
-      retryOn(collect, ['InventoryUnavailableError'], { interval: Duration.seconds(10), maxAttempts: 3 });
-      tools.guard(collect, 'Inventory failed');
 
       // Leftovers of crashed runs go first; a failing sweep is recorded and never blocks verification.
       const sweep = lambdaStep(
@@ -268,89 +250,127 @@ export class VerifyBackupsWorkflow extends Construct {
         parameters: { changes: [], failed: [] },
         resultPath: '$.sweep',
       });
-      sweep.next(collect);
-      sweepFailed.next(collect);
-      noSweep.next(collect);
-      const sweepOrNot = new sfn.Choice(s, 'Dry run?').when(isDryRun, noSweep).otherwise(sweep);
+      sweep.next(resolveKey);
+      sweepFailed.next(resolveKey);
+      noSweep.next(resolveKey);
+      // The frame's approval gate first, then: a dry run sweeps nothing.
+      const sweepOrNot = tools.route('Dry run?').when(isDryRun, noSweep).otherwise(sweep);
 
-      // ---- one backup: optional restore test, then the verdict --------------------------------------
-      const evaluate = lambdaStep(
-        s,
-        'Evaluate backup',
-        props.functions.evaluate,
-        sfn.TaskInput.fromJsonPathAt('$'),
-        {
+      // ---- each backup: its restore test, if any, then the verdict ----------------------------------------
+      // One Map per restore test (collect splits the items by the test each gets), so no iteration
+      // spends a Choice and a Pass on finding out; every other item is checked by one more Map. A test
+      // without its Map here (not enabled, no function) is not passed to collect: its items go to that last Map.
+      const evaluation = (name: string, errorName: string) => {
+        const evaluate = lambdaStep(s, name, props.functions.evaluate, sfn.TaskInput.fromJsonPathAt('$'), {
           outputPath: '$.Payload',
-        },
-      );
-      const evaluationFailed = new sfn.Pass(s, 'Record evaluation error', {
-        comment: 'A backup that could not be judged is a failed backup, never a silent pass.',
-        parameters: {
-          'class.$': '$.item.class',
-          'resource.$': '$.item.resource',
-          verdict: 'fail',
-          rpoHours: 0,
-          'reason.$': "States.Format('could not evaluate: {}: {}', $.evalError.Error, $.evalError.Cause)",
-          checks: [],
-        },
-      });
-      evaluate.addCatch(evaluationFailed, { resultPath: '$.evalError' });
-
-      const choose = new sfn.Choice(s, 'Restore test?');
-      if (settings.restore.ebs.enabled && props.functions.checkVolumeContent) {
-        choose.when(
-          sfn.Condition.and(
-            sfn.Condition.stringEquals('$.item.class', 'ebs'),
-            sfn.Condition.booleanEquals('$.plan.ebs', true),
-            sfn.Condition.isPresent('$.item.latestCompleted'),
-          ),
-          this.contentCheck(s, settings, props.functions.checkVolumeContent, evaluate, lambdaStep),
+        });
+        evaluate.addCatch(
+          new sfn.Pass(s, errorName, {
+            comment: 'A backup that could not be judged is a failed backup, never a silent pass.',
+            parameters: {
+              'class.$': '$.item.class',
+              'resource.$': '$.item.resource',
+              verdict: 'fail',
+              rpoHours: 0,
+              'reason.$': "States.Format('could not evaluate: {}: {}', $.evalError.Error, $.evalError.Cause)",
+              checks: [],
+            },
+          }),
+          { resultPath: '$.evalError' },
         );
+        return evaluate;
+      };
+      type Kind = 'ebs-content' | 'rds-instance' | 'velero-restore';
+      const kinds: { kind: Kind; key: string; map: string; processor: sfn.IChainable }[] = [];
+      if (settings.restore.ebs.enabled && props.functions.checkVolumeContent) {
+        const evaluate = evaluation(
+          'Evaluate content-checked backup',
+          'Record content-check evaluation error',
+        );
+        kinds.push({
+          kind: 'ebs-content',
+          key: 'ebsContent',
+          map: 'Check each EBS backup with its content',
+          processor: this.contentCheck(s, settings, props.functions.checkVolumeContent, evaluate, lambdaStep),
+        });
       }
       if (settings.restore.rds.enabled && props.functions.checkDatabase) {
-        const dbRestore = this.databaseRestore(s, settings, props.functions.checkDatabase, evaluate, dbPoll, {
-          retry,
-          lambdaStep,
-          arn,
-          scratchDbPrefix,
-          scratchTag,
+        const evaluate = evaluation('Evaluate restored database', 'Record database evaluation error');
+        kinds.push({
+          kind: 'rds-instance',
+          key: 'rdsInstance',
+          map: 'Check each database with a restore',
+          processor: this.databaseRestore(s, settings, props.functions.checkDatabase, evaluate, dbPoll, {
+            retry,
+            lambdaStep,
+            arn,
+            scratchDbPrefix,
+            scratchTag,
+          }),
         });
-        choose.when(
-          sfn.Condition.and(
-            sfn.Condition.stringEquals('$.item.class', 'rds'),
-            sfn.Condition.booleanEquals('$.plan.rds', true),
-            sfn.Condition.isPresent('$.item.latestCompleted'),
-          ),
-          dbRestore,
-        );
       }
       if (settings.restore.velero?.enabled && props.functions.kube) {
-        choose.when(
-          sfn.Condition.and(
-            sfn.Condition.stringEquals('$.item.class', 'velero'),
-            sfn.Condition.isPresent('$.plan.velero'),
-            sfn.Condition.booleanEquals('$.plan.velero', true),
-            sfn.Condition.isPresent('$.item.latestCompleted'),
+        const evaluate = evaluation('Evaluate Velero restore', 'Record Velero evaluation error');
+        kinds.push({
+          kind: 'velero-restore',
+          key: 'veleroRestore',
+          map: 'Check each Velero backup with a restore',
+          processor: this.veleroRestore(
+            s,
+            settings.restore.velero,
+            props.functions.kube,
+            evaluate,
+            lambdaStep,
           ),
-          this.veleroRestore(s, settings.restore.velero, props.functions.kube, evaluate, lambdaStep),
-        );
+        });
       }
-      choose.otherwise(evaluate);
-
-      const checkEach = new sfn.Map(s, 'Check each backup', {
-        comment: 'One iteration per protected resource, a bounded number at once.',
-        itemsPath: '$.inventory.items',
-        itemSelector: {
-          'item.$': '$$.Map.Item.Value',
-          'settings.$': '$.settings',
-          'keyArn.$': '$.key.arn',
-          'plan.$': '$.inventory.plan',
+      const collect = lambdaStep(
+        s,
+        'Collect backups',
+        props.functions.collect,
+        sfn.TaskInput.fromObject({
+          settings: settingsJson,
+          'parameters.$': '$.input.parameters',
+          'dryRun.$': '$.input.dryRun',
+          // The restore tests that have a Map below: collect splits the items by them.
+          restoreMaps: kinds.map((k) => k.kind),
+        }),
+        {
+          resultSelector: {
+            'items.$': '$.Payload.items',
+            'plan.$': '$.Payload.plan',
+            'groups.$': '$.Payload.groups',
+          },
+          resultPath: '$.inventory',
         },
-        maxConcurrency: props.maxConcurrency,
-        resultPath: '$.evaluations',
-      });
-      checkEach.itemProcessor(choose);
-      tools.guard(checkEach, 'Checks failed');
+      );
+      retryOn(collect, ['InventoryUnavailableError'], { interval: Duration.seconds(10), maxAttempts: 3 });
+      tools.guard(collect, 'Inventory failed');
+      resolveKey.next(collect);
+      const checkMap = (name: string, group: string, processor: sfn.IChainable, kind?: Kind) => {
+        const map = new sfn.Map(s, name, {
+          comment: 'One iteration per protected resource, a bounded number at once.',
+          itemsPath: `$.inventory.groups.${group}`,
+          itemSelector: {
+            'item.$': '$$.Map.Item.Value',
+            settings: settingsJson,
+            'keyArn.$': '$.key.arn',
+            'plan.$': '$.inventory.plan',
+            // Set for every item of a restore test's Map, before the test runs (its catch keeps it).
+            ...(kind ? { restoreTest: { kind } } : {}),
+          },
+          maxConcurrency: props.maxConcurrency,
+          resultPath: `$.evaluated.${group}`,
+        });
+        map.itemProcessor(processor);
+        tools.guard(map, kind ? `${name} failed` : 'Checks failed');
+        return map;
+      };
+      const maps = [
+        checkMap('Check each backup', 'others', evaluation('Evaluate backup', 'Record evaluation error')),
+        ...kinds.map((k) => checkMap(k.map, k.key, k.processor, k.kind)),
+      ];
+      const evaluations = `States.Array(${['others', ...kinds.map((k) => k.key)].map((g) => `$.evaluated.${g}`).join(', ')})`;
 
       // ---- the report --------------------------------------------------------------------------------
       const build = lambdaStep(
@@ -358,7 +378,8 @@ export class VerifyBackupsWorkflow extends Construct {
         'Build report',
         props.functions.buildReport,
         sfn.TaskInput.fromObject({
-          'evaluations.$': '$.evaluations',
+          // One array per Map, concatenated by the step.
+          'evaluations.$': evaluations,
           stage: settings.stage,
           region: settings.region,
           account: settings.account,
@@ -507,8 +528,10 @@ export class VerifyBackupsWorkflow extends Construct {
       }).next(tools.done);
       publish.next(new sfn.Choice(s, 'All verified?').when(anyFailed, verificationFailed).otherwise(result));
 
-      collect.next(checkEach).next(build).next(storeJson).next(storeMarkdown).next(signalsNeeded);
-      return sfn.Chain.start(loadSettings).next(resolveKey).next(sweepOrNot);
+      let chain = sfn.Chain.start(collect);
+      for (const map of maps) chain = chain.next(map);
+      chain.next(build).next(storeJson).next(storeMarkdown).next(signalsNeeded);
+      return sweepOrNot;
     };
 
     this.frame = new RunbookFrame(this, 'Frame', {
@@ -579,10 +602,6 @@ export class VerifyBackupsWorkflow extends Construct {
       extra?: Partial<tasks.LambdaInvokeProps>,
     ) => tasks.LambdaInvoke,
   ): sfn.IChainable {
-    const start = new sfn.Pass(s, 'Start content check', {
-      parameters: { kind: 'ebs-content' },
-      resultPath: '$.restoreTest',
-    });
     const check = lambdaStep(
       s,
       'Check volume content',
@@ -595,7 +614,7 @@ export class VerifyBackupsWorkflow extends Construct {
     );
     check.addCatch(evaluate, { resultPath: '$.restoreError' });
     check.next(evaluate);
-    return start.next(check);
+    return check;
   }
 
   /**
@@ -644,6 +663,8 @@ export class VerifyBackupsWorkflow extends Construct {
         // DNS-1123 and unique per run and namespace: a re-run of the same execution finds the same Restore.
         'name.$':
           "States.Format('vb-{}', States.Hash(States.Format('{}/{}', $$.Execution.Name, $.ns.namespace), 'MD5'))",
+        // The four poll loops' counters start here (no Pass state per loop).
+        polls: { leftover: POLL_START, restore: POLL_START, ready: POLL_START, gone: POLL_START },
       },
       resultPath: '$.run',
     });
@@ -697,7 +718,10 @@ export class VerifyBackupsWorkflow extends Construct {
       check: checkGone,
       done: sfn.Condition.booleanEquals('$.gone.value.exists', false),
       ...polls(0.2, 5, 30),
-      onDone: verdict,
+      counterAt: '$.run.polls.gone',
+      // The verdict Choice merged into the loop's own.
+      doneRoutes: [{ when: sfn.Condition.isPresent('$.failure'), next: failed }],
+      onDone: passed,
       onTimeout: removeFailed,
     });
     remove.next(gone.start);
@@ -800,9 +824,6 @@ export class VerifyBackupsWorkflow extends Construct {
       parameters: { value: { configured: false } },
       resultPath: '$.probe',
     }).next(cleanupPath);
-    const afterReady = new sfn.Choice(s, 'Readiness probe configured?')
-      .when(sfn.Condition.isPresent('$.ns.probe'), probe)
-      .otherwise(noProbe);
     const ready = new PollLoop(s, 'Restored workloads', {
       check: inspect,
       done: sfn.Condition.and(
@@ -810,7 +831,10 @@ export class VerifyBackupsWorkflow extends Construct {
         sfn.Condition.numberGreaterThanEqualsJsonPath('$.inspection.value.boundPvcs', '$.ns.minBoundPvcs'),
       ),
       ...polls(0.4, 15, 60),
-      onDone: afterReady,
+      counterAt: '$.run.polls.ready',
+      // "Readiness probe configured?" merged into the loop's own Choice.
+      doneRoutes: [{ when: sfn.Condition.isPresent('$.ns.probe'), next: probe }],
+      onDone: noProbe,
       onTimeout: notReady,
     });
     const restorePoll = new PollLoop(s, 'Velero restore', {
@@ -818,6 +842,7 @@ export class VerifyBackupsWorkflow extends Construct {
       done: phaseIs(['Completed']),
       failed: phaseIs(['Failed', 'PartiallyFailed', 'FailedValidation']),
       ...polls(0.4, 15, 60),
+      counterAt: '$.run.polls.restore',
       onDone: ready.start,
       onFailed: restoreFailed,
       onTimeout: restoreSlow,
@@ -827,6 +852,7 @@ export class VerifyBackupsWorkflow extends Construct {
       check: checkLeftover,
       done: sfn.Condition.booleanEquals('$.leftover.value.exists', false),
       ...polls(0.2, 5, 30),
+      counterAt: '$.run.polls.leftover',
       onDone: create,
       onTimeout: leftoverStuck,
     });
@@ -842,11 +868,7 @@ export class VerifyBackupsWorkflow extends Construct {
     each.itemProcessor(begin.next(sweep));
     each.addCatch(evaluate, { resultPath: '$.restoreError' });
     each.next(evaluate);
-    const start = new sfn.Pass(s, 'Start Velero restore test', {
-      parameters: { kind: 'velero-restore' },
-      resultPath: '$.restoreTest',
-    });
-    return start.next(each);
+    return each;
   }
 
   /** RDS: restore the latest snapshot to a small temporary instance, query it, delete it whatever happened. */
@@ -873,15 +895,13 @@ export class VerifyBackupsWorkflow extends Construct {
     const rds = settings.restore.rds;
     const estimate = estimateRestoreCostUsd(rds.instanceClass, rds.maxMinutes);
     const dbArn = h.arn('rds', `db:${h.scratchDbPrefix}*`);
-    const start = new sfn.Pass(s, 'Start database restore test', {
-      parameters: { kind: 'rds-instance' },
-      resultPath: '$.restoreTest',
-    });
     const name = new sfn.Pass(s, 'Name test database', {
       comment:
         'One temporary instance per run and database: a re-run of the same execution finds the same name, and two databases restored in one run never share one.',
       parameters: {
         'id.$': `States.Format('${h.scratchDbPrefix}{}', States.Hash(States.Format('{}/{}', $$.Execution.Name, $.item.resource), 'MD5'))`,
+        // The status poll's counter (the restore call's result is not kept: a re-run catches AlreadyExists).
+        poll: POLL_START,
       },
       resultPath: '$.scratch',
     });
@@ -1028,6 +1048,7 @@ export class VerifyBackupsWorkflow extends Construct {
       done: status(['available']),
       failed: status(RDS_DEAD_STATES),
       ...poll,
+      counterAt: '$.scratch.poll',
       onDone: check,
       onFailed: broke,
       onTimeout: slow,
@@ -1039,7 +1060,7 @@ export class VerifyBackupsWorkflow extends Construct {
     });
     restore.addCatch(remove, { resultPath: '$.restoreError' });
     restore.next(loop.start);
-    return start.next(name).next(restore);
+    return name.next(restore);
   }
 }
 

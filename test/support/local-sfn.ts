@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { StateMachine as LocalStateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -215,7 +216,8 @@ export async function runAsl(def: AslDefinition, input: Json, options: RunOption
       if (e.type === 'StateEntered' && e.state) path.push(e.state.name);
     }
   })();
-  const checked = <T>(outcome: T): T => {
+  const checked = <T extends RunOutcome>(outcome: T): T => {
+    traceRun(def, input, outcome);
     if (refused.length > 0)
       throw new Error(`SDK calls checked against AWS's API models failed:\n${refused.join('\n')}`);
     return outcome;
@@ -236,6 +238,18 @@ export async function runAsl(def: AslDefinition, input: Json, options: RunOption
       calls,
     });
   }
+}
+
+/**
+ * With `RUN_ASL_TRACE=<file>` set, every run appends one JSON line `{ definition, input,
+ * status, path }` to that file: the transitions bench (test/bench/sections/transitions.ts) runs
+ * the workflow tests' own happy-path cases (one test each, `vitest -t`) this way and counts what they entered.
+ */
+function traceRun(def: AslDefinition, input: Json, outcome: RunOutcome): void {
+  const file = process.env.RUN_ASL_TRACE;
+  if (!file) return;
+  const line = { definition: def, input, status: outcome.status, path: outcome.path };
+  appendFileSync(file, `${JSON.stringify(line)}\n`);
 }
 
 /** An error as a Step Functions SDK integration raises it (`Ec2.SomethingException`). */

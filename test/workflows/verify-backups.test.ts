@@ -341,6 +341,8 @@ function handlers(
       sweepScratch(i as never, { ec2: aws.clients.ec2 }, quiet, new Date()),
     'Collect backups': (i) => collectInventory(i as never, aws.clients, quiet, new Date()),
     'Evaluate backup': (i) => evaluateHandler(i as never),
+    // The same step, in the Map of the EBS content checks (one Map per restore kind).
+    'Evaluate content-checked backup': (i) => evaluateHandler(i as never),
     'Check volume content': (i) => {
       rec.contentChecks.push(i);
       if (!ebsDeps) throw new Error('the EBS direct API stand-in is not running');
@@ -903,10 +905,12 @@ describe('verify-backups workflow: the weekly database restore test', () => {
         deleted.push(i);
         return { DbInstance: { DbInstanceStatus: 'deleting' } };
       },
+      'Evaluate restored database': (i) => evaluateHandler(i as never),
       ...overrides,
     });
-    // EBS content checks are off in this definition: the state does not exist.
+    // EBS content checks are off in this definition: the states do not exist.
     delete h['Check volume content'];
+    delete h['Evaluate content-checked backup'];
     return { h, rec, deleted, restored };
   }
 
@@ -950,9 +954,16 @@ describe('verify-backups workflow: the weekly database restore test', () => {
     const { h, deleted, restored } = dbHandlers();
     const collect = h['Collect backups'] as TaskHandler;
     h['Collect backups'] = async (i) => {
-      const inv = (await collect(i)) as { items: { class: string; resource: string }[] };
+      type Item = { class: string; resource: string };
+      const inv = (await collect(i)) as { items: Item[]; groups: { rdsInstance: Item[] } };
       const platform = inv.items.find((x) => x.class === 'rds');
-      return { ...inv, items: [...inv.items, { ...platform, resource: 'test-orders' }] };
+      const orders = { ...platform, resource: 'test-orders' };
+      // In the inventory and in its restore group, as collect files every item it restores.
+      return {
+        ...inv,
+        items: [...inv.items, orders],
+        groups: { ...inv.groups, rdsInstance: [...inv.groups.rdsInstance, orders] },
+      };
     };
     // Act
     const out = await runAsl(asl, INPUT, { handlers: h });
@@ -1232,8 +1243,12 @@ describe('verify-backups workflow: the Velero restore test through the kube func
       'Delete scratch namespace',
       'Check scratch namespace deleted',
     ];
-    const { handlers: h, rec } = handlers(goodWorld(), chat, Object.fromEntries(names.map((n) => [n, kube])));
+    const { handlers: h, rec } = handlers(goodWorld(), chat, {
+      ...Object.fromEntries(names.map((n) => [n, kube])),
+      'Evaluate Velero restore': (i) => evaluateHandler(i as never),
+    });
     delete h['Check volume content'];
+    delete h['Evaluate content-checked backup'];
     return { h, rec };
   }
   const scratchLeft = () => NAMESPACES.filter((n) => api.get(`/api/v1/namespaces/restore-check-${n}`));
@@ -1401,12 +1416,12 @@ describe('verify-backups workflow: the Velero restore test through the kube func
         'Delete scratch namespace',
         'Check scratch namespace deleted',
       ];
-      const { handlers: h, rec } = handlers(
-        goodWorld(),
-        chat,
-        Object.fromEntries(names.map((n) => [n, kube])),
-      );
+      const { handlers: h, rec } = handlers(goodWorld(), chat, {
+        ...Object.fromEntries(names.map((n) => [n, kube])),
+        'Evaluate Velero restore': (i) => evaluateHandler(i as never),
+      });
       delete h['Check volume content'];
+      delete h['Evaluate content-checked backup'];
       const out = await runAsl(asl, INPUT, { handlers: h, context: STATE_CONTEXT });
       expect(out.status).toBe('FAILED');
       expect(row(rec, 'daily').reason).toMatch(

@@ -32,7 +32,8 @@ export const EvaluationSchema = z.object({
 });
 
 export const BuildReportEventSchema = z.object({
-  evaluations: z.array(EvaluationSchema),
+  /** The workflow passes one array per Map (one Map per restore kind): flattened here. */
+  evaluations: z.array(z.union([EvaluationSchema, z.array(EvaluationSchema)])).transform((xs) => xs.flat()),
   stage: z.string().min(1),
   executionName: z.string().min(1),
   region: z.string().optional(),
@@ -40,7 +41,7 @@ export const BuildReportEventSchema = z.object({
   bucket: z.string().min(1),
 });
 export interface BuildReportEvent {
-  readonly evaluations: readonly Evaluation[];
+  readonly evaluations: readonly (Evaluation | readonly Evaluation[])[];
   readonly stage: string;
   readonly executionName: string;
   readonly region?: string;

@@ -63,6 +63,8 @@ export const CollectEvent = z.object({
   /** The run's parameters, validated again here (the intake already did). */
   parameters: z.unknown(),
   dryRun: z.boolean().default(false),
+  /** The restore tests the workflow has a Map for; an item due another one is checked without it. */
+  restoreMaps: z.array(z.enum(['ebs-content', 'rds-instance', 'velero-restore'])).default([]),
 });
 export type CollectEvent = z.input<typeof CollectEvent>;
 
@@ -85,9 +87,23 @@ export interface RestorePlan {
   readonly skipped: string;
 }
 
+export type RestoreKind = 'ebs-content' | 'rds-instance' | 'velero-restore';
+
+/**
+ * The items again, split by the restore test each gets in this run: the workflow checks each group
+ * in a Map of its own (no per-item Choice). Every item is in exactly one group.
+ */
+export interface InventoryGroups {
+  readonly others: BackupItem[];
+  readonly ebsContent: BackupItem[];
+  readonly rdsInstance: BackupItem[];
+  readonly veleroRestore: BackupItem[];
+}
+
 export interface Inventory {
   readonly items: BackupItem[];
   readonly plan: RestorePlan;
+  readonly groups: InventoryGroups;
 }
 
 /**
@@ -607,7 +623,7 @@ export async function collectInventory(
   logger: OpsLogger,
   now: Date,
 ): Promise<Inventory> {
-  const { settings, parameters, dryRun } = CollectEvent.parse(event);
+  const { settings, parameters, dryRun, restoreMaps } = CollectEvent.parse(event);
   const params = VerifyBackupsParameters.parse(parameters ?? {});
   const items: BackupItem[] = [];
   for (const cls of params.scope) {
@@ -640,5 +656,41 @@ export async function collectInventory(
         ? 'restore tests not requested for this run'
         : 'restore tests are off or not due today for this class (config)',
   };
-  return { items, plan };
+  return { items, plan, groups: groupByRestore(items, plan, restoreMaps) };
+}
+
+/**
+ * The restore test an item gets in this run: its class's, when the plan runs it and the item has a
+ * completed recovery point to restore (the conditions the workflow's per-item Choice tested).
+ */
+export function restoreKind(item: BackupItem, plan: RestorePlan): RestoreKind | undefined {
+  if (!item.latestCompleted) return undefined;
+  if (item.class === 'ebs' && plan.ebs) return 'ebs-content';
+  if (item.class === 'rds' && plan.rds) return 'rds-instance';
+  if (item.class === 'velero' && plan.velero) return 'velero-restore';
+  return undefined;
+}
+
+/** Splits the items by restore test; a test the workflow has no Map for counts as none. */
+export function groupByRestore(
+  items: readonly BackupItem[],
+  plan: RestorePlan,
+  restoreMaps: readonly RestoreKind[],
+): InventoryGroups {
+  const groups: { [K in keyof InventoryGroups]: BackupItem[] } = {
+    others: [],
+    ebsContent: [],
+    rdsInstance: [],
+    veleroRestore: [],
+  };
+  const key = {
+    'ebs-content': 'ebsContent',
+    'rds-instance': 'rdsInstance',
+    'velero-restore': 'veleroRestore',
+  } as const;
+  for (const item of items) {
+    const kind = restoreKind(item, plan);
+    groups[kind && restoreMaps.includes(kind) ? key[kind] : 'others'].push(item);
+  }
+  return groups;
 }

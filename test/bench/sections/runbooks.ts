@@ -344,7 +344,7 @@ export async function run(): Promise<BenchSection> {
             name: 'minimum: one state per necessary AWS call + 2 report hooks',
             value: minimumTransitions,
           },
-          note: 'the rest: frame (prepare, approval choice), choices, poll counters and waits, Lambda planning steps',
+          note: 'the rest: routing and guard choices, poll back-offs and waits, Lambda planning steps (against a lean design of the same steps: the transitions section)',
         },
         {
           name: `${s.runbook}: AWS API calls`,

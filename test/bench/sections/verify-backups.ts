@@ -22,6 +22,7 @@ import {
   type TaskHandler,
   workflowStack,
 } from '../../support/local-sfn.js';
+import { leanCount } from '../lean-transitions.js';
 import { type BenchCheck, type BenchRow, type BenchSection, median } from '../types.js';
 
 /**
@@ -201,7 +202,16 @@ function inventory(restoreTests: boolean, now: number) {
   const plan = restoreTests
     ? { ebs: true, rds: true, velero: true, skipped: '' }
     : { ebs: false, rds: false, velero: false, skipped: 'restore tests not requested for this run' };
-  return { items, plan };
+  // Split as collect splits them (runbooks/verify-backups/steps/collect.ts): each class's restore test
+  // when it runs, the rest checked without one.
+  const of = (cls: BackupItem['class'], on: boolean) => (on ? items.filter((i) => i.class === cls) : []);
+  const groups = {
+    ebsContent: of('ebs', plan.ebs),
+    rdsInstance: of('rds', plan.rds),
+    veleroRestore: of('velero', plan.velero),
+    others: restoreTests ? [] : items,
+  };
+  return { items, plan, groups };
 }
 
 const INPUT = (restoreTests: boolean) => ({
@@ -226,6 +236,8 @@ const INPUT = (restoreTests: boolean) => ({
 interface Measured {
   readonly status: string;
   readonly transitions: number;
+  /** A lean design of the same steps (test/bench/lean-transitions.ts), from this run's own path. */
+  readonly lean: number;
   readonly waits: number;
   readonly wallMs: number;
   /** Lambda invocations by state name, and the billed ms of each (measured or assumed). */
@@ -340,7 +352,14 @@ async function once(asl: AslDefinition, restoreTests: boolean): Promise<Measured
     'Collect backups': assumed('Collect backups', ASSUMED_MS['Collect backups'] as number, () =>
       inventory(restoreTests, now),
     ),
-    'Evaluate backup': timed('Evaluate backup', (i) => evaluateHandler(i as never)),
+    ...Object.fromEntries(
+      [
+        'Evaluate backup',
+        'Evaluate content-checked backup',
+        'Evaluate restored database',
+        'Evaluate Velero restore',
+      ].map((n) => [n, timed(n, (i) => evaluateHandler(i as never))]),
+    ),
     'Check volume content': assumed(
       'Check volume content',
       ASSUMED_MS['Check volume content'] as number,
@@ -404,7 +423,8 @@ async function once(asl: AslDefinition, restoreTests: boolean): Promise<Measured
       .map(([n]) => n),
   );
   const waits = out.path.filter((p) => waitStates.has(p)).length;
-  return { status: out.status, transitions: out.transitions, waits, wallMs, billed };
+  const lean = leanCount(asl, out.path).lean;
+  return { status: out.status, transitions: out.transitions, lean, waits, wallMs, billed };
 }
 
 const usd = (n: number) => Math.round(n * 10_000) / 10_000;
@@ -448,6 +468,14 @@ export async function run(): Promise<BenchSection> {
       note: `${f.waits} wait states entered (restore and readiness polls, skipped locally); ${f.billed.length} Lambda invocations`,
     },
     {
+      name: 'state transitions per run against a lean design of the same steps (issue 17)',
+      value: f.transitions,
+      unit: 'transitions',
+      baseline: { name: 'lean: 1 per task, 3 per poll read, 1 per Map, start + end', value: f.lean },
+      goal: { op: '≤', ratio: 1.3 },
+      note: `restore tests off: ${b.transitions} against ${b.lean}`,
+    },
+    {
       name: 'local run time (waits skipped; real evaluate / build / publish code)',
       value: Math.round(median(full.map((m) => m.wallMs))),
       unit: 'ms',
@@ -482,6 +510,11 @@ export async function run(): Promise<BenchSection> {
         byFull.get('Run check query') === DATABASES.length &&
         byFull.get('Create Velero restore') === NAMESPACES.length,
       detail: `${byFull.get('Check volume content') ?? 0} content checks, ${byFull.get('Run check query') ?? 0} database checks, ${byFull.get('Create Velero restore') ?? 0} Velero restores`,
+    },
+    {
+      name: 'state transitions ≤ 1.3× lean (issue 17), restore tests on and off',
+      ok: f.transitions <= 1.3 * f.lean && b.transitions <= 1.3 * b.lean,
+      detail: `${f.transitions} / ${f.lean} = ${(f.transitions / f.lean).toFixed(2)}×; off: ${b.transitions} / ${b.lean} = ${(b.transitions / b.lean).toFixed(2)}×`,
     },
     {
       name: 'the transition count is the same every round (deterministic scenario)',

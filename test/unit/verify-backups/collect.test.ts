@@ -8,6 +8,7 @@ import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import {
   type CollectEvent,
   collectInventory,
+  groupByRestore,
   InventoryUnavailableError,
   veleroState,
 } from '../../../runbooks/verify-backups/steps/collect.js';
@@ -330,5 +331,45 @@ describe('verify-backups inventory: the Velero backup replica in the DR region',
     );
     expect(inv.items[0]?.drCopyLookedUp).toBeUndefined();
     expect(drMock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+  });
+});
+
+describe('groupByRestore: the Map each item is checked in (issue 17: no per-item Choice)', () => {
+  const point = { id: 'p', createdAt: '2026-12-07T03:00:00Z', state: 'completed' as const, encrypted: true };
+  const item = (cls: 'ebs' | 'rds' | 'velero', resource: string, completed = true) => ({
+    class: cls,
+    resource,
+    recoveryPoints: 1,
+    ...(completed ? { latestCompleted: point } : {}),
+  });
+  const vol = item('ebs', 'vol-a');
+  const fresh = item('ebs', 'vol-b', false);
+  const db = item('rds', 'db-a');
+  const daily = item('velero', 'daily');
+  const all = [vol, fresh, db, daily];
+  const on = { ebs: true, rds: true, velero: true, skipped: '' };
+
+  it('files each item under its restore test when the plan runs it and it has a completed point', () => {
+    expect(groupByRestore(all, on, ['ebs-content', 'rds-instance', 'velero-restore'])).toEqual({
+      ebsContent: [vol],
+      rdsInstance: [db],
+      veleroRestore: [daily],
+      others: [fresh],
+    });
+  });
+
+  it('a restore test the plan does not run, or the workflow has no Map for, leaves the item with the others', () => {
+    expect(groupByRestore(all, { ...on, rds: false }, ['ebs-content', 'velero-restore'])).toEqual({
+      ebsContent: [vol],
+      rdsInstance: [],
+      veleroRestore: [daily],
+      others: [fresh, db],
+    });
+    expect(groupByRestore(all, on, [])).toEqual({
+      ebsContent: [],
+      rdsInstance: [],
+      veleroRestore: [],
+      others: all,
+    });
   });
 });
