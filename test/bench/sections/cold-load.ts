@@ -97,6 +97,9 @@ export async function run(): Promise<BenchSection> {
       base: [] as number[],
       loaded: [] as number[],
       invoke: [] as number[],
+      cpu: [] as number[],
+      /** How the first invocation ended (the same every round): returned, or the error it threw. */
+      ended: '',
     }));
     for (let round = 0; round <= ROUNDS; round++) {
       for (const [i, t] of targets.entries()) {
@@ -107,18 +110,23 @@ export async function run(): Promise<BenchSection> {
         // Only a load that reached the handler's invocation counts (its end may be our own refusal).
         const result = JSON.parse(readFileSync(t.resultFile, 'utf8')) as {
           phase: string;
-          error?: unknown;
+          ok?: boolean;
+          cpuMs: number;
+          error?: { name?: string };
           loadedAt: number;
           doneAt: number;
         };
         if (result.phase !== 'invoke') {
           throw new Error(`${t.d.id} did not load: ${JSON.stringify(result.error).slice(0, 2000)}`);
         }
+        const timing = times[i];
+        if (timing) timing.ended = result.ok ? 'returned' : `threw ${result.error?.name ?? 'an error'}`;
         if (round > 0) {
           times[i]?.fn.push(fn.ms);
           times[i]?.base.push(base.ms);
           times[i]?.loaded.push(result.loadedAt);
           times[i]?.invoke.push(result.doneAt - result.loadedAt);
+          times[i]?.cpu.push(result.cpuMs);
         }
       }
     }
@@ -134,8 +142,9 @@ export async function run(): Promise<BenchSection> {
         unit: 'ms',
         baseline: { name: BASELINE, value: Math.round(base) },
         // Where the time goes: the handler module ready (ms after the process started), and the first
-        // invocation (against the answering stand-ins).
-        note: `median of ${ROUNDS} rounds; module ready at ${median(times[i]?.loaded ?? []).toFixed(0)} ms, first invocation ${median(times[i]?.invoke ?? []).toFixed(0)} ms`,
+        // invocation (against the answering stand-ins); the process's CPU time (user + system), which
+        // machine load disturbs less than wall time, to compare two builds of one function.
+        note: `median of ${ROUNDS} rounds; module ready at ${median(times[i]?.loaded ?? []).toFixed(0)} ms, first invocation ${median(times[i]?.invoke ?? []).toFixed(0)} ms (${times[i]?.ended}); process CPU ${median(times[i]?.cpu ?? []).toFixed(0)} ms`,
         goal: { op: '≤', ratio: GOAL },
       });
       checks.push({
