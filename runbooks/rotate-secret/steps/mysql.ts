@@ -136,6 +136,7 @@ const ESCAPES: Record<string, string> = {
  * checks it against mysql2 itself), without loading mysql2 to build a statement.
  */
 export function escapeString(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SUB are among the characters mysql2 escapes.
   return `'${value.replace(/[\0\b\t\n\r\x1a"'\\]/g, (ch) => ESCAPES[ch] ?? ch)}'`;
 }
 
