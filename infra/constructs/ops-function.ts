@@ -26,6 +26,9 @@ export const BUNDLING: nodejs.BundlingOptions = {
   logLevel: nodejs.LogLevel.WARNING,
   // The runtime ships its own SDK, but a pinned, tree-shaken copy keeps behaviour identical to the tests.
   externalModules: [],
+  // Node's own fetch for the Datadog client instead of node-fetch v2 and its Unicode tables
+  // (functions/shared/native-fetch.ts; measured in the cold-load bench, README "Benchmarks").
+  esbuildArgs: { '--alias': 'cross-fetch=./functions/shared/native-fetch.ts' },
 };
 
 export interface OpsFunctionProps

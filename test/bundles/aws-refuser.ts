@@ -18,13 +18,44 @@ export interface AwsCall {
   readonly signed: boolean;
 }
 
+/**
+ * `refuse` (the smoke test): every call is refused as above. `answer` (the cold-load benchmark):
+ * every call succeeds with the smallest reply its protocol allows for that operation (no output
+ * members: `{}`, an empty `<Action>Result`, an empty body), the way AWS answers a caller that may
+ * make the call and finds nothing (an empty list, no item, no secret value). A handler then runs
+ * its own code to the end of its first invocation instead of ending at the first refusal: no
+ * back-off, and no error stack formatted (with `--enable-source-maps` Node decodes the whole
+ * bundle's map at the first stack it formats, 0.3–0.5 s for a 1–2.6 MB map), unless our code
+ * raises one itself.
+ */
+/**
+ * The value of every secret in `answer` mode: one JSON document with the fields our readers take
+ * (database credentials; a token, API or application key: functions/shared/slack.ts `pickField`).
+ */
+const SECRET_VALUE = JSON.stringify({
+  username: 'smoke',
+  password: 'smoke-password-0000',
+  token: 'xoxb-0000-smoke',
+  signingSecret: '8f742231b10e8888abcd99yyyzzz85a5',
+  apiKey: '0123456789abcdef0123456789abcdef',
+  appKey: '0123456789abcdef0123456789abcdef01234567',
+});
+
+/** EC2 replies whose one member is always there on success (CopySnapshot: the new snapshot's id). */
+const EC2_REQUIRED: Record<string, string> = {
+  CopySnapshot: '<snapshotId>snap-0fedcba9876543210</snapshotId>',
+  CreateSnapshot: '<snapshotId>snap-0fedcba9876543210</snapshotId>',
+};
+
+export type StandInMode = 'refuse' | 'answer';
+
 export interface AwsRefuser {
   readonly url: string;
   readonly calls: AwsCall[];
   close(): Promise<void>;
 }
 
-function respond(req: IncomingMessage, body: string, res: ServerResponse): AwsCall {
+function respond(req: IncomingMessage, body: string, res: ServerResponse, mode: StandInMode): AwsCall {
   const auth = req.headers.authorization ?? '';
   const scope = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth);
   const accessKeyId = scope?.[1] ?? 'unsigned';
@@ -35,16 +66,35 @@ function respond(req: IncomingMessage, body: string, res: ServerResponse): AwsCa
   const requestId = 'smoke-0000-0000';
   const message = `User is not authorized to perform this operation (${REFUSAL_MARKER})`;
   if (typeof target === 'string') {
+    const operation = target.split('.').pop() ?? target;
+    if (mode === 'answer') {
+      res.writeHead(200, {
+        'content-type': contentType || 'application/x-amz-json-1.1',
+        'x-amzn-requestid': requestId,
+      });
+      // A secret that exists always has a value: one that reads as a token and as credentials.
+      res.end(operation === 'GetSecretValue' ? JSON.stringify({ SecretString: SECRET_VALUE }) : '{}');
+      return { accessKeyId, service, operation, signed };
+    }
     // awsJson 1.0 / 1.1 (DynamoDB, SSM, Secrets Manager, Step Functions…): 400 with __type.
     res.writeHead(400, {
       'content-type': contentType || 'application/x-amz-json-1.1',
       'x-amzn-requestid': requestId,
     });
     res.end(JSON.stringify({ __type: 'AccessDeniedException', message }));
-    return { accessKeyId, service, operation: target.split('.').pop() ?? target, signed };
+    return { accessKeyId, service, operation, signed };
   }
   if (contentType.startsWith('application/x-www-form-urlencoded')) {
     const action = new URLSearchParams(body).get('Action') ?? 'unknown';
+    if (mode === 'answer') {
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end(
+        service === 'ec2'
+          ? `<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>${EC2_REQUIRED[action] ?? ''}</${action}Response>`
+          : `<${action}Response><${action}Result/><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+      );
+      return { accessKeyId, service, operation: action, signed };
+    }
     res.writeHead(403, { 'content-type': 'text/xml' });
     res.end(
       service === 'ec2'
@@ -54,6 +104,16 @@ function respond(req: IncomingMessage, body: string, res: ServerResponse): AwsCa
     return { accessKeyId, service, operation: action, signed };
   }
   const operation = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
+  if (mode === 'answer') {
+    // REST-XML (S3) and REST-JSON: a body without members.
+    const json = service !== 's3';
+    res.writeHead(200, {
+      'content-type': json ? 'application/json' : 'application/xml',
+      'x-amzn-requestid': requestId,
+    });
+    res.end(json ? '{}' : '');
+    return { accessKeyId, service, operation, signed };
+  }
   if (service === 's3') {
     res.writeHead(403, { 'content-type': 'application/xml' });
     res.end(
@@ -71,12 +131,12 @@ function respond(req: IncomingMessage, body: string, res: ServerResponse): AwsCa
   return { accessKeyId, service, operation, signed };
 }
 
-export async function startAwsRefuser(): Promise<AwsRefuser> {
+export async function startAwsRefuser(mode: StandInMode = 'refuse'): Promise<AwsRefuser> {
   const calls: AwsCall[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => calls.push(respond(req, Buffer.concat(chunks).toString('utf8'), res)));
+    req.on('end', () => calls.push(respond(req, Buffer.concat(chunks).toString('utf8'), res, mode)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

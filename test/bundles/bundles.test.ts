@@ -52,7 +52,8 @@ describe('bundles: every function of the app', () => {
   });
 
   it('builds what CDK builds: one function bundled by NodejsFunction itself is byte-identical', () => {
-    const entry = 'runbooks/verify-backups/steps/handlers/evaluate.ts';
+    // publish carries the Datadog client: its `cross-fetch` is aliased through `esbuildArgs`.
+    const entry = 'runbooks/verify-backups/steps/handlers/publish.ts';
     const cdkApp = new App({ outdir: join(work, 'cdk-one') });
     const stack = new Stack(cdkApp, 'One', { env: { account: '111111111111', region: 'eu-west-1' } });
     // CDK bundles while it constructs the function, and announces it on stderr: keep that line

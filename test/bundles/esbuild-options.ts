@@ -31,7 +31,23 @@ const TRANSLATED = new Set<keyof nodejs.BundlingOptions>([
   'keepNames',
   'tsconfig',
   'inject',
+  'esbuildArgs',
 ]);
+
+/** The `esbuildArgs` the smoke test translates (CDK writes `--alias: 'a=b'` as `--alias:a=b`). */
+function aliasesOf(args: nodejs.BundlingOptions['esbuildArgs']): Record<string, string> {
+  const alias: Record<string, string> = {};
+  for (const [key, value] of Object.entries(args ?? {})) {
+    if (key !== '--alias' || typeof value !== 'string') {
+      throw new Error(
+        `esbuildArgs ${key} is not translated by the smoke test: add it to test/bundles/esbuild-options.ts`,
+      );
+    }
+    const eq = value.indexOf('=');
+    alias[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return alias;
+}
 
 export interface BundleBuild {
   /** Options shared by every entry built with these bundling options. */
@@ -84,6 +100,7 @@ export function esbuildOptionsFor(
     ...(bundling.footer ? { footer: { js: bundling.footer } } : {}),
     ...(bundling.mainFields ? { mainFields: [...bundling.mainFields] } : {}),
     ...(bundling.inject ? { inject: [...bundling.inject] } : {}),
+    ...(bundling.esbuildArgs ? { alias: aliasesOf(bundling.esbuildArgs) } : {}),
     ...(esm ? { outExtension: { '.js': '.mjs' } } : {}),
   };
   return { options, outFile: esm ? 'index.mjs' : 'index.js' };

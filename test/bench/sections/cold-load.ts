@@ -6,6 +6,7 @@ import { REPO_ROOT } from '../../../infra/constructs/ops-function.js';
 import { appFunctions, type Deployed, lambdaEnvironment } from '../../bundles/app-functions.js';
 import { startAwsRefuser } from '../../bundles/aws-refuser.js';
 import { SAMPLES } from '../../bundles/samples.js';
+import { startWebApiFake } from '../../bundles/web-api-fake.js';
 import { type BenchCheck, type BenchRow, type BenchSection, median } from '../types.js';
 
 /**
@@ -15,8 +16,12 @@ import { type BenchCheck, type BenchRow, type BenchSection, median } from '../ty
  * options as synth builds it). A cold load is a whole fresh process, timed from spawn to exit:
  * `node` with the function's template environment (`NODE_OPTIONS=--enable-source-maps` as
  * deployed) runs test/bundles/invoke.mjs, which imports the bundle the way the Lambda runtime does
- * and invokes the handler once with the smoke test's sample event, against the same refusing local
- * AWS stand-in. The baseline is the issue's yardstick, `node -e "require('@aws-sdk/client-ssm')"`
+ * and invokes the handler once with the smoke test's sample event, against local fakes: the smoke
+ * test's AWS stand-in in its `answer` mode (every call succeeds with a minimal valid reply, so the
+ * first invocation runs our code to its end instead of stopping at a refusal, and formats no error
+ * stack: with `--enable-source-maps` the first formatted stack decodes the whole bundle's source
+ * map), and a local Slack/Datadog HTTPS stand-in (test/bundles/web-api-fake.ts; a refused
+ * connection there was retried with back-off, which measured the back-off, not our code). The baseline is the issue's yardstick, `node -e "require('@aws-sdk/client-ssm')"`
  * (resolved from this project's node_modules), run right before each function, round by round
  * (baseline, f1, baseline, f2, …), so machine load hits both alike. The first round warms the file
  * cache and is not counted. Each function's figure is its median against the median of the
@@ -57,7 +62,8 @@ const nameOf = (d: Deployed) => d.entry.replace(/^functions\//, '').replace(/\.t
 export async function run(): Promise<BenchSection> {
   const loadBefore = loadavg()[0] ?? 0;
   const work = mkdtempSync(join(tmpdir(), 'bench-cold-load-'));
-  const aws = await startAwsRefuser();
+  const aws = await startAwsRefuser('answer');
+  const web = await startWebApiFake();
   try {
     const functions = appFunctions(join(work, 'cdk.out'));
     const bundles = join(work, 'bundles');
@@ -80,6 +86,8 @@ export async function run(): Promise<BenchSection> {
         requestId: `bench-request-${i}`,
         awsEndpoint: aws.url,
       });
+      env.SMOKE_WEB_API_PORT = String(web.port);
+      env.NODE_EXTRA_CA_CERTS = web.caFile;
       return { d, taskRoot, env, args: [INVOKE, taskRoot, d.handler, eventFile, resultFile], resultFile };
     });
     const baselineEnv = { PATH: targets[0]?.env.PATH ?? '', LANG: 'en_US.UTF-8', TZ: ':UTC' };
@@ -89,6 +97,9 @@ export async function run(): Promise<BenchSection> {
       base: [] as number[],
       loaded: [] as number[],
       invoke: [] as number[],
+      cpu: [] as number[],
+      /** How the first invocation ended (the same every round): returned, or the error it threw. */
+      ended: '',
     }));
     for (let round = 0; round <= ROUNDS; round++) {
       for (const [i, t] of targets.entries()) {
@@ -96,21 +107,26 @@ export async function run(): Promise<BenchSection> {
         if (base.code !== 0) throw new Error(`${BASELINE} exited ${base.code}: ${base.output}`);
         const fn = await timeProcess(t.args, t.env, t.taskRoot);
         if (fn.code !== 0) throw new Error(`${t.d.id} exited ${fn.code}: ${fn.output.slice(0, 2000)}`);
-        // Only a load that reached the handler's invocation counts (its end may be the refusal).
+        // Only a load that reached the handler's invocation counts (its end may be our own refusal).
         const result = JSON.parse(readFileSync(t.resultFile, 'utf8')) as {
           phase: string;
-          error?: unknown;
+          ok?: boolean;
+          cpuMs: number;
+          error?: { name?: string };
           loadedAt: number;
           doneAt: number;
         };
         if (result.phase !== 'invoke') {
           throw new Error(`${t.d.id} did not load: ${JSON.stringify(result.error).slice(0, 2000)}`);
         }
+        const timing = times[i];
+        if (timing) timing.ended = result.ok ? 'returned' : `threw ${result.error?.name ?? 'an error'}`;
         if (round > 0) {
           times[i]?.fn.push(fn.ms);
           times[i]?.base.push(base.ms);
           times[i]?.loaded.push(result.loadedAt);
           times[i]?.invoke.push(result.doneAt - result.loadedAt);
+          times[i]?.cpu.push(result.cpuMs);
         }
       }
     }
@@ -126,8 +142,9 @@ export async function run(): Promise<BenchSection> {
         unit: 'ms',
         baseline: { name: BASELINE, value: Math.round(base) },
         // Where the time goes: the handler module ready (ms after the process started), and the first
-        // invocation (against the refusing stand-in: a handler that retries a refusal waits here).
-        note: `median of ${ROUNDS} rounds; module ready at ${median(times[i]?.loaded ?? []).toFixed(0)} ms, first invocation ${median(times[i]?.invoke ?? []).toFixed(0)} ms`,
+        // invocation (against the answering stand-ins); the process's CPU time (user + system), which
+        // machine load disturbs less than wall time, to compare two builds of one function.
+        note: `median of ${ROUNDS} rounds; module ready at ${median(times[i]?.loaded ?? []).toFixed(0)} ms, first invocation ${median(times[i]?.invoke ?? []).toFixed(0)} ms (${times[i]?.ended}); process CPU ${median(times[i]?.cpu ?? []).toFixed(0)} ms`,
         goal: { op: '≤', ratio: GOAL },
       });
       checks.push({
@@ -144,6 +161,7 @@ export async function run(): Promise<BenchSection> {
     };
   } finally {
     await aws.close();
+    await web.close();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Slack's and Datadog's HTTPS APIs for the cold-load benchmark: a local TLS server with a throw-away
+ * certificate for their host names (`slack.com`, `*.slack.com`, `*.datadoghq.eu`, `*.datadoghq.com`).
+ * test/bundles/invoke.mjs sends a bundle's connections to any non-loopback host here when
+ * `SMOKE_WEB_API_PORT` is set, and the bundle's process trusts the certificate through
+ * `NODE_EXTRA_CA_CERTS` (Node's standard setting), so the function's own HTTP clients (Slack's
+ * WebClient, Datadog's client) run unchanged and get an answer instead of a refused connection
+ * (which both retry with back-off). Every request succeeds with the members each API's success
+ * reply has and our code reads: Slack's `ok`, `channel`, `ts`; Datadog's `status`.
+ */
+export interface WebApiFake {
+  readonly port: number;
+  /** The certificate file to name in `NODE_EXTRA_CA_CERTS`. */
+  readonly caFile: string;
+  readonly requests: { host: string; path: string }[];
+  close(): Promise<void>;
+}
+
+const HOSTS = ['slack.com', '*.slack.com', '*.datadoghq.eu', '*.datadoghq.com'];
+
+export async function startWebApiFake(): Promise<WebApiFake> {
+  const dir = mkdtempSync(join(tmpdir(), 'web-api-fake-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=web-api-fake',
+      '-addext',
+      `subjectAltName=${HOSTS.map((h) => `DNS:${h}`).join(',')}`,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  const requests: { host: string; path: string }[] = [];
+  const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests.push({ host: req.headers.host ?? '', path: (req.url ?? '/').split('?')[0] ?? '/' });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, channel: 'C0SMOKE01', ts: '1764000000.000100', status: 'ok' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    caFile: cert,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        });
+      }),
+  };
+}
