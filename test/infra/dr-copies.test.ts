@@ -80,12 +80,13 @@ interface VerifySettings {
   velero: { bucket: string; prefix: string };
 }
 
-/** The settings the deployed verify-backups state machine runs with (its "Load settings" state). */
+/** The settings the deployed verify-backups state machine runs with (the payload of its "Collect backups" task). */
 function verifyBackupsSettings(s: Synthesised): VerifySettings {
   const states = allStates(definition(s.automation, 'VerifyBackups'));
-  const found = states.find(([, st]) => st.ResultPath === '$.settings' && st.Parameters);
-  if (!found) throw new Error('verify-backups has no settings state');
-  return found[1].Parameters as unknown as VerifySettings;
+  const found = states.find(([name]) => name === 'Collect backups');
+  const payload = (found?.[1].Parameters as { Payload?: { settings?: unknown } } | undefined)?.Payload;
+  if (!payload?.settings) throw new Error('verify-backups has no "Collect backups" task carrying its settings');
+  return payload.settings as VerifySettings;
 }
 
 /** `${Fn::ImportValue …}` of the platform's export → the platform resource's logical id. */
