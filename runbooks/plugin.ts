@@ -9,8 +9,8 @@ import type { RunbookPolicyDefaults, RunbookSpec } from './types.js';
  *
  * This file and every `plugin.ts` are pure (no AWS clients, no `aws-cdk-lib`): the intake, Slack
  * and the `ops` command import them inside Lambda bundles. The runbook's CDK side (its workflow
- * construct and the IAM it needs) is `runbooks/<name>/workflow.ts`, listed in `workflows.ts`,
- * imported by `infra/` only.
+ * construct and the IAM it needs) is `runbooks/<name>/workflow.ts` (or `infra.ts`), found there
+ * by convention and imported by `infra/` only (infra/constructs/automation/runbook-loader.ts).
  */
 export interface RunbookPlugin<P extends z.ZodType = z.ZodType> {
   readonly spec: RunbookSpec<P>;

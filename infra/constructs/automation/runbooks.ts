@@ -4,23 +4,23 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../../../config/index.js';
 import type { AlarmSource, FunctionFactory, RunbookBuildContext } from '../../../runbooks/build.js';
-import { RUNBOOK_PLUGINS, type RunbookPlugin } from '../../../runbooks/registry.js';
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
-import { RUNBOOK_WORKFLOWS, type RunbookWorkflowPlugin } from '../../../runbooks/workflows.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
 import { grantVpcNetworkInterfaces, OpsFunction, XRayWritePolicy } from '../ops-function.js';
 import { drBucketName } from '../platform/dr-names.js';
 import { KubeAccess, RESTORE_NAMESPACE_PREFIX } from './kube-access.js';
+import { type LoadedRunbook, SHIPPED_RUNBOOKS } from './runbook-loader.js';
 
 export interface RunbookWorkflowsProps {
   readonly stage: StageConfig;
   readonly namePrefix: string;
   readonly hooks: WorkflowHooks;
   readonly platform: PlatformStack;
-  /** The runbooks to build, in order (default: the registry). A test may add a fixture runbook. */
-  readonly runbooks?: readonly RunbookPlugin[];
-  /** Their CDK side, by name (default: runbooks/workflows.ts). */
-  readonly workflows?: readonly RunbookWorkflowPlugin[];
+  /**
+   * The runbooks to build, in order, each with its CDK side (default: the registry, loaded by
+   * convention from each runbook's folder, runbook-loader.ts). A test may add a fixture runbook.
+   */
+  readonly runbooks?: readonly LoadedRunbook[];
 }
 
 /** The product's one way to define a Lambda, handed to every runbook's `build` (runbooks/build.ts). */
@@ -124,21 +124,12 @@ export class RunbookWorkflows extends Construct {
       }),
     };
 
-    // Built in the order of runbooks/workflows.ts (construct order fixes the order of resources
-    // such as metric filters); every registered runbook must have its workflow and the reverse.
-    const registered = new Set((props.runbooks ?? RUNBOOK_PLUGINS).map((p) => p.spec.name));
-    const workflows = props.workflows ?? RUNBOOK_WORKFLOWS;
-    for (const workflow of workflows) {
-      if (!registered.delete(workflow.name)) {
-        throw new Error(`workflow ${workflow.name} has no registered runbook (runbooks/registry.ts)`);
-      }
+    // Built in registry order (construct order fixes the order of resources such as metric filters).
+    for (const { workflow } of props.runbooks ?? SHIPPED_RUNBOOKS) {
       const stateMachine = workflow.build(this, ctx);
       if (stateMachine) this.stateMachines[workflow.name] = stateMachine;
     }
     kubeOnce();
-    const missing = [...registered];
-    if (missing.length > 0)
-      throw new Error(`runbooks without a workflow (runbooks/workflows.ts): ${missing.join(', ')}`);
   }
 
   /** Routes every runbook's own alarms (constructs implementing `AlarmSource`) to the stage's alarm topic. */
