@@ -86,12 +86,31 @@ export interface AlarmSource {
   routeAlarmsTo(topic: sns.ITopic): void;
 }
 
+/**
+ * What a runbook may do through the one in-VPC Kubernetes function: its part of that function's
+ * allow-list and RBAC (infra/constructs/automation/kube-access.ts), from the stage's configuration.
+ * Infra takes the union over the registered runbooks; the function refuses anything else.
+ */
+export interface RunbookKubeAccess {
+  /** Workloads it may restart (`<namespace>/<kind>/<name>`): get + patch on exactly these. */
+  readonly restartWorkloads?: readonly string[];
+  /** Scratch namespaces it restores into (names starting with the restore prefix). */
+  readonly scratchNamespaces?: readonly string[];
+  /** Services in those scratch namespaces it may GET through the API server's proxy (`<ns>/<svc>:<port>`). */
+  readonly scratchProbes?: readonly string[];
+}
+
 /** A runbook's CDK side: `build` adds its constructs under `scope` and returns its state machine. */
 export interface RunbookWorkflowPlugin {
   /** The registry name of the runbook (runbooks/registry.ts). */
   readonly name: string;
   /** Returns undefined when the stage configures nothing for it (e.g. an empty allow-list). */
   build(scope: Construct, ctx: RunbookBuildContext): sfn.StateMachine | undefined;
+  /**
+   * Its needs of the in-VPC Kubernetes function, for this stage (none when absent). Called before
+   * any `build`, with the prefix every scratch namespace of a restore test must start with.
+   */
+  kubeAccess?(stage: StageConfig, restoreNamespacePrefix: string): RunbookKubeAccess;
 }
 
 /**

@@ -136,6 +136,20 @@ describe('fixture runbook say-hello: infra builds it and its workflow runs', () 
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'ops-dev-say-hello-steps' });
   });
 
+  it('gives the kube function the union of what the runbooks declare, the fixture declaring nothing', () => {
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: { FunctionName: 'ops-dev-kube' },
+    });
+    const [fn] = Object.values(fns) as {
+      Properties: { Environment: { Variables: { KUBE_SETTINGS: string } } };
+    }[];
+    const settings = JSON.parse(fn?.Properties.Environment.Variables.KUBE_SETTINGS ?? '{}');
+    // By hand from config/stages/dev.ts: the one secret allow-listed with a consumer to restart
+    // (rotate-secret's declaration); dev configures no Velero restore test (no scratch namespaces).
+    expect(settings.restartWorkloads).toEqual(['app/deployment/api']);
+    expect(settings.scratchNamespaces).toBeUndefined();
+  });
+
   const input = (parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
     runbook: 'say-hello',
     stage: 'dev',

@@ -50,39 +50,28 @@ export class RunbookWorkflows extends Construct {
     const { stage, namePrefix, hooks, platform } = props;
 
     // Kubernetes access (issue 13): one function in the cluster VPC, its access entry and RBAC,
-    // shared by every runbook; its allow-list comes from the stage's configuration. Built when the
-    // first runbook asks for it (so the construct order, hence the template, stays as it was), and
-    // in any case for a stage with a cluster.
+    // shared by every runbook; its allow-list is the union of what each registered runbook declares
+    // (`kubeAccess` of its CDK side) plus the platform's namespaces. Built when the first runbook
+    // asks for it (so the construct order, hence the template, stays as it was), and in any case
+    // for a stage with a cluster.
+    const runbooks = props.runbooks ?? SHIPPED_RUNBOOKS;
+    const needs = runbooks.map(
+      ({ workflow }) => workflow.kubeAccess?.(stage, RESTORE_NAMESPACE_PREFIX) ?? {},
+    );
+    const scratchNamespaces = needs.flatMap((n) => n.scratchNamespaces ?? []);
+    const scratchProbes = needs.flatMap((n) => n.scratchProbes ?? []);
     const kubeOnce = (): KubeAccess | undefined => {
       if (this.kubeAccess || !platform.cluster || !platform.vpc) return this.kubeAccess;
-      const veleroRestore = stage.automation.backupVerification.velero.restoreTest;
       this.kubeAccess = new KubeAccess(this, 'Kube', {
         namePrefix,
         cluster: platform.cluster,
         vpc: platform.vpc,
         settings: {
-          restartWorkloads: [
-            ...new Set(stage.automation.allowLists.secrets.flatMap((s) => s.restartWorkloads)),
-          ].sort(),
+          restartWorkloads: [...new Set(needs.flatMap((n) => n.restartWorkloads ?? []))].sort(),
           veleroNamespace: stage.platform.eks.charts.velero?.namespace ?? 'velero',
           restoreNamespacePrefix: RESTORE_NAMESPACE_PREFIX,
-          ...(veleroRestore.enabled && veleroRestore.namespaces.length > 0
-            ? {
-                scratchNamespaces: veleroRestore.namespaces.map(
-                  (n) => `${RESTORE_NAMESPACE_PREFIX}${n.namespace}`,
-                ),
-                // The readiness probes' Services (`<scratch>/<service>:<port>`), when any is configured.
-                ...(veleroRestore.namespaces.some((n) => n.probe)
-                  ? {
-                      scratchProbes: veleroRestore.namespaces.flatMap((n) =>
-                        n.probe
-                          ? [`${RESTORE_NAMESPACE_PREFIX}${n.namespace}/${n.probe.service}:${n.probe.port}`]
-                          : [],
-                      ),
-                    }
-                  : {}),
-              }
-            : {}),
+          ...(scratchNamespaces.length > 0 ? { scratchNamespaces } : {}),
+          ...(scratchProbes.length > 0 ? { scratchProbes } : {}),
           autoscalerNamespace: stage.platform.eks.charts.clusterAutoscaler?.namespace ?? 'kube-system',
           // The node-groups sweep's evidence of unschedulable pods (Events, `list` in these namespaces only).
           eventNamespaces: stage.automation.sweeps.disabled.includes('node-groups')
@@ -125,7 +114,7 @@ export class RunbookWorkflows extends Construct {
     };
 
     // Built in registry order (construct order fixes the order of resources such as metric filters).
-    for (const { workflow } of props.runbooks ?? SHIPPED_RUNBOOKS) {
+    for (const { workflow } of runbooks) {
       const stateMachine = workflow.build(this, ctx);
       if (stateMachine) this.stateMachines[workflow.name] = stateMachine;
     }
