@@ -28,6 +28,11 @@ export interface RunbookPlatform {
   readonly vpc?: ec2.IVpc;
   readonly publicZone?: route53.IHostedZone;
   readonly privateZone?: route53.IHostedZone;
+  /**
+   * Hosted zones a runbook may change records in, any number (`OpsAutomation`'s `zones`). Absent:
+   * the platform stack's public and private zones are those.
+   */
+  readonly zones?: readonly route53.IHostedZone[];
   readonly databaseSecurityGroup?: ec2.ISecurityGroup;
   readonly masterSecret?: secretsmanager.ISecret;
   readonly appUserSecret?: secretsmanager.ISecret;

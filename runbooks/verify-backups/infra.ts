@@ -91,8 +91,8 @@ export class VerifyBackupsInfra extends Construct implements AlarmSource {
       : imported('velero-bucket-arn', platform.veleroBucket.bucketArn);
     const backupArnRef = imported('backup-bucket-arn', platform.backupBucket.bucketArn);
     const dataKeyArn = platform.dataKey.keyArn;
-    // The platform names its database `<stage>-platform` (infra/constructs/platform/database.ts).
-    const databaseInstance = `${stage.name}-platform`;
+    // Configured, or the name our platform gives its database (infra/constructs/platform/database.ts).
+    const databaseInstance = bv.databaseInstance ?? `${stage.name}-platform`;
     const rdsRestore = bv.rdsRestoreTest.enabled;
     // The Velero restore test needs the kube function (a stage with a cluster) and namespaces to check.
     const veleroRestore =
