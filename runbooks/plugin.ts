@@ -70,6 +70,29 @@ export const DEFAULT_POLICY: RunbookPolicyDefaults = {
   lockMinutes: 30,
 };
 
+/** What a spec overrides of the shared policy defaults: any field, a nested one on its own. */
+export interface PolicyOverrides {
+  readonly mode?: RunbookPolicyDefaults['mode'];
+  readonly windowMinutes?: number;
+  readonly rateLimit?: Partial<RunbookPolicyDefaults['rateLimit']>;
+  readonly circuitBreaker?: Partial<RunbookPolicyDefaults['circuitBreaker']>;
+  readonly lockMinutes?: number;
+}
+
+/**
+ * A spec's policy defaults: `DEFAULT_POLICY` with what this runbook changes, so a spec spells only
+ * its differences (`policyDefaults({ windowMinutes: 10, rateLimit: { maxRuns: 5 } })`).
+ */
+export function policyDefaults(overrides: PolicyOverrides = {}): RunbookPolicyDefaults {
+  return {
+    mode: overrides.mode ?? DEFAULT_POLICY.mode,
+    windowMinutes: overrides.windowMinutes ?? DEFAULT_POLICY.windowMinutes,
+    rateLimit: { ...DEFAULT_POLICY.rateLimit, ...overrides.rateLimit },
+    circuitBreaker: { ...DEFAULT_POLICY.circuitBreaker, ...overrides.circuitBreaker },
+    lockMinutes: overrides.lockMinutes ?? DEFAULT_POLICY.lockMinutes,
+  };
+}
+
 /**
  * Declares a runbook plugin, checking at compile time that its parts agree on the parameter type.
  * Kept an identity function on purpose: a plugin is plain data a reviewer can read at a glance.
