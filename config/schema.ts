@@ -380,6 +380,14 @@ const DEFAULT_RESTORE_CHECK: RestoreCheck = {
 };
 
 export const BackupVerificationConfigSchema = z.object({
+  /**
+   * The RDS instance whose snapshots are verified (and restore-tested). Default: `<stage>-platform`,
+   * the name our platform stack gives its database; a team with its own database names it here.
+   */
+  databaseInstance: z
+    .string()
+    .regex(/^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/, 'an RDS DB instance identifier')
+    .optional(),
   classes: z
     .object({
       ebs: BackupClassPolicySchema.default({

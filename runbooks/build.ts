@@ -28,6 +28,11 @@ export interface RunbookPlatform {
   readonly vpc?: ec2.IVpc;
   readonly publicZone?: route53.IHostedZone;
   readonly privateZone?: route53.IHostedZone;
+  /**
+   * Hosted zones a runbook may change records in, any number (`OpsAutomation`'s `zones`). Absent:
+   * the platform stack's public and private zones are those.
+   */
+  readonly zones?: readonly route53.IHostedZone[];
   readonly databaseSecurityGroup?: ec2.ISecurityGroup;
   readonly masterSecret?: secretsmanager.ISecret;
   readonly appUserSecret?: secretsmanager.ISecret;
@@ -86,12 +91,31 @@ export interface AlarmSource {
   routeAlarmsTo(topic: sns.ITopic): void;
 }
 
+/**
+ * What a runbook may do through the one in-VPC Kubernetes function: its part of that function's
+ * allow-list and RBAC (infra/constructs/automation/kube-access.ts), from the stage's configuration.
+ * Infra takes the union over the registered runbooks; the function refuses anything else.
+ */
+export interface RunbookKubeAccess {
+  /** Workloads it may restart (`<namespace>/<kind>/<name>`): get + patch on exactly these. */
+  readonly restartWorkloads?: readonly string[];
+  /** Scratch namespaces it restores into (names starting with the restore prefix). */
+  readonly scratchNamespaces?: readonly string[];
+  /** Services in those scratch namespaces it may GET through the API server's proxy (`<ns>/<svc>:<port>`). */
+  readonly scratchProbes?: readonly string[];
+}
+
 /** A runbook's CDK side: `build` adds its constructs under `scope` and returns its state machine. */
 export interface RunbookWorkflowPlugin {
   /** The registry name of the runbook (runbooks/registry.ts). */
   readonly name: string;
   /** Returns undefined when the stage configures nothing for it (e.g. an empty allow-list). */
   build(scope: Construct, ctx: RunbookBuildContext): sfn.StateMachine | undefined;
+  /**
+   * Its needs of the in-VPC Kubernetes function, for this stage (none when absent). Called before
+   * any `build`, with the prefix every scratch namespace of a restore test must start with.
+   */
+  kubeAccess?(stage: StageConfig, restoreNamespacePrefix: string): RunbookKubeAccess;
 }
 
 /**

@@ -9,8 +9,8 @@ import type { RunbookPolicyDefaults, RunbookSpec } from './types.js';
  *
  * This file and every `plugin.ts` are pure (no AWS clients, no `aws-cdk-lib`): the intake, Slack
  * and the `ops` command import them inside Lambda bundles. The runbook's CDK side (its workflow
- * construct and the IAM it needs) is `runbooks/<name>/workflow.ts`, listed in `workflows.ts`,
- * imported by `infra/` only.
+ * construct and the IAM it needs) is `runbooks/<name>/workflow.ts` (or `infra.ts`), found there
+ * by convention and imported by `infra/` only (infra/constructs/automation/runbook-loader.ts).
  */
 export interface RunbookPlugin<P extends z.ZodType = z.ZodType> {
   readonly spec: RunbookSpec<P>;
@@ -69,6 +69,29 @@ export const DEFAULT_POLICY: RunbookPolicyDefaults = {
   circuitBreaker: { failures: 3, perMinutes: 60, openMinutes: 60 },
   lockMinutes: 30,
 };
+
+/** What a spec overrides of the shared policy defaults: any field, a nested one on its own. */
+export interface PolicyOverrides {
+  readonly mode?: RunbookPolicyDefaults['mode'];
+  readonly windowMinutes?: number;
+  readonly rateLimit?: Partial<RunbookPolicyDefaults['rateLimit']>;
+  readonly circuitBreaker?: Partial<RunbookPolicyDefaults['circuitBreaker']>;
+  readonly lockMinutes?: number;
+}
+
+/**
+ * A spec's policy defaults: `DEFAULT_POLICY` with what this runbook changes, so a spec spells only
+ * its differences (`policyDefaults({ windowMinutes: 10, rateLimit: { maxRuns: 5 } })`).
+ */
+export function policyDefaults(overrides: PolicyOverrides = {}): RunbookPolicyDefaults {
+  return {
+    mode: overrides.mode ?? DEFAULT_POLICY.mode,
+    windowMinutes: overrides.windowMinutes ?? DEFAULT_POLICY.windowMinutes,
+    rateLimit: { ...DEFAULT_POLICY.rateLimit, ...overrides.rateLimit },
+    circuitBreaker: { ...DEFAULT_POLICY.circuitBreaker, ...overrides.circuitBreaker },
+    lockMinutes: overrides.lockMinutes ?? DEFAULT_POLICY.lockMinutes,
+  };
+}
 
 /**
  * Declares a runbook plugin, checking at compile time that its parts agree on the parameter type.

@@ -11,16 +11,19 @@ export type { AllowListVerdict, DatadogBinding, RunbookPlugin } from './plugin.j
 export type { RunbookInput, RunbookMode, RunbookPolicyDefaults, RunbookSpec, RunResult } from './types.js';
 
 /**
- * Every runbook the product ships, one line each: the intake (policy, allow-lists, Datadog tags),
- * `ops list`, Slack and infra (through `workflows.ts`) iterate over this. Pure: safe in a Lambda bundle.
+ * Every runbook the product ships, one line each, and the only list of them: the intake (policy,
+ * allow-lists, Datadog tags), `ops list`, Slack and infra iterate over this. Pure: safe in a Lambda
+ * bundle. Infra finds each runbook's CDK side by convention in its folder (`infra.ts`, else
+ * `workflow.ts`: infra/constructs/automation/runbook-loader.ts) and builds them in this order, which
+ * is the order the stacks were first deployed in (construct order fixes some logical ids): append.
  */
 export const RUNBOOK_PLUGINS = [
   snapshotVolumePlugin,
   scaleNodeGroupPlugin,
   updateDnsPlugin,
+  restoreGuardrailPlugin,
   rotateSecretPlugin,
   verifyBackupsPlugin,
-  restoreGuardrailPlugin,
 ] as const;
 
 /** The runbooks' specs, in registry order. */

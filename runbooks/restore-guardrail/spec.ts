@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { policyDefaults } from '../plugin.js';
 import { reason, revertFields } from '../shared.js';
 import type { RunbookSpec } from '../types.js';
 
@@ -102,13 +103,7 @@ export const restoreGuardrail: RunbookSpec<typeof RestoreGuardrailParameters> = 
   // the flow log are not reverted (turning a defence off again is never the repair of a mistake).
   revertible: true,
   parameters: RestoreGuardrailParameters,
-  defaults: {
-    mode: 'auto',
-    windowMinutes: 10,
-    rateLimit: { maxRuns: 5, perMinutes: 60 },
-    circuitBreaker: { failures: 3, perMinutes: 60, openMinutes: 60 },
-    lockMinutes: 15,
-  },
+  defaults: policyDefaults({ windowMinutes: 10, rateLimit: { maxRuns: 5 }, lockMinutes: 15 }),
   resourceKey: (p) =>
     `${p.guardrail}/${p.guardrail === 'snapshot-sharing' ? `${p.kind}/` : ''}${p.target ?? 'stage-vpc'}`,
 };

@@ -243,6 +243,10 @@ export class RotateSecretInfra extends Construct {
 /** rotate-secret's infra: only for a stage with allow-listed secrets (none: no state machine). */
 export const rotateSecretWorkflow: RunbookWorkflowPlugin = {
   name: 'rotate-secret',
+  /** After a rotation it restarts each allow-listed secret's consumers (`restartWorkloads`). */
+  kubeAccess: (stage) => ({
+    restartWorkloads: stage.automation.allowLists.secrets.flatMap((s) => s.restartWorkloads),
+  }),
   build(scope, ctx) {
     if (ctx.stage.automation.allowLists.secrets.length === 0) return undefined;
     return new RotateSecretInfra(scope, 'RotateSecret', {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { policyDefaults } from '../plugin.js';
 import { reason } from '../shared.js';
 import type { RunbookSpec } from '../types.js';
 
@@ -24,12 +25,11 @@ export const rotateSecret: RunbookSpec<typeof RotateSecretParameters> = {
   mutating: true,
   revertible: false,
   parameters: RotateSecretParameters,
-  defaults: {
-    mode: 'auto',
+  defaults: policyDefaults({
     windowMinutes: 60,
-    rateLimit: { maxRuns: 2, perMinutes: 60 },
+    rateLimit: { maxRuns: 2 },
     circuitBreaker: { failures: 2, perMinutes: 120, openMinutes: 120 },
     lockMinutes: 60,
-  },
+  }),
   resourceKey: (p) => p.secretId,
 };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { policyDefaults } from '../plugin.js';
 import { clusterName, reason, revertFields } from '../shared.js';
 import type { RunbookSpec } from '../types.js';
 
@@ -28,12 +29,6 @@ export const scaleNodeGroup: RunbookSpec<typeof ScaleNodeGroupParameters> = {
   mutating: true,
   revertible: true,
   parameters: ScaleNodeGroupParameters,
-  defaults: {
-    mode: 'auto',
-    windowMinutes: 15,
-    rateLimit: { maxRuns: 3, perMinutes: 60 },
-    circuitBreaker: { failures: 3, perMinutes: 60, openMinutes: 60 },
-    lockMinutes: 30,
-  },
+  defaults: policyDefaults({ windowMinutes: 15 }),
   resourceKey: (p) => `${p.cluster}/${p.nodegroup ?? '*'}`,
 };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { policyDefaults } from '../plugin.js';
 import { clusterName, ebsVolumeId, k8sName, reason, revertFields } from '../shared.js';
 import type { RunbookSpec } from '../types.js';
 
@@ -36,12 +37,10 @@ export const snapshotVolume: RunbookSpec<typeof SnapshotVolumeParameters> = {
   mutating: true,
   revertible: true,
   parameters: SnapshotVolumeParameters,
-  defaults: {
-    mode: 'auto',
-    windowMinutes: 30,
-    rateLimit: { maxRuns: 4, perMinutes: 60 },
-    circuitBreaker: { failures: 3, perMinutes: 60, openMinutes: 30 },
+  defaults: policyDefaults({
+    rateLimit: { maxRuns: 4 },
+    circuitBreaker: { openMinutes: 30 },
     lockMinutes: 60,
-  },
+  }),
   resourceKey: (p) => p.volumeId ?? `pvc/${p.cluster}/${p.namespace}/${p.pvc}`,
 };

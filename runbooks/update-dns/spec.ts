@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { policyDefaults } from '../plugin.js';
 import { reason, revertFields } from '../shared.js';
 import type { RunbookSpec } from '../types.js';
 
@@ -54,12 +55,6 @@ export const updateDns: RunbookSpec<typeof UpdateDnsParameters> = {
   mutating: true,
   revertible: true,
   parameters: UpdateDnsParameters,
-  defaults: {
-    mode: 'auto',
-    windowMinutes: 10,
-    rateLimit: { maxRuns: 3, perMinutes: 60 },
-    circuitBreaker: { failures: 2, perMinutes: 60, openMinutes: 60 },
-    lockMinutes: 20,
-  },
+  defaults: policyDefaults({ windowMinutes: 10, circuitBreaker: { failures: 2 }, lockMinutes: 20 }),
   resourceKey: (p) => `${p.zoneName}/${p.recordName}/${p.recordType}`,
 };

@@ -266,7 +266,8 @@ export const updateDnsWorkflow: RunbookWorkflowPlugin = {
   name: 'update-dns',
   build(scope, ctx) {
     const { stage, namePrefix, platform } = ctx;
-    const platformZones = [platform.publicZone, platform.privateZone].flatMap((z) => (z ? [z] : []));
+    const platformZones =
+      platform.zones ?? [platform.publicZone, platform.privateZone].flatMap((z) => (z ? [z] : []));
     const zones = stage.automation.allowLists.hostedZones.flatMap((allowed) => {
       const zone = platformZones.find((z) => z.zoneName === allowed.zoneName);
       if (!zone) {

@@ -91,8 +91,8 @@ export class VerifyBackupsInfra extends Construct implements AlarmSource {
       : imported('velero-bucket-arn', platform.veleroBucket.bucketArn);
     const backupArnRef = imported('backup-bucket-arn', platform.backupBucket.bucketArn);
     const dataKeyArn = platform.dataKey.keyArn;
-    // The platform names its database `<stage>-platform` (infra/constructs/platform/database.ts).
-    const databaseInstance = `${stage.name}-platform`;
+    // Configured, or the name our platform gives its database (infra/constructs/platform/database.ts).
+    const databaseInstance = bv.databaseInstance ?? `${stage.name}-platform`;
     const rdsRestore = bv.rdsRestoreTest.enabled;
     // The Velero restore test needs the kube function (a stage with a cluster) and namespaces to check.
     const veleroRestore =
@@ -582,6 +582,18 @@ export class VerifyBackupsInfra extends Construct implements AlarmSource {
 /** verify-backups' infra: every stage verifies its backups. */
 export const verifyBackupsWorkflow: RunbookWorkflowPlugin = {
   name: 'verify-backups',
+  /** The Velero restore test restores into one scratch namespace per checked namespace, and probes its Services. */
+  kubeAccess(stage, prefix) {
+    const restore = stage.automation.backupVerification.velero.restoreTest;
+    if (!restore.enabled || restore.namespaces.length === 0) return {};
+    const probes = restore.namespaces.flatMap((n) =>
+      n.probe ? [`${prefix}${n.namespace}/${n.probe.service}:${n.probe.port}`] : [],
+    );
+    return {
+      scratchNamespaces: restore.namespaces.map((n) => `${prefix}${n.namespace}`),
+      ...(probes.length > 0 ? { scratchProbes: probes } : {}),
+    };
+  },
   build(scope, ctx) {
     return new VerifyBackupsInfra(scope, 'VerifyBackups', {
       stage: ctx.stage,

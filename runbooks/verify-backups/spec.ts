@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { policyDefaults } from '../plugin.js';
 import { reason } from '../shared.js';
 import type { RunbookSpec } from '../types.js';
 
@@ -21,12 +22,11 @@ export const verifyBackups: RunbookSpec<typeof VerifyBackupsParameters> = {
   mutating: false,
   revertible: false,
   parameters: VerifyBackupsParameters,
-  defaults: {
-    mode: 'auto',
+  defaults: policyDefaults({
     windowMinutes: 60,
     rateLimit: { maxRuns: 4, perMinutes: 1440 },
-    circuitBreaker: { failures: 5, perMinutes: 1440, openMinutes: 60 },
+    circuitBreaker: { failures: 5, perMinutes: 1440 },
     lockMinutes: 180,
-  },
+  }),
   resourceKey: () => 'all-backups',
 };

@@ -205,7 +205,7 @@ describe('OpsAutomation: a missing reference the configuration needs is a clear 
 });
 
 describe("OpsAutomation: the DNS runbook's zones", () => {
-  it('refuses more than two allow-listed zones, naming them (the runbook infra reads two today)', () => {
+  it('takes any number of allow-listed zones: its state machine may change records in each of them', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const base = new Stack(app, 'S', { env: { account: '222222222222', region: 'eu-central-1' } });
     const names = ['a.shop.example.com', 'b.shop.example.com', 'c.shop.example.com'];
@@ -215,27 +215,82 @@ describe("OpsAutomation: the DNS runbook's zones", () => {
         hostedZoneId: `Z0000000000000000${i}`,
       }),
     );
-    expect(
-      () =>
-        new OpsAutomation(base, 'Ops', {
-          stage: stageWithZones(names),
-          zones,
-          backupBucket: s3.Bucket.fromBucketName(base, 'Backups', 'shop-backups'),
-          veleroBucket: s3.Bucket.fromBucketName(base, 'Velero', 'shop-velero'),
-          dataKey: kms.Key.fromKeyArn(base, 'Key', 'arn:aws:kms:eu-central-1:222222222222:key/k'),
-          vpc: ec2.Vpc.fromVpcAttributes(base, 'Vpc', {
-            vpcId: 'vpc-1',
-            availabilityZones: ['eu-central-1a'],
-            privateSubnetIds: ['subnet-1'],
-          }),
-          database: {
-            masterSecret: secretsmanager.Secret.fromSecretNameV2(base, 'Master', 'shop/rds/master'),
-            securityGroup: ec2.SecurityGroup.fromSecurityGroupId(base, 'DbSg', 'sg-1'),
-          },
-        }),
-    ).toThrow(
-      'the DNS runbook takes at most two allow-listed zones today; got a.shop.example.com, b.shop.example.com, c.shop.example.com',
+    new OpsAutomation(base, 'Ops', {
+      stage: stageWithZones(names),
+      zones,
+      backupBucket: s3.Bucket.fromBucketName(base, 'Backups', 'shop-backups'),
+      veleroBucket: s3.Bucket.fromBucketName(base, 'Velero', 'shop-velero'),
+      dataKey: kms.Key.fromKeyArn(base, 'Key', 'arn:aws:kms:eu-central-1:222222222222:key/k'),
+      vpc: ec2.Vpc.fromVpcAttributes(base, 'Vpc', {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['eu-central-1a'],
+        privateSubnetIds: ['subnet-0123456789abcdef0'],
+      }),
+      database: {
+        masterSecret: secretsmanager.Secret.fromSecretNameV2(base, 'Master', 'shop/rds/master'),
+        securityGroup: ec2.SecurityGroup.fromSecurityGroupId(base, 'DbSg', 'sg-0123456789abcdef0'),
+      },
+    });
+    // Every IAM statement that allows route53:ChangeResourceRecordSets, and the zones it names.
+    const statements = Object.values(Template.fromStack(base).findResources('AWS::IAM::Policy')).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } })
+          .Properties.PolicyDocument.Statement,
     );
+    const changing = statements.filter((st) =>
+      [st.Action].flat().includes('route53:ChangeResourceRecordSets'),
+    );
+    const named = JSON.stringify(changing.map((st) => st.Resource));
+    // By hand: the three zone ids given above, one hosted-zone ARN each.
+    for (const id of ['Z00000000000000000', 'Z00000000000000001', 'Z00000000000000002'])
+      expect(named).toContain(`:route53:::hostedzone/${id}`);
+  });
+});
+
+describe("OpsAutomation: the backup verification's database", () => {
+  const rdsResources = (databaseInstance?: string) => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const base = new Stack(app, 'S', { env: { account: '222222222222', region: 'eu-central-1' } });
+    const input = structuredClone(SHOP);
+    const stage = parseStage(
+      {
+        ...input,
+        automation: {
+          ...input.automation,
+          backupVerification: {
+            ...input.automation.backupVerification,
+            ...(databaseInstance ? { databaseInstance } : {}),
+          },
+        },
+      },
+      'shop',
+    );
+    new OpsAutomation(base, 'Ops', {
+      stage,
+      backupBucket: s3.Bucket.fromBucketName(base, 'Backups', 'shop-backups'),
+      veleroBucket: s3.Bucket.fromBucketName(base, 'Velero', 'shop-velero'),
+      dataKey: kms.Key.fromKeyArn(base, 'Key', 'arn:aws:kms:eu-central-1:222222222222:key/k'),
+      vpc: ec2.Vpc.fromVpcAttributes(base, 'Vpc', {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['eu-central-1a'],
+        privateSubnetIds: ['subnet-0123456789abcdef0'],
+      }),
+      database: {
+        masterSecret: secretsmanager.Secret.fromSecretNameV2(base, 'Master', 'shop/rds/master'),
+        securityGroup: ec2.SecurityGroup.fromSecurityGroupId(base, 'DbSg', 'sg-0123456789abcdef0'),
+      },
+    });
+    return JSON.stringify(Template.fromStack(base).findResources('AWS::IAM::Policy'));
+  };
+
+  it('reads the snapshots of the instance the stage names (a team with its own database)', () => {
+    const policies = rdsResources('shop-orders');
+    expect(policies).toContain(':rds:eu-central-1:222222222222:db:shop-orders');
+    expect(policies).not.toContain(':db:shop-platform');
+  });
+
+  it('defaults to the name our platform gives its database, <stage>-platform', () => {
+    expect(rdsResources()).toContain(':rds:eu-central-1:222222222222:db:shop-platform');
   });
 });
 

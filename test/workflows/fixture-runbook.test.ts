@@ -9,27 +9,27 @@ import { manualSignal } from '../../events/sources/manual/normalise.js';
 import { normaliseScheduledRule } from '../../events/sources/schedule/normalise.js';
 import { decide } from '../../functions/intake/decide.js';
 import { Hooks } from '../../infra/constructs/automation/hooks.js';
+import { loadRunbooks, RUNBOOKS_ROOT } from '../../infra/constructs/automation/runbook-loader.js';
 import { RunbookWorkflows } from '../../infra/constructs/automation/runbooks.js';
 import { PlatformStack } from '../../infra/stacks/platform-stack.js';
 import { RUNBOOK_PLUGINS } from '../../runbooks/registry.js';
-import { RUNBOOK_WORKFLOWS } from '../../runbooks/workflows.js';
 import { sayHelloPlugin } from '../fixtures/runbooks/say-hello/plugin.js';
 import { handler as greet } from '../fixtures/runbooks/say-hello/steps/handler.js';
-import { sayHelloWorkflow } from '../fixtures/runbooks/say-hello/workflow.js';
 import { type AslDefinition, renderAsl, runAsl } from '../support/local-sfn.js';
 
 /**
  * Issue 20: a new runbook is one folder plus one registry line. The fixture runbook
- * test/fixtures/runbooks/say-hello/ is added to the shipped registry here, at test time (the line
- * a real runbook would add to runbooks/registry.ts and runbooks/workflows.ts), and nothing else
- * changes: the intake starts it from its own rule and from a Datadog tag, the one allow-list guard
- * calls its check, the infra builds it beside the shipped runbooks with cdk-nag on, and its
- * workflow, rendered from that synthesis, runs locally with its real step handler.
+ * test/fixtures/runbooks/say-hello/ is added to the shipped registry here, at test time, by the one
+ * line a real runbook adds to runbooks/registry.ts (`runbooks` below), and nothing else changes:
+ * the intake starts it from its own rule and from a Datadog tag, the one allow-list guard calls its
+ * check, infra finds its CDK side in its folder by the same convention as for the shipped runbooks
+ * (runbook-loader.ts; only the folder it lives in differs: test/fixtures/runbooks instead of
+ * runbooks) and builds it beside them with cdk-nag on, and its workflow, rendered from that
+ * synthesis, runs locally with its real step handler. Nothing here imports its workflow.ts.
  */
 
 const stage = loadStage('dev');
 const runbooks = [...RUNBOOK_PLUGINS, sayHelloPlugin];
-const workflows = [...RUNBOOK_WORKFLOWS, sayHelloWorkflow];
 const at = '2026-11-20T16:53:06Z';
 
 describe('fixture runbook say-hello: the intake decides with it', () => {
@@ -101,7 +101,9 @@ describe('fixture runbook say-hello: infra builds it and its workflow runs', () 
   let asl: AslDefinition;
   let machines: string[];
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    // The shipped runbooks' folders, then the fixtures' folder (where this one's lives).
+    const loaded = await loadRunbooks(runbooks, { roots: [RUNBOOKS_ROOT, 'test/fixtures/runbooks'] });
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const env = { account: stage.account, region: stage.region };
     const platform = new PlatformStack(app, 'dev-platform', { env, stage });
@@ -113,8 +115,7 @@ describe('fixture runbook say-hello: infra builds it and its workflow runs', () 
       namePrefix: 'ops-dev',
       hooks,
       platform,
-      runbooks,
-      workflows,
+      runbooks: loaded,
     });
     // cdk-nag on: an unexplained finding fails the synthesis.
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -133,6 +134,20 @@ describe('fixture runbook say-hello: infra builds it and its workflow runs', () 
     });
     template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'ops-dev-say-hello-steps' });
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'ops-dev-say-hello-steps' });
+  });
+
+  it('gives the kube function the union of what the runbooks declare, the fixture declaring nothing', () => {
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: { FunctionName: 'ops-dev-kube' },
+    });
+    const [fn] = Object.values(fns) as {
+      Properties: { Environment: { Variables: { KUBE_SETTINGS: string } } };
+    }[];
+    const settings = JSON.parse(fn?.Properties.Environment.Variables.KUBE_SETTINGS ?? '{}');
+    // By hand from config/stages/dev.ts: the one secret allow-listed with a consumer to restart
+    // (rotate-secret's declaration); dev configures no Velero restore test (no scratch namespaces).
+    expect(settings.restartWorkloads).toEqual(['app/deployment/api']);
+    expect(settings.scratchNamespaces).toBeUndefined();
   });
 
   const input = (parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({

@@ -262,8 +262,8 @@ export function strict<T extends object>(target: T, label: string): T {
 class PlatformView {
   readonly vpc?: ec2.IVpc;
   readonly cluster?: eks.ICluster;
-  readonly publicZone?: route53.IHostedZone;
-  readonly privateZone?: route53.IHostedZone;
+  /** The allow-listed zones given, any number (the DNS runbook looks its zones up among them by name). */
+  readonly zones: readonly route53.IHostedZone[];
   readonly masterSecret?: secretsmanager.ISecret;
   readonly appUserSecret?: secretsmanager.ISecret;
   readonly databaseSecurityGroup?: ec2.ISecurityGroup;
@@ -284,15 +284,9 @@ class PlatformView {
     this.stack = Stack.of(scope);
     this.vpc = props.vpc;
     this.cluster = props.cluster;
-    // The DNS runbook looks its allow-listed zones up among these two by name.
+    // The DNS runbook looks its allow-listed zones up among these by name.
     const allowed = new Set(props.stage.automation.allowLists.hostedZones.map((z) => z.zoneName));
-    const zones = (props.zones ?? []).filter((z) => allowed.has(z.zoneName));
-    if (zones.length > 2) {
-      throw new Error(
-        `OpsAutomation (${props.stage.name}): the DNS runbook takes at most two allow-listed zones today; got ${zones.map((z) => z.zoneName).join(', ')}`,
-      );
-    }
-    [this.publicZone, this.privateZone] = zones;
+    this.zones = (props.zones ?? []).filter((z) => allowed.has(z.zoneName));
     this.masterSecret = props.database?.masterSecret;
     this.appUserSecret = props.database?.appUserSecret;
     this.databaseSecurityGroup = props.database?.securityGroup;

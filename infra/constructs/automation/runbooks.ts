@@ -4,23 +4,23 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../../../config/index.js';
 import type { AlarmSource, FunctionFactory, RunbookBuildContext } from '../../../runbooks/build.js';
-import { RUNBOOK_PLUGINS, type RunbookPlugin } from '../../../runbooks/registry.js';
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
-import { RUNBOOK_WORKFLOWS, type RunbookWorkflowPlugin } from '../../../runbooks/workflows.js';
 import type { PlatformStack } from '../../stacks/platform-stack.js';
 import { grantVpcNetworkInterfaces, OpsFunction, XRayWritePolicy } from '../ops-function.js';
 import { drBucketName } from '../platform/dr-names.js';
 import { KubeAccess, RESTORE_NAMESPACE_PREFIX } from './kube-access.js';
+import { type LoadedRunbook, SHIPPED_RUNBOOKS } from './runbook-loader.js';
 
 export interface RunbookWorkflowsProps {
   readonly stage: StageConfig;
   readonly namePrefix: string;
   readonly hooks: WorkflowHooks;
   readonly platform: PlatformStack;
-  /** The runbooks to build, in order (default: the registry). A test may add a fixture runbook. */
-  readonly runbooks?: readonly RunbookPlugin[];
-  /** Their CDK side, by name (default: runbooks/workflows.ts). */
-  readonly workflows?: readonly RunbookWorkflowPlugin[];
+  /**
+   * The runbooks to build, in order, each with its CDK side (default: the registry, loaded by
+   * convention from each runbook's folder, runbook-loader.ts). A test may add a fixture runbook.
+   */
+  readonly runbooks?: readonly LoadedRunbook[];
 }
 
 /** The product's one way to define a Lambda, handed to every runbook's `build` (runbooks/build.ts). */
@@ -50,39 +50,28 @@ export class RunbookWorkflows extends Construct {
     const { stage, namePrefix, hooks, platform } = props;
 
     // Kubernetes access (issue 13): one function in the cluster VPC, its access entry and RBAC,
-    // shared by every runbook; its allow-list comes from the stage's configuration. Built when the
-    // first runbook asks for it (so the construct order, hence the template, stays as it was), and
-    // in any case for a stage with a cluster.
+    // shared by every runbook; its allow-list is the union of what each registered runbook declares
+    // (`kubeAccess` of its CDK side) plus the platform's namespaces. Built when the first runbook
+    // asks for it (so the construct order, hence the template, stays as it was), and in any case
+    // for a stage with a cluster.
+    const runbooks = props.runbooks ?? SHIPPED_RUNBOOKS;
+    const needs = runbooks.map(
+      ({ workflow }) => workflow.kubeAccess?.(stage, RESTORE_NAMESPACE_PREFIX) ?? {},
+    );
+    const scratchNamespaces = needs.flatMap((n) => n.scratchNamespaces ?? []);
+    const scratchProbes = needs.flatMap((n) => n.scratchProbes ?? []);
     const kubeOnce = (): KubeAccess | undefined => {
       if (this.kubeAccess || !platform.cluster || !platform.vpc) return this.kubeAccess;
-      const veleroRestore = stage.automation.backupVerification.velero.restoreTest;
       this.kubeAccess = new KubeAccess(this, 'Kube', {
         namePrefix,
         cluster: platform.cluster,
         vpc: platform.vpc,
         settings: {
-          restartWorkloads: [
-            ...new Set(stage.automation.allowLists.secrets.flatMap((s) => s.restartWorkloads)),
-          ].sort(),
+          restartWorkloads: [...new Set(needs.flatMap((n) => n.restartWorkloads ?? []))].sort(),
           veleroNamespace: stage.platform.eks.charts.velero?.namespace ?? 'velero',
           restoreNamespacePrefix: RESTORE_NAMESPACE_PREFIX,
-          ...(veleroRestore.enabled && veleroRestore.namespaces.length > 0
-            ? {
-                scratchNamespaces: veleroRestore.namespaces.map(
-                  (n) => `${RESTORE_NAMESPACE_PREFIX}${n.namespace}`,
-                ),
-                // The readiness probes' Services (`<scratch>/<service>:<port>`), when any is configured.
-                ...(veleroRestore.namespaces.some((n) => n.probe)
-                  ? {
-                      scratchProbes: veleroRestore.namespaces.flatMap((n) =>
-                        n.probe
-                          ? [`${RESTORE_NAMESPACE_PREFIX}${n.namespace}/${n.probe.service}:${n.probe.port}`]
-                          : [],
-                      ),
-                    }
-                  : {}),
-              }
-            : {}),
+          ...(scratchNamespaces.length > 0 ? { scratchNamespaces } : {}),
+          ...(scratchProbes.length > 0 ? { scratchProbes } : {}),
           autoscalerNamespace: stage.platform.eks.charts.clusterAutoscaler?.namespace ?? 'kube-system',
           // The node-groups sweep's evidence of unschedulable pods (Events, `list` in these namespaces only).
           eventNamespaces: stage.automation.sweeps.disabled.includes('node-groups')
@@ -124,21 +113,12 @@ export class RunbookWorkflows extends Construct {
       }),
     };
 
-    // Built in the order of runbooks/workflows.ts (construct order fixes the order of resources
-    // such as metric filters); every registered runbook must have its workflow and the reverse.
-    const registered = new Set((props.runbooks ?? RUNBOOK_PLUGINS).map((p) => p.spec.name));
-    const workflows = props.workflows ?? RUNBOOK_WORKFLOWS;
-    for (const workflow of workflows) {
-      if (!registered.delete(workflow.name)) {
-        throw new Error(`workflow ${workflow.name} has no registered runbook (runbooks/registry.ts)`);
-      }
+    // Built in registry order (construct order fixes the order of resources such as metric filters).
+    for (const { workflow } of runbooks) {
       const stateMachine = workflow.build(this, ctx);
       if (stateMachine) this.stateMachines[workflow.name] = stateMachine;
     }
     kubeOnce();
-    const missing = [...registered];
-    if (missing.length > 0)
-      throw new Error(`runbooks without a workflow (runbooks/workflows.ts): ${missing.join(', ')}`);
   }
 
   /** Routes every runbook's own alarms (constructs implementing `AlarmSource`) to the stage's alarm topic. */

@@ -9,14 +9,14 @@ import { importsOf, read, resolveImport, sourceFiles } from './source-tree.js';
  *
  * Two refinements the one-folder runbooks need: a runbook's Lambda steps use the shared Lambda
  * set-up (functions/shared: clients, Powertools), which therefore imports no runbook; and only a
- * runbook's CDK files (`workflow.ts`, `infra.ts`, plus the kit's `build.ts`, `workflows.ts`,
+ * runbook's CDK files (`workflow.ts`, `infra.ts`, plus the kit's `build.ts` and
  * `workflow-kit.ts`) may import aws-cdk-lib, and nothing outside infra/ imports them.
  */
 
 const PRODUCT_ROOMS = ['events', 'config', 'runbooks', 'functions', 'infra', 'bin'] as const;
 type Room = (typeof PRODUCT_ROOMS)[number] | 'functions/shared' | 'runbooks/cdk' | 'other';
 
-const CDK_FILE = /^runbooks\/(build|workflows|workflow-kit)\.ts$|^runbooks\/[^/]+\/(workflow|infra)\.ts$/;
+const CDK_FILE = /^runbooks\/(build|workflow-kit)\.ts$|^runbooks\/[^/]+\/(workflow|infra)\.ts$/;
 
 function roomOf(file: string): Room {
   if (file.startsWith('functions/shared/')) return 'functions/shared';

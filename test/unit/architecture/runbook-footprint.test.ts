@@ -4,22 +4,25 @@ import { read, runbookFolders, sourceFiles } from './source-tree.js';
 /**
  * Issue 20's measure of "one folder per runbook": for each runbook, the non-test source files
  * outside runbooks/<name>/ whose text names it (comments included: a name in a comment is still
- * something to keep in step), not counting config/ (a stage names what it allows), the two
- * registry files, tests, samples and READMEs. Adding a runbook must not mean touching the
- * rest of the product: at most 2 such files. Before issue 20 it was 8 to 23.
+ * something to keep in step), not counting config/ and the example app's stage (a stage names
+ * what it allows), the registry, tests, samples and READMEs. Adding a runbook must not mean
+ * touching the rest of the product: at most 1 such file (issue 20 asked for 2; before it, 8 to 23).
  *
  * Runbook names and files come from the tree itself (directories under runbooks/, a grep of
  * every source file), never from the registry under test.
  */
 
-const LIMIT = 2;
+const LIMIT = 1;
 const NOT_COUNTED = [
   /^test\//,
   /^config\//,
   /^events\/samples\//,
   /^examples\/.*\/cdk\.out\//,
+  /^examples\/[^/]+\/config\.ts$/,
+  // Developer tools' configuration at the root (e.g. which modules mutation testing covers): no
+  // runbook needs a line there to work.
+  /^[^/]+\.config\.(ts|mts|mjs|js)$/,
   /^runbooks\/registry\.ts$/,
-  /^runbooks\/workflows\.ts$/,
 ];
 
 function namingFiles(runbook: string): string[] {
@@ -62,7 +65,7 @@ describe('architecture: each runbook lives in its own folder', () => {
     expect(read(`runbooks/${runbook}/README.md`).length).toBeGreaterThan(200);
   });
 
-  it.each(runbookFolders())('%s is named by at most 2 source files outside its folder', (runbook) => {
+  it.each(runbookFolders())('%s is named by at most 1 source file outside its folder', (runbook) => {
     const outside = namingFiles(runbook);
     expect(
       outside.length,
