@@ -39,6 +39,11 @@ export function runOps(
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
+  // A command that does not read its stdin may exit before this write lands (`ops list` now starts
+  // and ends within a few milliseconds): the pipe is then closed, as with a shell, and that is no error.
+  child.stdin.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   child.stdin.end(options.stdin ?? '');
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
