@@ -198,6 +198,10 @@ describe('allowList: the one guard that asks a runbook for its allow-list', () =
   });
 
   it('without a list, the registry answers (verify-backups only reads)', () => {
-    expect(allowList('verify-backups', {}, automation()).outcome).toBe('pass');
+    expect(allowList('verify-backups', {}, automation())).toEqual({
+      name: 'allow-list',
+      outcome: 'pass',
+      detail: 'verify-backups only reads (its scratch restores are its own)',
+    });
   });
 });
