@@ -49,7 +49,10 @@ describe('requested-run: an explicit request names its runbook', () => {
       parameters: { reason: 'slack request by U123', cluster: 'c1' },
       reasons: ['slack request by U123'],
     });
-    const withReason = signal({ ...s, request: { ...s.request!, parameters: { reason: 'load test' } } });
+    const withReason = signal({
+      ...s,
+      request: { runbook: 'scale-node-group', parameters: { reason: 'load test' }, requestedBy: 'U123' },
+    });
     expect(requestedRun.evaluate(withReason, ctx())).toMatchObject({ parameters: { reason: 'load test' } });
   });
 
