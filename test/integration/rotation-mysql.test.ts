@@ -871,6 +871,8 @@ describe('mysql strategies against MariaDB: logins, refusals, log lines, connect
       await expect(attempt).rejects.toThrow(
         `none of AWSPENDING, AWSCURRENT or AWSPREVIOUS of dev/rds/s6 can log in as ${user.username}@127.0.0.1`,
       );
+      // The error says which credential the database rejected: AWSCURRENT's, the one that should work.
+      await expect(attempt).rejects.toMatchObject({ name: 'DatabaseLoginError', credential: 'current' });
     });
 
     it.each([
@@ -890,6 +892,42 @@ describe('mysql strategies against MariaDB: logins, refusals, log lines, connect
         new RegExp(`^${what.replace('USER', user.username)} failed \\(\\w+\\)$`),
       );
       expect(await db.canLogin(user.username, user.password)).toBe(true);
+    });
+
+    it("on MySQL (a version without MariaDB) the user changes its own password with MySQL's ALTER USER USER() IDENTIFIED BY", async () => {
+      // Prepare: the server answers the version an RDS MySQL 8 gives; the statement that follows is
+      // recorded, not run (MariaDB does not know ALTER USER USER()). MySQL 8 reference manual,
+      // ALTER USER: "ALTER USER USER() IDENTIFIED BY 'auth_string'" changes the current user's password.
+      const user = await appUser();
+      const sent: { sql: string; values: unknown }[] = [];
+      class MySql8 extends Database {
+        override async connect(c: DbCredentials, role: CredentialRole) {
+          const conn = await super.connect(c, role);
+          const query = conn.query.bind(conn) as (sql: string, values?: unknown[]) => Promise<unknown>;
+          (conn as unknown as { query: typeof query }).query = async (sql: string, values?: unknown[]) => {
+            if (sql === 'SELECT VERSION() AS version') return [[{ version: '8.0.36' }], []];
+            if (/^(ALTER USER|SET PASSWORD)/.test(sql)) {
+              sent.push({ sql, values });
+              return [{ affectedRows: 0 }, []];
+            }
+            return values === undefined ? await query(sql) : await query(sql, values);
+          };
+          return conn;
+        }
+      }
+      const { ctx } = strategyCtx('dev/rds/m8', {}, new MySql8({ tls: 'off', connectTimeoutMs: 2000 }));
+
+      // Act
+      await singleUser.set(
+        {
+          current: json(mysqlSecret(user)),
+          pending: json(mysqlSecret({ ...user, password: 'Pending-password-0008' })),
+        },
+        ctx,
+      );
+
+      // Assess
+      expect(sent).toEqual([{ sql: 'ALTER USER USER() IDENTIFIED BY ?', values: ['Pending-password-0008'] }]);
     });
   });
 
@@ -931,6 +969,28 @@ describe('mysql strategies against MariaDB: logins, refusals, log lines, connect
       ]);
       expect(await db.canLogin(clone.username, clone.password)).toBe(true);
       expect(await sessionsOf(master.username)).toBe(0);
+    });
+
+    it('copies a grant on a database whose name holds "?" as written: a copied grant has no placeholders', async () => {
+      // Prepare: a legal database name with a question mark, granted to the user
+      const user = await appUser();
+      const master = await masterUser();
+      await db.query('CREATE DATABASE IF NOT EXISTS `odd?name`');
+      await db.query(`GRANT SELECT ON \`odd?name\`.* TO '${user.username}'@'%'`);
+      const { ctx } = strategyCtx('dev/rds/a4', { MASTER_SECRET_ARN: master.arn });
+      const clone = { username: `${user.username}_clone`, password: 'Clone-password-0004' };
+
+      // Act
+      await alternatingUsers.set(
+        { current: json(mysqlSecret(user)), pending: json(mysqlSecret(clone)) },
+        ctx,
+      );
+
+      // Assess
+      const grants = await db.query<Record<string, string>[]>('SHOW GRANTS FOR ?@?', [clone.username, '%']);
+      expect(grants.map((g) => Object.values(g)[0])).toContainEqual(
+        `GRANT SELECT ON \`odd?name\`.* TO \`${clone.username}\`@\`%\``,
+      );
     });
 
     it('refuses an AWSCURRENT user the database does not have, and creates no clone', async () => {

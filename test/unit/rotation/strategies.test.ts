@@ -8,6 +8,7 @@ import {
   alternatingUsers,
   copyGrant,
   randomToken,
+  STRATEGY_BY_NAME,
   type StrategyContext,
   singleUser,
 } from '../../../runbooks/rotate-secret/steps/strategies.js';
@@ -307,5 +308,35 @@ describe('copyGrant: what the tail of a row may add', () => {
       "GRANT SELECT ON `app`.* TO 'app_clone'@'10.0.0.%'",
     );
     expect(copyGrant('GRANT SELECT ON `app`.* TO `app`@`%`', from, to)).toBeUndefined();
+  });
+});
+
+describe('randomToken: a value that is not a JSON object is named by label and secret', () => {
+  it('validate, set and test name the value at fault', async () => {
+    expect(() => randomToken.validate('not json', 'AWSCURRENT', ctx())).toThrow(
+      /^AWSCURRENT of secret partner is not JSON$/,
+    );
+    await expect(randomToken.set({ current: '{}', pending: '[1]' }, ctx())).rejects.toThrow(
+      /^AWSPENDING of secret partner is malformed \(\(root\): invalid_type\)$/,
+    );
+    await expect(randomToken.test('not json', 'AWSPENDING', ctx())).rejects.toThrow(
+      /^AWSPENDING of secret partner is not JSON$/,
+    );
+  });
+});
+
+describe('the strategies carry the names the configuration selects them by', () => {
+  it('mysql-single-user, mysql-alternating-users, random', () => {
+    expect(STRATEGY_BY_NAME['mysql-single-user'].name).toBe('mysql-single-user');
+    expect(STRATEGY_BY_NAME['mysql-alternating-users'].name).toBe('mysql-alternating-users');
+    expect(STRATEGY_BY_NAME.random.name).toBe('random');
+  });
+});
+
+describe('copyGrant: the bare USAGE row however it is spaced', () => {
+  it('is dropped with spaces before the grantee too', () => {
+    const from = { user: 'app', host: '%' };
+    const to = { user: 'app_clone', host: '%' };
+    expect(copyGrant('GRANT USAGE ON *.*  TO `app`@`%`', from, to)).toBeUndefined();
   });
 });
