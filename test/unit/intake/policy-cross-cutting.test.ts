@@ -62,7 +62,7 @@ describe('requested-run: an explicit request names its runbook', () => {
 });
 
 describe('schedule: a tick starts the runbook its configuration names', () => {
-  const tick = (details: Record<string, unknown>, id = 'unknown') =>
+  const tick = (details: Signal['details'], id = 'unknown') =>
     signal({ source: 'schedule', kind: 'schedule.tick', resource: { type: 'schedule', id }, details });
 
   it('by scheduleName, ruleName, schedule or the resource id', () => {
@@ -159,7 +159,7 @@ describe('datadog-monitor: a triggered monitor starts the runbook its tag names'
   } as unknown as RunbookPlugin;
   const dctx = ctx({ runbooks: [fixture, noMapping] });
   const alert = (
-    details: Record<string, unknown>,
+    details: Signal['details'],
     attributes: Record<string, string> = {},
     kind = 'datadog.monitor-triggered',
     severity: Signal['severity'] = 'warning',
@@ -368,27 +368,29 @@ describe('security-calls: who blinded the defences, opened a door, or signed in 
 
   it('who: root, a role without a session name, nobody', () => {
     const root = cloudTrail('StopLogging', trail, {}, { type: 'root', id: 'arn:aws:iam::111111111111:root' });
-    expect((securityCalls.evaluate(root, ctx()) as { reasons: string[] }).reasons[0]).toContain(
+    expect((securityCalls.evaluate(root, ctx()) as unknown as { reasons: string[] }).reasons[0]).toContain(
       'by root (arn:aws:iam::111111111111:root))',
     );
     const rootNoId = cloudTrail('StopLogging', trail, {}, { type: 'root' });
-    expect((securityCalls.evaluate(rootNoId, ctx()) as { reasons: string[] }).reasons[0]).toContain(
-      'by root (account root))',
-    );
+    expect(
+      (securityCalls.evaluate(rootNoId, ctx()) as unknown as { reasons: string[] }).reasons[0],
+    ).toContain('by root (account root))');
     const roleOnly = cloudTrail('StopLogging', trail, {}, { type: 'service', roleName: 'Admin' });
-    expect((securityCalls.evaluate(roleOnly, ctx()) as { reasons: string[] }).reasons[0]).toContain(
-      'by Admin)',
-    );
+    expect(
+      (securityCalls.evaluate(roleOnly, ctx()) as unknown as { reasons: string[] }).reasons[0],
+    ).toContain('by Admin)');
     const sameId = cloudTrail('StopLogging', trail, {}, { type: 'service', id: 'svc', name: 'svc' });
-    expect((securityCalls.evaluate(sameId, ctx()) as { reasons: string[] }).reasons[0]).toContain('by svc)');
+    expect((securityCalls.evaluate(sameId, ctx()) as unknown as { reasons: string[] }).reasons[0]).toContain(
+      'by svc)',
+    );
     const nobody = signal({ details: { eventName: 'StopLogging' }, resource: trail });
-    expect((securityCalls.evaluate(nobody, ctx()) as { reasons: string[] }).reasons[0]).toContain(
+    expect((securityCalls.evaluate(nobody, ctx()) as unknown as { reasons: string[] }).reasons[0]).toContain(
       'by unknown principal)',
     );
     const anonymous = cloudTrail('StopLogging', trail, {}, { type: 'unknown' });
-    expect((securityCalls.evaluate(anonymous, ctx()) as { reasons: string[] }).reasons[0]).toContain(
-      'by unknown principal)',
-    );
+    expect(
+      (securityCalls.evaluate(anonymous, ctx()) as unknown as { reasons: string[] }).reasons[0],
+    ).toContain('by unknown principal)');
   });
 
   it('world-open ingress: by the flag or any /0 CIDR, naming the change or the CIDR', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadStage } from '../../../config/index.js';
 import type { AutomationConfig } from '../../../config/schema.js';
-import type { Actor } from '../../../events/signal.js';
+import type { Actor, Signal } from '../../../events/signal.js';
 import type { PolicyContext } from '../../../runbooks/policy.js';
 import { rotateSecretPlugin } from '../../../runbooks/rotate-secret/plugin.js';
 import { secretNameOf, secretRead } from '../../../runbooks/rotate-secret/policy.js';
@@ -14,22 +14,19 @@ import { cloudTrail, human, signal } from './signals.js';
  */
 
 const base = loadStage('dev').automation;
+/** The stage's first secret entry gives the fields these tests do not look at (rotation settings). */
+const entry = base.allowLists.secrets[0] as AutomationConfig['allowLists']['secrets'][number];
 const automation: AutomationConfig = {
   ...base,
   breakGlassRoleNames: ['BreakGlass'],
   allowLists: {
     ...base.allowLists,
     secrets: [
-      {
-        name: 'dev/app/db',
-        strategy: 'mysql-single-user',
-        consumerRoleNames: ['app-role'],
-        restartWorkloads: [],
-      },
-      { name: 'dev/partner', strategy: 'random', consumerRoleNames: [], restartWorkloads: [] },
+      { ...entry, name: 'dev/app/db', strategy: 'mysql-single-user', consumerRoleNames: ['app-role'] },
+      { ...entry, name: 'dev/partner', strategy: 'random', consumerRoleNames: [] },
     ],
   },
-} as AutomationConfig;
+};
 const ctx: PolicyContext = { stage: 'dev', automation };
 
 const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${name}-AbC12f`;
@@ -39,9 +36,9 @@ const service = (roleName: string, name = 'session-1'): Actor => ({
   name,
   roleName,
 });
-const read = (secretId: string, actor: Actor = human, details: Record<string, unknown> = {}) =>
+const read = (secretId: string, actor: Actor = human, details: Signal['details'] = {}) =>
   cloudTrail('GetSecretValue', { type: 'secret', id: secretId }, { secretId, ...details }, actor);
-const batch = (details: Record<string, unknown>, actor: Actor = human) =>
+const batch = (details: Signal['details'], actor: Actor = human) =>
   cloudTrail('BatchGetSecretValue', { type: 'unknown', id: 'batch' }, details, actor);
 const rotate = (name: string, why: string) => ({
   verdict: 'start',

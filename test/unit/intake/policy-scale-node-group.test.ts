@@ -55,11 +55,12 @@ describe('cluster-autoscaler: a node group at its maximum is scaled', () => {
   });
 
   it('the maximum read from the reasons, the message, or the maxNodeGroupSizeReached fact', () => {
-    for (const details of [
+    const detailSets: Signal['details'][] = [
       { reasons: ['1 max node group size reached'] },
       { message: 'max node group size reached' },
       { maxNodeGroupSizeReached: true },
-    ]) {
+    ];
+    for (const details of detailSets) {
       expect(clusterAutoscaler.evaluate(autoscaler('event', 'no scale-up', { details }), ctx)).toEqual(
         scale(both, 'dev-platform/dev-platform-b', AT_MAX),
       );
@@ -203,9 +204,9 @@ describe('cluster-autoscaler: a failed scale-up', () => {
       ],
     });
     const noGroup = signal({ ...s, details: { capacityShortage: true } });
-    expect((clusterAutoscaler.evaluate(noGroup, ctx) as { reasons: string[] }).reasons[0]).toContain(
-      'node group unknown-cluster/* could not add nodes',
-    );
+    expect(
+      (clusterAutoscaler.evaluate(noGroup, ctx) as unknown as { reasons: string[] }).reasons[0],
+    ).toContain('node group unknown-cluster/* could not add nodes');
   });
 
   it("the normaliser's capacityShortage fact wins over the text, both ways", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadStage } from '../../../config/index.js';
 import type { AutomationConfig } from '../../../config/schema.js';
+import type { Actor, Signal } from '../../../events/signal.js';
 import type { PolicyContext } from '../../../runbooks/policy.js';
 import { snapshotVolumePlugin } from '../../../runbooks/snapshot-volume/plugin.js';
 import { backupFailed, detachVolume } from '../../../runbooks/snapshot-volume/policy.js';
@@ -28,8 +29,8 @@ const ctx: PolicyContext = { stage: 'dev', automation };
 
 const detach = (
   attributes: Record<string, string> = {},
-  details: Record<string, unknown> = {},
-  actor = human,
+  details: Signal['details'] = {},
+  actor: Actor = human,
 ) => cloudTrail('DetachVolume', { type: 'ebs-volume', id: 'vol-0aaa', attributes }, details, actor);
 const snapshot = (volumeId: string, by = 'alice') => ({
   verdict: 'start',
@@ -52,7 +53,8 @@ describe('detach-volume: a detached volume is snapshotted if it is protected', (
   });
 
   it('tags known without the protected tag, or with another value: ignored, naming the tag', () => {
-    for (const attributes of [{ 'tag:Name': 'db' }, { 'tag:backup': 'optional' }]) {
+    const tagSets: Record<string, string>[] = [{ 'tag:Name': 'db' }, { 'tag:backup': 'optional' }];
+    for (const attributes of tagSets) {
       expect(detachVolume.evaluate(detach(attributes), ctx)).toEqual({
         verdict: 'ignore',
         reasons: ['volume vol-0aaa does not carry the protected tag backup=required'],
@@ -85,7 +87,7 @@ describe('detach-volume: a detached volume is snapshotted if it is protected', (
 });
 
 describe('backup-failed: a new snapshot when that is what is missing, else a person', () => {
-  const failed = (type: 'ebs-volume' | 'db-snapshot', details: Record<string, unknown>) =>
+  const failed = (type: 'ebs-volume' | 'db-snapshot', details: Signal['details']) =>
     signal({
       source: 'backup-verification',
       kind: 'backup-verification.backup-failed',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadStage } from '../../../config/index.js';
 import type { AutomationConfig } from '../../../config/schema.js';
+import type { Signal } from '../../../events/signal.js';
 import type { PolicyContext } from '../../../runbooks/policy.js';
 import { updateDnsPlugin } from '../../../runbooks/update-dns/plugin.js';
 import { ingressReplaced } from '../../../runbooks/update-dns/policy.js';
@@ -37,7 +38,7 @@ const ctx = (patch: Partial<AutomationConfig> = {}): PolicyContext => ({
 
 const lb = (
   event: string,
-  details: Record<string, unknown>,
+  details: Signal['details'],
   id = 'unknown',
   attributes: Record<string, string> = {},
 ) => cloudTrail(event, { type: 'load-balancer', id, attributes }, details);
