@@ -545,3 +545,86 @@ describe('policyRules: the order the intake asks the rules in, and incident rule
     expect(other.evaluate(s, ctx())).toEqual({ verdict: 'ignore', reasons: ['i'] });
   });
 });
+
+describe('cross-cutting rules: descriptions, and the cases the first run left open', () => {
+  it('each rule says in one line what it does', () => {
+    expect(autoScaling.description).toBe(
+      'EC2 Auto Scaling unsuccessful launch / terminate → notify; successful ones → ignore',
+    );
+    expect(datadogMonitor.description).toMatch(
+      /^Triggered \/ Re-Triggered with runbook:<name> → that runbook/,
+    );
+    expect(requestedRun.description).toMatch(
+      /^an explicit request \(Slack, CLI, schedule input\) → the runbook it names/,
+    );
+    expect(schedule.description).toMatch(/^a schedule tick → the runbook its configuration names/);
+    expect(sweepFindings.description).toMatch(
+      /^sweep: secret past its rotation period, .* → notify warning$/,
+    );
+    expect(securityCalls.description).toMatch(
+      /^trail stopped\/deleted\/narrowed, .* leaving the organization, snapshot\/AMI\/DB snapshot shared .* KMS key disabled\/deleted, world-open ingress → notify critical .* IAM user sign-in without MFA → warning$/,
+    );
+  });
+
+  it('Datadog: a parameter no tag names is left out, not set to undefined', () => {
+    const fixture = {
+      spec: { name: 'fixture-runbook' },
+      rules: [],
+      datadog: { parameters: { target: ['host'], zone: ['zone'] }, targets: [] },
+    } as unknown as RunbookPlugin;
+    const s = signal({
+      source: 'datadog',
+      kind: 'datadog.monitor-triggered',
+      resource: { type: 'monitor', id: 'm-2' },
+      details: { transition: 'Triggered', tags: ['runbook:fixture-runbook', 'host:h-9'] },
+    });
+    const v = datadogMonitor.evaluate(s, ctx({ runbooks: [fixture] })) as unknown as {
+      parameters: Record<string, unknown>;
+    };
+    expect(Object.keys(v.parameters)).toEqual(['reason', 'target']);
+  });
+
+  it('security calls: CloudTrail only, even when another source marks a signal security-relevant', () => {
+    expect(
+      securityCalls.evaluate(
+        signal({
+          source: 'sweep',
+          kind: 'sweep.finding',
+          details: { securityRelevant: true, securityReason: 'x' },
+        }),
+        ctx(),
+      ),
+    ).toEqual(NA);
+  });
+
+  it('security calls: a console sign-in without an actor; world-open CIDRs in cidrIps; a key scheduled for deletion', () => {
+    const acct = { type: 'account' as const, id: '111111111111' };
+    const noActor = signal({ details: { eventName: 'ConsoleLogin', withoutMfa: true }, resource: acct });
+    expect(securityCalls.evaluate(noActor, ctx())).toEqual({
+      verdict: 'notify',
+      severity: 'warning',
+      reasons: ['console sign-in without MFA by unknown principal from unknown IP in account 111111111111'],
+    });
+    const sg = { type: 'security-group' as const, id: 'sg-2' };
+    expect(
+      securityCalls.evaluate(
+        cloudTrail('AuthorizeSecurityGroupIngress', sg, { cidrIps: ['0.0.0.0/0'] }, human),
+        ctx(),
+      ),
+    ).toMatchObject({
+      reasons: [
+        'security group sg-2 opened to the world by alice (arn:aws:iam::111111111111:user/alice): opened to 0.0.0.0/0',
+      ],
+    });
+    expect(
+      securityCalls.evaluate(
+        cloudTrail('ScheduleKeyDeletion', { type: 'kms-key', id: 'k-2' }, {}, human),
+        ctx(),
+      ),
+    ).toMatchObject({
+      reasons: [
+        'a KMS key was scheduled for deletion: ScheduleKeyDeletion on kms-key k-2 (ScheduleKeyDeletion on kms-key k-2 by alice (arn:aws:iam::111111111111:user/alice))',
+      ],
+    });
+  });
+});
