@@ -6,6 +6,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { OpsLogger } from '../../functions/shared/powertools.js';
 import {
   DatabaseLoginError,
   DatabaseUnreachableError,
@@ -13,7 +14,11 @@ import {
   RotationConfigError,
   RotationStateError,
 } from '../../runbooks/rotate-secret/steps/errors.js';
-import { Database } from '../../runbooks/rotate-secret/steps/mysql.js';
+import {
+  type CredentialRole,
+  Database,
+  type DbCredentials,
+} from '../../runbooks/rotate-secret/steps/mysql.js';
 import {
   ROTATION_STEPS,
   type RotationDeps,
@@ -24,7 +29,14 @@ import {
 } from '../../runbooks/rotate-secret/steps/protocol.js';
 import { SecretStore } from '../../runbooks/rotate-secret/steps/secrets.js';
 import { parseSettings, type StrategyName } from '../../runbooks/rotate-secret/steps/settings.js';
-import { copyGrant, STRATEGY_BY_NAME } from '../../runbooks/rotate-secret/steps/strategies.js';
+import {
+  alternatingUsers,
+  copyGrant,
+  type RotationStrategy,
+  STRATEGY_BY_NAME,
+  type StrategyContext,
+  singleUser,
+} from '../../runbooks/rotate-secret/steps/strategies.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { type MariaDb, startMariaDb } from '../support/mariadb.js';
 import { FakeSecretsManager } from '../support/secrets-manager-fake.js';
@@ -646,5 +658,390 @@ describe('copyGrant: one SHOW GRANTS row of the current user becomes the same gr
 
   it('ignores a row that is not about the current user', () => {
     expect(copyGrant('GRANT SELECT ON `app`.* TO `other`@`%`', from, to)).toBeUndefined();
+  });
+});
+
+/**
+ * The strategies' own work, called directly against MariaDB (no protocol around them): what each
+ * logs, which stored credentials it may log in with, what it refuses, that it closes what it
+ * opened, and which statement a failure names. Expected lines and messages are written out by hand.
+ */
+describe('mysql strategies against MariaDB: logins, refusals, log lines, connections, failures', () => {
+  interface Line {
+    readonly message: string;
+    readonly extra?: unknown;
+  }
+
+  function strategyCtx(
+    secretName: string,
+    env: Record<string, string> = {},
+    database?: Database,
+  ): { ctx: StrategyContext; lines: Line[] } {
+    const lines: Line[] = [];
+    const logger = {
+      info: (message: string, extra?: unknown) => lines.push({ message, extra }),
+      warn: (message: string, extra?: unknown) => lines.push({ message, extra }),
+      error: (message: string, extra?: unknown) => lines.push({ message, extra }),
+      debug: () => undefined,
+    } as unknown as OpsLogger;
+    const settings = parseSettings({ ROTATION_STRATEGY: 'mysql-single-user', DB_TLS: 'off', ...env });
+    return {
+      lines,
+      ctx: {
+        secret: secretName,
+        store: new SecretStore(client),
+        db: database ?? new Database({ tls: 'off', connectTimeoutMs: 2000 }),
+        settings,
+        logger,
+      },
+    };
+  }
+
+  /**
+   * A Database whose session the server ends (KILL, as an operator or a failover does) right
+   * before the first statement matching `before`: the statement then fails with the server's error.
+   */
+  class KilledBefore extends Database {
+    constructor(private readonly before: RegExp) {
+      super({ tls: 'off', connectTimeoutMs: 2000 });
+    }
+
+    override async connect(c: DbCredentials, role: CredentialRole) {
+      const conn = await super.connect(c, role);
+      const before = this.before;
+      const query = conn.query.bind(conn) as (sql: string, values?: unknown[]) => Promise<unknown>;
+      (conn as unknown as { query: typeof query }).query = async (sql: string, values?: unknown[]) => {
+        if (before.test(sql)) {
+          const [[{ id }]] = (await query('SELECT CONNECTION_ID() AS id')) as [[{ id: number }]];
+          await db.query(`KILL ${Number(id)}`);
+        }
+        return values === undefined ? await query(sql) : await query(sql, values);
+      };
+      return conn;
+    }
+  }
+
+  const json = (v: unknown) => JSON.stringify(v);
+
+  /** Sessions the server still has open for `username` (waits up to 3 s for closing ones to go). */
+  async function sessionsOf(username: string): Promise<number> {
+    const count = async () =>
+      (
+        await db.query<{ n: number }[]>(
+          'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?',
+          [username],
+        )
+      )[0]?.n ?? -1;
+    for (let i = 0; i < 30; i++) {
+      const n = Number(await count());
+      if (n === 0) return 0;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return Number(await count());
+  }
+
+  async function masterUser(): Promise<{ username: string; password: string; arn: string }> {
+    userCount += 1;
+    const username = `master${userCount}`;
+    const password = `Master-${Math.random().toString(36).slice(2)}-pw`;
+    await db.query('CREATE USER ?@? IDENTIFIED BY ?', [username, '%', password]);
+    await db.query('GRANT ALL PRIVILEGES ON *.* TO ?@? WITH GRANT OPTION', [username, '%']);
+    const arn = sm.create(`dev/rds/${username}`, {
+      engine: 'mysql',
+      host: '127.0.0.1',
+      port: db.port,
+      username,
+      password,
+    });
+    return { username, password, arn };
+  }
+
+  describe('single user', () => {
+    it('logs "password changed" with the credential it logged in with (AWSCURRENT), and closes its session', async () => {
+      // Prepare
+      const user = await appUser();
+      const { ctx, lines } = strategyCtx('dev/rds/s1');
+      const pending = { ...user, password: 'Pending-password-0001' };
+
+      // Act
+      await singleUser.set({ current: json(mysqlSecret(user)), pending: json(mysqlSecret(pending)) }, ctx);
+
+      // Assess
+      expect(lines).toEqual([
+        {
+          message: 'password changed',
+          extra: { secret: 'dev/rds/s1', user: user.username, loggedInWith: 'current' },
+        },
+      ]);
+      expect(await db.canLogin(user.username, 'Pending-password-0001')).toBe(true);
+      expect(await sessionsOf(user.username)).toBe(0);
+    });
+
+    it('logs "pending password is already set" and changes nothing when the pending password logs in', async () => {
+      const user = await appUser();
+      const { ctx, lines } = strategyCtx('dev/rds/s2');
+
+      await singleUser.set(
+        { current: json(mysqlSecret({ ...user, password: 'stale-0001' })), pending: json(mysqlSecret(user)) },
+        ctx,
+      );
+
+      expect(lines).toEqual([
+        { message: 'pending password is already set', extra: { secret: 'dev/rds/s2', user: user.username } },
+      ]);
+      expect(await db.canLogin(user.username, user.password)).toBe(true);
+    });
+
+    it('logs in with AWSPREVIOUS of the same user and host when AWSCURRENT no longer works, and says so', async () => {
+      const user = await appUser();
+      const { ctx, lines } = strategyCtx('dev/rds/s3');
+      const current = { ...user, password: 'never-set-0001' };
+
+      await singleUser.set(
+        {
+          current: json(mysqlSecret(current)),
+          pending: json(mysqlSecret({ ...user, password: 'Pending-password-0003' })),
+          previous: json(mysqlSecret(user)),
+        },
+        ctx,
+      );
+
+      expect(lines).toEqual([
+        {
+          message: 'password changed',
+          extra: { secret: 'dev/rds/s3', user: user.username, loggedInWith: 'previous' },
+        },
+      ]);
+      expect(await db.canLogin(user.username, 'Pending-password-0003')).toBe(true);
+    });
+
+    it('never logs in with an AWSPREVIOUS that names another user: that user keeps its password', async () => {
+      // Prepare: AWSCURRENT's password no longer works; AWSPREVIOUS holds the working credentials of someone else
+      const user = await appUser();
+      const other = await appUser('other');
+      const { ctx } = strategyCtx('dev/rds/s4');
+      const attempt = singleUser.set(
+        {
+          current: json(mysqlSecret({ ...user, password: 'never-set-0002' })),
+          pending: json(mysqlSecret({ ...user, password: 'Pending-password-0004' })),
+          previous: json(mysqlSecret(other)),
+        },
+        ctx,
+      );
+
+      // Assess
+      await expect(attempt).rejects.toThrow(DatabaseLoginError);
+      await expect(attempt).rejects.toThrow(`can log in as ${user.username}@127.0.0.1`);
+      expect(await db.canLogin(other.username, other.password)).toBe(true);
+      expect(await db.canLogin(other.username, 'Pending-password-0004')).toBe(false);
+      expect(await db.canLogin(user.username, user.password)).toBe(true);
+    });
+
+    it('never logs in with an AWSPREVIOUS for the same user on another host', async () => {
+      const user = await appUser();
+      const { ctx } = strategyCtx('dev/rds/s5');
+      const attempt = singleUser.set(
+        {
+          current: json(mysqlSecret({ ...user, password: 'never-set-0003' })),
+          pending: json(mysqlSecret({ ...user, password: 'Pending-password-0005' })),
+          previous: json(mysqlSecret(user, { host: 'localhost' })),
+        },
+        ctx,
+      );
+
+      await expect(attempt).rejects.toThrow(DatabaseLoginError);
+      expect(await db.canLogin(user.username, user.password)).toBe(true);
+      expect(await db.canLogin(user.username, 'Pending-password-0005')).toBe(false);
+    });
+
+    it.each([
+      ['not JSON', 'previous-is-not-json'],
+      ['malformed (no host)', json({ username: 'x', password: 'y' })],
+    ])('an AWSPREVIOUS that is %s is skipped: the refusal is the login error', async (_what, previous) => {
+      const user = await appUser();
+      const { ctx } = strategyCtx('dev/rds/s6');
+      const attempt = singleUser.set(
+        {
+          current: json(mysqlSecret({ ...user, password: 'never-set-0004' })),
+          pending: json(mysqlSecret({ ...user, password: 'Pending-password-0006' })),
+          previous,
+        },
+        ctx,
+      );
+      await expect(attempt).rejects.toThrow(
+        `none of AWSPENDING, AWSCURRENT or AWSPREVIOUS of dev/rds/s6 can log in as ${user.username}@127.0.0.1`,
+      );
+      // The error says which credential the database rejected: AWSCURRENT's, the one that should work.
+      await expect(attempt).rejects.toMatchObject({ name: 'DatabaseLoginError', credential: 'current' });
+    });
+
+    it.each([
+      [/^SELECT VERSION/, 'version query'],
+      [/^SET PASSWORD/, 'password change of USER'],
+    ])('a session ended before %s fails naming "%s"', async (before, what) => {
+      const user = await appUser();
+      const { ctx } = strategyCtx('dev/rds/s7', {}, new KilledBefore(before));
+      const attempt = singleUser.set(
+        {
+          current: json(mysqlSecret(user)),
+          pending: json(mysqlSecret({ ...user, password: 'Pending-password-0007' })),
+        },
+        ctx,
+      );
+      await expect(attempt).rejects.toThrow(
+        new RegExp(`^${what.replace('USER', user.username)} failed \\(\\w+\\)$`),
+      );
+      expect(await db.canLogin(user.username, user.password)).toBe(true);
+    });
+
+    it("on MySQL (a version without MariaDB) the user changes its own password with MySQL's ALTER USER USER() IDENTIFIED BY", async () => {
+      // Prepare: the server answers the version an RDS MySQL 8 gives; the statement that follows is
+      // recorded, not run (MariaDB does not know ALTER USER USER()). MySQL 8 reference manual,
+      // ALTER USER: "ALTER USER USER() IDENTIFIED BY 'auth_string'" changes the current user's password.
+      const user = await appUser();
+      const sent: { sql: string; values: unknown }[] = [];
+      class MySql8 extends Database {
+        override async connect(c: DbCredentials, role: CredentialRole) {
+          const conn = await super.connect(c, role);
+          const query = conn.query.bind(conn) as (sql: string, values?: unknown[]) => Promise<unknown>;
+          (conn as unknown as { query: typeof query }).query = async (sql: string, values?: unknown[]) => {
+            if (sql === 'SELECT VERSION() AS version') return [[{ version: '8.0.36' }], []];
+            if (/^(ALTER USER|SET PASSWORD)/.test(sql)) {
+              sent.push({ sql, values });
+              return [{ affectedRows: 0 }, []];
+            }
+            return values === undefined ? await query(sql) : await query(sql, values);
+          };
+          return conn;
+        }
+      }
+      const { ctx } = strategyCtx('dev/rds/m8', {}, new MySql8({ tls: 'off', connectTimeoutMs: 2000 }));
+
+      // Act
+      await singleUser.set(
+        {
+          current: json(mysqlSecret(user)),
+          pending: json(mysqlSecret({ ...user, password: 'Pending-password-0008' })),
+        },
+        ctx,
+      );
+
+      // Assess
+      expect(sent).toEqual([{ sql: 'ALTER USER USER() IDENTIFIED BY ?', values: ['Pending-password-0008'] }]);
+    });
+  });
+
+  describe('testing a value', () => {
+    it.each([
+      ['AWSPENDING', 'pending'],
+      ['AWSCURRENT', 'current'],
+    ])('a %s that cannot log in is reported as the %s credentials', async (label, role) => {
+      const user = await appUser();
+      const { ctx } = strategyCtx('dev/rds/t1');
+      for (const strategy of [singleUser, alternatingUsers] as RotationStrategy[]) {
+        await expect(
+          strategy.test(json(mysqlSecret({ ...user, password: 'wrong-0001' })), label, ctx),
+        ).rejects.toThrow(
+          `rejected the ${role} credentials of user ${user.username} (ER_ACCESS_DENIED_ERROR)`,
+        );
+        await expect(strategy.test(json(mysqlSecret(user)), label, ctx)).resolves.toBeUndefined();
+      }
+    });
+  });
+
+  describe('alternating users', () => {
+    it('logs "alternate user ready" naming the clone and its origin, and closes the master session', async () => {
+      const user = await appUser();
+      const master = await masterUser();
+      const { ctx, lines } = strategyCtx('dev/rds/a1', { MASTER_SECRET_ARN: master.arn });
+      const clone = { username: `${user.username}_clone`, password: 'Clone-password-0001' };
+
+      await alternatingUsers.set(
+        { current: json(mysqlSecret(user)), pending: json(mysqlSecret(clone)) },
+        ctx,
+      );
+
+      expect(lines).toEqual([
+        {
+          message: 'alternate user ready',
+          extra: { secret: 'dev/rds/a1', user: clone.username, copiedFrom: user.username },
+        },
+      ]);
+      expect(await db.canLogin(clone.username, clone.password)).toBe(true);
+      expect(await sessionsOf(master.username)).toBe(0);
+    });
+
+    it('copies a grant on a database whose name holds "?" as written: a copied grant has no placeholders', async () => {
+      // Prepare: a legal database name with a question mark, granted to the user
+      const user = await appUser();
+      const master = await masterUser();
+      await db.query('CREATE DATABASE IF NOT EXISTS `odd?name`');
+      await db.query(`GRANT SELECT ON \`odd?name\`.* TO '${user.username}'@'%'`);
+      const { ctx } = strategyCtx('dev/rds/a4', { MASTER_SECRET_ARN: master.arn });
+      const clone = { username: `${user.username}_clone`, password: 'Clone-password-0004' };
+
+      // Act
+      await alternatingUsers.set(
+        { current: json(mysqlSecret(user)), pending: json(mysqlSecret(clone)) },
+        ctx,
+      );
+
+      // Assess
+      const grants = await db.query<Record<string, string>[]>('SHOW GRANTS FOR ?@?', [clone.username, '%']);
+      expect(grants.map((g) => Object.values(g)[0])).toContainEqual(
+        `GRANT SELECT ON \`odd?name\`.* TO \`${clone.username}\`@\`%\``,
+      );
+    });
+
+    it('refuses an AWSCURRENT user the database does not have, and creates no clone', async () => {
+      const master = await masterUser();
+      const { ctx } = strategyCtx('dev/rds/a2', { MASTER_SECRET_ARN: master.arn });
+      const ghost = { username: 'ghost', password: 'Ghost-password-0001' };
+
+      const attempt = alternatingUsers.set(
+        {
+          current: json(mysqlSecret(ghost)),
+          pending: json(mysqlSecret({ username: 'ghost_clone', password: 'Clone-password-0002' })),
+        },
+        ctx,
+      );
+
+      await expect(attempt).rejects.toThrow(RotationStateError);
+      await expect(attempt).rejects.toThrow('user ghost of AWSCURRENT does not exist on 127.0.0.1');
+      expect(await db.query('SELECT User FROM mysql.user WHERE User = ?', ['ghost_clone'])).toEqual([]);
+      expect(await sessionsOf(master.username)).toBe(0);
+    });
+
+    it.each([
+      [/FROM mysql\.user/, 'lookup of user USER'],
+      [/^CREATE USER/, 'creation of USER_clone'],
+      [/^SHOW GRANTS/, 'grants of USER'],
+      [/^GRANT /, 'grant copy to USER_clone'],
+      [/^ALTER USER/, 'password change of USER_clone'],
+    ])(
+      'a master session ended before %s fails naming "%s", and AWSCURRENT still logs in',
+      async (before, what) => {
+        const user = await appUser();
+        const master = await masterUser();
+        const { ctx } = strategyCtx(
+          'dev/rds/a3',
+          { MASTER_SECRET_ARN: master.arn },
+          new KilledBefore(before),
+        );
+        const attempt = alternatingUsers.set(
+          {
+            current: json(mysqlSecret(user)),
+            pending: json(
+              mysqlSecret({ username: `${user.username}_clone`, password: 'Clone-password-0003' }),
+            ),
+          },
+          ctx,
+        );
+        await expect(attempt).rejects.toThrow(
+          new RegExp(`^${what.replaceAll('USER', user.username)} failed \\(\\w+\\)$`),
+        );
+        expect(await db.canLogin(user.username, user.password)).toBe(true);
+      },
+    );
   });
 });

@@ -374,6 +374,36 @@ describe('rotation protocol: refusals that change nothing', () => {
     expect(before).not.toContain('AWSPENDING');
   });
 
+  it('a secret whose AWSCURRENT holds SecretBinary (no SecretString) is refused as having no AWSCURRENT value, and nothing is written', async () => {
+    // Prepare: CreateSecret with SecretBinary makes AWSCURRENT a version whose GetSecretValue has no
+    // SecretString (botocore's model, GetSecretValueResponse.SecretBinary); RotateSecret then
+    // labels a new, empty version AWSPENDING
+    const arn = sm.create('partner', new TextEncoder().encode(JSON.stringify({ apiToken: TOKEN_VALUE })));
+    sm.rotator = undefined;
+    const { VersionId: v } = await client.send(new RotateSecretCommand({ SecretId: arn }));
+    const before = JSON.stringify(sm.stages(arn));
+    const step = (Step: 'createSecret' | 'setSecret') =>
+      rotationStep({ Step, SecretId: arn, ClientRequestToken: v as string }, deps).catch((e: unknown) => e);
+
+    // Act
+    const created = (await step('createSecret')) as Error;
+    const set = (await step('setSecret')) as Error;
+    const verified = await verifyCurrent({ secretId: arn }, deps);
+
+    // Assess: the protocol's own refusal, by name, at every entry point that reads AWSCURRENT
+    expect([created.name, created.message]).toEqual([
+      'RotationStateError',
+      'secret partner has no AWSCURRENT value',
+    ]);
+    expect([set.name, set.message]).toEqual(['RotationStateError', 'secret partner has no AWSCURRENT value']);
+    expect(verified).toMatchObject({
+      works: false,
+      reason: 'RotationStateError: secret partner has no AWSCURRENT value',
+    });
+    expect(sm.versionValue(arn, v as string)).toBeUndefined();
+    expect(JSON.stringify(sm.stages(arn))).toBe(before);
+  });
+
   it('a step for a token the secret does not have is refused, naming it', async () => {
     // Prepare
     const arn = sm.create('partner', { apiToken: TOKEN_VALUE });

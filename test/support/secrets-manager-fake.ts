@@ -36,6 +36,8 @@ const PREVIOUS = 'AWSPREVIOUS';
 interface Version {
   readonly id: string;
   value?: string;
+  /** A value stored as SecretBinary (CreateSecret / PutSecretValue take one or the other). */
+  binary?: Uint8Array;
   readonly stages: Set<string>;
   readonly createdAt: Date;
 }
@@ -92,7 +94,13 @@ export class FakeSecretsManager {
     this.mock.restore();
   }
 
-  /** Creates a secret with one AWSCURRENT version; returns its ARN. */
+  /**
+   * Creates a secret with one AWSCURRENT version; returns its ARN. A `Uint8Array` value is stored
+   * as SecretBinary, as CreateSecret does with its `SecretBinary` parameter: GetSecretValue then
+   * answers SecretBinary and no SecretString ("If the secret was created by using the Secrets
+   * Manager console, or if the secret value was originally provided as a string, then this field
+   * is omitted", botocore's secretsmanager model, GetSecretValueResponse.SecretBinary).
+   */
   create(name: string, value: unknown, options: { rotationEnabled?: boolean } = {}): string {
     const arn = `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${name}-${randomUUID().slice(0, 6)}`;
     const id = randomUUID();
@@ -105,7 +113,9 @@ export class FakeSecretsManager {
           id,
           {
             id,
-            value: typeof value === 'string' ? value : JSON.stringify(value),
+            ...(value instanceof Uint8Array
+              ? { binary: value }
+              : { value: typeof value === 'string' ? value : JSON.stringify(value) }),
             stages: new Set([CURRENT]),
             createdAt: now,
           },
@@ -208,7 +218,7 @@ export class FakeSecretsManager {
     } else {
       version = this.versionWith(secret, input.VersionStage ?? CURRENT);
     }
-    if (!version || version.value === undefined) {
+    if (!version || (version.value === undefined && version.binary === undefined)) {
       throw notFound(
         `Secrets Manager can't find the specified secret value for ${input.VersionId ? `VersionId: ${input.VersionId}` : `staging label: ${input.VersionStage ?? CURRENT}`}`,
       );
@@ -217,7 +227,7 @@ export class FakeSecretsManager {
       ARN: secret.arn,
       Name: secret.name,
       VersionId: version.id,
-      SecretString: version.value,
+      ...(version.binary === undefined ? { SecretString: version.value } : { SecretBinary: version.binary }),
       VersionStages: [...version.stages],
       CreatedDate: version.createdAt,
     };
