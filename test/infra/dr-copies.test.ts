@@ -85,7 +85,8 @@ function verifyBackupsSettings(s: Synthesised): VerifySettings {
   const states = allStates(definition(s.automation, 'VerifyBackups'));
   const found = states.find(([name]) => name === 'Collect backups');
   const payload = (found?.[1].Parameters as { Payload?: { settings?: unknown } } | undefined)?.Payload;
-  if (!payload?.settings) throw new Error('verify-backups has no "Collect backups" task carrying its settings');
+  if (!payload?.settings)
+    throw new Error('verify-backups has no "Collect backups" task carrying its settings');
   return payload.settings as VerifySettings;
 }
 

@@ -73,7 +73,7 @@ export const securityCalls: PolicyRule = {
       const cidrs = facts(signal, 'cidrs', 'cidrIps', 'sourceCidrs');
       const worldOpen = fact(signal, 'worldOpen') === 'true' || cidrs.some(isWorld);
       if (!worldOpen) return NOT_APPLICABLE;
-      const change = fact(signal, 'change') ?? `opened to ${cidrs.find(isWorld) ?? '0.0.0.0/0'}`;
+      const change = fact(signal, 'change') ?? `opened to ${cidrs.find(isWorld)?.trim() ?? '0.0.0.0/0'}`;
       return notify(
         severity,
         `security group ${signal.resource.id} opened to the world by ${by}: ${change}${attempt(signal)}`,

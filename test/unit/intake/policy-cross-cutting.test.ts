@@ -404,7 +404,7 @@ describe('security-calls: who blinded the defences, opened a door, or signed in 
       verdict: 'notify',
       severity: 'critical',
       reasons: [
-        'security group sg-1 opened to the world by alice (arn:aws:iam::111111111111:user/alice): opened to  ::/0 ',
+        'security group sg-1 opened to the world by alice (arn:aws:iam::111111111111:user/alice): opened to ::/0',
       ],
     });
     expect(
