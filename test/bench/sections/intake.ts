@@ -11,6 +11,7 @@ import { processSignal } from '../../../functions/intake/core.js';
 import { decide } from '../../../functions/intake/decide.js';
 import { planEvent, signalFromText } from '../../../functions/intake/plan.js';
 import { BUNDLING, REPO_ROOT } from '../../../infra/constructs/ops-function.js';
+import { esbuildOptionsFor } from '../../bundles/esbuild-options.js';
 import { startDynalite } from '../../support/dynalite.js';
 import { intakeOnDynalite, pool, volumeDetached } from '../intake-fixtures.js';
 import { type BenchRow, type BenchSection, median } from '../types.js';
@@ -191,19 +192,12 @@ async function bundles(): Promise<BenchRow[]> {
   const entry = join(REPO_ROOT, 'functions/intake/handler.ts');
   try {
     const ours = join(dir, 'ours', 'index.mjs');
+    // As synth bundles it: BUNDLING, translated to esbuild's API as the smoke test does.
     await build({
+      ...esbuildOptionsFor(BUNDLING, 'nodejs22.x', REPO_ROOT).options,
       entryPoints: [entry],
       outfile: ours,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: BUNDLING.target ?? 'node22',
-      mainFields: [...(BUNDLING.mainFields ?? [])],
-      minify: BUNDLING.minify ?? false,
-      sourcemap: BUNDLING.sourceMap ? 'external' : false,
-      sourcesContent: BUNDLING.sourcesContent ?? true,
-      banner: { js: BUNDLING.banner ?? '' },
-      external: [...(BUNDLING.externalModules ?? [])],
+      outExtension: {},
       logLevel: 'silent',
     });
     const naive = join(dir, 'naive', 'index.js');

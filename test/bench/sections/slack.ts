@@ -12,6 +12,7 @@ import type { EndpointDeps } from '../../../functions/slack/endpoint.js';
 import { startEndpointServer } from '../../../functions/slack/local-server.js';
 import { DynamoReplayGuard } from '../../../functions/slack/replay.js';
 import { BUNDLING, REPO_ROOT } from '../../../infra/constructs/ops-function.js';
+import { esbuildOptionsFor } from '../../bundles/esbuild-options.js';
 import {
   PLATFORM_1,
   SIGNING_SECRET,
@@ -41,19 +42,16 @@ const ENTRIES = {
   'approval hook': 'functions/approval/handler.ts',
 } as const;
 
+/** The handler bundled as synth bundles it (BUNDLING, translated as the smoke test does), plus `alias`. */
 async function bundle(entry: string, outfile: string, alias?: Record<string, string>): Promise<void> {
+  const { options } = esbuildOptionsFor(BUNDLING, 'nodejs22.x', REPO_ROOT);
   await build({
+    ...options,
     entryPoints: [join(REPO_ROOT, entry)],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    mainFields: [...(BUNDLING.mainFields ?? ['module', 'main'])],
-    minify: true,
-    banner: { js: BUNDLING.banner ?? '' },
+    outExtension: {},
     logLevel: 'silent',
-    ...(alias ? { alias } : {}),
+    alias: { ...options.alias, ...alias },
   });
 }
 
