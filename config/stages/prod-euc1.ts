@@ -1,6 +1,6 @@
 import type { StageConfigInput } from '../schema.js';
-import { PROD_AUTOMATION_POLICY } from './prod.js';
-import { CHARTS, gitops, secretNames } from './shared.js';
+import { PROD_AUTOMATION_POLICY, PROD_PLATFORM } from './prod.js';
+import { gitops, secretNames } from './shared.js';
 
 const names = secretNames('prod-euc1');
 
@@ -21,82 +21,13 @@ export const prodEuc1: StageConfigInput = {
   tags: { 'cost-center': 'platform', environment: 'prod', region: 'eu-central-1' },
   platform: {
     vpc: { cidr: '10.40.0.0/16', natGateways: 3, flowLogRetentionDays: 365 },
-    vpn: { customerGatewayIp: '203.0.113.10', customerGatewayAsn: 65010, officeCidrs: ['192.168.0.0/20'] },
-    eks: {
-      // Matches the kubectl layer (v35, infra/constructs/platform/cluster.ts) and is in EKS standard support.
-      version: '1.35',
-      publicAccessCidrs: [],
-      accessEntries: [
-        {
-          principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_PlatformAdmin',
-          policy: 'cluster-admin',
-        },
-        { principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_Developer', policy: 'view' },
-      ],
-      nodeGroup: {
-        instanceTypes: ['m7g.xlarge'],
-        capacityType: 'ON_DEMAND',
-        minSize: 2,
-        desiredSize: 3,
-        maxSize: 10,
-        // Version updates: one node at a time, new node first (surge), drains respect PodDisruptionBudgets.
-        update: { maxUnavailable: 1, strategy: 'DEFAULT' },
-      },
-      charts: CHARTS,
-      // Nodes update in waves: 1 at a time, only inside the window (UTC).
-      bottlerocketUpdates: {
-        schedule: '* * 2-4 * * Tue,Wed *',
-        maxConcurrentUpdates: 1,
-        excludeFromLoadBalancerSeconds: 60,
-      },
-      teams: [
-        {
-          name: 'payments',
-          principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_TeamPayments',
-          namespaces: ['payments'],
-          access: 'edit',
-        },
-        {
-          name: 'checkout',
-          principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_TeamCheckout',
-          namespaces: ['checkout', 'checkout-jobs'],
-          access: 'edit',
-        },
-      ],
-    },
-    rds: {
-      instanceType: 'r7g.large',
-      engineVersion: '8.0.42',
-      allocatedStorageGiB: 200,
-      backupRetentionDays: 30,
-      deletionProtection: true,
-      databaseName: 'app',
-    },
+    ...PROD_PLATFORM,
     dns: {
       publicZoneName: 'euc1.example.com',
       privateZoneName: 'euc1.internal.example.com',
       certificateNames: ['api.euc1.example.com'],
     },
     gitops: gitops('prod-euc1', 'euc1.example.com'),
-    // As prod: OpenSearch over three AZs with three dedicated masters; RabbitMQ with one replica per AZ.
-    opensearch: {
-      enabled: true,
-      dataNodeInstanceType: 'r7g.large.search',
-      dataNodes: 3,
-      dedicatedMasterNodes: 3,
-      dedicatedMasterInstanceType: 'm7g.large.search',
-      volumeGiB: 100,
-      zoneAwareness: true,
-    },
-    rabbitmq: { enabled: true, replicas: 3, storageGiB: 50 },
-    ecr: {
-      images: ['api', 'worker'],
-      charts: ['api'],
-      untaggedExpireDays: 14,
-      keepImages: 100,
-      pullThroughCache: ['ecr-public', 'k8s', 'quay'],
-    },
-    buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
     // Workloads reading /app/prod-euc1/<app>/… (README "Application parameters").
     appParameters: [{ app: 'api', namespace: 'app', serviceAccount: 'api' }],
     datadog: { externalId: 'prod-euc1-datadog-external-id' },

@@ -51,6 +51,84 @@ export const PROD_AUTOMATION_POLICY = {
   ],
 } satisfies Partial<StageConfigInput['automation']>;
 
+/**
+ * Production's platform sizing, the same in every production region (prod-euc1 takes it as it is):
+ * VPN, cluster, database, OpenSearch, RabbitMQ, ECR and bucket lifecycles. Names, ranges and zones
+ * stay per stage.
+ */
+export const PROD_PLATFORM = {
+  vpn: { customerGatewayIp: '203.0.113.10', customerGatewayAsn: 65010, officeCidrs: ['192.168.0.0/20'] },
+  eks: {
+    // Matches the kubectl layer (v35, infra/constructs/platform/cluster.ts) and is in EKS standard support.
+    version: '1.35',
+    publicAccessCidrs: [],
+    accessEntries: [
+      {
+        principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_PlatformAdmin',
+        policy: 'cluster-admin',
+      },
+      { principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_Developer', policy: 'view' },
+    ],
+    nodeGroup: {
+      instanceTypes: ['m7g.xlarge'],
+      capacityType: 'ON_DEMAND',
+      minSize: 2,
+      desiredSize: 3,
+      maxSize: 10,
+      // Version updates: one node at a time, new node first (surge), drains respect PodDisruptionBudgets.
+      update: { maxUnavailable: 1, strategy: 'DEFAULT' },
+    },
+    charts: CHARTS,
+    // Nodes update in waves: 1 at a time, only inside the window (UTC).
+    bottlerocketUpdates: {
+      schedule: '* * 2-4 * * Tue,Wed *',
+      maxConcurrentUpdates: 1,
+      excludeFromLoadBalancerSeconds: 60,
+    },
+    teams: [
+      {
+        name: 'payments',
+        principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_TeamPayments',
+        namespaces: ['payments'],
+        access: 'edit',
+      },
+      {
+        name: 'checkout',
+        principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_TeamCheckout',
+        namespaces: ['checkout', 'checkout-jobs'],
+        access: 'edit',
+      },
+    ],
+  },
+  rds: {
+    instanceType: 'r7g.large',
+    engineVersion: '8.0.42',
+    allocatedStorageGiB: 200,
+    backupRetentionDays: 30,
+    deletionProtection: true,
+    databaseName: 'app',
+  },
+  // OpenSearch over three AZs (zone awareness) with three dedicated masters; RabbitMQ with one replica per AZ.
+  opensearch: {
+    enabled: true,
+    dataNodeInstanceType: 'r7g.large.search',
+    dataNodes: 3,
+    dedicatedMasterNodes: 3,
+    dedicatedMasterInstanceType: 'm7g.large.search',
+    volumeGiB: 100,
+    zoneAwareness: true,
+  },
+  rabbitmq: { enabled: true, replicas: 3, storageGiB: 50 },
+  ecr: {
+    images: ['api', 'worker'],
+    charts: ['api'],
+    untaggedExpireDays: 14,
+    keepImages: 100,
+    pullThroughCache: ['ecr-public', 'k8s', 'quay'],
+  },
+  buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
+} satisfies Partial<StageConfigInput['platform']>;
+
 export const prod: StageConfigInput = {
   name: 'prod',
   tier: 'prod',
@@ -61,82 +139,13 @@ export const prod: StageConfigInput = {
   tags: { 'cost-center': 'platform', environment: 'prod' },
   platform: {
     vpc: { cidr: '10.30.0.0/16', natGateways: 3, flowLogRetentionDays: 365 },
-    vpn: { customerGatewayIp: '203.0.113.10', customerGatewayAsn: 65010, officeCidrs: ['192.168.0.0/20'] },
-    eks: {
-      // Matches the kubectl layer (v35, infra/constructs/platform/cluster.ts) and is in EKS standard support.
-      version: '1.35',
-      publicAccessCidrs: [],
-      accessEntries: [
-        {
-          principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_PlatformAdmin',
-          policy: 'cluster-admin',
-        },
-        { principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_Developer', policy: 'view' },
-      ],
-      nodeGroup: {
-        instanceTypes: ['m7g.xlarge'],
-        capacityType: 'ON_DEMAND',
-        minSize: 2,
-        desiredSize: 3,
-        maxSize: 10,
-        // Version updates: one node at a time, new node first (surge), drains respect PodDisruptionBudgets.
-        update: { maxUnavailable: 1, strategy: 'DEFAULT' },
-      },
-      charts: CHARTS,
-      // Nodes update in waves: 1 at a time, only inside the window (UTC).
-      bottlerocketUpdates: {
-        schedule: '* * 2-4 * * Tue,Wed *',
-        maxConcurrentUpdates: 1,
-        excludeFromLoadBalancerSeconds: 60,
-      },
-      teams: [
-        {
-          name: 'payments',
-          principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_TeamPayments',
-          namespaces: ['payments'],
-          access: 'edit',
-        },
-        {
-          name: 'checkout',
-          principalArn: 'arn:aws:iam::333333333333:role/AWSReservedSSO_TeamCheckout',
-          namespaces: ['checkout', 'checkout-jobs'],
-          access: 'edit',
-        },
-      ],
-    },
-    rds: {
-      instanceType: 'r7g.large',
-      engineVersion: '8.0.42',
-      allocatedStorageGiB: 200,
-      backupRetentionDays: 30,
-      deletionProtection: true,
-      databaseName: 'app',
-    },
+    ...PROD_PLATFORM,
     dns: {
       publicZoneName: 'example.com',
       privateZoneName: 'internal.example.com',
       certificateNames: ['api.example.com'],
     },
     gitops: gitops('prod', 'example.com'),
-    // OpenSearch over three AZs (zone awareness) with three dedicated masters; RabbitMQ with one replica per AZ.
-    opensearch: {
-      enabled: true,
-      dataNodeInstanceType: 'r7g.large.search',
-      dataNodes: 3,
-      dedicatedMasterNodes: 3,
-      dedicatedMasterInstanceType: 'm7g.large.search',
-      volumeGiB: 100,
-      zoneAwareness: true,
-    },
-    rabbitmq: { enabled: true, replicas: 3, storageGiB: 50 },
-    ecr: {
-      images: ['api', 'worker'],
-      charts: ['api'],
-      untaggedExpireDays: 14,
-      keepImages: 100,
-      pullThroughCache: ['ecr-public', 'k8s', 'quay'],
-    },
-    buckets: { archiveAfterDays: 90, logsExpireAfterDays: 400 },
     // Workloads reading /app/prod/<app>/… (README "Application parameters").
     appParameters: [{ app: 'api', namespace: 'app', serviceAccount: 'api' }],
     datadog: { externalId: 'prod-datadog-external-id' },

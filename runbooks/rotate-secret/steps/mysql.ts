@@ -118,28 +118,6 @@ export class Database {
   }
 }
 
-/** What mysql2's `escape` does to a string (its `sql-escaper`, backslash escapes on): a quoted literal. */
-const ESCAPES: Record<string, string> = {
-  '\0': '\\0',
-  '\b': '\\b',
-  '\t': '\\t',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\x1a': '\\Z',
-  '"': '\\"',
-  "'": "\\'",
-  '\\': '\\\\',
-};
-
-/**
- * A string as a quoted SQL literal, as mysql2's `escape` writes it (test/unit/rotation/escape.test.ts
- * checks it against mysql2 itself), without loading mysql2 to build a statement.
- */
-export function escapeString(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SUB are among the characters mysql2 escapes.
-  return `'${value.replace(/[\0\b\t\n\r\x1a"'\\]/g, (ch) => ESCAPES[ch] ?? ch)}'`;
-}
-
 /** Runs one statement; on failure reports `what` and the server's code, never the statement or its values. */
 export async function run<T = unknown>(
   conn: Connection,

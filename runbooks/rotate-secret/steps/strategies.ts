@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { escape as sqlString } from 'sql-escaper';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
 import {
   DatabaseLoginError,
@@ -6,7 +7,7 @@ import {
   RotationConfigError,
   RotationStateError,
 } from './errors.js';
-import { type Database, type DbCredentials, escapeString, run } from './mysql.js';
+import { type Database, type DbCredentials, run } from './mysql.js';
 import { type MysqlSecret, MysqlSecretSchema, parseSecret, TokenSecretSchema } from './secret-values.js';
 import { CURRENT, type SecretStore } from './secrets.js';
 import type { RotationSettings, StrategyName } from './settings.js';
@@ -159,7 +160,8 @@ export function copyGrant(
   const tail = row.slice(match.index + match[0].length);
   if (/^GRANT USAGE ON \*\.\*$/i.test(head.trim())) return undefined;
   const option = /WITH (GRANT|ADMIN) OPTION/i.exec(tail)?.[0] ?? '';
-  return `${head} TO ${escapeString(to.user)}@${escapeString(to.host)}${option ? ` ${option}` : ''}`;
+  // mysql2's own string escape (its `sql-escaper`), without loading mysql2 to build a statement.
+  return `${head} TO ${sqlString(to.user)}@${sqlString(to.host)}${option ? ` ${option}` : ''}`;
 }
 
 /**
