@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -17,6 +17,21 @@ const sample = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(SAMPLES, name), 'utf8')) as Record<string, unknown>;
 
 /** Deterministic pseudo-random numbers (mulberry32), so every run replays the same storm. */
+/** Every recorded event sample's text (events/samples/<source>/*.json), Slack's and templates left out. */
+export function sampleTexts(): string[] {
+  const samples = join(import.meta.dirname, '../../events/samples');
+  const texts: string[] = [];
+  for (const dir of readdirSync(samples)) {
+    if (dir === 'slack' || dir.includes('.')) continue;
+    for (const f of readdirSync(join(samples, dir)).filter(
+      (x) => x.endsWith('.json') && !x.includes('template'),
+    )) {
+      texts.push(readFileSync(join(samples, dir, f), 'utf8'));
+    }
+  }
+  return texts;
+}
+
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

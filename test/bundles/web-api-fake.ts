@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedCert } from '../support/self-signed-cert.js';
 
 /**
  * Slack's and Datadog's HTTPS APIs for the cold-load benchmark: a local TLS server with a throw-away
@@ -26,34 +26,16 @@ export interface WebApiFake {
 const HOSTS = ['slack.com', '*.slack.com', '*.datadoghq.eu', '*.datadoghq.com'];
 
 export async function startWebApiFake(): Promise<WebApiFake> {
-  const dir = mkdtempSync(join(tmpdir(), 'web-api-fake-'));
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=web-api-fake',
-      '-addext',
-      `subjectAltName=${HOSTS.map((h) => `DNS:${h}`).join(',')}`,
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
+  const { key, cert } = selfSignedCert(
+    'web-api-fake',
+    HOSTS.map((h) => `DNS:${h}`),
   );
+  // The bundle's process reads the certificate from a file (NODE_EXTRA_CA_CERTS).
+  const dir = mkdtempSync(join(tmpdir(), 'web-api-fake-'));
+  const caFile = join(dir, 'cert.pem');
+  writeFileSync(caFile, cert);
   const requests: { host: string; path: string }[] = [];
-  const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+  const server = createServer({ key, cert }, (req, res) => {
     req.resume();
     req.on('end', () => {
       requests.push({ host: req.headers.host ?? '', path: (req.url ?? '/').split('?')[0] ?? '/' });
@@ -64,7 +46,7 @@ export async function startWebApiFake(): Promise<WebApiFake> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
-    caFile: cert,
+    caFile,
     requests,
     close: () =>
       new Promise<void>((resolve) => {

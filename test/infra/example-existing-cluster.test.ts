@@ -218,18 +218,7 @@ describe("OpsAutomation: the DNS runbook's zones", () => {
     new OpsAutomation(base, 'Ops', {
       stage: stageWithZones(names),
       zones,
-      backupBucket: s3.Bucket.fromBucketName(base, 'Backups', 'shop-backups'),
-      veleroBucket: s3.Bucket.fromBucketName(base, 'Velero', 'shop-velero'),
-      dataKey: kms.Key.fromKeyArn(base, 'Key', 'arn:aws:kms:eu-central-1:222222222222:key/k'),
-      vpc: ec2.Vpc.fromVpcAttributes(base, 'Vpc', {
-        vpcId: 'vpc-0123456789abcdef0',
-        availabilityZones: ['eu-central-1a'],
-        privateSubnetIds: ['subnet-0123456789abcdef0'],
-      }),
-      database: {
-        masterSecret: secretsmanager.Secret.fromSecretNameV2(base, 'Master', 'shop/rds/master'),
-        securityGroup: ec2.SecurityGroup.fromSecurityGroupId(base, 'DbSg', 'sg-0123456789abcdef0'),
-      },
+      ...shopReferences(base),
     });
     // Every IAM statement that allows route53:ChangeResourceRecordSets, and the zones it names.
     const statements = Object.values(Template.fromStack(base).findResources('AWS::IAM::Policy')).flatMap(
@@ -267,18 +256,7 @@ describe("OpsAutomation: the backup verification's database", () => {
     );
     new OpsAutomation(base, 'Ops', {
       stage,
-      backupBucket: s3.Bucket.fromBucketName(base, 'Backups', 'shop-backups'),
-      veleroBucket: s3.Bucket.fromBucketName(base, 'Velero', 'shop-velero'),
-      dataKey: kms.Key.fromKeyArn(base, 'Key', 'arn:aws:kms:eu-central-1:222222222222:key/k'),
-      vpc: ec2.Vpc.fromVpcAttributes(base, 'Vpc', {
-        vpcId: 'vpc-0123456789abcdef0',
-        availabilityZones: ['eu-central-1a'],
-        privateSubnetIds: ['subnet-0123456789abcdef0'],
-      }),
-      database: {
-        masterSecret: secretsmanager.Secret.fromSecretNameV2(base, 'Master', 'shop/rds/master'),
-        securityGroup: ec2.SecurityGroup.fromSecurityGroupId(base, 'DbSg', 'sg-0123456789abcdef0'),
-      },
+      ...shopReferences(base),
     });
     return JSON.stringify(Template.fromStack(base).findResources('AWS::IAM::Policy'));
   };
@@ -295,6 +273,24 @@ describe("OpsAutomation: the backup verification's database", () => {
 });
 
 /** The example stage with these allow-listed zones. */
+/** The shop's existing buckets, key, VPC and database, by reference, as an adopter passes them. */
+function shopReferences(scope: Stack) {
+  return {
+    backupBucket: s3.Bucket.fromBucketName(scope, 'Backups', 'shop-backups'),
+    veleroBucket: s3.Bucket.fromBucketName(scope, 'Velero', 'shop-velero'),
+    dataKey: kms.Key.fromKeyArn(scope, 'Key', 'arn:aws:kms:eu-central-1:222222222222:key/k'),
+    vpc: ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-central-1a'],
+      privateSubnetIds: ['subnet-0123456789abcdef0'],
+    }),
+    database: {
+      masterSecret: secretsmanager.Secret.fromSecretNameV2(scope, 'Master', 'shop/rds/master'),
+      securityGroup: ec2.SecurityGroup.fromSecurityGroupId(scope, 'DbSg', 'sg-0123456789abcdef0'),
+    },
+  };
+}
+
 function stageWithZones(zoneNames: string[]) {
   const input = structuredClone(SHOP);
   return parseStage(

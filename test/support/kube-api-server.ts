@@ -1,12 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Event, Namespace, PersistentVolumeClaim, Pod } from 'kubernetes-models/v1';
+import { selfSignedCert } from './self-signed-cert.js';
 
 /**
  * A Kubernetes API stand-in over real HTTPS on 127.0.0.1, refusing what the real API server
@@ -405,41 +404,9 @@ function containsListOrDirective(v: Json): boolean {
 }
 
 let certCache: { key: string; cert: string } | undefined;
-function selfSignedCert(): { key: string; cert: string } {
-  if (certCache) return certCache;
-  const dir = mkdtempSync(path.join(tmpdir(), 'kube-api-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=kube-api-stand-in',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    certCache = {
-      key: readFileSync(path.join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
-    };
-    return certCache;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+function kubeApiCert(): { key: string; cert: string } {
+  certCache ??= selfSignedCert('kube-api-stand-in', ['IP:127.0.0.1']);
+  return certCache;
 }
 
 function status(code: number, reason: string, message: string): Obj {
@@ -462,7 +429,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
     `${group}/${plural}/${namespace}/${name}`;
   const pluralOf = (kind: string) => routes.find((r) => r.kind === kind)?.plural;
 
-  const { key, cert } = selfSignedCert();
+  const { key, cert } = kubeApiCert();
   const server = https.createServer({ key, cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -3,7 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { describe, expect, it } from 'vitest';
-import { POLL_START, PollLoop, RunbookFrame } from '../../runbooks/workflow-kit.js';
+import { POLL_START, PollLoop, RunbookFrame, type RunbookFrameProps } from '../../runbooks/workflow-kit.js';
 import {
   type AslDefinition,
   awsError,
@@ -13,7 +13,8 @@ import {
   workflowStack,
 } from '../support/local-sfn.js';
 
-function buildFrame(): AslDefinition {
+/** The demo runbook's frame around `body`, rendered. */
+function renderFrame(body: RunbookFrameProps['body']): AslDefinition {
   const stack = workflowStack();
   const fn = (id: string) =>
     lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:eu-west-1:111111111111:function:${id}`);
@@ -23,39 +24,43 @@ function buildFrame(): AslDefinition {
     hooks: { report: fn('Report'), approval: fn('Approval') },
     approvalTimeout: Duration.minutes(30),
     timeout: Duration.hours(1),
-    body: (scope, { fail, done }) => {
-      const check = new tasks.CallAwsService(scope, 'Read thing', {
-        service: 'ec2',
-        action: 'describeSnapshots',
-        parameters: { 'SnapshotIds.$': 'States.Array($.input.parameters.snapshotId)' },
-        iamResources: ['*'],
-        resultSelector: { 'State.$': '$.Snapshots[0].State' },
-        resultPath: '$.thing',
-      });
-      const finish = new sfn.Pass(scope, 'Build result', {
-        parameters: { outcome: 'succeeded', summary: 'done', changes: [] },
-        resultPath: '$.result',
-      }).next(done);
-      const loop = new PollLoop(scope, 'Thing', {
-        check,
-        done: sfn.Condition.stringEquals('$.thing.State', 'completed'),
-        failed: sfn.Condition.stringEquals('$.thing.State', 'error'),
-        maxPolls: 4,
-        firstWait: Duration.seconds(5),
-        backoff: 2,
-        maxWait: Duration.seconds(30),
-        onDone: finish,
-        onFailed: fail('Thing failed'),
-        onTimeout: new sfn.Pass(scope, 'Timed out', {
-          parameters: { Error: 'PollTimeout', Cause: 'thing never completed' },
-          resultPath: '$.error',
-        }).next(fail('Thing timed out')),
-      });
-      check.addCatch(fail('Read failed'), { resultPath: '$.error' });
-      return loop.start;
-    },
+    body,
   });
   return renderAsl(frame.stateMachine);
+}
+
+function buildFrame(): AslDefinition {
+  return renderFrame((scope, { fail, done }) => {
+    const check = new tasks.CallAwsService(scope, 'Read thing', {
+      service: 'ec2',
+      action: 'describeSnapshots',
+      parameters: { 'SnapshotIds.$': 'States.Array($.input.parameters.snapshotId)' },
+      iamResources: ['*'],
+      resultSelector: { 'State.$': '$.Snapshots[0].State' },
+      resultPath: '$.thing',
+    });
+    const finish = new sfn.Pass(scope, 'Build result', {
+      parameters: { outcome: 'succeeded', summary: 'done', changes: [] },
+      resultPath: '$.result',
+    }).next(done);
+    const loop = new PollLoop(scope, 'Thing', {
+      check,
+      done: sfn.Condition.stringEquals('$.thing.State', 'completed'),
+      failed: sfn.Condition.stringEquals('$.thing.State', 'error'),
+      maxPolls: 4,
+      firstWait: Duration.seconds(5),
+      backoff: 2,
+      maxWait: Duration.seconds(30),
+      onDone: finish,
+      onFailed: fail('Thing failed'),
+      onTimeout: new sfn.Pass(scope, 'Timed out', {
+        parameters: { Error: 'PollTimeout', Cause: 'thing never completed' },
+        resultPath: '$.error',
+      }).next(fail('Thing timed out')),
+    });
+    check.addCatch(fail('Read failed'), { resultPath: '$.error' });
+    return loop.start;
+  });
 }
 
 const input = (mode: 'auto' | 'approval') => ({
@@ -164,69 +169,58 @@ describe('workflow kit: the frame every runbook runs in', () => {
  * its poll counter in the task before the loop (`counterAt`), with a `doneRoutes` rule.
  */
 function buildRoutedFrame(): AslDefinition {
-  const stack = workflowStack();
-  const fn = (id: string) =>
-    lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:eu-west-1:111111111111:function:${id}`);
-  const frame = new RunbookFrame(stack, 'Frame', {
-    runbook: 'demo',
-    namePrefix: 'ops-test',
-    hooks: { report: fn('Report'), approval: fn('Approval') },
-    approvalTimeout: Duration.minutes(30),
-    timeout: Duration.hours(1),
-    body: (scope, { fail, done, route }) => {
-      const create = new tasks.CallAwsService(scope, 'Create thing', {
-        service: 'ec2',
-        action: 'createSnapshot',
-        parameters: { 'VolumeId.$': '$.input.parameters.volumeId' },
-        iamResources: ['*'],
-        resultSelector: { 'SnapshotId.$': '$.SnapshotId', poll: POLL_START },
-        resultPath: '$.thing',
-      });
-      const check = new tasks.CallAwsService(scope, 'Read thing', {
-        service: 'ec2',
-        action: 'describeSnapshots',
-        parameters: { 'SnapshotIds.$': 'States.Array($.thing.SnapshotId)' },
-        iamResources: ['*'],
-        resultSelector: { 'State.$': '$.Snapshots[0].State' },
-        resultPath: '$.status',
-      });
-      const finish = (id: string, summary: string) =>
-        new sfn.Pass(scope, id, {
-          parameters: { outcome: 'succeeded', summary, changes: [] },
-          resultPath: '$.result',
-        }).next(done);
-      const loop = new PollLoop(scope, 'Thing', {
-        check,
-        done: sfn.Condition.stringEquals('$.status.State', 'completed'),
-        maxPolls: 3,
-        firstWait: Duration.seconds(5),
-        backoff: 2,
-        maxWait: Duration.seconds(30),
-        counterAt: '$.thing.poll',
-        doneRoutes: [
-          {
-            when: sfn.Condition.and(
-              sfn.Condition.isPresent('$.input.parameters.copy'),
-              sfn.Condition.booleanEquals('$.input.parameters.copy', true),
-            ),
-            next: finish('Copied', 'copied'),
-          },
-        ],
-        onDone: finish('Kept', 'kept'),
-        onTimeout: new sfn.Pass(scope, 'Timed out', {
-          parameters: { Error: 'PollTimeout', Cause: 'thing never completed' },
-          resultPath: '$.error',
-        }).next(fail('Thing timed out')),
-      });
-      create.addCatch(fail('Create failed'), { resultPath: '$.error' });
-      check.addCatch(fail('Read failed'), { resultPath: '$.error' });
-      create.next(loop.start);
-      return route('Which thing?')
-        .when(sfn.Condition.isPresent('$.input.parameters.volumeId'), create)
-        .otherwise(finish('Nothing to do', 'nothing'));
-    },
+  return renderFrame((scope, { fail, done, route }) => {
+    const create = new tasks.CallAwsService(scope, 'Create thing', {
+      service: 'ec2',
+      action: 'createSnapshot',
+      parameters: { 'VolumeId.$': '$.input.parameters.volumeId' },
+      iamResources: ['*'],
+      resultSelector: { 'SnapshotId.$': '$.SnapshotId', poll: POLL_START },
+      resultPath: '$.thing',
+    });
+    const check = new tasks.CallAwsService(scope, 'Read thing', {
+      service: 'ec2',
+      action: 'describeSnapshots',
+      parameters: { 'SnapshotIds.$': 'States.Array($.thing.SnapshotId)' },
+      iamResources: ['*'],
+      resultSelector: { 'State.$': '$.Snapshots[0].State' },
+      resultPath: '$.status',
+    });
+    const finish = (id: string, summary: string) =>
+      new sfn.Pass(scope, id, {
+        parameters: { outcome: 'succeeded', summary, changes: [] },
+        resultPath: '$.result',
+      }).next(done);
+    const loop = new PollLoop(scope, 'Thing', {
+      check,
+      done: sfn.Condition.stringEquals('$.status.State', 'completed'),
+      maxPolls: 3,
+      firstWait: Duration.seconds(5),
+      backoff: 2,
+      maxWait: Duration.seconds(30),
+      counterAt: '$.thing.poll',
+      doneRoutes: [
+        {
+          when: sfn.Condition.and(
+            sfn.Condition.isPresent('$.input.parameters.copy'),
+            sfn.Condition.booleanEquals('$.input.parameters.copy', true),
+          ),
+          next: finish('Copied', 'copied'),
+        },
+      ],
+      onDone: finish('Kept', 'kept'),
+      onTimeout: new sfn.Pass(scope, 'Timed out', {
+        parameters: { Error: 'PollTimeout', Cause: 'thing never completed' },
+        resultPath: '$.error',
+      }).next(fail('Thing timed out')),
+    });
+    create.addCatch(fail('Create failed'), { resultPath: '$.error' });
+    check.addCatch(fail('Read failed'), { resultPath: '$.error' });
+    create.next(loop.start);
+    return route('Which thing?')
+      .when(sfn.Condition.isPresent('$.input.parameters.volumeId'), create)
+      .otherwise(finish('Nothing to do', 'nothing'));
   });
-  return renderAsl(frame.stateMachine);
 }
 
 describe('workflow kit: merged bookkeeping states (issue 17)', () => {

@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadStage } from '../../../config/index.js';
 import { decide } from '../../../functions/intake/decide.js';
 import { signalFromValue } from '../../../functions/intake/plan.js';
@@ -10,6 +8,7 @@ import {
   noise,
   prng,
   type StormItem,
+  sampleTexts,
   secretRead,
   volumeDetached,
 } from '../intake-fixtures.js';
@@ -35,21 +34,6 @@ const GOAL = 0.5;
 const ROUNDS = Number(process.env.INTAKE_SPEED_ROUNDS ?? 15);
 const STORM = 2000;
 const SLICE = 50;
-const SAMPLES = join(import.meta.dirname, '../../../events/samples');
-
-function sampleTexts(): string[] {
-  const texts: string[] = [];
-  for (const dir of readdirSync(SAMPLES)) {
-    if (dir === 'slack' || dir.includes('.')) continue;
-    for (const f of readdirSync(join(SAMPLES, dir)).filter(
-      (x) => x.endsWith('.json') && !x.includes('template'),
-    )) {
-      texts.push(readFileSync(join(SAMPLES, dir, f), 'utf8'));
-    }
-  }
-  return texts;
-}
-
 function stormTexts(): string[] {
   const random = prng(20261207);
   const base = Date.parse('2026-11-22T10:00:00Z');

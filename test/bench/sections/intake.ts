@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -13,7 +13,7 @@ import { planEvent, signalFromText } from '../../../functions/intake/plan.js';
 import { BUNDLING, REPO_ROOT } from '../../../infra/constructs/ops-function.js';
 import { esbuildOptionsFor } from '../../bundles/esbuild-options.js';
 import { startDynalite } from '../../support/dynalite.js';
-import { intakeOnDynalite, pool, volumeDetached } from '../intake-fixtures.js';
+import { intakeOnDynalite, pool, sampleTexts, volumeDetached } from '../intake-fixtures.js';
 import { type BenchRow, type BenchSection, median } from '../types.js';
 
 /**
@@ -29,21 +29,6 @@ import { type BenchRow, type BenchSection, median } from '../types.js';
  */
 const dev = loadStage('dev');
 const ctx = { stage: dev.name, automation: dev.automation };
-const SAMPLES = join(REPO_ROOT, 'events/samples');
-
-function sampleTexts(): string[] {
-  const texts: string[] = [];
-  for (const dir of readdirSync(SAMPLES)) {
-    if (dir === 'slack' || dir.includes('.')) continue;
-    for (const f of readdirSync(join(SAMPLES, dir)).filter(
-      (x) => x.endsWith('.json') && !x.includes('template'),
-    )) {
-      texts.push(readFileSync(join(SAMPLES, dir, f), 'utf8'));
-    }
-  }
-  return texts;
-}
-
 /**
  * Calls per second of `fn` and of its baseline `base`, interleaved in slices of 50 calls (fn, base, fn,
  * base…) for about `ms` milliseconds in all, after a warm-up of each, so machine load hits both alike.
