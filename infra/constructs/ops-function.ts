@@ -27,8 +27,16 @@ export const BUNDLING: nodejs.BundlingOptions = {
   // The runtime ships its own SDK, but a pinned, tree-shaken copy keeps behaviour identical to the tests.
   externalModules: [],
   // Node's own fetch for the Datadog client instead of node-fetch v2 and its Unicode tables
-  // (functions/shared/native-fetch.ts; measured in the cold-load bench, README "Benchmarks").
-  esbuildArgs: { '--alias': 'cross-fetch=./functions/shared/native-fetch.ts' },
+  // (functions/shared/native-fetch.ts), and the SDK's environment credentials provider instead of its
+  // whole default chain (functions/shared/lambda-credentials.ts: a function's credentials are in its
+  // environment). Both measured in the cold-load bench, README "Benchmarks"; CDK passes each as
+  // `--alias:<package>=<file>`.
+  esbuildArgs: {
+    '--alias': [
+      'cross-fetch=./functions/shared/native-fetch.ts',
+      '@aws-sdk/credential-provider-node=./functions/shared/lambda-credentials.ts',
+    ],
+  },
 };
 
 export interface OpsFunctionProps

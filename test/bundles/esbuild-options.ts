@@ -38,13 +38,15 @@ const TRANSLATED = new Set<keyof nodejs.BundlingOptions>([
 function aliasesOf(args: nodejs.BundlingOptions['esbuildArgs']): Record<string, string> {
   const alias: Record<string, string> = {};
   for (const [key, value] of Object.entries(args ?? {})) {
-    if (key !== '--alias' || typeof value !== 'string') {
-      throw new Error(
-        `esbuildArgs ${key} is not translated by the smoke test: add it to test/bundles/esbuild-options.ts`,
-      );
+    for (const one of Array.isArray(value) ? value : [value]) {
+      if (key !== '--alias' || typeof one !== 'string') {
+        throw new Error(
+          `esbuildArgs ${key} is not translated by the smoke test: add it to test/bundles/esbuild-options.ts`,
+        );
+      }
+      const eq = one.indexOf('=');
+      alias[one.slice(0, eq)] = one.slice(eq + 1);
     }
-    const eq = value.indexOf('=');
-    alias[value.slice(0, eq)] = value.slice(eq + 1);
   }
   return alias;
 }

@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLING, REPO_ROOT } from '../../infra/constructs/ops-function.js';
+import { esbuildOptionsFor } from './esbuild-options.js';
+import { SAMPLES } from './samples.js';
+
+/**
+ * What every Lambda bundle must not carry (issue 17: each byte is parsed at every cold start). The
+ * oracle is esbuild's own account of what it put in each bundle (the metafile), for every function
+ * the app deploys (the smoke test's samples, one per deployed entry; bundles.test.ts checks that
+ * list against the synthesised app).
+ *
+ * - **zod's other locales.** `import { z } from 'zod'` binds zod's namespace object as a value, so
+ *   esbuild must keep everything it exports, including `z.locales`: the error messages of every
+ *   language, about 350 KiB minified. The star import (`import * as z from 'zod'`, enforced by
+ *   Biome's noRestrictedImports in biome.json) keeps only the English messages zod installs for
+ *   itself. A dependency's own named import does the same (Powertools' SNS schema did, in the
+ *   alarm notifier).
+ * - **The SDK's credential chain beyond the environment.** A function's credentials are in its
+ *   environment; BUNDLING substitutes the environment provider for
+ *   `@aws-sdk/credential-provider-node` (functions/shared/lambda-credentials.ts), so no bundle carries
+ *   the ini/SSO/login/process/web-identity/metadata providers or the STS and SSO clients they use.
+ */
+const ENTRIES = Object.keys(SAMPLES).sort();
+const CREDENTIAL_CHAIN =
+  /node_modules\/(@aws-sdk\/(nested-clients|credential-provider-(node|ini|sso|login|process|web-identity|http))|@smithy\/credential-provider-imds)\//;
+
+const inputs = new Map<string, Array<[string, Metafile['inputs'][string] & { bytesInOutput: number }]>>();
+
+beforeAll(async () => {
+  const { options } = esbuildOptionsFor(BUNDLING, 'nodejs22.x', REPO_ROOT);
+  const result = await build({
+    ...options,
+    entryPoints: ENTRIES.map((entry) => ({ in: join(REPO_ROOT, entry), out: entry.replace(/\.ts$/, '') })),
+    outdir: join(REPO_ROOT, 'cdk.out', 'bundle-weight'),
+    write: false,
+    sourcemap: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  for (const output of Object.values(result.metafile.outputs)) {
+    if (!output.entryPoint) continue;
+    inputs.set(
+      output.entryPoint,
+      Object.entries(output.inputs).filter(([, { bytesInOutput }]) => bytesInOutput > 0) as never,
+    );
+  }
+}, 60_000);
+
+const inputsOf = (entry: string) => {
+  const found = inputs.get(entry);
+  if (!found) throw new Error(`esbuild built no bundle for ${entry}`);
+  return found;
+};
+
+describe('what the Lambda bundles carry', () => {
+  it('builds one bundle per deployed function', () => {
+    expect([...inputs.keys()].sort()).toEqual(ENTRIES);
+    expect(ENTRIES.length).toBeGreaterThan(15);
+  });
+
+  it.each(ENTRIES)('%s: zod’s English messages and no other locale', (entry) => {
+    const files = inputsOf(entry).map(([file]) => file);
+    const locales = files
+      .filter((file) => /node_modules\/zod\/.*locales\//.test(file))
+      .map((file) => file.replace(/.*node_modules\/zod\//, ''));
+    if (files.some((file) => file.includes('node_modules/zod/')))
+      expect(locales).toEqual(['v4/locales/en.js']);
+    const zodBytes = inputsOf(entry)
+      .filter(([file]) => file.includes('node_modules/zod/'))
+      .reduce((sum, [, { bytesInOutput }]) => sum + bytesInOutput, 0);
+    // With every locale it was about 445 KiB; without them, about 100 KiB.
+    expect(zodBytes).toBeLessThan(200 * 1024);
+  });
+
+  it.each(ENTRIES)('%s: no credential provider but the environment’s', (entry) => {
+    const chain = inputsOf(entry)
+      .map(([file]) => file)
+      .filter((file) => CREDENTIAL_CHAIN.test(file));
+    expect(chain).toEqual([]);
+  });
+});
