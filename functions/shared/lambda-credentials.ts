@@ -15,5 +15,8 @@ import type { defaultProvider as nodeDefaultProvider } from '@aws-sdk/credential
  * the environment's credentials. Tests and the `ops` command run unbundled, with the whole chain. A
  * function started without credentials in its environment fails on its first AWS call with the
  * SDK's own `CredentialsProviderError`, as the whole chain would after trying every link.
+ * Lambda environments that serve the role's credentials from a container endpoint instead
+ * (`AWS_CONTAINER_CREDENTIALS_FULL_URI`; none of this app's functions run in one) would need the
+ * alias removed.
  */
 export const defaultProvider: typeof nodeDefaultProvider = (init = {}) => fromEnv(init);
