@@ -3,11 +3,13 @@
 // call starts on plain Node instead of compiling TypeScript with tsx. Output: dist/ops.mjs (+ chunks),
 // and dist/ops-inputs.json, the source files it was built from, which bin/ops.mjs checks for freshness.
 // Our TypeScript, commander and zod are bundled, split per command; other packages stay in node_modules.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
 let esbuild;
 try {
   esbuild = await import('esbuild');
@@ -74,10 +76,93 @@ const lazyChildProcess = {
   },
 };
 
+// Node builds an ESM facade for a built-in module imported with `import`, and filling it reads every
+// export, lazy getters included: `node:fs` loads fs/promises, streams and readline, `node:process` opens
+// stdin, `node:util` loads parseArgs, workers… (about 0.3x of `node -e 0` for the five commander and ops
+// import, measured). Bundled code gets the module from `process.getBuiltinModule` instead: for an `import`,
+// a module exporting each name as a pure read, so the bundle keeps only the names it uses; for a
+// `require` (commander is CommonJS), the module object itself.
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const RESERVED = new Set(['default', 'delete', 'import', 'export', 'function', 'class', 'new', 'var', 'let']);
+const builtinsWithoutFacades = {
+  name: 'builtins-without-facades',
+  setup(build) {
+    build.onResolve({ filter: /^[a-z_/:]+$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (!isBuiltin(name) || args.namespace === 'builtin') return undefined;
+      // One stand-in per importing file: shared, it would become a chunk of its own (one more file to load).
+      const kind = args.kind === 'require-call' ? 'cjs' : 'esm';
+      return { path: `node:${name}|${kind}|${relative(root, args.importer)}`, namespace: 'builtin' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const [name, kind] = args.path.split('|');
+      const get = `process.getBuiltinModule(${JSON.stringify(name)})`;
+      if (kind === 'cjs') return { contents: `module.exports = ${get};`, loader: 'js' };
+      // Names are listed without reading them (a getter such as fs.promises stays unread).
+      const names = Object.getOwnPropertyNames(require(name)).filter(
+        (n) => IDENTIFIER.test(n) && !RESERVED.has(n),
+      );
+      const lines = [`const m = ${get};`, 'export default m;'];
+      for (const n of names) lines.push(`export const ${n} = /* @__PURE__ */ (() => m.${n})();`);
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
+
+// `ops plan` is one file of its own, dist/plan.cjs, built without splitting: each ES module costs a start
+// about 1 ms to resolve, read and link, and split, a plan loaded a dozen shared chunks. Unsplit, esbuild
+// keeps a dynamically imported module in the same file and runs it on its first import, so each event
+// source's schemas are still built only for an event of that source. It bundles its own zod and
+// lossless-json (no schema crosses to the rest of ops: a stage arrives as plain data). dist/plan.mjs runs
+// it through bin/cli/cached-script.ts, with V8's code cache taken after a run over every sample below.
+const planOnItsOwn = {
+  name: 'plan-on-its-own',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/commands\/plan\.js$/ }, (args) =>
+      args.importer === join(root, 'bin', 'ops.ts') ? { path: './plan.mjs', external: true } : undefined,
+    );
+  },
+};
+const PLAN_BUNDLED = new Set([...BUNDLED, 'lossless-json']);
+const planResult = await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: ['bin/commands/plan.ts'],
+  plugins: [builtinsWithoutFacades],
+  outfile: join(outdir, 'plan.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node22',
+  external: external.filter((name) => !PLAN_BUNDLED.has(name)),
+  minify: true,
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+const planLoader = await esbuild.build({
+  absWorkingDir: root,
+  stdin: {
+    contents: [
+      "import { loadCachedScript } from './bin/cli/cached-script.ts';",
+      "export const { plan } = loadCachedScript(new URL('./plan.cjs', import.meta.url).pathname).exports;",
+    ].join('\n'),
+    resolveDir: root,
+    sourcefile: 'virtual:plan-loader.js', // not a file: left out of ops-inputs.json
+  },
+  outfile: join(outdir, 'plan.mjs'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  minify: true,
+  metafile: true,
+  logLevel: 'warning',
+});
+
 const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: { ops: 'bin/main.ts' },
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, planOnItsOwn, builtinsWithoutFacades],
   outdir,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -95,7 +180,9 @@ const result = await esbuild.build({
   define: { __OPS_SNAPSHOT__: JSON.stringify(JSON.stringify(snapshot)) },
 });
 const inputs = [
-  ...new Set([...Object.keys(result.metafile.inputs), ...Object.keys(snapshotBuild.metafile.inputs)]),
+  ...new Set(
+    [result, planResult, planLoader, snapshotBuild].flatMap((build) => Object.keys(build.metafile.inputs)),
+  ),
 ]
   // Files only: not node_modules, nor the plugin's virtual module (`namespace:path`).
   .filter((p) => !p.split('/').includes('node_modules') && !p.includes(':'))
@@ -105,4 +192,19 @@ writeFileSync(
   join(outdir, 'ops-inputs.json'),
   `${JSON.stringify({ builtAt: Date.now(), inputs }, null, 2)}\n`,
 );
+// The code cache for dist/plan.cjs (see bin/cli/cached-script.ts): every sample in events/samples planned
+// once, in both outputs, so the functions a plan runs are compiled here and kept, and a start compiles
+// almost nothing. The cache is written as this process exits. A sample that does not plan is no error:
+// the error path is compiled too.
+const { plan } = await import(pathToFileURL(join(outdir, 'plan.mjs')).href);
+const quiet = { out() {}, err() {}, colour: false, env: {}, readStdin: async () => '' };
+const stage = snapshot.stages.dev;
+const context = { io: quiet, loadStage: () => stage, stageNames: () => snapshot.names };
+const samples = readdirSync(join(root, 'events', 'samples'), { recursive: true, withFileTypes: true })
+  .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+  .map((entry) => join(entry.parentPath, entry.name));
+for (const sample of samples)
+  for (const json of [false, true])
+    await plan(sample, { stage: 'dev', json }, context).catch(() => undefined);
+
 console.error(`build-ops: dist/ops.mjs from ${inputs.length} source files (${relative(root, outdir)}/)`);

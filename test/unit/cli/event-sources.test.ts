@@ -1,8 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { lazySourceFor, signalFromTextLazily } from '../../../bin/cli/event-sources.js';
-import { loadStage } from '../../../config/index.js';
+import type { Io } from '../../../bin/cli/io.js';
+import { safeJson } from '../../../bin/cli/sanitise.js';
+import { renderPlan } from '../../../bin/commands/plan.js';
+import { loadStage, stageNames } from '../../../config/index.js';
 import {
   BACKUP_VERIFICATION_DETAIL_TYPE,
   BACKUP_VERIFICATION_SOURCE,
@@ -20,14 +24,15 @@ import {
 } from '../../../events/index.js';
 import { AUTOSCALING_DETAIL_TYPES } from '../../../events/sources/autoscaling/schema.js';
 import { SCHEDULED_EVENT_DETAIL_TYPE } from '../../../events/sources/schedule/schema.js';
-import { normaliseOptions, signalFromText } from '../../../functions/intake/plan.js';
+import { normaliseOptions, planEvent, signalFromText } from '../../../functions/intake/plan.js';
 import { ROOT } from '../../support/ops-cli.js';
 
 /**
  * `ops plan` loads only the normaliser its event needs (bin/cli/event-sources.ts). Its answer must be
  * `signalFromText`'s (functions/intake/plan.ts, every source through events/index.ts's `normaliseEvent`):
  * checked for every recorded sample and for every pairing of the sources and detail-types events/ knows
- * (its constants and rule patterns, and near misses), signal for signal and error for error.
+ * (its constants and rule patterns, and near misses), signal for signal and error for error. And the
+ * pre-built command (dist/plan.mjs, which the vitest set-up builds) prints what the source prints.
  */
 
 const options = normaliseOptions(loadStage('dev'));
@@ -143,5 +148,46 @@ describe('ops plan: each event source loaded on demand', () => {
           pairs++;
         }
     expect(pairs).toBeGreaterThan(1000);
+  });
+});
+
+describe('ops plan: the pre-built command prints what the source prints', () => {
+  it('for every sample, in every stage, as JSON and as the summary', async () => {
+    // dist/plan.mjs: the bundle and its code cache, as bin/ops.mjs runs it.
+    const { plan } = (await import(pathToFileURL(join(ROOT, 'dist', 'plan.mjs')).href)) as {
+      plan: typeof import('../../../bin/commands/plan.js').plan;
+    };
+    for (const stageName of stageNames()) {
+      const stage = loadStage(stageName);
+      for (const file of SAMPLES) {
+        for (const json of [false, true]) {
+          const out: string[] = [];
+          const err: string[] = [];
+          const io: Io = {
+            out: (t) => out.push(t),
+            err: (t) => err.push(t),
+            colour: false,
+            env: {},
+            readStdin: async () => '',
+          };
+          const built = await plan(
+            file,
+            { stage: stageName, json },
+            { io, loadStage: () => stage, stageNames },
+          )
+            .then((code) => ({ code, out }))
+            .catch((e: Error) => ({ error: e.message }));
+          const expected = outcome(() => planEvent(readFileSync(file, 'utf8'), stage));
+          if ('signal' in expected) {
+            const output = expected.signal as Parameters<typeof renderPlan>[1];
+            const text = json ? safeJson(output) : renderPlan(io, output, stage.name);
+            expect(built, `${stageName} ${relative(ROOT, file)}`).toEqual({ code: 0, out: [text] });
+          } else {
+            expect('error' in built, `${stageName} ${relative(ROOT, file)}`).toBe(true);
+          }
+          expect(err).toEqual([]);
+        }
+      }
+    }
   });
 });
