@@ -13,11 +13,25 @@ interface CachedScript {
   readonly saveCache: () => void;
 }
 
+/**
+ * V8 rejects a cache made under other V8 flags or another Node; one file per set of them, so a run with,
+ * say, `--cpu-prof` does not replace the cache every plain run uses (and the next plain run its).
+ * FNV-1a: node:crypto costs a start more than the whole cache saves on a short key.
+ */
+function cacheKey(): string {
+  const setting = [process.version, process.arch, ...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(
+    '\0',
+  );
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < setting.length; i++) hash = Math.imul(hash ^ setting.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
 export function loadCachedScript(file: string): CachedScript {
   const fs = process.getBuiltinModule('node:fs');
   const vm = process.getBuiltinModule('node:vm');
   const { createRequire } = process.getBuiltinModule('node:module');
-  const cacheFile = `${file}.cache`;
+  const cacheFile = `${file}.${cacheKey()}.cache`;
   const source = fs.readFileSync(file, 'utf8');
   let cachedData: Buffer | undefined;
   try {
