@@ -115,14 +115,6 @@ const builtinsWithoutFacades = {
 // source's schemas are still built only for an event of that source. It bundles its own zod and
 // lossless-json (no schema crosses to the rest of ops: a stage arrives as plain data). dist/plan.mjs runs
 // it through bin/cli/cached-script.ts, with V8's code cache taken after a run over every sample below.
-const planOnItsOwn = {
-  name: 'plan-on-its-own',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/commands\/plan\.js$/ }, (args) =>
-      args.importer === join(root, 'bin', 'ops.ts') ? { path: './plan.mjs', external: true } : undefined,
-    );
-  },
-};
 const PLAN_BUNDLED = new Set([...BUNDLED, 'lossless-json']);
 const planResult = await esbuild.build({
   absWorkingDir: root,
@@ -143,8 +135,9 @@ const planLoader = await esbuild.build({
   absWorkingDir: root,
   stdin: {
     contents: [
+      "import { fileURLToPath } from 'node:url';",
       "import { loadCachedScript } from './bin/cli/cached-script.ts';",
-      "export const { plan } = loadCachedScript(new URL('./plan.cjs', import.meta.url).pathname).exports;",
+      "export const { plan } = loadCachedScript(fileURLToPath(new URL('./plan.cjs', import.meta.url))).exports;",
     ].join('\n'),
     resolveDir: root,
     sourcefile: 'virtual:plan-loader.js', // not a file: left out of ops-inputs.json
@@ -159,10 +152,17 @@ const planLoader = await esbuild.build({
   logLevel: 'warning',
 });
 
-const result = await esbuild.build({
+// The other commands, and the stage configuration for a stage the snapshot lacks: each its own file
+// (dist/<name>.mjs), sharing chunks among themselves only; each loads its packages (the AWS SDK…) when
+// it runs. They hand the main program only plain data and errors known by name and exit code.
+const ELSEWHERE = ['replay', 'list', 'history', 'serve', 'doctor'];
+const commands = await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { ops: 'bin/main.ts' },
-  plugins: [lazyChildProcess, planOnItsOwn, builtinsWithoutFacades],
+  entryPoints: {
+    ...Object.fromEntries(ELSEWHERE.map((name) => [name, `bin/commands/${name}.ts`])),
+    config: 'config/index.ts',
+  },
+  plugins: [builtinsWithoutFacades],
   outdir,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -172,6 +172,51 @@ const result = await esbuild.build({
   target: 'node22',
   external,
   chunkNames: 'chunks/[name]-[hash]',
+  minify: true,
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+// The main program (commander, the command table, the snapshot) is one file with no import of ours:
+// every ES module a start loads costs it about 1 ms. `ops plan` is loaded from dist/plan.cjs by the
+// same loader as dist/plan.mjs, inlined; the other commands and config/ are the files above.
+const mainOnly = {
+  name: 'main-only',
+  setup(build) {
+    const fromOps = (args) => args.importer === join(root, 'bin', 'ops.ts');
+    build.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (args) => {
+      if (!fromOps(args)) return undefined;
+      const name = args.path.slice('./commands/'.length, -'.js'.length);
+      if (name === 'plan') return { path: 'plan', namespace: 'plan-loader' };
+      return ELSEWHERE.includes(name) ? { path: `./${name}.mjs`, external: true } : undefined;
+    });
+    build.onResolve({ filter: /^\.\.\/config\/index\.js$/ }, (args) =>
+      fromOps(args) ? { path: './config.mjs', external: true } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'plan-loader' }, () => ({
+      contents: [
+        "import { fileURLToPath } from 'node:url';",
+        "import { loadCachedScript } from './bin/cli/cached-script.ts';",
+        "export const { plan } = loadCachedScript(fileURLToPath(new URL('./plan.cjs', import.meta.url))).exports;",
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+const result = await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: { ops: 'bin/main.ts' },
+  plugins: [lazyChildProcess, mainOnly, builtinsWithoutFacades],
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: false,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  external,
   // Minified: less to parse at every start; the source map keeps stack traces readable.
   minify: true,
   sourcemap: 'linked',
@@ -181,7 +226,9 @@ const result = await esbuild.build({
 });
 const inputs = [
   ...new Set(
-    [result, planResult, planLoader, snapshotBuild].flatMap((build) => Object.keys(build.metafile.inputs)),
+    [result, commands, planResult, planLoader, snapshotBuild].flatMap((build) =>
+      Object.keys(build.metafile.inputs),
+    ),
   ),
 ]
   // Files only: not node_modules, nor the plugin's virtual module (`namespace:path`).
