@@ -3,7 +3,7 @@
 // call starts on plain Node instead of compiling TypeScript with tsx. Output: dist/ops.mjs (+ chunks),
 // and dist/ops-inputs.json, the source files it was built from, which bin/ops.mjs checks for freshness.
 // Our TypeScript, commander and zod are bundled, split per command; other packages stay in node_modules.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -256,9 +256,13 @@ const { plan } = await import(pathToFileURL(join(outdir, 'plan.mjs')).href);
 const quiet = { out() {}, err() {}, colour: false, env: {}, readStdin: async () => '' };
 const stage = snapshot.stages.dev;
 const context = { io: quiet, loadStage: () => stage, stageNames: () => snapshot.names };
-const samples = readdirSync(join(root, 'events', 'samples'), { recursive: true, withFileTypes: true })
-  .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
-  .map((entry) => join(entry.parentPath, entry.name));
+// Without the samples (an install that left them out), no cache is made here: the first plan makes it.
+const sampleDir = join(root, 'events', 'samples');
+const samples = existsSync(sampleDir)
+  ? readdirSync(sampleDir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+      .map((entry) => join(entry.parentPath, entry.name))
+  : [];
 for (const sample of samples)
   for (const json of [false, true])
     await plan(sample, { stage: 'dev', json }, context).catch(() => undefined);
