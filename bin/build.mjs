@@ -252,6 +252,9 @@ writeFileSync(
 // once, in both outputs, so the functions a plan runs are compiled here and kept, and a start compiles
 // almost nothing. The cache is written as this process exits. A sample that does not plan is no error:
 // the error path is compiled too.
+// As bin/main.ts runs it: zod without its compiled parsers (else the cache would hold the compiler's code,
+// which a plan never runs, and miss the plain parsers, which it does).
+globalThis.__zod_globalConfig = Object.assign(globalThis.__zod_globalConfig ?? {}, { jitless: true });
 const { plan } = await import(pathToFileURL(join(outdir, 'plan.mjs')).href);
 const quiet = { out() {}, err() {}, colour: false, env: {}, readStdin: async () => '' };
 const stage = snapshot.stages.dev;
