@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { wildcardMatch } from '../../config/wildcard.js';
 import { RefusedError } from '../shared.js';
 import type { RunChange, RunResult } from '../types.js';
+import { normaliseName, recordAllowed } from './names.js';
 import { UpdateDnsParameters } from './spec.js';
 
 /**
@@ -63,19 +63,8 @@ export const DnsSettingsSchema = z.object({
 });
 export type DnsSettings = z.infer<typeof DnsSettingsSchema>;
 
-/** Route 53 returns names with a trailing dot and `*` escaped as `\052`; compare on this form. */
-export function normaliseName(name: string): string {
-  return name.replace(/\\052/g, '*').replace(/\.$/, '').toLowerCase();
-}
-
-/**
- * Whether a record name is allow-listed: names and patterns normalised (DNS ignores case), then
- * the one wildcard rule (`*.zone` matches any name below the zone, as IAM's StringLike does).
- */
-export function recordAllowed(patterns: readonly string[], recordName: string): boolean {
-  const name = normaliseName(recordName);
-  return patterns.some((p) => wildcardMatch(normaliseName(p), name));
-}
+// In names.ts, which builds no schema: the plugin (loaded by the intake and `ops plan`) needs only these.
+export { normaliseName, recordAllowed };
 
 export interface DnsCheck {
   readonly zoneId: string;

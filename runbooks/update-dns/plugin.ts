@@ -1,5 +1,5 @@
 import { allowed, defineRunbook, refused } from '../plugin.js';
-import { recordAllowed } from './logic.js';
+import { recordAllowed } from './names.js';
 import { ingressReplaced } from './policy.js';
 import { updateDns } from './spec.js';
 
