@@ -124,7 +124,7 @@ const planCrypto = {
     build.onResolve({ filter: /^(node:)?crypto$/ }, () => ({ path: standIn }));
   },
 };
-const PLAN_BUNDLED = new Set([...BUNDLED, 'lossless-json']);
+const PLAN_BUNDLED = new Set([...BUNDLED, 'lossless-json', '@noble/hashes']);
 const planResult = await esbuild.build({
   absWorkingDir: root,
   entryPoints: ['bin/commands/plan.ts'],
