@@ -136,8 +136,16 @@ export function compactDetails(record: Record<string, DetailValue | undefined>):
   return out;
 }
 
+/**
+ * Whitespace that `replace(/\s+/g, ' ').trim()` would change: any whitespace but a plain space, two spaces
+ * in a row, or a space at either end (`\s` and `trim` know the same whitespace).
+ */
+const NOT_ONE_LINE = /[^\S ]| {2}|^ | $/;
+
 /** One line, bounded: summaries go to Slack titles and log lines. */
 export function oneLine(text: string, max = 300): string {
+  // Already one line (the usual case): nothing to collapse or cut.
+  if (text.length <= max && !NOT_ONE_LINE.test(text)) return text;
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -2,7 +2,7 @@ import type * as z from 'zod';
 import type { Signal } from '../../events/signal.js';
 import { parserFor } from '../../events/sources/shared.js';
 import { decidedAs } from '../../events/sources/sweep/normalise.js';
-import { findRunbook } from '../../runbooks/registry.js';
+import { findRunbook, type RunbookPlugin } from '../../runbooks/registry.js';
 import type { Decision, GuardResult } from './decision.js';
 import { executionName } from './execution-name.js';
 import { allowList, effectivePolicy, loopProtection } from './guards.js';
@@ -29,19 +29,50 @@ export function formatSchemaError(error: z.ZodError): string {
     .join('; ');
 }
 
-function evaluate(signal: Signal, ctx: DecideContext): { rule?: PolicyRule; verdicts: readonly Verdict[] } {
+/** What `evaluate` derives from a context once: the rules to run and the context the rules see. */
+interface Prepared {
+  readonly rules: readonly PolicyRule[];
+  readonly ruleCtx: PolicyContext;
+}
+/**
+ * Per context object (`ops plan`, replay and the bench decide many signals with one): the rule list and
+ * the rules' context are built once, not per signal (issue 17, intake speed). Contexts are read-only.
+ */
+const PREPARED = new WeakMap<DecideContext, Prepared>();
+const RULES_FOR = new WeakMap<readonly RunbookPlugin[], readonly PolicyRule[]>();
+
+function prepare(ctx: DecideContext): Prepared {
+  const found = PREPARED.get(ctx);
+  if (found) return found;
   // What the security notifications would say, for the runbooks' incident rules.
   const securityNotice = (s: Signal) => {
     const v = securityCalls.evaluate(s, ctx);
     return !Array.isArray(v) && (v as Verdict).verdict === 'notify' ? (v as NotifyVerdict) : undefined;
   };
-  const ruleCtx = { ...ctx, securityNotice };
+  let rules = ctx.rules;
+  if (!rules && ctx.runbooks) {
+    rules = RULES_FOR.get(ctx.runbooks);
+    if (!rules) {
+      rules = policyRules(ctx.runbooks);
+      RULES_FOR.set(ctx.runbooks, rules);
+    }
+  }
+  const prepared = { rules: rules ?? DEFAULT_RULES, ruleCtx: { ...ctx, securityNotice } };
+  PREPARED.set(ctx, prepared);
+  return prepared;
+}
+
+function evaluate(signal: Signal, ctx: DecideContext): { rule?: PolicyRule; verdicts: readonly Verdict[] } {
+  const { rules, ruleCtx } = prepare(ctx);
   const decided = decidedAs(signal); // a sweep finding: as its event path tells it
-  for (const rule of ctx.rules ?? (ctx.runbooks ? policyRules(ctx.runbooks) : DEFAULT_RULES)) {
+  for (const rule of rules) {
     const out = rule.evaluate(decided, ruleCtx);
-    const verdicts: readonly Verdict[] = Array.isArray(out) ? out : [out as Verdict];
-    if (verdicts.length > 0 && verdicts.every((v) => v.verdict !== 'not-applicable'))
-      return { rule, verdicts };
+    if (Array.isArray(out)) {
+      if (out.length > 0 && out.every((v: Verdict) => v.verdict !== 'not-applicable'))
+        return { rule, verdicts: out };
+    } else if ((out as Verdict).verdict !== 'not-applicable') {
+      return { rule, verdicts: [out as Verdict] };
+    }
   }
   return { verdicts: [] };
 }
