@@ -77,17 +77,34 @@ function evaluate(signal: Signal, ctx: DecideContext): { rule?: PolicyRule; verd
   return { verdicts: [] };
 }
 
+type Draft = { -readonly [K in keyof Decision]?: Decision[K] };
+
+/**
+ * A start verdict's decision, begun with the keys every outcome of it carries, in the order they have
+ * always had (dry run, severity, runbook, alsoNotify when set): the rest are added in order by the caller.
+ * Built key by key, not as `{ ...base, … }`: V8 copies a spread-first literal slowly (about a microsecond
+ * a decision, issue 17, intake speed). The JSON is the same.
+ */
+function startDraft(signal: Signal, verdict: StartVerdict): Draft {
+  const draft: Draft = { dryRun: false, severity: signal.severity, runbook: verdict.runbook };
+  if (verdict.alsoNotify) draft.alsoNotify = true;
+  return draft;
+}
+
 function planStart(
   signal: Signal,
   verdict: StartVerdict,
   guards: GuardResult[],
   ctx: DecideContext,
+  rule: string,
 ): Decision {
-  const base = {
-    dryRun: false,
-    severity: signal.severity,
-    runbook: verdict.runbook,
-    ...(verdict.alsoNotify ? { alsoNotify: true } : {}),
+  const draft = startDraft(signal, verdict);
+  const done = (action: Decision['action'], reasons: readonly string[]): Decision => {
+    draft.action = action;
+    draft.reasons = reasons;
+    draft.guards = guards;
+    draft.rule = rule;
+    return draft as Decision;
   };
   const reasons = [...verdict.reasons];
   const spec = ctx.runbooks
@@ -95,12 +112,7 @@ function planStart(
     : findRunbook(verdict.runbook);
   if (!spec) {
     guards.push({ name: 'runbook', outcome: 'block', detail: `unknown runbook ${verdict.runbook}` });
-    return {
-      ...base,
-      action: 'reject',
-      reasons: [...reasons, `unknown runbook "${verdict.runbook}"`],
-      guards,
-    };
+    return done('reject', [...reasons, `unknown runbook "${verdict.runbook}"`]);
   }
   const policy = effectivePolicy(spec, ctx.automation);
   if (!policy.enabled) {
@@ -109,15 +121,10 @@ function planStart(
       outcome: 'block',
       detail: `${spec.name} is disabled in stage ${ctx.stage}`,
     });
-    return {
-      ...base,
-      action: 'notify',
-      reasons: [
-        ...reasons,
-        `runbook ${spec.name} is disabled in stage ${ctx.stage}: people are told instead`,
-      ],
-      guards,
-    };
+    return done('notify', [
+      ...reasons,
+      `runbook ${spec.name} is disabled in stage ${ctx.stage}: people are told instead`,
+    ]);
   }
   guards.push({ name: 'enabled', outcome: 'pass', detail: `${spec.name} is enabled in stage ${ctx.stage}` });
 
@@ -126,13 +133,9 @@ function planStart(
   if (!parsed.success) {
     const message = formatSchemaError(parsed.error);
     guards.push({ name: 'parameters', outcome: 'block', detail: message });
-    return {
-      ...base,
-      action: 'reject',
-      parameters: verdict.parameters,
-      reasons: [...reasons, `parameters for ${spec.name} are invalid: ${message}`],
-      guards,
-    };
+    draft.action = 'reject';
+    draft.parameters = verdict.parameters;
+    return done('reject', [...reasons, `parameters for ${spec.name} are invalid: ${message}`]);
   }
   const parameters = parsed.data as Record<string, unknown>;
   guards.push({ name: 'parameters', outcome: 'pass', detail: `valid ${spec.name} parameters` });
@@ -140,7 +143,9 @@ function planStart(
   const allowed = allowList(spec.name, parameters, ctx.automation, ctx.runbooks);
   guards.push(allowed);
   if (allowed.outcome === 'block') {
-    return { ...base, action: 'reject', parameters, reasons: [...reasons, allowed.detail], guards };
+    draft.action = 'reject';
+    draft.parameters = parameters;
+    return done('reject', [...reasons, allowed.detail]);
   }
 
   // A request may ask for a dry run; it can never turn a configured dry run into a live one.
@@ -160,20 +165,16 @@ function planStart(
   });
 
   const resourceKey = spec.resourceKey(parameters);
-  return {
-    ...base,
-    action: 'start',
-    parameters,
-    resourceKey,
-    executionName: executionName(spec.name, resourceKey, signal.occurredAt, policy.windowMinutes, {
-      dryRun,
-      revertOf: typeof parameters.revertOf === 'string' ? parameters.revertOf : undefined,
-    }),
-    mode: policy.mode,
+  draft.action = 'start';
+  draft.parameters = parameters;
+  draft.resourceKey = resourceKey;
+  draft.executionName = executionName(spec.name, resourceKey, signal.occurredAt, policy.windowMinutes, {
     dryRun,
-    reasons,
-    guards,
-  };
+    revertOf: typeof parameters.revertOf === 'string' ? parameters.revertOf : undefined,
+  });
+  draft.mode = policy.mode;
+  draft.dryRun = dryRun; // the first key: it keeps its place
+  return done('start', reasons);
 }
 
 /**
@@ -200,7 +201,7 @@ export function decide(signal: Signal, ctx: DecideContext): Decision[] {
       },
     ];
   }
-  return verdicts.map((v): Decision => ({ ...decideVerdict(signal, v, rule, loop, ctx), rule: rule.name }));
+  return verdicts.map((v) => decideVerdict(signal, v, rule, loop, ctx));
 }
 
 function decideVerdict(
@@ -213,9 +214,16 @@ function decideVerdict(
   const guards: GuardResult[] = [loop, { name: 'policy', outcome: 'pass', detail: `rule ${rule.name}` }];
   switch (v.verdict) {
     case 'start':
-      return planStart(signal, v, guards, ctx);
+      return planStart(signal, v, guards, ctx, rule.name);
     case 'notify':
-      return { action: 'notify', dryRun: false, severity: v.severity, reasons: [...v.reasons], guards };
+      return {
+        action: 'notify',
+        dryRun: false,
+        severity: v.severity,
+        reasons: [...v.reasons],
+        guards,
+        rule: rule.name,
+      };
     case 'ignore':
     case 'reject':
       return {
@@ -224,6 +232,7 @@ function decideVerdict(
         severity: signal.severity,
         reasons: [...v.reasons],
         guards,
+        rule: rule.name,
       };
     default:
       // `evaluate` only returns applicable verdicts.
