@@ -117,7 +117,9 @@ function buildSignal(
       source: 'datadog',
       kind,
       resource: {
-        ...target,
+        // Not `...target` (a spread-first literal, slow in V8): the same keys in the same order.
+        type: target.type,
+        id: target.id,
         region: envelope.region,
         account: envelope.account,
         attributes: compactStrings({
