@@ -91,6 +91,21 @@ function startDraft(signal: Signal, verdict: StartVerdict): Draft {
   return draft;
 }
 
+/** The keys every start decision ends with, in their order. */
+function finish(
+  draft: Draft,
+  guards: readonly GuardResult[],
+  rule: string,
+  action: Decision['action'],
+  reasons: readonly string[],
+): Decision {
+  draft.action = action;
+  draft.reasons = reasons;
+  draft.guards = guards;
+  draft.rule = rule;
+  return draft as Decision;
+}
+
 function planStart(
   signal: Signal,
   verdict: StartVerdict,
@@ -99,20 +114,13 @@ function planStart(
   rule: string,
 ): Decision {
   const draft = startDraft(signal, verdict);
-  const done = (action: Decision['action'], reasons: readonly string[]): Decision => {
-    draft.action = action;
-    draft.reasons = reasons;
-    draft.guards = guards;
-    draft.rule = rule;
-    return draft as Decision;
-  };
   const reasons = [...verdict.reasons];
   const spec = ctx.runbooks
     ? ctx.runbooks.find((p) => p.spec.name === verdict.runbook)?.spec
     : findRunbook(verdict.runbook);
   if (!spec) {
     guards.push({ name: 'runbook', outcome: 'block', detail: `unknown runbook ${verdict.runbook}` });
-    return done('reject', [...reasons, `unknown runbook "${verdict.runbook}"`]);
+    return finish(draft, guards, rule, 'reject', [...reasons, `unknown runbook "${verdict.runbook}"`]);
   }
   const policy = effectivePolicy(spec, ctx.automation);
   if (!policy.enabled) {
@@ -121,7 +129,7 @@ function planStart(
       outcome: 'block',
       detail: `${spec.name} is disabled in stage ${ctx.stage}`,
     });
-    return done('notify', [
+    return finish(draft, guards, rule, 'notify', [
       ...reasons,
       `runbook ${spec.name} is disabled in stage ${ctx.stage}: people are told instead`,
     ]);
@@ -135,7 +143,10 @@ function planStart(
     guards.push({ name: 'parameters', outcome: 'block', detail: message });
     draft.action = 'reject';
     draft.parameters = verdict.parameters;
-    return done('reject', [...reasons, `parameters for ${spec.name} are invalid: ${message}`]);
+    return finish(draft, guards, rule, 'reject', [
+      ...reasons,
+      `parameters for ${spec.name} are invalid: ${message}`,
+    ]);
   }
   const parameters = parsed.data as Record<string, unknown>;
   guards.push({ name: 'parameters', outcome: 'pass', detail: `valid ${spec.name} parameters` });
@@ -145,7 +156,7 @@ function planStart(
   if (allowed.outcome === 'block') {
     draft.action = 'reject';
     draft.parameters = parameters;
-    return done('reject', [...reasons, allowed.detail]);
+    return finish(draft, guards, rule, 'reject', [...reasons, allowed.detail]);
   }
 
   // A request may ask for a dry run; it can never turn a configured dry run into a live one.
@@ -174,7 +185,7 @@ function planStart(
   });
   draft.mode = policy.mode;
   draft.dryRun = dryRun; // the first key: it keeps its place
-  return done('start', reasons);
+  return finish(draft, guards, rule, 'start', reasons);
 }
 
 /**

@@ -5,10 +5,14 @@ export const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 /** Start of the de-duplication window that `occurredAt` falls in (windows are aligned to the epoch, UTC). */
 export function windowStart(occurredAt: string, windowMinutes: number): Date {
+  return new Date(windowStartMs(occurredAt, windowMinutes));
+}
+
+function windowStartMs(occurredAt: string, windowMinutes: number): number {
   const t = Date.parse(occurredAt);
   if (Number.isNaN(t)) throw new Error(`occurredAt "${occurredAt}" is not a date`);
   const size = windowMinutes * 60_000;
-  return new Date(Math.floor(t / size) * size);
+  return Math.floor(t / size) * size;
 }
 
 /**
@@ -62,7 +66,7 @@ function identityHash(identity: string): string {
 
 /** The window's start as `YYYYMMDDTHHMMZ` (UTC). */
 function windowLabel(occurredAt: string, windowMinutes: number): string {
-  const start = windowStart(occurredAt, windowMinutes).getTime();
+  const start = windowStartMs(occurredAt, windowMinutes);
   let label = LABELS.get(start);
   if (label === undefined) {
     label = new Date(start)

@@ -8,12 +8,13 @@ const NO_ROOM = /size increase too large|max(imum)? (node group )?size|max limit
 const SHORTAGE =
   /InsufficientInstanceCapacity|OutOfResource|placeholder-cannot-be-fulfilled|cannot provision any more instances|quota|limit ?exceeded|RESOURCE_POOL_EXHAUSTED/i;
 
+/** The normaliser writes `unknown-cluster` / `*` when the event does not name them. */
+const known = (v: string | undefined) => (v && v !== '*' && v !== 'unknown-cluster' ? v : undefined);
+
 function clusterAndNodegroup(signal: Signal): { cluster?: string; nodegroup?: string } {
   const [idCluster, idGroup] = signal.resource.type === 'node-group' ? signal.resource.id.split('/') : [];
   const cluster = fact(signal, 'cluster', 'clusterName') ?? idCluster;
   const group = fact(signal, 'nodegroup', 'nodeGroup') ?? idGroup;
-  // The normaliser writes `unknown-cluster` / `*` when the event does not name them.
-  const known = (v: string | undefined) => (v && v !== '*' && v !== 'unknown-cluster' ? v : undefined);
   const c = known(cluster);
   const g = known(group);
   // Key by key, not as spreads of conditional literals (slow in V8, every autoscaler event: issue 17).
