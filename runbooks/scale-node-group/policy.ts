@@ -49,17 +49,15 @@ export const clusterAutoscaler: PolicyRule = {
   evaluate(signal) {
     if (signal.source !== 'cluster-autoscaler') return NOT_APPLICABLE;
     const [, what = ''] = signal.kind.split('.');
+    // Each pattern runs only when its answer is needed (all pure): a refused scale-up needs one.
     const text = [signal.summary, ...facts(signal, 'reasons'), fact(signal, 'message') ?? ''].join(' ');
-    const atMax =
-      what.includes('at-max') || fact(signal, 'maxNodeGroupSizeReached') === 'true' || AT_MAX.test(text);
     const failed = /scale-up-failed|failed-to-scale-up/.test(what);
     const lackOfRoom = signal.details.lackOfRoom;
-    const noRoom = typeof lackOfRoom === 'boolean' ? lackOfRoom : NO_ROOM.test(text);
     const shortageFact = signal.details.capacityShortage;
-    const shortage = typeof shortageFact === 'boolean' ? shortageFact : SHORTAGE.test(text);
     const timedOut = what.includes('timed-out') || what.includes('timeout');
     const target = clusterAndNodegroup(signal);
-    if (failed && shortage) {
+    const shortage = failed && (typeof shortageFact === 'boolean' ? shortageFact : SHORTAGE.test(text));
+    if (shortage) {
       // Raising the maximum does not conjure capacity or quota: tell people, never scale.
       const group = target.nodegroup ?? fact(signal, 'autoScalingGroupName') ?? '*';
       const zones = facts(signal, 'availabilityZones');
@@ -72,7 +70,10 @@ export const clusterAutoscaler: PolicyRule = {
           `${types.length ? types.join(', ') : 'not named by the event'}. Raising the node group maximum would not help.`,
       );
     }
-    if (atMax || (failed && noRoom)) {
+    const atMax =
+      what.includes('at-max') || fact(signal, 'maxNodeGroupSizeReached') === 'true' || AT_MAX.test(text);
+    const noRoom = failed && (typeof lackOfRoom === 'boolean' ? lackOfRoom : NO_ROOM.test(text));
+    if (atMax || noRoom) {
       if (!target.cluster) return notify('warning', `${signal.summary} (the event names no cluster)`);
       const where = `${target.cluster}/${target.nodegroup ?? '*'}`;
       const why = atMax ? 'is at its maximum size' : 'failed to scale up for lack of room';
