@@ -94,8 +94,16 @@ export function facts(signal: Signal, ...keys: string[]): string[] {
   return [];
 }
 
+/**
+ * Whitespace that `replace(/\s+/g, ' ').trim()` would change: any whitespace but a plain space, two spaces
+ * in a row, or a space at either end (`\s` and `trim` know the same whitespace).
+ */
+const NOT_ONE_LINE = /[^\S ]| {2}|^ | $/;
+
 /** The reason a runbook records: one line, within the runbooks' 500-character limit. */
 export function runReason(text: string): string {
+  // Already one line (the usual case): nothing to collapse or cut.
+  if (text !== '' && text.length <= 500 && !NOT_ONE_LINE.test(text)) return text;
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > 500 ? `${oneLine.slice(0, 497)}...` : oneLine || 'requested';
 }

@@ -47,9 +47,16 @@ export function runbookNames(): string[] {
   return RUNBOOK_PLUGINS.map((p) => p.spec.name);
 }
 
-/** For the Datadog normaliser: each runbook's preferred target kinds, by name (events/ knows no runbook). */
-export function runbookTargets(): Record<string, readonly string[]> {
-  return Object.fromEntries(
+const TARGETS: Readonly<Record<string, readonly string[]>> = Object.freeze(
+  Object.fromEntries(
     RUNBOOK_PLUGINS.map((p): [string, readonly string[]] => [p.spec.name, p.datadog?.targets ?? []]),
-  );
+  ),
+);
+
+/**
+ * For the Datadog normaliser: each runbook's preferred target kinds, by name (events/ knows no runbook).
+ * Built once (the intake asks for every event it normalises) and frozen, so no caller can change it.
+ */
+export function runbookTargets(): Readonly<Record<string, readonly string[]>> {
+  return TARGETS;
 }

@@ -50,7 +50,11 @@ function leafTest(leaf: z.ZodType): (value: unknown) => boolean {
   };
   if (def.check !== undefined && !add(def)) return viaZod;
   for (const check of def.checks ?? []) if (!add(check._zod.def)) return viaZod;
-  return (value) => typeof value === 'string' && tests.every((t) => t(value));
+  return (value) => {
+    if (typeof value !== 'string') return false;
+    for (const test of tests) if (!test(value)) return false;
+    return true;
+  };
 }
 
 const shape = SignalSchema.shape;

@@ -5,10 +5,14 @@ export const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 /** Start of the de-duplication window that `occurredAt` falls in (windows are aligned to the epoch, UTC). */
 export function windowStart(occurredAt: string, windowMinutes: number): Date {
+  return new Date(windowStartMs(occurredAt, windowMinutes));
+}
+
+function windowStartMs(occurredAt: string, windowMinutes: number): number {
   const t = Date.parse(occurredAt);
   if (Number.isNaN(t)) throw new Error(`occurredAt "${occurredAt}" is not a date`);
   const size = windowMinutes * 60_000;
-  return new Date(Math.floor(t / size) * size);
+  return Math.floor(t / size) * size;
 }
 
 /**
@@ -29,20 +33,48 @@ export function executionName(
    */
   variant: { readonly dryRun?: boolean; readonly revertOf?: string } = {},
 ): string {
-  const identity = [
-    resourceKey,
-    ...(variant.dryRun ? ['dry-run'] : []),
-    ...(variant.revertOf ? [`revert-of:${variant.revertOf}`] : []),
-  ].join('\u0000');
-  // One-shot `crypto.hash` (Node ≥ 21.7): the same SHA-256 hex as createHash().update().digest(), without
-  // the Hash object per call (the intake names every start it plans; issue 17, intake speed).
-  const hash = digest('sha256', identity, 'hex').slice(0, 12);
-  const w = windowStart(occurredAt, windowMinutes)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\d\d\.\d{3}Z$/, 'Z');
+  let identity = resourceKey;
+  if (variant.dryRun) identity += '\u0000dry-run';
+  if (variant.revertOf) identity += `\u0000revert-of:${variant.revertOf}`;
+  const hash = identityHash(identity);
+  const w = windowLabel(occurredAt, windowMinutes);
   const safeRunbook = runbook.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80 - 1 - 12 - 1 - w.length);
   const name = `${safeRunbook}-${hash}-${w}`;
   if (!EXECUTION_NAME.test(name)) throw new Error(`execution name ${name} is not valid`);
   return name;
+}
+
+/**
+ * Recent answers of `identityHash` and `windowLabel`: a storm names the same few resources and windows
+ * again and again (issue 17, intake speed). Bounded: emptied when full, so a long-lived process keeps
+ * at most LIMIT entries each.
+ */
+const LIMIT = 4096;
+const HASHES = new Map<string, string>();
+const LABELS = new Map<number, string>();
+
+/** First 12 hex digits of SHA-256 of the identity (one-shot `crypto.hash`, Node ≥ 21.7). */
+function identityHash(identity: string): string {
+  let hash = HASHES.get(identity);
+  if (hash === undefined) {
+    hash = digest('sha256', identity, 'hex').slice(0, 12);
+    if (HASHES.size >= LIMIT) HASHES.clear();
+    HASHES.set(identity, hash);
+  }
+  return hash;
+}
+
+/** The window's start as `YYYYMMDDTHHMMZ` (UTC). */
+function windowLabel(occurredAt: string, windowMinutes: number): string {
+  const start = windowStartMs(occurredAt, windowMinutes);
+  let label = LABELS.get(start);
+  if (label === undefined) {
+    label = new Date(start)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\d\d\.\d{3}Z$/, 'Z');
+    if (LABELS.size >= LIMIT) LABELS.clear();
+    LABELS.set(start, label);
+  }
+  return label;
 }

@@ -8,15 +8,32 @@ const NO_ROOM = /size increase too large|max(imum)? (node group )?size|max limit
 const SHORTAGE =
   /InsufficientInstanceCapacity|OutOfResource|placeholder-cannot-be-fulfilled|cannot provision any more instances|quota|limit ?exceeded|RESOURCE_POOL_EXHAUSTED/i;
 
+/** The normaliser writes `unknown-cluster` / `*` when the event does not name them. */
+const known = (v: string | undefined) => (v && v !== '*' && v !== 'unknown-cluster' ? v : undefined);
+
 function clusterAndNodegroup(signal: Signal): { cluster?: string; nodegroup?: string } {
   const [idCluster, idGroup] = signal.resource.type === 'node-group' ? signal.resource.id.split('/') : [];
   const cluster = fact(signal, 'cluster', 'clusterName') ?? idCluster;
   const group = fact(signal, 'nodegroup', 'nodeGroup') ?? idGroup;
-  // The normaliser writes `unknown-cluster` / `*` when the event does not name them.
-  const known = (v: string | undefined) => (v && v !== '*' && v !== 'unknown-cluster' ? v : undefined);
   const c = known(cluster);
   const g = known(group);
-  return { ...(c ? { cluster: c } : {}), ...(g ? { nodegroup: g } : {}) };
+  // Key by key, not as spreads of conditional literals (slow in V8, every autoscaler event: issue 17).
+  const target: { cluster?: string; nodegroup?: string } = {};
+  if (c) target.cluster = c;
+  if (g) target.nodegroup = g;
+  return target;
+}
+
+/** `{ ...target, reason }` without a spread-first copy: the same keys in the same order. */
+function withReason(
+  target: { cluster?: string; nodegroup?: string },
+  reason: string,
+): Record<string, unknown> {
+  const parameters: Record<string, unknown> = {};
+  if (target.cluster !== undefined) parameters.cluster = target.cluster;
+  if (target.nodegroup !== undefined) parameters.nodegroup = target.nodegroup;
+  parameters.reason = reason;
+  return parameters;
 }
 
 /**
@@ -32,17 +49,15 @@ export const clusterAutoscaler: PolicyRule = {
   evaluate(signal) {
     if (signal.source !== 'cluster-autoscaler') return NOT_APPLICABLE;
     const [, what = ''] = signal.kind.split('.');
+    // Each pattern runs only when its answer is needed (all pure): a refused scale-up needs one.
     const text = [signal.summary, ...facts(signal, 'reasons'), fact(signal, 'message') ?? ''].join(' ');
-    const atMax =
-      what.includes('at-max') || fact(signal, 'maxNodeGroupSizeReached') === 'true' || AT_MAX.test(text);
     const failed = /scale-up-failed|failed-to-scale-up/.test(what);
     const lackOfRoom = signal.details.lackOfRoom;
-    const noRoom = typeof lackOfRoom === 'boolean' ? lackOfRoom : NO_ROOM.test(text);
     const shortageFact = signal.details.capacityShortage;
-    const shortage = typeof shortageFact === 'boolean' ? shortageFact : SHORTAGE.test(text);
     const timedOut = what.includes('timed-out') || what.includes('timeout');
     const target = clusterAndNodegroup(signal);
-    if (failed && shortage) {
+    const shortage = failed && (typeof shortageFact === 'boolean' ? shortageFact : SHORTAGE.test(text));
+    if (shortage) {
       // Raising the maximum does not conjure capacity or quota: tell people, never scale.
       const group = target.nodegroup ?? fact(signal, 'autoScalingGroupName') ?? '*';
       const zones = facts(signal, 'availabilityZones');
@@ -55,13 +70,16 @@ export const clusterAutoscaler: PolicyRule = {
           `${types.length ? types.join(', ') : 'not named by the event'}. Raising the node group maximum would not help.`,
       );
     }
-    if (atMax || (failed && noRoom)) {
+    const atMax =
+      what.includes('at-max') || fact(signal, 'maxNodeGroupSizeReached') === 'true' || AT_MAX.test(text);
+    const noRoom = failed && (typeof lackOfRoom === 'boolean' ? lackOfRoom : NO_ROOM.test(text));
+    if (atMax || noRoom) {
       if (!target.cluster) return notify('warning', `${signal.summary} (the event names no cluster)`);
       const where = `${target.cluster}/${target.nodegroup ?? '*'}`;
       const why = atMax ? 'is at its maximum size' : 'failed to scale up for lack of room';
       return start(
         'scale-node-group',
-        { ...target, reason: runReason(`cluster-autoscaler: node group ${where} ${why}`) },
+        withReason(target, runReason(`cluster-autoscaler: node group ${where} ${why}`)),
         `cluster-autoscaler reports node group ${where} ${why}`,
       );
     }

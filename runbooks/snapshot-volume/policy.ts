@@ -10,6 +10,12 @@ import {
   start,
 } from '../policy.js';
 
+/** Whether any own attribute is a `tag:<key>` (a key walk, no key array: every detach event asks). */
+function hasTagAttribute(attributes: Readonly<Record<string, string>>): boolean {
+  for (const key in attributes) if (Object.hasOwn(attributes, key) && key.startsWith('tag:')) return true;
+  return false;
+}
+
 /**
  * DetachVolume → snapshot-volume.
  *
@@ -29,7 +35,7 @@ export const detachVolume: PolicyRule = {
     const volumeId = fact(signal, 'volumeId') ?? signal.resource.id;
     const { key, value } = ctx.automation.allowLists.volumes.protectedTag;
     const tag = signal.resource.attributes[`tag:${key}`];
-    const tagsKnown = Object.keys(signal.resource.attributes).some((k) => k.startsWith('tag:'));
+    const tagsKnown = hasTagAttribute(signal.resource.attributes);
     if (tagsKnown && tag !== value) {
       return ignore(`volume ${volumeId} does not carry the protected tag ${key}=${value}`);
     }

@@ -137,6 +137,33 @@ export function noise(n: number, at: Date): StormItem {
   return { kind: 'event', event: { ...e, id: uuid(n, 6), time: at.toISOString().replace(/\.\d{3}Z$/, 'Z') } };
 }
 
+/**
+ * The intake-speed bench's generated storm, each event as the text it arrives as: volumes detached, node
+ * groups failing to scale, secrets read, a flapping Datadog monitor over webhooks, routine noise the
+ * intake rejects. Deterministic (fixed seed): test/unit/intake/decisions-unchanged.test.ts pins what the
+ * intake decides for every one of them.
+ */
+export function speedStormTexts(count = 2000): string[] {
+  const random = prng(20261207);
+  const base = Date.parse('2026-11-22T10:00:00Z');
+  const groups = ['dev-platform-a', 'dev-platform-b', 'dev-platform-c'];
+  const flaps = ['Triggered', 'Recovered', 'Re-Triggered', 'Recovered'] as const;
+  const texts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = new Date(base + i * 250);
+    const r = random();
+    let item: StormItem;
+    if (r < 0.35) item = volumeDetached(i, at, Math.floor(random() * 400));
+    else if (r < 0.55) item = autoscalerFailed(i, at, groups[i % groups.length] as string);
+    else if (r < 0.65)
+      item = secretRead(i, at, random() < 0.5 ? 'dev/rds/app-user' : 'dev/api/partner-token');
+    else if (r < 0.8) item = monitorFlap(i, at, flaps[i % flaps.length] as 'Triggered');
+    else item = noise(i, at);
+    texts.push(item.kind === 'event' ? JSON.stringify(item.event) : item.body);
+  }
+  return texts;
+}
+
 export const silentLogger: OpsLogger = {
   info: () => undefined,
   warn: () => undefined,

@@ -11,7 +11,7 @@ import {
 } from '../shared.js';
 import { actorFromIdentity } from './actor.js';
 import { CLOUDTRAIL_CONSOLE_SIGN_IN, CloudTrailEventSchema, type CloudTrailRecord } from './schema.js';
-import { isObject, isWorldCidr, items, securityFacts, str } from './security.js';
+import { at, isObject, isWorldCidr, items, securityFacts, str } from './security.js';
 
 type DetailValue = string | number | boolean | string[];
 type Loose = Record<string, unknown>;
@@ -126,15 +126,12 @@ function batchSecretReadFacts(
         ? `${secretNames.length} secrets`
         : 'secrets-by-filter';
   return {
-    resource: {
-      ...base,
-      type: 'secret',
+    resource: at(
+      base,
+      'secret',
       id,
-      attributes: compactStrings({
-        secretNames: secretNames.join(','),
-        filters: filters.join(', ') || undefined,
-      }),
-    },
+      compactStrings({ secretNames: secretNames.join(','), filters: filters.join(', ') || undefined }),
+    ),
     details: { secretIds, secretNames, ...(filters.length ? { secretFilters: filters } : {}) },
     what: secretNames.length
       ? `secret${secretNames.length > 1 ? 's' : ''} ${secretNames.join(', ')}`
@@ -162,12 +159,7 @@ function factsFor(record: CloudTrailRecord, region: string, account: string | un
     if (secretId) {
       const secretName = secretNameFromId(secretId);
       return {
-        resource: {
-          ...base,
-          type: 'secret',
-          id: secretName,
-          attributes: compactStrings({ secretName, secretId }),
-        },
+        resource: at(base, 'secret', secretName, compactStrings({ secretName, secretId })),
         details: { secretId, secretName, versionStage: str(request, 'versionStage') },
         what: `secret ${secretName}`,
       };
@@ -179,12 +171,7 @@ function factsFor(record: CloudTrailRecord, region: string, account: string | un
     if (volumeId) {
       const instanceId = str(request, 'instanceId') ?? str(response, 'instanceId');
       return {
-        resource: {
-          ...base,
-          type: 'ebs-volume',
-          id: volumeId,
-          attributes: compactStrings({ volumeId, instanceId }),
-        },
+        resource: at(base, 'ebs-volume', volumeId, compactStrings({ volumeId, instanceId })),
         details: {
           volumeId,
           instanceId,
@@ -203,7 +190,7 @@ function factsFor(record: CloudTrailRecord, region: string, account: string | un
       const worldOpen = record.eventName === 'AuthorizeSecurityGroupIngress' && cidrs.some(isWorldCidr);
       const ports = ingressPorts(request);
       return {
-        resource: { ...base, type: 'security-group', id: groupId, attributes: compactStrings({ groupId }) },
+        resource: at(base, 'security-group', groupId, compactStrings({ groupId })),
         details: {
           groupId,
           cidrs,
@@ -237,18 +224,18 @@ function factsFor(record: CloudTrailRecord, region: string, account: string | un
       const lbType = str(created, 'type') ?? str(request, 'type');
       const scheme = str(created, 'scheme') ?? str(request, 'scheme');
       return {
-        resource: {
-          ...base,
-          type: 'load-balancer',
-          id: name,
-          attributes: compactStrings({
+        resource: at(
+          base,
+          'load-balancer',
+          name,
+          compactStrings({
             loadBalancerName: name,
             loadBalancerArn: arn,
             dnsName,
             type: lbType,
             scheme,
           }),
-        },
+        ),
         details: {
           loadBalancerName: name,
           loadBalancerArn: arn,
@@ -268,7 +255,7 @@ function factsFor(record: CloudTrailRecord, region: string, account: string | un
     const id = keyArn ?? keyId;
     if (id) {
       return {
-        resource: { ...base, type: 'kms-key', id, attributes: compactStrings({ keyId, keyArn }) },
+        resource: at(base, 'kms-key', id, compactStrings({ keyId, keyArn })),
         details: {
           keyId,
           keyArn,
@@ -283,7 +270,7 @@ function factsFor(record: CloudTrailRecord, region: string, account: string | un
 
   const id = firstArn ?? `${record.eventSource.replace(/\.amazonaws\.com$/, '')}/${record.eventName}`;
   return {
-    resource: { ...base, type: 'unknown', id, attributes: {} },
+    resource: at(base, 'unknown', id, {}),
     details: {},
     alert: SECURITY_CALLS[key],
     what: firstArn ?? record.eventSource,

@@ -60,6 +60,31 @@ function bool(obj: unknown, key: string): boolean | undefined {
 
 type Base = { region: string; account: string | undefined };
 
+/**
+ * The resource a call is about: region and account first, then type, id and attributes (the order it has
+ * always had). A literal rather than `{ ...base, type, … }`: V8 copies a spread-first literal slowly, and
+ * every CloudTrail event builds one (issue 17, intake speed).
+ */
+export function at(
+  base: Base,
+  type: Resource['type'],
+  id: string,
+  attributes: Record<string, string>,
+): SecurityFacts['resource'] {
+  return { region: base.region, account: base.account, type, id, attributes };
+}
+
+/** `{ ...details, change }` without a spread-first copy: the same keys in the same order. */
+function withChange(
+  details: Record<string, DetailValue | undefined>,
+  change: string | undefined,
+): Record<string, DetailValue | undefined> {
+  const out: Record<string, DetailValue | undefined> = {};
+  for (const key in details) out[key] = details[key];
+  out.change = change;
+  return out;
+}
+
 function facts(
   base: Base,
   type: Resource['type'],
@@ -71,8 +96,8 @@ function facts(
   alert: string | undefined,
 ): SecurityFacts {
   return {
-    resource: { ...base, type, id, attributes: compactStrings(attributes) },
-    details: { ...details, change },
+    resource: at(base, type, id, compactStrings(attributes)),
+    details: withChange(details, change),
     alert,
     change,
     what,

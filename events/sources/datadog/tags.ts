@@ -30,6 +30,8 @@ const ALIASES: Readonly<Record<keyof TagFacts, readonly string[]>> = {
   recordType: ['record_type', 'recordtype'],
 };
 
+const ALIAS_ENTRIES = Object.entries(ALIASES);
+
 /** Splits `$TAGS` / a tag array into trimmed, non-empty tags, keeping their order. */
 export function splitTags(tags: string | readonly string[] | undefined): string[] {
   if (tags === undefined) return [];
@@ -58,7 +60,7 @@ export function tagFacts(tags: readonly string[], scope?: string): TagFacts {
   const fromTags = tagMap(tags);
   const fromScope = tagMap(splitTags(scope));
   const facts: Record<string, string> = {};
-  for (const [field, keys] of Object.entries(ALIASES)) {
+  for (const [field, keys] of ALIAS_ENTRIES) {
     for (const key of keys) {
       const value = fromScope.get(key) ?? fromTags.get(key);
       if (value !== undefined) {

@@ -24,10 +24,9 @@ function toldAsWell(rule: PolicyRule): PolicyRule {
     description: rule.description,
     evaluate(signal, ctx) {
       const out = rule.evaluate(signal, ctx);
-      const tell = (v: Verdict): Verdict => (v.verdict === 'start' ? { ...v, alsoNotify: true } : v);
-      return Array.isArray(out)
-        ? out.map((v: StartVerdict) => ({ ...v, alsoNotify: true }))
-        : tell(out as Verdict);
+      if (Array.isArray(out)) return out.map((v: StartVerdict) => ({ ...v, alsoNotify: true }));
+      const v = out as Verdict;
+      return v.verdict === 'start' ? { ...v, alsoNotify: true } : v;
     },
   };
 }

@@ -46,8 +46,7 @@ export const securityCalls: PolicyRule = {
   evaluate(signal) {
     if (signal.source !== 'cloudtrail') return NOT_APPLICABLE;
     const name = eventName(signal);
-    const by = who(signal);
-    const resource = `${signal.resource.type} ${signal.resource.id}`;
+    // Who and what are worded only for a notification (most calls are not incidents).
     const severity = signal.severity === 'warning' ? 'warning' : 'critical';
 
     if (name === 'ConsoleLogin') {
@@ -63,7 +62,7 @@ export const securityCalls: PolicyRule = {
       if (fact(signal, 'withoutMfa') === 'true') {
         return notify(
           'warning',
-          `console sign-in without MFA by ${by} from ${ip} in account ${signal.resource.id}`,
+          `console sign-in without MFA by ${who(signal)} from ${ip} in account ${signal.resource.id}`,
         );
       }
       return NOT_APPLICABLE;
@@ -76,7 +75,7 @@ export const securityCalls: PolicyRule = {
       const change = fact(signal, 'change') ?? `opened to ${cidrs.find(isWorld)?.trim() ?? '0.0.0.0/0'}`;
       return notify(
         severity,
-        `security group ${signal.resource.id} opened to the world by ${by}: ${change}${attempt(signal)}`,
+        `security group ${signal.resource.id} opened to the world by ${who(signal)}: ${change}${attempt(signal)}`,
       );
     }
 
@@ -85,6 +84,8 @@ export const securityCalls: PolicyRule = {
     if (!named && fact(signal, 'securityRelevant') !== 'true') return NOT_APPLICABLE;
     const headline = (name && HEADLINES[name]) ?? fact(signal, 'securityReason') ?? 'security-relevant call';
     const change = fact(signal, 'change');
+    const by = who(signal);
+    const resource = `${signal.resource.type} ${signal.resource.id}`;
     return notify(
       severity,
       `${headline}: ${change ? `${change}` : `${name} on ${resource}`} (${name} on ${resource} by ${by})${attempt(signal)}`,

@@ -2,16 +2,7 @@ import { loadStage } from '../../../config/index.js';
 import { decide } from '../../../functions/intake/decide.js';
 import { signalFromValue } from '../../../functions/intake/plan.js';
 import { runbookTargets } from '../../../runbooks/registry.js';
-import {
-  autoscalerFailed,
-  monitorFlap,
-  noise,
-  prng,
-  type StormItem,
-  sampleTexts,
-  secretRead,
-  volumeDetached,
-} from '../intake-fixtures.js';
+import { sampleTexts, speedStormTexts } from '../intake-fixtures.js';
 import { type BenchRow, type BenchSection, median } from '../types.js';
 
 /**
@@ -32,34 +23,12 @@ import { type BenchRow, type BenchSection, median } from '../types.js';
  */
 const GOAL = 0.5;
 const ROUNDS = Number(process.env.INTAKE_SPEED_ROUNDS ?? 15);
-const STORM = 2000;
 const SLICE = 50;
-function stormTexts(): string[] {
-  const random = prng(20261207);
-  const base = Date.parse('2026-11-22T10:00:00Z');
-  const groups = ['dev-platform-a', 'dev-platform-b', 'dev-platform-c'];
-  const flaps = ['Triggered', 'Recovered', 'Re-Triggered', 'Recovered'] as const;
-  const texts: string[] = [];
-  for (let i = 0; i < STORM; i++) {
-    const at = new Date(base + i * 250);
-    const r = random();
-    let item: StormItem;
-    if (r < 0.35) item = volumeDetached(i, at, Math.floor(random() * 400));
-    else if (r < 0.55) item = autoscalerFailed(i, at, groups[i % groups.length] as string);
-    else if (r < 0.65)
-      item = secretRead(i, at, random() < 0.5 ? 'dev/rds/app-user' : 'dev/api/partner-token');
-    else if (r < 0.8) item = monitorFlap(i, at, flaps[i % flaps.length] as 'Triggered');
-    else item = noise(i, at);
-    texts.push(item.kind === 'event' ? JSON.stringify(item.event) : item.body);
-  }
-  return texts;
-}
-
 export async function run(): Promise<BenchSection> {
   const dev = loadStage('dev');
   const ctx = { stage: dev.name, automation: dev.automation };
   const prefix = dev.automation.automationRolePrefix;
-  const texts = [...sampleTexts(), ...stormTexts()];
+  const texts = [...sampleTexts(), ...speedStormTexts()];
   // The Lambda runtime hands the intake a parsed event (a webhook body stays text): parsed once, here.
   const values: unknown[] = texts.map((t) => JSON.parse(t));
 
