@@ -140,14 +140,16 @@ const planResult = await esbuild.build({
   metafile: true,
   logLevel: 'warning',
 });
+// `plan` loads dist/plan.cjs through the code cache: dist/plan.mjs on its own, and inlined into dist/ops.mjs.
+const PLAN_LOADER = [
+  "import { fileURLToPath } from 'node:url';",
+  "import { loadCachedScript } from './bin/cli/cached-script.ts';",
+  "export const { plan } = loadCachedScript(fileURLToPath(new URL('./plan.cjs', import.meta.url))).exports;",
+].join('\n');
 const planLoader = await esbuild.build({
   absWorkingDir: root,
   stdin: {
-    contents: [
-      "import { fileURLToPath } from 'node:url';",
-      "import { loadCachedScript } from './bin/cli/cached-script.ts';",
-      "export const { plan } = loadCachedScript(fileURLToPath(new URL('./plan.cjs', import.meta.url))).exports;",
-    ].join('\n'),
+    contents: PLAN_LOADER,
     resolveDir: root,
     sourcefile: 'virtual:plan-loader.js', // not a file: left out of ops-inputs.json
   },
@@ -204,11 +206,7 @@ const mainOnly = {
       fromOps(args) ? { path: './config.mjs', external: true } : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'plan-loader' }, () => ({
-      contents: [
-        "import { fileURLToPath } from 'node:url';",
-        "import { loadCachedScript } from './bin/cli/cached-script.ts';",
-        "export const { plan } = loadCachedScript(fileURLToPath(new URL('./plan.cjs', import.meta.url))).exports;",
-      ].join('\n'),
+      contents: PLAN_LOADER,
       resolveDir: root,
       loader: 'js',
     }));
