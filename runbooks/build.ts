@@ -56,6 +56,8 @@ export interface RunbookFunctionProps
   /** Powertools service name. */
   readonly service: string;
   readonly logRetention?: logs.RetentionDays;
+  /** Modules the code loads with `import()` on first use, built beside its bundle (infra/bundling/first-use.ts). */
+  readonly loadOnFirstUse?: readonly string[];
 }
 
 /** The product's one way to define a Lambda and its role's shared grants (infra/constructs/ops-function.ts). */

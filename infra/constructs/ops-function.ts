@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { packageOf } from '../bundling/specifier.js';
 
 /** Repository root, so entries can be given relative to it (`functions/intake/handler.ts`). */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -47,6 +48,12 @@ export interface OpsFunctionProps
   readonly service: string;
   /** Log retention; defaults to three months. */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Modules the function's code loads with `import()` on first use, as it names them (e.g.
+   * `mysql2/promise`): built beside the bundle, in the asset's `node_modules`, instead of inside it
+   * (infra/bundling/first-use.ts), so a cold start that never needs them does not compile them.
+   */
+  readonly loadOnFirstUse?: readonly string[];
 }
 
 /**
@@ -92,6 +99,8 @@ export class OpsFunction extends nodejs.NodejsFunction {
   readonly entryFile: string;
   /** The esbuild options this function was bundled with (BUNDLING plus the function's own). */
   readonly bundlingOptions: nodejs.BundlingOptions;
+  /** Modules built beside the bundle (`loadOnFirstUse`); the smoke test builds them too. */
+  readonly loadOnFirstUse: readonly string[];
 
   constructor(scope: Construct, id: string, props: OpsFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
@@ -106,8 +115,19 @@ export class OpsFunction extends nodejs.NodejsFunction {
         managedPolicies: [XRayWritePolicy.of(scope)],
       });
     logGroup.grantWrite(role);
-    const { entry, service, environment, bundling, ...rest } = props;
-    const bundlingOptions: nodejs.BundlingOptions = { ...BUNDLING, ...bundling };
+    const { entry, service, environment, bundling, loadOnFirstUse = [], ...rest } = props;
+    const merged: nodejs.BundlingOptions = { ...BUNDLING, ...bundling };
+    const bundlingOptions: nodejs.BundlingOptions =
+      loadOnFirstUse.length === 0
+        ? merged
+        : {
+            ...merged,
+            externalModules: [
+              ...(merged.externalModules ?? []),
+              ...new Set(loadOnFirstUse.map((specifier) => packageOf(specifier))),
+            ],
+          };
+    const runtime = lambda.Runtime.NODEJS_22_X;
     super(scope, id, {
       memorySize: 512,
       timeout: Duration.seconds(30),
@@ -117,10 +137,16 @@ export class OpsFunction extends nodejs.NodejsFunction {
       entry: path.join(REPO_ROOT, entry),
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime,
       architecture: lambda.Architecture.ARM_64,
       logGroup,
-      bundling: bundlingOptions,
+      bundling:
+        loadOnFirstUse.length === 0
+          ? bundlingOptions
+          : {
+              ...bundlingOptions,
+              commandHooks: firstUseHooks(bundlingOptions, runtime.name, loadOnFirstUse),
+            },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: service,
@@ -141,7 +167,32 @@ export class OpsFunction extends nodejs.NodejsFunction {
     this.logGroupRef = logGroup;
     this.entryFile = entry;
     this.bundlingOptions = bundlingOptions;
+    this.loadOnFirstUse = loadOnFirstUse;
   }
+}
+
+/**
+ * CDK's after-bundling step for `loadOnFirstUse`: the asset's `node_modules`, built by
+ * infra/bundling/first-use-cli.ts under this Node through tsx (as synth itself runs). The spec
+ * travels as base64url JSON, which a shell passes as it is.
+ */
+function firstUseHooks(
+  bundling: nodejs.BundlingOptions,
+  runtime: string,
+  modules: readonly string[],
+): nodejs.ICommandHooks {
+  const spec = Buffer.from(JSON.stringify({ bundling, runtime, projectRoot: REPO_ROOT, modules })).toString(
+    'base64url',
+  );
+  const tsx = import.meta.resolve('tsx');
+  const cli = path.join(REPO_ROOT, 'infra', 'bundling', 'first-use-cli.ts');
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => [
+      `"${process.execPath}" --import "${tsx}" "${cli}" ${spec} "${outputDir}"`,
+    ],
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { StageConfig } from '../../config/index.js';
 import type { FunctionFactory, RunbookPlatform, RunbookWorkflowPlugin } from '../build.js';
 import type { WorkflowHooks } from '../workflow-kit.js';
+import { MYSQL_MODULES } from './steps/mysql-modules.js';
 import { type RotatableSecret, RotateSecretWorkflow } from './workflow.js';
 
 type AllowedSecret = StageConfig['automation']['allowLists']['secrets'][number];
@@ -120,6 +121,7 @@ export class SecretRotation extends Construct {
       const fn = props.functions.create(this, `Function${index}`, {
         entry: 'runbooks/rotate-secret/steps/handler.ts',
         service: 'rotation',
+        loadOnFirstUse: MYSQL_MODULES,
         functionName: name,
         description: `Rotates ${allowed.name} (${allowed.strategy}); verify / recover for the rotate-secret runbook`,
         role,

@@ -3,8 +3,9 @@ import { Stack } from 'aws-cdk-lib';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { type BuildResult, build } from 'esbuild';
 import { buildApp } from '../../infra/app.js';
+import { esbuildOptionsFor } from '../../infra/bundling/esbuild-options.js';
+import { buildFirstUse } from '../../infra/bundling/first-use.js';
 import { OpsFunction, REPO_ROOT } from '../../infra/constructs/ops-function.js';
-import { esbuildOptionsFor } from './esbuild-options.js';
 
 /**
  * The functions of the synthesised app (all stages), as the bundle smoke test and the cold-load
@@ -30,12 +31,16 @@ export interface Deployed {
   readonly environment: Record<string, string>;
   readonly functionName: string;
   readonly memory: number;
+  /** Modules built beside the bundle, in its `node_modules` (OpsFunction `loadOnFirstUse`). */
+  readonly loadOnFirstUse: readonly string[];
 }
 
 export interface BuildGroup {
   readonly bundling: OpsFunction['bundlingOptions'];
   readonly runtime: string;
   readonly entries: Set<string>;
+  /** Per entry, the modules built beside its bundle (`loadOnFirstUse`), when it has any. */
+  readonly firstUse: Map<string, readonly string[]>;
 }
 
 export interface AppFunctions {
@@ -45,7 +50,10 @@ export interface AppFunctions {
   readonly deployed: Deployed[];
   /** The folder (Lambda task root) one entry's bundle lands in under `outDir`. */
   bundleDir(outDir: string, buildKey: string, entry: string): string;
-  /** Builds every entry into `outDir`: one esbuild call per distinct set of bundling options. */
+  /**
+   * Builds every entry into `outDir`: one esbuild call per distinct set of bundling options, then
+   * each entry's first-use modules into its bundle's `node_modules`, as CDK's after-bundling hook does.
+   */
   buildAll(outDir: string): Promise<BuildResult[]>;
 }
 
@@ -105,8 +113,14 @@ export function appFunctions(cdkOut: string): AppFunctions {
       bundling: fn.bundlingOptions,
       runtime,
       entries: new Set<string>(),
+      firstUse: new Map<string, readonly string[]>(),
     };
     group.entries.add(fn.entryFile);
+    const known = group.firstUse.get(fn.entryFile);
+    if (known && JSON.stringify(known) !== JSON.stringify(fn.loadOnFirstUse)) {
+      throw new Error(`${fn.entryFile} is deployed with different loadOnFirstUse lists`);
+    }
+    if (fn.loadOnFirstUse.length > 0) group.firstUse.set(fn.entryFile, fn.loadOnFirstUse);
     builds.set(buildKey, group);
     const variables =
       (props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
@@ -126,6 +140,7 @@ export function appFunctions(cdkOut: string): AppFunctions {
       environment,
       functionName: typeof props.FunctionName === 'string' ? props.FunctionName : logicalId,
       memory: Number(props.MemorySize ?? 128),
+      loadOnFirstUse: fn.loadOnFirstUse,
     };
     // One bundle with one handler loads the same way in every stage: keep one (the last stage
     // found: prod, where Datadog wraps the handler).
@@ -139,8 +154,8 @@ export function appFunctions(cdkOut: string): AppFunctions {
     deployed,
     bundleDir: (outDir, buildKey, entry) => join(outDir, keyIndex(buildKey), slug(entry)),
     // No splitting: each entry is bundled on its own, as a single-entry build would bundle it.
-    buildAll: (outDir) =>
-      Promise.all(
+    buildAll: async (outDir) => {
+      const results = await Promise.all(
         [...builds.entries()].map(([key, group]) => {
           const { options, outFile } = esbuildOptionsFor(group.bundling, group.runtime, REPO_ROOT);
           return build({
@@ -152,7 +167,22 @@ export function appFunctions(cdkOut: string): AppFunctions {
             outdir: outDir,
           });
         }),
-      ),
+      );
+      const firstUse = await Promise.all(
+        [...builds.entries()].flatMap(([key, group]) =>
+          [...group.firstUse.entries()].map(([entry, modules]) =>
+            buildFirstUse({
+              bundling: group.bundling,
+              runtime: group.runtime,
+              projectRoot: REPO_ROOT,
+              outputDir: join(outDir, keyIndex(key), slug(entry)),
+              modules,
+            }),
+          ),
+        ),
+      );
+      return [...results, ...firstUse];
+    },
   };
 }
 

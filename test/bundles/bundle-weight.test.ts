@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { esbuildOptionsFor } from '../../infra/bundling/esbuild-options.js';
 import { BUNDLING, REPO_ROOT } from '../../infra/constructs/ops-function.js';
-import { esbuildOptionsFor } from './esbuild-options.js';
 import { SAMPLES } from './samples.js';
 
 /**

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type Dirent, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OpsFunction } from '../../infra/constructs/ops-function.js';
+import { OpsFunction, REPO_ROOT } from '../../infra/constructs/ops-function.js';
+import { MYSQL_MODULES } from '../../runbooks/rotate-secret/steps/mysql-modules.js';
 import { appFunctions, lambdaEnvironment } from './app-functions.js';
 import { type AwsRefuser, REFUSAL_MARKER, startAwsRefuser } from './aws-refuser.js';
 import { SAMPLES } from './samples.js';
@@ -78,6 +79,103 @@ describe('bundles: every function of the app', () => {
     const ours = readFileSync(join(bundleDir(buildKey, entry), 'index.mjs'), 'utf8');
     expect(readFileSync(join(assetDir, 'index.mjs'), 'utf8')).toBe(ours);
   });
+
+  it('builds what CDK builds beside a bundle: the first-use modules of its after-bundling hook, file for file', () => {
+    // The rotation function loads mysql2 on its first connection (OpsFunction `loadOnFirstUse`):
+    // CDK bundles it, then its hook builds the modules into the asset's node_modules.
+    const entry = 'runbooks/rotate-secret/steps/handler.ts';
+    const cdkApp = new App({ outdir: join(work, 'cdk-first-use') });
+    const stack = new Stack(cdkApp, 'Two', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      said.push(String(chunk));
+      return true;
+    });
+    let fn: OpsFunction;
+    try {
+      fn = new OpsFunction(stack, 'Fn', { entry, service: 'smoke', loadOnFirstUse: MYSQL_MODULES });
+      cdkApp.synth();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(said.join('').trim()).toBe('Bundling asset Two/Fn/Code/Stage...');
+    const code = stack.resolve((fn.node.defaultChild as unknown as { code: { s3Key: string } }).code);
+    const assetDir = join(work, 'cdk-first-use', `asset.${String(code.s3Key).replace(/\.zip$/, '')}`);
+    const buildKey = JSON.stringify({ runtime: 'nodejs22.x', bundling: fn.bundlingOptions });
+    expect(builds.get(buildKey)?.firstUse.get(entry), 'the app builds this entry the same way').toEqual(
+      MYSQL_MODULES,
+    );
+    // Shared chunks are named by a hash that covers their source map, whose paths are relative to
+    // the build folder (CDK's and this test's differ): compare code with the hashes named alike,
+    // and the source maps by their mappings.
+    const HASHED = /chunk-[A-Z0-9]{8}/g;
+    const filesOf = (dir: string) =>
+      (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[])
+        .filter((f) => f.isFile())
+        .map((f) => relative(dir, join(f.parentPath, f.name)))
+        .sort();
+    const ours = bundleDir(buildKey, entry);
+    const files = filesOf(assetDir);
+    expect(files.map((f) => f.replace(HASHED, 'chunk'))).toEqual(
+      filesOf(ours).map((f) => f.replace(HASHED, 'chunk')),
+    );
+    expect(files).toEqual(
+      expect.arrayContaining(['node_modules/mysql2/promise.mjs', 'node_modules/mysql2/package.json']),
+    );
+    const oursByName = new Map(filesOf(ours).map((f) => [f.replace(HASHED, 'chunk'), f]));
+    for (const file of files) {
+      const theirs = readFileSync(join(assetDir, file), 'utf8');
+      const mine = readFileSync(join(ours, oursByName.get(file.replace(HASHED, 'chunk')) ?? file), 'utf8');
+      if (file.endsWith('.map')) {
+        const mappings = (text: string) => {
+          const { mappings, names } = JSON.parse(text) as { mappings: string; names: string[] };
+          return { mappings, names };
+        };
+        expect(mappings(theirs), file).toEqual(mappings(mine));
+      } else {
+        expect(theirs.replace(HASHED, 'chunk'), file).toBe(mine.replace(HASHED, 'chunk'));
+      }
+    }
+  });
+
+  const withFirstUse = deployed.filter((d) => d.loadOnFirstUse.length > 0);
+  it('keeps first-use modules out of the bundles that load them on first use', () => {
+    expect(new Set(withFirstUse.map((d) => d.entry))).toEqual(
+      new Set([
+        'functions/intake/handler.ts',
+        'functions/intake/webhook-handler.ts',
+        'runbooks/rotate-secret/steps/handler.ts',
+      ]),
+    );
+    for (const d of withFirstUse) {
+      const bundle = readFileSync(join(bundleDir(d.buildKey, d.entry), 'index.mjs'), 'utf8');
+      // esbuild left each `import()` as written (an external module), so its code is not in the file.
+      for (const specifier of d.loadOnFirstUse) expect(bundle, d.id).toContain(`import("${specifier}")`);
+    }
+  });
+
+  it.concurrent.each(withFirstUse.map((d) => [d.id, d] as const))(
+    '%s: each first-use module loads from the asset as the real package does',
+    async (_, d) => {
+      // A fresh Node in the task root imports each module by the name the code uses, from the
+      // asset's own node_modules; the oracle is the same import from this project's node_modules:
+      // the same export names, each of the same type, and `default` of the same shape. Except
+      // `__esModule`: Node lists the CommonJS interop marker among a module's names, and esbuild,
+      // which reads it as that marker, never writes it as an ESM export (no code reads it as one).
+      // That is also why it is left out of the build's entries (infra/bundling/first-use.ts).
+      const describeExports = `const out = {}; for (const s of JSON.parse(process.argv[1])) { const m = await import(s); out[s] = Object.fromEntries(Object.keys(m).filter((k) => k !== '__esModule').sort().map((k) => [k, typeof m[k] + (k === 'default' && m[k] ? ':' + Object.keys(m[k]).sort().join(',') : '')])); } console.log(JSON.stringify(out));`;
+      const modules = JSON.stringify(d.loadOnFirstUse);
+      const load = async (cwd: string) =>
+        JSON.parse(
+          (await run(process.execPath, ['--input-type=module', '-e', describeExports, modules], { cwd }))
+            .stdout,
+        ) as Record<string, Record<string, string>>;
+      const asset = await load(bundleDir(d.buildKey, d.entry));
+      const real = await load(REPO_ROOT);
+      expect(asset).toEqual(real);
+      for (const names of Object.values(asset)) expect(Object.keys(names).length).toBeGreaterThan(1);
+    },
+  );
 
   it.concurrent.each(deployed.map((d, i) => [d.id, d, i] as const))(
     '%s loads and runs once',

@@ -18,6 +18,7 @@ import {
   type EventRuleSpec,
   subscribedPattern,
 } from '../../../events/patterns.js';
+import { DATADOG_CLIENT_MODULES } from '../../../functions/shared/datadog-modules.js';
 import { runbookNames } from '../../../runbooks/registry.js';
 import { OpsFunction } from '../ops-function.js';
 
@@ -162,6 +163,7 @@ export class Intake extends Construct {
     this.function = new OpsFunction(this, 'Function', {
       entry: 'functions/intake/handler.ts',
       service: INTAKE_SERVICE,
+      loadOnFirstUse: DATADOG_CLIENT_MODULES,
       functionName: `${namePrefix}-intake`,
       description: 'Event intake: normalise, decide, guard, start the runbook',
       timeout: Duration.seconds(30),
@@ -178,6 +180,7 @@ export class Intake extends Construct {
     this.webhookFunction = new OpsFunction(this, 'WebhookFunction', {
       entry: 'functions/intake/webhook-handler.ts',
       service: 'intake-webhook',
+      loadOnFirstUse: DATADOG_CLIENT_MODULES,
       functionName: `${namePrefix}-intake-webhook`,
       description: 'Datadog webhook: authenticate, then the same intake core (throttled)',
       // Datadog gives a webhook 15 s; answer (or fail) before it gives up.

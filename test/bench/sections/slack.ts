@@ -11,8 +11,8 @@ import { NO_GROUPS } from '../../../functions/slack/authz.js';
 import type { EndpointDeps } from '../../../functions/slack/endpoint.js';
 import { startEndpointServer } from '../../../functions/slack/local-server.js';
 import { DynamoReplayGuard } from '../../../functions/slack/replay.js';
+import { esbuildOptionsFor } from '../../../infra/bundling/esbuild-options.js';
 import { BUNDLING, REPO_ROOT } from '../../../infra/constructs/ops-function.js';
-import { esbuildOptionsFor } from '../../bundles/esbuild-options.js';
 import {
   PLATFORM_1,
   SIGNING_SECRET,

@@ -12,7 +12,9 @@ import type { BuildOptions, Loader } from 'esbuild';
  * It fails closed: an option set here that it does not translate (command hooks, node modules,
  * pre-compilation, extra esbuild args, Docker…) throws, so the smoke test can never quietly build
  * something other than what synth builds. The bundle test also compares one function's output
- * byte for byte with the file CDK itself writes.
+ * byte for byte with the file CDK itself writes. It lives in infra/ because the build of the
+ * packages a function loads on first use (./first-use.ts, run by CDK's after-bundling hook) takes
+ * the same options.
  */
 const TRANSLATED = new Set<keyof nodejs.BundlingOptions>([
   'format',
@@ -41,7 +43,7 @@ function aliasesOf(args: nodejs.BundlingOptions['esbuildArgs']): Record<string, 
     for (const one of Array.isArray(value) ? value : [value]) {
       if (key !== '--alias' || typeof one !== 'string') {
         throw new Error(
-          `esbuildArgs ${key} is not translated by the smoke test: add it to test/bundles/esbuild-options.ts`,
+          `esbuildArgs ${key} is not translated by the smoke test: add it to infra/bundling/esbuild-options.ts`,
         );
       }
       const eq = one.indexOf('=');
@@ -66,7 +68,7 @@ export function esbuildOptionsFor(
   for (const [key, value] of Object.entries(bundling)) {
     if (value !== undefined && !TRANSLATED.has(key as keyof nodejs.BundlingOptions)) {
       throw new Error(
-        `bundling option ${key} is not translated by the smoke test: add it to test/bundles/esbuild-options.ts`,
+        `bundling option ${key} is not translated by the smoke test: add it to infra/bundling/esbuild-options.ts`,
       );
     }
   }
