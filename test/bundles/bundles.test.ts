@@ -45,6 +45,32 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/**
+ * One OpsFunction bundled by CDK itself (NodejsFunction, its hooks included) in an app of its own:
+ * the function, the asset folder CDK wrote, and what CDK said on stderr while bundling (kept out of
+ * the test output: it announces each bundle there).
+ */
+function bundledByCdk(stackName: string, props: ConstructorParameters<typeof OpsFunction>[2]) {
+  const outdir = join(work, `cdk-${stackName}`);
+  const cdkApp = new App({ outdir });
+  const stack = new Stack(cdkApp, stackName, { env: { account: '111111111111', region: 'eu-west-1' } });
+  const said: string[] = [];
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    said.push(String(chunk));
+    return true;
+  });
+  let fn: OpsFunction;
+  try {
+    fn = new OpsFunction(stack, 'Fn', props);
+    cdkApp.synth();
+  } finally {
+    spy.mockRestore();
+  }
+  const code = stack.resolve((fn.node.defaultChild as unknown as { code: { s3Key: string } }).code);
+  const assetDir = join(outdir, `asset.${String(code.s3Key).replace(/\.zip$/, '')}`);
+  return { fn, assetDir, said: said.join('').trim() };
+}
+
 describe('bundles: every function of the app', () => {
   it('finds the functions of every stage, each with a sample event', () => {
     expect(deployed.length).toBeGreaterThanOrEqual(10);
@@ -55,25 +81,8 @@ describe('bundles: every function of the app', () => {
   it('builds what CDK builds: one function bundled by NodejsFunction itself is byte-identical', () => {
     // publish carries the Datadog client: its `cross-fetch` is aliased through `esbuildArgs`.
     const entry = 'runbooks/verify-backups/steps/handlers/publish.ts';
-    const cdkApp = new App({ outdir: join(work, 'cdk-one') });
-    const stack = new Stack(cdkApp, 'One', { env: { account: '111111111111', region: 'eu-west-1' } });
-    // CDK bundles while it constructs the function, and announces it on stderr: keep that line
-    // out of the test output, and nothing else.
-    const said: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      said.push(String(chunk));
-      return true;
-    });
-    let fn: OpsFunction;
-    try {
-      fn = new OpsFunction(stack, 'Fn', { entry, service: 'smoke' });
-      cdkApp.synth();
-    } finally {
-      spy.mockRestore();
-    }
-    expect(said.join('').trim()).toBe('Bundling asset One/Fn/Code/Stage...');
-    const code = stack.resolve((fn.node.defaultChild as unknown as { code: { s3Key: string } }).code);
-    const assetDir = join(work, 'cdk-one', `asset.${String(code.s3Key).replace(/\.zip$/, '')}`);
+    const { fn, assetDir, said } = bundledByCdk('One', { entry, service: 'smoke' });
+    expect(said).toBe('Bundling asset One/Fn/Code/Stage...');
     const buildKey = JSON.stringify({ runtime: 'nodejs22.x', bundling: fn.bundlingOptions });
     expect(builds.has(buildKey), 'the app builds this entry with the same options').toBe(true);
     const ours = readFileSync(join(bundleDir(buildKey, entry), 'index.mjs'), 'utf8');
@@ -84,23 +93,12 @@ describe('bundles: every function of the app', () => {
     // The rotation function loads mysql2 on its first connection (OpsFunction `loadOnFirstUse`):
     // CDK bundles it, then its hook builds the modules into the asset's node_modules.
     const entry = 'runbooks/rotate-secret/steps/handler.ts';
-    const cdkApp = new App({ outdir: join(work, 'cdk-first-use') });
-    const stack = new Stack(cdkApp, 'Two', { env: { account: '111111111111', region: 'eu-west-1' } });
-    const said: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      said.push(String(chunk));
-      return true;
+    const { fn, assetDir, said } = bundledByCdk('Two', {
+      entry,
+      service: 'smoke',
+      loadOnFirstUse: MYSQL_MODULES,
     });
-    let fn: OpsFunction;
-    try {
-      fn = new OpsFunction(stack, 'Fn', { entry, service: 'smoke', loadOnFirstUse: MYSQL_MODULES });
-      cdkApp.synth();
-    } finally {
-      spy.mockRestore();
-    }
-    expect(said.join('').trim()).toBe('Bundling asset Two/Fn/Code/Stage...');
-    const code = stack.resolve((fn.node.defaultChild as unknown as { code: { s3Key: string } }).code);
-    const assetDir = join(work, 'cdk-first-use', `asset.${String(code.s3Key).replace(/\.zip$/, '')}`);
+    expect(said).toBe('Bundling asset Two/Fn/Code/Stage...');
     const buildKey = JSON.stringify({ runtime: 'nodejs22.x', bundling: fn.bundlingOptions });
     expect(builds.get(buildKey)?.firstUse.get(entry), 'the app builds this entry the same way').toEqual(
       MYSQL_MODULES,
