@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -131,17 +132,30 @@ function respond(req: IncomingMessage, body: string, res: ServerResponse, mode: 
   return { accessKeyId, service, operation, signed };
 }
 
-export async function startAwsRefuser(mode: StandInMode = 'refuse'): Promise<AwsRefuser> {
+export interface StandInOptions {
+  /**
+   * Serve HTTPS with this key and certificate (its names must include `IP:127.0.0.1`, and the
+   * bundle's process must trust it), as every AWS endpoint does: the SDK then takes the same path
+   * as in Lambda (`node:https`, a TLS handshake per connection). Default: plain HTTP.
+   */
+  readonly tls?: { readonly key: string; readonly cert: string };
+}
+
+export async function startAwsRefuser(
+  mode: StandInMode = 'refuse',
+  options: StandInOptions = {},
+): Promise<AwsRefuser> {
   const calls: AwsCall[] = [];
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => calls.push(respond(req, Buffer.concat(chunks).toString('utf8'), res, mode)));
-  });
+  };
+  const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     calls,
     close: () =>
       new Promise<void>((resolve) => {

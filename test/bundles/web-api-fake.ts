@@ -19,6 +19,8 @@ export interface WebApiFake {
   readonly port: number;
   /** The certificate file to name in `NODE_EXTRA_CA_CERTS`. */
   readonly caFile: string;
+  /** The server's key and certificate: the AWS stand-in serves HTTPS with the same pair (`IP:127.0.0.1`). */
+  readonly tls: { readonly key: string; readonly cert: string };
   readonly requests: { host: string; path: string }[];
   close(): Promise<void>;
 }
@@ -26,10 +28,9 @@ export interface WebApiFake {
 const HOSTS = ['slack.com', '*.slack.com', '*.datadoghq.eu', '*.datadoghq.com'];
 
 export async function startWebApiFake(): Promise<WebApiFake> {
-  const { key, cert } = selfSignedCert(
-    'web-api-fake',
-    HOSTS.map((h) => `DNS:${h}`),
-  );
+  // 127.0.0.1 too: the cold-load benchmark's AWS stand-in (AWS_ENDPOINT_URL) serves HTTPS with
+  // this pair, and NODE_EXTRA_CA_CERTS names one file.
+  const { key, cert } = selfSignedCert('web-api-fake', [...HOSTS.map((h) => `DNS:${h}`), 'IP:127.0.0.1']);
   // The bundle's process reads the certificate from a file (NODE_EXTRA_CA_CERTS).
   const dir = mkdtempSync(join(tmpdir(), 'web-api-fake-'));
   const caFile = join(dir, 'cert.pem');
@@ -47,6 +48,7 @@ export async function startWebApiFake(): Promise<WebApiFake> {
   return {
     port: (server.address() as AddressInfo).port,
     caFile,
+    tls: { key, cert },
     requests,
     close: () =>
       new Promise<void>((resolve) => {

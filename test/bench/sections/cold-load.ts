@@ -17,7 +17,9 @@ import { type BenchCheck, type BenchRow, type BenchSection, median } from '../ty
  * `node` with the function's template environment (`NODE_OPTIONS=--enable-source-maps` as
  * deployed) runs test/bundles/invoke.mjs, which imports the bundle the way the Lambda runtime does
  * and invokes the handler once with the smoke test's sample event, against local fakes: the smoke
- * test's AWS stand-in in its `answer` mode (every call succeeds with a minimal valid reply, so the
+ * test's AWS stand-in in its `answer` mode, served over HTTPS as AWS endpoints are (so the SDK
+ * loads `node:https` and makes a TLS handshake, as in Lambda; over plain HTTP its `import('node:http')`
+ * also loaded undici through that module's lazy `WebSocket` getter, which no deployed function does) (every call succeeds with a minimal valid reply, so the
  * first invocation runs our code to its end instead of stopping at a refusal, and formats no error
  * stack: with `--enable-source-maps` the first formatted stack decodes the whole bundle's source
  * map), and a local Slack/Datadog HTTPS stand-in (test/bundles/web-api-fake.ts; a refused
@@ -62,8 +64,8 @@ const nameOf = (d: Deployed) => d.entry.replace(/^functions\//, '').replace(/\.t
 export async function run(): Promise<BenchSection> {
   const loadBefore = loadavg()[0] ?? 0;
   const work = mkdtempSync(join(tmpdir(), 'bench-cold-load-'));
-  const aws = await startAwsRefuser('answer');
   const web = await startWebApiFake();
+  const aws = await startAwsRefuser('answer', { tls: web.tls });
   try {
     const functions = appFunctions(join(work, 'cdk.out'));
     const bundles = join(work, 'bundles');
