@@ -4,6 +4,7 @@
 import type { Configuration } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js';
 import type { EventCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventCreateRequest.js';
 import type { MetricsPayload } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/MetricsPayload.js';
+import { fetch as httpsFetch } from './https-fetch.js';
 import { redact, redactString } from './redact.js';
 import { withBoundedRetry } from './retry.js';
 
@@ -210,6 +211,8 @@ export class DatadogApi {
       // Our own bounded retry below covers 5xx, 429 and network errors alike.
       enableRetry: false,
       httpConfig: { signal: AbortSignal.timeout(this.timeoutMs) },
+      // Over node:https, which the SDK has loaded already, not cross-fetch (https-fetch.ts).
+      fetch: httpsFetch,
       ...(this.options.baseUrl ? { baseServer: new BaseServerConfiguration(this.options.baseUrl, {}) } : {}),
     });
     if (!this.options.baseUrl) setServerVariables(configuration, { site: this.options.site });

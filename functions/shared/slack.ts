@@ -1,6 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Block, type KnownBlock, LogLevel, WebClient } from '@slack/web-api';
+import { fetch as httpsFetch } from './https-fetch.js';
 import { redact, redactString, registerSecretValue } from './redact.js';
 import { withBoundedRetry } from './retry.js';
 
@@ -170,6 +171,8 @@ export class SlackApi {
     if (this.cached?.token === token) return this.cached.client;
     const client = new WebClient(token, {
       slackApiUrl: this.apiUrl,
+      // Over node:https, which the SDK has loaded already, not Node's fetch (https-fetch.ts).
+      fetch: httpsFetch,
       // Absolute "method" URLs would let a caller send the token elsewhere.
       allowAbsoluteUrls: false,
       timeout: this.timeoutMs,
@@ -285,7 +288,7 @@ export class SlackApi {
     });
     await withBoundedRetry(
       async () => {
-        const res = await fetch(url, {
+        const res = await httpsFetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body,

@@ -27,14 +27,15 @@ export const BUNDLING: nodejs.BundlingOptions = {
   logLevel: nodejs.LogLevel.WARNING,
   // The runtime ships its own SDK, but a pinned, tree-shaken copy keeps behaviour identical to the tests.
   externalModules: [],
-  // Node's own fetch for the Datadog client instead of node-fetch v2 and its Unicode tables
-  // (functions/shared/native-fetch.ts), and the SDK's environment credentials provider instead of its
+  // Our fetch over node:https (functions/shared/https-fetch.ts) for the Datadog client's `cross-fetch`
+  // instead of node-fetch v2 and its Unicode tables (our configuration gives the client that fetch
+  // anyway; the alias keeps node-fetch out of the bundle), and the SDK's environment credentials provider instead of its
   // whole default chain (functions/shared/lambda-credentials.ts: a function's credentials are in its
   // environment). Both measured in the cold-load bench, README "Benchmarks"; CDK passes each as
   // `--alias:<package>=<file>`.
   esbuildArgs: {
     '--alias': [
-      'cross-fetch=./functions/shared/native-fetch.ts',
+      'cross-fetch=./functions/shared/https-fetch.ts',
       '@aws-sdk/credential-provider-node=./functions/shared/lambda-credentials.ts',
     ],
   },

@@ -4,21 +4,20 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatadogApi, DatadogError } from '../../../functions/shared/datadog.js';
-import { fetch as nativeFetch } from '../../../functions/shared/native-fetch.js';
 
 /**
- * The Lambda bundles give `@datadog/datadog-api-client` Node's own fetch in place of `cross-fetch`
- * (esbuild `--alias`, infra/constructs/ops-function.ts). Here the real library runs over
- * functions/shared/native-fetch.ts (in place of `cross-fetch`, as in a bundle),
+ * The Datadog client is configured with our fetch over node:https (functions/shared/datadog.ts,
+ * functions/shared/https-fetch.ts), and never reaches its own `cross-fetch` (which the Lambda
+ * bundles alias to the same module, so node-fetch stays out of them). Here the real library runs
  * against a real local HTTP server: the request arrives as Datadog documents it (path, DD-API-KEY,
  * JSON body, possibly compressed), and a compressed answer, an error status and a dead server come
  * back as they do over node-fetch.
  */
 // The library is CommonJS loaded by Node (not through Vite), so vi.mock cannot reach its
-// `require('cross-fetch')`: put the shim in Node's require cache under cross-fetch's own path,
-// before the library is first loaded (DatadogApi loads it on the first request). Each call is
-// counted, so a test that silently went through node-fetch would fail.
-const shimCalls: string[] = [];
+// `require('cross-fetch')`: a stand-in goes into Node's require cache under cross-fetch's own path,
+// before the library is first loaded (DatadogApi loads it on the first request). It records each
+// call and fails it, so a request that went through cross-fetch instead of our fetch fails the test.
+const crossFetchCalls: string[] = [];
 {
   const require = createRequire(import.meta.url);
   const fromLibrary = createRequire(
@@ -27,15 +26,15 @@ const shimCalls: string[] = [];
     ),
   );
   const crossFetch = fromLibrary.resolve('cross-fetch');
-  const counted: typeof globalThis.fetch = (input, init) => {
-    shimCalls.push(String(input));
-    return nativeFetch(input, init);
+  const refused = async (input: unknown) => {
+    crossFetchCalls.push(String(input));
+    throw new Error('cross-fetch called: the configured fetch was not used');
   };
   require.cache[crossFetch] = {
     id: crossFetch,
     filename: crossFetch,
     loaded: true,
-    exports: { fetch: counted, default: counted },
+    exports: { fetch: refused, default: refused },
   } as unknown as NodeJS.Module;
 }
 
@@ -80,7 +79,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 const api = (baseUrl = origin) =>
   new DatadogApi({ apiKey: async () => 'dd-api-key-0001', site: 'datadoghq.eu', baseUrl, retryDelayMs: 10 });
 
-describe("the Datadog client over Node's own fetch", () => {
+describe('the Datadog client over our fetch (node:https)', () => {
   it('posts an event: path, key header and JSON body as Datadog documents them; reads the compressed answer', async () => {
     seen = [];
     status = 202;
@@ -97,7 +96,7 @@ describe("the Datadog client over Node's own fetch", () => {
     expect(seen[0]?.path).toBe('/api/v1/events');
     expect(seen[0]?.headers['dd-api-key']).toBe('dd-api-key-0001');
     expect(seen[0]?.body).toMatchObject({ title: 'run started', tags: ['stage:dev'], alert_type: 'info' });
-    expect(shimCalls).toEqual([`${origin}/api/v1/events`]);
+    expect(crossFetchCalls).toEqual([]);
   });
 
   it('submits a series to /api/v1/series', async () => {
@@ -121,6 +120,7 @@ describe("the Datadog client over Node's own fetch", () => {
     expect(err).toBeInstanceOf(DatadogError);
     expect((err as DatadogError).transient).toBe(false);
     expect(seen).toHaveLength(1);
+    expect(crossFetchCalls).toEqual([]);
   });
 
   it('a server that does not answer is a transient DatadogError after the bounded retries', async () => {
@@ -133,5 +133,6 @@ describe("the Datadog client over Node's own fetch", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatadogError);
     expect((err as DatadogError).transient).toBe(true);
+    expect(crossFetchCalls).toEqual([]);
   });
 });
