@@ -268,6 +268,7 @@ export function createFetch(options: FetchOptions = {}): Fetch {
           }
           chunks.push(chunk);
         });
+        // Also a connection cut before the body's end (Node's 'aborted' error).
         res.on('error', (err) => settle(() => reject(failed(err))));
         res.on('end', () => {
           let bytes: Buffer = Buffer.concat(chunks);

@@ -94,6 +94,11 @@ function route(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
       more();
       return;
     }
+    case '/cut':
+      // Promises 100 bytes, sends 10, and drops the connection.
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+      res.write('0123456789', () => res.destroy());
+      return;
     case '/silent':
       // Never answers: the caller's signal must end it.
       return;
@@ -276,6 +281,13 @@ describe('https-fetch against Node fetch: failures are the same', () => {
     const theirs = await failure(node(url));
     expect(theirs.cause).toBe('ECONNREFUSED');
     expect(await failure(mine(url))).toEqual(theirs);
+  });
+
+  it('an answer cut short fails: a TypeError, whether at the call or at the read', async () => {
+    const read = (f: AnyFetch) => f(`${origin}/cut`).then((res) => res.text());
+    const theirs = await failure(read(node));
+    expect(theirs.name).toBe('TypeError');
+    expect((await failure(read(mine))).name).toBe(theirs.name);
   });
 
   it('a timeout signal rejects with its own reason (TimeoutError)', async () => {
