@@ -23,10 +23,15 @@ import type { Agent as HttpsAgent } from 'node:https';
  * - an `AbortSignal`: the request ends and the call rejects with the signal's reason, as fetch's does;
  * - a failed connection rejects with fetch's `TypeError('fetch failed')`, the cause attached.
  *
- * Redirects are refused in every mode, as a `TypeError` naming the target, and nothing is sent
- * there: Slack's client asks for exactly that, and a Datadog redirect would carry the API key to
- * wherever it points. A body larger than `maxBodyBytes` (1 MiB: Slack's and Datadog's answers to
- * our calls are a few hundred bytes) is cut off and rejected, not buffered.
+ * Where it differs on purpose:
+ * - redirects (301, 302, 303, 307, 308 with a `Location`, fetch's redirect statuses) are refused in
+ *   every mode, as a `TypeError` naming the target; nothing is sent there, and the connection is
+ *   closed. Slack's client asks for exactly that, and a Datadog redirect would carry the API key to
+ *   wherever it points;
+ * - an answer larger than `maxBodyBytes` (1 MiB: Slack's and Datadog's answers to our calls are a
+ *   few hundred bytes), on the wire or once decompressed, is cut off and rejected, not buffered;
+ * - the answer is read whole before the call resolves, and only the methods the two libraries call
+ *   are there (no `bodyUsed`, `clone()`, `blob()` or streamed `body`).
  */
 
 type Http = typeof import('node:http');
@@ -49,14 +54,15 @@ export class FetchHeaders {
 
   constructor(raw: readonly string[]) {
     const map = new Map<string, string>();
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = (raw[i] ?? '').toLowerCase();
-      const value = (raw[i + 1] ?? '').trim();
+    // Node's `rawHeaders`: name, value, name, value… (values already trimmed by its parser).
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = (raw[i] as string).toLowerCase();
+      const value = raw[i + 1] as string;
       const before = map.get(name);
       map.set(name, before === undefined ? value : `${before}, ${value}`);
     }
-    // fetch's Headers iterate in name order.
-    this.#map = new Map([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    // fetch's Headers iterate in name order (names are unique here, so no tie).
+    this.#map = new Map([...map].sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 
   get(name: string): string | null {
@@ -108,10 +114,6 @@ export class FetchResponse {
     this.#body = body;
   }
 
-  get bodyUsed(): boolean {
-    return this.#used;
-  }
-
   #take(): Buffer {
     if (this.#used) throw new TypeError('Body is unusable: Body has already been read');
     this.#used = true;
@@ -143,16 +145,17 @@ export interface FetchOptions {
 
 export type Fetch = (input: string | URL, init?: FetchInit) => Promise<FetchResponse>;
 
-const NO_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+/** fetch's redirect statuses (WHATWG Fetch, "redirect status"): 300 and 304 are answers, not redirects. */
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 
 /** fetch's `TypeError('fetch failed')`, with what went wrong as its cause. */
 const failed = (cause: unknown) => new TypeError('fetch failed', { cause });
 
 function encodeBody(body: FetchBody): { bytes: Buffer; type?: string } {
-  if (typeof body === 'string') return { bytes: Buffer.from(body, 'utf8'), type: 'text/plain;charset=UTF-8' };
+  if (typeof body === 'string') return { bytes: Buffer.from(body), type: 'text/plain;charset=UTF-8' };
   if (body instanceof URLSearchParams) {
     return {
-      bytes: Buffer.from(body.toString(), 'utf8'),
+      bytes: Buffer.from(body.toString()),
       type: 'application/x-www-form-urlencoded;charset=UTF-8',
     };
   }
@@ -167,7 +170,7 @@ function encodeBody(body: FetchBody): { bytes: Buffer; type?: string } {
 function headerPairs(headers: FetchInit['headers']): [string, string][] {
   if (!headers) return [];
   if (Array.isArray(headers)) return headers.map(([k, v]) => [String(k), String(v)]);
-  if (typeof headers === 'object' && Object.getPrototypeOf(headers) === Object.prototype) {
+  if (Object.getPrototypeOf(headers) === Object.prototype) {
     return Object.entries(headers as Record<string, string>).map(([k, v]) => [k, String(v)]);
   }
   throw new TypeError('https-fetch: headers must be a plain object or [name, value] pairs');
@@ -177,17 +180,15 @@ function headerPairs(headers: FetchInit['headers']): [string, string][] {
 function decoderFor(encoding: string | undefined): ((body: Buffer) => Buffer) | undefined {
   const zlib = process.getBuiltinModule('node:zlib') as typeof import('node:zlib');
   const flush = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
-  switch ((encoding ?? '').trim().toLowerCase()) {
+  switch (encoding?.toLowerCase()) {
     case 'gzip':
     case 'x-gzip':
       return (b) => zlib.gunzipSync(b, flush);
     case 'deflate':
-      // zlib-wrapped deflate (RFC 1950) opens with a header: method 8, and a check making the
-      // first two bytes a multiple of 31. Anything else is raw deflate (RFC 1951), which servers send too.
-      return (b) =>
-        ((b[0] ?? 0) & 0x0f) === 8 && (((b[0] ?? 0) << 8) | (b[1] ?? 0)) % 31 === 0
-          ? zlib.inflateSync(b, flush)
-          : zlib.inflateRawSync(b, flush);
+      // zlib-wrapped deflate (RFC 1950) opens with compression method 8 in the low 4 bits. Raw
+      // deflate (RFC 1951), which servers send too, cannot: its first 3 bits are a block header,
+      // and the only header with bits 0-2 clear (a stored block) pads the 4th bit with 0.
+      return (b) => (((b[0] ?? 0) & 0x0f) === 8 ? zlib.inflateSync(b, flush) : zlib.inflateRawSync(b, flush));
     case 'br':
       return (b) => zlib.brotliDecompressSync(b);
     default:
@@ -226,34 +227,36 @@ export function createFetch(options: FetchOptions = {}): Fetch {
         reject(err);
         return;
       }
-      const method = (init.method ?? 'GET').toUpperCase();
       const headers: Record<string, string> = {};
       for (const [name, value] of pairs) {
         const key = name.toLowerCase();
         headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
       }
       if (body?.type && !('content-type' in headers)) headers['content-type'] = body.type;
-      if (body) headers['content-length'] = String(body.bytes.byteLength);
-      else if (method === 'POST' || method === 'PUT') headers['content-length'] = '0';
+      // Node writes `content-length` itself: the body's length, or 0 for a POST or PUT without one.
+      // fetch's defaults (what Node's fetch sends; brotli is read all the same).
       if (!('accept' in headers)) headers.accept = '*/*';
-      if (!('accept-encoding' in headers)) headers['accept-encoding'] = 'gzip, deflate, br';
+      if (!('accept-encoding' in headers)) headers['accept-encoding'] = 'gzip, deflate';
 
-      let settled = false;
+      // The first of resolve/reject wins (a promise settles once); the abort listener goes either way.
       const settle = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
         signal?.removeEventListener('abort', onAbort);
         fn();
       };
-      const requestOptions: RequestOptions = { method, headers, ...(agent ? { agent } : {}) };
+      // Node upper-cases the method, as fetch does for the standard ones, and defaults to GET.
+      const requestOptions: RequestOptions = {
+        ...(init.method ? { method: init.method } : {}),
+        headers,
+        ...(agent ? { agent } : {}),
+      };
       const request = transport.request(url, requestOptions, (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         const location = res.headers.location;
-        if (status >= 300 && status < 400 && location !== undefined) {
-          res.resume();
+        if (REDIRECT_STATUS.has(status) && location !== undefined) {
           settle(() =>
             reject(failed(new Error(`redirect refused: ${status} to ${new URL(location, url).origin}`))),
           );
+          // Hang up rather than read on: the connection is not reused for whatever the body holds.
           request.destroy();
           return;
         }
@@ -272,10 +275,10 @@ export function createFetch(options: FetchOptions = {}): Fetch {
         res.on('error', (err) => settle(() => reject(failed(err))));
         res.on('end', () => {
           let bytes: Buffer = Buffer.concat(chunks);
-          const bodyless = method === 'HEAD' || NO_BODY_STATUS.has(status);
-          const decode = bodyless ? undefined : decoderFor(res.headers['content-encoding']);
+          // (Node's parser gives HEAD, 204 and 304 answers no body: decoding nothing gives nothing.)
+          const decode = decoderFor(res.headers['content-encoding']);
           try {
-            if (decode && bytes.byteLength > 0) bytes = decode(bytes);
+            if (decode) bytes = decode(bytes);
           } catch (err) {
             settle(() => reject(failed(err)));
             return;
@@ -289,7 +292,7 @@ export function createFetch(options: FetchOptions = {}): Fetch {
             status,
             res.statusMessage ?? '',
             new FetchHeaders(res.rawHeaders),
-            bodyless ? Buffer.alloc(0) : bytes,
+            bytes,
           );
           settle(() => resolve(answer));
         });
@@ -298,7 +301,7 @@ export function createFetch(options: FetchOptions = {}): Fetch {
         settle(() => reject(signal?.reason));
         request.destroy();
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', onAbort);
       request.on('error', (err) => settle(() => reject(failed(err))));
       request.end(body?.bytes);
     });

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -20,8 +21,16 @@ interface Arrival {
   readonly path: string;
   readonly contentType: string | undefined;
   readonly contentLength: string | undefined;
+  readonly accept: string | undefined;
+  readonly acceptEncoding: string | undefined;
+  readonly repeated: string | undefined;
+  /** Every header name but those only Node's fetch sends (user-agent, accept-language, sec-fetch-mode). */
+  readonly names: string;
   readonly body: string;
 }
+const FETCH_ONLY = new Set(['user-agent', 'accept-language', 'sec-fetch-mode']);
+/** Paths whose connection the server saw closed (a client that stops reading must hang up). */
+let closed: string[] = [];
 
 let arrivals: Arrival[] = [];
 let server: Server;
@@ -32,11 +41,50 @@ let elsewhereHits = 0;
 
 const LARGE = 'x'.repeat(200_000);
 const UNICODE = 'Grüße, 世界 — ✓';
+/** 50 KB that gzip makes about 100 bytes: small on the wire, over a 1,000-byte limit once read. */
+const BOMB = gzipSync('z'.repeat(50_000));
 
 function route(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
   const path = (req.url ?? '/').split('?')[0];
   const json = JSON.stringify({ ok: true, text: UNICODE, n: 7312345678901234567n.toString() });
+  const status = /^\/status\/(\d{3})(\/located)?$/.exec(path ?? '');
+  if (status) {
+    res.writeHead(Number(status[1]), status[2] ? { location: `${elsewhereOrigin}/stolen` } : {});
+    res.end(`status ${status[1]}`);
+    return;
+  }
+  // The connection's close, not the answer's: a kept-alive connection stays open after an answer.
+  req.socket.once('close', () => closed.push(path ?? ''));
   switch (path) {
+    case '/gzip-cut': {
+      // The first half of a gzip stream: Node's fetch reads what is there.
+      const whole = gzipSync(LARGE);
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+      res.end(whole.subarray(0, whole.byteLength >> 1));
+      return;
+    }
+    case '/x-gzip':
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'x-gzip' });
+      res.end(gzipSync(json));
+      return;
+    case '/gzip-bad':
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+      res.end('this is not gzip at all');
+      return;
+    case '/bomb':
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+      res.end(BOMB);
+      return;
+    case '/exact': {
+      const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('n'));
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('e'.repeat(n));
+      return;
+    }
+    case '/empty-gzip':
+      res.writeHead(204, { 'content-encoding': 'gzip' });
+      res.end();
+      return;
     case '/gzip':
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
       res.end(gzipSync(json));
@@ -131,6 +179,13 @@ beforeAll(async () => {
         path: req.url ?? '',
         contentType: req.headers['content-type'],
         contentLength: req.headers['content-length'],
+        accept: req.headers.accept,
+        acceptEncoding: req.headers['accept-encoding'],
+        repeated: req.headers['x-dup'] as string | undefined,
+        names: Object.keys(req.headers)
+          .filter((n) => !FETCH_ONLY.has(n))
+          .sort()
+          .join(','),
         body: body.toString('base64'),
       });
       route(req, body, res);
@@ -160,7 +215,15 @@ type AnyFetch = (
   statusText: string;
   ok: boolean;
   url: string;
-  headers: { forEach(cb: (value: string, name: string) => void): void; get(name: string): string | null };
+  redirected: boolean;
+  headers: {
+    forEach(cb: (value: string, name: string) => void): void;
+    get(name: string): string | null;
+    entries(): Iterable<[string, string]>;
+    keys(): Iterable<string>;
+    values(): Iterable<string>;
+    [Symbol.iterator](): Iterator<[string, string]>;
+  };
   text(): Promise<string>;
   arrayBuffer(): Promise<ArrayBuffer>;
 }>;
@@ -179,13 +242,22 @@ async function seen(f: AnyFetch, url: string, init?: Record<string, unknown>) {
   res.headers.forEach((value, name) => {
     if (!IGNORED.has(name)) headers.push([name, value]);
   });
+  // Every way of reading the headers, each with the ignored ones taken out by position.
+  const names = [...res.headers.keys()];
+  const kept = (_: unknown, i: number) => !IGNORED.has(names[i] ?? '');
+  const body = await res.text();
   return {
     status: res.status,
     statusText: res.statusText,
     ok: res.ok,
     url: res.url,
+    redirected: res.redirected,
     headers,
-    body: await res.text(),
+    entries: [...res.headers.entries()].filter(kept),
+    iterated: [...res.headers].filter(kept),
+    keys: names.filter(kept),
+    values: [...res.headers.values()].filter(kept),
+    body,
   };
 }
 
@@ -229,6 +301,23 @@ describe('https-fetch against Node fetch: the request arrives the same', () => {
     ['a bytes PUT', '/echo', { method: 'PUT', body: new Uint8Array([1, 2, 3, 250]) }],
     ['an empty POST', '/echo', { method: 'POST' }],
     ['a DELETE with headers as pairs', '/echo?x=1', { method: 'DELETE', headers: [['x-one', '1']] }],
+    ['an ArrayBuffer POST', '/echo', { method: 'POST', body: new Uint8Array([5, 6, 7, 8]).buffer }],
+    ['a POST with a null body', '/echo', { method: 'POST', body: null }],
+    [
+      'a repeated header, joined',
+      '/echo',
+      {
+        headers: [
+          ['x-dup', '1'],
+          ['X-Dup', '2'],
+        ],
+      },
+    ],
+    [
+      "the caller's Accept and Accept-Encoding kept (the Datadog client sets its own)",
+      '/echo',
+      { headers: { Accept: 'application/json', 'Accept-Encoding': 'identity' } },
+    ],
   ])('%s', async (_what, path, init) => {
     const r = await both(path, init);
     expect(r.arrivedMine).toEqual(r.arrivedTheirs);
@@ -239,6 +328,7 @@ describe('https-fetch against Node fetch: the request arrives the same', () => {
 describe('https-fetch against Node fetch: the answer reads the same', () => {
   it.each([
     ['gzip', '/gzip'],
+    ['x-gzip', '/x-gzip'],
     ['deflate (zlib)', '/deflate'],
     ['deflate (raw)', '/deflate-raw'],
     ['brotli', '/br'],
@@ -247,6 +337,12 @@ describe('https-fetch against Node fetch: the answer reads the same', () => {
     ['503', '/broken'],
     ['204 with no body', '/empty'],
     ['repeated and mixed-case headers', '/repeats'],
+    ['299, the last ok status', '/status/299'],
+    ['201 with a Location: an answer, not a redirect', '/status/201/located'],
+    ['300 with a Location: not a redirect status', '/status/300/located'],
+    ['302 without a Location', '/status/302'],
+    ['a gzip body cut in half, read as far as it goes', '/gzip-cut'],
+    ['204 marked gzip, with no body', '/empty-gzip'],
   ])('%s', async (_what, path) => {
     const r = await both(path);
     expect(r.mine).toEqual(r.theirs);
@@ -317,6 +413,7 @@ describe('https-fetch against Node fetch: failures are the same', () => {
 
   it('deliberately unlike Node fetch: a redirect is refused in every mode, naming its target', async () => {
     elsewhereHits = 0;
+    closed = [];
     // Node fetch follows it (the oracle shows the difference is ours)…
     const followed = await node(`${origin}/redirect`);
     expect(await followed.text()).toBe('stolen');
@@ -325,10 +422,54 @@ describe('https-fetch against Node fetch: failures are the same', () => {
     const refused = await failure(mine(`${origin}/redirect`));
     expect(refused).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
     const err = await ours(`${origin}/redirect`).catch((e: Error) => e);
+    // It hangs up rather than read on (the server sees the connection close)…
+    await expect.poll(() => closed, { timeout: 2000 }).toContain('/redirect');
     expect(String((err as { cause?: Error }).cause?.message)).toBe(
       `redirect refused: 302 to ${elsewhereOrigin}`,
     );
     expect(elsewhereHits).toBe(1);
+  });
+
+  it("308 with redirect: 'error' is refused by both, and the target is never reached", async () => {
+    elsewhereHits = 0;
+    const theirs = await failure(node(`${origin}/status/308/located`, { redirect: 'error' }));
+    expect(theirs.name).toBe('TypeError');
+    const mineFailed = await failure(mine(`${origin}/status/308/located`, { redirect: 'error' }));
+    expect(mineFailed.name).toBe(theirs.name);
+    expect(elsewhereHits).toBe(0);
+  });
+
+  it('a body marked gzip that is not gzip fails both: a TypeError', async () => {
+    const read = (f: AnyFetch) => f(`${origin}/gzip-bad`).then((res) => res.text());
+    const theirs = await failure(read(node));
+    expect(theirs.name).toBe('TypeError');
+    expect((await failure(read(mine))).name).toBe(theirs.name);
+  });
+
+  it('headers that are neither a plain object nor pairs are refused before anything is sent', async () => {
+    arrivals = [];
+    for (const headers of [new Map([['x-one', '1']]), new Headers({ 'x-one': '1' })]) {
+      const err = await ours(`${origin}/echo`, { headers: headers as never }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(TypeError);
+      expect((err as Error).message).toBe(
+        'https-fetch: headers must be a plain object or [name, value] pairs',
+      );
+    }
+    expect(arrivals).toEqual([]);
+  });
+
+  it('after an answer or a refusal, no abort listener is left on the signal', async () => {
+    const controller = new AbortController();
+    await (await ours(`${origin}/echo`, { signal: controller.signal })).text();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    await ours(`${origin}/redirect`, { signal: controller.signal }).catch(() => undefined);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('an aborted request hangs up: the server sees the connection close', async () => {
+    closed = [];
+    await failure(mine(`${origin}/silent`, { signal: AbortSignal.timeout(50) }));
+    await expect.poll(() => closed, { timeout: 2000 }).toContain('/silent');
   });
 
   it('a FormData body is refused before anything is sent', async () => {
@@ -339,6 +480,22 @@ describe('https-fetch against Node fetch: failures are the same', () => {
     expect(err.name).toBe('TypeError');
     expect(err.message).toMatch(/FormData body is not supported/);
     expect(arrivals).toEqual([]);
+  });
+
+  it('an answer of exactly the limit is kept; one byte more is not', async () => {
+    const small = createFetch({ maxBodyBytes: 1000 });
+    expect((await (await small(`${origin}/exact?n=1000`)).text()).length).toBe(1000);
+    const err = await small(`${origin}/exact?n=1001`).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as { cause?: Error }).cause?.message).toBe('answer body over 1000 bytes');
+  });
+
+  it('a small compressed answer that decompresses past the limit is rejected', async () => {
+    expect(BOMB.byteLength).toBeLessThan(1000);
+    const small = createFetch({ maxBodyBytes: 1000 });
+    const err = await small(`${origin}/bomb`).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as { cause?: Error }).cause?.message).toBe('answer body over 1000 bytes');
   });
 
   it('an answer over the size limit is rejected, compressed or not', async () => {
@@ -354,14 +511,18 @@ describe('https-fetch against Node fetch: failures are the same', () => {
       message: 'fetch failed',
     });
     expect(await (await small(`${origin}/gzip`)).text()).toContain(UNICODE);
-    // A body that never ends is cut off at the limit, not read to its end.
+    // A body that never ends is cut off at the limit, not read to its end, and the connection closed.
+    closed = [];
     expect(await failure(small(`${origin}/endless`))).toMatchObject({
       name: 'TypeError',
       message: 'fetch failed',
     });
+    await expect.poll(() => closed, { timeout: 2000 }).toContain('/endless');
   });
 
-  it('a URL that is neither http nor https is refused', async () => {
+  it('a URL that is neither http nor https is refused, and says why', async () => {
+    const err = await ours('file:///etc/passwd').catch((e: Error) => e);
+    expect((err as { cause?: Error }).cause?.message).toBe('https-fetch: file: URLs are not supported');
     expect(await failure(mine('file:///etc/passwd'))).toMatchObject({
       name: 'TypeError',
       message: 'fetch failed',
