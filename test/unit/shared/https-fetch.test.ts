@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, Agent as HttpsAgent } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetch, fetch as ours } from '../../../functions/shared/https-fetch.js';
@@ -31,6 +31,7 @@ interface Arrival {
 const FETCH_ONLY = new Set(['user-agent', 'accept-language', 'sec-fetch-mode']);
 /** Paths whose connection the server saw closed (a client that stops reading must hang up). */
 let closed: string[] = [];
+const pathsOf = new WeakMap<Socket, string[]>();
 
 let arrivals: Arrival[] = [];
 let server: Server;
@@ -54,7 +55,14 @@ function route(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
     return;
   }
   // The connection's close, not the answer's: a kept-alive connection stays open after an answer.
-  req.socket.once('close', () => closed.push(path ?? ''));
+  // One listener per connection (a kept-alive one serves many requests), naming every path it served.
+  const served = pathsOf.get(req.socket);
+  if (served) served.push(path ?? '');
+  else {
+    const paths = [path ?? ''];
+    pathsOf.set(req.socket, paths);
+    req.socket.once('close', () => closed.push(...paths));
+  }
   switch (path) {
     case '/gzip-cut': {
       // The first half of a gzip stream: Node's fetch reads what is there.
