@@ -7,6 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OpsFunction, REPO_ROOT } from '../../infra/constructs/ops-function.js';
 import { MYSQL_MODULES } from '../../runbooks/rotate-secret/steps/mysql-modules.js';
+import { selfSignedCert } from '../support/self-signed-cert.js';
 import { appFunctions, lambdaEnvironment } from './app-functions.js';
 import { type AwsRefuser, REFUSAL_MARKER, startAwsRefuser } from './aws-refuser.js';
 import { SAMPLES } from './samples.js';
@@ -15,7 +16,9 @@ import { SAMPLES } from './samples.js';
  * Bundle smoke test (testing ladder, rung 6): every function of the synthesised app (all stages),
  * built with its own bundling options exactly as synth builds it, loaded in a fresh Node process
  * the way the Lambda runtime loads it, with the environment from its template, and invoked once
- * with a sample event. AWS is a local server that refuses every call; only loopback is reachable.
+ * with a sample event. AWS is a local HTTPS server (as every AWS endpoint is: the SDK takes the
+ * same `node:https` path as in Lambda, the process trusting the server's throw-away certificate
+ * through `NODE_EXTRA_CA_CERTS`) that refuses every call; only loopback is reachable.
  * A missing module, an ESM/CJS mismatch, `Dynamic require of … is not supported` or a crash at
  * cold start fails here; a handler that ends in the stand-in's refusal passed its load and ran.
  */
@@ -31,9 +34,12 @@ const bundles = join(work, 'bundles');
 const bundleDir = (buildKey: string, entry: string) => functions.bundleDir(bundles, buildKey, entry);
 
 let aws: AwsRefuser;
+const caFile = join(work, 'aws-stand-in.pem');
 
 beforeAll(async () => {
-  aws = await startAwsRefuser();
+  const tls = selfSignedCert('aws-stand-in', ['IP:127.0.0.1']);
+  writeFileSync(caFile, tls.cert);
+  aws = await startAwsRefuser('refuse', { tls });
   for (const result of await functions.buildAll(bundles)) {
     expect(result.errors).toEqual([]);
     expect(result.warnings).toEqual([]);
@@ -191,6 +197,7 @@ describe('bundles: every function of the app', () => {
         requestId: `smoke-request-${i}`,
         awsEndpoint: aws.url,
       });
+      env.NODE_EXTRA_CA_CERTS = caFile;
       const child = await run(process.execPath, [INVOKE, taskRoot, d.handler, eventFile, resultFile], {
         env,
         cwd: taskRoot,
