@@ -1,20 +1,18 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { loadStage } from '../../config/index.js';
 import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
 import { SlackApi, secretsManagerToken } from '../shared/slack.js';
 import { type AlarmRelayDeps, relayAlarm } from './alarm.js';
 import { SnsDeliverySchema } from './sns-event.js';
 
-// Read once at cold start; a misconfigured function fails loudly here.
-const stage = loadStage(requiredEnv('STAGE'));
-const channel = requiredEnv('ALARM_SLACK_CHANNEL');
-
+// Read once at cold start; a misconfigured function fails loudly here. Its three settings come from
+// the environment synth writes from the stage's configuration (infra/constructs/automation/
+// observability.ts), so the alarm path does not load and validate the whole stage at every cold start.
 const deps: AlarmRelayDeps = {
   slack: new SlackApi({
-    token: secretsManagerToken(new SecretsManagerClient({}), stage.automation.slack.botTokenSecretName),
+    token: secretsManagerToken(new SecretsManagerClient({}), requiredEnv('SLACK_BOT_TOKEN_SECRET')),
   }),
-  channel,
-  stage: stage.name,
+  channel: requiredEnv('ALARM_SLACK_CHANNEL'),
+  stage: requiredEnv('STAGE'),
   logger,
 };
 

@@ -246,4 +246,43 @@ describe('reporting: the audit store as deployed', () => {
       expect(text).not.toContain(forbidden);
     }
   });
+
+  it("the Slack alarm notifier is told its stage's bot-token secret, the one secret its role may read", () => {
+    // prod is the stage whose alarms go to Slack (config/stages/prod.ts).
+    const prod = synthStage('prod');
+    expect(prod.stage.automation.alerting.slackChannel).toBeDefined();
+    const resources = prod.automationTemplate.toJSON().Resources as Resources;
+    const notifiers = Object.entries(resources).filter(
+      ([, r]) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        (r.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables
+          ?.ALARM_SLACK_CHANNEL !== undefined,
+    );
+    expect(notifiers).toHaveLength(1);
+    const [, fn] = notifiers[0] as [string, { Properties: Record<string, unknown> }];
+    const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    // The expected name is the stage's configuration, read here, not the construct's output.
+    const secret = prod.stage.automation.slack.botTokenSecretName;
+    expect(env.SLACK_BOT_TOKEN_SECRET).toBe(secret);
+    expect(env.ALARM_SLACK_CHANNEL).toBe(prod.stage.automation.alerting.slackChannel);
+    expect(env.STAGE).toBe('prod');
+    const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = Object.values(resources)
+      .filter(
+        (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles).includes(`"${role}"`),
+      )
+      .flatMap(
+        (p) =>
+          (
+            p.Properties?.PolicyDocument as
+              | { Statement?: { Action: unknown; Resource: unknown }[] }
+              | undefined
+          )?.Statement ?? [],
+      );
+    const reads = statements.filter((st) =>
+      JSON.stringify(st.Action).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(reads).toHaveLength(1);
+    expect(JSON.stringify(reads[0]?.Resource)).toContain(`:secret:${secret}-??????`);
+  });
 });

@@ -155,7 +155,12 @@ export class Observability extends Construct {
         functionName: `${namePrefix}-alarm-notifier`,
         description: `Posts ${namePrefix}-alarms notifications to Slack ${alerting.slackChannel}`,
         timeout: Duration.seconds(30),
-        environment: { STAGE: stage.name, ALARM_SLACK_CHANNEL: alerting.slackChannel },
+        environment: {
+          STAGE: stage.name,
+          ALARM_SLACK_CHANNEL: alerting.slackChannel,
+          // The secret the statement below lets it read (the handler loads no stage configuration).
+          SLACK_BOT_TOKEN_SECRET: stage.automation.slack.botTokenSecretName,
+        },
       });
       this.slackNotifier.addToRolePolicy(
         new iam.PolicyStatement({
