@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import type { OpsLogger } from '../shared/powertools.js';
 import type { SlackApi, SlackMessage } from '../shared/slack.js';
+import * as z from '../shared/zod-mini.js';
 
 /**
  * Slack as a destination of the alarm topic (`automation.alerting.slackChannel`): the notifier
@@ -13,19 +13,17 @@ import type { SlackApi, SlackMessage } from '../shared/slack.js';
  */
 
 /** What CloudWatch publishes to SNS when an alarm changes state (the fields read here). */
-export const CloudWatchAlarmMessageSchema = z
-  .object({
-    AlarmName: z.string().min(1),
-    AlarmDescription: z.string().nullish(),
-    AWSAccountId: z.string(),
-    NewStateValue: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
-    OldStateValue: z.string().optional(),
-    NewStateReason: z.string(),
-    StateChangeTime: z.string(),
-    Region: z.string(),
-    AlarmArn: z.string().optional(),
-  })
-  .loose();
+export const CloudWatchAlarmMessageSchema = z.looseObject({
+  AlarmName: z.string().check(z.minLength(1)),
+  AlarmDescription: z.nullish(z.string()),
+  AWSAccountId: z.string(),
+  NewStateValue: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
+  OldStateValue: z.optional(z.string()),
+  NewStateReason: z.string(),
+  StateChangeTime: z.string(),
+  Region: z.string(),
+  AlarmArn: z.optional(z.string()),
+});
 export type CloudWatchAlarmMessage = z.infer<typeof CloudWatchAlarmMessageSchema>;
 
 export interface TopicNotification {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SnsSchema } from '@aws-lambda-powertools/parser/schemas/sns';
@@ -67,5 +68,22 @@ describe('the alarm notifier’s SNS delivery schema', () => {
     edit(delivery);
     expect(SnsSchema.safeParse(delivery).success).toBe(false);
     expect(SnsDeliverySchema.safeParse(delivery).success).toBe(false);
+  });
+
+  it('reads a refusal in English in a process with no classic zod (zod/mini loads no locale itself)', () => {
+    // Classic zod, which this test process has loaded through Powertools, sets English messages for
+    // every zod schema; a fresh Node process that loads only the notifier's schema shows what the
+    // function itself says. The expected words are zod's English messages for these checks.
+    const script = `import('./functions/notify/sns-event.ts').then(({ SnsDeliverySchema: s }) =>
+      console.log(JSON.stringify([s.safeParse({ Records: [] }), s.safeParse({})].map((r) =>
+        r.error.issues.map((i) => [i.path.join('.'), i.message])))))`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '..', '..', '..'),
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out)).toEqual([
+      [['Records', 'Too small: expected array to have >=1 items']],
+      [['Records', 'Invalid input: expected array, received undefined']],
+    ]);
   });
 });
