@@ -68,7 +68,9 @@ export function newOpsLogger(options: ConstructorOptions = {}): SafeLogger {
   return new SafeLogger({ jsonReplacerFn: redactingJsonReplacer, ...options });
 }
 export const logger = newOpsLogger();
-export const metrics = new Metrics();
+// Pure: a function that never reads `metrics` (most runbook steps, the alarm notifier, Slack) does
+// not carry Powertools Metrics or build it at its cold start; esbuild drops the unused call.
+export const metrics = /* @__PURE__ */ new Metrics();
 
 export type OpsLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug' | 'appendKeys'>;
 
