@@ -176,21 +176,28 @@ function headerPairs(headers: FetchInit['headers']): [string, string][] {
   throw new TypeError('https-fetch: headers must be a plain object or [name, value] pairs');
 }
 
-/** Decompresses as fetch does for `Content-Encoding` gzip, x-gzip, deflate (zlib or raw) and br. */
+/**
+ * Decompresses as fetch does for `Content-Encoding` gzip, x-gzip, deflate (zlib or raw) and br.
+ * `node:zlib` is loaded only for an answer that is encoded: many never are.
+ */
 function decoderFor(encoding: string | undefined): ((body: Buffer) => Buffer) | undefined {
-  const zlib = process.getBuiltinModule('node:zlib') as typeof import('node:zlib');
-  const flush = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  const zlib = () => process.getBuiltinModule('node:zlib') as typeof import('node:zlib');
+  const flush = () => ({
+    flush: zlib().constants.Z_SYNC_FLUSH,
+    finishFlush: zlib().constants.Z_SYNC_FLUSH,
+  });
   switch (encoding?.toLowerCase()) {
     case 'gzip':
     case 'x-gzip':
-      return (b) => zlib.gunzipSync(b, flush);
+      return (b) => zlib().gunzipSync(b, flush());
     case 'deflate':
       // zlib-wrapped deflate (RFC 1950) opens with compression method 8 in the low 4 bits. Raw
       // deflate (RFC 1951), which servers send too, cannot: its first 3 bits are a block header,
       // and the only header with bits 0-2 clear (a stored block) pads the 4th bit with 0.
-      return (b) => (((b[0] ?? 0) & 0x0f) === 8 ? zlib.inflateSync(b, flush) : zlib.inflateRawSync(b, flush));
+      return (b) =>
+        ((b[0] ?? 0) & 0x0f) === 8 ? zlib().inflateSync(b, flush()) : zlib().inflateRawSync(b, flush());
     case 'br':
-      return (b) => zlib.brotliDecompressSync(b);
+      return (b) => zlib().brotliDecompressSync(b);
     default:
       return undefined;
   }
@@ -198,6 +205,7 @@ function decoderFor(encoding: string | undefined): ((body: Buffer) => Buffer) | 
 
 export function createFetch(options: FetchOptions = {}): Fetch {
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const overLimit = () => failed(new Error(`answer body over ${maxBodyBytes} bytes`));
   return (input, init = {}) =>
     new Promise<FetchResponse>((resolve, reject) => {
       const url = new URL(String(input));
@@ -265,7 +273,7 @@ export function createFetch(options: FetchOptions = {}): Fetch {
         res.on('data', (chunk: Buffer) => {
           size += chunk.byteLength;
           if (size > maxBodyBytes) {
-            settle(() => reject(failed(new Error(`answer body over ${maxBodyBytes} bytes`))));
+            settle(() => reject(overLimit()));
             request.destroy();
             return;
           }
@@ -284,7 +292,7 @@ export function createFetch(options: FetchOptions = {}): Fetch {
             return;
           }
           if (bytes.byteLength > maxBodyBytes) {
-            settle(() => reject(failed(new Error(`answer body over ${maxBodyBytes} bytes`))));
+            settle(() => reject(overLimit()));
             return;
           }
           const answer = new FetchResponse(

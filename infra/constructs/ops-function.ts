@@ -29,10 +29,10 @@ export const BUNDLING: nodejs.BundlingOptions = {
   externalModules: [],
   // Our fetch over node:https (functions/shared/https-fetch.ts) for the Datadog client's `cross-fetch`
   // instead of node-fetch v2 and its Unicode tables (our configuration gives the client that fetch
-  // anyway; the alias keeps node-fetch out of the bundle), and the SDK's environment credentials provider instead of its
-  // whole default chain (functions/shared/lambda-credentials.ts: a function's credentials are in its
-  // environment). Both measured in the cold-load bench, README "Benchmarks"; CDK passes each as
-  // `--alias:<package>=<file>`.
+  // anyway; the alias keeps node-fetch out of the bundle), and the SDK's environment credentials
+  // provider instead of its whole default chain (functions/shared/lambda-credentials.ts: a function's
+  // credentials are in its environment). Both measured in the cold-load bench, README "Benchmarks";
+  // CDK passes each as `--alias:<package>=<file>`.
   esbuildArgs: {
     '--alias': [
       'cross-fetch=./functions/shared/https-fetch.ts',

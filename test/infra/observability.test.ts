@@ -4,6 +4,19 @@ import { synthStage } from '../support/synth.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
+type Statement = { Action: string | string[]; Resource: unknown };
+
+/** Every statement of the IAM policies attached to one role (by its logical id). */
+function statementsOf(resources: Resources, roleId: string): Statement[] {
+  return Object.values(resources)
+    .filter(
+      (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles).includes(`"${roleId}"`),
+    )
+    .flatMap(
+      (p) => (p.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [],
+    );
+}
+
 function ofType(resources: Resources, type: string): string[] {
   return Object.entries(resources)
     .filter(([, r]) => r.Type === type)
@@ -221,14 +234,7 @@ describe('reporting: the audit store as deployed', () => {
       ([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('HooksReportRole'),
     )?.[0];
     expect(reportRole).toBeDefined();
-    const policies = Object.values(resources).filter(
-      (r) =>
-        r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles).includes(String(reportRole)),
-    );
-    type Statement = { Action: string | string[]; Resource: unknown };
-    const statements = policies.flatMap(
-      (p) => (p.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [],
-    );
+    const statements = statementsOf(resources, String(reportRole));
     // Only what touches the audit table or the ledger (the hook also ends runs in the guard table).
     const onAudit = statements.filter((st) =>
       /ReportingAuditTable|ReportingLedger/.test(JSON.stringify(st.Resource)),
@@ -267,19 +273,7 @@ describe('reporting: the audit store as deployed', () => {
     expect(env.ALARM_SLACK_CHANNEL).toBe(prod.stage.automation.alerting.slackChannel);
     expect(env.STAGE).toBe('prod');
     const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    const statements = Object.values(resources)
-      .filter(
-        (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles).includes(`"${role}"`),
-      )
-      .flatMap(
-        (p) =>
-          (
-            p.Properties?.PolicyDocument as
-              | { Statement?: { Action: unknown; Resource: unknown }[] }
-              | undefined
-          )?.Statement ?? [],
-      );
-    const reads = statements.filter((st) =>
+    const reads = statementsOf(resources, role).filter((st) =>
       JSON.stringify(st.Action).includes('secretsmanager:GetSecretValue'),
     );
     expect(reads).toHaveLength(1);
