@@ -167,6 +167,15 @@ function encodeBody(body: FetchBody): { bytes: Buffer; type?: string } {
   );
 }
 
+/** Where a redirect points, for its refusal: the target's origin (a `Location` that is not a URL says so). */
+function targetOf(location: string, base: URL): string {
+  try {
+    return new URL(location, base).origin;
+  } catch {
+    return 'a Location that is not a URL';
+  }
+}
+
 function headerPairs(headers: FetchInit['headers']): [string, string][] {
   if (!headers) return [];
   if (Array.isArray(headers)) return headers.map(([k, v]) => [String(k), String(v)]);
@@ -262,7 +271,7 @@ export function createFetch(options: FetchOptions = {}): Fetch {
         const location = res.headers.location;
         if (REDIRECT_STATUS.has(status) && location !== undefined) {
           settle(() =>
-            reject(failed(new Error(`redirect refused: ${status} to ${new URL(location, url).origin}`))),
+            reject(failed(new Error(`redirect refused: ${status} to ${targetOf(location, url)}`))),
           );
           // Hang up rather than read on: the connection is not reused for whatever the body holds.
           request.destroy();

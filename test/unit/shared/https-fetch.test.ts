@@ -136,6 +136,10 @@ function route(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
       res.writeHead(200);
       res.end('repeats');
       return;
+    case '/bad-redirect':
+      res.writeHead(302, { location: 'http://[' });
+      res.end();
+      return;
     case '/redirect':
       res.writeHead(302, { location: `${elsewhereOrigin}/stolen` });
       res.end();
@@ -445,6 +449,16 @@ describe('https-fetch against Node fetch: failures are the same', () => {
     const mineFailed = await failure(mine(`${origin}/status/308/located`, { redirect: 'error' }));
     expect(mineFailed.name).toBe(theirs.name);
     expect(elsewhereHits).toBe(0);
+  });
+
+  it('a redirect whose Location is not a URL is refused like any other, not thrown out of the call', async () => {
+    const theirs = await failure(node(`${origin}/bad-redirect`, { redirect: 'error' }));
+    expect(theirs.name).toBe('TypeError');
+    const err = await ours(`${origin}/bad-redirect`).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as { cause?: Error }).cause?.message).toBe(
+      'redirect refused: 302 to a Location that is not a URL',
+    );
   });
 
   it('a body marked gzip that is not gzip fails both: a TypeError', async () => {
