@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { prepareSdkClients, sdkClientAliases } from '../bundling/sdk-clients.js';
 import { packageOf } from '../bundling/specifier.js';
 
 /** Repository root, so entries can be given relative to it (`functions/intake/handler.ts`). */
@@ -31,12 +32,14 @@ export const BUNDLING: nodejs.BundlingOptions = {
   // instead of node-fetch v2 and its Unicode tables (our configuration gives the client that fetch
   // anyway; the alias keeps node-fetch out of the bundle), and the SDK's environment credentials
   // provider instead of its whole default chain (functions/shared/lambda-credentials.ts: a function's
-  // credentials are in its environment). Both measured in the cold-load bench, README "Benchmarks";
+  // credentials are in its environment), and each SDK client as a copy whose schemas esbuild can
+  // tree-shake (infra/bundling/sdk-clients.ts). Measured in the cold-load bench, README "Benchmarks";
   // CDK passes each as `--alias:<package>=<file>`.
   esbuildArgs: {
     '--alias': [
       'cross-fetch=./functions/shared/https-fetch.ts',
       '@aws-sdk/credential-provider-node=./functions/shared/lambda-credentials.ts',
+      ...sdkClientAliases(REPO_ROOT),
     ],
   },
 };
@@ -104,6 +107,8 @@ export class OpsFunction extends nodejs.NodejsFunction {
   readonly loadOnFirstUse: readonly string[];
 
   constructor(scope: Construct, id: string, props: OpsFunctionProps) {
+    // CDK bundles in the constructor: the SDK clients BUNDLING aliases must exist by then.
+    prepareSdkClients(REPO_ROOT);
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,

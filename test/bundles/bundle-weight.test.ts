@@ -81,3 +81,33 @@ describe('what the Lambda bundles carry', () => {
     expect(chain).toEqual([]);
   });
 });
+
+describe('SDK schemas in the Lambda bundles', () => {
+  /** Each client's schema module, as esbuild counted it in one bundle: which copy, and its bytes. */
+  const schemasOf = (entry: string) =>
+    inputsOf(entry)
+      .filter(([file]) =>
+        /(@aws-sdk\/client-|sdk-clients\/client-)[^/]+\/dist-es\/schemas\/schemas_0\.js$/.test(file),
+      )
+      .map(([file, { bytesInOutput }]) => ({ file, bytesInOutput }));
+
+  it.each(ENTRIES)(
+    '%s: every SDK client from its rewritten copy, never from node_modules itself',
+    (entry) => {
+      for (const { file } of schemasOf(entry)) {
+        expect(file).toMatch(/^node_modules\/\.cache\/ops-automation\/sdk-clients\//);
+      }
+    },
+  );
+
+  it('keeps only the schemas a function reaches: a function that sends a few EC2 calls carries a few', () => {
+    // snapshot-volume sends three EC2 operations (copy, describe, delete snapshots) of EC2’s 700-odd; all
+    // of its schemas, minified, were about 550 KB of every bundle that sent one.
+    const ec2 = schemasOf('runbooks/snapshot-volume/steps/handler.ts').filter(({ file }) =>
+      file.includes('client-ec2'),
+    );
+    expect(ec2).toHaveLength(1);
+    expect(ec2[0]?.bytesInOutput).toBeLessThan(60 * 1024);
+    expect(ec2[0]?.bytesInOutput).toBeGreaterThan(0);
+  });
+});
