@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { EXECUTION_TAG_KEY, SCRATCH_TAG } from './scratch-tags.js';
 
 /**
  * The pure verdict rules of verify-backups: one function per check, each a function of the
@@ -432,9 +433,7 @@ function stepError(e: { Error?: string; Cause?: string } | undefined): string {
   return cause ? `${e.Error ?? 'Error'}: ${cause}` : (e.Error ?? 'unknown error');
 }
 
-/** Tags every scratch resource carries, so a sweeper finds anything a crashed run left behind. */
-export const SCRATCH_TAG = { key: 'ops-automation:scratch', value: 'true' } as const;
-export const EXECUTION_TAG_KEY = 'ops-automation:execution';
+export { EXECUTION_TAG_KEY, SCRATCH_TAG };
 
 /**
  * restore: the restore test (when one ran) produced a usable copy and left nothing behind.

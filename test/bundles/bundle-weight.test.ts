@@ -111,3 +111,26 @@ describe('SDK schemas in the Lambda bundles', () => {
     expect(ec2[0]?.bytesInOutput).toBeGreaterThan(0);
   });
 });
+
+describe('zod/mini in the Lambda bundles', () => {
+  const onMini = () =>
+    ENTRIES.filter((entry) => inputsOf(entry).some(([file]) => file === 'functions/shared/zod-mini.ts'));
+
+  it('the alarm notifier and the verify-backups sweep validate with zod/mini', () => {
+    expect(onMini()).toEqual([
+      'functions/notify/alarm-handler.ts',
+      'runbooks/verify-backups/steps/handlers/sweep.ts',
+    ]);
+  });
+
+  // zod/mini pays only where it replaces classic zod (functions/shared/zod-mini.ts): with both, the
+  // bundle carries both.
+  it('a bundle on zod/mini carries no classic zod', () => {
+    for (const entry of onMini()) {
+      const classic = inputsOf(entry)
+        .map(([file]) => file)
+        .filter((file) => /node_modules\/zod\/v4\/classic\//.test(file));
+      expect(classic, entry).toEqual([]);
+    }
+  });
+});

@@ -10,10 +10,10 @@ import {
   DescribeDBInstancesCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import * as z from 'zod';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
+import * as z from '../../../functions/shared/zod-mini.js';
 import type { RunChange } from '../../types.js';
-import { EXECUTION_TAG_KEY, SCRATCH_TAG } from '../logic.js';
+import { EXECUTION_TAG_KEY, SCRATCH_TAG } from '../scratch-tags.js';
 
 /**
  * The sweeper: before a run restores anything, it deletes scratch resources an earlier run left
@@ -22,14 +22,12 @@ import { EXECUTION_TAG_KEY, SCRATCH_TAG } from '../logic.js';
  * older than `olderThanMinutes` (longer than a run may last), so a run in progress is never touched.
  */
 
+// zod/mini (functions/shared/zod-mini.ts): this is the only schema in the sweep's bundle.
 export const SweepEvent = z.object({
   // At least the state machine timeout (4 hours): a run in progress is never swept.
-  olderThanMinutes: z.number().int().min(240),
+  olderThanMinutes: z.int().check(z.minimum(240)),
   /** `ops-<stage>-vb-`: the name prefix of temporary DB instances; absent = no RDS sweep. */
-  databasePrefix: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]*-vb-$/)
-    .optional(),
+  databasePrefix: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9-]*-vb-$/))),
 });
 export type SweepEvent = z.input<typeof SweepEvent>;
 

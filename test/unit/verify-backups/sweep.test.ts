@@ -114,8 +114,23 @@ describe('verify-backups sweeper: deletes only old scratch leftovers', () => {
     expect(out.changes.map((c) => c.resource)).toEqual(['vol-b']);
   });
 
-  it('refuses a threshold shorter than a run can last', async () => {
-    await expect(sweepScratch({ olderThanMinutes: 5 }, { ec2 }, quiet, NOW)).rejects.toThrow();
+  // The event schema is zod/mini's (functions/shared/zod-mini.ts); the expected texts are zod's own
+  // English messages, which zod/mini words only with the locale that module installs.
+  it.each([
+    [{ olderThanMinutes: 5 }, ['olderThanMinutes'], 'Too small: expected number to be >=240'],
+    [{ olderThanMinutes: 300.5 }, ['olderThanMinutes'], 'Invalid input: expected int, received number'],
+    [{}, ['olderThanMinutes'], 'Invalid input: expected number, received undefined'],
+    [
+      { olderThanMinutes: 360, databasePrefix: 'prod-db-' },
+      ['databasePrefix'],
+      'Invalid string: must match pattern /^[a-z][a-z0-9-]*-vb-$/',
+    ],
+  ])('refuses %j before any call, naming the field and why', async (event, path, message) => {
+    const err = (await sweepScratch(event as never, { ec2, rds }, quiet, NOW).catch((e: unknown) => e)) as {
+      issues?: Array<{ path: unknown[]; message: string }>;
+    };
+    expect(err.issues?.map((i) => [i.path, i.message])).toEqual([[path, message]]);
     expect(ec2Mock.calls()).toHaveLength(0);
+    expect(rdsMock.calls()).toHaveLength(0);
   });
 });
