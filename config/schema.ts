@@ -1,10 +1,14 @@
 import * as z from 'zod';
+import { type RestoreCheck, RestoreCheckSchema } from './restore-checks.js';
 import { SweepsConfigSchema } from './sweeps.js';
+
+export { type RestoreCheck, RestoreCheckSchema };
 
 /**
  * Typed stage configuration. One `StageConfig` per stage + region stamps out the whole
- * platform and its automation. Everything is validated at synth (and at Lambda cold
- * start, for the automation part) with errors that name the stage and the field.
+ * platform and its automation. Everything is validated at synth with errors that name the
+ * stage and the field; a function's bundle carries its stage as synth validated it (./deployed.ts),
+ * and `ops` validates the stage it reads.
  *
  * `config/` sits between `runbooks/` and `functions/`: the intake Lambda and the `ops`
  * command read the same automation settings that `infra/` deploys.
@@ -341,44 +345,14 @@ export const BackupClassPolicySchema = z
 
 const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
 
-/** What the daily `verify-backups` run checks, and how (issue 6). Every field has a default. */
-/** A table name, optionally `schema.table`: letters, digits and `_` only (quoted with backticks in SQL). */
-const SQL_TABLE = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$/;
-const SQL_COLUMN = /^[A-Za-z0-9_]+$/;
-
-/** One check of the restored database (see runbooks/verify-backups/steps/check-database.ts). */
-export const RestoreCheckSchema = z.discriminatedUnion('kind', [
-  /** `SELECT COUNT(*) FROM table` must be at least `min`. */
-  z.object({
-    kind: z.literal('rowCount'),
-    table: z.string().regex(SQL_TABLE, 'a table is letters, digits, "_" (optionally schema.table)'),
-    min: z.number().int().min(0),
-  }),
-  /** `SELECT MAX(column) FROM table` must be within `maxAgeHours` of now (default: the RDS class RPO). */
-  z.object({
-    kind: z.literal('freshness'),
-    table: z.string().regex(SQL_TABLE, 'a table is letters, digits, "_" (optionally schema.table)'),
-    column: z.string().regex(SQL_COLUMN, 'a column is letters, digits and "_"'),
-    maxAgeHours: z
-      .number()
-      .positive()
-      .max(24 * 365)
-      .optional(),
-  }),
-  /** One read-only SELECT whose first column of the first row is a number at least `min`. */
-  z.object({
-    kind: z.literal('query'),
-    sql: z.string().regex(/^\s*SELECT\s[^;]*$/i, 'the check query is one SELECT statement without ";"'),
-    min: z.number().int().min(0),
-  }),
-]);
-export type RestoreCheck = z.infer<typeof RestoreCheckSchema>;
+/** The restored database's check when none is configured: its catalogue answers at all. */
 const DEFAULT_RESTORE_CHECK: RestoreCheck = {
   kind: 'query',
   sql: 'SELECT COUNT(*) FROM information_schema.tables',
   min: 1,
 };
 
+/** What the daily `verify-backups` run checks, and how (issue 6). Every field has a default. */
 export const BackupVerificationConfigSchema = z.object({
   /**
    * The RDS instance whose snapshots are verified (and restore-tested). Default: `<stage>-platform`,

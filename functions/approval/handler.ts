@@ -1,13 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadStage } from '../../config/index.js';
+import { deployedStage } from '../../config/deployed.js';
 import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
 import { SlackApi, secretsManagerToken } from '../shared/slack.js';
 import { ApprovalRequestEvent, requestApproval } from './core.js';
 import { ApprovalStore } from './store.js';
 
-const stage = loadStage(requiredEnv('STAGE'));
+const stage = deployedStage(requiredEnv('STAGE'));
 const tableName = requiredEnv('SLACK_TABLE_NAME');
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const secrets = new SecretsManagerClient({});

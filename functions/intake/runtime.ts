@@ -4,7 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { loadStage } from '../../config/index.js';
+import { deployedStage } from '../../config/deployed.js';
 import { logger, metrics, requiredEnv } from '../shared/powertools.js';
 import type { IntakeDeps, Notifier } from './core.js';
 import { GuardStore, ssmFlagReader } from './guard-store.js';
@@ -16,7 +16,7 @@ import { GuardStore, ssmFlagReader } from './guard-store.js';
  * loudly here.
  */
 const stageName = requiredEnv('STAGE');
-const stage = loadStage(stageName);
+const stage = deployedStage(stageName);
 const stateMachines = z.record(z.string(), z.string()).parse(JSON.parse(requiredEnv('STATE_MACHINES')));
 const tableName = requiredEnv('GUARD_TABLE_NAME');
 

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadStage } from '../../config/index.js';
+import { deployedStage } from '../../config/deployed.js';
 import { AuditStore } from '../audit/store.js';
 import { GuardStore } from '../intake/guard-store.js';
 import { recordRunOutcome, releaseLock } from '../intake/run-end.js';
@@ -13,7 +13,7 @@ import { type ReportDeps, type ReportOutcome, reportPhase } from './core.js';
 import { ReportEventSchema } from './schema.js';
 
 // Read once at cold start; a misconfigured function fails loudly here.
-const stage = loadStage(requiredEnv('STAGE'));
+const stage = deployedStage(requiredEnv('STAGE'));
 const tableName = requiredEnv('AUDIT_TABLE_NAME');
 const bucketName = requiredEnv('AUDIT_BUCKET_NAME');
 const guardTableName = process.env.GUARD_TABLE_NAME;

@@ -3,7 +3,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { loadStage } from '../../config/index.js';
+import { deployedStage } from '../../config/deployed.js';
 import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
 import { SlackApi, secretsManagerSecret, secretsManagerToken } from '../shared/slack.js';
 import { UserGroupResolver } from './authz.js';
@@ -11,7 +11,7 @@ import { type EndpointDeps, handleSlackRequest } from './endpoint.js';
 import { DynamoReplayGuard } from './replay.js';
 
 // Read once at cold start; a misconfigured function fails loudly here.
-const stage = loadStage(requiredEnv('STAGE'));
+const stage = deployedStage(requiredEnv('STAGE'));
 const tableName = requiredEnv('SLACK_TABLE_NAME');
 const workerFunction = requiredEnv('SLACK_WORKER_FUNCTION');
 const slackCfg = stage.automation.slack;

@@ -4,7 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { loadStage } from '../../config/index.js';
+import { deployedStage } from '../../config/deployed.js';
 import { ApprovalStore } from '../approval/store.js';
 import { GuardStore, ssmFlagReader } from '../intake/index.js';
 import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
@@ -15,7 +15,7 @@ import { SlackJob } from './jobs.js';
 import { closeApprovalsOf, runSlackJob, type WorkerDeps } from './worker.js';
 
 // Read once at cold start; a misconfigured function fails loudly here.
-const stage = loadStage(requiredEnv('STAGE'));
+const stage = deployedStage(requiredEnv('STAGE'));
 const stateMachines = z.record(z.string(), z.string()).parse(JSON.parse(requiredEnv('STATE_MACHINES')));
 const slackTable = requiredEnv('SLACK_TABLE_NAME');
 const guardTable = requiredEnv('GUARD_TABLE_NAME');

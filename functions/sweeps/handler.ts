@@ -9,7 +9,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadStage } from '../../config/index.js';
+import { deployedStage } from '../../config/deployed.js';
 import { sweepEvent } from '../../events/sources/sweep/normalise.js';
 import { AuditStore } from '../audit/store.js';
 import { logger, metrics, requiredEnv, withLogContext } from '../shared/powertools.js';
@@ -24,7 +24,7 @@ import { read, runSweeps, type SweepCheck, SweepFailedError } from './core.js';
 import { type ImplementedSweepCheck, SweepInput, SweepTargets, sweepSettings } from './settings.js';
 
 /** The sweep function: thin. Settings and clients once at cold start; each schedule names its checks. */
-const stage = loadStage(requiredEnv('STAGE'));
+const stage = deployedStage(requiredEnv('STAGE'));
 const settings = sweepSettings(stage, SweepTargets.parse(JSON.parse(requiredEnv('SWEEP_TARGETS'))));
 const region = stage.region;
 const ec2 = new EC2Client({});

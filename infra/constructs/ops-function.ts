@@ -5,6 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { stageDefine } from '../../config/deployed.js';
+import type { StageConfig } from '../../config/schema.js';
 import { prepareSdkClients, sdkClientAliases } from '../bundling/sdk-clients.js';
 import { packageOf } from '../bundling/specifier.js';
 
@@ -58,6 +60,12 @@ export interface OpsFunctionProps
    * (infra/bundling/first-use.ts), so a cold start that never needs them does not compile them.
    */
   readonly loadOnFirstUse?: readonly string[];
+  /**
+   * The stage whose configuration the function reads (`deployedStage`, config/deployed.ts): written
+   * into its bundle as synth validated it, so a cold start neither builds the configuration schema
+   * nor parses the configuration. Sets `STAGE` too.
+   */
+  readonly stage?: StageConfig;
 }
 
 /**
@@ -121,8 +129,12 @@ export class OpsFunction extends nodejs.NodejsFunction {
         managedPolicies: [XRayWritePolicy.of(scope)],
       });
     logGroup.grantWrite(role);
-    const { entry, service, environment, bundling, loadOnFirstUse = [], ...rest } = props;
-    const merged: nodejs.BundlingOptions = { ...BUNDLING, ...bundling };
+    const { entry, service, environment, bundling, loadOnFirstUse = [], stage, ...rest } = props;
+    const merged: nodejs.BundlingOptions = {
+      ...BUNDLING,
+      ...bundling,
+      ...(stage ? { define: { ...bundling?.define, ...stageDefine(stage) } } : {}),
+    };
     const bundlingOptions: nodejs.BundlingOptions =
       loadOnFirstUse.length === 0
         ? merged
@@ -158,6 +170,7 @@ export class OpsFunction extends nodejs.NodejsFunction {
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_METRICS_NAMESPACE: 'OpsAutomation',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...(stage ? { STAGE: stage.name } : {}),
         ...environment,
       },
     });

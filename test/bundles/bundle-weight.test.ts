@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stageDefine } from '../../config/deployed.js';
+import { loadStage } from '../../config/index.js';
 import { esbuildOptionsFor } from '../../infra/bundling/esbuild-options.js';
 import { BUNDLING, REPO_ROOT } from '../../infra/constructs/ops-function.js';
 import { SAMPLES } from './samples.js';
@@ -32,6 +34,9 @@ beforeAll(async () => {
   const { options } = esbuildOptionsFor(BUNDLING, 'nodejs22.x', REPO_ROOT);
   const result = await build({
     ...options,
+    // As synth builds the functions that read their stage (OpsFunction's `stage`, config/deployed.ts);
+    // the others never name it. test/bundles/bundles.test.ts checks the deployed bundles themselves.
+    define: stageDefine(loadStage('dev')),
     entryPoints: ENTRIES.map((entry) => ({ in: join(REPO_ROOT, entry), out: entry.replace(/\.ts$/, '') })),
     outdir: join(REPO_ROOT, 'cdk.out', 'bundle-weight'),
     write: false,

@@ -30,7 +30,7 @@ beforeAll(() => {
   const platform = new PlatformStack(app, 'dev-platform', { env, stage });
   const automation = new Stack(app, 'dev-automation', { env });
   automation.addStackDependency(platform);
-  const hooks = new Hooks(automation, 'Hooks', { namePrefix: 'ops-dev' });
+  const hooks = new Hooks(automation, 'Hooks', { namePrefix: 'ops-dev', stage });
   const kube = new KubeAccess(automation, 'Kube', {
     namePrefix: 'ops-dev',
     cluster: platform.cluster,

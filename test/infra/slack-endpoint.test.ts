@@ -25,6 +25,7 @@ function build(): { template: Template; stack: Stack } {
     entry: 'functions/approval/handler.ts',
     service: 'approval',
     functionName: 'ops-dev-approval',
+    stage,
   });
   const guardTable = new dynamodb.Table(stack, 'Guards', {
     partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },

@@ -109,7 +109,7 @@ describe('fixture runbook say-hello: infra builds it and its workflow runs', () 
     const platform = new PlatformStack(app, 'dev-platform', { env, stage });
     const automation = new Stack(app, 'dev-automation', { env });
     automation.addStackDependency(platform);
-    const hooks = new Hooks(automation, 'Hooks', { namePrefix: 'ops-dev' });
+    const hooks = new Hooks(automation, 'Hooks', { namePrefix: 'ops-dev', stage });
     const built = new RunbookWorkflows(automation, 'Runbooks', {
       stage,
       namePrefix: 'ops-dev',

@@ -1,9 +1,12 @@
 import { Construct } from 'constructs';
+import type { StageConfig } from '../../../config/schema.js';
 import type { WorkflowHooks } from '../../../runbooks/workflow-kit.js';
 import { OpsFunction } from '../ops-function.js';
 
 export interface HooksProps {
   readonly namePrefix: string;
+  /** The stage both read their configuration from (written into their bundles, `OpsFunction`'s `stage`). */
+  readonly stage: StageConfig;
   readonly environment?: Record<string, string>;
 }
 
@@ -22,12 +25,14 @@ export class Hooks extends Construct implements WorkflowHooks {
       entry: 'functions/report/handler.ts',
       service: 'report',
       functionName: `${props.namePrefix}-report`,
+      stage: props.stage,
       environment: props.environment,
     });
     this.approval = new OpsFunction(this, 'Approval', {
       entry: 'functions/approval/handler.ts',
       service: 'approval',
       functionName: `${props.namePrefix}-approval`,
+      stage: props.stage,
       environment: props.environment,
     });
   }

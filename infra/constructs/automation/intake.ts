@@ -156,7 +156,6 @@ export class Intake extends Construct {
       Object.entries(props.stateMachines).map(([name, sm]) => [name, sm.stateMachineArn]),
     );
     const environment = {
-      STAGE: stage.name,
       GUARD_TABLE_NAME: this.table.tableName,
       STATE_MACHINES: stack.toJsonString(stateMachineArns),
     };
@@ -169,6 +168,7 @@ export class Intake extends Construct {
       timeout: Duration.seconds(30),
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
+      stage,
       environment,
     });
 
@@ -186,6 +186,7 @@ export class Intake extends Construct {
       // Datadog gives a webhook 15 s; answer (or fail) before it gives up.
       timeout: Duration.seconds(12),
       reservedConcurrentExecutions: stage.automation.datadog.webhookConcurrency,
+      stage,
       environment: {
         ...environment,
         WEBHOOK_TOKEN_SECRET_NAME: stage.automation.datadog.webhookTokenSecretName,

@@ -109,7 +109,7 @@ export class OpsAutomation extends Construct {
     checkRefs(props);
 
     // 1-2. Reporting, audit and approvals: the hooks every workflow calls.
-    this.hooks = new Hooks(this, 'Hooks', { namePrefix: this.namePrefix });
+    this.hooks = new Hooks(this, 'Hooks', { namePrefix: this.namePrefix, stage });
     this.reporting = new Reporting(this, 'Reporting', {
       stage,
       namePrefix: this.namePrefix,

@@ -134,7 +134,6 @@ export class Reporting extends Construct {
   /** Environment and grants for the report hook (functions/report/handler.ts). */
   bindReportHook(fn: lambda.Function): void {
     const { stage } = this.props;
-    fn.addEnvironment('STAGE', stage.name);
     fn.addEnvironment('AUDIT_TABLE_NAME', this.table.tableName);
     fn.addEnvironment('AUDIT_BUCKET_NAME', this.ledger.bucketName);
     // Append and read only: an entry is never updated or deleted by anyone. Named indexes, no wildcard.

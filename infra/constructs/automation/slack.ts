@@ -99,8 +99,8 @@ export class SlackEndpoint extends Construct {
       timeout: Duration.seconds(60),
       // A crashed job is not retried: its effects are idempotent, and a retry would announce twice.
       retryAttempts: 0,
+      stage,
       environment: {
-        STAGE: stage.name,
         STATE_MACHINES: stack.toJsonString(stateMachineArns),
         SLACK_TABLE_NAME: this.table.tableName,
         GUARD_TABLE_NAME: props.guards.table.tableName,
@@ -115,8 +115,8 @@ export class SlackEndpoint extends Construct {
       // More memory is more CPU: a cold start stays well inside Slack's three seconds.
       memorySize: 1024,
       timeout: Duration.seconds(10),
+      stage,
       environment: {
-        STAGE: stage.name,
         SLACK_TABLE_NAME: this.table.tableName,
         SLACK_WORKER_FUNCTION: this.worker.functionName,
       },
@@ -177,7 +177,6 @@ export class SlackEndpoint extends Construct {
 
     // Approval hook: stores task tokens under approval ids and posts the buttons.
     const hook = props.approvalHook;
-    hook.addEnvironment('STAGE', stage.name);
     hook.addEnvironment('SLACK_TABLE_NAME', this.table.tableName);
     botToken.grantRead(hook);
     this.table.grant(hook, 'dynamodb:PutItem', 'dynamodb:UpdateItem');

@@ -96,7 +96,8 @@ export class Sweeps extends Construct {
       timeout: Duration.minutes(5),
       // A failed run is not retried by Lambda: the next scheduled run is the retry (and the alarm tells).
       retryAttempts: 0,
-      environment: { STAGE: stage.name, SWEEP_TARGETS: stack.toJsonString(targets) },
+      stage,
+      environment: { SWEEP_TARGETS: stack.toJsonString(targets) },
     });
     const role = this.function.role as iam.Role;
     props.intake.grantInvoke(role);

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { RestoreCheckSchema } from '../../../config/schema.js';
+import { RestoreCheckSchema } from '../../../config/restore-checks.js';
 
 /**
  * The RDS restore test's checks: connect to the temporary instance restored from the latest

@@ -58,8 +58,15 @@ function timeProcess(args: string[], env: Record<string, string>, cwd: string): 
   });
 }
 
-/** Short row name: the entry without `functions/` and `.ts`. */
-const nameOf = (d: Deployed) => d.entry.replace(/^functions\//, '').replace(/\.ts$/, '');
+/**
+ * Short row name: the entry without `functions/` and `.ts`, and the stage where an entry is built
+ * once per stage (a function that reads its stage carries that stage's configuration, config/deployed.ts).
+ */
+const nameOf = (d: Deployed, all: readonly Deployed[]) => {
+  const name = d.entry.replace(/^functions\//, '').replace(/\.ts$/, '');
+  const perStage = all.filter((o) => o.entry === d.entry).length > 1;
+  return perStage ? `${name} [${d.environment.STAGE ?? d.id.split('/')[0]}]` : name;
+};
 
 export async function run(): Promise<BenchSection> {
   const loadBefore = loadavg()[0] ?? 0;
@@ -139,7 +146,7 @@ export async function run(): Promise<BenchSection> {
       const base = median(times[i]?.base ?? []);
       const ratio = fn / base;
       rows.push({
-        name: nameOf(t.d),
+        name: nameOf(t.d, chosen),
         value: Math.round(fn),
         unit: 'ms',
         baseline: { name: BASELINE, value: Math.round(base) },
@@ -150,7 +157,7 @@ export async function run(): Promise<BenchSection> {
         goal: { op: '≤', ratio: GOAL },
       });
       checks.push({
-        name: `${nameOf(t.d)} cold load ≤ ${GOAL}× ${BASELINE} (issue 17)`,
+        name: `${nameOf(t.d, chosen)} cold load ≤ ${GOAL}× ${BASELINE} (issue 17)`,
         ok: ratio <= GOAL,
         detail: `${fn.toFixed(0)} ms vs ${base.toFixed(0)} ms (${ratio.toFixed(2)}×)`,
       });
