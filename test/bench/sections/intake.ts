@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
+import { stageDefine } from '../../../config/deployed.js';
 import { loadStage } from '../../../config/index.js';
 import type { Signal } from '../../../events/signal.js';
 import { processSignal } from '../../../functions/intake/core.js';
@@ -177,9 +178,12 @@ async function bundles(): Promise<BenchRow[]> {
   const entry = join(REPO_ROOT, 'functions/intake/handler.ts');
   try {
     const ours = join(dir, 'ours', 'index.mjs');
+    // The dev stage's configuration, written into both as synth writes it (OpsFunction's `stage`).
+    const define = stageDefine(loadStage('dev'));
     // As synth bundles it: BUNDLING, translated to esbuild's API as the smoke test does.
     await build({
       ...esbuildOptionsFor(BUNDLING, 'nodejs22.x', REPO_ROOT).options,
+      define,
       entryPoints: [entry],
       outfile: ours,
       outExtension: {},
@@ -192,6 +196,7 @@ async function bundles(): Promise<BenchRow[]> {
       bundle: true,
       platform: 'node',
       format: 'cjs',
+      define,
       logLevel: 'silent',
     });
     const size = (f: string) => statSync(f).size / 1024;

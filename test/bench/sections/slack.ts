@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { stageDefine } from '../../../config/deployed.js';
 import { loadStage } from '../../../config/index.js';
 import { NO_GROUPS } from '../../../functions/slack/authz.js';
 import type { EndpointDeps } from '../../../functions/slack/endpoint.js';
@@ -42,11 +43,15 @@ const ENTRIES = {
   'approval hook': 'functions/approval/handler.ts',
 } as const;
 
-/** The handler bundled as synth bundles it (BUNDLING, translated as the smoke test does), plus `alias`. */
+/**
+ * The handler bundled as synth bundles it (BUNDLING, translated as the smoke test does, with the dev
+ * stage's configuration written in, as OpsFunction's `stage` does), plus `alias`.
+ */
 async function bundle(entry: string, outfile: string, alias?: Record<string, string>): Promise<void> {
   const { options } = esbuildOptionsFor(BUNDLING, 'nodejs22.x', REPO_ROOT);
   await build({
     ...options,
+    define: stageDefine(loadStage('dev')),
     entryPoints: [join(REPO_ROOT, entry)],
     outfile,
     outExtension: {},
