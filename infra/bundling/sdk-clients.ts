@@ -51,8 +51,9 @@ export interface Rewritten {
  */
 export function literalSchemaKeys(source: string): Rewritten {
   const constants = new Map<string, string>();
+  // Both groups are in every match of this pattern.
   for (const [, name, literal] of source.matchAll(/^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm)) {
-    if (name && literal) constants.set(name, literal);
+    constants.set(name as string, literal as string);
   }
   let replaced = 0;
   let left = 0;

@@ -1,6 +1,15 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,4 +133,108 @@ describe('SDK clients with literal schema keys', () => {
       expect(differing).toEqual(['dist-es/schemas/schemas_0.js']);
     },
   );
+});
+
+describe('literalSchemaKeys, on small inputs', () => {
+  const constants = 'const _a = "alpha";\nconst _q = "say \\"hi\\"";\nconst n0 = "ns";\n';
+
+  it('writes a key naming a string constant as that string, with or without a space after { or ,', () => {
+    const { text, replaced, left } = literalSchemaKeys(
+      `${constants}var X = [{[_a]: 1, [_q]: 2}, { [_a]: 3 }];`,
+    );
+    expect(text.split('\n').at(-1)).toBe('var X = [{"alpha": 1, "say \\"hi\\"": 2}, { "alpha": 3 }];');
+    expect([replaced, left]).toEqual([3, 0]);
+  });
+
+  it('leaves a key whose name is no module-level string constant, and counts it', () => {
+    const { text, replaced, left } = literalSchemaKeys(`${constants}var X = { [n0]: 1, [_b]: 2, [_a]: 3 };`);
+    expect(text.split('\n').at(-1)).toBe('var X = { [n0]: 1, [_b]: 2, "alpha": 3 };');
+    expect([replaced, left]).toEqual([1, 2]);
+  });
+
+  it('touches no computed member access or array that is not an object key', () => {
+    const source = `${constants}var y = c ? [_a]: d; var z = o[_a]; var w = [[_a]];`;
+    expect(literalSchemaKeys(source)).toEqual({ text: source, replaced: 0, left: 0 });
+  });
+
+  it('reads only string constants declared alone on their line, as the clients declare them', () => {
+    const source =
+      'let x; const _c = "gamma";\nconst _d = "delta"; let y;\nconst _e = 4;\nvar X = { [_c]: 1, [_d]: 2, [_e]: 3 };';
+    expect(literalSchemaKeys(source)).toEqual({ text: source, replaced: 0, left: 3 });
+  });
+});
+
+describe('the copies, made in a project of their own', () => {
+  /** A throw-away project whose one dependency is `client` (its files: the real package's, linked). */
+  function project(client: string, pkgJson?: Record<string, unknown>): string {
+    const root = mkdtempSync(join(work, 'project-'));
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ dependencies: { [client]: '*' } }));
+    const dir = join(root, 'node_modules', client);
+    mkdirSync(dirname(dir), { recursive: true });
+    if (pkgJson) {
+      mkdirSync(join(dir, 'dist-es', 'schemas'), { recursive: true });
+      writeFileSync(join(dir, 'package.json'), JSON.stringify(pkgJson));
+      writeFileSync(join(dir, 'dist-es', 'schemas', 'schemas_0.js'), 'export var X$ = [0, "ns", "X", 0];\n');
+    } else {
+      symlinkSync(join(REPO_ROOT, 'node_modules', client), dir);
+    }
+    return root;
+  }
+
+  it('makes the cache and the copy in a project that has neither', () => {
+    const root = project('@aws-sdk/client-sns');
+    prepareSdkClients(root);
+    const entry = sdkClientAliases(root)[0]?.split('=')[1] ?? '';
+    expect(existsSync(join(root, entry))).toBe(true);
+  });
+
+  it('makes the copy the alias names, replaces older copies of that client, and leaves other folders', () => {
+    const root = project('@aws-sdk/client-sns');
+    const [alias = ''] = sdkClientAliases(root);
+    const entry = alias.split('=')[1] ?? '';
+    const version = (
+      JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/@aws-sdk/client-sns/package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+    expect(alias).toMatch(
+      new RegExp(
+        `^@aws-sdk/client-sns=\\./node_modules/\\.cache/ops-automation/sdk-clients/client-sns-${version.replaceAll('.', '\\.')}-[0-9a-f]{12}/dist-es/index\\.js$`,
+      ),
+    );
+    const cache = join(root, 'node_modules/.cache/ops-automation/sdk-clients');
+    mkdirSync(join(cache, 'client-sns-0.0.1-0123456789ab', 'dist-es'), { recursive: true });
+    mkdirSync(join(cache, 'client-sns-notes'), { recursive: true });
+    mkdirSync(join(cache, 'client-ssm-0.0.1-0123456789ab'), { recursive: true });
+
+    prepareSdkClients(root);
+
+    const copy = join(root, entry.replace(/dist-es\/index\.js$/, ''));
+    const original = join(REPO_ROOT, 'node_modules/@aws-sdk/client-sns');
+    const schemas = 'dist-es/schemas/schemas_0.js';
+    expect(readFileSync(join(copy, schemas), 'utf8')).toBe(
+      literalSchemaKeys(readFileSync(join(original, schemas), 'utf8')).text,
+    );
+    for (const file of ['package.json', 'dist-es/index.js', 'dist-es/commands/PublishCommand.js']) {
+      expect(readFileSync(join(copy, file)).equals(readFileSync(join(original, file))), file).toBe(true);
+    }
+    expect(readdirSync(cache).sort()).toEqual(
+      [relative(cache, copy), 'client-sns-notes', 'client-ssm-0.0.1-0123456789ab'].sort(),
+    );
+  });
+
+  it('refuses a client whose ES module entry is not dist-es/index.js, naming it', () => {
+    const root = project('@aws-sdk/client-odd', { version: '1.0.0', module: './dist-esm/index.js' });
+    expect(() => sdkClientAliases(root)).toThrow(
+      '@aws-sdk/client-odd: its ES module entry is ./dist-esm/index.js, not ./dist-es/index.js; sdk-clients.ts needs a look',
+    );
+  });
+
+  it('refuses a client whose schemas have no computed key to rewrite, and makes no copy of it', () => {
+    const root = project('@aws-sdk/client-plain', { version: '1.0.0', module: './dist-es/index.js' });
+    expect(() => prepareSdkClients(root)).toThrow(
+      '@aws-sdk/client-plain@1.0.0: no computed schema key found to rewrite; sdk-clients.ts needs a look',
+    );
+    expect(existsSync(join(root, 'node_modules/.cache/ops-automation/sdk-clients'))).toBe(false);
+  });
 });
