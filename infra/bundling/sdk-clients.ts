@@ -71,6 +71,8 @@ export function literalSchemaKeys(source: string): Rewritten {
 
 interface Client {
   readonly name: string;
+  /** The name without its scope (`client-ec2`): the start of its copy's folder name. */
+  readonly stem: string;
   readonly version: string;
   readonly source: string;
   /** The copy's directory, relative to the project root. */
@@ -106,8 +108,16 @@ function clientsOf(projectRoot: string): Client[] {
           `${name}: its ES module entry is ${pkg.module}, not ./dist-es/index.js; sdk-clients.ts needs a look`,
         );
       }
-      const copy = join(CACHE, `${name.replace('@aws-sdk/', '')}-${pkg.version}-${REWRITE}`);
-      return { name, version: pkg.version, source, copy, entry: `./${join(copy, 'dist-es', 'index.js')}` };
+      const stem = name.replace('@aws-sdk/', '');
+      const copy = join(CACHE, `${stem}-${pkg.version}-${REWRITE}`);
+      return {
+        name,
+        stem,
+        version: pkg.version,
+        source,
+        copy,
+        entry: `./${join(copy, 'dist-es', 'index.js')}`,
+      };
     });
 }
 
@@ -147,7 +157,7 @@ export function prepareSdkClients(projectRoot: string): void {
       if (!existsSync(target)) throw err;
     }
     // Copies of this client made by another version of it or of this file are no longer named.
-    const named = new RegExp(`^${client.name.replace('@aws-sdk/', '')}-\\d+\\.\\d+\\.\\d+-[0-9a-f]{12}$`);
+    const named = new RegExp(`^${client.stem}-\\d+\\.\\d+\\.\\d+-[0-9a-f]{12}$`);
     for (const old of readdirSync(dirname(target))) {
       if (named.test(old) && old !== basename(target)) {
         rmSync(join(dirname(target), old), { recursive: true, force: true });
