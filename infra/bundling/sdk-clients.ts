@@ -1,16 +1,8 @@
 import { createHash } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { COPIES, placeCopy } from './package-copy.js';
 
 /**
  * The AWS SDK clients as esbuild can tree-shake them (issue 17).
@@ -32,8 +24,8 @@ import { fileURLToPath } from 'node:url';
  * the same time never see half a copy.
  */
 
-/** Where the copies live: inside node_modules, so their own imports resolve to the project's packages. */
-const CACHE = join('node_modules', '.cache', 'ops-automation', 'sdk-clients');
+/** Where the copies live (./package-copy.ts). */
+const CACHE = join(COPIES, 'sdk-clients');
 const SCHEMAS = join('dist-es', 'schemas', 'schemas_0.js');
 
 export interface Rewritten {
@@ -144,25 +136,17 @@ export function prepareSdkClients(projectRoot: string): void {
         `${client.name}@${client.version}: no computed schema key found to rewrite; sdk-clients.ts needs a look`,
       );
     }
-    const staging = `${target}.${process.pid}.${Date.now()}`;
-    mkdirSync(staging, { recursive: true });
-    cpSync(join(client.source, 'package.json'), join(staging, 'package.json'));
-    cpSync(join(client.source, 'dist-es'), join(staging, 'dist-es'), { recursive: true });
-    writeFileSync(join(staging, SCHEMAS), text);
-    try {
-      renameSync(staging, target);
-    } catch (err) {
-      // Another build made the same copy meanwhile: theirs is as good as ours.
-      rmSync(staging, { recursive: true, force: true });
-      if (!existsSync(target)) throw err;
-    }
     // Copies of this client made by another version of it or of this file are no longer named.
-    const named = new RegExp(`^${client.stem}-\\d+\\.\\d+\\.\\d+-[0-9a-f]{12}$`);
-    for (const old of readdirSync(dirname(target))) {
-      if (named.test(old) && old !== basename(target)) {
-        rmSync(join(dirname(target), old), { recursive: true, force: true });
-      }
-    }
+    const older = new RegExp(`^${client.stem}-\\d+\\.\\d+\\.\\d+-[0-9a-f]{12}$`);
+    placeCopy(
+      target,
+      (staging) => {
+        cpSync(join(client.source, 'package.json'), join(staging, 'package.json'));
+        cpSync(join(client.source, 'dist-es'), join(staging, 'dist-es'), { recursive: true });
+        writeFileSync(join(staging, SCHEMAS), text);
+      },
+      older,
+    );
   }
   prepared.add(projectRoot);
 }
