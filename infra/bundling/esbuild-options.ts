@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions, Loader } from 'esbuild';
-import { prepareSdkClients } from './sdk-clients.js';
+import { preparePackageCopies } from './package-aliases.js';
 
 /**
  * The esbuild API options equal to the command line `NodejsFunction` runs for these bundling
@@ -77,8 +77,9 @@ export function esbuildOptionsFor(
     // CDK's default externals depend on the runtime and a feature flag: name them explicitly instead.
     throw new Error('bundling.externalModules must be set explicitly for the smoke test to mirror synth');
   }
-  // BUNDLING aliases the SDK clients to rewritten copies (./sdk-clients.ts), made before any build.
-  prepareSdkClients(projectRoot);
+  // BUNDLING aliases the SDK clients and the Datadog client to rewritten copies (./sdk-clients.ts,
+  // ./datadog-client.ts), made before any build.
+  preparePackageCopies(projectRoot);
   const esm = bundling.format === 'esm';
   const runtimeMajor = /nodejs(\d+)/.exec(runtimeName)?.[1];
   if (!bundling.target && !runtimeMajor)

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type BuildResult, build } from 'esbuild';
 import { esbuildOptionsFor } from './esbuild-options.js';
+import { aliasedPackage, packageCopyAliases } from './package-aliases.js';
 import { packageOf, subpathOf } from './specifier.js';
 
 /**
@@ -86,6 +87,15 @@ export async function buildFirstUse(spec: FirstUseBuild): Promise<BuildResult> {
       ...options,
       // The function's bundle marks these packages external; here they are what is built.
       external: (options.external ?? []).filter((name) => !packages.has(name)),
+      // …and the copies BUNDLING aliases them to, which the function's bundle leaves out for them.
+      alias: {
+        ...options.alias,
+        ...Object.fromEntries(
+          packageCopyAliases(spec.projectRoot)
+            .filter((alias) => packages.has(aliasedPackage(alias)))
+            .map((alias) => [aliasedPackage(alias), alias.slice(alias.indexOf('=') + 1)]),
+        ),
+      },
       entryPoints,
       outdir: nodeModules,
       splitting: true,

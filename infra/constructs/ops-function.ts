@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { stageDefine } from '../../config/deployed.js';
 import type { StageConfig } from '../../config/schema.js';
-import { prepareSdkClients, sdkClientAliases } from '../bundling/sdk-clients.js';
+import { aliasedPackage, packageCopyAliases, preparePackageCopies } from '../bundling/package-aliases.js';
 import { packageOf } from '../bundling/specifier.js';
 
 /** Repository root, so entries can be given relative to it (`functions/intake/handler.ts`). */
@@ -35,13 +35,15 @@ export const BUNDLING: nodejs.BundlingOptions = {
   // anyway; the alias keeps node-fetch out of the bundle), and the SDK's environment credentials
   // provider instead of its whole default chain (functions/shared/lambda-credentials.ts: a function's
   // credentials are in its environment), and each SDK client as a copy whose schemas esbuild can
-  // tree-shake (infra/bundling/sdk-clients.ts). Measured in the cold-load bench, README "Benchmarks";
+  // tree-shake (infra/bundling/sdk-clients.ts), and the Datadog client as a copy whose serializer
+  // requires only the models its APIs reach (infra/bundling/datadog-client.ts). Measured in the
+  // cold-load bench, README "Benchmarks";
   // CDK passes each as `--alias:<package>=<file>`.
   esbuildArgs: {
     '--alias': [
       'cross-fetch=./functions/shared/https-fetch.ts',
       '@aws-sdk/credential-provider-node=./functions/shared/lambda-credentials.ts',
-      ...sdkClientAliases(REPO_ROOT),
+      ...packageCopyAliases(REPO_ROOT),
     ],
   },
 };
@@ -116,7 +118,7 @@ export class OpsFunction extends nodejs.NodejsFunction {
 
   constructor(scope: Construct, id: string, props: OpsFunctionProps) {
     // CDK bundles in the constructor: the SDK clients BUNDLING aliases must exist by then.
-    prepareSdkClients(REPO_ROOT);
+    preparePackageCopies(REPO_ROOT);
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -135,15 +137,19 @@ export class OpsFunction extends nodejs.NodejsFunction {
       ...bundling,
       ...(stage ? { define: { ...bundling?.define, ...stageDefine(stage) } } : {}),
     };
+    const firstUse = new Set(loadOnFirstUse.map((specifier) => packageOf(specifier)));
     const bundlingOptions: nodejs.BundlingOptions =
       loadOnFirstUse.length === 0
         ? merged
         : {
             ...merged,
-            externalModules: [
-              ...(merged.externalModules ?? []),
-              ...new Set(loadOnFirstUse.map((specifier) => packageOf(specifier))),
-            ],
+            externalModules: [...(merged.externalModules ?? []), ...firstUse],
+            // esbuild applies an alias before it marks a package external: a first-use package keeps
+            // its name in the bundle, and its build beside the bundle (first-use.ts) takes the alias.
+            esbuildArgs: {
+              ...merged.esbuildArgs,
+              '--alias': withoutAliasesOf(merged.esbuildArgs?.['--alias'], firstUse),
+            },
           };
     const runtime = lambda.Runtime.NODEJS_22_X;
     super(scope, id, {
@@ -188,6 +194,15 @@ export class OpsFunction extends nodejs.NodejsFunction {
     this.bundlingOptions = bundlingOptions;
     this.loadOnFirstUse = loadOnFirstUse;
   }
+}
+
+/** `--alias` values, less those replacing one of `packages`. */
+function withoutAliasesOf(
+  aliases: string | boolean | string[] | undefined,
+  packages: ReadonlySet<string>,
+): string[] {
+  const all = Array.isArray(aliases) ? aliases : typeof aliases === 'string' ? [aliases] : [];
+  return all.filter((alias) => !packages.has(aliasedPackage(alias)));
 }
 
 /**

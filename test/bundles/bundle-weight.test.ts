@@ -139,3 +139,31 @@ describe('zod/mini in the Lambda bundles', () => {
     }
   });
 });
+
+describe('the Datadog client in the Lambda bundles', () => {
+  /** The Datadog client's modules in one bundle, as esbuild counted them. */
+  const datadogOf = (entry: string) =>
+    inputsOf(entry)
+      .map(([file]) => file)
+      .filter((file) => /(@datadog\/datadog-api-client|ops-automation\/datadog-api-client)\//.test(file));
+
+  it('the functions that report to Datadog carry its client', () => {
+    const reporting = ENTRIES.filter((entry) => datadogOf(entry).length > 0);
+    expect(reporting).toEqual(
+      expect.arrayContaining([
+        'functions/intake/handler.ts',
+        'functions/report/handler.ts',
+        'runbooks/verify-backups/steps/handlers/publish.ts',
+      ]),
+    );
+  });
+
+  it.each(ENTRIES)('%s: the Datadog client from its copy, with only the models its APIs reach', (entry) => {
+    const files = datadogOf(entry);
+    for (const file of files) {
+      expect(file).toMatch(/^node_modules\/\.cache\/ops-automation\/datadog-api-client\//);
+    }
+    // The v1 serializer required all 795 v1 models (about 600 KB minified) in every bundle that reports.
+    expect(files.filter((file) => /\/datadog-api-client-v1\/models\//.test(file)).length).toBeLessThan(40);
+  });
+});

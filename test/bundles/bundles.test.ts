@@ -191,6 +191,23 @@ describe('bundles: every function of the app', () => {
     }
   });
 
+  it('builds the Datadog client beside the intake’s bundles from its copy, as inside the other bundles', () => {
+    const reporting = withFirstUse.filter((d) => d.loadOnFirstUse.some((s) => s.startsWith('@datadog/')));
+    expect(reporting.length).toBeGreaterThan(0);
+    for (const d of reporting) {
+      const dir = join(bundleDir(d.buildKey, d.entry), 'node_modules');
+      const sources = (readdirSync(dir, { recursive: true }) as string[])
+        .filter((file) => file.endsWith('.map'))
+        .flatMap(
+          (file) => (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { sources: string[] }).sources,
+        )
+        .filter((source) => source.includes('datadog-api-client'));
+      expect(sources.length, d.id).toBeGreaterThan(0);
+      for (const source of sources)
+        expect(source, d.id).toContain('.cache/ops-automation/datadog-api-client/');
+    }
+  });
+
   it.concurrent.each(withFirstUse.map((d) => [d.id, d] as const))(
     '%s: each first-use module loads from the asset as the real package does',
     async (_, d) => {
