@@ -36,6 +36,12 @@ const ONLY = (process.env.COLD_LOAD_ONLY ?? '').split(',').filter(Boolean);
 const GOAL = 1.2;
 const INVOKE = join(REPO_ROOT, 'test', 'bundles', 'invoke.mjs');
 const BASELINE = 'node -e "require(\'@aws-sdk/client-ssm\')"';
+/**
+ * A folder for one more cold load of each function after the timed rounds, under V8's CPU profiler
+ * (`--cpu-prof`, one `<row>.cpuprofile` each, for Chrome DevTools or any `.cpuprofile` reader). The
+ * profiled load is not counted.
+ */
+const PROFILE_DIR = process.env.COLD_LOAD_CPU_PROFILE;
 
 interface Timed {
   readonly ms: number;
@@ -137,6 +143,17 @@ export async function run(): Promise<BenchSection> {
           times[i]?.invoke.push(result.doneAt - result.loadedAt);
           times[i]?.cpu.push(result.cpuMs);
         }
+      }
+    }
+    if (PROFILE_DIR) {
+      for (const t of targets) {
+        const name = nameOf(t.d, chosen).replace(/[^\w.-]+/g, '_');
+        const profiled = await timeProcess(
+          [`--cpu-prof`, `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`, ...t.args],
+          t.env,
+          t.taskRoot,
+        );
+        if (profiled.code !== 0) throw new Error(`${t.d.id} exited ${profiled.code} under the profiler`);
       }
     }
     const rows: BenchRow[] = [];
