@@ -1,32 +1,36 @@
-import * as z from 'zod';
 import type { OpsLogger } from '../shared/powertools.js';
 import type { SlackApi } from '../shared/slack.js';
+import * as z from '../shared/zod-mini.js';
 import { approvalRequestBlocks } from './messages.js';
 import { type ApprovalStore, newApprovalId } from './store.js';
 
-/** What the frame's "Request approval" step sends (runbooks/workflow-kit.ts). */
+/**
+ * What the frame's "Request approval" step sends (runbooks/workflow-kit.ts). On `zod/mini`
+ * (functions/shared/zod-mini.ts): it is the approval hook's one schema, so its bundle carries no classic zod.
+ */
 export const ApprovalRequestEvent = z.object({
-  taskToken: z.string().min(1),
-  execution: z.string().min(1),
+  taskToken: z.string().check(z.minLength(1)),
+  execution: z.string().check(z.minLength(1)),
   input: z.object({
     runbook: z.string(),
     stage: z.string(),
-    parameters: z.record(z.string(), z.unknown()).default({}),
-    dryRun: z.boolean().default(false),
-    resourceKey: z.string().default('unknown'),
-    reasons: z.array(z.string()).default([]),
-    trigger: z
-      .object({
-        requestedBy: z.string().default('unknown'),
-        slack: z
-          .object({
+    parameters: z._default(z.record(z.string(), z.unknown()), {}),
+    dryRun: z._default(z.boolean(), false),
+    resourceKey: z._default(z.string(), 'unknown'),
+    reasons: z._default(z.array(z.string()), []),
+    trigger: z._default(
+      z.object({
+        requestedBy: z._default(z.string(), 'unknown'),
+        slack: z.optional(
+          z.object({
             channel: z.string(),
-            threadTs: z.string().optional(),
-            responseUrl: z.string().optional(),
-          })
-          .optional(),
-      })
-      .default({ requestedBy: 'unknown' }),
+            threadTs: z.optional(z.string()),
+            responseUrl: z.optional(z.string()),
+          }),
+        ),
+      }),
+      { requestedBy: 'unknown' },
+    ),
   }),
 });
 export type ApprovalRequestEvent = z.infer<typeof ApprovalRequestEvent>;
