@@ -30,18 +30,20 @@ export const BUNDLING: nodejs.BundlingOptions = {
   logLevel: nodejs.LogLevel.WARNING,
   // The runtime ships its own SDK, but a pinned, tree-shaken copy keeps behaviour identical to the tests.
   externalModules: [],
-  // Our fetch over node:https (functions/shared/https-fetch.ts) for the Datadog client's `cross-fetch`
-  // instead of node-fetch v2 and its Unicode tables (our configuration gives the client that fetch
-  // anyway; the alias keeps node-fetch out of the bundle), and the SDK's environment credentials
-  // provider instead of its whole default chain (functions/shared/lambda-credentials.ts: a function's
-  // credentials are in its environment), and each SDK client as a copy whose schemas esbuild can
-  // tree-shake (infra/bundling/sdk-clients.ts), and the Datadog client as a copy whose serializer
-  // requires only the models its APIs reach (infra/bundling/datadog-client.ts). Measured in the
-  // cold-load bench, README "Benchmarks";
-  // CDK passes each as `--alias:<package>=<file>`.
+  // Packages replaced in every bundle (CDK passes each as `--alias:<package>=<file>`), each measured
+  // in the cold-load bench (README "Benchmarks"):
+  // - the Datadog client's `cross-fetch`: our fetch over node:https (functions/shared/https-fetch.ts;
+  //   our configuration gives the client that fetch anyway), so node-fetch and its Unicode tables stay out;
+  // - its `pako`: Node's zlib (functions/shared/pako-zlib.ts), for 48 KB of JavaScript zlib it loads
+  //   and we never use;
+  // - the SDK's credential chain: the environment provider (functions/shared/lambda-credentials.ts:
+  //   a function's credentials are in its environment);
+  // - each SDK client, and the Datadog client: rewritten copies (infra/bundling/package-aliases.ts),
+  //   whose schemas esbuild can tree-shake and whose serializer requires only the models its APIs reach.
   esbuildArgs: {
     '--alias': [
       'cross-fetch=./functions/shared/https-fetch.ts',
+      'pako=./functions/shared/pako-zlib.ts',
       '@aws-sdk/credential-provider-node=./functions/shared/lambda-credentials.ts',
       ...packageCopyAliases(REPO_ROOT),
     ],
