@@ -9,7 +9,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -34,11 +33,27 @@ const PACKAGE = join(REPO_ROOT, 'node_modules', '@datadog', 'datadog-api-client'
 const V1 = join('dist', 'packages', 'datadog-api-client-v1');
 const APIS = ['EventsApi', 'MetricsApi'];
 
-const work = mkdtempSync(join(tmpdir(), 'datadog-client-'));
+// Inside this project's node_modules, so the copies' own requires (loglevel, …) resolve as they do here.
+mkdirSync(join(REPO_ROOT, 'node_modules', '.cache'), { recursive: true });
+const work = mkdtempSync(join(REPO_ROOT, 'node_modules', '.cache', 'datadog-client-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-beforeAll(() => prepareDatadogClient(REPO_ROOT));
 
-const copyDir = () => join(REPO_ROOT, datadogClientAlias(REPO_ROOT).split('=')[1] ?? '');
+/** A throw-away project whose Datadog client is the real package, linked. */
+function project(): string {
+  const root = mkdtempSync(join(work, 'project-'));
+  mkdirSync(join(root, 'node_modules', '@datadog'), { recursive: true });
+  symlinkSync(PACKAGE, join(root, 'node_modules', '@datadog', 'datadog-api-client'));
+  return root;
+}
+
+// The copy under test is made afresh in a project of its own, never the one a build left in this
+// project's cache (it would have been made by an earlier version of the code).
+let root = '';
+beforeAll(() => {
+  root = project();
+  prepareDatadogClient(root);
+});
+const copyDir = () => join(root, datadogClientAlias(root).split('=')[1] ?? '');
 
 interface Serializer {
   serialize(data: unknown, type: string, format: string): unknown;
@@ -224,6 +239,11 @@ describe('the copy’s serializer against the package’s own', () => {
     const models = files.filter((f) => f.startsWith(join(V1, 'models')) && f.endsWith('.js'));
     expect(models.length).toBeGreaterThan(10);
     expect(models.length).toBeLessThan(40);
+    // Model classes only: an enum's or a union's module (they exist too) is not what the serializer requires.
+    for (const model of models.filter((file) => file !== serializer)) {
+      const name = model.replace(/.*\//, '').replace(/\.js$/, '');
+      expect(kindOf(name).kind, name).toBe('class');
+    }
     expect(readFileSync(join(copyDir(), serializer), 'utf8')).not.toContain('sourceMappingURL');
   });
 });
@@ -307,6 +327,9 @@ exports.ObjectSerializer = ObjectSerializer;
     expect(() => keepTypes(SERIALIZER.replace('const typeMap = {', 'let typeMap = {'), new Set())).toThrow(
       'the serializer has no "const typeMap = {" block; datadog-client.ts needs a look',
     );
+    expect(() => keepTypes(SERIALIZER.replace('\n};\nclass', '\nclass'), new Set())).toThrow(
+      'the serializer has no "const oneOfMap = {" block; datadog-client.ts needs a look',
+    );
     expect(() => keepTypes(SERIALIZER.replace('    Colour:', '  Colour:'), new Set())).toThrow(
       'enumsMap has an entry that does not start "    Name:"; datadog-client.ts needs a look',
     );
@@ -352,14 +375,6 @@ describe('typesReached', () => {
 });
 
 describe('the copy, made in a project of its own', () => {
-  /** A throw-away project whose Datadog client is the real package, linked. */
-  function project(): string {
-    const root = mkdtempSync(join(work, 'project-'));
-    mkdirSync(join(root, 'node_modules', '@datadog'), { recursive: true });
-    symlinkSync(PACKAGE, join(root, 'node_modules', '@datadog', 'datadog-api-client'));
-    return root;
-  }
-
   it('makes the cache and the copy the alias names, replaces older copies and leaves other folders', () => {
     const root = project();
     const alias = datadogClientAlias(root);
@@ -372,27 +387,77 @@ describe('the copy, made in a project of its own', () => {
     );
     const cache = join(root, 'node_modules/.cache/ops-automation/datadog-api-client');
     mkdirSync(join(cache, '0.0.1-0123456789ab', 'dist'), { recursive: true });
+    mkdirSync(join(cache, '10.20.30-abcdef012345'), { recursive: true });
+    // Another build's staging folder, a copy kept under another name, notes: none of them an older copy.
+    mkdirSync(join(cache, '0.0.2-0123456789ab.4242.1765000000000'), { recursive: true });
+    mkdirSync(join(cache, 'kept-0.0.1-0123456789ab'), { recursive: true });
     mkdirSync(join(cache, 'notes'), { recursive: true });
     prepareDatadogClient(root);
     const copy = join(root, alias.split('=')[1] ?? '');
     expect(readFileSync(join(copy, V1, 'models', 'ObjectSerializer.js'), 'utf8')).toBe(
       readFileSync(join(copyDir(), V1, 'models', 'ObjectSerializer.js'), 'utf8'),
     );
-    expect(readdirSync(cache).sort()).toEqual([relative(cache, copy), 'notes'].sort());
+    expect(readdirSync(cache).sort()).toEqual(
+      [
+        relative(cache, copy),
+        '0.0.2-0123456789ab.4242.1765000000000',
+        'kept-0.0.1-0123456789ab',
+        'notes',
+      ].sort(),
+    );
   });
 
-  it('refuses a package whose serializer requires other models than its type map names, and makes no copy', () => {
-    const root = mkdtempSync(join(work, 'project-'));
-    const pkg = join(root, 'node_modules', '@datadog', 'datadog-api-client');
+  /** A throw-away project whose Datadog client is a package of the real one's shape, with these files under its v1 folder. */
+  function fakeProject(files: Record<string, string>): { root: string; v1: string } {
+    const fake = mkdtempSync(join(work, 'project-'));
+    const pkg = join(fake, 'node_modules', '@datadog', 'datadog-api-client');
     mkdirSync(join(pkg, V1, 'models'), { recursive: true });
+    mkdirSync(join(pkg, V1, 'apis'), { recursive: true });
     writeFileSync(join(pkg, 'package.json'), JSON.stringify({ version: '9.9.9' }));
-    writeFileSync(
-      join(pkg, V1, 'models', 'ObjectSerializer.js'),
-      SERIALIZER.replace('    Gamma: Gamma_1.Gamma,\n', ''),
+    const apis = {
+      'apis/EventsApi.js': 'ObjectSerializer_1.ObjectSerializer.serialize(body, "Alpha", "");\n',
+      'apis/MetricsApi.js': '',
+      'models/Alpha.js': 'exports.Alpha = class Alpha { static getAttributeTypeMap() { return {}; } };\n',
+    };
+    for (const [file, text] of Object.entries({ ...apis, ...files }))
+      writeFileSync(join(pkg, V1, file), text);
+    return { root: fake, v1: join(pkg, V1) };
+  }
+
+  it.each([
+    ['a type map without a model it requires', SERIALIZER.replace('    Gamma: Gamma_1.Gamma,\n', ''), 2],
+    [
+      'a type map with a model it does not require',
+      SERIALIZER.replace('const Gamma_1 = require("./Gamma");\n', ''),
+      3,
+    ],
+    [
+      'a type map naming other models than it requires',
+      SERIALIZER.replace('const Gamma_1 = require("./Gamma");', 'const Delta_1 = require("./Delta");'),
+      3,
+    ],
+    [
+      'no model at all',
+      SERIALIZER.replace(/^const \w+_1 = require\("\.\/\w+"\);\n/gm, '').replace(
+        /^ {4}\w+: \w+_1\.\w+,\n/gm,
+        '',
+      ),
+      0,
+    ],
+  ])('refuses a package whose serializer has %s, and makes no copy', (_, serializer, size) => {
+    const fake = fakeProject({ 'models/ObjectSerializer.js': serializer });
+    expect(() => prepareDatadogClient(fake.root)).toThrow(
+      `${fake.v1}: the serializer's requires and its type map do not name the same ${size} models; datadog-client.ts needs a look`,
     );
-    expect(() => prepareDatadogClient(root)).toThrow(
-      `${join(pkg, V1)}: the serializer's requires and its type map do not name the same 2 models; datadog-client.ts needs a look`,
-    );
-    expect(existsSync(join(root, 'node_modules', '.cache'))).toBe(false);
+    expect(existsSync(join(fake.root, 'node_modules', '.cache'))).toBe(false);
+  });
+
+  it('refuses a model module that does not export its class, naming it', () => {
+    const fake = fakeProject({
+      'models/ObjectSerializer.js': SERIALIZER,
+      'models/Alpha.js': 'exports.NotAlpha = class {};\n',
+    });
+    expect(() => prepareDatadogClient(fake.root)).toThrow(`${fake.v1}/models/Alpha.js does not export Alpha`);
+    expect(existsSync(join(fake.root, 'node_modules', '.cache'))).toBe(false);
   });
 });
