@@ -38,8 +38,8 @@ const INVOKE = join(REPO_ROOT, 'test', 'bundles', 'invoke.mjs');
 const BASELINE = 'node -e "require(\'@aws-sdk/client-ssm\')"';
 /**
  * A folder for one more cold load of each function after the timed rounds, under V8's CPU profiler
- * (`--cpu-prof`, one `<row>.cpuprofile` each, for Chrome DevTools or any `.cpuprofile` reader). The
- * profiled load is not counted.
+ * (`--cpu-prof`, one `<row>.cpuprofile` each, for Chrome DevTools or any `.cpuprofile` reader), with
+ * the bundles they ran (a `bench-cold-load-` folder, source maps included). The profiled load is not counted.
  */
 const PROFILE_DIR = process.env.COLD_LOAD_CPU_PROFILE;
 
@@ -76,7 +76,8 @@ const nameOf = (d: Deployed, all: readonly Deployed[]) => {
 
 export async function run(): Promise<BenchSection> {
   const loadBefore = loadavg()[0] ?? 0;
-  const work = mkdtempSync(join(tmpdir(), 'bench-cold-load-'));
+  // Under the profiler the bundles stay beside the profiles: their source maps name the code.
+  const work = mkdtempSync(join(PROFILE_DIR ?? tmpdir(), 'bench-cold-load-'));
   const web = await startWebApiFake();
   const aws = await startAwsRefuser('answer', { tls: web.tls });
   try {
@@ -188,6 +189,6 @@ export async function run(): Promise<BenchSection> {
   } finally {
     await aws.close();
     await web.close();
-    rmSync(work, { recursive: true, force: true });
+    if (!PROFILE_DIR) rmSync(work, { recursive: true, force: true });
   }
 }
