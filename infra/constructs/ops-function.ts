@@ -119,7 +119,7 @@ export class OpsFunction extends nodejs.NodejsFunction {
   readonly loadOnFirstUse: readonly string[];
 
   constructor(scope: Construct, id: string, props: OpsFunctionProps) {
-    // CDK bundles in the constructor: the SDK clients BUNDLING aliases must exist by then.
+    // CDK bundles in the constructor: the package copies BUNDLING aliases must exist by then.
     preparePackageCopies(REPO_ROOT);
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
