@@ -11,8 +11,8 @@ import { COPIES, placeCopy } from './package-copy.js';
  * The Datadog API client as the functions use it, without the models they never reach (issue 17).
  *
  * `@datadog/datadog-api-client` is CommonJS. Each API version has one `models/ObjectSerializer.js`
- * that `require`s every model of that version (795 in v1) to fill its type map, and every API
- * module requires it. So a function that posts one event and one series set up all 795 classes at
+ * that `require`s every model of that version (776 in v1) to fill its type map, and every API
+ * module requires it. So a function that posts one event and one series set up all 776 classes at
  * its first report: 727 KB of a bundle, compiled and run, which esbuild cannot drop because
  * `require` of a CommonJS module may have side effects.
  *
