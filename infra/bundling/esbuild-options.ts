@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions, Loader } from 'esbuild';
-import { preparePackageCopies } from './package-aliases.js';
+import { preparePackageCopies, splitAlias } from './package-aliases.js';
 
 /**
  * The esbuild API options equal to the command line `NodejsFunction` runs for these bundling
@@ -47,8 +47,8 @@ function aliasesOf(args: nodejs.BundlingOptions['esbuildArgs']): Record<string, 
           `esbuildArgs ${key} is not translated by the smoke test: add it to infra/bundling/esbuild-options.ts`,
         );
       }
-      const eq = one.indexOf('=');
-      alias[one.slice(0, eq)] = one.slice(eq + 1);
+      const { name, target } = splitAlias(one);
+      alias[name] = target;
     }
   }
   return alias;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type BuildResult, build } from 'esbuild';
 import { esbuildOptionsFor } from './esbuild-options.js';
-import { aliasedPackage, packageCopyAliases } from './package-aliases.js';
+import { packageCopyAliases, splitAlias } from './package-aliases.js';
 import { packageOf, subpathOf } from './specifier.js';
 
 /**
@@ -92,8 +92,9 @@ export async function buildFirstUse(spec: FirstUseBuild): Promise<BuildResult> {
         ...options.alias,
         ...Object.fromEntries(
           packageCopyAliases(spec.projectRoot)
-            .filter((alias) => packages.has(aliasedPackage(alias)))
-            .map((alias) => [aliasedPackage(alias), alias.slice(alias.indexOf('=') + 1)]),
+            .map(splitAlias)
+            .filter(({ name }) => packages.has(name))
+            .map(({ name, target }) => [name, target]),
         ),
       },
       entryPoints,

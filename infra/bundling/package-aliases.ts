@@ -16,7 +16,8 @@ export function preparePackageCopies(projectRoot: string): void {
   prepareDatadogClient(projectRoot);
 }
 
-/** The package an `--alias` value replaces. */
-export function aliasedPackage(alias: string): string {
-  return alias.slice(0, alias.indexOf('='));
+/** An `--alias` value (`<package>=<replacement>`) as the package it replaces and what replaces it. */
+export function splitAlias(alias: string): { readonly name: string; readonly target: string } {
+  const eq = alias.indexOf('=');
+  return { name: alias.slice(0, eq), target: alias.slice(eq + 1) };
 }

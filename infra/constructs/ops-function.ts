@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { stageDefine } from '../../config/deployed.js';
 import type { StageConfig } from '../../config/schema.js';
-import { aliasedPackage, packageCopyAliases, preparePackageCopies } from '../bundling/package-aliases.js';
+import { packageCopyAliases, preparePackageCopies, splitAlias } from '../bundling/package-aliases.js';
 import { packageOf } from '../bundling/specifier.js';
 
 /** Repository root, so entries can be given relative to it (`functions/intake/handler.ts`). */
@@ -204,7 +204,7 @@ function withoutAliasesOf(
   packages: ReadonlySet<string>,
 ): string[] {
   const all = Array.isArray(aliases) ? aliases : typeof aliases === 'string' ? [aliases] : [];
-  return all.filter((alias) => !packages.has(aliasedPackage(alias)));
+  return all.filter((alias) => !packages.has(splitAlias(alias).name));
 }
 
 /**

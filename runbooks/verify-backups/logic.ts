@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { EXECUTION_TAG_KEY, SCRATCH_TAG } from './scratch-tags.js';
+import { SCRATCH_TAG } from './scratch-tags.js';
 
 /**
  * The pure verdict rules of verify-backups: one function per check, each a function of the
@@ -432,8 +432,6 @@ function stepError(e: { Error?: string; Cause?: string } | undefined): string {
   const cause = (e.Cause ?? '').replace(/\s+/g, ' ').slice(0, 200);
   return cause ? `${e.Error ?? 'Error'}: ${cause}` : (e.Error ?? 'unknown error');
 }
-
-export { EXECUTION_TAG_KEY, SCRATCH_TAG };
 
 /**
  * restore: the restore test (when one ran) produced a usable copy and left nothing behind.

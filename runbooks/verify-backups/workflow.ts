@@ -18,8 +18,9 @@ import {
   type WorkflowHooks,
 } from '../workflow-kit.js';
 import { estimateRestoreCostUsd, PRICE_SOURCE } from './cost.js';
-import { type BackupClass, type ClassPolicy, EXECUTION_TAG_KEY, SCRATCH_TAG } from './logic.js';
+import type { BackupClass, ClassPolicy } from './logic.js';
 import { BACKUP_SIGNAL_EVENT } from './report.js';
+import { EXECUTION_TAG_KEY, SCRATCH_TAG } from './scratch-tags.js';
 
 /**
  * Errors as the Step Functions SDK integrations raise them: `<Service>.<Code>Exception`, and the
