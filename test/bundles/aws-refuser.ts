@@ -33,14 +33,15 @@ export interface AwsCall {
  * The value of every secret in `answer` mode: one JSON document with the fields our readers take
  * (database credentials; a token, API or application key: functions/shared/slack.ts `pickField`).
  */
-const SECRET_VALUE = JSON.stringify({
+export const STAND_IN_SECRET = {
   username: 'smoke',
   password: 'smoke-password-0000',
   token: 'xoxb-0000-smoke',
   signingSecret: '8f742231b10e8888abcd99yyyzzz85a5',
   apiKey: '0123456789abcdef0123456789abcdef',
   appKey: '0123456789abcdef0123456789abcdef01234567',
-});
+} as const;
+const SECRET_VALUE = JSON.stringify(STAND_IN_SECRET);
 
 /** EC2 replies whose one member is always there on success (CopySnapshot: the new snapshot's id). */
 const EC2_REQUIRED: Record<string, string> = {

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../../infra/constructs/ops-function.js';
+import { build } from 'esbuild';
+import { esbuildOptionsFor } from '../../../infra/bundling/esbuild-options.js';
+import { BUNDLING, REPO_ROOT } from '../../../infra/constructs/ops-function.js';
 import { appFunctions, type Deployed, lambdaEnvironment } from '../../bundles/app-functions.js';
-import { startAwsRefuser } from '../../bundles/aws-refuser.js';
+import { STAND_IN_SECRET, startAwsRefuser } from '../../bundles/aws-refuser.js';
 import { SAMPLES } from '../../bundles/samples.js';
 import { startWebApiFake } from '../../bundles/web-api-fake.js';
 import { type BenchCheck, type BenchRow, type BenchSection, median } from '../types.js';
@@ -43,6 +46,47 @@ const BASELINE = 'node -e "require(\'@aws-sdk/client-ssm\')"';
  */
 const PROFILE_DIR = process.env.COLD_LOAD_CPU_PROFILE;
 
+/**
+ * Reference rows, with the same baseline and no goal: functions that are not the app's, bundled with
+ * BUNDLING and loaded the same way (test/bench/cold-load-reference/), to show how much of the 1.2×
+ * budget the chosen packages spend before any code of ours. `COLD_LOAD_ONLY=reference` runs only them.
+ */
+const REFERENCES: ReadonlyArray<{ readonly entry: string; readonly name: string }> = [
+  { entry: 'one-call.ts', name: 'reference: the yardstick’s client, bundled, one GetParameter' },
+  { entry: 'one-call-logged.ts', name: 'reference: the same, with the Powertools logger' },
+  {
+    entry: 'secret-and-record.ts',
+    name: 'reference: two clients (a secret read, a DynamoDB put), with the logger',
+  },
+  {
+    entry: 'secret-and-slack-post.ts',
+    name: 'reference: a secret read and one Slack post (the app’s Slack client), with the logger',
+  },
+];
+
+/** A deployment of a reference entry, as the app's functions are deployed (OpsFunction's environment). */
+function referenceDeployment(entry: string): Deployed {
+  const name = `reference-${entry.replace(/\.ts$/, '')}`;
+  return {
+    id: name,
+    path: name,
+    entry: `test/bench/cold-load-reference/${entry}`,
+    buildKey: 'reference',
+    handler: 'index.handler',
+    runtime: 'nodejs22.x',
+    region: 'eu-west-1',
+    environment: {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: name,
+      POWERTOOLS_METRICS_NAMESPACE: 'OpsAutomation',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    },
+    functionName: name,
+    memory: 512,
+    loadOnFirstUse: [],
+  };
+}
+
 interface Timed {
   readonly ms: number;
   readonly code: number | null;
@@ -74,6 +118,36 @@ const nameOf = (d: Deployed, all: readonly Deployed[]) => {
   return perStage ? `${name} [${d.environment.STAGE ?? d.id.split('/')[0]}]` : name;
 };
 
+const SLACK_ENDPOINT = 'functions/slack/handler.ts';
+
+/**
+ * The Slack endpoint's sample as Slack would send it: signed with the signing secret the AWS stand-in
+ * returns, at the current time (Slack's v0 scheme: HMAC-SHA256 of `v0:<timestamp>:<body>`, computed
+ * here with node:crypto, not by the code under test). The smoke test's own sample carries a signature
+ * of zeros, which the endpoint refuses after reading its secret: that measured the refusal alone.
+ */
+function signedSlackRequest(event: unknown): unknown {
+  const request = event as { body: string; headers: Record<string, string> };
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = createHmac('sha256', STAND_IN_SECRET.signingSecret)
+    .update(`v0:${timestamp}:${request.body}`)
+    .digest('hex');
+  return {
+    ...request,
+    headers: {
+      ...request.headers,
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': `v0=${signature}`,
+    },
+  };
+}
+
+/** The first invocation's calls to the stand-ins, for a row's note: each on the cold path (client, TLS, reply). */
+const callsNote = (calls: readonly string[] = []) =>
+  calls.length === 0
+    ? 'no call to AWS, Slack or Datadog'
+    : `${calls.length} ${calls.length === 1 ? 'call' : 'calls'}: ${calls.join(', ')}`;
+
 export async function run(): Promise<BenchSection> {
   const loadBefore = loadavg()[0] ?? 0;
   // Under the profiler the bundles stay beside the profiles: their source maps name the code.
@@ -86,16 +160,37 @@ export async function run(): Promise<BenchSection> {
     for (const result of await functions.buildAll(bundles)) {
       if (result.errors.length > 0) throw new Error(`esbuild: ${JSON.stringify(result.errors)}`);
     }
-    const chosen = functions.deployed.filter(
+    const references = REFERENCES.map((r) => ({ ...r, d: referenceDeployment(r.entry) }));
+    const { options, outFile } = esbuildOptionsFor(BUNDLING, 'nodejs22.x', REPO_ROOT);
+    const referenceBuild = await build({
+      ...options,
+      entryPoints: references.map(({ d }) => ({
+        in: join(REPO_ROOT, d.entry),
+        out: join(d.id, outFile.replace(/\.m?js$/, '')),
+      })),
+      outdir: join(work, 'reference'),
+    });
+    if (referenceBuild.errors.length > 0)
+      throw new Error(`esbuild: ${JSON.stringify(referenceBuild.errors)}`);
+    const chosen = [...functions.deployed, ...references.map(({ d }) => d)].filter(
       (d) => ONLY.length === 0 || ONLY.some((o) => d.entry.includes(o)),
     );
+    const referenceName = new Map(references.map(({ d, name }) => [d.id, name]));
     const targets = chosen.map((d, i) => {
-      const sample = SAMPLES[d.entry];
+      const reference = referenceName.has(d.id);
+      const sample = reference ? { event: {} } : SAMPLES[d.entry];
       if (!sample) throw new Error(`no sample event for ${d.entry} in test/bundles/samples.ts`);
-      const taskRoot = functions.bundleDir(bundles, d.buildKey, d.entry);
+      const taskRoot = reference
+        ? join(work, 'reference', d.id)
+        : functions.bundleDir(bundles, d.buildKey, d.entry);
       const eventFile = join(work, `event-${i}.json`);
       const resultFile = join(work, `result-${i}.json`);
-      writeFileSync(eventFile, JSON.stringify(sample.event));
+      // Written before each load: the Slack endpoint's is signed afresh (signedSlackRequest).
+      const writeEvent = () =>
+        writeFileSync(
+          eventFile,
+          JSON.stringify(d.entry === SLACK_ENDPOINT ? signedSlackRequest(sample.event) : sample.event),
+        );
       const env = lambdaEnvironment(d, {
         taskRoot,
         accessKeyId: `AKIABENCH${String(i).padStart(11, '0')}`,
@@ -104,7 +199,14 @@ export async function run(): Promise<BenchSection> {
       });
       env.SMOKE_WEB_API_PORT = String(web.port);
       env.NODE_EXTRA_CA_CERTS = web.caFile;
-      return { d, taskRoot, env, args: [INVOKE, taskRoot, d.handler, eventFile, resultFile], resultFile };
+      return {
+        d,
+        taskRoot,
+        env,
+        writeEvent,
+        args: [INVOKE, taskRoot, d.handler, eventFile, resultFile],
+        resultFile,
+      };
     });
     const baselineEnv = { PATH: targets[0]?.env.PATH ?? '', LANG: 'en_US.UTF-8', TZ: ':UTC' };
     const baselineArgs = ['-e', "require('@aws-sdk/client-ssm')"];
@@ -116,13 +218,22 @@ export async function run(): Promise<BenchSection> {
       cpu: [] as number[],
       /** How the first invocation ended (the same every round): returned, or the error it threw. */
       ended: '',
+      /** The calls it made to the stand-ins (AWS operations, Slack/Datadog paths), in order. */
+      calls: [] as string[],
     }));
     for (let round = 0; round <= ROUNDS; round++) {
       for (const [i, t] of targets.entries()) {
         const base = await timeProcess(baselineArgs, baselineEnv, REPO_ROOT);
         if (base.code !== 0) throw new Error(`${BASELINE} exited ${base.code}: ${base.output}`);
+        t.writeEvent();
+        const awsBefore = aws.calls.length;
+        const webBefore = web.requests.length;
         const fn = await timeProcess(t.args, t.env, t.taskRoot);
         if (fn.code !== 0) throw new Error(`${t.d.id} exited ${fn.code}: ${fn.output.slice(0, 2000)}`);
+        const calls = [
+          ...aws.calls.slice(awsBefore).map((c) => `${c.service} ${c.operation}`),
+          ...web.requests.slice(webBefore).map((r) => `${r.host}${r.path}`),
+        ];
         // Only a load that reached the handler's invocation counts (its end may be our own refusal).
         const result = JSON.parse(readFileSync(t.resultFile, 'utf8')) as {
           phase: string;
@@ -136,7 +247,10 @@ export async function run(): Promise<BenchSection> {
           throw new Error(`${t.d.id} did not load: ${JSON.stringify(result.error).slice(0, 2000)}`);
         }
         const timing = times[i];
-        if (timing) timing.ended = result.ok ? 'returned' : `threw ${result.error?.name ?? 'an error'}`;
+        if (timing) {
+          timing.ended = result.ok ? 'returned' : `threw ${result.error?.name ?? 'an error'}`;
+          timing.calls = calls;
+        }
         if (round > 0) {
           times[i]?.fn.push(fn.ms);
           times[i]?.base.push(base.ms);
@@ -148,6 +262,7 @@ export async function run(): Promise<BenchSection> {
     }
     if (PROFILE_DIR) {
       for (const t of targets) {
+        t.writeEvent();
         const name = nameOf(t.d, chosen).replace(/[^\w.-]+/g, '_');
         const profiled = await timeProcess(
           [`--cpu-prof`, `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`, ...t.args],
@@ -163,6 +278,17 @@ export async function run(): Promise<BenchSection> {
       const fn = median(times[i]?.fn ?? []);
       const base = median(times[i]?.base ?? []);
       const ratio = fn / base;
+      const reference = referenceName.get(t.d.id);
+      if (reference) {
+        rows.push({
+          name: reference,
+          value: Math.round(fn),
+          unit: 'ms',
+          baseline: { name: BASELINE, value: Math.round(base) },
+          note: `not a function of the app (no goal); median of ${ROUNDS} rounds; module ready at ${median(times[i]?.loaded ?? []).toFixed(0)} ms, first invocation ${median(times[i]?.invoke ?? []).toFixed(0)} ms (${times[i]?.ended}); process CPU ${median(times[i]?.cpu ?? []).toFixed(0)} ms; ${callsNote(times[i]?.calls)}`,
+        });
+        continue;
+      }
       rows.push({
         name: nameOf(t.d, chosen),
         value: Math.round(fn),
@@ -171,7 +297,7 @@ export async function run(): Promise<BenchSection> {
         // Where the time goes: the handler module ready (ms after the process started), and the first
         // invocation (against the answering stand-ins); the process's CPU time (user + system), which
         // machine load disturbs less than wall time, to compare two builds of one function.
-        note: `median of ${ROUNDS} rounds; module ready at ${median(times[i]?.loaded ?? []).toFixed(0)} ms, first invocation ${median(times[i]?.invoke ?? []).toFixed(0)} ms (${times[i]?.ended}); process CPU ${median(times[i]?.cpu ?? []).toFixed(0)} ms`,
+        note: `median of ${ROUNDS} rounds; module ready at ${median(times[i]?.loaded ?? []).toFixed(0)} ms, first invocation ${median(times[i]?.invoke ?? []).toFixed(0)} ms (${times[i]?.ended}); process CPU ${median(times[i]?.cpu ?? []).toFixed(0)} ms; ${callsNote(times[i]?.calls)}`,
         goal: { op: '≤', ratio: GOAL },
       });
       checks.push({
