@@ -12,7 +12,7 @@ import { SlackApi, secretsManagerToken } from '../shared/slack.js';
 import { UserGroupResolver } from './authz.js';
 import { liveIntake } from './intake-port.js';
 import { SlackJob } from './jobs.js';
-import { closeApprovalsOf, runSlackJob, type WorkerDeps } from './worker.js';
+import { runSlackJob, type WorkerDeps } from './worker.js';
 
 // Read once at cold start; a misconfigured function fails loudly here.
 const stage = deployedStage(requiredEnv('STAGE'));
@@ -47,24 +47,12 @@ const deps: WorkerDeps = {
   nowMs: Date.now,
 };
 
-/** Step Functions' EventBridge event when one of the stage's runbook executions ends. */
-const ExecutionEnded = z.object({
-  'detail-type': z.literal('Step Functions Execution Status Change'),
-  detail: z.object({ name: z.string(), status: z.string() }),
-});
-
 /**
- * The Slack worker: Slack jobs, invoked asynchronously by the endpoint; and the end of a runbook
- * execution (EventBridge rule), which closes approvals left undecided. A job that fails its schema
- * is a bug: logged and dropped, a retry cannot fix it.
+ * The Slack worker: Slack jobs, invoked asynchronously by the endpoint (the end of a runbook execution
+ * has its own function, run-ended-handler.ts). A job that fails its schema is a bug: logged and
+ * dropped, a retry cannot fix it.
  */
 export const handler = withLogContext(async (event: unknown): Promise<void> => {
-  const ended = ExecutionEnded.safeParse(event);
-  if (ended.success) {
-    logger.appendKeys({ correlationId: ended.data.detail.name });
-    await closeApprovalsOf(ended.data.detail.name, ended.data.detail.status, deps);
-    return;
-  }
   const job = SlackJob.safeParse(event);
   if (!job.success) {
     logger.error('dropped a malformed Slack job', { issues: job.error.issues.map((i) => i.message) });

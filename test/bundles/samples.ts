@@ -163,11 +163,31 @@ export const SAMPLES: Record<string, Sample> = {
     },
     expect: 'aws',
   },
+  // `/ops run snapshot-volume volumeId=…` from an on-call engineer, as the endpoint hands it over
+  // (functions/slack/jobs.ts): the intake's guards on DynamoDB, then the start.
   'functions/slack/worker-handler.ts': {
+    event: {
+      kind: 'start',
+      verb: 'run',
+      runbook: 'snapshot-volume',
+      parameters: { volumeId: 'vol-0123456789abcdef0' },
+      dryRun: false,
+      text: 'run snapshot-volume volumeId=vol-0123456789abcdef0',
+      user: { id: 'U0PLATFORM1', name: 'on-call' },
+      channel: 'C0DEVOPS001',
+      responseUrl: 'https://hooks.slack.com/commands/T0001/1234/smoke',
+      receivedAt: '2026-11-22T09:00:00.000Z',
+      correlationId: '13345224609.738474920.8088930838d88f008e0',
+    },
+    expect: 'aws',
+    correlationId: '13345224609.738474920.8088930838d88f008e0',
+  },
+  // A run that failed with an approval pending (the `RunEnded` rule's event).
+  'functions/slack/run-ended-handler.ts': {
     event: {
       'detail-type': 'Step Functions Execution Status Change',
       source: 'aws.states',
-      detail: { name: EXECUTION, status: 'SUCCEEDED' },
+      detail: { name: EXECUTION, status: 'FAILED' },
     },
     expect: 'aws',
     correlationId: EXECUTION,

@@ -693,6 +693,66 @@ const TABLES: Record<string, { role: () => { id: string; principal: string }; ta
       ],
     },
   },
+  // The Slack README: on a failed, timed-out or aborted run, its pending approvals are closed and
+  // their messages updated; nothing else.
+  'Slack run-ended (function)': {
+    role: () => ({
+      id: roleIdStartingWith('SlackRunEndedFunctionRole'),
+      principal: arn('iam', 'role/dev-automation-SlackRunEndedFunctionRole', ''),
+    }),
+    table: {
+      allow: [
+        {
+          action: 'dynamodb:GetItem',
+          resource: arn('dynamodb', 'table/ops-dev-slack'),
+          why: 'reads the approvals of the run that ended',
+        },
+        {
+          action: 'dynamodb:UpdateItem',
+          resource: arn('dynamodb', 'table/ops-dev-slack'),
+          why: 'resolves a pending approval',
+        },
+        {
+          action: 'secretsmanager:GetSecretValue',
+          resource: arn('secretsmanager', 'secret:ops/dev/slack/bot-token-AbCdEf'),
+          why: 'the bot token, to update the approval message',
+        },
+      ],
+      deny: [
+        {
+          action: 'dynamodb:PutItem',
+          resource: arn('dynamodb', 'table/ops-dev-slack'),
+          why: 'never creates approvals or replay claims',
+        },
+        {
+          action: 'secretsmanager:GetSecretValue',
+          resource: arn('secretsmanager', 'secret:ops/dev/slack/signing-secret-AbCdEf'),
+          why: 'never verifies Slack requests',
+        },
+        {
+          // A task token names no resource: the action is granted on `*` or not at all.
+          action: 'states:SendTaskSuccess',
+          resource: '*',
+          why: 'closing an approval never answers its task token',
+        },
+        {
+          action: 'states:StartExecution',
+          resource: arn('states', 'stateMachine:ops-dev-snapshot-volume'),
+          why: 'never starts a run',
+        },
+        {
+          action: 'dynamodb:PutItem',
+          resource: arn('dynamodb', 'table/ops-dev-intake-guards'),
+          why: "not the intake's guards",
+        },
+        {
+          action: 'lambda:InvokeFunction',
+          resource: fn('ops-dev-slack-worker'),
+          why: 'never hands work to the worker',
+        },
+      ],
+    },
+  },
   'intake (function)': {
     role: () => ({ id: intakeRoleId(), principal: arn('iam', 'role/dev-automation-IntakeFunctionRole', '') }),
     table: {
@@ -886,6 +946,15 @@ const TABLES: Record<string, { role: () => { id: string; principal: string }; ta
     },
   },
 };
+
+/** A role the template names only by its logical id (an OpsFunction role without a RoleName). */
+function roleIdStartingWith(prefix: string): string {
+  const hits = Object.entries(automationTemplate.Resources).filter(
+    ([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith(prefix),
+  );
+  if (hits.length !== 1) throw new Error(`${hits.length} roles start with ${prefix}`);
+  return hits[0]?.[0] as string;
+}
 
 function sweepsRoleId(): string {
   const hit = Object.entries(automationTemplate.Resources).find(

@@ -146,7 +146,7 @@ describe('Slack infra: endpoint, worker, approvals table', () => {
     expect(actions).not.toContain('states:SendTaskSuccess');
   });
 
-  it('closes undecided approvals when a runbook execution ends (rule → worker)', () => {
+  it('closes undecided approvals when a runbook execution ends (rule → its own function, not the worker)', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({
         source: ['aws.states'],
@@ -160,8 +160,18 @@ describe('Slack infra: endpoint, worker, approvals table', () => {
         },
       }),
       Targets: [
-        Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } }),
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SlackRunEndedFunction'), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 },
+        }),
       ],
+    });
+    // What it fails on after its retries is kept.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ops-dev-slack-run-ended',
+      DeadLetterConfig: {
+        TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SlackRunEndedDeadLetters'), 'Arn'] },
+      },
     });
   });
 });

@@ -8,7 +8,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApprovalRequestEvent, requestApproval } from '../../functions/approval/core.js';
 import { ACTION } from '../../functions/approval/messages.js';
-import { closeApprovalsOf } from '../../functions/slack/worker.js';
+import { closeApprovalsOf } from '../../functions/slack/run-ended.js';
 import { RunbookFrame } from '../../runbooks/workflow-kit.js';
 import {
   buttonClick,

@@ -152,6 +152,7 @@ export class OpsAutomation extends Construct {
       approvalHook: this.hooks.approval,
       stateMachines: this.runbooks.stateMachines,
       guards: this.intake,
+      deadLetterQueue: this.intake.deadLetterQueue,
     });
     // Schedules (the daily backup verification) start through the intake's guards, like every other trigger.
     new Schedules(this, 'Schedules', {

@@ -9,6 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../../../config/index.js';
@@ -27,6 +28,11 @@ export interface SlackEndpointProps {
    * guards as every event, with the grants the intake itself defines for that.
    */
   readonly guards: GuardStoreAccess;
+  /**
+   * Where EventBridge keeps a run-ended event it could not deliver (the intake's dead-letter queue, as
+   * for every rule of the stage).
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
 
 /** What the Slack worker needs of the intake: its guard table and the grant for evaluating guards. */
@@ -46,12 +52,16 @@ export interface GuardStoreAccess {
  * Two functions so the acknowledging one stays small (fast cold start) and holds almost no
  * permissions: it reads the two Slack secrets, writes replay claims and invokes the worker.
  * The worker holds what starting and approving need, scoped to this stage's state machines.
+ * A third, run-ended, closes the approvals a failed, timed-out or aborted run left pending: it
+ * reads and resolves approvals and updates their messages, and holds nothing else.
  */
 export class SlackEndpoint extends Construct {
   readonly table: dynamodb.Table;
   readonly key: kms.Key;
   readonly endpoint: OpsFunction;
   readonly worker: OpsFunction;
+  /** Closes the approvals a run left pending when it ends (rule `RunEnded`). */
+  readonly runEnded?: OpsFunction;
   readonly api: apigw.HttpApi;
   /** The URL to give the Slack app (slash command and interactivity request URL). */
   readonly url: string;
@@ -159,18 +169,58 @@ export class SlackEndpoint extends Construct {
     }
 
     // A run that ends with an approval still pending (task timeout, abort) closes it: its buttons show
-    // "Expired" / "Closed" without anyone clicking.
+    // "Expired" / "Closed" without anyone clicking. Its own function, not the worker's: this path runs
+    // after every failed run, and needs neither the intake, the runbooks nor Step Functions.
     const machineArns = Object.values(props.stateMachines).map((sm) => sm.stateMachineArn);
     if (machineArns.length > 0) {
+      const runEndedDlq = new sqs.Queue(this, 'RunEndedDeadLetters', {
+        queueName: `${namePrefix}-slack-run-ended-dlq`,
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: this.key,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      Validations.of(runEndedDlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself the dead-letter queue of the run-ended function (events it failed on after its retries); a DLQ of a DLQ would only move the same messages.',
+      });
+      const runEnded = new OpsFunction(this, 'RunEndedFunction', {
+        entry: 'functions/slack/run-ended-handler.ts',
+        service: 'slack-run-ended',
+        functionName: `${namePrefix}-slack-run-ended`,
+        description:
+          'Closes the Slack approvals a runbook execution left pending when it failed, timed out or was aborted',
+        timeout: Duration.seconds(30),
+        // An event it fails on (a malformed one, or DynamoDB out of reach after the retries) is kept here.
+        deadLetterQueue: runEndedDlq,
+        environment: {
+          SLACK_TABLE_NAME: this.table.tableName,
+          // The secret the grant below lets it read (the handler loads no stage configuration).
+          SLACK_BOT_TOKEN_SECRET: slackCfg.botTokenSecretName,
+        },
+      });
+      this.runEnded = runEnded;
+      // Approvals of an execution (GetItem), resolving one (UpdateItem), and the bot token to update
+      // the message; the table's key for both.
+      botToken.grantRead(runEnded);
+      this.table.grant(runEnded, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+      useKey(runEnded);
       new events.Rule(this, 'RunEnded', {
+        ruleName: `${namePrefix}-slack-run-ended`,
         description: `${namePrefix}: close Slack approvals left undecided when a runbook execution ends`,
         eventPattern: {
           source: ['aws.states'],
           detailType: ['Step Functions Execution Status Change'],
           detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: machineArns },
         },
+        // Delivery as for every rule of the stage: retried for six hours, then kept in the intake's DLQ.
         targets: [
-          new targets.LambdaFunction(this.worker, { retryAttempts: 2, maxEventAge: Duration.hours(1) }),
+          new targets.LambdaFunction(runEnded, {
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(6),
+            ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+          }),
         ],
       });
     }

@@ -1,0 +1,40 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ApprovalStore } from '../approval/store.js';
+import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
+import { SlackApi, secretsManagerToken } from '../shared/slack.js';
+import * as z from '../shared/zod-mini.js';
+import { closeApprovalsOf, type RunEndedDeps } from './run-ended.js';
+
+// Read once at cold start; a misconfigured function fails loudly here. Its two settings come from the
+// environment synth writes (infra/constructs/automation/slack.ts), so this path neither loads nor
+// validates the stage, and carries none of the worker's intake, runbooks or Step Functions client.
+const deps: RunEndedDeps = {
+  approvals: new ApprovalStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    requiredEnv('SLACK_TABLE_NAME'),
+  ),
+  slack: new SlackApi({
+    token: secretsManagerToken(new SecretsManagerClient({}), requiredEnv('SLACK_BOT_TOKEN_SECRET')),
+  }),
+  logger,
+  nowMs: Date.now,
+};
+
+/** Step Functions' EventBridge event when one of the stage's runbook executions ends. */
+const ExecutionEnded = z.object({
+  'detail-type': z.literal('Step Functions Execution Status Change'),
+  detail: z.object({ name: z.string(), status: z.string() }),
+});
+
+/**
+ * The end of a runbook execution (EventBridge rule `RunEnded`: failed, timed out or aborted) closes
+ * the approvals it left undecided. A malformed event is EventBridge's, not ours to retry: it throws,
+ * and the rule's retries and dead-letter handling keep it.
+ */
+export const handler = withLogContext(async (event: unknown): Promise<number> => {
+  const ended = ExecutionEnded.parse(event);
+  logger.appendKeys({ correlationId: ended.detail.name });
+  return closeApprovalsOf(ended.detail.name, ended.detail.status, deps);
+});
