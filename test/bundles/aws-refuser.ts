@@ -43,6 +43,34 @@ export const STAND_IN_SECRET = {
 } as const;
 const SECRET_VALUE = JSON.stringify(STAND_IN_SECRET);
 
+const parseJson = (body: string): Record<string, unknown> => {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+};
+
+/**
+ * JSON replies with more than `{}`: what exists always has a value, and the members the API model
+ * marks required on success are there.
+ * - A secret: one value that reads as a token and as credentials.
+ * - A parameter: `off`, which reads as the intake's kill switch and pause flags left off (`{}`, no
+ *   parameter, made the intake and the Slack worker fail closed and measured that refusal).
+ * - A started execution: its ARN and start date (both required in Step Functions' model).
+ */
+const JSON_REPLIES: Record<string, (input: Record<string, unknown>) => unknown> = {
+  GetSecretValue: () => ({ SecretString: SECRET_VALUE }),
+  GetParameter: (input) => ({
+    Parameter: { Name: String(input.Name ?? ''), Type: 'String', Value: 'off', Version: 1 },
+  }),
+  StartExecution: (input) => ({
+    executionArn: `${String(input.stateMachineArn ?? '').replace(':stateMachine:', ':execution:')}:${String(input.name ?? 'smoke')}`,
+    startDate: Math.floor(Date.now() / 1000),
+  }),
+};
+
 /** EC2 replies whose one member is always there on success (CopySnapshot: the new snapshot's id). */
 const EC2_REQUIRED: Record<string, string> = {
   CopySnapshot: '<snapshotId>snap-0fedcba9876543210</snapshotId>',
@@ -74,8 +102,7 @@ function respond(req: IncomingMessage, body: string, res: ServerResponse, mode: 
         'content-type': contentType || 'application/x-amz-json-1.1',
         'x-amzn-requestid': requestId,
       });
-      // A secret that exists always has a value: one that reads as a token and as credentials.
-      res.end(operation === 'GetSecretValue' ? JSON.stringify({ SecretString: SECRET_VALUE }) : '{}');
+      res.end(JSON.stringify(JSON_REPLIES[operation]?.(parseJson(body)) ?? {}));
       return { accessKeyId, service, operation, signed };
     }
     // awsJson 1.0 / 1.1 (DynamoDB, SSM, Secrets Manager, Step Functions…): 400 with __type.
