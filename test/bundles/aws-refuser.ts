@@ -41,7 +41,9 @@ export const STAND_IN_SECRET = {
   apiKey: '0123456789abcdef0123456789abcdef',
   appKey: '0123456789abcdef0123456789abcdef01234567',
 } as const;
-const SECRET_VALUE = JSON.stringify(STAND_IN_SECRET);
+/** The `SecretString` of every secret in `answer` mode. */
+export const STAND_IN_SECRET_STRING = JSON.stringify(STAND_IN_SECRET);
+const SECRET_VALUE = STAND_IN_SECRET_STRING;
 
 const parseJson = (body: string): Record<string, unknown> => {
   try {

@@ -4,10 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { WEBHOOK_TOKEN_HEADER } from '../../../config/datadog-wiring.js';
 import { esbuildOptionsFor } from '../../../infra/bundling/esbuild-options.js';
 import { BUNDLING, REPO_ROOT } from '../../../infra/constructs/ops-function.js';
 import { appFunctions, type Deployed, lambdaEnvironment } from '../../bundles/app-functions.js';
-import { STAND_IN_SECRET, startAwsRefuser } from '../../bundles/aws-refuser.js';
+import { STAND_IN_SECRET, STAND_IN_SECRET_STRING, startAwsRefuser } from '../../bundles/aws-refuser.js';
 import { SAMPLES } from '../../bundles/samples.js';
 import { startWebApiFake } from '../../bundles/web-api-fake.js';
 import { type BenchCheck, type BenchRow, type BenchSection, median } from '../types.js';
@@ -142,6 +143,18 @@ function signedSlackRequest(event: unknown): unknown {
   };
 }
 
+const DATADOG_WEBHOOK = 'functions/intake/webhook-handler.ts';
+
+/**
+ * The Datadog webhook's sample as Datadog sends it, with the shared token in its header: the value of
+ * the token's secret, which the AWS stand-in returns for every secret. The smoke test's own sample
+ * sends no such header, which the webhook refuses (401) after reading the secret.
+ */
+function authenticWebhook(event: unknown): unknown {
+  const request = event as { headers: Record<string, string> };
+  return { ...request, headers: { ...request.headers, [WEBHOOK_TOKEN_HEADER]: STAND_IN_SECRET_STRING } };
+}
+
 /** The first invocation's calls to the stand-ins, for a row's note: each on the cold path (client, TLS, reply). */
 const callsNote = (calls: readonly string[] = []) =>
   calls.length === 0
@@ -185,11 +198,18 @@ export async function run(): Promise<BenchSection> {
         : functions.bundleDir(bundles, d.buildKey, d.entry);
       const eventFile = join(work, `event-${i}.json`);
       const resultFile = join(work, `result-${i}.json`);
-      // Written before each load: the Slack endpoint's is signed afresh (signedSlackRequest).
+      // Written before each load: the Slack endpoint's is signed afresh (signedSlackRequest), the
+      // webhook's carries the stand-in's token (authenticWebhook).
       const writeEvent = () =>
         writeFileSync(
           eventFile,
-          JSON.stringify(d.entry === SLACK_ENDPOINT ? signedSlackRequest(sample.event) : sample.event),
+          JSON.stringify(
+            d.entry === SLACK_ENDPOINT
+              ? signedSlackRequest(sample.event)
+              : d.entry === DATADOG_WEBHOOK
+                ? authenticWebhook(sample.event)
+                : sample.event,
+          ),
         );
       const env = lambdaEnvironment(d, {
         taskRoot,
