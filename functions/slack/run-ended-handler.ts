@@ -30,11 +30,16 @@ const ExecutionEnded = z.object({
 
 /**
  * The end of a runbook execution (EventBridge rule `RunEnded`: failed, timed out or aborted) closes
- * the approvals it left undecided. A malformed event is EventBridge's, not ours to retry: it throws,
- * and the rule's retries and dead-letter handling keep it.
+ * the approvals it left undecided. An event that is not such a change is refused before any call, with
+ * the fields it lacks; Lambda's two retries fail the same way, and the function's dead-letter queue
+ * keeps the event (infra/constructs/automation/slack.ts).
  */
 export const handler = withLogContext(async (event: unknown): Promise<number> => {
-  const ended = ExecutionEnded.parse(event);
-  logger.appendKeys({ correlationId: ended.detail.name });
-  return closeApprovalsOf(ended.detail.name, ended.detail.status, deps);
+  const ended = ExecutionEnded.safeParse(event);
+  if (!ended.success) {
+    const issues = ended.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`not a Step Functions execution status change: ${issues.join('; ')}`);
+  }
+  logger.appendKeys({ correlationId: ended.data.detail.name });
+  return closeApprovalsOf(ended.data.detail.name, ended.data.detail.status, deps);
 });

@@ -48,7 +48,9 @@ describe('Slack run-ended handler', () => {
   });
 
   it('refuses an event that is not a status change, with the field it lacks, before any call', async () => {
-    await expect(handler(ended({ status: 'FAILED' }))).rejects.toThrow(/name/);
+    await expect(handler(ended({ status: 'FAILED' }))).rejects.toThrow(
+      'not a Step Functions execution status change: detail.name: Invalid input: expected string, received undefined',
+    );
     await expect(
       handler({ 'detail-type': 'Slack job', detail: { name: EXECUTION, status: 'FAILED' } }),
     ).rejects.toThrow(/detail-type/);
