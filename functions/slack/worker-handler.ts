@@ -8,6 +8,7 @@ import { deployedStage } from '../../config/deployed.js';
 import { ApprovalStore } from '../approval/store.js';
 import { GuardStore, ssmFlagReader } from '../intake/index.js';
 import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
+import { logRejectedPayload } from '../shared/rejected-payload.js';
 import { SlackApi, secretsManagerToken } from '../shared/slack.js';
 import { UserGroupResolver } from './authz.js';
 import { liveIntake } from './intake-port.js';
@@ -49,13 +50,16 @@ const deps: WorkerDeps = {
 
 /**
  * The Slack worker: Slack jobs, invoked asynchronously by the endpoint (the end of a runbook execution
- * has its own function, run-ended-handler.ts). A job that fails its schema is a bug: logged and
- * dropped, a retry cannot fix it.
+ * has its own function, run-ended-handler.ts). A job that fails its schema is a bug: it is logged as
+ * every refused input is (its size, SHA-256 and a redacted head: functions/shared/rejected-payload.ts)
+ * and dropped, since a retry cannot fix it.
  */
 export const handler = withLogContext(async (event: unknown): Promise<void> => {
   const job = SlackJob.safeParse(event);
   if (!job.success) {
-    logger.error('dropped a malformed Slack job', { issues: job.error.issues.map((i) => i.message) });
+    logRejectedPayload(logger, 'dropped a malformed Slack job', event, {
+      issues: job.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`),
+    });
     return;
   }
   await runSlackJob(job.data, deps);
