@@ -24,6 +24,8 @@ export default {
     // Slack: signature and authorisation
     'functions/slack/verify.ts',
     'functions/slack/authz.ts',
+    // closing a run's approvals when it ends: which approval, which outcome, and never a decided one
+    'functions/slack/run-ended.ts',
     // rotation protocol and strategies
     'runbooks/rotate-secret/steps/protocol.ts',
     'runbooks/rotate-secret/steps/strategies.ts',

@@ -16,7 +16,7 @@ export default defineConfig({
       'test/bundles/sdk-clients.test.ts',
       'test/bundles/datadog-client.test.ts',
       'test/bundles/package-copy.test.ts',
-      'test/integration/{admit,audit,audit-chain,audit-store,guard-store,guards,guards-intake,report-redaction,redact,slack-endpoint,approval-store,rotation-mysql,rotation-protocol,rotation-random}.test.ts',
+      'test/integration/{admit,audit,audit-chain,audit-store,guard-store,guards,guards-intake,report-redaction,redact,slack-endpoint,slack-run-ended,slack-run-ended-handler,approval-store,rotation-mysql,rotation-protocol,rotation-random}.test.ts',
     ],
     // Tests that spawn the `ops` command run their code in another process, out of Stryker's
     // sight (and slowly): left out here, they run in `npm test`.
