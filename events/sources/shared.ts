@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { describeIssues } from '../issues.js';
 import { MalformedEventError, type Signal, SignalSchema, type SignalSource } from '../signal.js';
 import { isExactSignal } from './exact-signal.js';
 
@@ -34,13 +35,7 @@ export const EnvelopeSchema = z.object({
 });
 export type Envelope = z.infer<typeof EnvelopeSchema>;
 
-/** Formats zod issues as `path: message` lines an operator can act on. */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-    return `${path}: ${issue.message}`;
-  });
-}
+export { describeIssues };
 
 /** Parses of a schema before it is compiled: a cold start's first event does not pay the compile. */
 const COMPILE_AFTER = 32;

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { describeIssues } from '../../events/issues.js';
 import { ApprovalStore } from '../approval/store.js';
 import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
 import { SlackApi, secretsManagerToken } from '../shared/slack.js';
@@ -37,8 +38,9 @@ const ExecutionEnded = z.object({
 export const handler = withLogContext(async (event: unknown): Promise<number> => {
   const ended = ExecutionEnded.safeParse(event);
   if (!ended.success) {
-    const issues = ended.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`not a Step Functions execution status change: ${issues.join('; ')}`);
+    throw new Error(
+      `not a Step Functions execution status change: ${describeIssues(ended.error).join('; ')}`,
+    );
   }
   logger.appendKeys({ correlationId: ended.data.detail.name });
   return closeApprovalsOf(ended.data.detail.name, ended.data.detail.status, deps);

@@ -5,6 +5,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { deployedStage } from '../../config/deployed.js';
+import { describeIssues } from '../../events/issues.js';
 import { ApprovalStore } from '../approval/store.js';
 import { GuardStore, ssmFlagReader } from '../intake/index.js';
 import { logger, requiredEnv, withLogContext } from '../shared/powertools.js';
@@ -58,7 +59,7 @@ export const handler = withLogContext(async (event: unknown): Promise<void> => {
   const job = SlackJob.safeParse(event);
   if (!job.success) {
     logRejectedPayload(logger, 'dropped a malformed Slack job', event, {
-      issues: job.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`),
+      issues: describeIssues(job.error),
     });
     return;
   }

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { appFunctions, type Deployed, lambdaEnvironment } from '../../bundles/ap
 import { STAND_IN_SECRET, STAND_IN_SECRET_STRING, startAwsRefuser } from '../../bundles/aws-refuser.js';
 import { SAMPLES } from '../../bundles/samples.js';
 import { startWebApiFake } from '../../bundles/web-api-fake.js';
+import { signedHeaders } from '../../integration/slack-harness.js';
 import { type BenchCheck, type BenchRow, type BenchSection, median } from '../types.js';
 
 /**
@@ -123,22 +123,18 @@ const SLACK_ENDPOINT = 'functions/slack/handler.ts';
 
 /**
  * The Slack endpoint's sample as Slack would send it: signed with the signing secret the AWS stand-in
- * returns, at the current time (Slack's v0 scheme: HMAC-SHA256 of `v0:<timestamp>:<body>`, computed
- * here with node:crypto, not by the code under test). The smoke test's own sample carries a signature
- * of zeros, which the endpoint refuses after reading its secret: that measured the refusal alone.
+ * returns, at the current time (the Slack tests' own `signedHeaders`: HMAC-SHA256 of
+ * `v0:<timestamp>:<body>` with node:crypto, not the code under test). The smoke test's own sample
+ * carries a signature of zeros, which the endpoint refuses after reading its secret: that measured
+ * the refusal alone.
  */
 function signedSlackRequest(event: unknown): unknown {
   const request = event as { body: string; headers: Record<string, string> };
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = createHmac('sha256', STAND_IN_SECRET.signingSecret)
-    .update(`v0:${timestamp}:${request.body}`)
-    .digest('hex');
   return {
     ...request,
     headers: {
       ...request.headers,
-      'x-slack-request-timestamp': timestamp,
-      'x-slack-signature': `v0=${signature}`,
+      ...signedHeaders(request.body, Date.now(), STAND_IN_SECRET.signingSecret),
     },
   };
 }
@@ -154,6 +150,12 @@ function authenticWebhook(event: unknown): unknown {
   const request = event as { headers: Record<string, string> };
   return { ...request, headers: { ...request.headers, [WEBHOOK_TOKEN_HEADER]: STAND_IN_SECRET_STRING } };
 }
+
+/** Samples the bench sends as their source would, not as the smoke test's refusal cases (by entry). */
+const AS_SENT: Readonly<Record<string, (event: unknown) => unknown>> = {
+  [SLACK_ENDPOINT]: signedSlackRequest,
+  [DATADOG_WEBHOOK]: authenticWebhook,
+};
 
 /** The first invocation's calls to the stand-ins, for a row's note: each on the cold path (client, TLS, reply). */
 const callsNote = (calls: readonly string[] = []) =>
@@ -198,19 +200,9 @@ export async function run(): Promise<BenchSection> {
         : functions.bundleDir(bundles, d.buildKey, d.entry);
       const eventFile = join(work, `event-${i}.json`);
       const resultFile = join(work, `result-${i}.json`);
-      // Written before each load: the Slack endpoint's is signed afresh (signedSlackRequest), the
-      // webhook's carries the stand-in's token (authenticWebhook).
-      const writeEvent = () =>
-        writeFileSync(
-          eventFile,
-          JSON.stringify(
-            d.entry === SLACK_ENDPOINT
-              ? signedSlackRequest(sample.event)
-              : d.entry === DATADOG_WEBHOOK
-                ? authenticWebhook(sample.event)
-                : sample.event,
-          ),
-        );
+      // Written before each load: the Slack endpoint's is signed afresh (AS_SENT).
+      const asSent = AS_SENT[d.entry] ?? ((event: unknown) => event);
+      const writeEvent = () => writeFileSync(eventFile, JSON.stringify(asSent(sample.event)));
       const env = lambdaEnvironment(d, {
         taskRoot,
         accessKeyId: `AKIABENCH${String(i).padStart(11, '0')}`,
@@ -298,28 +290,21 @@ export async function run(): Promise<BenchSection> {
       const fn = median(times[i]?.fn ?? []);
       const base = median(times[i]?.base ?? []);
       const ratio = fn / base;
-      const reference = referenceName.get(t.d.id);
-      if (reference) {
-        rows.push({
-          name: reference,
-          value: Math.round(fn),
-          unit: 'ms',
-          baseline: { name: BASELINE, value: Math.round(base) },
-          note: `not a function of the app (no goal); median of ${ROUNDS} rounds; module ready at ${median(times[i]?.loaded ?? []).toFixed(0)} ms, first invocation ${median(times[i]?.invoke ?? []).toFixed(0)} ms (${times[i]?.ended}); process CPU ${median(times[i]?.cpu ?? []).toFixed(0)} ms; ${callsNote(times[i]?.calls)}`,
-        });
-        continue;
-      }
-      rows.push({
-        name: nameOf(t.d, chosen),
+      // Where the time goes: the handler module ready (ms after the process started), and the first
+      // invocation (against the answering stand-ins); the process's CPU time (user + system), which
+      // machine load disturbs less than wall time, to compare two builds of one function.
+      const where = `median of ${ROUNDS} rounds; module ready at ${median(times[i]?.loaded ?? []).toFixed(0)} ms, first invocation ${median(times[i]?.invoke ?? []).toFixed(0)} ms (${times[i]?.ended}); process CPU ${median(times[i]?.cpu ?? []).toFixed(0)} ms; ${callsNote(times[i]?.calls)}`;
+      const row = {
         value: Math.round(fn),
         unit: 'ms',
         baseline: { name: BASELINE, value: Math.round(base) },
-        // Where the time goes: the handler module ready (ms after the process started), and the first
-        // invocation (against the answering stand-ins); the process's CPU time (user + system), which
-        // machine load disturbs less than wall time, to compare two builds of one function.
-        note: `median of ${ROUNDS} rounds; module ready at ${median(times[i]?.loaded ?? []).toFixed(0)} ms, first invocation ${median(times[i]?.invoke ?? []).toFixed(0)} ms (${times[i]?.ended}); process CPU ${median(times[i]?.cpu ?? []).toFixed(0)} ms; ${callsNote(times[i]?.calls)}`,
-        goal: { op: '≤', ratio: GOAL },
-      });
+      };
+      const reference = referenceName.get(t.d.id);
+      if (reference) {
+        rows.push({ name: reference, ...row, note: `not a function of the app (no goal); ${where}` });
+        continue;
+      }
+      rows.push({ name: nameOf(t.d, chosen), ...row, note: where, goal: { op: '≤', ratio: GOAL } });
       checks.push({
         name: `${nameOf(t.d, chosen)} cold load ≤ ${GOAL}× ${BASELINE} (issue 17)`,
         ok: ratio <= GOAL,
