@@ -2,6 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, isPreconditionFailed } from '../shared/conditional.js';
 import { redact } from '../shared/redact.js';
+import { type HistoryQuery, resourceHistory } from './history.js';
 import {
   type AuditEntry,
   type AuditEntryBody,
@@ -28,7 +29,7 @@ import {
  * bucket's default Object Lock retention keeps every version from deletion.
  */
 
-export const AUDIT_INDEX = { byResource: 'by-resource', byDay: 'by-day' } as const;
+export { AUDIT_INDEX } from './history.js';
 
 export interface AuditStoreOptions {
   readonly doc: DynamoDBDocumentClient;
@@ -209,45 +210,11 @@ export class AuditStore {
   }
 
   /**
-   * The runs that touched a resource, newest first: the latest entry of each run (which holds
-   * everything known about it), optionally since a time.
+   * The runs that touched a resource, newest first (./history.ts, which readers that need only this
+   * use without the store's S3 client).
    */
-  async history(query: {
-    readonly stage: string;
-    readonly resourceKey: string;
-    readonly since?: string;
-    readonly limit?: number;
-  }): Promise<AuditEntry[]> {
-    const values: Record<string, string> = { ':pk': `res#${query.stage}#${query.resourceKey}` };
-    let condition = 'gsi1pk = :pk';
-    if (query.since) {
-      condition += ' AND gsi1sk >= :since';
-      values[':since'] = query.since;
-    }
-    const latest = new Map<string, AuditEntry>();
-    let start: Record<string, unknown> | undefined;
-    const limit = query.limit ?? 50;
-    do {
-      const page = await this.options.doc.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          IndexName: AUDIT_INDEX.byResource,
-          KeyConditionExpression: condition,
-          ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const entry = JSON.parse((item as AuditItem).entry) as AuditEntry;
-        const seen = latest.get(entry.executionName);
-        if (!seen || seen.seq < entry.seq) latest.set(entry.executionName, entry);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start && latest.size < limit);
-    return [...latest.values()]
-      .sort((a, b) => ((a.startedAt ?? a.at) < (b.startedAt ?? b.at) ? 1 : -1))
-      .slice(0, limit);
+  history(query: HistoryQuery): Promise<AuditEntry[]> {
+    return resourceHistory(this.options.doc, this.options.tableName, query);
   }
 
   private toItem(entry: AuditEntry): AuditItem {

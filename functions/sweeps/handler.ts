@@ -6,14 +6,13 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deployedStage } from '../../config/deployed.js';
 import { sweepEvent } from '../../events/sources/sweep/normalise.js';
-import { AuditStore } from '../audit/store.js';
+import { resourceHistory } from '../audit/history.js';
 import { logger, metrics, requiredEnv, withLogContext } from '../shared/powertools.js';
-import { driftedDnsRecords } from './checks/dns.js';
+import { type AuditHistory, driftedDnsRecords } from './checks/dns.js';
 import { missingFlowLogs } from './checks/flow-logs.js';
 import { evidenceViaKubeFunction, nodeGroupsAtMax } from './checks/node-groups.js';
 import { overdueSecrets } from './checks/secrets.js';
@@ -38,15 +37,11 @@ const eks = new EKSClient({});
 const evidence = settings.targets.kubeFunction
   ? evidenceViaKubeFunction(lambda, settings.targets.kubeFunction, () => `sweep-node-groups-${randomUUID()}`)
   : undefined;
-/** The dns check reads the audit table's by-resource index only (history never touches the ledger bucket). */
-const audit = settings.targets.auditTable
-  ? new AuditStore({
-      doc: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-      s3: new S3Client({}),
-      tableName: settings.targets.auditTable,
-      bucketName: 'unused-by-history',
-    })
-  : undefined;
+/** The dns check reads the audit table's by-resource index only: no audit store, no S3 client. */
+const auditTable = settings.targets.auditTable;
+const auditDoc = auditTable ? DynamoDBDocumentClient.from(new DynamoDBClient({})) : undefined;
+const audit: AuditHistory | undefined =
+  auditTable && auditDoc ? { history: (query) => resourceHistory(auditDoc, auditTable, query) } : undefined;
 
 /** The backup verification's EBS collector calls EC2 directly: give it the sweep's throttling retry. */
 const retryingEc2 = {

@@ -117,6 +117,19 @@ describe('SDK schemas in the Lambda bundles', () => {
   });
 });
 
+describe('SDK clients a function never sends to', () => {
+  it('the sweeps carry no S3 client: the dns check reads the audit history from DynamoDB alone', () => {
+    // It built the audit store, S3 client and all, for its one DynamoDB query: about 90 KB of the
+    // bundle (the S3 client, its checksums and its multi-region signer).
+    const files = inputsOf('functions/sweeps/handler.ts').map(([file]) => file);
+    expect(
+      files.filter((file) => /client-s3[-/]|middleware-sdk-s3|signature-v4-multi-region/.test(file)),
+    ).toEqual([]);
+    // …while it still carries the DynamoDB client it reads the history with.
+    expect(files.some((file) => /client-dynamodb[-/]/.test(file))).toBe(true);
+  });
+});
+
 describe('zod/mini in the Lambda bundles', () => {
   const onMini = () =>
     ENTRIES.filter((entry) => inputsOf(entry).some(([file]) => file === 'functions/shared/zod-mini.ts'));
