@@ -11,6 +11,7 @@ import { STAND_IN_SECRET, STAND_IN_SECRET_STRING, startAwsRefuser } from '../../
 import { SAMPLES } from '../../bundles/samples.js';
 import { startWebApiFake } from '../../bundles/web-api-fake.js';
 import { signedHeaders } from '../../integration/slack-harness.js';
+import { type KubeAtWork, kubeAtWork } from '../kube-at-work.js';
 import { type BenchCheck, type BenchRow, type BenchSection, median } from '../types.js';
 
 /**
@@ -120,6 +121,7 @@ const nameOf = (d: Deployed, all: readonly Deployed[]) => {
 };
 
 const SLACK_ENDPOINT = 'functions/slack/handler.ts';
+const KUBE = 'functions/kube/handler.ts';
 
 /**
  * The Slack endpoint's sample as Slack would send it: signed with the signing secret the AWS stand-in
@@ -169,6 +171,7 @@ export async function run(): Promise<BenchSection> {
   const work = mkdtempSync(join(PROFILE_DIR ?? tmpdir(), 'bench-cold-load-'));
   const web = await startWebApiFake();
   const aws = await startAwsRefuser('answer', { tls: web.tls });
+  let kube: KubeAtWork | undefined;
   try {
     const functions = appFunctions(join(work, 'cdk.out'));
     const bundles = join(work, 'bundles');
@@ -191,6 +194,9 @@ export async function run(): Promise<BenchSection> {
       (d) => ONLY.length === 0 || ONLY.some((o) => d.entry.includes(o)),
     );
     const referenceName = new Map(references.map(({ d, name }) => [d.id, name]));
+    // The kube function restarts an allow-listed workload on the Kubernetes stand-in (../kube-at-work.ts).
+    const kubeDeployment = chosen.find((d) => d.entry === KUBE);
+    kube = kubeDeployment ? await kubeAtWork(kubeDeployment) : undefined;
     const targets = chosen.map((d, i) => {
       const reference = referenceName.has(d.id);
       const sample = reference ? { event: {} } : SAMPLES[d.entry];
@@ -201,14 +207,16 @@ export async function run(): Promise<BenchSection> {
       const eventFile = join(work, `event-${i}.json`);
       const resultFile = join(work, `result-${i}.json`);
       // Written before each load: the Slack endpoint's is signed afresh (AS_SENT).
-      const asSent = AS_SENT[d.entry] ?? ((event: unknown) => event);
+      const asSent =
+        d.entry === KUBE && kube ? kube.event : (AS_SENT[d.entry] ?? ((event: unknown) => event));
       const writeEvent = () => writeFileSync(eventFile, JSON.stringify(asSent(sample.event)));
-      const env = lambdaEnvironment(d, {
+      const lambdaEnv = lambdaEnvironment(d, {
         taskRoot,
         accessKeyId: `AKIABENCH${String(i).padStart(11, '0')}`,
         requestId: `bench-request-${i}`,
         awsEndpoint: aws.url,
       });
+      const env = d.entry === KUBE && kube ? kube.environment(lambdaEnv) : lambdaEnv;
       env.SMOKE_WEB_API_PORT = String(web.port);
       env.NODE_EXTRA_CA_CERTS = web.caFile;
       return {
@@ -240,11 +248,13 @@ export async function run(): Promise<BenchSection> {
         t.writeEvent();
         const awsBefore = aws.calls.length;
         const webBefore = web.requests.length;
+        const kubeBefore = kube?.requests().length ?? 0;
         const fn = await timeProcess(t.args, t.env, t.taskRoot);
         if (fn.code !== 0) throw new Error(`${t.d.id} exited ${fn.code}: ${fn.output.slice(0, 2000)}`);
         const calls = [
           ...aws.calls.slice(awsBefore).map((c) => `${c.service} ${c.operation}`),
           ...web.requests.slice(webBefore).map((r) => `${r.host}${r.path}`),
+          ...(kube?.requests().slice(kubeBefore) ?? []),
         ];
         // Only a load that reached the handler's invocation counts (its end may be our own refusal).
         const result = JSON.parse(readFileSync(t.resultFile, 'utf8')) as {
@@ -318,6 +328,7 @@ export async function run(): Promise<BenchSection> {
       checks,
     };
   } finally {
+    await kube?.close();
     await aws.close();
     await web.close();
     if (!PROFILE_DIR) rmSync(work, { recursive: true, force: true });
