@@ -87,7 +87,22 @@ export interface AwsRefuser {
   close(): Promise<void>;
 }
 
-function respond(req: IncomingMessage, body: string, res: ServerResponse, mode: StandInMode): AwsCall {
+/**
+ * A reply a bench gives to one JSON-protocol call in `answer` mode, instead of the default: a body,
+ * or a service error by its type (sent as AWS sends it: 400 with `__type`).
+ */
+export type JsonAnswer = { readonly reply: unknown } | { readonly error: string; readonly message: string };
+
+/** Asked first for every JSON-protocol call in `answer` mode; `undefined` keeps the default reply. */
+export type JsonAnswers = (operation: string, input: Record<string, unknown>) => JsonAnswer | undefined;
+
+function respond(
+  req: IncomingMessage,
+  body: string,
+  res: ServerResponse,
+  mode: StandInMode,
+  answers: JsonAnswers | undefined,
+): AwsCall {
   const auth = req.headers.authorization ?? '';
   const scope = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth);
   const accessKeyId = scope?.[1] ?? 'unsigned';
@@ -100,11 +115,22 @@ function respond(req: IncomingMessage, body: string, res: ServerResponse, mode: 
   if (typeof target === 'string') {
     const operation = target.split('.').pop() ?? target;
     if (mode === 'answer') {
-      res.writeHead(200, {
+      const input = parseJson(body);
+      const answer = answers?.(operation, input);
+      const failed = answer !== undefined && 'error' in answer;
+      res.writeHead(failed ? 400 : 200, {
         'content-type': contentType || 'application/x-amz-json-1.1',
         'x-amzn-requestid': requestId,
       });
-      res.end(JSON.stringify(JSON_REPLIES[operation]?.(parseJson(body)) ?? {}));
+      res.end(
+        JSON.stringify(
+          failed
+            ? { __type: answer.error, message: answer.message }
+            : answer !== undefined
+              ? answer.reply
+              : (JSON_REPLIES[operation]?.(input) ?? {}),
+        ),
+      );
       return { accessKeyId, service, operation, signed };
     }
     // awsJson 1.0 / 1.1 (DynamoDB, SSM, Secrets Manager, Step Functions…): 400 with __type.
@@ -169,6 +195,8 @@ export interface StandInOptions {
    * as in Lambda (`node:https`, a TLS handshake per connection). Default: plain HTTP.
    */
   readonly tls?: { readonly key: string; readonly cert: string };
+  /** `answer` mode: replies of a bench's own for some JSON-protocol calls (JsonAnswers). */
+  readonly answers?: JsonAnswers;
 }
 
 export async function startAwsRefuser(
@@ -179,7 +207,9 @@ export async function startAwsRefuser(
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => calls.push(respond(req, Buffer.concat(chunks).toString('utf8'), res, mode)));
+    req.on('end', () =>
+      calls.push(respond(req, Buffer.concat(chunks).toString('utf8'), res, mode, options.answers)),
+    );
   };
   const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -12,6 +12,7 @@ import { SAMPLES } from '../../bundles/samples.js';
 import { startWebApiFake } from '../../bundles/web-api-fake.js';
 import { signedHeaders } from '../../integration/slack-harness.js';
 import { type KubeAtWork, kubeAtWork } from '../kube-at-work.js';
+import { type RotationAtWork, rotationAtWork } from '../rotation-at-work.js';
 import { type BenchCheck, type BenchRow, type BenchSection, median } from '../types.js';
 
 /**
@@ -122,6 +123,7 @@ const nameOf = (d: Deployed, all: readonly Deployed[]) => {
 
 const SLACK_ENDPOINT = 'functions/slack/handler.ts';
 const KUBE = 'functions/kube/handler.ts';
+const ROTATION = 'runbooks/rotate-secret/steps/handler.ts';
 
 /**
  * The Slack endpoint's sample as Slack would send it: signed with the signing secret the AWS stand-in
@@ -170,7 +172,12 @@ export async function run(): Promise<BenchSection> {
   // Under the profiler the bundles stay beside the profiles: their source maps name the code.
   const work = mkdtempSync(join(PROFILE_DIR ?? tmpdir(), 'bench-cold-load-'));
   const web = await startWebApiFake();
-  const aws = await startAwsRefuser('answer', { tls: web.tls });
+  // The rotation function's own secret, answered as Secrets Manager does (../rotation-at-work.ts).
+  let rotation: RotationAtWork | undefined;
+  const aws = await startAwsRefuser('answer', {
+    tls: web.tls,
+    answers: (operation, input) => rotation?.answer(operation, input),
+  });
   let kube: KubeAtWork | undefined;
   try {
     const functions = appFunctions(join(work, 'cdk.out'));
@@ -197,6 +204,8 @@ export async function run(): Promise<BenchSection> {
     // The kube function restarts an allow-listed workload on the Kubernetes stand-in (../kube-at-work.ts).
     const kubeDeployment = chosen.find((d) => d.entry === KUBE);
     kube = kubeDeployment ? await kubeAtWork(kubeDeployment) : undefined;
+    const rotationDeployment = chosen.find((d) => d.entry === ROTATION);
+    rotation = rotationDeployment ? rotationAtWork(rotationDeployment) : undefined;
     const targets = chosen.map((d, i) => {
       const reference = referenceName.has(d.id);
       const sample = reference ? { event: {} } : SAMPLES[d.entry];
@@ -208,7 +217,11 @@ export async function run(): Promise<BenchSection> {
       const resultFile = join(work, `result-${i}.json`);
       // Written before each load: the Slack endpoint's is signed afresh (AS_SENT).
       const asSent =
-        d.entry === KUBE && kube ? kube.event : (AS_SENT[d.entry] ?? ((event: unknown) => event));
+        d.entry === KUBE && kube
+          ? kube.event
+          : d.entry === ROTATION && rotation
+            ? rotation.event
+            : (AS_SENT[d.entry] ?? ((event: unknown) => event));
       const writeEvent = () => writeFileSync(eventFile, JSON.stringify(asSent(sample.event)));
       const lambdaEnv = lambdaEnvironment(d, {
         taskRoot,
