@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
+import * as z from '../../../functions/shared/zod-mini.js';
 import { RecoveryError, RotationConfigError, RotationStateError } from './errors.js';
 import type { Database } from './mysql.js';
 import {
@@ -33,19 +33,22 @@ export type RotationStepName = (typeof ROTATION_STEPS)[number];
 
 export const RotationEventSchema = z.object({
   Step: z.enum(ROTATION_STEPS),
-  SecretId: z.string().min(1),
-  ClientRequestToken: z.string().min(32).max(64),
-  RotationToken: z.string().optional(),
+  SecretId: z.string().check(z.minLength(1)),
+  ClientRequestToken: z.string().check(z.minLength(32), z.maxLength(64)),
+  RotationToken: z.optional(z.string()),
 });
 export type RotationEvent = z.infer<typeof RotationEventSchema>;
 
 export const VerifyRequestSchema = z.object({
   action: z.literal('verify'),
-  secretId: z.string().min(1),
+  secretId: z.string().check(z.minLength(1)),
   /** The version this run's RotateSecret created; omitted = only check that AWSCURRENT works. */
-  expectVersionId: z.string().min(32).max(64).optional(),
+  expectVersionId: z.optional(z.string().check(z.minLength(32), z.maxLength(64))),
 });
-export const RecoverRequestSchema = z.object({ action: z.literal('recover'), secretId: z.string().min(1) });
+export const RecoverRequestSchema = z.object({
+  action: z.literal('recover'),
+  secretId: z.string().check(z.minLength(1)),
+});
 export const OpsRequestSchema = z.discriminatedUnion('action', [VerifyRequestSchema, RecoverRequestSchema]);
 export type OpsRequest = z.infer<typeof OpsRequestSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../../functions/shared/zod-mini.js';
 import { MalformedSecretError } from './errors.js';
 
 /**
@@ -9,14 +9,14 @@ import { MalformedSecretError } from './errors.js';
  */
 
 export const MysqlSecretSchema = z.looseObject({
-  engine: z.enum(['mysql', 'mariadb', 'aurora-mysql']).optional(),
-  host: z.string().min(1),
-  port: z.coerce.number().int().positive().max(65535).default(3306),
-  username: z.string().min(1).max(80),
-  password: z.string().min(1),
-  dbname: z.string().min(1).optional(),
+  engine: z.optional(z.enum(['mysql', 'mariadb', 'aurora-mysql'])),
+  host: z.string().check(z.minLength(1)),
+  port: z._default(z.coerce.number().check(z.int(), z.positive(), z.maximum(65535)), 3306),
+  username: z.string().check(z.minLength(1), z.maxLength(80)),
+  password: z.string().check(z.minLength(1)),
+  dbname: z.optional(z.string().check(z.minLength(1))),
   /** ARN of the master secret (alternating users); the function's configuration may override it. */
-  masterarn: z.string().min(1).optional(),
+  masterarn: z.optional(z.string().check(z.minLength(1))),
 });
 export type MysqlSecret = z.infer<typeof MysqlSecretSchema>;
 
@@ -25,7 +25,7 @@ export const TokenSecretSchema = z.record(z.string(), z.unknown());
 export type TokenSecret = z.infer<typeof TokenSecretSchema>;
 
 /** Parses a secret string with `schema`; errors name the label and the fields at fault, never values. */
-export function parseSecret<T extends z.ZodType>(
+export function parseSecret<T extends z.ZodMiniType>(
   schema: T,
   raw: string | undefined,
   what: { secret: string; label: string },

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../../functions/shared/zod-mini.js';
 
 /**
  * A rotation function's configuration, read once at cold start from its environment (the
@@ -12,24 +12,30 @@ export type StrategyName = (typeof STRATEGIES)[number];
 /** Characters the AWS reference functions exclude: they break connection strings and shells. */
 export const DEFAULT_EXCLUDE_CHARACTERS = '/@"\'\\';
 
-const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+const flag = z.pipe(
+  z.enum(['true', 'false']),
+  z.transform((v) => v === 'true'),
+);
+/** A whole number in [min, max] from its environment text. */
+const integer = (min: number, max: number, fallback: number) =>
+  z._default(z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max)), fallback);
 
 export const RotationSettingsSchema = z.object({
   ROTATION_STRATEGY: z.enum(STRATEGIES),
   /** Name or ARN of the one secret this function rotates. */
-  SECRET_ID: z.string().min(1).optional(),
+  SECRET_ID: z.optional(z.string().check(z.minLength(1))),
   /** Master secret for the alternating strategy; overrides the secret's own `masterarn`. */
-  MASTER_SECRET_ARN: z.string().min(1).optional(),
-  PASSWORD_LENGTH: z.coerce.number().int().min(16).max(4096).default(32),
-  EXCLUDE_CHARACTERS: z.string().default(DEFAULT_EXCLUDE_CHARACTERS),
-  EXCLUDE_PUNCTUATION: flag.default(false),
+  MASTER_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
+  PASSWORD_LENGTH: integer(16, 4096, 32),
+  EXCLUDE_CHARACTERS: z._default(z.string(), DEFAULT_EXCLUDE_CHARACTERS),
+  EXCLUDE_PUNCTUATION: z._default(flag, false),
   /** `required` toward RDS; `off` is accepted only toward a loopback address (local test server). */
-  DB_TLS: z.enum(['required', 'off']).default('required'),
-  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  DB_TLS: z._default(z.enum(['required', 'off']), 'required'),
+  DB_CONNECT_TIMEOUT_MS: integer(100, 60_000, 5_000),
   /** Random strategy: which JSON field holds the token, and how it is generated. */
-  TOKEN_FIELD: z.string().min(1).default('token'),
-  TOKEN_GENERATOR: z.enum(['secrets-manager', 'hex', 'base64url']).default('secrets-manager'),
-  TOKEN_LENGTH: z.coerce.number().int().min(16).max(4096).default(40),
+  TOKEN_FIELD: z._default(z.string().check(z.minLength(1)), 'token'),
+  TOKEN_GENERATOR: z._default(z.enum(['secrets-manager', 'hex', 'base64url']), 'secrets-manager'),
+  TOKEN_LENGTH: integer(16, 4096, 40),
 });
 
 export interface RotationSettings {
