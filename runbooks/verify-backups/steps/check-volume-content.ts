@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pRetry from 'p-retry';
-import * as z from 'zod';
+import * as z from '../../../functions/shared/zod-mini.js';
 import {
   type FilesystemFacts,
   formatSize,
@@ -26,15 +26,13 @@ import { type EbsDirect, EbsDirectError, type SnapshotBlockRef } from './ebs-dir
 
 export const CheckVolumeContentEvent = z.object({
   /** The newest completed recovery point, as collect normalised it (`id`, `sizeGiB`). */
-  snapshot: z
-    .object({
-      id: z.string().regex(/^snap-[0-9a-f]+$/, 'an EBS snapshot id (snap-…)'),
-      /** VolumeSize as DescribeSnapshots reported it, cross-checked with the block listing. */
-      sizeGiB: z.number().int().positive().optional(),
-    })
-    .loose(),
+  snapshot: z.looseObject({
+    id: z.string().check(z.regex(/^snap-[0-9a-f]+$/, 'an EBS snapshot id (snap-…)')),
+    /** VolumeSize as DescribeSnapshots reported it, cross-checked with the block listing. */
+    sizeGiB: z.optional(z.number().check(z.int(), z.positive())),
+  }),
   /** Blocks to read in all, structural reads included (at least the first and the last). */
-  sampleBlocks: z.number().int().min(2).max(1000).default(16),
+  sampleBlocks: z._default(z.number().check(z.int(), z.minimum(2), z.maximum(1000)), 16),
 });
 export type CheckVolumeContentEvent = z.input<typeof CheckVolumeContentEvent>;
 
