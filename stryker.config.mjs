@@ -33,6 +33,7 @@ export default {
     'functions/approval/store.ts',
     'functions/audit/record.ts',
     'functions/audit/store.ts',
+    'functions/audit/history.ts',
     'functions/audit/verify.ts',
     'functions/shared/redact.ts',
     'functions/shared/conditional.ts',
