@@ -1,6 +1,6 @@
 import type { Event as CoreEvent } from 'kubernetes-types/core/v1.js';
-import * as z from 'zod';
 import type { OpsLogger } from '../shared/powertools.js';
+import * as z from '../shared/zod-mini.js';
 import {
   KubeApiError,
   type KubeClient,
@@ -23,26 +23,26 @@ export const KubeSettings = z.object({
   /** Workloads automation may restart, `namespace/kind/name` (kind: deployment or statefulset). */
   restartWorkloads: z.array(z.string()),
   /** Where Velero runs and its Restore objects live. */
-  veleroNamespace: z.string().min(1),
+  veleroNamespace: z.string().check(z.minLength(1)),
   /** A restore may only write into namespaces starting with this (scratch namespaces of restore tests). */
-  restoreNamespacePrefix: z.string().min(1),
+  restoreNamespacePrefix: z.string().check(z.minLength(1)),
   /**
    * The exact scratch namespaces the Velero restore test uses (one per checked namespace, fixed names
    * known at deploy time). Only these may be inspected or deleted; the RBAC names them too.
    */
-  scratchNamespaces: z.array(z.string()).optional(),
+  scratchNamespaces: z.optional(z.array(z.string())),
   /**
    * The restore test's readiness probes, `<scratch namespace>/<service>:<port>`: the only Services the
    * `probe-scratch-service` step may GET through the API server's proxy (the RBAC names the same).
    */
-  scratchProbes: z.array(z.string()).optional(),
+  scratchProbes: z.optional(z.array(z.string())),
   /** Where cluster-autoscaler runs and writes its status ConfigMap. */
-  autoscalerNamespace: z.string().min(1),
+  autoscalerNamespace: z.string().check(z.minLength(1)),
   /**
    * The workloads' namespaces (config `automation.sweeps.workloadNamespaces`) whose Events the
    * node-groups sweep counts; the RBAC grants `list` on `events` in exactly these.
    */
-  eventNamespaces: z.array(z.string()).optional(),
+  eventNamespaces: z.optional(z.array(z.string())),
 });
 
 /**
@@ -62,8 +62,7 @@ export type KubeSettings = z.infer<typeof KubeSettings>;
 
 const dns1123 = z
   .string()
-  .max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'not a DNS-1123 label');
+  .check(z.maxLength(63), z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'not a DNS-1123 label'));
 
 /** A Service name (DNS-1035 label: starts with a letter). */
 export const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -91,7 +90,7 @@ export const KubeEvent = z.discriminatedUnion('step', [
     step: z.literal('create-velero-restore'),
     executionName: z.string(),
     name: dns1123,
-    backupName: z.string().min(1).max(253),
+    backupName: z.string().check(z.minLength(1), z.maxLength(253)),
     /** Backup namespace → scratch namespace; every restored namespace must be mapped. */
     namespaceMapping: z.record(dns1123, dns1123),
   }),
@@ -110,17 +109,20 @@ export const KubeEvent = z.discriminatedUnion('step', [
     executionName: z.string(),
     namespace: dns1123,
     probe: z.object({
-      service: z.string().max(63).regex(SERVICE_NAME, 'not a DNS-1035 label'),
-      port: z.number().int().min(1).max(65535),
-      path: z
-        .string()
-        .max(1024)
-        .superRefine((p, ctx) => {
+      service: z.string().check(z.maxLength(63), z.regex(SERVICE_NAME, 'not a DNS-1035 label')),
+      port: z.number().check(z.int(), z.minimum(1), z.maximum(65535)),
+      path: z.string().check(
+        z.maxLength(1024),
+        z.superRefine((p, ctx) => {
           const problem = probePathProblem(p);
           if (problem) ctx.addIssue({ code: 'custom', message: problem });
         }),
-      expectStatus: z.number().int().min(100).max(599).default(200),
-      timeoutSeconds: z.number().int().min(1).max(PROBE_MAX_TIMEOUT_SECONDS).default(5),
+      ),
+      expectStatus: z._default(z.number().check(z.int(), z.minimum(100), z.maximum(599)), 200),
+      timeoutSeconds: z._default(
+        z.number().check(z.int(), z.minimum(1), z.maximum(PROBE_MAX_TIMEOUT_SECONDS)),
+        5,
+      ),
     }),
   }),
   z.object({

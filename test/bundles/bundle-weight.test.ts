@@ -134,9 +134,10 @@ describe('zod/mini in the Lambda bundles', () => {
   const onMini = () =>
     ENTRIES.filter((entry) => inputsOf(entry).some(([file]) => file === 'functions/shared/zod-mini.ts'));
 
-  it('the approval hook, the alarm notifier, the Slack run-ended function, the rotation function and the verify-backups content check and sweep validate with zod/mini', () => {
+  it('the approval hook, the kube function, the alarm notifier, the Slack run-ended function, the rotation function and the verify-backups content check and sweep validate with zod/mini', () => {
     expect(onMini()).toEqual([
       'functions/approval/handler.ts',
+      'functions/kube/handler.ts',
       'functions/notify/alarm-handler.ts',
       'functions/slack/run-ended-handler.ts',
       'runbooks/rotate-secret/steps/handler.ts',
