@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { AutomationConfig } from '../config/schema.js';
 import type { PolicyRule } from './policy.js';
 import type { RunbookPolicyDefaults, RunbookSpec } from './types.js';
@@ -12,7 +12,7 @@ import type { RunbookPolicyDefaults, RunbookSpec } from './types.js';
  * construct and the IAM it needs) is `runbooks/<name>/workflow.ts` (or `infra.ts`), found there
  * by convention and imported by `infra/` only (infra/constructs/automation/runbook-loader.ts).
  */
-export interface RunbookPlugin<P extends z.ZodType = z.ZodType> {
+export interface RunbookPlugin<P extends z.ZodMiniType = z.ZodMiniType> {
   readonly spec: RunbookSpec<P>;
   /**
    * The policy rules that start this runbook. The intake's policy is the union of every plugin's
@@ -97,6 +97,6 @@ export function policyDefaults(overrides: PolicyOverrides = {}): RunbookPolicyDe
  * Declares a runbook plugin, checking at compile time that its parts agree on the parameter type.
  * Kept an identity function on purpose: a plugin is plain data a reviewer can read at a glance.
  */
-export function defineRunbook<P extends z.ZodType>(plugin: RunbookPlugin<P>): RunbookPlugin<P> {
+export function defineRunbook<P extends z.ZodMiniType>(plugin: RunbookPlugin<P>): RunbookPlugin<P> {
   return plugin;
 }

@@ -1,30 +1,27 @@
-import * as z from 'zod';
+import * as z from '../functions/shared/zod-mini.js';
 
 /** Parameters every runbook accepts besides its own. */
-export const reason = z.string().min(1).max(500).default('requested');
+export const reason = z._default(z.string().check(z.minLength(1), z.maxLength(500)), 'requested');
 
 /**
  * Revert: a revertible runbook started with `revertOf` restores the state captured by that
  * earlier execution (read from its output by whoever asks for the revert: Slack or `ops`).
  */
 export const revertFields = {
-  revertOf: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,80}$/)
-    .optional(),
+  revertOf: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,80}$/))),
   /** The `before` state captured by the run being reverted. */
-  restore: z.record(z.string(), z.unknown()).optional(),
+  restore: z.optional(z.record(z.string(), z.unknown())),
 };
 
 export const ebsVolumeId = z
   .string()
-  .regex(/^vol-[0-9a-f]{8,17}$/, 'an EBS volume id looks like vol-0123456789abcdef0');
+  .check(z.regex(/^vol-[0-9a-f]{8,17}$/, 'an EBS volume id looks like vol-0123456789abcdef0'));
 export const clusterName = z
   .string()
-  .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'not a valid EKS cluster name');
+  .check(z.regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'not a valid EKS cluster name'));
 export const k8sName = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'not a valid Kubernetes name');
+  .check(z.regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'not a valid Kubernetes name'));
 
 /**
  * A guard rail refused the run (not allow-listed, above a ceiling, owned by someone else):

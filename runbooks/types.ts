@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 
 /**
  * What every runbook declares about itself, without AWS or CDK: the intake, the `ops`
@@ -26,7 +26,7 @@ export interface RunbookPolicyDefaults {
   readonly lockMinutes: number;
 }
 
-export interface RunbookSpec<P extends z.ZodType = z.ZodType> {
+export interface RunbookSpec<P extends z.ZodMiniType = z.ZodMiniType> {
   /** kebab-case, also the state machine's name suffix and the first part of every execution name. */
   readonly name: string;
   /** One line for `ops list`, Slack `/ops list` and the README. */
@@ -37,7 +37,11 @@ export interface RunbookSpec<P extends z.ZodType = z.ZodType> {
   readonly mutating: boolean;
   /** Whether a `revert` of a finished run is supported. */
   readonly revertible: boolean;
-  /** The runbook's parameters: validated at the intake, in Slack, and by the workflow's first step. */
+  /**
+   * The runbook's parameters: validated at the intake, in Slack, and by the workflow's first step. A
+   * zod/mini object (functions/shared/zod-mini.ts), so a step function whose schemas are all zod/mini
+   * carries no classic zod (test/unit/runbooks/parameters-build.test.ts).
+   */
   readonly parameters: P;
   readonly defaults: RunbookPolicyDefaults;
   /**

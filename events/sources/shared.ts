@@ -39,8 +39,9 @@ export { describeIssues };
 
 /** Parses of a schema before it is compiled: a cold start's first event does not pay the compile. */
 const COMPILE_AFTER = 32;
-const USES = new WeakMap<z.ZodType, number>();
-const COMPILED = new WeakMap<z.ZodType, z.ZodType>();
+// Keyed by zod's core type: the sources' schemas are classic zod, the runbooks' parameters zod/mini.
+const USES = new WeakMap<z.core.$ZodType, number>();
+const COMPILED = new WeakMap<z.core.$ZodType, z.core.$ZodType>();
 
 /**
  * The schema to parse with: after its first uses, a clone with zod's generated parser in front
@@ -49,7 +50,7 @@ const COMPILED = new WeakMap<z.ZodType, z.ZodType>();
  * on a loaded machine), which a cold start's first event would pay; a busy intake earns it back
  * (normalise + decide 0.13× → 0.2× of JSON.parse + JSON.stringify, test/bench/sections/intake-speed.ts).
  */
-export function parserFor<S extends z.ZodType>(schema: S): S {
+export function parserFor<S extends z.core.$ZodType>(schema: S): S {
   const found = COMPILED.get(schema);
   if (found) return found as S;
   const uses = (USES.get(schema) ?? 0) + 1;

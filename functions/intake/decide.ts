@@ -23,7 +23,7 @@ export interface DecideContext extends PolicyContext {
 }
 
 /** One line per schema issue, `path: message`, as the runbook's schema words it. */
-export function formatSchemaError(error: z.ZodError): string {
+export function formatSchemaError(error: z.core.$ZodError): string {
   return error.issues
     .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
     .join('; ');

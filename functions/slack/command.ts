@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import type { ZodMiniEnum, ZodMiniObject, ZodMiniType } from 'zod/mini';
 import { findRunbook, runbookNames } from '../../runbooks/registry.js';
 import type { RunbookSpec } from '../../runbooks/types.js';
 
@@ -106,10 +106,10 @@ function knownRunbooks(): string {
 }
 
 /** The schema's base type of a field, through optional / default / pipe wrappers. */
-function baseType(field: z.ZodType): string {
-  let t: z.ZodType = field;
+function baseType(field: ZodMiniType): string {
+  let t: ZodMiniType = field;
   for (let i = 0; i < 8; i++) {
-    const def = (t as unknown as { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } }).def;
+    const def = (t as unknown as { def: { type: string; innerType?: ZodMiniType; in?: ZodMiniType } }).def;
     if (def.innerType) t = def.innerType;
     else if (def.type === 'pipe' && def.in) t = def.in;
     else return def.type;
@@ -117,8 +117,11 @@ function baseType(field: z.ZodType): string {
   return 'unknown';
 }
 
-function shapeOf(spec: RunbookSpec): Record<string, z.ZodType> {
-  return spec.parameters instanceof z.ZodObject ? (spec.parameters.shape as Record<string, z.ZodType>) : {};
+/** The runbook's parameter fields by name (its parameters are a zod/mini object: runbooks/types.ts). */
+function shapeOf(spec: RunbookSpec): Record<string, ZodMiniType> {
+  return spec.parameters.def.type === 'object'
+    ? ((spec.parameters as ZodMiniObject).shape as Record<string, ZodMiniType>)
+    : {};
 }
 
 function coerce(type: string, value: string): unknown {
@@ -151,7 +154,7 @@ export function validateParameters(
     };
   }
   const input = Object.fromEntries(
-    Object.entries(args).map(([k, v]) => [k, coerce(baseType(shape[k] as z.ZodType), v)]),
+    Object.entries(args).map(([k, v]) => [k, coerce(baseType(shape[k] as ZodMiniType), v)]),
   );
   const parsed = spec.parameters.safeParse(input);
   if (parsed.success) return { ok: true, parameters: parsed.data as Record<string, unknown> };
@@ -179,11 +182,11 @@ export function usageOf(spec: RunbookSpec): string {
   return `Usage: \`/ops run ${spec.name} ${parts.map((p) => p.text).join(' ')} [--dry-run]\``;
 }
 
-function enumValues(field: z.ZodType): string {
-  let t: z.ZodType = field;
+function enumValues(field: ZodMiniType): string {
+  let t: ZodMiniType = field;
   for (let i = 0; i < 8; i++) {
-    if (t instanceof z.ZodEnum) return (t.options as string[]).join('|');
-    const inner = (t as unknown as { def: { innerType?: z.ZodType } }).def.innerType;
+    if (t.def.type === 'enum') return ((t as ZodMiniEnum).options as string[]).join('|');
+    const inner = (t as unknown as { def: { innerType?: ZodMiniType } }).def.innerType;
     if (!inner) break;
     t = inner;
   }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../functions/shared/zod-mini.js';
 import { policyDefaults } from '../plugin.js';
 import { reason, revertFields } from '../shared.js';
 import type { RunbookSpec } from '../types.js';
@@ -39,7 +39,7 @@ const TARGET_SHAPES: Record<string, { readonly re: RegExp; readonly what: string
   'db-cluster-snapshot': { re: /^[A-Za-z][A-Za-z0-9-:]{0,254}$/, what: 'a DB cluster snapshot identifier' },
 };
 
-const accountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
+const accountId = z.string().check(z.regex(/^\d{12}$/, 'a 12-digit AWS account id'));
 
 export const RestoreGuardrailParameters = z
   .object({
@@ -48,43 +48,46 @@ export const RestoreGuardrailParameters = z
      * The resource: trail name (an ARN is reduced to its name), security group id, bucket name, or
      * snapshot / AMI id. None for `flow-logs`: the stage's VPC is the only one it restores.
      */
-    target: z
-      .string()
-      .min(1)
-      .max(255)
-      .transform((t) => /:trail\/(.+)$/.exec(t)?.[1] ?? t)
-      .optional(),
+    target: z.optional(
+      z.pipe(
+        z.string().check(z.minLength(1), z.maxLength(255)),
+        z.transform((t: string) => /:trail\/(.+)$/.exec(t)?.[1] ?? t),
+      ),
+    ),
     /** For `snapshot-sharing`: which kind of snapshot `target` is. */
-    kind: z.enum(SNAPSHOT_KINDS).optional(),
+    kind: z.optional(z.enum(SNAPSHOT_KINDS)),
     /** For `snapshot-sharing`: the account that owns it (from the CloudTrail record); checked against the owners allow-list. */
-    account: accountId.optional(),
+    account: z.optional(accountId),
     /** For `security-group-ingress`: only these rules (the ones the triggering call added), when known. */
-    ruleIds: z
-      .array(z.string().regex(/^sgr-[0-9a-f]{8,17}$/, 'a security group rule id (sgr-…)'))
-      .max(60)
-      .optional(),
+    ruleIds: z.optional(
+      z
+        .array(z.string().check(z.regex(/^sgr-[0-9a-f]{8,17}$/, 'a security group rule id (sgr-…)')))
+        .check(z.maxLength(60)),
+    ),
     reason,
     ...revertFields,
   })
-  .superRefine((p, ctx) => {
-    if (p.guardrail === 'flow-logs') return;
-    if (p.target === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['target'], message: `${p.guardrail} needs a target` });
-      return;
-    }
-    if (p.guardrail === 'snapshot-sharing' && p.kind === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['kind'],
-        message: `snapshot-sharing needs kind (${SNAPSHOT_KINDS.join(', ')})`,
-      });
-      return;
-    }
-    const shape = TARGET_SHAPES[p.guardrail === 'snapshot-sharing' ? (p.kind as string) : p.guardrail];
-    if (shape && !shape.re.test(p.target)) {
-      ctx.addIssue({ code: 'custom', path: ['target'], message: `${p.target} is not ${shape.what}` });
-    }
-  });
+  .check(
+    z.superRefine((p, ctx) => {
+      if (p.guardrail === 'flow-logs') return;
+      if (p.target === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['target'], message: `${p.guardrail} needs a target` });
+        return;
+      }
+      if (p.guardrail === 'snapshot-sharing' && p.kind === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['kind'],
+          message: `snapshot-sharing needs kind (${SNAPSHOT_KINDS.join(', ')})`,
+        });
+        return;
+      }
+      const shape = TARGET_SHAPES[p.guardrail === 'snapshot-sharing' ? (p.kind as string) : p.guardrail];
+      if (shape && !shape.re.test(p.target)) {
+        ctx.addIssue({ code: 'custom', path: ['target'], message: `${p.target} is not ${shape.what}` });
+      }
+    }),
+  );
 export type RestoreGuardrailParameters = z.infer<typeof RestoreGuardrailParameters>;
 
 export const restoreGuardrail: RunbookSpec<typeof RestoreGuardrailParameters> = {

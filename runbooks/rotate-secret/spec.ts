@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import * as z from '../../functions/shared/zod-mini.js';
 import { policyDefaults } from '../plugin.js';
 import { reason } from '../shared.js';
 import type { RunbookSpec } from '../types.js';
 
 export const RotateSecretParameters = z.object({
   /** Secret name (as in the stage's allow-list). */
-  secretId: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'not a Secrets Manager secret name'),
+  secretId: z.string().check(z.regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'not a Secrets Manager secret name')),
   /** Restart the configured Kubernetes workloads once the new secret is verified. */
-  restartConsumers: z.boolean().default(true),
+  restartConsumers: z._default(z.boolean(), true),
   reason,
 });
 export type RotateSecretParameters = z.infer<typeof RotateSecretParameters>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../functions/shared/zod-mini.js';
 import { policyDefaults } from '../plugin.js';
 import { clusterName, reason, revertFields } from '../shared.js';
 import type { RunbookSpec } from '../types.js';
@@ -6,12 +6,9 @@ import type { RunbookSpec } from '../types.js';
 export const ScaleNodeGroupParameters = z.object({
   cluster: clusterName,
   /** Omitted: the node group(s) of the cluster that are at their maximum, found through EKS / Auto Scaling. */
-  nodegroup: z
-    .string()
-    .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,62}$/)
-    .optional(),
+  nodegroup: z.optional(z.string().check(z.regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,62}$/))),
   /** Nodes to add; capped by the allow-list's step size and ceiling (default: the step size). */
-  increaseBy: z.number().int().positive().max(50).optional(),
+  increaseBy: z.optional(z.number().check(z.int(), z.positive(), z.maximum(50))),
   reason,
   ...revertFields,
 });

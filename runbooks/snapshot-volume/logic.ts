@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { RECLAIM_TAG } from '../../config/tags.js';
+import * as z from '../../functions/shared/zod-mini.js';
 import { RefusedError } from '../shared.js';
 import type { RunChange, RunResult } from '../types.js';
 import { SnapshotVolumeParameters } from './spec.js';
@@ -46,29 +46,29 @@ export const SNAPSHOT_TAGS = {
 /** The protected StorageClass's reclaim tag: a contract with the platform, so it lives in config/. */
 export { RECLAIM_TAG };
 
-const TagSchema = z.object({ Key: z.string(), Value: z.string().default('') });
+const TagSchema = z.object({ Key: z.string(), Value: z._default(z.string(), '') });
 type Tag = z.infer<typeof TagSchema>;
 
 export const VolumeSchema = z.object({
   VolumeId: z.string(),
-  State: z.string().optional(),
-  Size: z.number().optional(),
-  AvailabilityZone: z.string().optional(),
-  Encrypted: z.boolean().optional(),
+  State: z.optional(z.string()),
+  Size: z.optional(z.number()),
+  AvailabilityZone: z.optional(z.string()),
+  Encrypted: z.optional(z.boolean()),
   /** In every DescribeVolumes answer (possibly empty); an attached volume lists its instance here. */
-  Attachments: z
-    .array(z.object({ InstanceId: z.string().optional(), State: z.string().optional() }).loose())
-    .optional(),
-  Tags: z.array(TagSchema).default([]),
+  Attachments: z.optional(
+    z.array(z.looseObject({ InstanceId: z.optional(z.string()), State: z.optional(z.string()) })),
+  ),
+  Tags: z._default(z.array(TagSchema), []),
 });
 export type Volume = z.infer<typeof VolumeSchema>;
 
 export const SnapshotSchema = z.object({
   SnapshotId: z.string(),
-  VolumeId: z.string().optional(),
-  State: z.string().optional(),
-  StartTime: z.union([z.string(), z.number()]).optional(),
-  Tags: z.array(TagSchema).default([]),
+  VolumeId: z.optional(z.string()),
+  State: z.optional(z.string()),
+  StartTime: z.optional(z.union([z.string(), z.number()])),
+  Tags: z._default(z.array(TagSchema), []),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 
@@ -76,13 +76,13 @@ export type Snapshot = z.infer<typeof SnapshotSchema>;
 export const SnapshotSettingsSchema = z.object({
   region: z.string(),
   /** Value of `ops-automation:created-by`: identifies this product and stage (`ops-<stage>`). */
-  createdBy: z.string().min(1),
+  createdBy: z.string().check(z.minLength(1)),
   protectedTag: z.object({ key: z.string(), value: z.string() }),
   optInTag: z.object({ key: z.string(), value: z.string() }),
-  pvcNamespaces: z.array(z.string()).default([]),
-  keepLast: z.number().int().positive(),
-  maxAgeDays: z.number().int().positive(),
-  drRegion: z.string().optional(),
+  pvcNamespaces: z._default(z.array(z.string()), []),
+  keepLast: z.number().check(z.int(), z.positive()),
+  maxAgeDays: z.number().check(z.int(), z.positive()),
+  drRegion: z.optional(z.string()),
 });
 export type SnapshotSettings = z.infer<typeof SnapshotSettingsSchema>;
 
@@ -335,9 +335,8 @@ export function buildSnapshotResult(args: {
 /** What a revert deletes: the snapshot(s) the reverted run created. */
 export const SnapshotRestoreSchema = z.object({
   snapshots: z
-    .array(z.object({ snapshotId: z.string().regex(/^snap-[0-9a-f]{8,17}$/), region: z.string() }))
-    .min(1)
-    .max(4),
+    .array(z.object({ snapshotId: z.string().check(z.regex(/^snap-[0-9a-f]{8,17}$/)), region: z.string() }))
+    .check(z.minLength(1), z.maxLength(4)),
 });
 export type SnapshotRestore = z.infer<typeof SnapshotRestoreSchema>;
 

@@ -1,29 +1,31 @@
-import * as z from 'zod';
+import * as z from '../../functions/shared/zod-mini.js';
 import { policyDefaults } from '../plugin.js';
 import { clusterName, ebsVolumeId, k8sName, reason, revertFields } from '../shared.js';
 import type { RunbookSpec } from '../types.js';
 
 export const SnapshotVolumeParameters = z
   .object({
-    volumeId: ebsVolumeId.optional(),
+    volumeId: z.optional(ebsVolumeId),
     /** A Kubernetes PVC, resolved to its volume through the EBS CSI driver's tags. */
-    cluster: clusterName.optional(),
-    namespace: k8sName.optional(),
-    pvc: k8sName.optional(),
+    cluster: z.optional(clusterName),
+    namespace: z.optional(k8sName),
+    pvc: z.optional(k8sName),
     reason,
     /** Copy the snapshot to the stage's DR region (when one is configured). */
-    copyToDr: z.boolean().default(true),
+    copyToDr: z._default(z.boolean(), true),
     /**
      * After the snapshot completed, delete the volume if it is released (available, unattached) and
      * comes from the protected StorageClass (reclaim tag). Never set by the detach trigger: a detach
      * is not a PVC deletion (a pod moving or a StatefulSet scaling down detaches too).
      */
-    reclaim: z.boolean().default(false),
+    reclaim: z._default(z.boolean(), false),
     ...revertFields,
   })
-  .refine((p) => Boolean(p.volumeId) !== Boolean(p.cluster && p.namespace && p.pvc), {
-    message: 'give either volumeId, or cluster + namespace + pvc (not both)',
-  });
+  .check(
+    z.refine((p) => Boolean(p.volumeId) !== Boolean(p.cluster && p.namespace && p.pvc), {
+      message: 'give either volumeId, or cluster + namespace + pvc (not both)',
+    }),
+  );
 export type SnapshotVolumeParameters = z.infer<typeof SnapshotVolumeParameters>;
 
 export const snapshotVolume: RunbookSpec<typeof SnapshotVolumeParameters> = {

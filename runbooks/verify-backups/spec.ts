@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import * as z from '../../functions/shared/zod-mini.js';
 import { policyDefaults } from '../plugin.js';
 import { reason } from '../shared.js';
 import type { RunbookSpec } from '../types.js';
 
 export const VerifyBackupsParameters = z.object({
   /** Which backup classes to verify. */
-  scope: z.array(z.enum(['ebs', 'rds', 'velero'])).default(['ebs', 'rds', 'velero']),
+  scope: z._default(z.array(z.enum(['ebs', 'rds', 'velero'])), ['ebs', 'rds', 'velero']),
   /** Run restore tests (EBS always when true; RDS only on its configured weekday). */
-  restoreTests: z.boolean().default(true),
+  restoreTests: z._default(z.boolean(), true),
   reason,
 });
 export type VerifyBackupsParameters = z.infer<typeof VerifyBackupsParameters>;

@@ -43,7 +43,7 @@ export interface DnsSweepSettings {
 }
 
 /** The record types update-dns changes (its parameter enum). */
-const TYPES = UpdateDnsParameters.shape.recordType.unwrap().options;
+const TYPES = UpdateDnsParameters.shape.recordType.def.innerType.options;
 
 /** The part of the audit store this sweep reads: a resource's runs, newest first (dynamodb:Query on by-resource). */
 export type AuditHistory = Pick<AuditStore, 'history'>;

@@ -4,8 +4,8 @@ import {
   DescribeSnapshotsCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import * as z from 'zod';
 import type { OpsLogger } from '../../../functions/shared/powertools.js';
+import * as z from '../../../functions/shared/zod-mini.js';
 import { RefusedError } from '../../shared.js';
 import type { RunResult } from '../../types.js';
 import {
@@ -48,21 +48,21 @@ export const SnapshotStepEvent = z.discriminatedUnion('step', [
     description: z.string(),
     tags: z.array(Tag),
     /** `drKmsKeyId`: key or alias ARN in the DR region; omitted = the region's default EBS key. */
-    settings: SnapshotSettingsSchema.extend({ drRegion: z.string(), drKmsKeyId: z.string().optional() }),
+    settings: z.extend(SnapshotSettingsSchema, { drRegion: z.string(), drKmsKeyId: z.optional(z.string()) }),
   }),
   z.object({
     step: z.literal('retention'),
     /** The run's execution name: the correlation id of the step's log lines. */
     executionName: z.string(),
     volumeId: z.string(),
-    pvc: z.string().nullish(),
+    pvc: z.nullish(z.string()),
     snapshotId: z.string(),
     /** The DR copy, or `{ skipped: true }` when there is none. */
     copy: z.object({
-      snapshotId: z.string().optional(),
-      region: z.string().optional(),
-      reused: z.boolean().optional(),
-      skipped: z.boolean().optional(),
+      snapshotId: z.optional(z.string()),
+      region: z.optional(z.string()),
+      reused: z.optional(z.boolean()),
+      skipped: z.optional(z.boolean()),
     }),
     snapshots: z.array(SnapshotSchema),
     settings: SnapshotSettingsSchema,
@@ -74,7 +74,7 @@ export const SnapshotStepEvent = z.discriminatedUnion('step', [
     volumeId: z.string(),
     snapshotId: z.string(),
     /** The snapshot's last polled state (`completed` on the only path that reaches this step). */
-    snapshotState: z.string().optional(),
+    snapshotState: z.optional(z.string()),
     /** DescribeVolumes of the volume, made after the snapshot completed (empty when it is gone). */
     volumes: z.array(VolumeSchema),
     /** The run's result so far (the retention step's). */
