@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import type { AutomationConfig } from '../../config/schema.js';
 import { findRunbook } from '../../runbooks/registry.js';
 import type { RunbookSpec } from '../../runbooks/types.js';
 import { ACTION } from '../approval/messages.js';
 import type { OpsLogger } from '../shared/powertools.js';
+import * as z from '../shared/zod-mini.js';
 import {
   authorise,
   type GroupMembership,
@@ -60,25 +60,27 @@ const json = (statusCode: number, body: unknown): HttpResponse => ({
 const reply = (text: string) => json(200, { response_type: 'ephemeral', text });
 const unauthorised = () => json(401, { error: 'invalid_request_signature' });
 
+const SLACK_USER = /^[UW][A-Z0-9]+$/;
+
 const SlashCommand = z.object({
   command: z.string(),
-  text: z.string().default(''),
-  user_id: z.string().regex(/^[UW][A-Z0-9]+$/),
-  user_name: z.string().optional(),
-  channel_id: z.string().min(1),
-  response_url: z.string().url(),
-  trigger_id: z.string().min(1),
+  text: z._default(z.string(), ''),
+  user_id: z.string().check(z.regex(SLACK_USER)),
+  user_name: z.optional(z.string()),
+  channel_id: z.string().check(z.minLength(1)),
+  response_url: z.string().check(z.url()),
+  trigger_id: z.string().check(z.minLength(1)),
 });
 
 const BlockActions = z.object({
   type: z.literal('block_actions'),
-  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]+$/), username: z.string().optional() }),
-  channel: z.object({ id: z.string() }).optional(),
-  container: z.object({ channel_id: z.string().optional(), message_ts: z.string().optional() }).optional(),
-  message: z.object({ ts: z.string() }).optional(),
-  response_url: z.string().url(),
-  trigger_id: z.string().min(1),
-  actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
+  user: z.object({ id: z.string().check(z.regex(SLACK_USER)), username: z.optional(z.string()) }),
+  channel: z.optional(z.object({ id: z.string() })),
+  container: z.optional(z.object({ channel_id: z.optional(z.string()), message_ts: z.optional(z.string()) })),
+  message: z.optional(z.object({ ts: z.string() })),
+  response_url: z.string().check(z.url()),
+  trigger_id: z.string().check(z.minLength(1)),
+  actions: z.array(z.object({ action_id: z.string(), value: z.optional(z.string()) })).check(z.minLength(1)),
 });
 
 export async function handleSlackRequest(req: HttpRequest, deps: EndpointDeps): Promise<HttpResponse> {

@@ -540,3 +540,74 @@ describe('Slack endpoint: status and revert', () => {
     );
   });
 });
+
+describe('Slack endpoint: signed requests that are not what Slack sends', () => {
+  /** A slash command form as Slack documents it, with some fields changed or removed. */
+  const form = (changes: Record<string, string | undefined>) => {
+    const fields = new URLSearchParams(slashCommand('help', PLATFORM_1, h.slack.responseUrl()));
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === undefined) fields.delete(key);
+      else fields.set(key, value);
+    }
+    return fields.toString();
+  };
+  /** A block_actions payload (an approve button) with some fields changed. */
+  const click = (changes: Record<string, unknown>) => {
+    const payload = JSON.parse(
+      new URLSearchParams(buttonClick(ACTION.approve, 'approval-1', PLATFORM_1, h.slack.responseUrl())).get(
+        'payload',
+      ) as string,
+    ) as Record<string, unknown>;
+    return new URLSearchParams({ payload: JSON.stringify({ ...payload, ...changes }) }).toString();
+  };
+
+  it.each([
+    ['without a user', { user_id: undefined }],
+    ['with a user id Slack never issues', { user_id: 'u0platform1' }],
+    ['without a channel', { channel_id: '' }],
+    ['with a response_url that is not a URL', { response_url: 'not a url' }],
+    ['without a trigger id', { trigger_id: '' }],
+    ['without a command', { command: undefined }],
+  ])('refuses a slash command %s with 400, and starts nothing', async (_what, changes) => {
+    const body = form(changes);
+
+    const res = await h.post(body, signedHeaders(body, h.now));
+
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'not a slash command or interaction payload' });
+    expect(h.jobs).toEqual([]);
+  });
+
+  it('reads a slash command without text as an empty one (Slack omits it when nothing was typed)', async () => {
+    const body = form({ text: undefined });
+
+    const res = await h.post(body, signedHeaders(body, h.now));
+
+    expect(res.status).toBe(200);
+    expect(h.jobs).toEqual([]);
+  });
+
+  it.each([
+    ['no action', { actions: [] }],
+    ['a user id Slack never issues', { user: { id: 'someone' } }],
+    ['a response_url that is not a URL', { response_url: 'hooks' }],
+    ['another interaction type', { type: 'view_submission' }],
+  ])('acknowledges and ignores a button payload with %s', async (_what, changes) => {
+    const body = click(changes);
+
+    const res = await h.post(body, signedHeaders(body, h.now));
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({});
+    expect(h.jobs).toEqual([]);
+  });
+
+  it('hands the same button, as Slack sends it, to the worker', async () => {
+    const body = click({});
+
+    const res = await h.post(body, signedHeaders(body, h.now));
+
+    expect(res.status).toBe(200);
+    expect(h.jobs).toHaveLength(1);
+  });
+});
