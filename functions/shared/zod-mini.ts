@@ -7,11 +7,11 @@ import { config } from 'zod/mini';
  * bundled, is about 96 KiB that each cold start compiles; `zod/mini` is about 19 KiB with one schema.
  * Used by the runbooks' parameters and shared fields (runbooks/types.ts), a runbook's step schemas,
  * and the functions whose schemas are their own: the approval hook, the kube function, the alarm
- * notifier, the Slack endpoint, the Slack run-ended function, the rotation function and the backup
- * verification's EBS content check and sweep step. A bundle pays classic zod as soon as one of its
- * modules imports it; one with both builds carries zod's core once and a few KiB of mini besides
- * (test/bundles/bundle-weight.test.ts). `zod/mini` loads no locale by itself: without this, a
- * refusal would read "Invalid input" with no field or reason.
+ * notifier, the report hook, the Slack endpoint, the Slack run-ended function, the rotation function
+ * and the backup verification's EBS content check and sweep step. A bundle pays classic zod as soon
+ * as one of its modules imports it; one with both builds carries zod's core once and a few KiB of
+ * mini besides (test/bundles/bundle-weight.test.ts). `zod/mini` loads no locale by itself: without
+ * this, a refusal would read "Invalid input" with no field or reason.
  */
 config(en());
 

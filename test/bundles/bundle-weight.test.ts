@@ -149,6 +149,7 @@ describe('zod/mini in the Lambda bundles', () => {
       'functions/approval/handler.ts',
       'functions/kube/handler.ts',
       'functions/notify/alarm-handler.ts',
+      'functions/report/handler.ts',
       'functions/slack/handler.ts',
       'functions/slack/run-ended-handler.ts',
       'runbooks/rotate-secret/steps/handler.ts',
