@@ -22,31 +22,45 @@ import { staleVolumes } from './checks/volumes.js';
 import { read, runSweeps, type SweepCheck, SweepFailedError } from './core.js';
 import { type ImplementedSweepCheck, SweepInput, SweepTargets, sweepSettings } from './settings.js';
 
-/** The sweep function: thin. Settings and clients once at cold start; each schedule names its checks. */
+/**
+ * The sweep function: thin. Settings once at cold start; each schedule names its checks, and each
+ * check's client is made when a check first needs it (one schedule runs one check: the others'
+ * clients would only cost the cold start their configuration).
+ */
 const stage = deployedStage(requiredEnv('STAGE'));
 const settings = sweepSettings(stage, SweepTargets.parse(JSON.parse(requiredEnv('SWEEP_TARGETS'))));
 const region = stage.region;
-const ec2 = new EC2Client({});
-const rds = new RDSClient({});
-const sm = new SecretsManagerClient({});
-const lambda = new LambdaClient({});
-const cloudtrail = new CloudTrailClient({});
-const route53 = new Route53Client({});
-const eks = new EKSClient({});
+/** `make()` once, on the first call. */
+const once = <T>(make: () => T): (() => T) => {
+  let made: T | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
+};
+const ec2 = once(() => new EC2Client({}));
+const rds = once(() => new RDSClient({}));
+const sm = once(() => new SecretsManagerClient({}));
+const lambda = once(() => new LambdaClient({}));
+const cloudtrail = once(() => new CloudTrailClient({}));
+const route53 = once(() => new Route53Client({}));
+const eks = once(() => new EKSClient({}));
 /** The node-groups check counts unschedulable pods through the in-VPC kube function (synchronous invoke). */
-const evidence = settings.targets.kubeFunction
-  ? evidenceViaKubeFunction(lambda, settings.targets.kubeFunction, () => `sweep-node-groups-${randomUUID()}`)
+const kubeFunction = settings.targets.kubeFunction;
+const evidence = kubeFunction
+  ? once(() => evidenceViaKubeFunction(lambda(), kubeFunction, () => `sweep-node-groups-${randomUUID()}`))
   : undefined;
 /** The dns check reads the audit table's by-resource index only: no audit store, no S3 client. */
 const auditTable = settings.targets.auditTable;
-const auditDoc = auditTable ? DynamoDBDocumentClient.from(new DynamoDBClient({})) : undefined;
-const audit: AuditHistory | undefined =
-  auditTable && auditDoc ? { history: (query) => resourceHistory(auditDoc, auditTable, query) } : undefined;
+const auditDoc = once(() => DynamoDBDocumentClient.from(new DynamoDBClient({})));
+const audit: AuditHistory | undefined = auditTable
+  ? { history: (query) => resourceHistory(auditDoc(), auditTable, query) }
+  : undefined;
 
 /** The backup verification's EBS collector calls EC2 directly: give it the sweep's throttling retry. */
 const retryingEc2 = {
   send: (command: Parameters<EC2Client['send']>[0]) =>
-    read(`ec2:${command.constructor.name}`, () => ec2.send(command)),
+    read(`ec2:${command.constructor.name}`, () => ec2().send(command)),
 } as unknown as EC2Client;
 
 /** Every check infra schedules has its entry here (the type says so). */
@@ -54,19 +68,19 @@ const checks: Record<ImplementedSweepCheck, SweepCheck> = {
   'node-groups': (now: Date) => {
     if (!evidence)
       throw new Error('the node-groups check needs the kube function (SWEEP_TARGETS.kubeFunction)');
-    return nodeGroupsAtMax(eks, evidence, settings.nodeGroups, now);
+    return nodeGroupsAtMax(eks(), evidence(), settings.nodeGroups, now);
   },
-  trails: (now: Date) => trailsNotLogging(cloudtrail, settings.targets.trailArns, now),
-  'flow-logs': (now: Date) => missingFlowLogs(ec2, settings.targets.vpcIds, now),
-  secrets: (now: Date) => overdueSecrets(sm, settings.secrets, now),
+  trails: (now: Date) => trailsNotLogging(cloudtrail(), settings.targets.trailArns, now),
+  'flow-logs': (now: Date) => missingFlowLogs(ec2(), settings.targets.vpcIds, now),
+  secrets: (now: Date) => overdueSecrets(sm(), settings.secrets, now),
   sharing: async (now: Date) => [
-    ...(await sharedEbsSnapshots(ec2, now)),
-    ...(await sharedDbSnapshots(rds, now)),
+    ...(await sharedEbsSnapshots(ec2(), now)),
+    ...(await sharedDbSnapshots(rds(), now)),
   ],
   volumes: (now: Date) => staleVolumes(retryingEc2, settings.volumes, now),
   dns: async (now: Date) => {
     if (!audit) throw new Error('the dns check needs the audit table (SWEEP_TARGETS.auditTable)');
-    return driftedDnsRecords(route53, audit, settings.dns, now);
+    return driftedDnsRecords(route53(), audit, settings.dns, now);
   },
 };
 
@@ -80,7 +94,7 @@ export const handler = withLogContext(async (event: unknown) => {
     send: async (finding) => {
       const payload = sweepEvent(finding, { id: randomUUID(), region });
       await read('lambda:Invoke', () =>
-        lambda.send(
+        lambda().send(
           new InvokeCommand({
             FunctionName: settings.targets.intakeFunction,
             InvocationType: 'Event',
