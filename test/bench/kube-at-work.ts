@@ -1,7 +1,7 @@
 import { type KubeSettings, parseWorkloadRef } from '../../functions/kube/core.js';
-import { KUBE_GROUP } from '../../infra/constructs/automation/kube-access.js';
 import type { Deployed } from '../bundles/app-functions.js';
-import { type KubeApiServer, startKubeApiServer, type UserInfo } from '../support/kube-api-server.js';
+import { eksTokenAuthenticator } from '../support/eks-authenticator.js';
+import { type KubeApiServer, startKubeApiServer } from '../support/kube-api-server.js';
 import { synthesisedKubeRbac } from '../support/kube-rbac.js';
 
 /**
@@ -24,26 +24,6 @@ export interface KubeAtWork {
   close(): Promise<void>;
 }
 
-/** The EKS side of authentication: a token is the presigned GetCallerIdentity URL of the function's region. */
-function authenticate(region: string): (token: string) => UserInfo | undefined {
-  return (token) => {
-    if (!token.startsWith('k8s-aws-v1.')) return undefined;
-    const decoded = Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8');
-    if (!URL.canParse(decoded)) return undefined;
-    const url = new URL(decoded);
-    const signed = (url.searchParams.get('X-Amz-SignedHeaders') ?? '').split(';');
-    if (
-      url.hostname !== `sts.${region}.amazonaws.com` ||
-      url.searchParams.get('Action') !== 'GetCallerIdentity' ||
-      !signed.includes('x-k8s-aws-id')
-    ) {
-      return undefined;
-    }
-    // The access entry maps the function's role to the automation's group (infra/constructs/automation/kube-access.ts).
-    return { username: 'arn:aws:sts::111111111111:assumed-role/ops-kube/bench', groups: [KUBE_GROUP] };
-  };
-}
-
 export async function kubeAtWork(d: Deployed): Promise<KubeAtWork> {
   const settings = JSON.parse(d.environment.KUBE_SETTINGS ?? 'null') as KubeSettings | null;
   const allowed = settings?.restartWorkloads[0];
@@ -52,7 +32,7 @@ export async function kubeAtWork(d: Deployed): Promise<KubeAtWork> {
   }
   const ref = parseWorkloadRef(allowed);
   const api: KubeApiServer = await startKubeApiServer({
-    authenticate: authenticate(d.region),
+    authenticate: eksTokenAuthenticator({ region: d.region }),
     rbac: synthesisedKubeRbac(settings),
   });
   const labels = { app: ref.name };

@@ -4,7 +4,8 @@ import { KubeApiError, KubeClient } from '../../functions/kube/client.js';
 import { type KubeSettings, runKubeStep } from '../../functions/kube/core.js';
 import { eksToken, presignedCallerIdentityUrl } from '../../functions/kube/token.js';
 import { captureLogger } from '../support/capture-logger.js';
-import { type KubeApiServer, startKubeApiServer, type UserInfo } from '../support/kube-api-server.js';
+import { eksTokenAuthenticator } from '../support/eks-authenticator.js';
+import { type KubeApiServer, startKubeApiServer } from '../support/kube-api-server.js';
 import { synthesisedKubeRbac } from '../support/kube-rbac.js';
 
 /**
@@ -28,28 +29,8 @@ const SETTINGS: KubeSettings = {
   autoscalerNamespace: 'kube-system',
 };
 
-/** The EKS side of authentication: decode the token, check the presigned URL names this cluster. */
-function authenticateEksToken(token: string): UserInfo | undefined {
-  if (!token.startsWith('k8s-aws-v1.')) return undefined;
-  const decoded = Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8');
-  if (!URL.canParse(decoded)) return undefined;
-  const url = new URL(decoded);
-  const q = url.searchParams;
-  const signed = (q.get('X-Amz-SignedHeaders') ?? '').split(';');
-  if (
-    url.hostname !== `sts.${REGION}.amazonaws.com` ||
-    q.get('Action') !== 'GetCallerIdentity' ||
-    !signed.includes('x-k8s-aws-id') ||
-    !q.get('X-Amz-Credential')?.startsWith(`${CREDENTIALS.accessKeyId}/`)
-  ) {
-    return undefined;
-  }
-  // The access entry maps the function's role to the ops-automation group.
-  return {
-    username: 'arn:aws:sts::111111111111:assumed-role/ops-dev-kube/ops-dev-kube',
-    groups: ['ops-automation', 'system:authenticated'],
-  };
-}
+/** The EKS side of authentication: only tokens presigned with the function's own credentials. */
+const authenticateEksToken = eksTokenAuthenticator({ region: REGION, accessKeyId: CREDENTIALS.accessKeyId });
 
 const DEPLOYMENT = {
   apiVersion: 'apps/v1',

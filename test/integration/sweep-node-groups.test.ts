@@ -8,7 +8,8 @@ import { eksToken } from '../../functions/kube/token.js';
 import { nodeGroupsAtMax } from '../../functions/sweeps/checks/node-groups.js';
 import { runSweeps } from '../../functions/sweeps/core.js';
 import { captureLogger } from '../support/capture-logger.js';
-import { type KubeApiServer, startKubeApiServer, type UserInfo } from '../support/kube-api-server.js';
+import { eksTokenAuthenticator } from '../support/eks-authenticator.js';
+import { type KubeApiServer, startKubeApiServer } from '../support/kube-api-server.js';
 import { synthesisedKubeRbac } from '../support/kube-rbac.js';
 import { modelChecked } from '../support/sdk-model.js';
 
@@ -43,11 +44,8 @@ const SWEEP = {
   region: REGION,
 };
 
-/** Anyone with a token of the function's role is the ops-automation group (the EKS access entry). */
-const authenticate = (token: string): UserInfo | undefined =>
-  token.startsWith('k8s-aws-v1.')
-    ? { username: 'arn:aws:sts::111111111111:assumed-role/ops-dev-kube/x', groups: ['ops-automation'] }
-    : undefined;
+/** A token presigned with the function's credentials is the ops-automation group (the EKS access entry). */
+const authenticate = eksTokenAuthenticator({ region: REGION, accessKeyId: CREDENTIALS.accessKeyId });
 
 /** A core/v1 Event as the scheduler or cluster-autoscaler writes it about a pod. */
 const podEvent = (

@@ -14,6 +14,7 @@ import { RotateSecretWorkflow } from '../../runbooks/rotate-secret/workflow.js';
 import { expectResilientJsonPath } from '../support/asl-assertions.js';
 import { renameForSfn } from '../support/aws-model.js';
 import { captureLogger } from '../support/capture-logger.js';
+import { eksTokenAuthenticator } from '../support/eks-authenticator.js';
 import { type KubeApiServer, startKubeApiServer } from '../support/kube-api-server.js';
 import { synthesisedKubeRbac } from '../support/kube-rbac.js';
 import {
@@ -123,13 +124,7 @@ beforeAll(async () => {
   capture = captureLogger('rotation');
   kubeApi = await startKubeApiServer({
     // The access entry: this function's credentials are the ops-automation group.
-    authenticate: (token) =>
-      token.startsWith('k8s-aws-v1.') &&
-      Buffer.from(token.slice(11), 'base64url')
-        .toString('utf8')
-        .includes(`X-Amz-Credential=${KUBE_CREDENTIALS.accessKeyId}`)
-        ? { username: 'ops-test-kube', groups: ['ops-automation'] }
-        : undefined,
+    authenticate: eksTokenAuthenticator({ region: 'eu-west-1', accessKeyId: KUBE_CREDENTIALS.accessKeyId }),
     rbac: synthesisedKubeRbac(KUBE_SETTINGS),
   });
   const client = new KubeClient({
