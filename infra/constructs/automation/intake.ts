@@ -65,6 +65,18 @@ function toCdkPattern(pattern: EventPattern): events.EventPattern {
  *   guard table; GetParameter only on the flag parameters; GetSecretValue on the webhook secret only for
  *   the webhook function
  */
+/**
+ * How every EventBridge rule of the stage delivers to its function: retried for six hours, then kept
+ * in the dead-letter queue (the intake's; test/infra/intake.test.ts holds every named rule to it).
+ */
+export function ruleTarget(fn: lambda.IFunction, deadLetterQueue?: sqs.IQueue): targets.LambdaFunction {
+  return new targets.LambdaFunction(fn, {
+    retryAttempts: 8,
+    maxEventAge: Duration.hours(6),
+    ...(deadLetterQueue ? { deadLetterQueue } : {}),
+  });
+}
+
 export class Intake extends Construct {
   readonly key: kms.Key;
   readonly table: dynamodb.Table;
@@ -226,13 +238,7 @@ export class Intake extends Construct {
       // The rule's own pattern OR its canary (a top-level `$or`, which CDK's typed EventPattern cannot
       // say): written in EventBridge's own JSON, so the rule proves itself alive (Canaries construct).
       cfnRule.eventPattern = subscribedPattern(spec, ruleName, props.forwardedCanaries?.[spec.name]);
-      rule.addTarget(
-        new targets.LambdaFunction(this.function, {
-          deadLetterQueue: this.deadLetterQueue,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(6),
-        }),
-      );
+      rule.addTarget(ruleTarget(this.function, this.deadLetterQueue));
       rules[spec.name] = rule;
       ruleSpecs[spec.name] = spec;
     }

@@ -3,7 +3,6 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,6 +13,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../../../config/index.js';
 import { OpsFunction } from '../ops-function.js';
+import { ruleTarget } from './intake.js';
 
 export interface SlackEndpointProps {
   readonly stage: StageConfig;
@@ -215,13 +215,7 @@ export class SlackEndpoint extends Construct {
           detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: machineArns },
         },
         // Delivery as for every rule of the stage: retried for six hours, then kept in the intake's DLQ.
-        targets: [
-          new targets.LambdaFunction(runEnded, {
-            retryAttempts: 8,
-            maxEventAge: Duration.hours(6),
-            ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
-          }),
-        ],
+        targets: [ruleTarget(runEnded, props.deadLetterQueue)],
       });
     }
 

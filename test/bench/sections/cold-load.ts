@@ -155,11 +155,25 @@ function authenticWebhook(event: unknown): unknown {
   return { ...request, headers: { ...request.headers, [WEBHOOK_TOKEN_HEADER]: STAND_IN_SECRET_STRING } };
 }
 
-/** Samples the bench sends as their source would, not as the smoke test's refusal cases (by entry). */
-const AS_SENT: Readonly<Record<string, (event: unknown) => unknown>> = {
-  [SLACK_ENDPOINT]: signedSlackRequest,
-  [DATADOG_WEBHOOK]: authenticWebhook,
-};
+/**
+ * A sample the bench sends as its source would, not as the smoke test's refusal case: the event (made
+ * afresh before each load), and the environment when the function's real counterpart is a stand-in
+ * of the bench's own (the kube function's cluster).
+ */
+interface SentAs {
+  event(sample: unknown): unknown;
+  environment?(env: Record<string, string>): Record<string, string>;
+}
+
+/** The samples sent as their source would, by entry; the two at work need their stand-ins first. */
+function samplesSentAs(kube?: KubeAtWork, rotation?: RotationAtWork): Readonly<Record<string, SentAs>> {
+  return {
+    [SLACK_ENDPOINT]: { event: signedSlackRequest },
+    [DATADOG_WEBHOOK]: { event: authenticWebhook },
+    ...(kube ? { [KUBE]: kube } : {}),
+    ...(rotation ? { [ROTATION]: rotation } : {}),
+  };
+}
 
 /** The first invocation's calls to the stand-ins, for a row's note: each on the cold path (client, TLS, reply). */
 const callsNote = (calls: readonly string[] = []) =>
@@ -206,6 +220,7 @@ export async function run(): Promise<BenchSection> {
     kube = kubeDeployment ? await kubeAtWork(kubeDeployment) : undefined;
     const rotationDeployment = chosen.find((d) => d.entry === ROTATION);
     rotation = rotationDeployment ? rotationAtWork(rotationDeployment) : undefined;
+    const sentAs = samplesSentAs(kube, rotation);
     const targets = chosen.map((d, i) => {
       const reference = referenceName.has(d.id);
       const sample = reference ? { event: {} } : SAMPLES[d.entry];
@@ -215,21 +230,17 @@ export async function run(): Promise<BenchSection> {
         : functions.bundleDir(bundles, d.buildKey, d.entry);
       const eventFile = join(work, `event-${i}.json`);
       const resultFile = join(work, `result-${i}.json`);
-      // Written before each load: the Slack endpoint's is signed afresh (AS_SENT).
-      const asSent =
-        d.entry === KUBE && kube
-          ? kube.event
-          : d.entry === ROTATION && rotation
-            ? rotation.event
-            : (AS_SENT[d.entry] ?? ((event: unknown) => event));
-      const writeEvent = () => writeFileSync(eventFile, JSON.stringify(asSent(sample.event)));
+      // Written before each load: the Slack endpoint's is signed afresh (samplesSentAs).
+      const sent = sentAs[d.entry];
+      const writeEvent = () =>
+        writeFileSync(eventFile, JSON.stringify(sent ? sent.event(sample.event) : sample.event));
       const lambdaEnv = lambdaEnvironment(d, {
         taskRoot,
         accessKeyId: `AKIABENCH${String(i).padStart(11, '0')}`,
         requestId: `bench-request-${i}`,
         awsEndpoint: aws.url,
       });
-      const env = d.entry === KUBE && kube ? kube.environment(lambdaEnv) : lambdaEnv;
+      const env = sent?.environment?.(lambdaEnv) ?? lambdaEnv;
       env.SMOKE_WEB_API_PORT = String(web.port);
       env.NODE_EXTRA_CA_CERTS = web.caFile;
       return {
